@@ -1,0 +1,213 @@
+package io.seedstream.segmentation.config;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one typed configuration of SeedStream, with the papers' settings as defaults. Every job, the
+ * server and the benchmarks read it; no hyperparameter lives anywhere else.
+ *
+ * <p>Files and overrides are partial: whatever they leave out keeps its default.
+ */
+public record SeedStreamConfig(
+        Synthetic synthetic,
+        Backbone backbone,
+        FickleNet ficklenet,
+        ReCam recam,
+        Gain gain,
+        Training training,
+        String device) {
+
+    /** The synthetic part/body data set. */
+    public record Synthetic(
+            int imageSize,
+            int numClasses,
+            int minObjects,
+            int maxObjects,
+            /** Probability that an image's background is the habitat of its first object (0 = no bias). */
+            double cooccurrenceBias,
+            /** Probability that a body's colour comes from its class's hue band instead of anywhere. */
+            double bodyColourCue,
+            long seed) {}
+
+    /** Backbone CNN, one entry per 3x3 conv layer; its output is the k x h x w feature map. */
+    public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations) {
+        public int featureChannels() {
+            return channels.get(channels.size() - 1);
+        }
+
+        public int outputStride() {
+            return strides.stream().reduce(1, (a, b) -> a * b);
+        }
+    }
+
+    /** FickleNet (Lee et al., CVPR 2019): s = 9, p = 0.9, N = 200, theta = 0.35. */
+    public record FickleNet(
+            int windowSize, double dropRate, int passes, double threshold, int passesPerBatch) {}
+
+    /** ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. */
+    public record ReCam(double lambda) {}
+
+    /**
+     * GAIN (Li et al., CVPR 2018): T(A) = sigmoid(omega (A - sigma)), L = L_cls + alpha L_am (+
+     * extensionWeight L_e with pixel masks, GAINext).
+     */
+    public record Gain(double sigma, double omega, double alpha, double extensionWeight) {}
+
+    /** Optimisation of the classifier. */
+    public record Training(int batchSize, double learningRate, double weightDecay, long seed) {}
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /** The papers' settings, and a backbone sized for CPU training from scratch. */
+    public static SeedStreamConfig defaults() {
+        return new SeedStreamConfig(
+                new Synthetic(96, 6, 1, 3, 0.0, 0.35, 7L),
+                new Backbone(
+                        List.of(24, 32, 48, 64, 96, 128),
+                        List.of(2, 1, 2, 1, 2, 1),
+                        List.of(1, 1, 1, 1, 1, 2)),
+                new FickleNet(9, 0.9, 200, 0.35, 50),
+                new ReCam(1.0),
+                new Gain(0.5, 10.0, 1.0, 10.0),
+                new Training(16, 1e-3, 0.0, 11L),
+                "cpu");
+    }
+
+    /** Reads a JSON file over the defaults. */
+    public static SeedStreamConfig load(Path file) throws IOException {
+        try {
+            JsonObject tree = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            return defaults().merged(tree);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException("invalid configuration file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Applies overrides written as dotted paths, e.g. {@code ficklenet.windowSize=5}; lists are
+     * comma-separated. Unknown keys are rejected so a typo never silently keeps a default.
+     */
+    public SeedStreamConfig with(Map<String, String> overrides) {
+        JsonObject tree = toJsonTree();
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            String[] path = e.getKey().split("\\.");
+            JsonObject node = tree;
+            for (int i = 0; i < path.length - 1; i++) {
+                JsonElement child = node.get(path[i]);
+                if (child == null || !child.isJsonObject()) {
+                    throw new IllegalArgumentException("unknown configuration key: " + e.getKey());
+                }
+                node = child.getAsJsonObject();
+            }
+            String leaf = path[path.length - 1];
+            JsonElement current = node.get(leaf);
+            if (current == null || current.isJsonObject()) {
+                throw new IllegalArgumentException("unknown configuration key: " + e.getKey());
+            }
+            node.add(leaf, parseValue(current, e.getValue()));
+        }
+        return fromJsonTree(tree);
+    }
+
+    /** One override, see {@link #with(Map)}. */
+    public SeedStreamConfig with(String key, Object value) {
+        return with(Map.of(key, String.valueOf(value)));
+    }
+
+    public String toJson() {
+        return GSON.toJson(this);
+    }
+
+    public JsonObject toJsonTree() {
+        return GSON.toJsonTree(this).getAsJsonObject();
+    }
+
+    private SeedStreamConfig merged(JsonObject overlay) {
+        JsonObject tree = toJsonTree();
+        deepMerge(tree, overlay, "");
+        return fromJsonTree(tree);
+    }
+
+    private static void deepMerge(JsonObject base, JsonObject overlay, String prefix) {
+        for (Map.Entry<String, JsonElement> e : overlay.entrySet()) {
+            JsonElement current = base.get(e.getKey());
+            if (current == null) {
+                throw new IllegalArgumentException("unknown configuration key: " + prefix + e.getKey());
+            }
+            if (current.isJsonObject() && e.getValue().isJsonObject()) {
+                deepMerge(current.getAsJsonObject(), e.getValue().getAsJsonObject(), prefix + e.getKey() + ".");
+            } else {
+                base.add(e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    private static SeedStreamConfig fromJsonTree(JsonObject tree) {
+        SeedStreamConfig config = GSON.fromJson(tree, SeedStreamConfig.class);
+        config.validate();
+        return config;
+    }
+
+    private static JsonElement parseValue(JsonElement current, String text) {
+        if (current.isJsonArray()) {
+            var array = new com.google.gson.JsonArray();
+            for (String part : text.split(",")) {
+                array.add(parseNumber(part.trim()));
+            }
+            return array;
+        }
+        JsonPrimitive primitive = current.getAsJsonPrimitive();
+        if (primitive.isNumber()) {
+            return parseNumber(text);
+        }
+        if (primitive.isBoolean()) {
+            return new JsonPrimitive(Boolean.parseBoolean(text));
+        }
+        return new JsonPrimitive(text);
+    }
+
+    private static JsonPrimitive parseNumber(String text) {
+        try {
+            return text.matches("-?\\d+") ? new JsonPrimitive(Long.parseLong(text)) : new JsonPrimitive(Double.parseDouble(text));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number: " + text, e);
+        }
+    }
+
+    /** Rejects settings no run can use, with the reason. */
+    public void validate() {
+        require(synthetic.imageSize() >= 16, "synthetic.imageSize must be at least 16");
+        require(synthetic.numClasses() >= 1 && synthetic.numClasses() <= 8, "synthetic.numClasses must be 1..8");
+        require(synthetic.minObjects() >= 1 && synthetic.maxObjects() >= synthetic.minObjects(),
+                "synthetic.minObjects must be >= 1 and <= maxObjects");
+        require(synthetic.maxObjects() <= synthetic.numClasses(), "synthetic.maxObjects must not exceed numClasses");
+        int layers = backbone.channels().size();
+        require(layers > 0 && backbone.strides().size() == layers && backbone.dilations().size() == layers,
+                "backbone.channels, strides and dilations must have the same, non-zero length");
+        require(ficklenet.windowSize() % 2 == 1 && ficklenet.windowSize() >= 1,
+                "ficklenet.windowSize must be odd (the window needs a center)");
+        require(ficklenet.dropRate() >= 0 && ficklenet.dropRate() < 1, "ficklenet.dropRate must be in [0, 1)");
+        require(ficklenet.passes() >= 1 && ficklenet.passesPerBatch() >= 1, "ficklenet.passes must be >= 1");
+        require(ficklenet.threshold() > 0 && ficklenet.threshold() < 1, "ficklenet.threshold must be in (0, 1)");
+        require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
+        require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
+                "device must be cpu, auto or gpu[:index], was " + device);
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("invalid configuration: " + message);
+        }
+    }
+}

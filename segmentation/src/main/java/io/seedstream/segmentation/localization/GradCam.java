@@ -1,0 +1,41 @@
+package io.seedstream.segmentation.localization;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
+import io.seedstream.segmentation.nn.Ops;
+import java.util.function.UnaryOperator;
+
+/**
+ * Grad-CAM: the channels of a feature map x weighted by the spatial mean of the gradient of a class
+ * logit with respect to them, summed, ReLU. The gradient of the logit (not the sigmoid) is used: the
+ * sigmoid only multiplies each map by a positive number, which the max normalization removes, and
+ * would underflow for confident scores.
+ *
+ * <p>Opens a {@link GradientCollector}, of which one may be open per JVM: not for use while a
+ * training step is collecting.
+ */
+public final class GradCam {
+
+    private GradCam() {}
+
+    /**
+     * @param features (B, k, h, w); gradients are taken with respect to a detached copy
+     * @param logitsOf the network from features to logits (B, C)
+     * @param classIndex the class explained in each row (length B)
+     * @return maps (B, h, w), not normalized
+     */
+    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
+        NDArray x = features.stopGradient();
+        x.setRequiresGradient(true);
+        NDArray gradient;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray logits = logitsOf.apply(x);
+            NDArray selector = x.getManager().create(classIndex).oneHot((int) logits.getShape().get(1));
+            collector.backward(logits.mul(selector).sum());
+            gradient = x.getGradient().stopGradient();
+        }
+        NDArray weights = Ops.spatialMean(gradient).expandDims(2).expandDims(3);
+        return Ops.relu(weights.mul(x.stopGradient()).sum(new int[] {1}));
+    }
+}

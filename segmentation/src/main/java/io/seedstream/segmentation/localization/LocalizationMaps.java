@@ -1,0 +1,62 @@
+package io.seedstream.segmentation.localization;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.nn.Ops;
+
+/**
+ * The localization maps of one image at image resolution, for the m classes it is labeled with:
+ * per class and pixel, the maximum and the mean over the N maps, and the first map alone (what a
+ * single stochastic pass gives). Each map was normalized by its own maximum before resizing, so
+ * values are in [0, 1] and one threshold fits all. Layout: class-major, m x height x width.
+ */
+public record LocalizationMaps(int[] classIds, int height, int width, int count, float[] max, float[] mean, float[] first) {
+
+    /** Labels per pixel at threshold theta, see {@link MapAggregation}. */
+    public int[] labels(double theta) {
+        return MapAggregation.aggregate(max, mean, classIds, theta);
+    }
+
+    /** Labels from the first map alone. */
+    public int[] firstMapLabels(double theta) {
+        return MapAggregation.aggregate(first, first, classIds, theta);
+    }
+
+    /** From raw maps (N, m, h, w) of one image: normalized, resized, reduced over N. */
+    public static LocalizationMaps of(NDArray maps, int[] classIds, int height, int width) {
+        return summarize(maps, height, width).toMaps(classIds, height, width);
+    }
+
+    /** Maximum, sum and first map over a chunk of passes; {@link #merge} combines chunks. */
+    record Summary(int count, float[] max, float[] sum, float[] first) {
+        Summary merge(Summary later) {
+            float[] mx = max.clone();
+            float[] sm = sum.clone();
+            for (int i = 0; i < mx.length; i++) {
+                mx[i] = Math.max(mx[i], later.max[i]);
+                sm[i] += later.sum[i];
+            }
+            return new Summary(count + later.count, mx, sm, first);
+        }
+
+        LocalizationMaps toMaps(int[] classIds, int height, int width) {
+            float[] mean = sum.clone();
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] /= count;
+            }
+            return new LocalizationMaps(classIds.clone(), height, width, count, max, mean, first);
+        }
+    }
+
+    static Summary summarize(NDArray maps, int height, int width) {
+        try (NDManager scope = maps.getManager().newSubManager()) {
+            NDArray scoped = maps.duplicate();
+            scoped.attach(scope);
+            Shape shape = scoped.getShape();
+            NDArray resized = Ops.resize(Ops.normalizeByMax(scoped), height, width);
+            return new Summary((int) shape.get(0), resized.max(new int[] {0}).toFloatArray(),
+                    resized.sum(new int[] {0}).toFloatArray(), resized.get(0).toFloatArray());
+        }
+    }
+}

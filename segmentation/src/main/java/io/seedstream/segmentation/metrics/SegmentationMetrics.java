@@ -1,0 +1,88 @@
+package io.seedstream.segmentation.metrics;
+
+import io.seedstream.segmentation.data.ClassList;
+
+/**
+ * Confusion-matrix metrics of label maps against ground truth: per-class IoU and its mean (mIoU),
+ * and the mean precision and recall over the foreground classes. Ground-truth pixels marked {@link
+ * ClassList#IGNORE} are not counted. Classes that appear neither in the truth nor in a prediction are
+ * left out of the means.
+ */
+public final class SegmentationMetrics {
+
+    private final int classes;
+    private final long[][] confusion;
+    private final int background;
+
+    /** @param background the background id, excluded from precision and recall; -1 if none */
+    public SegmentationMetrics(int classes, int background) {
+        this.classes = classes;
+        this.confusion = new long[classes][classes];
+        this.background = background;
+    }
+
+    /** Adds one image: predicted and true class ids per pixel. */
+    public void add(int[] predicted, byte[] truth) {
+        if (predicted.length != truth.length) {
+            throw new IllegalArgumentException("prediction has " + predicted.length + " pixels, truth " + truth.length);
+        }
+        for (int u = 0; u < truth.length; u++) {
+            int t = truth[u] & 0xFF;
+            if (t != ClassList.IGNORE) {
+                confusion[t][predicted[u]]++;
+            }
+        }
+    }
+
+    public double iou(int c) {
+        long tp = confusion[c][c];
+        long union = rowSum(c) + columnSum(c) - tp;
+        return union == 0 ? Double.NaN : (double) tp / union;
+    }
+
+    public double meanIou() {
+        return mean(c -> iou(c), false);
+    }
+
+    /** Mean over foreground classes of TP / (TP + FP). */
+    public double precision() {
+        return mean(c -> columnSum(c) == 0 ? Double.NaN : (double) confusion[c][c] / columnSum(c), true);
+    }
+
+    /** Mean over foreground classes of TP / (TP + FN). */
+    public double recall() {
+        return mean(c -> rowSum(c) == 0 ? Double.NaN : (double) confusion[c][c] / rowSum(c), true);
+    }
+
+    private double mean(java.util.function.IntToDoubleFunction metric, boolean foregroundOnly) {
+        double sum = 0;
+        int n = 0;
+        for (int c = 0; c < classes; c++) {
+            if (foregroundOnly && c == background) {
+                continue;
+            }
+            double value = metric.applyAsDouble(c);
+            if (!Double.isNaN(value)) {
+                sum += value;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    private long rowSum(int c) {
+        long sum = 0;
+        for (int j = 0; j < classes; j++) {
+            sum += confusion[c][j];
+        }
+        return sum;
+    }
+
+    private long columnSum(int c) {
+        long sum = 0;
+        for (int i = 0; i < classes; i++) {
+            sum += confusion[i][c];
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,62 @@
+package io.seedstream.segmentation.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.BatchNorm;
+import java.util.List;
+
+/**
+ * A plain CNN sized for CPU training from scratch: 3x3 conv + batch norm + ReLU per layer, with the
+ * strides and dilations of the configuration. Output: the k x h x w feature map the heads read.
+ */
+public final class Backbone {
+
+    private static final float BN_MOMENTUM = 0.9f;
+    private static final float BN_EPSILON = 1e-5f;
+
+    private final int layers;
+    private final List<Integer> strides;
+    private final List<Integer> dilations;
+    private final NDArray[] weights;
+    private final NDArray[] gammas;
+    private final NDArray[] betas;
+    private final NDArray[] runningMeans;
+    private final NDArray[] runningVars;
+
+    public Backbone(Parameters params, List<Integer> channels, List<Integer> strides, List<Integer> dilations) {
+        this.layers = channels.size();
+        this.strides = List.copyOf(strides);
+        this.dilations = List.copyOf(dilations);
+        weights = new NDArray[layers];
+        gammas = new NDArray[layers];
+        betas = new NDArray[layers];
+        runningMeans = new NDArray[layers];
+        runningVars = new NDArray[layers];
+        int in = 3;
+        for (int i = 0; i < layers; i++) {
+            int out = channels.get(i);
+            weights[i] = params.he("backbone." + i + ".weight", new Shape(out, in, 3, 3));
+            gammas[i] = params.constant("backbone." + i + ".gamma", new Shape(out), 1f, true);
+            betas[i] = params.constant("backbone." + i + ".beta", new Shape(out), 0f, true);
+            runningMeans[i] = params.constant("backbone." + i + ".runningMean", new Shape(out), 0f, false);
+            runningVars[i] = params.constant("backbone." + i + ".runningVar", new Shape(out), 1f, false);
+            in = out;
+        }
+    }
+
+    /** Images (B, 3, H, W) in [0, 1] to features (B, k, H / stride, W / stride). */
+    public NDArray forward(NDArray images, boolean training) {
+        NDArray x = images.sub(0.5f).mul(4f); // roughly zero-mean, unit-variance inputs
+        for (int i = 0; i < layers; i++) {
+            int d = dilations.get(i);
+            int s = strides.get(i);
+            x = Ops.conv(x, weights[i], null, s, d, d);
+            x = BatchNorm.batchNorm(x, runningMeans[i], runningVars[i], gammas[i], betas[i], 1, BN_MOMENTUM,
+                            BN_EPSILON, training)
+                    .singletonOrThrow()
+                    .getNDArrayInternal()
+                    .relu();
+        }
+        return x;
+    }
+}

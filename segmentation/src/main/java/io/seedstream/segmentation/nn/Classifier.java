@@ -1,0 +1,117 @@
+package io.seedstream.segmentation.nn;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.localization.FeatureMapExpansion;
+
+/**
+ * A multi-label image classifier whose class evidence can be localized: backbone, a GAP or
+ * FickleNet head, and ReCAM's second head. It owns its parameters (one manager for the lifetime of
+ * the model); every method takes and returns arrays of the caller's scope.
+ *
+ * <p>Both heads are a linear map per class followed by global average pooling: {@link
+ * #classMaps} is that map before pooling (CAM for the GAP head, the deterministic s x s
+ * convolution for FickleNet), and without dropout the logits are its spatial mean plus a bias.
+ */
+public final class Classifier implements AutoCloseable {
+
+    private final ClassifierArchitecture architecture;
+    private final Parameters params;
+    private final Backbone backbone;
+    private final NDArray headWeight;
+    private final NDArray headBias;
+    private final NDArray reCamWeight;
+
+    public Classifier(ClassifierArchitecture architecture, NDManager parent, long seed) {
+        this.architecture = architecture;
+        this.params = new Parameters(parent.newSubManager(), seed);
+        this.backbone = new Backbone(params, architecture.channels(), architecture.strides(), architecture.dilations());
+        int k = architecture.featureChannels();
+        int c = architecture.numClasses();
+        int s = architecture.windowSize();
+        this.headWeight = params.normal("head.weight", new Shape(c, k, s, s), Math.sqrt(1.0 / (k * s * s)));
+        this.headBias = params.constant("head.bias", new Shape(c), 0f, true);
+        this.reCamWeight = params.normal("recam.weight", new Shape(c, k, 1, 1), Math.sqrt(1.0 / k));
+    }
+
+    public ClassifierArchitecture architecture() {
+        return architecture;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    public Device device() {
+        return params.manager().getDevice();
+    }
+
+    /** Images (B, 3, H, W) in [0, 1] to the feature map (B, k, h, w). */
+    public NDArray features(NDArray images, boolean training) {
+        return backbone.forward(images, training);
+    }
+
+    /** Per-class linear maps before pooling, without bias: (B, C, h, w). */
+    public NDArray classMaps(NDArray features) {
+        int s = architecture.windowSize();
+        return Ops.conv(features, headWeight, null, 1, (s - 1) / 2, 1);
+    }
+
+    /** Deterministic class logits (B, C): dropout off, which is dropout's expectation. */
+    public NDArray logits(NDArray features) {
+        return Ops.spatialMean(classMaps(features)).add(headBias);
+    }
+
+    /**
+     * FickleNet's stochastic logits (B, C): the features expanded per window, multiplied by one
+     * dropout mask per row (B, 1, s*h, s*w), convolved with kernel s and stride s, pooled.
+     */
+    public NDArray stochasticLogits(NDArray features, NDArray masks) {
+        requireFickleNet();
+        int s = architecture.windowSize();
+        NDArray expanded = FeatureMapExpansion.expand(features, s).mul(masks);
+        return Ops.spatialMean(Ops.conv(expanded, headWeight, null, s, 0, 1)).add(headBias);
+    }
+
+    /** The FickleNet head's weight (C, k, s, s) and bias, for the per-window reference. */
+    public NDArray headWeight() {
+        return headWeight;
+    }
+
+    public NDArray headBias() {
+        return headBias;
+    }
+
+    /**
+     * ReCAM's second head: for every class k, the features masked by that class's normalized CAM
+     * and pooled, f_k = mean(CAM_k * f), then classified: logits (B, C, C), row k for f_k.
+     */
+    public NDArray reCamLogits(NDArray features) {
+        Shape shape = features.getShape();
+        long batch = shape.get(0);
+        long k = shape.get(1);
+        long pixels = shape.get(2) * shape.get(3);
+        long c = architecture.numClasses();
+        NDArray cams = Ops.normalizeByMax(Ops.relu(classMaps(features))).reshape(batch, c, pixels);
+        NDArray classFeatures = cams.batchMatMul(features.reshape(batch, k, pixels).transpose(0, 2, 1)).div(pixels);
+        return classFeatures.matMul(reCamWeight.reshape(c, k).transpose());
+    }
+
+    /** ReCAM maps (B, C, h, w): CAMs read from the second head's weights. */
+    public NDArray reCamMaps(NDArray features) {
+        return Ops.conv(features, reCamWeight, null, 1, 0, 1);
+    }
+
+    private void requireFickleNet() {
+        if (architecture.head() != ClassifierArchitecture.Head.FICKLENET) {
+            throw new IllegalStateException("stochastic inference needs a FickleNet head, this classifier has " + architecture.head());
+        }
+    }
+
+    @Override
+    public void close() {
+        params.close();
+    }
+}

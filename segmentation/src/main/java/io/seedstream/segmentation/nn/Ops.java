@@ -1,0 +1,46 @@
+package io.seedstream.segmentation.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/** The few tensor operations the networks share, written once with DJL's PyTorch quirks handled. */
+public final class Ops {
+
+    /** DJL's code for bilinear interpolation in {@code NDArrayEx.interpolation}. */
+    private static final int BILINEAR = 1;
+
+    private Ops() {}
+
+    public static NDArray conv(NDArray x, NDArray weight, NDArray bias, int stride, int padding, int dilation) {
+        return x.getNDArrayInternal()
+                .convolution(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
+                        new Shape(dilation, dilation), 1)
+                .singletonOrThrow();
+    }
+
+    public static NDArray relu(NDArray x) {
+        return x.getNDArrayInternal().relu();
+    }
+
+    /** Mean over the last two axes, (..., h, w) to (...); one axis at a time (several at once throws). */
+    public static NDArray spatialMean(NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        return x.mean(new int[] {last}).mean(new int[] {last - 1});
+    }
+
+    /** Max over the last two axes, kept as size-1 axes so it broadcasts back. */
+    public static NDArray spatialMax(NDArray x) {
+        int last = x.getShape().dimension() - 1;
+        return x.max(new int[] {last}, true).max(new int[] {last - 1}, true);
+    }
+
+    /** Each map divided by its own maximum (maps that are all zero stay zero). */
+    public static NDArray normalizeByMax(NDArray maps) {
+        return maps.div(spatialMax(maps).add(1e-5f));
+    }
+
+    /** Bilinear resize of (B, C, h, w) to (B, C, height, width). */
+    public static NDArray resize(NDArray x, int height, int width) {
+        return x.getNDArrayInternal().interpolation(new long[] {height, width}, BILINEAR, false);
+    }
+}

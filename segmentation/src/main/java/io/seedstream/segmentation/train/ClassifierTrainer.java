@@ -1,0 +1,157 @@
+package io.seedstream.segmentation.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.CenterPreservingDropout;
+import io.seedstream.segmentation.loss.AttentionMiningLoss;
+import io.seedstream.segmentation.loss.MultiLabelLoss;
+import io.seedstream.segmentation.loss.ReCamLoss;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Ops;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One optimisation step at a time for a classifier on image-level labels. The objective is BCE,
+ * optionally plus ReCAM's lambda * SCE and GAIN's alpha * attention mining (and GAINext's loss for
+ * images that carry a pixel mask). A FickleNet head trains with its center-preserving dropout on.
+ * Each step runs in its own scope; nothing but the parameters and the optimizer state outlives it.
+ */
+public final class ClassifierTrainer {
+
+    /** What the classifier is trained with, on top of BCE. */
+    public record Objective(boolean reCam, boolean gain) {
+        public static final Objective BCE = new Objective(false, false);
+        public static final Objective RECAM = new Objective(true, false);
+        public static final Objective GAIN = new Objective(false, true);
+    }
+
+    /** The loss terms of one step (0 for terms that are off). */
+    public record StepLosses(double total, double bce, double reCam, double attentionMining, double gainExtension) {}
+
+    private final Classifier model;
+    private final SeedStreamConfig config;
+    private final ClassList classes;
+    private final Objective objective;
+    private final Optimizer optimizer;
+
+    public ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective) {
+        this.model = model;
+        this.config = config;
+        this.classes = classes;
+        this.objective = objective;
+        this.optimizer = Optimizer.adam()
+                .optLearningRateTracker(Tracker.fixed((float) config.training().learningRate()))
+                .optWeightDecays((float) config.training().weightDecay())
+                .build();
+    }
+
+    public StepLosses step(List<LabeledImage> batch) {
+        NDManager modelManager = model.parameters().manager();
+        try (NDManager scope = modelManager.newSubManager()) {
+            NDArray images = Batches.images(scope, batch);
+            NDArray targets = Batches.targets(scope, batch, classes);
+            StepLosses losses;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                Terms terms = losses(scope, batch, images, targets);
+                collector.backward(terms.total);
+                losses = terms.values();
+            }
+            update(scope);
+            return losses;
+        }
+    }
+
+    private record Terms(NDArray total, NDArray bce, NDArray reCam, NDArray mining, NDArray extension) {
+        StepLosses values() {
+            return new StepLosses(value(total), value(bce), value(reCam), value(mining), value(extension));
+        }
+
+        private static double value(NDArray term) {
+            return term == null ? 0 : term.getFloat();
+        }
+    }
+
+    private Terms losses(NDManager scope, List<LabeledImage> batch, NDArray images, NDArray targets) {
+        NDArray features = model.features(images, true);
+        NDArray logits = logits(scope, features);
+        NDArray bce = MultiLabelLoss.bce(logits, targets);
+        NDArray total = bce;
+        NDArray reCam = null;
+        NDArray mining = null;
+        NDArray extension = null;
+        if (objective.reCam()) {
+            reCam = ReCamLoss.softmaxCrossEntropy(model.reCamLogits(features), targets);
+            total = total.add(reCam.mul((float) config.recam().lambda()));
+        }
+        if (objective.gain()) {
+            SeedStreamConfig.Gain gain = config.gain();
+            NDArray present = targets.reshape(-1).gte(0.5f);
+            long pairs = present.sum().getLong();
+            if (pairs > 0) {
+                long b = images.getShape().get(0);
+                long c = targets.getShape().get(1);
+                long height = images.getShape().get(2);
+                long width = images.getShape().get(3);
+                // Attention of every present (image, class) pair, in [0, 1] at image resolution.
+                NDArray attention = Ops.resize(Ops.normalizeByMax(Ops.relu(model.classMaps(features))), (int) height, (int) width)
+                        .reshape(b * c, 1, height, width)
+                        .booleanMask(present, 0);
+                NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).booleanMask(present, 0);
+                NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).booleanMask(present, 0);
+                NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
+                mining = AttentionMiningLoss.loss(model.logits(model.features(erased, true)), pairClasses);
+                total = total.add(mining.mul((float) gain.alpha()));
+                if (batch.stream().anyMatch(LabeledImage::hasMask)) {
+                    // GAINext, over the pairs whose image has a pixel mask.
+                    NDArray pixelMasks = Batches.classMasks(scope, batch, classes).reshape(b * c, 1, height, width);
+                    NDArray hasMask = scope.create(maskedRows(batch, (int) c)).booleanMask(present, 0);
+                    extension = AttentionMiningLoss.extensionLoss(attention.booleanMask(hasMask, 0),
+                            pixelMasks.booleanMask(present, 0).booleanMask(hasMask, 0));
+                    total = total.add(extension.mul((float) gain.extensionWeight()));
+                }
+            }
+        }
+        return new Terms(total, bce, reCam, mining, extension);
+    }
+
+    private static boolean[] maskedRows(List<LabeledImage> batch, int c) {
+        boolean[] rows = new boolean[batch.size() * c];
+        for (int b = 0; b < batch.size(); b++) {
+            for (int k = 0; k < c; k++) {
+                rows[b * c + k] = batch.get(b).hasMask();
+            }
+        }
+        return rows;
+    }
+
+    private NDArray logits(NDManager scope, NDArray features) {
+        if (model.architecture().head() != ClassifierArchitecture.Head.FICKLENET) {
+            return model.logits(features);
+        }
+        long[] shape = features.getShape().getShape();
+        NDArray masks = CenterPreservingDropout.sample(scope, (int) shape[0], (int) shape[2], (int) shape[3],
+                model.architecture().windowSize(), config.ficklenet().dropRate());
+        return model.stochasticLogits(features, masks);
+    }
+
+    private void update(NDManager scope) {
+        for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
+            if (!model.parameters().isTrainable(e.getKey())) {
+                continue;
+            }
+            NDArray gradient = e.getValue().getGradient();
+            gradient.attach(scope); // the handle is per call; the parameter keeps its gradient buffer
+            optimizer.update(e.getKey(), e.getValue(), gradient);
+            gradient.muli(0f); // gradients accumulate in PyTorch: clear them for the next step
+        }
+    }
+}

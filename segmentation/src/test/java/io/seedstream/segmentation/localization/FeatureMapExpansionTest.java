@@ -1,0 +1,62 @@
+package io.seedstream.segmentation.localization;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.nn.Ops;
+import org.junit.jupiter.api.Test;
+
+class FeatureMapExpansionTest {
+
+    @Test
+    void expandsEachWindowIntoItsOwnBlock() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 2, 2));
+            // x zero-padded by 1 is 4x4; block (i, j) of E is the 3x3 window of x_p at (i, j).
+            float[] expected = {
+                0, 0, 0, 0, 0, 0,
+                0, 1, 2, 1, 2, 0,
+                0, 3, 4, 3, 4, 0,
+                0, 1, 2, 1, 2, 0,
+                0, 3, 4, 3, 4, 0,
+                0, 0, 0, 0, 0, 0,
+            };
+            NDArray expanded = FeatureMapExpansion.expand(x, 3);
+            assertThat(expanded.getShape()).isEqualTo(new Shape(1, 1, 6, 6));
+            assertThat(expanded.toFloatArray()).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void windowCentersHoldTheFeatureOfTheirPosition() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.arange(24f).reshape(1, 2, 3, 4);
+            int s = 5;
+            NDArray expanded = FeatureMapExpansion.expand(x, s);
+            assertThat(expanded.getShape()).isEqualTo(new Shape(1, 2, 15, 20));
+            for (int k = 0; k < 2; k++) {
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        float center = expanded.getFloat(0, k, i * s + 2, j * s + 2);
+                        assertThat(center).isEqualTo(x.getFloat(0, k, i, j));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void strideSConvolutionOverTheExpansionIsTheSamePaddedConvolution() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(3);
+            NDArray x = manager.randomNormal(new Shape(2, 4, 5, 6));
+            NDArray weight = manager.randomNormal(new Shape(3, 4, 3, 3));
+            NDArray viaExpansion = Ops.conv(FeatureMapExpansion.expand(x, 3), weight, null, 3, 0, 1);
+            NDArray direct = Ops.conv(x, weight, null, 1, 1, 1);
+            assertThat(viaExpansion.getShape()).isEqualTo(new Shape(2, 3, 5, 6));
+            assertThat(viaExpansion.allClose(direct, 1e-5, 1e-5, false)).isTrue();
+        }
+    }
+}
