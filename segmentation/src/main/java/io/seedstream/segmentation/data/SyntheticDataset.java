@@ -39,6 +39,16 @@ public final class SyntheticDataset {
     private final SeedStreamConfig.Synthetic config;
     private final ClassList classes;
 
+    /** How an image was made, for tests and inspection: what each object shows after occlusion. */
+    public record Scene(LabeledImage image, int backgroundKind, List<SceneObject> objects) {}
+
+    /**
+     * @param paintedPixels pixels the object covered when painted (body and head)
+     * @param visibleBody pixels of its body still visible in the final image
+     * @param visibleHead pixels of its head still visible
+     */
+    public record SceneObject(int classId, int paintedPixels, int visibleBody, int visibleHead) {}
+
     public SyntheticDataset(SeedStreamConfig.Synthetic config) {
         this.config = config;
         this.classes = new ClassList(NAMES.subList(0, config.numClasses() + 1), true);
@@ -63,6 +73,11 @@ public final class SyntheticDataset {
 
     /** The {@code index}-th image; held-out images start at {@link #HELD_OUT_START}. */
     public LabeledImage image(long index) {
+        return scene(index).image();
+    }
+
+    /** The {@code index}-th image with how it was made. */
+    public Scene scene(long index) {
         SplittableRandom random = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + index);
         Canvas canvas = new Canvas(config.imageSize());
         int objects = config.minObjects() + random.nextInt(config.maxObjects() - config.minObjects() + 1);
@@ -73,14 +88,32 @@ public final class SyntheticDataset {
                 : random.nextInt(BACKGROUND_KINDS);
         paintBackground(canvas, random, backgroundKind);
         paintClutter(canvas, random);
-        for (int classId : objectClasses) {
-            paintObject(canvas, random, classId);
+        int[] painted = new int[objects];
+        for (int i = 0; i < objects; i++) {
+            canvas.owner = i + 1;
+            paintObject(canvas, random, objectClasses[i]);
+            painted[i] = canvas.paintedByOwner;
+            canvas.paintedByOwner = 0;
         }
+        canvas.owner = 0;
         if (random.nextDouble() < 0.35) {
             paintBranch(canvas, random);
         }
         String id = (index >= HELD_OUT_START ? "heldout-" + (index - HELD_OUT_START) : "train-" + index);
-        return new LabeledImage(id, canvas.size, canvas.size, canvas.rgb, canvas.mask, visibleClasses(canvas));
+        LabeledImage image = new LabeledImage(id, canvas.size, canvas.size, canvas.rgb, canvas.mask, visibleClasses(canvas));
+        List<SceneObject> sceneObjects = new ArrayList<>();
+        for (int i = 0; i < objects; i++) {
+            int body = 0;
+            int head = 0;
+            for (int p = 0; p < canvas.owners.length; p++) {
+                if (canvas.owners[p] == i + 1) {
+                    body += canvas.heads[p] ? 0 : 1;
+                    head += canvas.heads[p] ? 1 : 0;
+                }
+            }
+            sceneObjects.add(new SceneObject(objectClasses[i], painted[i], body, head));
+        }
+        return new Scene(image, backgroundKind, sceneObjects);
     }
 
     /** The background kind class {@code classId} tends to appear on under co-occurrence bias. */
@@ -178,6 +211,7 @@ public final class SyntheticDataset {
         double hy = cy + sin * a * 0.95;
         int[] headColour = jitter(HEAD_COLOURS[classId - 1], random, 15);
         int[] ink = classId == 6 ? new int[] {20, 20, 20} : new int[] {250, 250, 250};
+        canvas.paintingHead = true;
         canvas.fill(hx - r - 1, hy - r - 1, hx + r + 1, hy + r + 1,
                 (x, y) -> (x - hx) * (x - hx) + (y - hy) * (y - hy) <= r * r, headColour, classId, null);
         canvas.fill(hx - r - 1, hy - r - 1, hx + r + 1, hy + r + 1, (x, y) -> {
@@ -185,6 +219,7 @@ public final class SyntheticDataset {
             double v = (-(x - hx) * sin + (y - hy) * cos) / r;
             return u * u + v * v <= 1 && symbol(classId, u, v);
         }, ink, classId, null);
+        canvas.paintingHead = false;
     }
 
     /** Whether local head coordinates (u, v) in the unit disc are inked for this class's symbol. */
@@ -296,11 +331,19 @@ public final class SyntheticDataset {
         final int size;
         final byte[] rgb;
         final byte[] mask;
+        /** Which object (1-based, 0 = none) and whether its head shows at each pixel. */
+        final int[] owners;
+        final boolean[] heads;
+        int owner;
+        boolean paintingHead;
+        int paintedByOwner;
 
         Canvas(int size) {
             this.size = size;
             this.rgb = new byte[size * size * 3];
             this.mask = new byte[size * size];
+            this.owners = new int[size * size];
+            this.heads = new boolean[size * size];
         }
 
         void set(int x, int y, double r, double g, double b, int classId) {
@@ -309,6 +352,15 @@ public final class SyntheticDataset {
             rgb[p * 3 + 1] = clamp(g);
             rgb[p * 3 + 2] = clamp(b);
             mask[p] = (byte) classId;
+            if (owner != 0 && owners[p] != owner) {
+                paintedByOwner++;
+            }
+            if (owner != 0 && paintingHead) {
+                heads[p] = true;
+            } else if (owners[p] != owner) {
+                heads[p] = false;
+            }
+            owners[p] = owner;
         }
 
         /** Paints the pixel centres inside {@code region} within the bounding box. */

@@ -34,6 +34,25 @@ public final class FeatureMapExpansion {
         return expandedRows.gather(cols.broadcast(batch, channels, (long) s * h, (long) s * w), 3);
     }
 
+    /**
+     * 1 where an expanded position copies a pixel of x, 0 where it copies zero padding: (1, 1, s*h,
+     * s*w). Summing a gradient over the expanded map where this is 1 gives the sum of the gradient
+     * over x, since each expanded position copies exactly one position of x_p.
+     */
+    public static NDArray interior(NDManager manager, int h, int w, int s) {
+        long[] rows = windowIndices(h, s);
+        long[] cols = windowIndices(w, s);
+        int r = (s - 1) / 2;
+        float[] values = new float[rows.length * cols.length];
+        for (int y = 0; y < rows.length; y++) {
+            for (int x = 0; x < cols.length; x++) {
+                boolean inside = rows[y] >= r && rows[y] < h + r && cols[x] >= r && cols[x] < w + r;
+                values[y * cols.length + x] = inside ? 1f : 0f;
+            }
+        }
+        return manager.create(values, new Shape(1, 1, rows.length, cols.length));
+    }
+
     /** Index into the padded axis for each expanded position: {@code i*s + a -> i + a}. */
     static long[] windowIndices(int length, int s) {
         long[] index = new long[length * s];

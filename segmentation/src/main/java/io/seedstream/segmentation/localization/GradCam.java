@@ -35,7 +35,11 @@ public final class GradCam {
             collector.backward(logits.mul(selector).sum());
             gradient = x.getGradient().stopGradient();
         }
-        NDArray weights = Ops.spatialMean(gradient).expandDims(2).expandDims(3);
-        return Ops.relu(weights.mul(x.stopGradient()).sum(new int[] {1}));
+        return weighted(Ops.spatialMean(gradient), x.stopGradient());
+    }
+
+    /** ReLU(sum_k alpha_k x_k): channel weights (B, k) applied to features (B, k, h, w), giving (B, h, w). */
+    public static NDArray weighted(NDArray channelWeights, NDArray features) {
+        return Ops.relu(channelWeights.expandDims(2).expandDims(3).mul(features).sum(new int[] {1}));
     }
 }

@@ -18,9 +18,9 @@ public record LocalizationMaps(int[] classIds, int height, int width, int count,
         return MapAggregation.aggregate(max, mean, classIds, theta);
     }
 
-    /** Labels from the first map alone. */
-    public int[] firstMapLabels(double theta) {
-        return MapAggregation.aggregate(first, first, classIds, theta);
+    /** What the first map alone gives, as if only one pass had run. */
+    public LocalizationMaps firstOnly() {
+        return new LocalizationMaps(classIds, height, width, 1, first, first, first);
     }
 
     /** From raw maps (N, m, h, w) of one image: normalized, resized, reduced over N. */

@@ -70,9 +70,28 @@ public final class Classifier implements AutoCloseable {
      */
     public NDArray stochasticLogits(NDArray features, NDArray masks) {
         requireFickleNet();
+        return pooledWindowLogits(FeatureMapExpansion.expand(features, architecture.windowSize()).mul(masks));
+    }
+
+    /**
+     * Logits (B, C) of a masked expanded map (B, k, s*h, s*w): the kernel-s, stride-s convolution
+     * followed by global average pooling. Both are linear, so the windows are averaged first and
+     * the kernel applied once: the same numbers as convolving then pooling, without the (B, C, h,
+     * w) intermediate and with a far cheaper backward pass than PyTorch's strided convolution.
+     */
+    public NDArray pooledWindowLogits(NDArray maskedExpansion) {
         int s = architecture.windowSize();
-        NDArray expanded = FeatureMapExpansion.expand(features, s).mul(masks);
-        return Ops.spatialMean(Ops.conv(expanded, headWeight, null, s, 0, 1)).add(headBias);
+        Shape shape = maskedExpansion.getShape();
+        long batch = shape.get(0);
+        long k = shape.get(1);
+        long h = shape.get(2) / s;
+        long w = shape.get(3) / s;
+        NDArray windowMean = maskedExpansion.reshape(batch, k, h, s, w, s)
+                .sum(new int[] {4})
+                .sum(new int[] {2})
+                .div((float) (h * w)); // (B, k, s, s)
+        long c = architecture.numClasses();
+        return windowMean.reshape(batch, k * s * s).matMul(headWeight.reshape(c, k * s * s).transpose()).add(headBias);
     }
 
     /** The FickleNet head's weight (C, k, s, s) and bias, for the per-window reference. */

@@ -94,43 +94,41 @@ public final class ClassifierTrainer {
         }
         if (objective.gain()) {
             SeedStreamConfig.Gain gain = config.gain();
-            NDArray present = targets.reshape(-1).gte(0.5f);
-            long pairs = present.sum().getLong();
-            if (pairs > 0) {
-                long b = images.getShape().get(0);
-                long c = targets.getShape().get(1);
-                long height = images.getShape().get(2);
-                long width = images.getShape().get(3);
-                // Attention of every present (image, class) pair, in [0, 1] at image resolution.
-                NDArray attention = Ops.resize(Ops.normalizeByMax(Ops.relu(model.classMaps(features))), (int) height, (int) width)
-                        .reshape(b * c, 1, height, width)
-                        .booleanMask(present, 0);
-                NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).booleanMask(present, 0);
-                NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).booleanMask(present, 0);
-                NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
-                mining = AttentionMiningLoss.loss(model.logits(model.features(erased, true)), pairClasses);
-                total = total.add(mining.mul((float) gain.alpha()));
-                if (batch.stream().anyMatch(LabeledImage::hasMask)) {
-                    // GAINext, over the pairs whose image has a pixel mask.
-                    NDArray pixelMasks = Batches.classMasks(scope, batch, classes).reshape(b * c, 1, height, width);
-                    NDArray hasMask = scope.create(maskedRows(batch, (int) c)).booleanMask(present, 0);
-                    extension = AttentionMiningLoss.extensionLoss(attention.booleanMask(hasMask, 0),
-                            pixelMasks.booleanMask(present, 0).booleanMask(hasMask, 0));
-                    total = total.add(extension.mul((float) gain.extensionWeight()));
-                }
+            long b = images.getShape().get(0);
+            long c = targets.getShape().get(1);
+            long height = images.getShape().get(2);
+            long width = images.getShape().get(3);
+            // One erased image per present (image, class) pair, rows b * C + k of the flattened batch.
+            long[] pairs = presentPairs(batch, (int) c);
+            NDArray rows = scope.create(pairs);
+            NDArray attention = Ops.resize(Ops.normalizeByMax(Ops.relu(model.classMaps(features))), (int) height, (int) width)
+                    .reshape(b * c, 1, height, width)
+                    .get(rows);
+            NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).get(rows);
+            NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).get(rows);
+            NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
+            mining = AttentionMiningLoss.loss(model.logits(model.features(erased, true)), pairClasses);
+            total = total.add(mining.mul((float) gain.alpha()));
+            long[] masked = java.util.stream.IntStream.range(0, pairs.length)
+                    .filter(i -> batch.get((int) (pairs[i] / c)).hasMask())
+                    .asLongStream()
+                    .toArray();
+            if (masked.length > 0) { // GAINext, over the pairs whose image has a pixel mask
+                NDArray pixelMasks = Batches.classMasks(scope, batch, classes).reshape(b * c, 1, height, width).get(rows);
+                NDArray maskedRows = scope.create(masked);
+                extension = AttentionMiningLoss.extensionLoss(attention.get(maskedRows), pixelMasks.get(maskedRows));
+                total = total.add(extension.mul((float) gain.extensionWeight()));
             }
         }
         return new Terms(total, bce, reCam, mining, extension);
     }
 
-    private static boolean[] maskedRows(List<LabeledImage> batch, int c) {
-        boolean[] rows = new boolean[batch.size() * c];
-        for (int b = 0; b < batch.size(); b++) {
-            for (int k = 0; k < c; k++) {
-                rows[b * c + k] = batch.get(b).hasMask();
-            }
-        }
-        return rows;
+    /** Flattened indices b * C + k of the classes present in each image. */
+    private long[] presentPairs(List<LabeledImage> batch, int c) {
+        return java.util.stream.IntStream.range(0, batch.size())
+                .flatMap(b -> java.util.Arrays.stream(batch.get(b).labels()).map(id -> b * c + classes.classifierIndex(id)))
+                .asLongStream()
+                .toArray();
     }
 
     private NDArray logits(NDManager scope, NDArray features) {

@@ -1,0 +1,85 @@
+package io.seedstream.segmentation.bench;
+
+import com.google.gson.FieldNamingPolicy;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Prints the localization benchmark's table and writes it as JSON and CSV. */
+public final class BenchmarkReport {
+
+    private static final Gson GSON = new GsonBuilder()
+            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .serializeSpecialFloatingPointValues()
+            .setPrettyPrinting()
+            .create();
+
+    private BenchmarkReport() {}
+
+    public static void printTable(LocalizationBenchmark.Result result, PrintStream out) {
+        out.printf("%nLocalization quality on %d held-out synthetic images (unclaimed pixels = background)%n", result.evalImages());
+        out.printf("%-24s | %-26s | %-33s%n", "", String.format("at theta = %.2f", result.theta()), "at each method's best theta");
+        out.printf("%-24s | %7s %8s %8s | %5s %7s %8s %8s%n", "method", "mIoU", "prec", "recall", "theta", "mIoU", "prec", "recall");
+        out.println("-".repeat(24) + "-+-" + "-".repeat(26) + "-+-" + "-".repeat(33));
+        for (Map.Entry<String, LocalizationBenchmark.MethodResult> e : result.methods().entrySet()) {
+            LocalizationBenchmark.MethodResult m = e.getValue();
+            out.printf("%-24s | %7.3f %8.3f %8.3f | %5.2f %7.3f %8.3f %8.3f%n", e.getKey(), m.miou(), m.precision(), m.recall(),
+                    m.bestTheta(), m.bestMiou(), m.bestPrecision(), m.bestRecall());
+        }
+        LocalizationBenchmark.Timing t = result.timing();
+        out.printf("%nN = %d stochastic maps per image (s = %d, feature map %d x %d x %d), Grad-CAM included:%n", t.passes(),
+                t.windowSize(), t.featureChannels(), t.featureSize(), t.featureSize());
+        out.printf("  expanded form    %10.1f ms/image%n", t.expandedMsPerImage());
+        out.printf("  per-window form  %10.1f ms/image%n", t.perWindowMsPerImage());
+        out.printf("  speed-up         %10.1f x%n", t.speedup());
+        out.printf("%nTraining (loss = mean of the last 50 steps; accuracy = held-out per-class decisions at p = 0.5)%n");
+        result.training().forEach((name, tr) -> out.printf("  %-18s %5d steps  %6.1f s  loss %.4f  accuracy %.3f%n", name,
+                tr.steps(), tr.seconds(), tr.finalLoss(), tr.heldOutAccuracy()));
+    }
+
+    public static JsonObject toJson(LocalizationBenchmark.Result result, SeedStreamConfig config,
+            LocalizationBenchmark.Options options, double wallSeconds) {
+        JsonObject json = new JsonObject();
+        json.addProperty("benchmark", "localization");
+        json.addProperty("theta", result.theta());
+        json.addProperty("eval_images", result.evalImages());
+        json.add("methods", GSON.toJsonTree(result.methods()));
+        json.add("timing", GSON.toJsonTree(result.timing()));
+        json.addProperty("expansion_speedup", result.timing().speedup());
+        LocalizationBenchmark.MethodResult aggregated = result.methods().get("ficklenet");
+        LocalizationBenchmark.MethodResult single = result.methods().get("ficklenet-1pass");
+        json.addProperty("aggregation_miou_gain", aggregated.miou() - single.miou());
+        json.addProperty("ficklenet_minus_cam_miou", aggregated.miou() - result.methods().get("cam").miou());
+        json.add("training", GSON.toJsonTree(result.training()));
+        json.add("options", GSON.toJsonTree(options));
+        json.add("config", config.toJsonTree());
+        json.addProperty("wall_seconds", wallSeconds);
+        return json;
+    }
+
+    public static void writeJson(JsonObject json, Path file) throws IOException {
+        createParent(file);
+        Files.writeString(file, GSON.toJson(json) + "\n");
+    }
+
+    public static void writeCsv(LocalizationBenchmark.Result result, Path file) throws IOException {
+        createParent(file);
+        StringBuilder csv = new StringBuilder("method,miou,precision,recall,best_theta,best_miou,best_precision,best_recall\n");
+        result.methods().forEach((name, m) -> csv.append(String.format(java.util.Locale.ROOT, "%s,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f%n",
+                name, m.miou(), m.precision(), m.recall(), m.bestTheta(), m.bestMiou(), m.bestPrecision(), m.bestRecall())));
+        Files.writeString(file, csv);
+    }
+
+    private static void createParent(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package io.seedstream.segmentation.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.localization.GradCam;
+import io.seedstream.segmentation.localization.LocalizationMaps;
+import io.seedstream.segmentation.localization.MapAggregation;
+import io.seedstream.segmentation.localization.StochasticLocalizer;
+import io.seedstream.segmentation.metrics.SegmentationMetrics;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.Batches;
+import io.seedstream.segmentation.train.ClassifierTrainer;
+import io.seedstream.segmentation.train.ClassifierTrainer.Objective;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The localization benchmark: trains classifiers on synthetic part/body images on the CPU, then
+ * scores the thresholded localization maps of held-out images against the true masks (mIoU,
+ * precision, recall) for plain CAM, Grad-CAM, FickleNet (one pass and N aggregated), ReCAM, GAIN and
+ * FickleNet + ReCAM; and times N stochastic maps per image in the expanded and the per-window form.
+ *
+ * <p>Training: a GAP classifier and a FickleNet classifier are trained for {@code trainSteps} with
+ * BCE; each is then trained {@code fineTuneSteps} more with BCE alone (the CAM and FickleNet rows)
+ * and, from the same starting point, with ReCAM's or GAIN's loss, as those papers fine-tune a
+ * trained classifier. Every row has seen the same number of steps.
+ */
+public final class LocalizationBenchmark {
+
+    /** How much work the benchmark does; the rest comes from {@link SeedStreamConfig}. */
+    public record Options(int trainSteps, int fineTuneSteps, int trainImages, int evalImages, int timingImages) {
+        public static Options defaults() {
+            return new Options(900, 300, 4000, 120, 2);
+        }
+    }
+
+    /** Localization quality of one method: at the configured theta, and at its best theta. */
+    public record MethodResult(double miou, double precision, double recall, double bestTheta, double bestMiou,
+            double bestPrecision, double bestRecall) {}
+
+    /** Seconds per image for N stochastic maps, in both forms. */
+    public record Timing(int passes, int windowSize, int featureSize, int featureChannels, double expandedMsPerImage,
+            double perWindowMsPerImage, double speedup) {}
+
+    /** One trained model: steps, final loss (mean of the last 50 steps) and held-out accuracy. */
+    public record Training(int steps, double finalLoss, double seconds, double heldOutAccuracy) {}
+
+    public record Result(Map<String, MethodResult> methods, Timing timing, Map<String, Training> training,
+            double theta, int evalImages) {}
+
+    private static final double[] SWEEP = java.util.stream.IntStream.rangeClosed(1, 19).mapToDouble(i -> i * 0.05).toArray();
+    private static final int LOSS_WINDOW = 50;
+
+    private final SeedStreamConfig config;
+    private final Options options;
+    private final Progress progress;
+    private final SyntheticDataset data;
+    private final ClassList classes;
+
+    public LocalizationBenchmark(SeedStreamConfig config, Options options, Progress progress) {
+        this.config = config;
+        this.options = options;
+        this.progress = progress;
+        this.data = new SyntheticDataset(config.synthetic());
+        this.classes = data.classes();
+    }
+
+    public Result run() {
+        Autograd.disableOnThisThread(); // inference unless a trainer or Grad-CAM turns it on
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed((int) config.training().seed());
+            List<LabeledImage> pool = generate("generating train set", 0, options.trainImages());
+            List<LabeledImage> heldOut = generate("generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages());
+
+            Map<String, Training> training = new LinkedHashMap<>();
+            Map<String, Classifier> models = new LinkedHashMap<>();
+            Classifier gapBase = train(manager, pool, "base-gap", newModel(manager, ClassifierArchitecture.Head.GAP), Objective.BCE,
+                    options.trainSteps(), heldOut, training);
+            Classifier fickleBase = train(manager, pool, "base-ficklenet", newModel(manager, ClassifierArchitecture.Head.FICKLENET),
+                    Objective.BCE, options.trainSteps(), heldOut, training);
+            models.put("cam", fineTune(manager, pool, "cam", gapBase, Objective.BCE, heldOut, training));
+            models.put("recam", fineTune(manager, pool, "recam", gapBase, Objective.RECAM, heldOut, training));
+            models.put("gain", fineTune(manager, pool, "gain", gapBase, Objective.GAIN, heldOut, training));
+            models.put("ficklenet", fineTune(manager, pool, "ficklenet", fickleBase, Objective.BCE, heldOut, training));
+            models.put("ficklenet+recam", fineTune(manager, pool, "ficklenet+recam", fickleBase, Objective.RECAM, heldOut, training));
+            gapBase.close();
+            fickleBase.close();
+
+            Map<String, MethodResult> methods = evaluate(models, heldOut);
+            Timing timing = time(manager, heldOut);
+            models.values().forEach(Classifier::close);
+            return new Result(methods, timing, training, config.ficklenet().threshold(), heldOut.size());
+        }
+    }
+
+    private List<LabeledImage> generate(String phase, long from, int count) {
+        progress.start(phase, count);
+        List<LabeledImage> images = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            images.add(data.image(from + i));
+            progress.update(i + 1, "");
+        }
+        return images;
+    }
+
+    private Classifier newModel(NDManager manager, ClassifierArchitecture.Head head) {
+        return new Classifier(ClassifierArchitecture.of(config, head, classes.numForeground()), manager, config.training().seed());
+    }
+
+    private Classifier fineTune(NDManager manager, List<LabeledImage> pool, String name, Classifier base, Objective objective,
+            List<LabeledImage> heldOut, Map<String, Training> training) {
+        Classifier copy = new Classifier(base.architecture(), manager, config.training().seed());
+        ModelSnapshot.of(name, 0, base, classes.names()).loadInto(copy);
+        return train(manager, pool, name, copy, objective, options.fineTuneSteps(), heldOut, training);
+    }
+
+    private Classifier train(NDManager manager, List<LabeledImage> pool, String name, Classifier model, Objective objective,
+            int steps, List<LabeledImage> heldOut, Map<String, Training> training) {
+        ClassifierTrainer trainer = new ClassifierTrainer(model, config, classes, objective);
+        Random random = new Random(config.training().seed() + name.hashCode());
+        double[] recent = new double[LOSS_WINDOW];
+        long started = System.nanoTime();
+        progress.start("training " + name, steps);
+        for (int step = 1; step <= steps; step++) {
+            List<LabeledImage> batch = new ArrayList<>();
+            for (int b = 0; b < config.training().batchSize(); b++) {
+                batch.add(pool.get(random.nextInt(pool.size())));
+            }
+            ClassifierTrainer.StepLosses losses = trainer.step(batch);
+            recent[(step - 1) % LOSS_WINDOW] = losses.total();
+            progress.update(step, String.format("loss %.4f", mean(recent, Math.min(step, LOSS_WINDOW))));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        training.put(name, new Training(steps, mean(recent, Math.min(steps, LOSS_WINDOW)), seconds, accuracy(model, heldOut)));
+        return model;
+    }
+
+    private static double mean(double[] values, int count) {
+        double sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += values[i];
+        }
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    /** Share of (image, class) decisions right at probability 0.5 on held-out images. */
+    private double accuracy(Classifier model, List<LabeledImage> heldOut) {
+        long right = 0;
+        for (int from = 0; from < heldOut.size(); from += 32) {
+            List<LabeledImage> batch = heldOut.subList(from, Math.min(heldOut.size(), from + 32));
+            try (NDManager scope = model.parameters().manager().newSubManager()) {
+                float[] logits = model.logits(model.features(Batches.images(scope, batch), false)).toFloatArray();
+                float[] targets = Batches.targets(scope, batch, classes).toFloatArray();
+                for (int i = 0; i < logits.length; i++) {
+                    right += (logits[i] > 0) == (targets[i] > 0.5f) ? 1 : 0;
+                }
+            }
+        }
+        return (double) right / (heldOut.size() * (long) classes.numForeground());
+    }
+
+    /** A way to get localization maps from a model's features. */
+    private interface Localizer {
+        LocalizationMaps maps(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width);
+    }
+
+    private record Method(String name, String model, Localizer localizer) {}
+
+    private List<Method> methods() {
+        StochasticLocalizer stochastic = new StochasticLocalizer(config.ficklenet());
+        Localizer cam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(selectClasses(Ops.relu(m.classMaps(f)), idx), ids, h, w);
+        Localizer gradCam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(
+                GradCam.maps(f.repeat(0, idx.length), m::logits, idx).expandDims(0), ids, h, w);
+        Localizer reCam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(selectClasses(Ops.relu(m.reCamMaps(f)), idx), ids, h, w);
+        Localizer fickle = stochastic::localize;
+        return List.of(
+                new Method("cam", "cam", cam),
+                new Method("gradcam", "cam", gradCam),
+                new Method("ficklenet-deterministic", "ficklenet", cam),
+                new Method("ficklenet", "ficklenet", fickle),
+                new Method("recam", "recam", reCam),
+                new Method("gain", "gain", cam),
+                new Method("ficklenet+recam", "ficklenet+recam", fickle));
+    }
+
+    /** (1, C, h, w) maps to (1, m, h, w) for the given classes. */
+    private static NDArray selectClasses(NDArray classMaps, int[] classIndex) {
+        NDList picked = new NDList();
+        for (int c : classIndex) {
+            picked.add(classMaps.get(":, " + c));
+        }
+        return NDArrays.stack(picked, 1);
+    }
+
+    private Map<String, MethodResult> evaluate(Map<String, Classifier> models, List<LabeledImage> heldOut) {
+        List<Method> methods = methods();
+        Map<String, List<LocalizationMaps>> maps = new LinkedHashMap<>();
+        methods.forEach(m -> maps.put(m.name(), new ArrayList<>()));
+        progress.start("localizing held-out", heldOut.size());
+        int done = 0;
+        for (LabeledImage image : heldOut) {
+            int[] classIds = image.labels();
+            int[] classIndex = Arrays.stream(classIds).map(classes::classifierIndex).toArray();
+            for (Method method : methods) {
+                Classifier model = models.get(method.model());
+                try (NDManager scope = model.parameters().manager().newSubManager()) {
+                    NDArray features = model.features(Batches.images(scope, List.of(image)), false);
+                    maps.get(method.name()).add(
+                            method.localizer().maps(model, features, classIndex, classIds, image.height(), image.width()));
+                }
+            }
+            progress.update(++done, "");
+        }
+        Map<String, MethodResult> results = new LinkedHashMap<>();
+        maps.forEach((name, perImage) -> {
+            if (name.equals("ficklenet")) { // the first of the N maps is what one stochastic pass gives
+                results.put("ficklenet-1pass", score(perImage.stream().map(LocalizationMaps::firstOnly).toList(), heldOut));
+            }
+            results.put(name, score(perImage, heldOut));
+        });
+        return results;
+    }
+
+    private MethodResult score(List<LocalizationMaps> perImage, List<LabeledImage> heldOut) {
+        Function<Double, SegmentationMetrics> at = theta -> {
+            SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
+            for (int i = 0; i < perImage.size(); i++) {
+                int[] labels = perImage.get(i).labels(theta);
+                for (int u = 0; u < labels.length; u++) {
+                    if (labels[u] == MapAggregation.UNCLAIMED) {
+                        labels[u] = classes.background();
+                    }
+                }
+                metrics.add(labels, heldOut.get(i).mask());
+            }
+            return metrics;
+        };
+        SegmentationMetrics configured = at.apply(config.ficklenet().threshold());
+        double bestTheta = SWEEP[0];
+        SegmentationMetrics best = null;
+        for (double theta : SWEEP) {
+            SegmentationMetrics metrics = at.apply(theta);
+            if (best == null || metrics.meanIou() > best.meanIou()) {
+                best = metrics;
+                bestTheta = theta;
+            }
+        }
+        return new MethodResult(configured.meanIou(), configured.precision(), configured.recall(), bestTheta, best.meanIou(),
+                best.precision(), best.recall());
+    }
+
+    /** N stochastic maps per image with the expanded and the per-window form, same model, same images. */
+    private Timing time(NDManager manager, List<LabeledImage> heldOut) {
+        int s = 9;
+        ClassifierArchitecture architecture = ClassifierArchitecture.of(config.with("ficklenet.windowSize", s),
+                ClassifierArchitecture.Head.FICKLENET, classes.numForeground());
+        double[] millis = new double[2];
+        try (Classifier model = new Classifier(architecture, manager, config.training().seed())) {
+            StochasticLocalizer.Form[] forms = StochasticLocalizer.Form.values();
+            progress.start("timing N maps (s=9)", (long) forms.length * (options.timingImages() + 1));
+            int done = 0;
+            long[] featureShape = null;
+            for (int f = 0; f < forms.length; f++) {
+                StochasticLocalizer localizer = new StochasticLocalizer(config.ficklenet(), forms[f]);
+                for (int i = 0; i <= options.timingImages(); i++) { // image 0 warms up and is not timed
+                    LabeledImage image = heldOut.get(i % heldOut.size());
+                    int[] ids = image.labels();
+                    int[] idx = Arrays.stream(ids).map(classes::classifierIndex).toArray();
+                    try (NDManager scope = manager.newSubManager()) {
+                        NDArray features = model.features(Batches.images(scope, List.of(image)), false);
+                        featureShape = features.getShape().getShape();
+                        long started = System.nanoTime();
+                        localizer.localize(model, features, idx, ids, image.height(), image.width());
+                        if (i > 0) {
+                            millis[f] += (System.nanoTime() - started) / 1e6 / options.timingImages();
+                        }
+                    }
+                    progress.update(++done, "");
+                }
+            }
+            return new Timing(config.ficklenet().passes(), s, (int) featureShape[2], (int) featureShape[1], millis[0],
+                    millis[1], millis[1] / millis[0]);
+        }
+    }
+}

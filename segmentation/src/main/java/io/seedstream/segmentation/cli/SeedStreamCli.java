@@ -1,0 +1,115 @@
+package io.seedstream.segmentation.cli;
+
+import io.seedstream.segmentation.bench.BenchmarkReport;
+import io.seedstream.segmentation.bench.LocalizationBenchmark;
+import io.seedstream.segmentation.bench.Progress;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code ./seedstream} command line. */
+@Command(name = "seedstream", mixinStandardHelpOptions = true, version = "SeedStream 0.1.0",
+        description = "Streaming active learning for weakly-supervised semantic segmentation.",
+        subcommands = {SeedStreamCli.Bench.class, SeedStreamCli.ShowConfig.class})
+public final class SeedStreamCli implements Runnable {
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    /** Options every command that reads the configuration shares. */
+    static final class ConfigOptions {
+        @Option(names = "--config", description = "JSON configuration file (partial; the rest keeps the defaults)")
+        Path file;
+
+        @Option(names = "--set", description = "override one setting, e.g. --set ficklenet.windowSize=5", paramLabel = "KEY=VALUE")
+        Map<String, String> overrides = new LinkedHashMap<>();
+
+        SeedStreamConfig load() throws Exception {
+            SeedStreamConfig config = file == null ? SeedStreamConfig.defaults() : SeedStreamConfig.load(file);
+            return config.with(overrides);
+        }
+    }
+
+    @Command(name = "config", description = "Print the effective configuration as JSON.")
+    static final class ShowConfig implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions config = new ConfigOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(config.load().toJson());
+            return 0;
+        }
+    }
+
+    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class})
+    static final class Bench implements Runnable {
+        @Override
+        public void run() {
+            CommandLine.usage(this, System.out);
+        }
+
+        @Command(name = "localization", mixinStandardHelpOptions = true,
+                description = "Train classifiers on synthetic data on the CPU, then score CAM, Grad-CAM, FickleNet, ReCAM, "
+                        + "GAIN and FickleNet+ReCAM maps against the true masks, and time the expanded vs per-window form.")
+        static final class Localization implements Callable<Integer> {
+            @CommandLine.Mixin
+            ConfigOptions config = new ConfigOptions();
+
+            @Option(names = "--steps", description = "BCE training steps of each base classifier (default: ${DEFAULT-VALUE})")
+            int steps = LocalizationBenchmark.Options.defaults().trainSteps();
+
+            @Option(names = "--fine-tune-steps", description = "further steps per method (default: ${DEFAULT-VALUE})")
+            int fineTuneSteps = LocalizationBenchmark.Options.defaults().fineTuneSteps();
+
+            @Option(names = "--train-images", description = "synthetic training images (default: ${DEFAULT-VALUE})")
+            int trainImages = LocalizationBenchmark.Options.defaults().trainImages();
+
+            @Option(names = "--eval-images", description = "held-out images scored (default: ${DEFAULT-VALUE})")
+            int evalImages = LocalizationBenchmark.Options.defaults().evalImages();
+
+            @Option(names = "--timing-images", description = "images timed per form (default: ${DEFAULT-VALUE})")
+            int timingImages = LocalizationBenchmark.Options.defaults().timingImages();
+
+            @Option(names = "--out", description = "write the results as JSON here (and as CSV beside it)")
+            Path out;
+
+            @Override
+            public Integer call() throws Exception {
+                SeedStreamConfig effective = config.load();
+                var options = new LocalizationBenchmark.Options(steps, fineTuneSteps, trainImages, evalImages, timingImages);
+                long started = System.nanoTime();
+                var result = new LocalizationBenchmark(effective, options, new Progress(System.err)).run();
+                double wallSeconds = (System.nanoTime() - started) / 1e9;
+                BenchmarkReport.printTable(result, System.out);
+                System.out.printf("%nTotal %.0f s%n", wallSeconds);
+                if (out != null) {
+                    BenchmarkReport.writeJson(BenchmarkReport.toJson(result, effective, options, wallSeconds), out);
+                    Path csv = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "") + ".csv");
+                    BenchmarkReport.writeCsv(result, csv);
+                    System.out.println("Wrote " + out + " and " + csv);
+                }
+                return 0;
+            }
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandLine commandLine = new CommandLine(new SeedStreamCli());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException) { // bad settings: say why, no stack trace
+                cmd.getErr().println("seedstream: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        System.exit(commandLine.execute(args));
+    }
+}

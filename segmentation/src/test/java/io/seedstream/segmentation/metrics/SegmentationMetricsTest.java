@@ -1,0 +1,29 @@
+package io.seedstream.segmentation.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class SegmentationMetricsTest {
+
+    /*
+     * truth:     0 0 1 1 2 255
+     * predicted: 0 1 1 1 0 2     (the last pixel is ignored)
+     * background (0): TP 1, FP 1 (pixel 4), FN 1 (pixel 1) -> IoU 1/3
+     * class 1:        TP 2, FP 1 (pixel 1), FN 0           -> IoU 2/3, precision 2/3, recall 1
+     * class 2:        TP 0, FP 0, FN 1                     -> IoU 0,   precision n/a, recall 0
+     * mIoU = (1/3 + 2/3 + 0) / 3 = 1/3; precision = mean(2/3) = 2/3; recall = mean(1, 0) = 1/2
+     */
+    @Test
+    void computesIouPrecisionAndRecallFromTheConfusionMatrix() {
+        SegmentationMetrics metrics = new SegmentationMetrics(3, 0);
+        metrics.add(new int[] {0, 1, 1, 1, 0, 2}, new byte[] {0, 0, 1, 1, 2, (byte) 255});
+        assertThat(metrics.iou(0)).isCloseTo(1 / 3.0, within(1e-9));
+        assertThat(metrics.iou(1)).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(metrics.iou(2)).isZero();
+        assertThat(metrics.meanIou()).isCloseTo(1 / 3.0, within(1e-9));
+        assertThat(metrics.precision()).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(metrics.recall()).isCloseTo(0.5, within(1e-9));
+    }
+}

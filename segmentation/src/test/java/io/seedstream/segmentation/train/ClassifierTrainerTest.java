@@ -1,0 +1,88 @@
+package io.seedstream.segmentation.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ClassifierTrainerTest {
+
+    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults().with(Map.of(
+            "synthetic.imageSize", "32", "synthetic.numClasses", "3", "synthetic.maxObjects", "2",
+            "backbone.channels", "8,16,16", "backbone.strides", "2,2,1", "backbone.dilations", "1,1,1",
+            "ficklenet.windowSize", "3", "training.batchSize", "12", "training.learningRate", "0.005"));
+    private static final SyntheticDataset DATA = new SyntheticDataset(CONFIG.synthetic());
+
+    @BeforeAll
+    static void inferenceThreadDefaults() {
+        Autograd.disableOnThisThread();
+    }
+
+    /** Gradients flow and the optimizer steps: both heads can fit one fixed batch. */
+    @Test
+    void bceTrainingFitsAFixedBatchWithBothHeads() {
+        for (ClassifierArchitecture.Head head : ClassifierArchitecture.Head.values()) {
+            double[] losses = train(head, ClassifierTrainer.Objective.BCE, 40);
+            assertThat(mean(losses, 35, 40)).as(head.name()).isLessThan(0.5 * mean(losses, 0, 5));
+        }
+    }
+
+    @Test
+    void reCamAndGainAddTheirTermsAndGainExtUsesPixelMasks() {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier model = new Classifier(ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 3), manager, 1)) {
+            List<LabeledImage> batch = DATA.images(0, 12);
+            var reCam = new ClassifierTrainer(model, CONFIG, DATA.classes(), ClassifierTrainer.Objective.RECAM).step(batch);
+            assertThat(reCam.reCam()).isPositive();
+            assertThat(reCam.total()).isCloseTo(reCam.bce() + reCam.reCam(), org.assertj.core.api.Assertions.within(1e-4));
+
+            var gainTrainer = new ClassifierTrainer(model, CONFIG, DATA.classes(), ClassifierTrainer.Objective.GAIN);
+            var weakOnly = gainTrainer.step(withoutMasks(batch));
+            assertThat(weakOnly.attentionMining()).isBetween(0.0, 1.0).isPositive();
+            assertThat(weakOnly.gainExtension()).isZero();
+            var withMasks = gainTrainer.step(batch);
+            assertThat(withMasks.gainExtension()).isPositive();
+            assertThat(withMasks.total()).isCloseTo(withMasks.bce() + withMasks.attentionMining() + 10 * withMasks.gainExtension(),
+                    org.assertj.core.api.Assertions.within(1e-4));
+        }
+    }
+
+    private static double[] train(ClassifierArchitecture.Head head, ClassifierTrainer.Objective objective, int steps) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier model = new Classifier(ClassifierArchitecture.of(CONFIG, head, 3), manager, 1)) {
+            ClassifierTrainer trainer = new ClassifierTrainer(model, CONFIG, DATA.classes(), objective);
+            List<LabeledImage> batch = withoutMasks(DATA.images(0, 12));
+            double[] losses = new double[steps];
+            for (int step = 0; step < steps; step++) {
+                losses[step] = trainer.step(batch).total();
+            }
+            return losses;
+        }
+    }
+
+    private static List<LabeledImage> withoutMasks(List<LabeledImage> batch) {
+        List<LabeledImage> out = new ArrayList<>();
+        for (LabeledImage i : batch) {
+            out.add(new LabeledImage(i.id(), i.width(), i.height(), i.rgb(), null, i.labels()));
+        }
+        return out;
+    }
+
+    private static double mean(double[] values, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += values[i];
+        }
+        return sum / (to - from);
+    }
+}
