@@ -49,9 +49,12 @@ public final class LocalizationBenchmark {
         }
     }
 
-    /** Localization quality of one method: at the configured theta, and at its best theta. */
-    public record MethodResult(double miou, double precision, double recall, double bestTheta, double bestMiou,
-            double bestPrecision, double bestRecall) {}
+    /**
+     * Localization quality of one method: at the configured theta (with the share of object heads
+     * and of object bodies claimed by the right class), and at its best theta.
+     */
+    public record MethodResult(double miou, double precision, double recall, double headRecall, double bodyRecall,
+            double bestTheta, double bestMiou, double bestPrecision, double bestRecall) {}
 
     /** Seconds per image for N stochastic maps, in both forms. */
     public record Timing(int passes, int windowSize, int featureSize, int featureChannels, double expandedMsPerImage,
@@ -85,7 +88,8 @@ public final class LocalizationBenchmark {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed((int) config.training().seed());
             List<LabeledImage> pool = generate("generating train set", 0, options.trainImages());
-            List<LabeledImage> heldOut = generate("generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages());
+            List<SyntheticDataset.Scene> heldOutScenes = scenes(SyntheticDataset.HELD_OUT_START, options.evalImages());
+            List<LabeledImage> heldOut = heldOutScenes.stream().map(SyntheticDataset.Scene::image).toList();
 
             Map<String, Training> training = new LinkedHashMap<>();
             Map<String, Classifier> models = new LinkedHashMap<>();
@@ -101,7 +105,7 @@ public final class LocalizationBenchmark {
             gapBase.close();
             fickleBase.close();
 
-            Map<String, MethodResult> methods = evaluate(models, heldOut);
+            Map<String, MethodResult> methods = evaluate(models, heldOutScenes);
             Timing timing = time(manager, heldOut);
             models.values().forEach(Classifier::close);
             return new Result(methods, timing, training, config.ficklenet().threshold(), heldOut.size());
@@ -116,6 +120,16 @@ public final class LocalizationBenchmark {
             progress.update(i + 1, "");
         }
         return images;
+    }
+
+    private List<SyntheticDataset.Scene> scenes(long from, int count) {
+        progress.start("generating held-out set", count);
+        List<SyntheticDataset.Scene> scenes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            scenes.add(data.scene(from + i));
+            progress.update(i + 1, "");
+        }
+        return scenes;
     }
 
     private Classifier newModel(NDManager manager, ClassifierArchitecture.Head head) {
@@ -183,16 +197,20 @@ public final class LocalizationBenchmark {
 
     private List<Method> methods() {
         StochasticLocalizer stochastic = new StochasticLocalizer(config.ficklenet());
+        StochasticLocalizer pixelStochastic = new StochasticLocalizer(config.ficklenet(), StochasticLocalizer.Form.EXPANDED,
+                GradCam.Weights.PIXEL);
         Localizer cam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(selectClasses(Ops.relu(m.classMaps(f)), idx), ids, h, w);
         Localizer gradCam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(
                 GradCam.maps(f.repeat(0, idx.length), m::logits, idx).expandDims(0), ids, h, w);
         Localizer reCam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(selectClasses(Ops.relu(m.reCamMaps(f)), idx), ids, h, w);
         Localizer fickle = stochastic::localize;
+        Localizer pixelFickle = pixelStochastic::localize;
         return List.of(
                 new Method("cam", "cam", cam),
                 new Method("gradcam", "cam", gradCam),
                 new Method("ficklenet-deterministic", "ficklenet", cam),
                 new Method("ficklenet", "ficklenet", fickle),
+                new Method("ficklenet-pixelgrad", "ficklenet", pixelFickle),
                 new Method("recam", "recam", reCam),
                 new Method("gain", "gain", cam),
                 new Method("ficklenet+recam", "ficklenet+recam", fickle));
@@ -207,7 +225,8 @@ public final class LocalizationBenchmark {
         return NDArrays.stack(picked, 1);
     }
 
-    private Map<String, MethodResult> evaluate(Map<String, Classifier> models, List<LabeledImage> heldOut) {
+    private Map<String, MethodResult> evaluate(Map<String, Classifier> models, List<SyntheticDataset.Scene> scenes) {
+        List<LabeledImage> heldOut = scenes.stream().map(SyntheticDataset.Scene::image).toList();
         List<Method> methods = methods();
         Map<String, List<LocalizationMaps>> maps = new LinkedHashMap<>();
         methods.forEach(m -> maps.put(m.name(), new ArrayList<>()));
@@ -228,40 +247,61 @@ public final class LocalizationBenchmark {
         }
         Map<String, MethodResult> results = new LinkedHashMap<>();
         maps.forEach((name, perImage) -> {
-            if (name.equals("ficklenet")) { // the first of the N maps is what one stochastic pass gives
-                results.put("ficklenet-1pass", score(perImage.stream().map(LocalizationMaps::firstOnly).toList(), heldOut));
+            if (name.startsWith("ficklenet") && perImage.get(0).count() > 1) { // the first of N maps is one pass
+                results.put(name + "-1pass", score(perImage.stream().map(LocalizationMaps::firstOnly).toList(), scenes));
             }
-            results.put(name, score(perImage, heldOut));
+            results.put(name, score(perImage, scenes));
         });
         return results;
     }
 
-    private MethodResult score(List<LocalizationMaps> perImage, List<LabeledImage> heldOut) {
+    private MethodResult score(List<LocalizationMaps> perImage, List<SyntheticDataset.Scene> scenes) {
         Function<Double, SegmentationMetrics> at = theta -> {
             SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
             for (int i = 0; i < perImage.size(); i++) {
-                int[] labels = perImage.get(i).labels(theta);
-                for (int u = 0; u < labels.length; u++) {
-                    if (labels[u] == MapAggregation.UNCLAIMED) {
-                        labels[u] = classes.background();
-                    }
-                }
-                metrics.add(labels, heldOut.get(i).mask());
+                metrics.add(labels(perImage.get(i), theta), scenes.get(i).image().mask());
             }
             return metrics;
         };
-        SegmentationMetrics configured = at.apply(config.ficklenet().threshold());
-        double bestTheta = SWEEP[0];
-        SegmentationMetrics best = null;
-        for (double theta : SWEEP) {
-            SegmentationMetrics metrics = at.apply(theta);
-            if (best == null || metrics.meanIou() > best.meanIou()) {
-                best = metrics;
-                bestTheta = theta;
+        double theta = config.ficklenet().threshold();
+        SegmentationMetrics configured = at.apply(theta);
+        long[] head = new long[2]; // claimed by the right class, all
+        long[] body = new long[2];
+        for (int i = 0; i < perImage.size(); i++) {
+            int[] labels = labels(perImage.get(i), theta);
+            byte[] truth = scenes.get(i).image().mask();
+            boolean[] heads = scenes.get(i).headPixels();
+            for (int u = 0; u < labels.length; u++) {
+                int t = truth[u] & 0xFF;
+                if (t != classes.background()) {
+                    long[] part = heads[u] ? head : body;
+                    part[0] += labels[u] == t ? 1 : 0;
+                    part[1]++;
+                }
             }
         }
-        return new MethodResult(configured.meanIou(), configured.precision(), configured.recall(), bestTheta, best.meanIou(),
-                best.precision(), best.recall());
+        double bestTheta = SWEEP[0];
+        SegmentationMetrics best = null;
+        for (double candidate : SWEEP) {
+            SegmentationMetrics metrics = at.apply(candidate);
+            if (best == null || metrics.meanIou() > best.meanIou()) {
+                best = metrics;
+                bestTheta = candidate;
+            }
+        }
+        return new MethodResult(configured.meanIou(), configured.precision(), configured.recall(), (double) head[0] / head[1],
+                (double) body[0] / body[1], bestTheta, best.meanIou(), best.precision(), best.recall());
+    }
+
+    /** Aggregated labels at theta, unclaimed pixels as background (how localization is scored). */
+    private int[] labels(LocalizationMaps maps, double theta) {
+        int[] labels = maps.labels(theta);
+        for (int u = 0; u < labels.length; u++) {
+            if (labels[u] == MapAggregation.UNCLAIMED) {
+                labels[u] = classes.background();
+            }
+        }
+        return labels;
     }
 
     /** N stochastic maps per image with the expanded and the per-window form, same model, same images. */
@@ -276,7 +316,7 @@ public final class LocalizationBenchmark {
             int done = 0;
             long[] featureShape = null;
             for (int f = 0; f < forms.length; f++) {
-                StochasticLocalizer localizer = new StochasticLocalizer(config.ficklenet(), forms[f]);
+                StochasticLocalizer localizer = new StochasticLocalizer(config.ficklenet(), forms[f], GradCam.Weights.CHANNEL);
                 for (int i = 0; i <= options.timingImages(); i++) { // image 0 warms up and is not timed
                     LabeledImage image = heldOut.get(i % heldOut.size());
                     int[] ids = image.labels();

@@ -39,8 +39,11 @@ public final class SyntheticDataset {
     private final SeedStreamConfig.Synthetic config;
     private final ClassList classes;
 
-    /** How an image was made, for tests and inspection: what each object shows after occlusion. */
-    public record Scene(LabeledImage image, int backgroundKind, List<SceneObject> objects) {}
+    /**
+     * How an image was made, for tests and inspection: what each object shows after occlusion, and
+     * which pixels show a head (row-major, like the mask).
+     */
+    public record Scene(LabeledImage image, int backgroundKind, List<SceneObject> objects, boolean[] headPixels) {}
 
     /**
      * @param paintedPixels pixels the object covered when painted (body and head)
@@ -113,7 +116,7 @@ public final class SyntheticDataset {
             }
             sceneObjects.add(new SceneObject(objectClasses[i], painted[i], body, head));
         }
-        return new Scene(image, backgroundKind, sceneObjects);
+        return new Scene(image, backgroundKind, sceneObjects, canvas.heads);
     }
 
     /** The background kind class {@code classId} tends to appear on under co-occurrence bias. */

@@ -2,6 +2,7 @@ package io.seedstream.segmentation.localization;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -32,6 +33,30 @@ public final class FeatureMapExpansion {
         NDArray cols = manager.create(windowIndices(w, s)).reshape(1, 1, 1, (long) s * w);
         NDArray expandedRows = padded.gather(rows.broadcast(batch, channels, (long) s * h, w + 2L * r), 2);
         return expandedRows.gather(cols.broadcast(batch, channels, (long) s * h, (long) s * w), 3);
+    }
+
+    /**
+     * The adjoint of {@link #expand}: (B, k, s*h, s*w) to (B, k, h, w), each position of x receiving
+     * the sum of the expanded positions that copy it (padding positions are dropped). Applied to a
+     * gradient with respect to the expansion it gives the gradient with respect to x.
+     */
+    public static NDArray fold(NDArray expanded, int s) {
+        Shape shape = expanded.getShape();
+        long batch = shape.get(0);
+        long k = shape.get(1);
+        int h = (int) shape.get(2) / s;
+        int w = (int) shape.get(3) / s;
+        int r = (s - 1) / 2;
+        NDArray blocks = expanded.reshape(batch, k, h, s, w, s);
+        NDArray padded = null;
+        for (int a = 0; a < s; a++) {
+            for (int b = 0; b < s; b++) {
+                // Offset (a, b) of window (i, j) copies x_p[i + a, j + b]: shift the (h, w) grid there.
+                NDArray shifted = blocks.get(new NDIndex(":, :, :, {}, :, {}", a, b)).pad(new Shape(b, 2 * r - b, a, 2 * r - a), 0);
+                padded = padded == null ? shifted : padded.add(shifted);
+            }
+        }
+        return padded.get(new NDIndex(":, :, {}:{}, {}:{}", r, r + h, r, r + w));
     }
 
     /**

@@ -12,12 +12,29 @@ import java.util.function.UnaryOperator;
  * sigmoid only multiplies each map by a positive number, which the max normalization removes, and
  * would underflow for confident scores.
  *
+ * <p>{@link Weights#PIXEL} keeps the gradient per pixel instead (ReLU(sum_k dlogit/dx_k * x_k)): the
+ * variant the localization benchmark compares, since spatial averaging washes out the differences
+ * between FickleNet's stochastic passes.
+ *
  * <p>Opens a {@link GradientCollector}, of which one may be open per JVM: not for use while a
  * training step is collecting.
  */
 public final class GradCam {
 
+    /** How the gradient weighs the feature channels. */
+    public enum Weights {
+        /** Grad-CAM: one weight per channel, the spatial mean of the gradient. */
+        CHANNEL,
+        /** The gradient itself, per channel and pixel. */
+        PIXEL
+    }
+
     private GradCam() {}
+
+    /** Standard Grad-CAM, see {@link #maps(NDArray, UnaryOperator, int[], Weights)}. */
+    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
+        return maps(features, logitsOf, classIndex, Weights.CHANNEL);
+    }
 
     /**
      * @param features (B, k, h, w); gradients are taken with respect to a detached copy
@@ -25,7 +42,7 @@ public final class GradCam {
      * @param classIndex the class explained in each row (length B)
      * @return maps (B, h, w), not normalized
      */
-    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
+    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex, Weights weights) {
         NDArray x = features.stopGradient();
         x.setRequiresGradient(true);
         NDArray gradient;
@@ -35,7 +52,14 @@ public final class GradCam {
             collector.backward(logits.mul(selector).sum());
             gradient = x.getGradient().stopGradient();
         }
-        return weighted(Ops.spatialMean(gradient), x.stopGradient());
+        return fromGradient(gradient, x.stopGradient(), weights);
+    }
+
+    /** Maps (B, h, w) from the gradient (B, k, h, w) of the logits with respect to the features. */
+    public static NDArray fromGradient(NDArray gradient, NDArray features, Weights weights) {
+        return weights == Weights.CHANNEL
+                ? weighted(Ops.spatialMean(gradient), features)
+                : Ops.relu(gradient.mul(features).sum(new int[] {1}));
     }
 
     /** ReLU(sum_k alpha_k x_k): channel weights (B, k) applied to features (B, k, h, w), giving (B, h, w). */

@@ -28,14 +28,17 @@ public final class StochasticLocalizer {
 
     private final SeedStreamConfig.FickleNet config;
     private final Form form;
+    private final GradCam.Weights weights;
 
-    public StochasticLocalizer(SeedStreamConfig.FickleNet config, Form form) {
+    public StochasticLocalizer(SeedStreamConfig.FickleNet config, Form form, GradCam.Weights weights) {
         this.config = config;
         this.form = form;
+        this.weights = weights;
     }
 
+    /** Standard Grad-CAM maps in the expanded form, as in the paper. */
     public StochasticLocalizer(SeedStreamConfig.FickleNet config) {
-        this(config, Form.EXPANDED);
+        this(config, Form.EXPANDED, GradCam.Weights.CHANNEL);
     }
 
     /**
@@ -80,7 +83,7 @@ public final class StochasticLocalizer {
             int[] target = new int[n];
             Arrays.fill(target, c);
             perClass.add(GradCam.maps(batch, x -> PerWindowReference.stochasticLogits(x, masks, model.headWeight(),
-                    model.headBias()), target));
+                    model.headBias()), target, weights));
         }
         return NDArrays.stack(perClass, 1);
     }
@@ -89,7 +92,8 @@ public final class StochasticLocalizer {
      * The expanded form: the image's expansion E is shared by all passes, each pass masks it
      * (P = E * D), and autograd runs from the logits back to P only. The chain rule through the
      * mask and the expansion is then a masked sum: the spatial sum of d logit / d x_k equals the
-     * sum of d logit / d P_k * D over the expanded positions that copy x rather than padding.
+     * sum of d logit / d P_k * D over the expanded positions that copy x rather than padding; per
+     * pixel it is the fold (adjoint of the expansion) of d logit / d P * D.
      */
     private NDArray expandedPassMaps(Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
         long n = masks.getShape().get(0);
@@ -110,8 +114,13 @@ public final class StochasticLocalizer {
                 collector.backward(model.pooledWindowLogits(leaf).get(":, " + c).sum());
                 gradient = leaf.getGradient().stopGradient();
             }
-            NDArray channelWeights = gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k).div((float) h * w);
-            perClass.add(GradCam.weighted(channelWeights, perPassFeatures));
+            if (weights == GradCam.Weights.CHANNEL) {
+                NDArray channelWeights = gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k).div((float) h * w);
+                perClass.add(GradCam.weighted(channelWeights, perPassFeatures));
+            } else {
+                NDArray pixelGradient = FeatureMapExpansion.fold(gradient.mul(masks), s);
+                perClass.add(GradCam.fromGradient(pixelGradient, perPassFeatures, weights));
+            }
         }
         return NDArrays.stack(perClass, 1);
     }

@@ -59,4 +59,23 @@ class FeatureMapExpansionTest {
             assertThat(viaExpansion.allClose(direct, 1e-5, 1e-5, false)).isTrue();
         }
     }
+
+    /** fold is the adjoint of expand: <expand(x), g> = <x, fold(g)> for any x and g. */
+    @Test
+    void foldIsTheAdjointOfExpand() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(9);
+            for (int s : new int[] {1, 3, 5}) {
+                NDArray x = manager.randomNormal(new Shape(2, 3, 4, 5));
+                NDArray g = manager.randomNormal(new Shape(2, 3, 4 * s, 5 * s));
+                float left = FeatureMapExpansion.expand(x, s).mul(g).sum().getFloat();
+                float right = x.mul(FeatureMapExpansion.fold(g, s)).sum().getFloat();
+                assertThat(right).as("s=" + s).isCloseTo(left, org.assertj.core.data.Offset.offset(1e-3f * Math.abs(left) + 1e-4f));
+            }
+            // By hand, s = 3 on a 1 x 2 map: each pixel is copied twice, as the center of its own
+            // window and as a neighbour in the other pixel's window, so ones fold to 2 each.
+            NDArray ones = manager.ones(new Shape(1, 1, 3, 6));
+            assertThat(FeatureMapExpansion.fold(ones, 3).toFloatArray()).containsExactly(2f, 2f);
+        }
+    }
 }

@@ -33,13 +33,15 @@ class PerWindowReferenceTest {
                 SeedStreamConfig.FickleNet config = SeedStreamConfig.defaults().ficklenet();
                 NDArray one = features.get("0:1");
                 int[] classes = {0, 2};
-                NDArray expandedMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.EXPANDED)
-                        .passMaps(model, one, masks, classes);
-                NDArray perWindowMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.PER_WINDOW)
-                        .passMaps(model, one, masks, classes);
-                assertThat(expandedMaps.getShape()).isEqualTo(new Shape(6, 2, h, w));
-                assertThat(expandedMaps.allClose(perWindowMaps, 1e-4, 1e-5, false)).isTrue();
-                assertThat(expandedMaps.sum().getFloat()).isGreaterThan(0f);
+                for (GradCam.Weights weights : GradCam.Weights.values()) {
+                    NDArray expandedMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.EXPANDED, weights)
+                            .passMaps(model, one, masks, classes);
+                    NDArray perWindowMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.PER_WINDOW, weights)
+                            .passMaps(model, one, masks, classes);
+                    assertThat(expandedMaps.getShape()).isEqualTo(new Shape(6, 2, h, w));
+                    assertThat(expandedMaps.allClose(perWindowMaps, 1e-4, 1e-5, false)).as(weights.name()).isTrue();
+                    assertThat(expandedMaps.sum().getFloat()).isGreaterThan(0f);
+                }
             }
         }
     }
