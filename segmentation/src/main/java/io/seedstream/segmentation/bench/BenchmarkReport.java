@@ -35,14 +35,20 @@ public final class BenchmarkReport {
         }
         out.println("(head, body: share of object-head and object-body pixels claimed by the right class)");
         LocalizationBenchmark.Timing t = result.timing();
+        if (t != null) {
+            printTiming(t, out);
+        }
+        out.printf("%nTraining (loss = mean of the last 50 steps; accuracy = held-out per-class decisions at p = 0.5)%n");
+        result.training().forEach((name, tr) -> out.printf("  %-18s %5d steps  %6.1f s  loss %.4f  accuracy %.3f%n", name,
+                tr.steps(), tr.seconds(), tr.finalLoss(), tr.heldOutAccuracy()));
+    }
+
+    private static void printTiming(LocalizationBenchmark.Timing t, PrintStream out) {
         out.printf("%nN = %d stochastic maps per image (s = %d, feature map %d x %d x %d), Grad-CAM included:%n", t.passes(),
                 t.windowSize(), t.featureChannels(), t.featureSize(), t.featureSize());
         out.printf("  expanded form    %10.1f ms/image%n", t.expandedMsPerImage());
         out.printf("  per-window form  %10.1f ms/image%n", t.perWindowMsPerImage());
         out.printf("  speed-up         %10.1f x%n", t.speedup());
-        out.printf("%nTraining (loss = mean of the last 50 steps; accuracy = held-out per-class decisions at p = 0.5)%n");
-        result.training().forEach((name, tr) -> out.printf("  %-18s %5d steps  %6.1f s  loss %.4f  accuracy %.3f%n", name,
-                tr.steps(), tr.seconds(), tr.finalLoss(), tr.heldOutAccuracy()));
     }
 
     public static JsonObject toJson(LocalizationBenchmark.Result result, SeedStreamConfig config,
@@ -52,8 +58,10 @@ public final class BenchmarkReport {
         json.addProperty("theta", result.theta());
         json.addProperty("eval_images", result.evalImages());
         json.add("methods", GSON.toJsonTree(result.methods()));
-        json.add("timing", GSON.toJsonTree(result.timing()));
-        json.addProperty("expansion_speedup", result.timing().speedup());
+        if (result.timing() != null) {
+            json.add("timing", GSON.toJsonTree(result.timing()));
+            json.addProperty("expansion_speedup", result.timing().speedup());
+        }
         LocalizationBenchmark.MethodResult aggregated = result.methods().get("ficklenet");
         LocalizationBenchmark.MethodResult single = result.methods().get("ficklenet-1pass");
         json.addProperty("aggregation_miou_gain", aggregated.miou() - single.miou());

@@ -16,6 +16,7 @@ import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
@@ -85,7 +86,7 @@ public final class LocalizationBenchmark {
 
     public Result run() {
         Autograd.disableOnThisThread(); // inference unless a trainer or Grad-CAM turns it on
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) config.training().seed());
             List<LabeledImage> pool = generate("generating train set", 0, options.trainImages());
             List<SyntheticDataset.Scene> heldOutScenes = scenes(SyntheticDataset.HELD_OUT_START, options.evalImages());
@@ -106,7 +107,7 @@ public final class LocalizationBenchmark {
             fickleBase.close();
 
             Map<String, MethodResult> methods = evaluate(models, heldOutScenes);
-            Timing timing = time(manager, heldOut);
+            Timing timing = options.timingImages() > 0 ? time(manager, heldOut) : null; // 0: skip timing
             models.values().forEach(Classifier::close);
             return new Result(methods, timing, training, config.ficklenet().threshold(), heldOut.size());
         }
@@ -188,32 +189,32 @@ public final class LocalizationBenchmark {
         return (double) right / (heldOut.size() * (long) classes.numForeground());
     }
 
-    /** A way to get localization maps from a model's features. */
+    /** A way to get localization maps from a model's features: one result per row it fills. */
     private interface Localizer {
-        LocalizationMaps maps(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width);
+        List<LocalizationMaps> maps(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width);
     }
 
-    private record Method(String name, String model, Localizer localizer) {}
+    /** Rows filled by one localizer on one model. */
+    private record Method(List<String> rows, String model, Localizer localizer) {}
 
     private List<Method> methods() {
-        StochasticLocalizer stochastic = new StochasticLocalizer(config.ficklenet());
-        StochasticLocalizer pixelStochastic = new StochasticLocalizer(config.ficklenet(), StochasticLocalizer.Form.EXPANDED,
-                GradCam.Weights.PIXEL);
-        Localizer cam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(selectClasses(Ops.relu(m.classMaps(f)), idx), ids, h, w);
-        Localizer gradCam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(
-                GradCam.maps(f.repeat(0, idx.length), m::logits, idx).expandDims(0), ids, h, w);
-        Localizer reCam = (m, f, idx, ids, h, w) -> LocalizationMaps.of(selectClasses(Ops.relu(m.reCamMaps(f)), idx), ids, h, w);
-        Localizer fickle = stochastic::localize;
-        Localizer pixelFickle = pixelStochastic::localize;
+        // Channel (Grad-CAM) and pixel weights from the same stochastic passes.
+        StochasticLocalizer stochastic = new StochasticLocalizer(config.ficklenet(), StochasticLocalizer.Form.EXPANDED,
+                GradCam.Weights.CHANNEL, GradCam.Weights.PIXEL);
+        Localizer cam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(selectClasses(Ops.relu(m.classMaps(f)), idx), ids, h, w));
+        Localizer gradCam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(
+                GradCam.maps(f.repeat(0, idx.length), m::logits, idx).expandDims(0), ids, h, w));
+        Localizer reCam = (m, f, idx, ids, h, w) -> List.of(
+                LocalizationMaps.of(selectClasses(Ops.relu(m.reCamMaps(f)), idx), ids, h, w));
+        Localizer fickle = stochastic::localizeAll;
         return List.of(
-                new Method("cam", "cam", cam),
-                new Method("gradcam", "cam", gradCam),
-                new Method("ficklenet-deterministic", "ficklenet", cam),
-                new Method("ficklenet", "ficklenet", fickle),
-                new Method("ficklenet-pixelgrad", "ficklenet", pixelFickle),
-                new Method("recam", "recam", reCam),
-                new Method("gain", "gain", cam),
-                new Method("ficklenet+recam", "ficklenet+recam", fickle));
+                new Method(List.of("cam"), "cam", cam),
+                new Method(List.of("gradcam"), "cam", gradCam),
+                new Method(List.of("ficklenet-deterministic"), "ficklenet", cam),
+                new Method(List.of("ficklenet", "ficklenet-pixelgrad"), "ficklenet", fickle),
+                new Method(List.of("recam"), "recam", reCam),
+                new Method(List.of("gain"), "gain", cam),
+                new Method(List.of("ficklenet+recam", "ficklenet+recam-pixelgrad"), "ficklenet+recam", fickle));
     }
 
     /** (1, C, h, w) maps to (1, m, h, w) for the given classes. */
@@ -229,7 +230,7 @@ public final class LocalizationBenchmark {
         List<LabeledImage> heldOut = scenes.stream().map(SyntheticDataset.Scene::image).toList();
         List<Method> methods = methods();
         Map<String, List<LocalizationMaps>> maps = new LinkedHashMap<>();
-        methods.forEach(m -> maps.put(m.name(), new ArrayList<>()));
+        methods.forEach(m -> m.rows().forEach(row -> maps.put(row, new ArrayList<>())));
         progress.start("localizing held-out", heldOut.size());
         int done = 0;
         for (LabeledImage image : heldOut) {
@@ -239,8 +240,11 @@ public final class LocalizationBenchmark {
                 Classifier model = models.get(method.model());
                 try (NDManager scope = model.parameters().manager().newSubManager()) {
                     NDArray features = model.features(Batches.images(scope, List.of(image)), false);
-                    maps.get(method.name()).add(
-                            method.localizer().maps(model, features, classIndex, classIds, image.height(), image.width()));
+                    List<LocalizationMaps> results =
+                            method.localizer().maps(model, features, classIndex, classIds, image.height(), image.width());
+                    for (int r = 0; r < results.size(); r++) {
+                        maps.get(method.rows().get(r)).add(results.get(r));
+                    }
                 }
             }
             progress.update(++done, "");

@@ -31,28 +31,27 @@ public final class GradCam {
 
     private GradCam() {}
 
-    /** Standard Grad-CAM, see {@link #maps(NDArray, UnaryOperator, int[], Weights)}. */
-    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
-        return maps(features, logitsOf, classIndex, Weights.CHANNEL);
-    }
-
     /**
+     * Standard Grad-CAM maps (B, h, w), not normalized.
+     *
      * @param features (B, k, h, w); gradients are taken with respect to a detached copy
      * @param logitsOf the network from features to logits (B, C)
      * @param classIndex the class explained in each row (length B)
-     * @return maps (B, h, w), not normalized
      */
-    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex, Weights weights) {
+    public static NDArray maps(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
+        return fromGradient(gradient(features, logitsOf, classIndex), features.stopGradient(), Weights.CHANNEL);
+    }
+
+    /** d logit / d features (B, k, h, w) of the class of each row, by autograd. */
+    public static NDArray gradient(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
         NDArray x = features.stopGradient();
         x.setRequiresGradient(true);
-        NDArray gradient;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray logits = logitsOf.apply(x);
             NDArray selector = x.getManager().create(classIndex).oneHot((int) logits.getShape().get(1));
             collector.backward(logits.mul(selector).sum());
-            gradient = x.getGradient().stopGradient();
+            return x.getGradient().stopGradient();
         }
-        return fromGradient(gradient, x.stopGradient(), weights);
     }
 
     /** Maps (B, h, w) from the gradient (B, k, h, w) of the logits with respect to the features. */

@@ -8,7 +8,9 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import ai.djl.training.GradientCollector;
 import io.seedstream.segmentation.nn.Classifier;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * FickleNet's stochastic inference: N forward passes, each with its own center-preserving dropout
@@ -28,12 +30,13 @@ public final class StochasticLocalizer {
 
     private final SeedStreamConfig.FickleNet config;
     private final Form form;
-    private final GradCam.Weights weights;
+    private final List<GradCam.Weights> weightings;
 
-    public StochasticLocalizer(SeedStreamConfig.FickleNet config, Form form, GradCam.Weights weights) {
+    /** Maps for each of {@code weightings}, all from the same stochastic passes. */
+    public StochasticLocalizer(SeedStreamConfig.FickleNet config, Form form, GradCam.Weights... weightings) {
         this.config = config;
         this.form = form;
-        this.weights = weights;
+        this.weightings = List.of(weightings);
     }
 
     /** Standard Grad-CAM maps in the expanded form, as in the paper. */
@@ -41,51 +44,67 @@ public final class StochasticLocalizer {
         this(config, Form.EXPANDED, GradCam.Weights.CHANNEL);
     }
 
+    /** The maps of the first weighting; see {@link #localizeAll}. */
+    public LocalizationMaps localize(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width) {
+        return localizeAll(model, features, classIndex, classIds, height, width).get(0);
+    }
+
     /**
      * @param features (1, k, h, w) of one image
      * @param classIndex classifier indices of the classes to localize (the image's labels)
      * @param classIds the ids reported for them in the result
+     * @return one result per weighting
      */
-    public LocalizationMaps localize(Classifier model, NDArray features, int[] classIndex, int[] classIds,
+    public List<LocalizationMaps> localizeAll(Classifier model, NDArray features, int[] classIndex, int[] classIds,
             int height, int width) {
         int h = (int) features.getShape().get(2);
         int w = (int) features.getShape().get(3);
         int s = model.architecture().windowSize();
         NDArray expanded = form == Form.EXPANDED ? FeatureMapExpansion.expand(features, s) : null; // once per image
-        LocalizationMaps.Summary summary = null;
+        List<LocalizationMaps.Summary> summaries = new ArrayList<>();
         for (int done = 0; done < config.passes(); done += config.passesPerBatch()) {
             int n = Math.min(config.passesPerBatch(), config.passes() - done);
             try (NDManager scope = features.getManager().newSubManager()) {
                 NDArray masks = CenterPreservingDropout.sample(scope, n, h, w, s, config.dropRate());
-                NDArray maps = form == Form.EXPANDED
+                List<NDArray> maps = form == Form.EXPANDED
                         ? expandedPassMaps(model, features, expanded, masks, classIndex)
-                        : passMaps(model, features, masks, classIndex);
-                LocalizationMaps.Summary chunk = LocalizationMaps.summarize(maps, height, width);
-                summary = summary == null ? chunk : summary.merge(chunk);
+                        : perWindowPassMaps(model, features, masks, classIndex);
+                for (int i = 0; i < maps.size(); i++) {
+                    LocalizationMaps.Summary chunk = LocalizationMaps.summarize(maps.get(i), height, width);
+                    if (summaries.size() <= i) {
+                        summaries.add(chunk);
+                    } else {
+                        summaries.set(i, summaries.get(i).merge(chunk));
+                    }
+                }
             }
         }
-        return summary.toMaps(classIds, height, width);
+        return summaries.stream().map(summary -> summary.toMaps(classIds, height, width)).toList();
     }
 
-    /**
-     * Grad-CAM maps (n, m, h, w) of the n passes given by {@code masks}, for each class, with
-     * autograd from the logits back to the features of each pass.
-     */
-    public NDArray passMaps(Classifier model, NDArray features, NDArray masks, int[] classIndex) {
-        if (form == Form.EXPANDED) {
-            return expandedPassMaps(model, features, FeatureMapExpansion.expand(features, model.architecture().windowSize()),
-                    masks, classIndex);
-        }
+    /** Maps (n, m, h, w) of the n passes given by {@code masks}, for each class, one per weighting. */
+    public List<NDArray> passMaps(Classifier model, NDArray features, NDArray masks, int[] classIndex) {
+        return form == Form.EXPANDED
+                ? expandedPassMaps(model, features, FeatureMapExpansion.expand(features, model.architecture().windowSize()),
+                        masks, classIndex)
+                : perWindowPassMaps(model, features, masks, classIndex);
+    }
+
+    /** Autograd from the logits back to each pass's copy of the features, through the window loop. */
+    private List<NDArray> perWindowPassMaps(Classifier model, NDArray features, NDArray masks, int[] classIndex) {
         int n = (int) masks.getShape().get(0);
         NDArray batch = features.repeat(0, n);
-        NDList perClass = new NDList();
+        List<NDList> perWeighting = perWeighting();
         for (int c : classIndex) {
             int[] target = new int[n];
             Arrays.fill(target, c);
-            perClass.add(GradCam.maps(batch, x -> PerWindowReference.stochasticLogits(x, masks, model.headWeight(),
-                    model.headBias()), target, weights));
+            NDArray gradient = GradCam.gradient(batch, x -> PerWindowReference.stochasticLogits(x, masks, model.headWeight(),
+                    model.headBias()), target);
+            for (int i = 0; i < weightings.size(); i++) {
+                perWeighting.get(i).add(GradCam.fromGradient(gradient, batch, weightings.get(i)));
+            }
         }
-        return NDArrays.stack(perClass, 1);
+        return perWeighting.stream().map(maps -> NDArrays.stack(maps, 1)).toList();
     }
 
     /**
@@ -95,17 +114,16 @@ public final class StochasticLocalizer {
      * sum of d logit / d P_k * D over the expanded positions that copy x rather than padding; per
      * pixel it is the fold (adjoint of the expansion) of d logit / d P * D.
      */
-    private NDArray expandedPassMaps(Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
+    private List<NDArray> expandedPassMaps(Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
         long n = masks.getShape().get(0);
         long k = features.getShape().get(1);
         int h = (int) features.getShape().get(2);
         int w = (int) features.getShape().get(3);
         int s = model.architecture().windowSize();
-        NDManager manager = masks.getManager();
         NDArray masked = expanded.mul(masks).stopGradient();
-        NDArray keptInside = masks.mul(FeatureMapExpansion.interior(manager, h, w, s)).reshape(n, -1, 1);
+        NDArray keptInside = masks.mul(FeatureMapExpansion.interior(masks.getManager(), h, w, s)).reshape(n, -1, 1);
         NDArray perPassFeatures = features.repeat(0, n);
-        NDList perClass = new NDList();
+        List<NDList> perWeighting = perWeighting();
         for (int c : classIndex) {
             NDArray leaf = masked.stopGradient(); // a fresh leaf per class: gradients would accumulate
             leaf.setRequiresGradient(true);
@@ -114,14 +132,19 @@ public final class StochasticLocalizer {
                 collector.backward(model.pooledWindowLogits(leaf).get(":, " + c).sum());
                 gradient = leaf.getGradient().stopGradient();
             }
-            if (weights == GradCam.Weights.CHANNEL) {
-                NDArray channelWeights = gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k).div((float) h * w);
-                perClass.add(GradCam.weighted(channelWeights, perPassFeatures));
-            } else {
-                NDArray pixelGradient = FeatureMapExpansion.fold(gradient.mul(masks), s);
-                perClass.add(GradCam.fromGradient(pixelGradient, perPassFeatures, weights));
+            for (int i = 0; i < weightings.size(); i++) {
+                NDArray maps = weightings.get(i) == GradCam.Weights.CHANNEL
+                        ? GradCam.weighted(gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k).div((float) h * w),
+                                perPassFeatures)
+                        : GradCam.fromGradient(FeatureMapExpansion.fold(gradient.mul(masks), s), perPassFeatures,
+                                GradCam.Weights.PIXEL);
+                perWeighting.get(i).add(maps);
             }
         }
-        return NDArrays.stack(perClass, 1);
+        return perWeighting.stream().map(maps -> NDArrays.stack(maps, 1)).toList();
+    }
+
+    private List<NDList> perWeighting() {
+        return weightings.stream().map(w -> new NDList()).toList();
     }
 }

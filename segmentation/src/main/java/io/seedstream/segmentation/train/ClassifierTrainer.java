@@ -3,6 +3,7 @@ package io.seedstream.segmentation.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.TrainingDivergedException;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -62,8 +63,11 @@ public final class ClassifierTrainer {
             StepLosses losses;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 Terms terms = losses(scope, batch, images, targets);
-                collector.backward(terms.total);
                 losses = terms.values();
+                if (!Double.isFinite(losses.total())) {
+                    throw new TrainingDivergedException("training diverged (loss " + losses + "); lower training.learningRate");
+                }
+                collector.backward(terms.total);
             }
             update(scope);
             return losses;
@@ -101,7 +105,9 @@ public final class ClassifierTrainer {
             // One erased image per present (image, class) pair, rows b * C + k of the flattened batch.
             long[] pairs = presentPairs(batch, (int) c);
             NDArray rows = scope.create(pairs);
-            NDArray attention = Ops.resize(Ops.normalizeByMax(Ops.relu(model.classMaps(features))), (int) height, (int) width)
+            // Normalized by a detached maximum: through a tiny maximum the gradient explodes (seen as NaN).
+            NDArray cams = Ops.relu(model.classMaps(features));
+            NDArray attention = Ops.resize(cams.div(Ops.spatialMax(cams).stopGradient().add(1e-5f)), (int) height, (int) width)
                     .reshape(b * c, 1, height, width)
                     .get(rows);
             NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).get(rows);

@@ -33,14 +33,15 @@ class PerWindowReferenceTest {
                 SeedStreamConfig.FickleNet config = SeedStreamConfig.defaults().ficklenet();
                 NDArray one = features.get("0:1");
                 int[] classes = {0, 2};
-                for (GradCam.Weights weights : GradCam.Weights.values()) {
-                    NDArray expandedMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.EXPANDED, weights)
-                            .passMaps(model, one, masks, classes);
-                    NDArray perWindowMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.PER_WINDOW, weights)
-                            .passMaps(model, one, masks, classes);
-                    assertThat(expandedMaps.getShape()).isEqualTo(new Shape(6, 2, h, w));
-                    assertThat(expandedMaps.allClose(perWindowMaps, 1e-4, 1e-5, false)).as(weights.name()).isTrue();
-                    assertThat(expandedMaps.sum().getFloat()).isGreaterThan(0f);
+                GradCam.Weights[] weights = GradCam.Weights.values();
+                var expandedMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.EXPANDED, weights)
+                        .passMaps(model, one, masks, classes);
+                var perWindowMaps = new StochasticLocalizer(config, StochasticLocalizer.Form.PER_WINDOW, weights)
+                        .passMaps(model, one, masks, classes);
+                for (int i = 0; i < weights.length; i++) {
+                    assertThat(expandedMaps.get(i).getShape()).isEqualTo(new Shape(6, 2, h, w));
+                    assertThat(expandedMaps.get(i).allClose(perWindowMaps.get(i), 1e-4, 1e-5, false)).as(weights[i].name()).isTrue();
+                    assertThat(expandedMaps.get(i).sum().getFloat()).isGreaterThan(0f);
                 }
             }
         }
