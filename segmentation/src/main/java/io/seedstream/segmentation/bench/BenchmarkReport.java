@@ -34,10 +34,7 @@ public final class BenchmarkReport {
                     m.recall(), m.headRecall(), m.bodyRecall(), m.bestTheta(), m.bestMiou(), m.bestPrecision(), m.bestRecall());
         }
         out.println("(head, body: share of object-head and object-body pixels claimed by the right class)");
-        LocalizationBenchmark.Timing t = result.timing();
-        if (t != null) {
-            printTiming(t, out);
-        }
+        result.timing().forEach(t -> printTiming(t, out));
         out.printf("%nTraining (loss = mean of the last 50 steps; accuracy = held-out per-class decisions at p = 0.5)%n");
         result.training().forEach((name, tr) -> out.printf("  %-18s %5d steps  %6.1f s  loss %.4f  accuracy %.3f%n", name,
                 tr.steps(), tr.seconds(), tr.finalLoss(), tr.heldOutAccuracy()));
@@ -58,10 +55,9 @@ public final class BenchmarkReport {
         json.addProperty("theta", result.theta());
         json.addProperty("eval_images", result.evalImages());
         json.add("methods", GSON.toJsonTree(result.methods()));
-        if (result.timing() != null) {
-            json.add("timing", GSON.toJsonTree(result.timing()));
-            json.addProperty("expansion_speedup", result.timing().speedup());
-        }
+        json.add("timing", GSON.toJsonTree(result.timing()));
+        result.timing().stream().filter(t -> t.windowSize() == 9).findFirst()
+                .ifPresent(t -> json.addProperty("expansion_speedup", t.speedup()));
         LocalizationBenchmark.MethodResult aggregated = result.methods().get("ficklenet");
         LocalizationBenchmark.MethodResult single = result.methods().get("ficklenet-1pass");
         json.addProperty("aggregation_miou_gain", aggregated.miou() - single.miou());

@@ -46,7 +46,7 @@ public final class LocalizationBenchmark {
     /** How much work the benchmark does; the rest comes from {@link SeedStreamConfig}. */
     public record Options(int trainSteps, int fineTuneSteps, int trainImages, int evalImages, int timingImages) {
         public static Options defaults() {
-            return new Options(900, 300, 4000, 120, 2);
+            return new Options(900, 300, 4000, 60, 2);
         }
     }
 
@@ -64,7 +64,7 @@ public final class LocalizationBenchmark {
     /** One trained model: steps, final loss (mean of the last 50 steps) and held-out accuracy. */
     public record Training(int steps, double finalLoss, double seconds, double heldOutAccuracy) {}
 
-    public record Result(Map<String, MethodResult> methods, Timing timing, Map<String, Training> training,
+    public record Result(Map<String, MethodResult> methods, List<Timing> timing, Map<String, Training> training,
             double theta, int evalImages) {}
 
     private static final double[] SWEEP = java.util.stream.IntStream.rangeClosed(1, 19).mapToDouble(i -> i * 0.05).toArray();
@@ -88,8 +88,11 @@ public final class LocalizationBenchmark {
         Autograd.disableOnThisThread(); // inference unless a trainer or Grad-CAM turns it on
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) config.training().seed());
-            List<LabeledImage> pool = generate("generating train set", 0, options.trainImages());
-            List<SyntheticDataset.Scene> heldOutScenes = scenes(SyntheticDataset.HELD_OUT_START, options.evalImages());
+            List<LabeledImage> pool = scenes("generating train set", 0, options.trainImages()).stream()
+                    .map(SyntheticDataset.Scene::image)
+                    .toList();
+            List<SyntheticDataset.Scene> heldOutScenes = scenes("generating held-out set", SyntheticDataset.HELD_OUT_START,
+                    options.evalImages());
             List<LabeledImage> heldOut = heldOutScenes.stream().map(SyntheticDataset.Scene::image).toList();
 
             Map<String, Training> training = new LinkedHashMap<>();
@@ -107,24 +110,14 @@ public final class LocalizationBenchmark {
             fickleBase.close();
 
             Map<String, MethodResult> methods = evaluate(models, heldOutScenes);
-            Timing timing = options.timingImages() > 0 ? time(manager, heldOut) : null; // 0: skip timing
+            List<Timing> timing = options.timingImages() > 0 ? time(manager, heldOut) : List.of(); // 0: skip timing
             models.values().forEach(Classifier::close);
             return new Result(methods, timing, training, config.ficklenet().threshold(), heldOut.size());
         }
     }
 
-    private List<LabeledImage> generate(String phase, long from, int count) {
+    private List<SyntheticDataset.Scene> scenes(String phase, long from, int count) {
         progress.start(phase, count);
-        List<LabeledImage> images = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            images.add(data.image(from + i));
-            progress.update(i + 1, "");
-        }
-        return images;
-    }
-
-    private List<SyntheticDataset.Scene> scenes(long from, int count) {
-        progress.start("generating held-out set", count);
         List<SyntheticDataset.Scene> scenes = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             scenes.add(data.scene(from + i));
@@ -237,6 +230,10 @@ public final class LocalizationBenchmark {
             int[] classIds = image.labels();
             int[] classIndex = Arrays.stream(classIds).map(classes::classifierIndex).toArray();
             for (Method method : methods) {
+                if (classIds.length == 0) { // nothing to localize: every pixel is background
+                    method.rows().forEach(row -> maps.get(row).add(LocalizationMaps.none(image.height(), image.width())));
+                    continue;
+                }
                 Classifier model = models.get(method.model());
                 try (NDManager scope = model.parameters().manager().newSubManager()) {
                     NDArray features = model.features(Batches.images(scope, List.of(image)), false);
@@ -308,21 +305,30 @@ public final class LocalizationBenchmark {
         return labels;
     }
 
-    /** N stochastic maps per image with the expanded and the per-window form, same model, same images. */
-    private Timing time(NDManager manager, List<LabeledImage> heldOut) {
-        int s = 9;
+    /**
+     * N stochastic maps per image with the expanded and the per-window form, same model, same images:
+     * at the paper's s = 9 and at the configured s.
+     */
+    private List<Timing> time(NDManager manager, List<LabeledImage> heldOut) {
+        return java.util.stream.IntStream.of(9, config.ficklenet().windowSize())
+                .distinct()
+                .mapToObj(s -> time(manager, heldOut, s))
+                .toList();
+    }
+
+    private Timing time(NDManager manager, List<LabeledImage> heldOut, int s) {
         ClassifierArchitecture architecture = ClassifierArchitecture.of(config.with("ficklenet.windowSize", s),
                 ClassifierArchitecture.Head.FICKLENET, classes.numForeground());
-        double[] millis = new double[2];
+        StochasticLocalizer.Form[] forms = StochasticLocalizer.Form.values();
+        double[] millis = new double[forms.length];
+        long[] featureShape = null;
         try (Classifier model = new Classifier(architecture, manager, config.training().seed())) {
-            StochasticLocalizer.Form[] forms = StochasticLocalizer.Form.values();
-            progress.start("timing N maps (s=9)", (long) forms.length * (options.timingImages() + 1));
+            progress.start("timing N maps (s=" + s + ")", (long) forms.length * (options.timingImages() + 1));
             int done = 0;
-            long[] featureShape = null;
             for (int f = 0; f < forms.length; f++) {
                 StochasticLocalizer localizer = new StochasticLocalizer(config.ficklenet(), forms[f], GradCam.Weights.CHANNEL);
-                for (int i = 0; i <= options.timingImages(); i++) { // image 0 warms up and is not timed
-                    LabeledImage image = heldOut.get(i % heldOut.size());
+                for (int i = 0; i <= options.timingImages(); i++) { // the first image warms up and is not timed
+                    LabeledImage image = withLabels(heldOut, i);
                     int[] ids = image.labels();
                     int[] idx = Arrays.stream(ids).map(classes::classifierIndex).toArray();
                     try (NDManager scope = manager.newSubManager()) {
@@ -337,8 +343,13 @@ public final class LocalizationBenchmark {
                     progress.update(++done, "");
                 }
             }
-            return new Timing(config.ficklenet().passes(), s, (int) featureShape[2], (int) featureShape[1], millis[0],
-                    millis[1], millis[1] / millis[0]);
         }
+        return new Timing(config.ficklenet().passes(), s, (int) featureShape[2], (int) featureShape[1], millis[0], millis[1],
+                millis[1] / millis[0]);
+    }
+
+    /** The i-th held-out image that is labeled with at least one class. */
+    private static LabeledImage withLabels(List<LabeledImage> heldOut, int i) {
+        return heldOut.stream().filter(image -> image.labels().length > 0).skip(i).findFirst().orElseThrow();
     }
 }

@@ -15,7 +15,17 @@ public record LocalizationMaps(int[] classIds, int height, int width, int count,
 
     /** Labels per pixel at threshold theta, see {@link MapAggregation}. */
     public int[] labels(double theta) {
+        if (classIds.length == 0) {
+            int[] unclaimed = new int[height * width];
+            java.util.Arrays.fill(unclaimed, MapAggregation.UNCLAIMED);
+            return unclaimed;
+        }
         return MapAggregation.aggregate(max, mean, classIds, theta);
+    }
+
+    /** For an image labeled with no class: no maps, every pixel unclaimed. */
+    public static LocalizationMaps none(int height, int width) {
+        return new LocalizationMaps(new int[0], height, width, 1, new float[0], new float[0], new float[0]);
     }
 
     /** What the first map alone gives, as if only one pass had run. */

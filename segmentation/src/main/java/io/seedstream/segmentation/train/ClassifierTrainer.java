@@ -113,7 +113,9 @@ public final class ClassifierTrainer {
             NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).get(rows);
             NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).get(rows);
             NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
-            mining = AttentionMiningLoss.loss(model.logits(model.features(erased, true)), pairClasses);
+            // Batch norm uses its running statistics here: erased images can be nearly constant, and
+            // their batch variance then blows the gradient up through every layer (seen as NaN).
+            mining = AttentionMiningLoss.loss(model.logits(model.features(erased, false)), pairClasses);
             total = total.add(mining.mul((float) gain.alpha()));
             long[] masked = java.util.stream.IntStream.range(0, pairs.length)
                     .filter(i -> batch.get((int) (pairs[i] / c)).hasMask())
