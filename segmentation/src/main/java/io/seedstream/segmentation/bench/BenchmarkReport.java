@@ -60,7 +60,9 @@ public final class BenchmarkReport {
                 .ifPresent(t -> json.addProperty("expansion_speedup", t.speedup()));
         LocalizationBenchmark.MethodResult aggregated = result.methods().get("ficklenet");
         LocalizationBenchmark.MethodResult single = result.methods().get("ficklenet-1pass");
-        json.addProperty("aggregation_miou_gain", aggregated.miou() - single.miou());
+        if (single != null) { // only with N > 1 passes
+            json.addProperty("aggregation_miou_gain", aggregated.miou() - single.miou());
+        }
         json.addProperty("ficklenet_minus_cam_miou", aggregated.miou() - result.methods().get("cam").miou());
         json.add("training", GSON.toJsonTree(result.training()));
         json.add("options", GSON.toJsonTree(options));

@@ -36,18 +36,9 @@ public record ClassList(List<String> names, boolean hasBackground) {
         return index;
     }
 
-    /** The class id of a classifier output. */
-    public int classId(int classifierIndex) {
-        return hasBackground ? classifierIndex + 1 : classifierIndex;
-    }
-
     /** Id of the background, or -1 when the data set has none. */
     public int background() {
         return hasBackground ? 0 : -1;
-    }
-
-    public String name(int classId) {
-        return names.get(classId);
     }
 
     public int idOf(String name) {

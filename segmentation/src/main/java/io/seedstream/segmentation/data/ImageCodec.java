@@ -3,9 +3,7 @@ package io.seedstream.segmentation.data;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -60,21 +58,6 @@ public final class ImageCodec {
             }
         }
         return mask;
-    }
-
-    public static byte[] encodePng(int width, int height, byte[] rgb) {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        for (int p = 0; p < width * height; p++) {
-            image.setRGB(p % width, p / width,
-                    (rgb[p * 3] & 0xFF) << 16 | (rgb[p * 3 + 1] & 0xFF) << 8 | (rgb[p * 3 + 2] & 0xFF));
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, "png", out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     private static BufferedImage read(byte[] encoded) throws IOException {

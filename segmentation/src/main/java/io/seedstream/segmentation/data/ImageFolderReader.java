@@ -35,9 +35,13 @@ public final class ImageFolderReader {
                 problems.add(new DatasetLoad.Problem("labels.csv:" + (n + 1), "expected 'file,class;class', got '" + line + "'"));
                 continue;
             }
-            for (String name : parts[1].split(";")) {
-                names.add(name.strip());
+            List<String> rowNames = java.util.Arrays.stream(parts[1].split(";")).map(String::strip).toList();
+            if (rowNames.contains("background") || rowNames.contains("")) {
+                problems.add(new DatasetLoad.Problem("labels.csv:" + (n + 1),
+                        "labels name the classes present; 'background' and empty names are not classes"));
+                continue;
             }
+            names.addAll(rowNames);
             rows.add(parts);
         }
         List<String> classNames = new ArrayList<>();

@@ -61,10 +61,6 @@ public final class SyntheticDataset {
         return classes;
     }
 
-    public int imageSize() {
-        return config.imageSize();
-    }
-
     /** Images {@code from .. from + count - 1}. */
     public List<LabeledImage> images(long from, int count) {
         List<LabeledImage> out = new ArrayList<>(count);

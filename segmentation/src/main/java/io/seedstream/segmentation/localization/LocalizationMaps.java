@@ -61,10 +61,9 @@ public record LocalizationMaps(int[] classIds, int height, int width, int count,
 
     static Summary summarize(NDArray maps, int height, int width) {
         try (NDManager scope = maps.getManager().newSubManager()) {
-            NDArray scoped = maps.duplicate();
-            scoped.attach(scope);
-            Shape shape = scoped.getShape();
-            NDArray resized = Ops.resize(Ops.normalizeByMax(scoped), height, width);
+            scope.tempAttachAll(maps); // intermediates go to this scope; maps returns to its owner
+            Shape shape = maps.getShape();
+            NDArray resized = Ops.resize(Ops.normalizeByMax(maps), height, width);
             return new Summary((int) shape.get(0), resized.max(new int[] {0}).toFloatArray(),
                     resized.sum(new int[] {0}).toFloatArray(), resized.get(0).toFloatArray());
         }

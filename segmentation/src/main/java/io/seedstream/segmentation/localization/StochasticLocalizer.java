@@ -65,10 +65,10 @@ public final class StochasticLocalizer {
         for (int done = 0; done < config.passes(); done += config.passesPerBatch()) {
             int n = Math.min(config.passesPerBatch(), config.passes() - done);
             try (NDManager scope = features.getManager().newSubManager()) {
+                // Whatever this chunk computes from the image's arrays is freed with the chunk.
+                scope.tempAttachAll(expanded == null ? new NDArray[] {features} : new NDArray[] {features, expanded});
                 NDArray masks = CenterPreservingDropout.sample(scope, n, h, w, s, config.dropRate());
-                List<NDArray> maps = form == Form.EXPANDED
-                        ? expandedPassMaps(model, features, expanded, masks, classIndex)
-                        : perWindowPassMaps(model, features, masks, classIndex);
+                List<NDArray> maps = passMaps(model, features, expanded, masks, classIndex);
                 for (int i = 0; i < maps.size(); i++) {
                     LocalizationMaps.Summary chunk = LocalizationMaps.summarize(maps.get(i), height, width);
                     if (summaries.size() <= i) {
@@ -84,9 +84,13 @@ public final class StochasticLocalizer {
 
     /** Maps (n, m, h, w) of the n passes given by {@code masks}, for each class, one per weighting. */
     public List<NDArray> passMaps(Classifier model, NDArray features, NDArray masks, int[] classIndex) {
+        NDArray expanded = form == Form.EXPANDED ? FeatureMapExpansion.expand(features, model.architecture().windowSize()) : null;
+        return passMaps(model, features, expanded, masks, classIndex);
+    }
+
+    private List<NDArray> passMaps(Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
         return form == Form.EXPANDED
-                ? expandedPassMaps(model, features, FeatureMapExpansion.expand(features, model.architecture().windowSize()),
-                        masks, classIndex)
+                ? expandedPassMaps(model, features, expanded, masks, classIndex)
                 : perWindowPassMaps(model, features, masks, classIndex);
     }
 

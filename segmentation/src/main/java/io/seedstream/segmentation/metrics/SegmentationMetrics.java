@@ -5,19 +5,26 @@ import io.seedstream.segmentation.data.ClassList;
 /**
  * Confusion-matrix metrics of label maps against ground truth: per-class IoU and its mean (mIoU),
  * and the mean precision and recall over the foreground classes. Ground-truth pixels marked {@link
- * ClassList#IGNORE} are not counted. Classes that appear neither in the truth nor in a prediction are
- * left out of the means.
+ * ClassList#IGNORE} are not counted; predictions of {@link #NO_PREDICTION} count as misses of the
+ * true class (for data sets without a background class). A class enters the mean of a metric only
+ * where that metric is defined: IoU when the class is in the truth or a prediction, precision when
+ * it is predicted, recall when it is in the truth.
  */
 public final class SegmentationMetrics {
 
+    /** A pixel the method left without a class. */
+    public static final int NO_PREDICTION = -1;
+
     private final int classes;
     private final long[][] confusion;
+    private final long[] missed;
     private final int background;
 
     /** @param background the background id, excluded from precision and recall; -1 if none */
     public SegmentationMetrics(int classes, int background) {
         this.classes = classes;
         this.confusion = new long[classes][classes];
+        this.missed = new long[classes];
         this.background = background;
     }
 
@@ -28,7 +35,12 @@ public final class SegmentationMetrics {
         }
         for (int u = 0; u < truth.length; u++) {
             int t = truth[u] & 0xFF;
-            if (t != ClassList.IGNORE) {
+            if (t == ClassList.IGNORE) {
+                continue;
+            }
+            if (predicted[u] == NO_PREDICTION) {
+                missed[t]++;
+            } else {
                 confusion[t][predicted[u]]++;
             }
         }
@@ -71,7 +83,7 @@ public final class SegmentationMetrics {
     }
 
     private long rowSum(int c) {
-        long sum = 0;
+        long sum = missed[c];
         for (int j = 0; j < classes; j++) {
             sum += confusion[c][j];
         }

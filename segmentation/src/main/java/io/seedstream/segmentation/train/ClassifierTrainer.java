@@ -58,6 +58,7 @@ public final class ClassifierTrainer {
     public StepLosses step(List<LabeledImage> batch) {
         NDManager modelManager = model.parameters().manager();
         try (NDManager scope = modelManager.newSubManager()) {
+            clearGradients(scope); // other backward passes (Grad-CAM) may have left gradients behind
             NDArray images = Batches.images(scope, batch);
             NDArray targets = Batches.targets(scope, batch, classes);
             StepLosses losses;
@@ -96,14 +97,14 @@ public final class ClassifierTrainer {
             reCam = ReCamLoss.softmaxCrossEntropy(model.reCamLogits(features), targets);
             total = total.add(reCam.mul((float) config.recam().lambda()));
         }
-        if (objective.gain()) {
+        long[] pairs = objective.gain() ? presentPairs(batch, (int) targets.getShape().get(1)) : new long[0];
+        if (pairs.length > 0) { // GAIN, for the classes present (a batch without labels has nothing to erase)
             SeedStreamConfig.Gain gain = config.gain();
             long b = images.getShape().get(0);
             long c = targets.getShape().get(1);
             long height = images.getShape().get(2);
             long width = images.getShape().get(3);
             // One erased image per present (image, class) pair, rows b * C + k of the flattened batch.
-            long[] pairs = presentPairs(batch, (int) c);
             NDArray rows = scope.create(pairs);
             // Normalized by a detached maximum: through a tiny maximum the gradient explodes (seen as NaN).
             NDArray cams = Ops.relu(model.classMaps(features));
@@ -157,7 +158,17 @@ public final class ClassifierTrainer {
             NDArray gradient = e.getValue().getGradient();
             gradient.attach(scope); // the handle is per call; the parameter keeps its gradient buffer
             optimizer.update(e.getKey(), e.getValue(), gradient);
-            gradient.muli(0f); // gradients accumulate in PyTorch: clear them for the next step
+        }
+    }
+
+    /** PyTorch adds every backward pass into the parameters' gradients: start each step from zero. */
+    private void clearGradients(NDManager scope) {
+        for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
+            if (model.parameters().isTrainable(e.getKey()) && e.getValue().hasGradient()) {
+                NDArray gradient = e.getValue().getGradient();
+                gradient.attach(scope);
+                gradient.muli(0f);
+            }
         }
     }
 }

@@ -67,14 +67,15 @@ class DatasetReadersTest {
     @Test
     void imageFolderReadsLabelsCsv() throws IOException {
         writeRgb(dir.resolve("x.png"), 3, 2);
-        Files.writeString(dir.resolve("labels.csv"), "image,labels\nx.png,cat;dog\ny.png,dog\nbad line\n");
+        Files.writeString(dir.resolve("labels.csv"), "image,labels\nx.png,cat;dog\ny.png,dog\nbad line\nx.png,background\n");
         DatasetLoad load = ImageFolderReader.read(dir);
         assertThat(load.classes().names()).containsExactly("background", "cat", "dog");
         assertThat(load.images()).singleElement().satisfies(image -> {
             assertThat(image.labels()).containsExactly(1, 2);
             assertThat(image.hasMask()).isFalse();
         });
-        assertThat(load.problems()).extracting(DatasetLoad.Problem::file).containsExactlyInAnyOrder("y.png", "labels.csv:4");
+        assertThat(load.problems()).extracting(DatasetLoad.Problem::file)
+                .containsExactlyInAnyOrder("y.png", "labels.csv:4", "labels.csv:5");
     }
 
     private static void writeRgb(Path file, int w, int h) throws IOException {

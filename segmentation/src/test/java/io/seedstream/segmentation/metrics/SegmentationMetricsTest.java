@@ -26,4 +26,16 @@ class SegmentationMetricsTest {
         assertThat(metrics.precision()).isCloseTo(2 / 3.0, within(1e-9));
         assertThat(metrics.recall()).isCloseTo(0.5, within(1e-9));
     }
+
+    /* Without a background class, an unclaimed pixel is a miss of its true class: truth [0, 0, 1],
+     * predicted [0, none, 1] -> class 0: TP 1, FN 1 -> IoU 1/2, recall 1/2; class 1: IoU 1. */
+    @Test
+    void unclaimedPixelsAreMissesWhenThereIsNoBackground() {
+        SegmentationMetrics metrics = new SegmentationMetrics(2, -1);
+        metrics.add(new int[] {0, SegmentationMetrics.NO_PREDICTION, 1}, new byte[] {0, 0, 1});
+        assertThat(metrics.iou(0)).isCloseTo(0.5, within(1e-9));
+        assertThat(metrics.iou(1)).isCloseTo(1.0, within(1e-9));
+        assertThat(metrics.recall()).isCloseTo(0.75, within(1e-9));
+        assertThat(metrics.precision()).isCloseTo(1.0, within(1e-9));
+    }
 }
