@@ -43,9 +43,13 @@ public record SeedStreamConfig(
     /** Backbone CNN, one entry per 3x3 conv layer; its output is the k x h x w feature map. */
     public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations) {}
 
-    /** FickleNet (Lee et al., CVPR 2019): s = 9 (smaller for small maps), p = 0.9, N = 200, theta = 0.35. */
+    /**
+     * FickleNet (Lee et al., CVPR 2019): s = 9 (smaller for small maps), p = 0.9, N = 200, theta = 0.35.
+     * {@code mapWeights}: "channel" is Grad-CAM (the gradient's spatial mean per channel); "pixel"
+     * keeps the gradient per pixel, which lets the N maps differ (see the localization benchmark).
+     */
     public record FickleNet(
-            int windowSize, double dropRate, int passes, double threshold, int passesPerBatch) {}
+            int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights) {}
 
     /** ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. */
     public record ReCam(double lambda) {}
@@ -71,7 +75,7 @@ public record SeedStreamConfig(
                         List.of(1, 1, 1, 1, 1, 2)),
                 // The paper's s = 9 is for 41 x 41 feature maps; the default backbone gives 12 x 12,
                 // where s = 5 localized best of 3, 5 (bench localization) and 9 is far costlier.
-                new FickleNet(5, 0.9, 200, 0.35, 50),
+                new FickleNet(5, 0.9, 200, 0.35, 50, "channel"),
                 new ReCam(1.0),
                 new Gain(0.5, 10.0, 1.0, 10.0),
                 new Training(16, 1e-3, 0.0, 11L),
@@ -194,6 +198,8 @@ public record SeedStreamConfig(
         require(ficklenet.dropRate() >= 0 && ficklenet.dropRate() < 1, "ficklenet.dropRate must be in [0, 1)");
         require(ficklenet.passes() >= 1 && ficklenet.passesPerBatch() >= 1, "ficklenet.passes must be >= 1");
         require(ficklenet.threshold() > 0 && ficklenet.threshold() < 1, "ficklenet.threshold must be in (0, 1)");
+        require(ficklenet.mapWeights().equals("channel") || ficklenet.mapWeights().equals("pixel"),
+                "ficklenet.mapWeights must be channel or pixel, was " + ficklenet.mapWeights());
         require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);

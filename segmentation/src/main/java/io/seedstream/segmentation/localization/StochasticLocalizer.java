@@ -39,9 +39,9 @@ public final class StochasticLocalizer {
         this.weightings = List.of(weightings);
     }
 
-    /** Standard Grad-CAM maps in the expanded form, as in the paper. */
+    /** The expanded form with the configured map weights (Grad-CAM by default). */
     public StochasticLocalizer(SeedStreamConfig.FickleNet config) {
-        this(config, Form.EXPANDED, GradCam.Weights.CHANNEL);
+        this(config, Form.EXPANDED, GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** The maps of the first weighting; see {@link #localizeAll}. */

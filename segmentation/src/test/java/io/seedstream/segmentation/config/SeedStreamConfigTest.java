@@ -39,6 +39,8 @@ class SeedStreamConfigTest {
                 .hasMessageContaining("unknown configuration key: ficklenet.windowsize");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.windowSize", 4)).hasMessageContaining("odd");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.dropRate", 1)).hasMessageContaining("dropRate");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.mapWeights", "spatial"))
+                .hasMessageContaining("channel or pixel");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("gain.alpha", "lots")).hasMessageContaining("not a number");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("backbone.channels", "8,16"))
                 .hasMessageContaining("same, non-zero length");
