@@ -69,8 +69,6 @@ public final class LocalizationBenchmark {
 
     private static final double[] SWEEP = java.util.stream.IntStream.rangeClosed(1, 19).mapToDouble(i -> i * 0.05).toArray();
     private static final int LOSS_WINDOW = 50;
-    private static final java.util.Set<String> STOCHASTIC_ROWS =
-            java.util.Set.of("ficklenet", "ficklenet-pixelgrad", "ficklenet+recam", "ficklenet+recam-pixelgrad");
 
     private final SeedStreamConfig config;
     private final Options options;
@@ -111,7 +109,7 @@ public final class LocalizationBenchmark {
             gapBase.close();
             fickleBase.close();
 
-            Map<String, MethodResult> methods = evaluate(models, heldOutScenes);
+            Map<String, MethodResult> methods = evaluate(manager, models, heldOutScenes);
             List<Timing> timing = options.timingImages() > 0 ? time(manager, heldOut) : List.of(); // 0: skip timing
             models.values().forEach(Classifier::close);
             return new Result(methods, timing, training, config.ficklenet().threshold(), heldOut.size());
@@ -189,8 +187,8 @@ public final class LocalizationBenchmark {
         List<LocalizationMaps> maps(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width);
     }
 
-    /** Rows filled by one localizer on one model. */
-    private record Method(List<String> rows, String model, Localizer localizer) {}
+    /** Rows filled by one localizer on one model; stochastic ones also get a single-pass row. */
+    private record Method(List<String> rows, String model, Localizer localizer, boolean stochastic) {}
 
     private List<Method> methods() {
         // Channel (Grad-CAM) and pixel weights from the same stochastic passes.
@@ -203,13 +201,13 @@ public final class LocalizationBenchmark {
                 LocalizationMaps.of(selectClasses(Ops.relu(m.reCamMaps(f)), idx), ids, h, w));
         Localizer fickle = stochastic::localizeAll;
         return List.of(
-                new Method(List.of("cam"), "cam", cam),
-                new Method(List.of("gradcam"), "cam", gradCam),
-                new Method(List.of("ficklenet-deterministic"), "ficklenet", cam),
-                new Method(List.of("ficklenet", "ficklenet-pixelgrad"), "ficklenet", fickle),
-                new Method(List.of("recam"), "recam", reCam),
-                new Method(List.of("gain"), "gain", cam),
-                new Method(List.of("ficklenet+recam", "ficklenet+recam-pixelgrad"), "ficklenet+recam", fickle));
+                new Method(List.of("cam"), "cam", cam, false),
+                new Method(List.of("gradcam"), "cam", gradCam, false),
+                new Method(List.of("ficklenet-deterministic"), "ficklenet", cam, false),
+                new Method(List.of("ficklenet", "ficklenet-pixelgrad"), "ficklenet", fickle, true),
+                new Method(List.of("recam"), "recam", reCam, false),
+                new Method(List.of("gain"), "gain", cam, false),
+                new Method(List.of("ficklenet+recam", "ficklenet+recam-pixelgrad"), "ficklenet+recam", fickle, true));
     }
 
     /** (1, C, h, w) maps to (1, m, h, w) for the given classes. */
@@ -221,7 +219,8 @@ public final class LocalizationBenchmark {
         return NDArrays.stack(picked, 1);
     }
 
-    private Map<String, MethodResult> evaluate(Map<String, Classifier> models, List<SyntheticDataset.Scene> scenes) {
+    private Map<String, MethodResult> evaluate(NDManager manager, Map<String, Classifier> models,
+            List<SyntheticDataset.Scene> scenes) {
         List<LabeledImage> heldOut = scenes.stream().map(SyntheticDataset.Scene::image).toList();
         List<Method> methods = methods();
         Map<String, List<LocalizationMaps>> maps = new LinkedHashMap<>();
@@ -231,16 +230,18 @@ public final class LocalizationBenchmark {
         for (LabeledImage image : heldOut) {
             int[] classIds = image.labels();
             int[] classIndex = Arrays.stream(classIds).map(classes::classifierIndex).toArray();
-            for (Method method : methods) {
-                if (classIds.length == 0) { // nothing to localize: every pixel is background
-                    method.rows().forEach(row -> maps.get(row).add(LocalizationMaps.none(image.height(), image.width())));
-                    continue;
-                }
-                Classifier model = models.get(method.model());
-                try (NDManager scope = model.parameters().manager().newSubManager()) {
-                    NDArray features = model.features(Batches.images(scope, List.of(image)), false);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray pixels = Batches.images(scope, List.of(image));
+                Map<String, NDArray> features = new LinkedHashMap<>(); // one backbone pass per model and image
+                for (Method method : methods) {
+                    if (classIds.length == 0) { // nothing to localize: every pixel is background
+                        method.rows().forEach(row -> maps.get(row).add(LocalizationMaps.none(image.height(), image.width())));
+                        continue;
+                    }
+                    Classifier model = models.get(method.model());
+                    NDArray f = features.computeIfAbsent(method.model(), name -> model.features(pixels, false));
                     List<LocalizationMaps> results =
-                            method.localizer().maps(model, features, classIndex, classIds, image.height(), image.width());
+                            method.localizer().maps(model, f, classIndex, classIds, image.height(), image.width());
                     for (int r = 0; r < results.size(); r++) {
                         maps.get(method.rows().get(r)).add(results.get(r));
                     }
@@ -248,9 +249,10 @@ public final class LocalizationBenchmark {
             }
             progress.update(++done, "");
         }
+        List<String> stochasticRows = methods.stream().filter(Method::stochastic).flatMap(m -> m.rows().stream()).toList();
         Map<String, MethodResult> results = new LinkedHashMap<>();
         maps.forEach((name, perImage) -> {
-            if (STOCHASTIC_ROWS.contains(name) && config.ficklenet().passes() > 1) { // the first of N maps is one pass
+            if (stochasticRows.contains(name) && config.ficklenet().passes() > 1) { // the first of N maps is one pass
                 results.put(name + "-1pass", score(perImage.stream().map(LocalizationMaps::firstOnly).toList(), scenes));
             }
             results.put(name, score(perImage, scenes));

@@ -100,17 +100,14 @@ public final class SyntheticDataset {
         }
         String id = (index >= HELD_OUT_START ? "heldout-" + (index - HELD_OUT_START) : "train-" + index);
         LabeledImage image = new LabeledImage(id, canvas.size, canvas.size, canvas.rgb, canvas.mask, visibleClasses(canvas));
+        int[] body = new int[objects + 1];
+        int[] head = new int[objects + 1];
+        for (int p = 0; p < canvas.owners.length; p++) {
+            (canvas.heads[p] ? head : body)[canvas.owners[p]]++;
+        }
         List<SceneObject> sceneObjects = new ArrayList<>();
         for (int i = 0; i < objects; i++) {
-            int body = 0;
-            int head = 0;
-            for (int p = 0; p < canvas.owners.length; p++) {
-                if (canvas.owners[p] == i + 1) {
-                    body += canvas.heads[p] ? 0 : 1;
-                    head += canvas.heads[p] ? 1 : 0;
-                }
-            }
-            sceneObjects.add(new SceneObject(objectClasses[i], painted[i], body, head));
+            sceneObjects.add(new SceneObject(objectClasses[i], painted[i], body[i + 1], head[i + 1]));
         }
         return new Scene(image, backgroundKind, sceneObjects, canvas.heads);
     }
