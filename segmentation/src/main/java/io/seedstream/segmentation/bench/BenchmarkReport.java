@@ -14,7 +14,7 @@ import java.util.Map;
 /** Prints the localization benchmark's table and writes it as JSON and CSV. */
 public final class BenchmarkReport {
 
-    private static final Gson GSON = new GsonBuilder()
+    static final Gson GSON = new GsonBuilder()
             .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
             .serializeSpecialFloatingPointValues()
             .setPrettyPrinting()
@@ -86,7 +86,7 @@ public final class BenchmarkReport {
         Files.writeString(file, csv);
     }
 
-    private static void createParent(Path file) throws IOException {
+    static void createParent(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

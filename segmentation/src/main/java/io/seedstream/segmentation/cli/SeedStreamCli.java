@@ -3,6 +3,8 @@ package io.seedstream.segmentation.cli;
 import io.seedstream.segmentation.bench.BenchmarkReport;
 import io.seedstream.segmentation.bench.LocalizationBenchmark;
 import io.seedstream.segmentation.bench.Progress;
+import io.seedstream.segmentation.bench.SegmentationBenchmark;
+import io.seedstream.segmentation.bench.SegmentationReport;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -49,7 +51,7 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class})
+    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class})
     static final class Bench implements Runnable {
         @Override
         public void run() {
@@ -92,12 +94,60 @@ public final class SeedStreamCli implements Runnable {
                 System.out.printf("%nTotal %.0f s%n", wallSeconds);
                 if (out != null) {
                     BenchmarkReport.writeJson(BenchmarkReport.toJson(result, effective, options, wallSeconds), out);
-                    Path csv = out.resolveSibling(out.getFileName().toString().replaceFirst("\\.json$", "") + ".csv");
-                    BenchmarkReport.writeCsv(result, csv);
-                    System.out.println("Wrote " + out + " and " + csv);
+                    BenchmarkReport.writeCsv(result, csvBeside(out));
+                    System.out.println("Wrote " + out + " and " + csvBeside(out));
                 }
                 return 0;
             }
+        }
+
+        @Command(name = "segmentation", mixinStandardHelpOptions = true,
+                description = "DSRG's ablation on synthetic data on the CPU: seeds from a FickleNet classifier, refined by the "
+                        + "class memory and grown by region growing, and segmenters trained six ways, from the seed loss alone "
+                        + "to full masks.")
+        static final class Segmentation implements Callable<Integer> {
+            @CommandLine.Mixin
+            ConfigOptions config = new ConfigOptions();
+
+            @Option(names = "--classifier-steps", description = "training steps of the classifier (default: ${DEFAULT-VALUE})")
+            int classifierSteps = SegmentationBenchmark.Options.defaults().classifierSteps();
+
+            @Option(names = "--train-images", description = "synthetic training images (default: ${DEFAULT-VALUE})")
+            int trainImages = SegmentationBenchmark.Options.defaults().trainImages();
+
+            @Option(names = "--eval-images", description = "held-out images scored (default: ${DEFAULT-VALUE})")
+            int evalImages = SegmentationBenchmark.Options.defaults().evalImages();
+
+            @Option(names = "--pixel-labeled", description = "share of training images with a pixel mask in row (e) "
+                    + "(default: ${DEFAULT-VALUE})")
+            double pixelLabeled = SegmentationBenchmark.Options.defaults().pixelLabeledFraction();
+
+            @Option(names = "--out", description = "write the results as JSON here (and as CSV beside it)")
+            Path out;
+
+            @Override
+            public Integer call() throws Exception {
+                SeedStreamConfig effective = config.load();
+                if (pixelLabeled < 0 || pixelLabeled > 1) {
+                    throw new IllegalArgumentException("--pixel-labeled must be in [0, 1], was " + pixelLabeled);
+                }
+                var options = new SegmentationBenchmark.Options(classifierSteps, trainImages, evalImages, pixelLabeled);
+                long started = System.nanoTime();
+                var result = new SegmentationBenchmark(effective, options, new Progress(System.err)).run();
+                double wallSeconds = (System.nanoTime() - started) / 1e9;
+                SegmentationReport.printTable(result, System.out);
+                System.out.printf("%nTotal %.0f s%n", wallSeconds);
+                if (out != null) {
+                    BenchmarkReport.writeJson(SegmentationReport.toJson(result, effective, options, wallSeconds), out);
+                    SegmentationReport.writeCsv(result, csvBeside(out));
+                    System.out.println("Wrote " + out + " and " + csvBeside(out));
+                }
+                return 0;
+            }
+        }
+
+        private static Path csvBeside(Path json) {
+            return json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".csv");
         }
     }
 

@@ -26,6 +26,10 @@ public record SeedStreamConfig(
         ReCam recam,
         Gain gain,
         Training training,
+        ClassMemory memory,
+        Dsrg dsrg,
+        Segmenter segmenter,
+        Boundary boundary,
         String device) {
 
     /** The synthetic part/body data set. */
@@ -63,6 +67,43 @@ public record SeedStreamConfig(
     /** Optimisation of the classifier. */
     public record Training(int batchSize, double learningRate, double weightDecay, long seed) {}
 
+    /**
+     * MCIBI's dataset-level class memory (Jin et al., ICCV 2021): each class's vector moves toward an
+     * image's summary with momentum m = m0 (1 - t / annealingUpdates)^power after t updates of that
+     * class (m0 = 0.9, power = 0.9). A stream never ends, so m stops falling at {@code minMomentum}
+     * instead of freezing the memory. {@code contextWeight}: share of the memory's cosine affinity in
+     * a refined localization map (0 = maps as localized, 1 = affinity only).
+     */
+    public record ClassMemory(
+            double initialMomentum, double power, long annealingUpdates, double minMomentum, double contextWeight) {}
+
+    /**
+     * DSRG (Huang et al., CVPR 2018). Seeds: a pixel is a foreground seed of a class where that
+     * class's map exceeds {@code foregroundFraction} of its maximum (0.2), a background seed where
+     * every class's map is below {@code backgroundThreshold}. Growing: a pixel joins a neighbouring
+     * region of class c when c is its most probable class and that probability exceeds theta_f =
+     * 0.85 (foreground) or theta_b = 0.99 (background).
+     */
+    public record Dsrg(double foregroundFraction, double backgroundThreshold, double foregroundGrowThreshold,
+            double backgroundGrowThreshold) {}
+
+    /**
+     * The segmentation network (DeepLab-style: dilated backbone, then a small ASPP of 3x3 branches
+     * with the given dilations, summed) and its training. {@code fullLabelWeight}: alpha of the
+     * cross-entropy on images that come with a pixel mask (DSRG's semi-supervised setting, 2).
+     */
+    public record Segmenter(List<Integer> channels, List<Integer> strides, List<Integer> dilations,
+            List<Integer> asppDilations, int batchSize, double learningRate, int epochs, double fullLabelWeight, long seed) {}
+
+    /**
+     * DSRG's boundary (constrain) loss: KL(Q || P) of the segmenter's probabilities P to Q, a
+     * dense-CRF refinement of P. Q is approximated by {@code iterations} mean-field steps over a
+     * (2 windowRadius + 1)^2 neighbourhood, with a spatial kernel and a bilateral (position and
+     * colour) kernel, as in Kraehenbuehl and Koltun's CRF; sigmas in output pixels and RGB in [0, 1].
+     */
+    public record Boundary(int iterations, int windowRadius, double spatialWeight, double spatialSigma,
+            double bilateralWeight, double bilateralSpatialSigma, double colourSigma, double weight) {}
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** The papers' settings, and a backbone sized for CPU training from scratch. */
@@ -79,6 +120,12 @@ public record SeedStreamConfig(
                 new ReCam(1.0),
                 new Gain(0.5, 10.0, 1.0, 10.0),
                 new Training(16, 1e-3, 0.0, 11L),
+                new ClassMemory(0.9, 0.9, 1000, 0.01, 0.5),
+                new Dsrg(0.2, 0.05, 0.85, 0.99),
+                // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
+                new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
+                        List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
+                new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 "cpu");
     }
 
@@ -201,6 +248,26 @@ public record SeedStreamConfig(
         require(ficklenet.mapWeights().equals("channel") || ficklenet.mapWeights().equals("pixel"),
                 "ficklenet.mapWeights must be channel or pixel, was " + ficklenet.mapWeights());
         require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
+        require(memory.initialMomentum() > 0 && memory.initialMomentum() <= 1 && memory.minMomentum() >= 0
+                        && memory.minMomentum() <= memory.initialMomentum(),
+                "memory needs 0 < initialMomentum <= 1 and 0 <= minMomentum <= initialMomentum");
+        require(memory.annealingUpdates() >= 1 && memory.power() >= 0, "memory needs annealingUpdates >= 1, power >= 0");
+        require(memory.contextWeight() >= 0 && memory.contextWeight() <= 1, "memory.contextWeight must be in [0, 1]");
+        require(dsrg.foregroundFraction() > 0 && dsrg.foregroundFraction() < 1, "dsrg.foregroundFraction must be in (0, 1)");
+        require(dsrg.backgroundThreshold() >= 0 && dsrg.backgroundThreshold() < 1, "dsrg.backgroundThreshold must be in [0, 1)");
+        require(dsrg.foregroundGrowThreshold() > 0 && dsrg.foregroundGrowThreshold() < 1
+                        && dsrg.backgroundGrowThreshold() > 0 && dsrg.backgroundGrowThreshold() < 1,
+                "dsrg grow thresholds must be in (0, 1)");
+        int segmenterLayers = segmenter.channels().size();
+        require(segmenterLayers > 0 && segmenter.strides().size() == segmenterLayers
+                        && segmenter.dilations().size() == segmenterLayers && !segmenter.asppDilations().isEmpty(),
+                "segmenter.channels, strides and dilations must have the same, non-zero length, and asppDilations one entry or more");
+        require(segmenter.batchSize() >= 1 && segmenter.learningRate() > 0 && segmenter.epochs() >= 1
+                        && segmenter.fullLabelWeight() >= 0,
+                "segmenter needs batchSize >= 1, learningRate > 0, epochs >= 1, fullLabelWeight >= 0");
+        require(boundary.iterations() >= 1 && boundary.windowRadius() >= 1 && boundary.spatialSigma() > 0
+                        && boundary.bilateralSpatialSigma() > 0 && boundary.colourSigma() > 0 && boundary.weight() >= 0,
+                "boundary needs iterations >= 1, windowRadius >= 1, positive sigmas and weight >= 0");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
     }

@@ -63,4 +63,35 @@ public final class Batches {
         }
         return manager.create(data, new Shape(batch.size(), c, first.height(), first.width()));
     }
+
+    /**
+     * One-hot labels (B, classes, H, W): 1 at each pixel's class id; all zero where the label is
+     * negative (unseeded) or {@link ClassList#IGNORE}.
+     */
+    public static NDArray oneHot(NDManager manager, List<int[]> labels, int classes, int height, int width) {
+        int pixels = height * width;
+        float[] data = new float[labels.size() * classes * pixels];
+        for (int b = 0; b < labels.size(); b++) {
+            int[] image = labels.get(b);
+            if (image.length != pixels) {
+                throw new IllegalArgumentException("label map " + b + " has " + image.length + " pixels, expected " + pixels);
+            }
+            for (int u = 0; u < pixels; u++) {
+                int id = image[u];
+                if (id >= 0 && id != ClassList.IGNORE) {
+                    data[(b * classes + id) * pixels + u] = 1f;
+                }
+            }
+        }
+        return manager.create(data, new Shape(labels.size(), classes, height, width));
+    }
+
+    /** A mask's class ids as ints ({@link ClassList#IGNORE} stays). */
+    public static int[] maskLabels(byte[] mask) {
+        int[] labels = new int[mask.length];
+        for (int u = 0; u < mask.length; u++) {
+            labels[u] = mask[u] & 0xFF;
+        }
+        return labels;
+    }
 }

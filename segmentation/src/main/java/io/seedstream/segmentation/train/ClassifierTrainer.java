@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.TrainingDivergedException;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -18,7 +16,6 @@ import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Ops;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One optimisation step at a time for a classifier on image-level labels. The objective is BCE,
@@ -42,23 +39,20 @@ public final class ClassifierTrainer {
     private final SeedStreamConfig config;
     private final ClassList classes;
     private final Objective objective;
-    private final Optimizer optimizer;
+    private final AdamUpdates updates;
 
     public ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective) {
         this.model = model;
         this.config = config;
         this.classes = classes;
         this.objective = objective;
-        this.optimizer = Optimizer.adam()
-                .optLearningRateTracker(Tracker.fixed((float) config.training().learningRate()))
-                .optWeightDecays((float) config.training().weightDecay())
-                .build();
+        this.updates = new AdamUpdates(model.parameters(), config.training().learningRate(), config.training().weightDecay());
     }
 
     public StepLosses step(List<LabeledImage> batch) {
         NDManager modelManager = model.parameters().manager();
         try (NDManager scope = modelManager.newSubManager()) {
-            clearGradients(scope); // other backward passes (Grad-CAM) may have left gradients behind
+            updates.clearGradients(scope); // other backward passes (Grad-CAM) may have left gradients behind
             NDArray images = Batches.images(scope, batch);
             NDArray targets = Batches.targets(scope, batch, classes);
             StepLosses losses;
@@ -70,7 +64,7 @@ public final class ClassifierTrainer {
                 }
                 collector.backward(terms.total);
             }
-            update(scope);
+            updates.apply(scope);
             return losses;
         }
     }
@@ -148,27 +142,5 @@ public final class ClassifierTrainer {
         NDArray masks = CenterPreservingDropout.sample(scope, (int) shape[0], (int) shape[2], (int) shape[3],
                 model.architecture().windowSize(), config.ficklenet().dropRate());
         return model.stochasticLogits(features, masks);
-    }
-
-    private void update(NDManager scope) {
-        for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
-            if (!model.parameters().isTrainable(e.getKey())) {
-                continue;
-            }
-            NDArray gradient = e.getValue().getGradient();
-            gradient.attach(scope); // the handle is per call; the parameter keeps its gradient buffer
-            optimizer.update(e.getKey(), e.getValue(), gradient);
-        }
-    }
-
-    /** PyTorch adds every backward pass into the parameters' gradients: start each step from zero. */
-    private void clearGradients(NDManager scope) {
-        for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
-            if (model.parameters().isTrainable(e.getKey()) && e.getValue().hasGradient()) {
-                NDArray gradient = e.getValue().getGradient();
-                gradient.attach(scope);
-                gradient.muli(0f);
-            }
-        }
     }
 }

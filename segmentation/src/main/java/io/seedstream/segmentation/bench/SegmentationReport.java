@@ -1,0 +1,87 @@
+package io.seedstream.segmentation.bench;
+
+import com.google.gson.JsonObject;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/** Prints the segmentation benchmark's ablation table and writes it as JSON and CSV. */
+public final class SegmentationReport {
+
+    private SegmentationReport() {}
+
+    public static void printTable(SegmentationBenchmark.Result result, PrintStream out) {
+        out.printf("%nPseudo-labels of the %d training images against their true masks (unlabeled pixels count as misses)%n",
+                result.trainImages());
+        header(out, "pseudo-labels");
+        result.seeds().forEach((name, s) -> line(out, "seeds: " + name, s));
+        result.segmenters().forEach((name, r) -> {
+            for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
+                line(out, String.format("grown, %s, epoch %d", name.substring(0, 1), e + 1), r.pseudoLabelsByEpoch().get(e));
+            }
+        });
+        out.printf("%nSegmenter on %d held-out images (most probable class per pixel)%n", result.evalImages());
+        header(out, "training");
+        SegmentationBenchmark.Scores full = result.segmenters().get("f-full").heldOut();
+        result.segmenters().forEach((name, r) -> out.printf("%-36s | %7.3f %8.3f %8.3f | %6.1f%% of (f) | %5.0f s%n",
+                r.description(), r.heldOut().miou(), r.heldOut().precision(), r.heldOut().recall(),
+                100 * r.heldOut().miou() / full.miou(), r.seconds()));
+        out.printf("%nClassifier training and seeding: %.0f s%n", result.classifierSeconds());
+    }
+
+    private static void header(PrintStream out, String what) {
+        out.printf("%-36s | %7s %8s %8s | %s%n", what, "mIoU", "prec", "recall", "labeled");
+        out.println("-".repeat(36) + "-+-" + "-".repeat(25) + "-+-" + "-".repeat(8));
+    }
+
+    private static void line(PrintStream out, String name, SegmentationBenchmark.Scores s) {
+        out.printf("%-36s | %7.3f %8.3f %8.3f | %6.1f%%%n", name, s.miou(), s.precision(), s.recall(), 100 * s.labeledShare());
+    }
+
+    public static JsonObject toJson(SegmentationBenchmark.Result result, SeedStreamConfig config,
+            SegmentationBenchmark.Options options, double wallSeconds) {
+        JsonObject json = new JsonObject();
+        json.addProperty("benchmark", "segmentation");
+        json.addProperty("train_images", result.trainImages());
+        json.addProperty("eval_images", result.evalImages());
+        json.add("seeds", BenchmarkReport.GSON.toJsonTree(result.seeds()));
+        json.add("segmenters", BenchmarkReport.GSON.toJsonTree(result.segmenters()));
+        Map<String, SegmentationBenchmark.SegmenterResult> rows = result.segmenters();
+        double full = rows.get("f-full").heldOut().miou();
+        double bestWeak = Math.max(rows.get("c-growing").heldOut().miou(), rows.get("d-boundary").heldOut().miou());
+        json.addProperty("weak_share_of_full_miou", bestWeak / full);
+        SegmentationBenchmark.SegmenterResult grown = rows.get("c-growing");
+        if (!grown.pseudoLabelsByEpoch().isEmpty()) {
+            double last = grown.pseudoLabelsByEpoch().get(grown.pseudoLabelsByEpoch().size() - 1).miou();
+            json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get("class-memory").miou());
+        }
+        json.addProperty("class_memory_seed_miou_gain", result.seeds().get("class-memory").miou() - result.seeds().get("static").miou());
+        json.addProperty("classifier_seconds", result.classifierSeconds());
+        json.add("options", BenchmarkReport.GSON.toJsonTree(options));
+        json.add("config", config.toJsonTree());
+        json.addProperty("wall_seconds", wallSeconds);
+        return json;
+    }
+
+    public static void writeCsv(SegmentationBenchmark.Result result, Path file) throws IOException {
+        BenchmarkReport.createParent(file);
+        StringBuilder csv = new StringBuilder("kind,name,epoch,miou,precision,recall,labeled_share\n");
+        result.seeds().forEach((name, s) -> csv.append(row("seeds", name, 0, s)));
+        result.segmenters().forEach((name, r) -> {
+            for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
+                csv.append(row("grown", name, e + 1, r.pseudoLabelsByEpoch().get(e)));
+            }
+            csv.append(row("segmenter", name, 0, r.heldOut()));
+        });
+        Files.writeString(file, csv);
+    }
+
+    private static String row(String kind, String name, int epoch, SegmentationBenchmark.Scores s) {
+        return String.format(Locale.ROOT, "%s,%s,%d,%.4f,%.4f,%.4f,%.4f%n", kind, name, epoch, s.miou(), s.precision(), s.recall(),
+                s.labeledShare());
+    }
+}

@@ -1,0 +1,50 @@
+package io.seedstream.segmentation.memory;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.nn.Ops;
+
+/**
+ * MCIBI's dataset-level context applied to localization: how much each pixel's feature looks like
+ * what the whole stream has seen of a class (cosine affinity to the class's memory vector), mixed
+ * into that class's localization map. A map from one image sees only what that image's classifier
+ * evidence covers; the memory knows the class's other parts from other images.
+ */
+public final class MemoryContext {
+
+    private MemoryContext() {}
+
+    /** Cosine affinity (1, m, h, w) of every pixel of features (1, k, h, w) to each vector (m x k). */
+    public static NDArray affinity(NDArray features, float[][] vectors) {
+        Shape shape = features.getShape();
+        long k = shape.get(1);
+        long h = shape.get(2);
+        long w = shape.get(3);
+        NDArray pixels = features.reshape(k, h * w);
+        NDArray unitPixels = pixels.div(pixels.norm(new int[] {0}, true).add(1e-8f));
+        float[] flat = new float[vectors.length * (int) k];
+        for (int c = 0; c < vectors.length; c++) {
+            System.arraycopy(vectors[c], 0, flat, c * (int) k, (int) k);
+        }
+        NDArray memory = features.getManager().create(flat, new Shape(vectors.length, k));
+        NDArray unitMemory = memory.div(memory.norm(new int[] {1}, true).add(1e-8f));
+        return unitMemory.matMul(unitPixels).reshape(1, vectors.length, h, w);
+    }
+
+    /**
+     * Refined maps (1, m, h, w): (1 - weight) * map / max(map) + weight * relu(affinity) / max, per
+     * class; a class without memory yet ({@code hasMemory[c]} false) keeps its normalized map.
+     */
+    public static NDArray refine(NDArray maps, NDArray affinity, boolean[] hasMemory, double weight) {
+        NDArray normalizedMaps = Ops.normalizeByMax(Ops.relu(maps));
+        NDArray normalizedAffinity = Ops.normalizeByMax(Ops.relu(affinity));
+        NDList rows = new NDList();
+        for (int c = 0; c < hasMemory.length; c++) {
+            NDArray map = normalizedMaps.get(":, {}", c);
+            rows.add(hasMemory[c] ? map.mul((float) (1 - weight)).add(normalizedAffinity.get(":, {}", c).mul((float) weight)) : map);
+        }
+        return NDArrays.stack(rows, 1);
+    }
+}

@@ -1,0 +1,91 @@
+package io.seedstream.segmentation.seeds;
+
+import ai.djl.ndarray.NDArray;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.localization.LocalizationMaps;
+import io.seedstream.segmentation.memory.ClassMemory;
+import io.seedstream.segmentation.memory.MemoryContext;
+import io.seedstream.segmentation.nn.Ops;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * From one image's localization maps to its seeds, with the class memory in the loop: the static
+ * seeds (DSRG's cues on the maps), the seeds of the maps refined by the memory's context, and, for
+ * each class, the features of the pixels its map claims (what the memory learns from this image).
+ * Everything a seeding operator does per record, without the state handling.
+ */
+public final class SeedGenerator {
+
+    /**
+     * @param staticSeeds seeds of the maps as localized, per image pixel
+     * @param refinedSeeds seeds of the maps refined by the class memory
+     * @param classFeatures per class id, one feature row per feature-map pixel the class claims
+     */
+    public record Result(int[] staticSeeds, int[] refinedSeeds, Map<Integer, float[][]> classFeatures) {}
+
+    private final SeedCues cues;
+    private final double contextWeight;
+    private final int background;
+
+    public SeedGenerator(SeedStreamConfig config, int background) {
+        this.cues = new SeedCues(config.dsrg().foregroundFraction(), config.dsrg().backgroundThreshold());
+        this.contextWeight = config.memory().contextWeight();
+        this.background = background;
+    }
+
+    /**
+     * @param features the classifier's features (1, k, h, w)
+     * @param maps non-negative localization maps (1, m, h, w) of the image's m classes (m may be 0)
+     * @param memory the class memory's states by class id (absent or empty: nothing known yet)
+     */
+    public Result seeds(NDArray features, NDArray maps, int[] classIds, Map<Integer, ClassMemory.State> memory, int height,
+            int width) {
+        if (classIds.length == 0) { // labeled with no class: every pixel is known to be background
+            int[] allBackground = new int[height * width];
+            java.util.Arrays.fill(allBackground, background >= 0 ? background : SeedCues.UNSEEDED);
+            return new Result(allBackground, allBackground.clone(), Map.of());
+        }
+        int[] staticSeeds = seedsAt(maps, classIds, height, width);
+        boolean[] hasMemory = new boolean[classIds.length];
+        float[][] vectors = new float[classIds.length][];
+        int k = (int) features.getShape().get(1);
+        for (int c = 0; c < classIds.length; c++) {
+            ClassMemory.State state = memory.getOrDefault(classIds[c], ClassMemory.State.EMPTY);
+            hasMemory[c] = state.updates() > 0;
+            vectors[c] = hasMemory[c] ? state.vector() : new float[k];
+        }
+        NDArray refined = MemoryContext.refine(maps, MemoryContext.affinity(features, vectors), hasMemory, contextWeight);
+        int[] refinedSeeds = seedsAt(refined, classIds, height, width);
+        return new Result(staticSeeds, refinedSeeds, classFeatures(features, maps, classIds));
+    }
+
+    private int[] seedsAt(NDArray maps, int[] classIds, int height, int width) {
+        return cues.seeds(LocalizationMaps.of(maps, classIds, height, width).mean(), classIds, background);
+    }
+
+    /** Feature rows of the feature-map pixels each class's map claims (the foreground-seed rule, no background). */
+    private Map<Integer, float[][]> classFeatures(NDArray features, NDArray maps, int[] classIds) {
+        int k = (int) features.getShape().get(1);
+        float[] values = features.toFloatArray(); // k x pixels
+        int pixels = values.length / k;
+        int[] claimed = cues.seeds(Ops.relu(maps).toFloatArray(), classIds, -1);
+        Map<Integer, float[][]> result = new LinkedHashMap<>();
+        for (int id : classIds) {
+            List<float[]> rows = new ArrayList<>();
+            for (int u = 0; u < pixels; u++) {
+                if (claimed[u] == id) {
+                    float[] row = new float[k];
+                    for (int j = 0; j < k; j++) {
+                        row[j] = values[j * pixels + u];
+                    }
+                    rows.add(row);
+                }
+            }
+            result.put(id, rows.toArray(new float[0][]));
+        }
+        return result;
+    }
+}
