@@ -22,6 +22,12 @@ class SeedStreamConfigTest {
         assertThat(c.gain().sigma()).isEqualTo(0.5);
         assertThat(c.gain().omega()).isEqualTo(10.0);
         assertThat(c.gain().alpha()).isEqualTo(1.0);
+        assertThat(c.memory().initialMomentum()).isEqualTo(0.9);
+        assertThat(c.memory().power()).isEqualTo(0.9);
+        assertThat(c.dsrg().foregroundFraction()).isEqualTo(0.2);
+        assertThat(c.dsrg().foregroundGrowThreshold()).isEqualTo(0.85);
+        assertThat(c.dsrg().backgroundGrowThreshold()).isEqualTo(0.99);
+        assertThat(c.segmenter().fullLabelWeight()).isEqualTo(2.0);
     }
 
     @Test
@@ -44,6 +50,9 @@ class SeedStreamConfigTest {
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("gain.alpha", "lots")).hasMessageContaining("not a number");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("backbone.channels", "8,16"))
                 .hasMessageContaining("same, non-zero length");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("memory.minMomentum", 0.95)).hasMessageContaining("minMomentum");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("dsrg.backgroundGrowThreshold", 1)).hasMessageContaining("grow thresholds");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("segmenter.asppDilations", "")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

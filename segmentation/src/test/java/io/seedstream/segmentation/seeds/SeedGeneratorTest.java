@@ -1,0 +1,51 @@
+package io.seedstream.segmentation.seeds;
+
+import static io.seedstream.segmentation.seeds.SeedCues.UNSEEDED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.memory.ClassMemory;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SeedGeneratorTest {
+
+    private final SeedStreamConfig config = SeedStreamConfig.defaults(); // fraction 0.2, background below 0.05, weight 0.5
+
+    @Test
+    void seedsFromTheMapAndFromTheMapRefinedByTheMemory() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // 1 x 4 image with a 1 x 4 feature map (no resizing); features (1,0), (1,0), (0,1), (0,1)
+            NDArray features = manager.create(new float[] {1, 1, 0, 0, 0, 0, 1, 1}, new Shape(1, 2, 1, 4));
+            // class 3's map: strong at pixel 0, weak (below 20% of the max) at 1, zero at 2 and 3
+            NDArray maps = manager.create(new float[] {1f, 0.1f, 0.0f, 0.0f}, new Shape(1, 1, 1, 4));
+            SeedGenerator generator = new SeedGenerator(config, 0);
+
+            SeedGenerator.Result noMemory = generator.seeds(features, maps, new int[] {3}, Map.of(), 1, 4);
+            assertThat(noMemory.staticSeeds()).containsExactly(3, UNSEEDED, 0, 0);
+            assertThat(noMemory.refinedSeeds()).containsExactly(3, UNSEEDED, 0, 0);
+            assertThat(noMemory.classFeatures().get(3)).isDeepEqualTo(new float[][] {{1, 0}}); // pixel 0 only
+
+            // the memory knows class 3 looks like (1, 0): pixel 1 has that feature, so the refined map
+            // 0.5 * 0.1 + 0.5 * 1 = 0.55 lifts it over the cut; pixels 2 and 3 (cosine 0) stay background
+            ClassMemory.State known = new ClassMemory.State(new float[] {1, 0}, 5);
+            SeedGenerator.Result withMemory = generator.seeds(features, maps, new int[] {3}, Map.of(3, known), 1, 4);
+            assertThat(withMemory.staticSeeds()).containsExactly(3, UNSEEDED, 0, 0);
+            assertThat(withMemory.refinedSeeds()).containsExactly(3, 3, 0, 0);
+        }
+    }
+
+    @Test
+    void anImageWithoutClassesIsAllBackground() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray features = manager.zeros(new Shape(1, 2, 1, 4));
+            SeedGenerator.Result result =
+                    new SeedGenerator(config, 0).seeds(features, manager.zeros(new Shape(1, 0, 1, 4)), new int[0], Map.of(), 1, 4);
+            assertThat(result.staticSeeds()).containsExactly(0, 0, 0, 0);
+            assertThat(result.classFeatures()).isEmpty();
+        }
+    }
+}
