@@ -71,11 +71,12 @@ public record SeedStreamConfig(
      * MCIBI's dataset-level class memory (Jin et al., ICCV 2021): each class's vector moves toward an
      * image's summary with momentum m = m0 (1 - t / annealingUpdates)^power after t updates of that
      * class (m0 = 0.9, power = 0.9). A stream never ends, so m stops falling at {@code minMomentum}
-     * instead of freezing the memory. {@code contextWeight}: share of the memory's cosine affinity in
-     * a refined localization map (0 = maps as localized, 1 = affinity only).
+     * instead of freezing the memory. {@code contextWeight}: share of the memory's class probability
+     * (softmax over classes of cosine affinity / {@code temperature}) in a refined localization map
+     * (0 = maps as localized, 1 = memory only).
      */
-    public record ClassMemory(
-            double initialMomentum, double power, long annealingUpdates, double minMomentum, double contextWeight) {}
+    public record ClassMemory(double initialMomentum, double power, long annealingUpdates, double minMomentum,
+            double contextWeight, double temperature) {}
 
     /**
      * DSRG (Huang et al., CVPR 2018). Seeds: a pixel is a foreground seed of a class where that
@@ -120,7 +121,7 @@ public record SeedStreamConfig(
                 new ReCam(1.0),
                 new Gain(0.5, 10.0, 1.0, 10.0),
                 new Training(16, 1e-3, 0.0, 11L),
-                new ClassMemory(0.9, 0.9, 1000, 0.01, 0.5),
+                new ClassMemory(0.9, 0.9, 1000, 0.01, 0.5, 0.1),
                 new Dsrg(0.2, 0.05, 0.85, 0.99),
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
@@ -253,6 +254,7 @@ public record SeedStreamConfig(
                 "memory needs 0 < initialMomentum <= 1 and 0 <= minMomentum <= initialMomentum");
         require(memory.annealingUpdates() >= 1 && memory.power() >= 0, "memory needs annealingUpdates >= 1, power >= 0");
         require(memory.contextWeight() >= 0 && memory.contextWeight() <= 1, "memory.contextWeight must be in [0, 1]");
+        require(memory.temperature() > 0, "memory.temperature must be positive");
         require(dsrg.foregroundFraction() > 0 && dsrg.foregroundFraction() < 1, "dsrg.foregroundFraction must be in (0, 1)");
         require(dsrg.backgroundThreshold() >= 0 && dsrg.backgroundThreshold() < 1, "dsrg.backgroundThreshold must be in [0, 1)");
         require(dsrg.foregroundGrowThreshold() > 0 && dsrg.foregroundGrowThreshold() < 1

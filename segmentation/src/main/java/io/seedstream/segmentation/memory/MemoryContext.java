@@ -7,10 +7,12 @@ import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.nn.Ops;
 
 /**
- * MCIBI's dataset-level context applied to localization: how much each pixel's feature looks like
- * what the whole stream has seen of a class (cosine affinity to the class's memory vector), mixed
- * into that class's localization map. A map from one image sees only what that image's classifier
- * evidence covers; the memory knows the class's other parts from other images.
+ * MCIBI's dataset-level context applied to localization: which of the memory's classes each pixel's
+ * feature looks like most (a softmax over the cosine affinities to the classes' memory vectors,
+ * background included), mixed into each class's localization map. A map from one image sees only
+ * what that image's classifier evidence covers; the memory knows the class's other parts from other
+ * images. Affinities are compared across classes because features after ReLU are non-negative, so
+ * a raw cosine is high for almost any pair of pixels.
  */
 public final class MemoryContext {
 
@@ -33,17 +35,23 @@ public final class MemoryContext {
         return unitMemory.matMul(unitPixels).reshape(1, vectors.length, h, w);
     }
 
+    /** Per pixel, a distribution over the vectors' classes (1, m, h, w): softmax of cosine / temperature. */
+    public static NDArray classProbabilities(NDArray features, float[][] vectors, double temperature) {
+        return affinity(features, vectors).div((float) temperature).softmax(1);
+    }
+
     /**
-     * Refined maps (1, m, h, w): (1 - weight) * map / max(map) + weight * relu(affinity) / max, per
-     * class; a class without memory yet ({@code hasMemory[c]} false) keeps its normalized map.
+     * Refined maps (1, m, h, w): (1 - weight) * map / max(map) + weight * probability, per class; a
+     * class without memory yet ({@code hasMemory[c]} false) keeps its normalized map.
+     *
+     * @param probabilities the memory's probability of each of the m classes per pixel (1, m, h, w)
      */
-    public static NDArray refine(NDArray maps, NDArray affinity, boolean[] hasMemory, double weight) {
+    public static NDArray refine(NDArray maps, NDArray probabilities, boolean[] hasMemory, double weight) {
         NDArray normalizedMaps = Ops.normalizeByMax(Ops.relu(maps));
-        NDArray normalizedAffinity = Ops.normalizeByMax(Ops.relu(affinity));
         NDList rows = new NDList();
         for (int c = 0; c < hasMemory.length; c++) {
             NDArray map = normalizedMaps.get(":, {}", c);
-            rows.add(hasMemory[c] ? map.mul((float) (1 - weight)).add(normalizedAffinity.get(":, {}", c).mul((float) weight)) : map);
+            rows.add(hasMemory[c] ? map.mul((float) (1 - weight)).add(probabilities.get(":, {}", c).mul((float) weight)) : map);
         }
         return NDArrays.stack(rows, 1);
     }

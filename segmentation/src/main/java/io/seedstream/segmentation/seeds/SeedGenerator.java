@@ -7,6 +7,7 @@ import io.seedstream.segmentation.memory.ClassMemory;
 import io.seedstream.segmentation.memory.MemoryContext;
 import io.seedstream.segmentation.nn.Ops;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,25 +15,28 @@ import java.util.Map;
 /**
  * From one image's localization maps to its seeds, with the class memory in the loop: the static
  * seeds (DSRG's cues on the maps), the seeds of the maps refined by the memory's context, and, for
- * each class, the features of the pixels its map claims (what the memory learns from this image).
- * Everything a seeding operator does per record, without the state handling.
+ * each class and the background, the features of the feature-map pixels the seed rule gives them
+ * (what the memory learns from this image). Everything a seeding operator does per record, without
+ * the state handling.
  */
 public final class SeedGenerator {
 
     /**
      * @param staticSeeds seeds of the maps as localized, per image pixel
      * @param refinedSeeds seeds of the maps refined by the class memory
-     * @param classFeatures per class id, one feature row per feature-map pixel the class claims
+     * @param classFeatures per class id (background included), one feature row per feature-map pixel it gets
      */
     public record Result(int[] staticSeeds, int[] refinedSeeds, Map<Integer, float[][]> classFeatures) {}
 
     private final SeedCues cues;
     private final double contextWeight;
+    private final double temperature;
     private final int background;
 
     public SeedGenerator(SeedStreamConfig config, int background) {
         this.cues = new SeedCues(config.dsrg().foregroundFraction(), config.dsrg().backgroundThreshold());
         this.contextWeight = config.memory().contextWeight();
+        this.temperature = config.memory().temperature();
         this.background = background;
     }
 
@@ -45,35 +49,54 @@ public final class SeedGenerator {
             int width) {
         if (classIds.length == 0) { // labeled with no class: every pixel is known to be background
             int[] allBackground = new int[height * width];
-            java.util.Arrays.fill(allBackground, background >= 0 ? background : SeedCues.UNSEEDED);
+            Arrays.fill(allBackground, background >= 0 ? background : SeedCues.UNSEEDED);
             return new Result(allBackground, allBackground.clone(), Map.of());
         }
         int[] staticSeeds = seedsAt(maps, classIds, height, width);
-        boolean[] hasMemory = new boolean[classIds.length];
-        float[][] vectors = new float[classIds.length][];
-        int k = (int) features.getShape().get(1);
-        for (int c = 0; c < classIds.length; c++) {
-            ClassMemory.State state = memory.getOrDefault(classIds[c], ClassMemory.State.EMPTY);
-            hasMemory[c] = state.updates() > 0;
-            vectors[c] = hasMemory[c] ? state.vector() : new float[k];
-        }
-        NDArray refined = MemoryContext.refine(maps, MemoryContext.affinity(features, vectors), hasMemory, contextWeight);
-        int[] refinedSeeds = seedsAt(refined, classIds, height, width);
+        int[] refinedSeeds = seedsAt(refined(features, maps, classIds, memory), classIds, height, width);
         return new Result(staticSeeds, refinedSeeds, classFeatures(features, maps, classIds));
+    }
+
+    /**
+     * The maps mixed with the memory's class probabilities, the softmax running over the image's
+     * classes and the background (the alternatives a pixel of this image has).
+     */
+    private NDArray refined(NDArray features, NDArray maps, int[] classIds, Map<Integer, ClassMemory.State> memory) {
+        int k = (int) features.getShape().get(1);
+        int offset = background >= 0 ? 1 : 0;
+        float[][] vectors = new float[classIds.length + offset][];
+        boolean[] hasMemory = new boolean[classIds.length];
+        if (offset == 1) {
+            vectors[0] = vectorOf(memory.get(background), k);
+        }
+        for (int c = 0; c < classIds.length; c++) {
+            ClassMemory.State state = memory.get(classIds[c]);
+            hasMemory[c] = state != null && state.updates() > 0;
+            vectors[c + offset] = vectorOf(state, k);
+        }
+        NDArray probabilities = MemoryContext.classProbabilities(features, vectors, temperature);
+        NDArray classProbabilities = probabilities.get(":, {}:", offset);
+        return MemoryContext.refine(maps, classProbabilities, hasMemory, contextWeight);
+    }
+
+    /** The memory's vector, or zeros (cosine 0 to everything) before the class has any. */
+    private static float[] vectorOf(ClassMemory.State state, int k) {
+        return state == null || state.updates() == 0 ? new float[k] : state.vector();
     }
 
     private int[] seedsAt(NDArray maps, int[] classIds, int height, int width) {
         return cues.seeds(LocalizationMaps.of(maps, classIds, height, width).mean(), classIds, background);
     }
 
-    /** Feature rows of the feature-map pixels each class's map claims (the foreground-seed rule, no background). */
+    /** Feature rows of the feature-map pixels the seed rule gives each class and the background. */
     private Map<Integer, float[][]> classFeatures(NDArray features, NDArray maps, int[] classIds) {
         int k = (int) features.getShape().get(1);
         float[] values = features.toFloatArray(); // k x pixels
         int pixels = values.length / k;
-        int[] claimed = cues.seeds(Ops.relu(maps).toFloatArray(), classIds, -1);
+        int[] claimed = cues.seeds(Ops.normalizeByMax(Ops.relu(maps)).toFloatArray(), classIds, background);
         Map<Integer, float[][]> result = new LinkedHashMap<>();
-        for (int id : classIds) {
+        int[] ids = background >= 0 ? prepend(background, classIds) : classIds;
+        for (int id : ids) {
             List<float[]> rows = new ArrayList<>();
             for (int u = 0; u < pixels; u++) {
                 if (claimed[u] == id) {
@@ -87,5 +110,12 @@ public final class SeedGenerator {
             result.put(id, rows.toArray(new float[0][]));
         }
         return result;
+    }
+
+    private static int[] prepend(int first, int[] rest) {
+        int[] all = new int[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
     }
 }

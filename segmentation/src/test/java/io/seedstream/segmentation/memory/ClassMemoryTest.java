@@ -54,17 +54,23 @@ class ClassMemoryTest {
     }
 
     @Test
-    void contextMixesTheCosineAffinityIntoTheMap() {
+    void contextMixesTheMemorysClassProbabilityIntoTheMap() {
         try (NDManager manager = NDManager.newBaseManager()) {
             // two pixels with features (1, 0) and (1, 1); memory (1, 0): cosines 1 and 0.707107
             NDArray features = manager.create(new float[] {1, 1, 0, 1}, new Shape(1, 2, 1, 2));
             NDArray affinity = MemoryContext.affinity(features, new float[][] {{1, 0}});
             assertThat(affinity.toFloatArray()).usingComparatorWithPrecision(1e-5f).containsExactly(1f, 0.707107f);
+            // against (1, 0) and (0, 1) at temperature 0.1: pixel 0 has cosines (1, 0), softmax(10, 0);
+            // pixel 1 has equal cosines, so (0.5, 0.5)
+            NDArray probabilities = MemoryContext.classProbabilities(features, new float[][] {{1, 0}, {0, 1}}, 0.1);
+            assertThat(probabilities.toFloatArray()).usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(0.9999546f, 0.5f, 0.0000454f, 0.5f);
             NDArray map = manager.create(new float[] {0.5f, 1f}, new Shape(1, 1, 1, 2));
+            NDArray firstClass = manager.create(new float[] {1f, 0.707107f}, new Shape(1, 1, 1, 2));
             // 0.5 * (0.5, 1) + 0.5 * (1, 0.707107)
-            assertThat(MemoryContext.refine(map, affinity, new boolean[] {true}, 0.5).toFloatArray())
+            assertThat(MemoryContext.refine(map, firstClass, new boolean[] {true}, 0.5).toFloatArray())
                     .usingComparatorWithPrecision(1e-4f).containsExactly(0.75f, 0.853553f);
-            assertThat(MemoryContext.refine(map, affinity, new boolean[] {false}, 0.5).toFloatArray())
+            assertThat(MemoryContext.refine(map, firstClass, new boolean[] {false}, 0.5).toFloatArray())
                     .usingComparatorWithPrecision(1e-4f).containsExactly(0.5f, 1f);
         }
     }

@@ -27,12 +27,18 @@ class SeedGeneratorTest {
             SeedGenerator.Result noMemory = generator.seeds(features, maps, new int[] {3}, Map.of(), 1, 4);
             assertThat(noMemory.staticSeeds()).containsExactly(3, UNSEEDED, 0, 0);
             assertThat(noMemory.refinedSeeds()).containsExactly(3, UNSEEDED, 0, 0);
-            assertThat(noMemory.classFeatures().get(3)).isDeepEqualTo(new float[][] {{1, 0}}); // pixel 0 only
+            // what the memory learns: class 3 from pixel 0, the background from pixels 2 and 3 (pixel 1
+            // is neither above 20% of the max nor below 0.05)
+            assertThat(noMemory.classFeatures().get(3)).isDeepEqualTo(new float[][] {{1, 0}});
+            assertThat(noMemory.classFeatures().get(0)).isDeepEqualTo(new float[][] {{0, 1}, {0, 1}});
 
-            // the memory knows class 3 looks like (1, 0): pixel 1 has that feature, so the refined map
-            // 0.5 * 0.1 + 0.5 * 1 = 0.55 lifts it over the cut; pixels 2 and 3 (cosine 0) stay background
-            ClassMemory.State known = new ClassMemory.State(new float[] {1, 0}, 5);
-            SeedGenerator.Result withMemory = generator.seeds(features, maps, new int[] {3}, Map.of(3, known), 1, 4);
+            // the memory knows class 3 looks like (1, 0) and the background like (0, 1): pixel 1's
+            // probability of class 3 is softmax(10, 0) = 0.99995, so its refined map 0.5 * 0.1 + 0.5 *
+            // 0.99995 = 0.55 lifts it over the cut; pixels 2 and 3 (probability 0.00005) stay background
+            Map<Integer, ClassMemory.State> memory = Map.of(
+                    3, new ClassMemory.State(new float[] {1, 0}, 5),
+                    0, new ClassMemory.State(new float[] {0, 1}, 5));
+            SeedGenerator.Result withMemory = generator.seeds(features, maps, new int[] {3}, memory, 1, 4);
             assertThat(withMemory.staticSeeds()).containsExactly(3, UNSEEDED, 0, 0);
             assertThat(withMemory.refinedSeeds()).containsExactly(3, 3, 0, 0);
         }
