@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ClassMemoryTest {
 
     /** m0 = 0.9, power 0.9, annealed over T = 10 updates, floor 0.01. */
-    private final ClassMemory memory = new ClassMemory(new SeedStreamConfig.ClassMemory(0.9, 0.9, 10, 0.01, 0.5));
+    private final ClassMemory memory = new ClassMemory(new SeedStreamConfig.ClassMemory(0.9, 0.9, 10, 0.01, 0.5, 0.1));
 
     @Test
     void momentumAnnealsPolynomiallyDownToTheFloor() {
