@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.memory.ClassMemory;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
@@ -21,6 +23,9 @@ import io.seedstream.segmentation.seeds.SeededRegionGrowing;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.ClassifierTrainer;
 import io.seedstream.segmentation.train.SegmenterTrainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -31,7 +36,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The segmentation benchmark, DSRG's ablation on synthetic data on the CPU. A FickleNet classifier
+ * The segmentation benchmark, DSRG's ablation on the CPU, on synthetic data (and CamVid's
+ * semi-supervised rows when it is given). A FickleNet classifier
  * is trained on image-level labels; its maps (dropout's expectation) give every training image
  * static seeds, and seeds refined by the class memory, which is updated image by image in stream
  * order. The same segmenter is then trained from those seeds in six ways, from the plain seed loss
@@ -49,7 +55,7 @@ public final class SegmentationBenchmark {
     }
 
     /** One way of training the segmenter. */
-    record Row(String name, String description, SegmenterTrainer.Objective objective, boolean growing, boolean fullMasks,
+    public record Row(String name, String description, SegmenterTrainer.Objective objective, boolean growing, boolean fullMasks,
             double pixelLabeled) {}
 
     /** mIoU, mean precision and mean recall (foreground classes) of label maps against the truth. */
@@ -59,24 +65,50 @@ public final class SegmentationBenchmark {
     public record SegmenterResult(String description, Scores heldOut, List<Scores> pseudoLabelsByEpoch, double seconds,
             double finalLoss) {}
 
-    public record Result(Map<String, Scores> seeds, Map<String, SegmenterResult> segmenters, double classifierSeconds,
-            int trainImages, int evalImages) {}
+    public record Result(String dataset, Map<String, Scores> seeds, Map<String, SegmenterResult> segmenters,
+            double classifierSeconds, int trainImages, int evalImages) {}
+
+    /** Training images (with their true masks, for scoring) and held-out images of one data set. */
+    public record Data(String name, ClassList classes, List<LabeledImage> train, List<LabeledImage> heldOut) {}
 
     private final SeedStreamConfig config;
+    private final Data data;
     private final Options options;
     private final Progress progress;
-    private final SyntheticDataset data;
     private final ClassList classes;
 
-    public SegmentationBenchmark(SeedStreamConfig config, Options options, Progress progress) {
+    public SegmentationBenchmark(SeedStreamConfig config, Data data, Options options, Progress progress) {
         this.config = config;
+        this.data = data;
         this.options = options;
         this.progress = progress;
-        this.data = new SyntheticDataset(config.synthetic());
         this.classes = data.classes();
     }
 
-    static List<Row> rows(double pixelLabeled) {
+    /** The synthetic data set: {@code trainImages} training and {@code evalImages} held-out images. */
+    public static Data synthetic(SeedStreamConfig config, Options options, Progress progress) {
+        SyntheticDataset synthetic = new SyntheticDataset(config.synthetic());
+        return new Data("synthetic", synthetic.classes(),
+                generate(synthetic, progress, "generating train set", 0, options.trainImages()),
+                generate(synthetic, progress, "generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages()));
+    }
+
+    /** CamVid's train split for training and its val split held out, scaled to width x height. */
+    public static Data camVid(Path root, int width, int height, PrintStream warnings) throws IOException {
+        List<List<LabeledImage>> splits = new ArrayList<>();
+        for (String split : List.of("train", "val")) {
+            DatasetLoad load = MaskedDatasetReader.camVid(root, split);
+            load.problems().forEach(problem -> warnings.println("camvid: skipped " + problem));
+            if (load.images().isEmpty()) {
+                throw new IOException("no readable CamVid images in " + root.resolve(split));
+            }
+            splits.add(load.images().stream().map(image -> image.resized(width, height)).toList());
+        }
+        return new Data("camvid", MaskedDatasetReader.CAMVID_CLASSES, splits.get(0), splits.get(1));
+    }
+
+    /** DSRG's ablation, rows (a) to (f). */
+    public static List<Row> rows(double pixelLabeled) {
         return List.of(
                 new Row("a-seed-loss", "(a) seed loss only", new SegmenterTrainer.Objective(false, false, false), false, false, 0),
                 new Row("b-balanced", "(b) + balanced seed loss", new SegmenterTrainer.Objective(true, false, false), false, false, 0),
@@ -87,12 +119,17 @@ public final class SegmentationBenchmark {
                 new Row("f-full", "(f) full masks (upper bound)", new SegmenterTrainer.Objective(false, false, false), false, true, 0));
     }
 
-    public Result run() {
+    /** The rows that need no background class or many images: the weak, semi-supervised and full rows. */
+    public static List<Row> semiSupervisedRows(double pixelLabeled) {
+        return rows(pixelLabeled).stream().filter(row -> row.objective().boundary() || row.fullMasks()).toList();
+    }
+
+    public Result run(List<Row> rows) {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) config.training().seed());
-            List<LabeledImage> pool = generate("generating train set", 0, options.trainImages());
-            List<LabeledImage> heldOut = generate("generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages());
+            List<LabeledImage> pool = data.train();
+            List<LabeledImage> heldOut = data.heldOut();
             List<LabeledImage> weak = pool.stream().map(SegmentationBenchmark::withoutMask).toList();
 
             long started = System.nanoTime();
@@ -107,18 +144,18 @@ public final class SegmentationBenchmark {
 
             List<int[]> trainingSeeds = seeds.stream().map(SeedGenerator.Result::refinedSeeds).toList();
             Map<String, SegmenterResult> segmenters = new LinkedHashMap<>();
-            for (Row row : rows(options.pixelLabeledFraction())) {
+            for (Row row : rows) {
                 segmenters.put(row.name(), train(manager, row, pool, weak, trainingSeeds, heldOut));
             }
-            return new Result(seedScores, segmenters, classifierSeconds, pool.size(), heldOut.size());
+            return new Result(data.name(), seedScores, segmenters, classifierSeconds, pool.size(), heldOut.size());
         }
     }
 
-    private List<LabeledImage> generate(String phase, long from, int count) {
+    private static List<LabeledImage> generate(SyntheticDataset synthetic, Progress progress, String phase, long from, int count) {
         progress.start(phase, count);
         List<LabeledImage> images = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            images.add(data.image(from + i));
+            images.add(synthetic.image(from + i));
             progress.update(i + 1, "");
         }
         return images;
@@ -179,10 +216,11 @@ public final class SegmentationBenchmark {
 
     private SegmenterResult train(NDManager manager, Row row, List<LabeledImage> pool, List<LabeledImage> weak,
             List<int[]> seeds, List<LabeledImage> heldOut) {
-        int pixelLabeled = (int) Math.round(row.pixelLabeled() * pool.size());
         List<LabeledImage> images = new ArrayList<>(weak);
-        for (int i = 0; i < pixelLabeled; i++) { // the first images of the stream come with their masks
-            images.set(i, pool.get(i));
+        for (int i = 0; i < images.size(); i++) { // spread evenly over the stream: every 1/fraction-th image has its mask
+            if (Math.floor((i + 1) * row.pixelLabeled()) > Math.floor(i * row.pixelLabeled())) {
+                images.set(i, pool.get(i));
+            }
         }
         List<int[]> labels = new ArrayList<>(row.fullMasks() ? pool.stream().map(p -> Batches.maskLabels(p.mask())).toList() : seeds);
         SeededRegionGrowing growing = new SeededRegionGrowing(config.dsrg().foregroundGrowThreshold(),

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -15,8 +16,8 @@ public final class SegmentationReport {
     private SegmentationReport() {}
 
     public static void printTable(SegmentationBenchmark.Result result, PrintStream out) {
-        out.printf("%nPseudo-labels of the %d training images against their true masks (unlabeled pixels count as misses)%n",
-                result.trainImages());
+        out.printf("%n[%s] Pseudo-labels of the %d training images against their true masks (unlabeled pixels count as misses)%n",
+                result.dataset(), result.trainImages());
         header(out, "pseudo-labels");
         result.seeds().forEach((name, s) -> line(out, "seeds: " + name, s));
         result.segmenters().forEach((name, r) -> {
@@ -24,13 +25,19 @@ public final class SegmentationReport {
                 line(out, String.format("grown, %s, epoch %d", name.substring(0, 1), e + 1), r.pseudoLabelsByEpoch().get(e));
             }
         });
-        out.printf("%nSegmenter on %d held-out images (most probable class per pixel)%n", result.evalImages());
-        header(out, "training");
-        SegmentationBenchmark.Scores full = result.segmenters().get("f-full").heldOut();
-        result.segmenters().forEach((name, r) -> out.printf("%-36s | %7.3f %8.3f %8.3f | %6.1f%% of (f) | %5.0f s%n",
+        out.printf("%n[%s] Segmenter on %d held-out images (most probable class per pixel)%n", result.dataset(), result.evalImages());
+        out.printf("%-36s | %7s %8s %8s | %-12s | %s%n", "training", "mIoU", "prec", "recall", "share of (f)", "time");
+        out.println("-".repeat(36) + "-+-" + "-".repeat(25) + "-+-" + "-".repeat(12) + "-+-" + "-".repeat(6));
+        double full = fullMiou(result);
+        result.segmenters().forEach((name, r) -> out.printf("%-36s | %7.3f %8.3f %8.3f | %11.1f%% | %4.0f s%n",
                 r.description(), r.heldOut().miou(), r.heldOut().precision(), r.heldOut().recall(),
-                100 * r.heldOut().miou() / full.miou(), r.seconds()));
+                100 * r.heldOut().miou() / full, r.seconds()));
         out.printf("%nClassifier training and seeding: %.0f s%n", result.classifierSeconds());
+    }
+
+    private static double fullMiou(SegmentationBenchmark.Result result) {
+        SegmentationBenchmark.SegmenterResult full = result.segmenters().get("f-full");
+        return full == null ? Double.NaN : full.heldOut().miou();
     }
 
     private static void header(PrintStream out, String what) {
@@ -46,19 +53,22 @@ public final class SegmentationReport {
             SegmentationBenchmark.Options options, double wallSeconds) {
         JsonObject json = new JsonObject();
         json.addProperty("benchmark", "segmentation");
+        json.addProperty("dataset", result.dataset());
         json.addProperty("train_images", result.trainImages());
         json.addProperty("eval_images", result.evalImages());
         json.add("seeds", BenchmarkReport.GSON.toJsonTree(result.seeds()));
         json.add("segmenters", BenchmarkReport.GSON.toJsonTree(result.segmenters()));
         Map<String, SegmentationBenchmark.SegmenterResult> rows = result.segmenters();
-        double full = rows.get("f-full").heldOut().miou();
-        double bestWeak = Math.max(rows.get("c-growing").heldOut().miou(), rows.get("d-boundary").heldOut().miou());
-        json.addProperty("weak_share_of_full_miou", bestWeak / full);
-        SegmentationBenchmark.SegmenterResult grown = rows.get("c-growing");
-        if (!grown.pseudoLabelsByEpoch().isEmpty()) {
+        double bestWeak = rows.entrySet().stream()
+                .filter(e -> e.getKey().equals("c-growing") || e.getKey().equals("d-boundary"))
+                .mapToDouble(e -> e.getValue().heldOut().miou())
+                .max()
+                .orElse(Double.NaN);
+        json.addProperty("weak_share_of_full_miou", bestWeak / fullMiou(result));
+        rows.values().stream().filter(r -> !r.pseudoLabelsByEpoch().isEmpty()).findFirst().ifPresent(grown -> {
             double last = grown.pseudoLabelsByEpoch().get(grown.pseudoLabelsByEpoch().size() - 1).miou();
             json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get("class-memory").miou());
-        }
+        });
         json.addProperty("class_memory_seed_miou_gain", result.seeds().get("class-memory").miou() - result.seeds().get("static").miou());
         json.addProperty("classifier_seconds", result.classifierSeconds());
         json.add("options", BenchmarkReport.GSON.toJsonTree(options));
@@ -67,21 +77,25 @@ public final class SegmentationReport {
         return json;
     }
 
-    public static void writeCsv(SegmentationBenchmark.Result result, Path file) throws IOException {
+    /** One CSV for all data sets run, a row per seed set, grown epoch and segmenter. */
+    public static void writeCsv(List<SegmentationBenchmark.Result> results, Path file) throws IOException {
         BenchmarkReport.createParent(file);
-        StringBuilder csv = new StringBuilder("kind,name,epoch,miou,precision,recall,labeled_share\n");
-        result.seeds().forEach((name, s) -> csv.append(row("seeds", name, 0, s)));
-        result.segmenters().forEach((name, r) -> {
-            for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
-                csv.append(row("grown", name, e + 1, r.pseudoLabelsByEpoch().get(e)));
-            }
-            csv.append(row("segmenter", name, 0, r.heldOut()));
-        });
+        StringBuilder csv = new StringBuilder("dataset,kind,name,epoch,miou,precision,recall,labeled_share\n");
+        for (SegmentationBenchmark.Result result : results) {
+            String dataset = result.dataset();
+            result.seeds().forEach((name, s) -> csv.append(row(dataset, "seeds", name, 0, s)));
+            result.segmenters().forEach((name, r) -> {
+                for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
+                    csv.append(row(dataset, "grown", name, e + 1, r.pseudoLabelsByEpoch().get(e)));
+                }
+                csv.append(row(dataset, "segmenter", name, 0, r.heldOut()));
+            });
+        }
         Files.writeString(file, csv);
     }
 
-    private static String row(String kind, String name, int epoch, SegmentationBenchmark.Scores s) {
-        return String.format(Locale.ROOT, "%s,%s,%d,%.4f,%.4f,%.4f,%.4f%n", kind, name, epoch, s.miou(), s.precision(), s.recall(),
-                s.labeledShare());
+    private static String row(String dataset, String kind, String name, int epoch, SegmentationBenchmark.Scores s) {
+        return String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f%n", dataset, kind, name, epoch, s.miou(), s.precision(),
+                s.recall(), s.labeledShare());
     }
 }

@@ -1,5 +1,6 @@
 package io.seedstream.segmentation.cli;
 
+import com.google.gson.JsonObject;
 import io.seedstream.segmentation.bench.BenchmarkReport;
 import io.seedstream.segmentation.bench.LocalizationBenchmark;
 import io.seedstream.segmentation.bench.Progress;
@@ -7,7 +8,9 @@ import io.seedstream.segmentation.bench.SegmentationBenchmark;
 import io.seedstream.segmentation.bench.SegmentationReport;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -122,6 +125,14 @@ public final class SeedStreamCli implements Runnable {
                     + "(default: ${DEFAULT-VALUE})")
             double pixelLabeled = SegmentationBenchmark.Options.defaults().pixelLabeledFraction();
 
+            @Option(names = "--camvid", paramLabel = "DIR", description = "also run rows (d), (e), (f) on CamVid (SegNet's "
+                    + "layout: train/, trainannot/, val/, valannot/), e.g. ../shared/datasets/camvid")
+            Path camVid;
+
+            @Option(names = "--camvid-size", paramLabel = "WxH", description = "CamVid images are scaled to this size "
+                    + "(default: ${DEFAULT-VALUE})")
+            String camVidSize = "120x90";
+
             @Option(names = "--out", description = "write the results as JSON here (and as CSV beside it)")
             Path out;
 
@@ -131,15 +142,33 @@ public final class SeedStreamCli implements Runnable {
                 if (pixelLabeled < 0 || pixelLabeled > 1) {
                     throw new IllegalArgumentException("--pixel-labeled must be in [0, 1], was " + pixelLabeled);
                 }
+                if (!camVidSize.matches("\\d+x\\d+")) {
+                    throw new IllegalArgumentException("--camvid-size must look like 120x90, was " + camVidSize);
+                }
                 var options = new SegmentationBenchmark.Options(classifierSteps, trainImages, evalImages, pixelLabeled);
+                Progress progress = new Progress(System.err);
                 long started = System.nanoTime();
-                var result = new SegmentationBenchmark(effective, options, new Progress(System.err)).run();
+                List<SegmentationBenchmark.Result> results = new ArrayList<>();
+                results.add(new SegmentationBenchmark(effective, SegmentationBenchmark.synthetic(effective, options, progress), options,
+                        progress).run(SegmentationBenchmark.rows(pixelLabeled)));
+                if (camVid != null) {
+                    String[] size = camVidSize.split("x");
+                    var data = SegmentationBenchmark.camVid(camVid, Integer.parseInt(size[0]), Integer.parseInt(size[1]), System.err);
+                    results.add(new SegmentationBenchmark(effective, data, options, progress)
+                            .run(SegmentationBenchmark.semiSupervisedRows(pixelLabeled)));
+                }
                 double wallSeconds = (System.nanoTime() - started) / 1e9;
-                SegmentationReport.printTable(result, System.out);
+                results.forEach(result -> SegmentationReport.printTable(result, System.out));
                 System.out.printf("%nTotal %.0f s%n", wallSeconds);
                 if (out != null) {
-                    BenchmarkReport.writeJson(SegmentationReport.toJson(result, effective, options, wallSeconds), out);
-                    SegmentationReport.writeCsv(result, csvBeside(out));
+                    JsonObject json = SegmentationReport.toJson(results.get(0), effective, options, wallSeconds);
+                    if (results.size() > 1) {
+                        JsonObject camVidJson = SegmentationReport.toJson(results.get(1), effective, options, wallSeconds);
+                        camVidJson.remove("config");
+                        json.add("camvid", camVidJson);
+                    }
+                    BenchmarkReport.writeJson(json, out);
+                    SegmentationReport.writeCsv(results, csvBeside(out));
                     System.out.println("Wrote " + out + " and " + csvBeside(out));
                 }
                 return 0;

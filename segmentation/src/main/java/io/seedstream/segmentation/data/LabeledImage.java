@@ -47,4 +47,39 @@ public record LabeledImage(String id, int width, int height, byte[] rgb, byte[] 
         }
         return chw;
     }
+
+    /**
+     * The image scaled to width x height: each new pixel's colour is the mean of the source pixels
+     * it covers, its mask value that of the source pixel at its center. Labels stay as they are.
+     */
+    public LabeledImage resized(int newWidth, int newHeight) {
+        byte[] newRgb = new byte[newWidth * newHeight * 3];
+        byte[] newMask = mask == null ? null : new byte[newWidth * newHeight];
+        for (int y = 0; y < newHeight; y++) {
+            int y0 = y * height / newHeight;
+            int y1 = Math.max(y0 + 1, (y + 1) * height / newHeight);
+            for (int x = 0; x < newWidth; x++) {
+                int x0 = x * width / newWidth;
+                int x1 = Math.max(x0 + 1, (x + 1) * width / newWidth);
+                int[] sum = new int[3];
+                for (int sy = y0; sy < y1; sy++) {
+                    for (int sx = x0; sx < x1; sx++) {
+                        for (int c = 0; c < 3; c++) {
+                            sum[c] += rgb[(sy * width + sx) * 3 + c] & 0xFF;
+                        }
+                    }
+                }
+                int count = (y1 - y0) * (x1 - x0);
+                for (int c = 0; c < 3; c++) {
+                    newRgb[(y * newWidth + x) * 3 + c] = (byte) Math.round((float) sum[c] / count);
+                }
+                if (newMask != null) {
+                    int cy = (int) ((y + 0.5) * height / newHeight);
+                    int cx = (int) ((x + 0.5) * width / newWidth);
+                    newMask[y * newWidth + x] = mask[cy * width + cx];
+                }
+            }
+        }
+        return new LabeledImage(id, newWidth, newHeight, newRgb, newMask, labels);
+    }
 }
