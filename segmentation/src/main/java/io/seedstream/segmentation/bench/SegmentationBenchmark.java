@@ -119,11 +119,15 @@ public final class SegmentationBenchmark {
                 new Row("f-full", "(f) full masks (upper bound)", new SegmenterTrainer.Objective(false, false, false), false, true, 0));
     }
 
-    /** The rows that need no background class or many images: the weak, semi-supervised and full rows. */
+    /**
+     * Rows (d), (e) and (f): full DSRG, the semi-supervised setting and the upper bound; for CamVid,
+     * where nearly every class is in nearly every image and the weak ablation says little.
+     */
     public static List<Row> semiSupervisedRows(double pixelLabeled) {
         return rows(pixelLabeled).stream().filter(row -> row.objective().boundary() || row.fullMasks()).toList();
     }
 
+    /** Trains the classifier, seeds every training image, then trains and scores one segmenter per row. */
     public Result run(List<Row> rows) {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
