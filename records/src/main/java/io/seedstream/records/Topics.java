@@ -1,0 +1,47 @@
+package io.seedstream.records;
+
+/**
+ * The topic names, all under one configurable prefix (default {@code seedstream.}) so several
+ * deployments can share a Kafka cluster.
+ */
+public record Topics(String prefix) {
+
+    public static final String DEFAULT_PREFIX = "seedstream.";
+
+    public Topics {
+        if (prefix == null || !prefix.matches("[a-zA-Z0-9._-]*")) {
+            throw new IllegalArgumentException("a topic prefix may only hold letters, digits, '.', '_' and '-': " + prefix);
+        }
+    }
+
+    public static Topics withDefaultPrefix() {
+        return new Topics(DEFAULT_PREFIX);
+    }
+
+    /** Images with their weak labels (and sometimes a mask): the system's input. */
+    public String labeledImages() {
+        return prefix + "images.labeled";
+    }
+
+    /** Images without labels, for the active-learning selector. */
+    public String unlabeledImages() {
+        return prefix + "images.unlabeled";
+    }
+
+    public String seeds() {
+        return prefix + "seeds";
+    }
+
+    /** Log-compacted, keyed by model name: the newest classifier and segmenter. */
+    public String models() {
+        return prefix + "models";
+    }
+
+    public String labelRequests() {
+        return prefix + "label-requests";
+    }
+
+    public String deadLetters() {
+        return prefix + "dead-letters";
+    }
+}
