@@ -30,6 +30,7 @@ public record SeedStreamConfig(
         Dsrg dsrg,
         Segmenter segmenter,
         Boundary boundary,
+        Stream stream,
         String device) {
 
     /** The synthetic part/body data set. */
@@ -105,6 +106,12 @@ public record SeedStreamConfig(
     public record Boundary(int iterations, int windowRadius, double spatialWeight, double spatialSigma,
             double bilateralWeight, double bilateralSpatialSigma, double colourSigma, double weight) {}
 
+    /**
+     * The streaming system: topic names share {@code topicPrefix}; images larger than
+     * {@code maxImageSide} pixels on a side are refused before they are decoded.
+     */
+    public record Stream(String topicPrefix, int maxImageSide) {}
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** The papers' settings, and a backbone sized for CPU training from scratch. */
@@ -127,6 +134,7 @@ public record SeedStreamConfig(
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
+                new Stream("seedstream.", 4096),
                 "cpu");
     }
 
@@ -270,6 +278,7 @@ public record SeedStreamConfig(
         require(boundary.iterations() >= 1 && boundary.windowRadius() >= 1 && boundary.spatialSigma() > 0
                         && boundary.bilateralSpatialSigma() > 0 && boundary.colourSigma() > 0 && boundary.weight() >= 0,
                 "boundary needs iterations >= 1, windowRadius >= 1, positive sigmas and weight >= 0");
+        require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
     }

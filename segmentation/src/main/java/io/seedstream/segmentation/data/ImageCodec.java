@@ -3,10 +3,15 @@ package io.seedstream.segmentation.data;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /** Decoding and encoding of images and masks with the JDK's codecs (PNG, JPEG, BMP, GIF). */
 public final class ImageCodec {
@@ -40,7 +45,12 @@ public final class ImageCodec {
      * (PASCAL VOC, where the palette index is the class id).
      */
     public static byte[] readMask(Path file, int expectedWidth, int expectedHeight) throws IOException {
-        BufferedImage image = read(Files.readAllBytes(file));
+        return decodeMask(Files.readAllBytes(file), expectedWidth, expectedHeight);
+    }
+
+    /** A mask from its encoded bytes, see {@link #readMask}. */
+    public static byte[] decodeMask(byte[] encoded, int expectedWidth, int expectedHeight) throws IOException {
+        BufferedImage image = read(encoded);
         if (image.getWidth() != expectedWidth || image.getHeight() != expectedHeight) {
             throw new IOException("mask is " + image.getWidth() + "x" + image.getHeight()
                     + " but its image is " + expectedWidth + "x" + expectedHeight);
@@ -60,7 +70,78 @@ public final class ImageCodec {
         return mask;
     }
 
+    /** Width and height from the image's header alone, so oversized images are refused before decoding. */
+    public static int[] dimensions(byte[] encoded) throws IOException {
+        try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = input == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(input);
+            if (!readers.hasNext()) {
+                throw new IOException("not an image in a supported format (PNG, JPEG, BMP, GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(input);
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } catch (RuntimeException e) {
+                throw new IOException("unreadable image header (" + e.getMessage() + ")", e);
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    /** RGB pixels as a PNG file. */
+    public static byte[] encodePng(int width, int height, byte[] rgb) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] argb = new int[width * height];
+        for (int p = 0; p < argb.length; p++) {
+            argb[p] = (rgb[p * 3] & 0xFF) << 16 | (rgb[p * 3 + 1] & 0xFF) << 8 | rgb[p * 3 + 2] & 0xFF;
+        }
+        image.setRGB(0, 0, width, height, argb, 0, width);
+        return png(image);
+    }
+
+    /** Class ids as an 8-bit grayscale PNG, the mask format {@link #decodeMask} reads. */
+    public static byte[] encodeMask(int width, int height, byte[] mask) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        image.getRaster().setDataElements(0, 0, width, height, mask);
+        return png(image);
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    private static final byte[] PNG_END = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    /**
+     * The JDK decodes a PNG without its end chunk, or a JPEG without its end-of-image marker, as if
+     * nothing were missing: such files were cut short, and their last rows may be garbage.
+     */
+    private static void requireComplete(byte[] encoded) throws IOException {
+        if (startsWith(encoded, PNG_SIGNATURE)
+                && !Arrays.equals(encoded, Math.max(0, encoded.length - PNG_END.length), encoded.length, PNG_END, 0, PNG_END.length)) {
+            throw new IOException("truncated PNG (it does not end with the IEND chunk)");
+        }
+        if (encoded.length >= 2 && (encoded[0] & 0xFF) == 0xFF && (encoded[1] & 0xFF) == 0xD8) {
+            int tail = Math.max(2, encoded.length - 16); // a few padding bytes may follow the marker
+            for (int i = encoded.length - 2; i >= tail; i--) {
+                if ((encoded[i] & 0xFF) == 0xFF && (encoded[i + 1] & 0xFF) == 0xD9) {
+                    return;
+                }
+            }
+            throw new IOException("truncated JPEG (no end-of-image marker)");
+        }
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     private static BufferedImage read(byte[] encoded) throws IOException {
+        requireComplete(encoded);
         BufferedImage image;
         try {
             image = ImageIO.read(new ByteArrayInputStream(encoded));
