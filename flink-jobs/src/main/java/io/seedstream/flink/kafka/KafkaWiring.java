@@ -1,0 +1,75 @@
+package io.seedstream.flink.kafka;
+
+import io.seedstream.records.DeadLetter;
+import io.seedstream.records.RecordCodec;
+import java.nio.ByteBuffer;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** The Kafka sources and sinks of the jobs, configured once: raw bytes in, exactly-once out. */
+public final class KafkaWiring {
+
+    /**
+     * Below the broker's default {@code transaction.max.timeout.ms} (15 minutes), or the sink's
+     * transactions are refused.
+     */
+    private static final String TRANSACTION_TIMEOUT_MS = String.valueOf(10 * 60 * 1000);
+
+    private KafkaWiring() {}
+
+    /** Every message of the topic, undecoded; bounded sources stop at the offsets current at start. */
+    public static KafkaSource<RawMessage> rawSource(String bootstrapServers, String topic, String groupId, boolean bounded) {
+        var builder = KafkaSource.<RawMessage>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setProperty("isolation.level", "read_committed")
+                .setDeserializer(new RawDeserializer());
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /** Dead letters, written in checkpointed Kafka transactions (exactly once). */
+    public static KafkaSink<RejectedRecord> deadLetterSink(String bootstrapServers, String topic, String transactionalIdPrefix) {
+        KafkaRecordSerializationSchema<RejectedRecord> serializer = (rejected, context, timestamp) ->
+                new org.apache.kafka.clients.producer.ProducerRecord<>(topic, rejected.key(),
+                        RecordCodec.DEAD_LETTER.encode(DeadLetter.newBuilder()
+                                .setStage(rejected.stage())
+                                .setReason(rejected.reason())
+                                .setSourceTopic(rejected.sourceTopic())
+                                .setKey(rejected.key() == null ? null : ByteBuffer.wrap(rejected.key()))
+                                .setOriginal(rejected.original() == null ? null : ByteBuffer.wrap(rejected.original()))
+                                .setTimestampMs(rejected.timestampMs())
+                                .build()));
+        return KafkaSink.<RejectedRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .build();
+    }
+
+    private static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawMessage> {
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawMessage> out) {
+            out.collect(new RawMessage(record.topic(), record.partition(), record.offset(), record.key(), record.value(),
+                    record.timestamp()));
+        }
+
+        @Override
+        public TypeInformation<RawMessage> getProducedType() {
+            return TypeInformation.of(RawMessage.class);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.seedstream.flink.local;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker and controller in one process, no ZooKeeper)
+ * inside this JVM, on free local ports and a fresh temporary log directory: the default of the
+ * local run and of the integration tests. Set for one node: replication factor 1 and
+ * {@code transaction.state.log.min.isr = 1}, without which transactions hang.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final int NODE_ID = 1;
+    private static final int START_ATTEMPTS = 3;
+
+    private final Path dataDir;
+    private final int brokerPort;
+    private final KafkaRaftServer server;
+
+    private EmbeddedKafka(Path dataDir, int brokerPort, KafkaRaftServer server) {
+        this.dataDir = dataDir;
+        this.brokerPort = brokerPort;
+        this.server = server;
+    }
+
+    /** Formats a fresh log directory and starts the broker; returns once it accepts clients (about 3 s). */
+    public static EmbeddedKafka start() throws Exception {
+        // Kafka's fatal-fault handlers halt the JVM (e.g. when the controller port is taken),
+        // which would kill the whole job or test run: make them throw instead.
+        Exit.setHaltProcedure((code, message) -> {
+            throw new IllegalStateException("Kafka requested Runtime.halt(" + code + "): " + message);
+        });
+        Exit.setExitProcedure((code, message) -> {
+            throw new IllegalStateException("Kafka requested System.exit(" + code + "): " + message);
+        });
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOn(freePort(), freePort());
+            } catch (Exception e) {
+                // A free port is check-then-use: another process may take it in between.
+                if (attempt >= START_ATTEMPTS || !(causedByBind(e) || e instanceof IllegalStateException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    public String bootstrapServers() {
+        return "localhost:" + brokerPort;
+    }
+
+    private static EmbeddedKafka startOn(int brokerPort, int controllerPort) throws Exception {
+        Path dataDir = Files.createTempDirectory("seedstream-kafka-");
+        String logDir = dataDir.toAbsolutePath().toString();
+        Map<String, String> p = new HashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", String.valueOf(NODE_ID));
+        p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", logDir);
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1"); // the default 50 makes the first consumer group slow
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("log.cleaner.dedupe.buffer.size", "2097152"); // the default reserves 128 MiB of heap
+        p.put("message.max.bytes", String.valueOf(64 << 20)); // model snapshots
+        KafkaConfig config = new KafkaConfig(p, false);
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setControllerListenerName("CONTROLLER")
+                .addDirectory(logDir)
+                .setMetadataLogDirectory(logDir)
+                .run();
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            server.startup();
+        } catch (Throwable t) {
+            server.shutdown();
+            deleteRecursively(dataDir);
+            throw t;
+        }
+        return new EmbeddedKafka(dataDir, brokerPort, server);
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean causedByBind(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary directory is harmless
+        }
+    }
+}

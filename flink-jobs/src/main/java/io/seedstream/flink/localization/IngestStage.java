@@ -1,0 +1,108 @@
+package io.seedstream.flink.localization;
+
+import io.seedstream.flink.ingest.LabeledImageValidator;
+import io.seedstream.flink.kafka.RawMessage;
+import io.seedstream.flink.kafka.RejectedRecord;
+import io.seedstream.records.InvalidRecordException;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The first stage of the localization job: raw messages from the labeled-images topic become
+ * validated images, each image id once; anything else becomes a dead letter with its reason. No
+ * input can fail the job.
+ */
+public final class IngestStage {
+
+    static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
+
+    /** The images that passed, and the dead letters of both steps. */
+    public record Result(DataStream<LabeledImage> images, DataStream<RejectedRecord> deadLetters) {}
+
+    private IngestStage() {}
+
+    public static Result apply(DataStream<RawMessage> messages, ClassList classes, int maxImageSide) {
+        SingleOutputStreamOperator<Validated> valid = messages
+                .process(new Validate(classes.names(), classes.hasBackground(), maxImageSide))
+                .name("validate and decode")
+                .uid("validate");
+        SingleOutputStreamOperator<LabeledImage> unique = valid
+                .keyBy(v -> v.image().id(), Types.STRING)
+                .process(new FirstOfEachId())
+                .name("drop duplicate ids")
+                .uid("deduplicate");
+        return new Result(unique, valid.getSideOutput(REJECTED).union(unique.getSideOutput(REJECTED)));
+    }
+
+    /** An image that passed validation, with the message it came from (for a later dead letter). */
+    public record Validated(LabeledImage image, RawMessage message) {}
+
+    static final class Validate extends ProcessFunction<RawMessage, Validated> {
+        private final List<String> classNames;
+        private final boolean hasBackground;
+        private final int maxImageSide;
+        private transient LabeledImageValidator validator;
+        private transient Counter rejected;
+
+        Validate(List<String> classNames, boolean hasBackground, int maxImageSide) {
+            this.classNames = List.copyOf(classNames);
+            this.hasBackground = hasBackground;
+            this.maxImageSide = maxImageSide;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            validator = new LabeledImageValidator(new ClassList(classNames, hasBackground), maxImageSide);
+            rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        }
+
+        @Override
+        public void processElement(RawMessage message, Context context, Collector<Validated> out) {
+            try {
+                out.collect(new Validated(validator.validate(message.value()), message));
+            } catch (InvalidRecordException | RuntimeException e) { // nothing a message holds may stop the job
+                rejected.inc();
+                context.output(REJECTED, RejectedRecord.of("localization/validate", e.getMessage() + " (" + message.position() + ")",
+                        message));
+            }
+        }
+    }
+
+    /** Keyed by image id: the first image with an id passes, later ones are dead letters. */
+    static final class FirstOfEachId extends KeyedProcessFunction<String, Validated, LabeledImage> {
+        private transient ValueState<Boolean> seen;
+        private transient Counter duplicates;
+
+        @Override
+        public void open(OpenContext context) {
+            seen = getRuntimeContext().getState(new ValueStateDescriptor<>("seen", Types.BOOLEAN));
+            duplicates = getRuntimeContext().getMetricGroup().counter("duplicateIds");
+        }
+
+        @Override
+        public void processElement(Validated validated, Context context, Collector<LabeledImage> out) throws Exception {
+            if (seen.value() != null) {
+                duplicates.inc();
+                context.output(REJECTED, RejectedRecord.of("localization/deduplicate",
+                        "duplicate id '" + validated.image().id() + "': an image with this id was already received ("
+                                + validated.message().position() + ")", validated.message()));
+                return;
+            }
+            seen.update(true);
+            out.collect(validated.image());
+        }
+    }
+}
