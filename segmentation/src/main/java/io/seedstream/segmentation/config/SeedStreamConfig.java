@@ -138,6 +138,15 @@ public record SeedStreamConfig(
                 "cpu");
     }
 
+    /** Parses JSON (as {@link #toJson} writes it, or partial) over the defaults. */
+    public static SeedStreamConfig fromJson(String json) {
+        try {
+            return defaults().merged(JsonParser.parseString(json).getAsJsonObject());
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException("invalid configuration JSON: " + e.getMessage(), e);
+        }
+    }
+
     /** Reads a JSON file over the defaults. */
     public static SeedStreamConfig load(Path file) throws IOException {
         try {

@@ -1,0 +1,99 @@
+package io.seedstream.flink.localization;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.Batches;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The operator in a test harness: waiting for the first model, model updates, and restore from a checkpoint. */
+class LocalizeFunctionTest {
+
+    private final SeedStreamConfig config = SeedStreamConfig.defaults()
+            .with("synthetic.imageSize", 32)
+            .with("backbone.channels", "8,8,16,16,16,16");
+    private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
+
+    private KeyedBroadcastOperatorTestHarness<String, LabeledImage, byte[], LocalizedImage> harness() throws Exception {
+        var operator = new CoBroadcastWithKeyedOperator<>(new LocalizeFunction(config, data.classes()), List.of(LocalizeFunction.MODELS));
+        var harness = new KeyedBroadcastOperatorTestHarness<>(operator, LabeledImage::id, Types.STRING, 1, 1, 0);
+        harness.setup();
+        return harness;
+    }
+
+    /** A snapshot message of a freshly initialised classifier (seed decides the weights) and its own maps for an image. */
+    private byte[] model(long version, long seed) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                        data.classes().numForeground()), manager, seed)) {
+            byte[] snapshot = ModelSnapshot.of("classifier", version, classifier, data.classes().names()).toBytes();
+            return RecordCodec.MODEL_SNAPSHOT.encode(ModelSnapshotRecord.newBuilder().setName("classifier").setVersion(version)
+                    .setArchitecture(classifier.architecture().toString()).setClasses(data.classes().names())
+                    .setParameters(ByteBuffer.wrap(snapshot)).setSha256("").setTrainingStep(0).setTimestampMs(0).build());
+        }
+    }
+
+    private float[] expectedMaps(long seed, LabeledImage image) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                        data.classes().numForeground()), manager, seed)) {
+            var maps = Ops.relu(classifier.classMaps(classifier.features(Batches.images(manager, List.of(image)), false)));
+            int c = image.labels()[0] - 1; // the first labeled class's map
+            return maps.get(":, {}", c).toFloatArray();
+        }
+    }
+
+    @Test
+    void imagesWaitForTheFirstModelThenUseTheNewestAndSurviveARestore() throws Exception {
+        LabeledImage first = data.image(0);
+        LabeledImage second = data.image(1);
+        LabeledImage third = data.image(2);
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.processElement(first, 1);
+            harness.processElement(second, 2);
+            assertThat(harness.extractOutputValues()).isEmpty(); // no classifier yet: they wait, nothing is dropped
+
+            harness.processBroadcastElement(model(1, 101), 3);
+            List<LocalizedImage> out = harness.extractOutputValues();
+            assertThat(out).extracting(o -> o.image().id()).containsExactlyInAnyOrder(first.id(), second.id());
+            assertThat(out).allSatisfy(o -> assertThat(o.classifierVersion()).isEqualTo(1));
+            LocalizedImage localizedFirst = out.stream().filter(o -> o.image().id().equals(first.id())).findFirst().orElseThrow();
+            float[] expected = expectedMaps(101, first);
+            float[] firstClass = java.util.Arrays.copyOf(localizedFirst.maps(), expected.length);
+            assertThat(firstClass).usingComparatorWithPrecision(1e-5f).containsExactly(expected);
+            assertThat(localizedFirst.maps()).hasSize(expected.length * first.labels().length);
+
+            harness.processBroadcastElement(model(1, 999), 4); // a replayed old version changes nothing
+            harness.processBroadcastElement(model(2, 202), 5);
+            checkpoint = harness.snapshot(1, 6);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.processElement(third, 7); // the model came back with the checkpoint
+            List<LocalizedImage> out = restored.extractOutputValues();
+            assertThat(out).hasSize(1);
+            assertThat(out.get(0).classifierVersion()).isEqualTo(2);
+            float[] expected = expectedMaps(202, third);
+            assertThat(java.util.Arrays.copyOf(out.get(0).maps(), expected.length)).usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(expected);
+        }
+    }
+}
