@@ -39,6 +39,14 @@ public final class KafkaWiring {
         return builder.build();
     }
 
+    /** Encoded records to a topic, in checkpointed Kafka transactions (exactly once). */
+    public static KafkaSink<EncodedRecord> sink(String bootstrapServers, String topic, String transactionalIdPrefix) {
+        KafkaRecordSerializationSchema<EncodedRecord> serializer = (record, context, timestamp) ->
+                new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                        record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), record.value());
+        return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
+    }
+
     /** Dead letters, written in checkpointed Kafka transactions (exactly once). */
     public static KafkaSink<RejectedRecord> deadLetterSink(String bootstrapServers, String topic, String transactionalIdPrefix) {
         KafkaRecordSerializationSchema<RejectedRecord> serializer = (rejected, context, timestamp) ->
@@ -51,7 +59,12 @@ public final class KafkaWiring {
                                 .setOriginal(rejected.original() == null ? null : ByteBuffer.wrap(rejected.original()))
                                 .setTimestampMs(rejected.timestampMs())
                                 .build()));
-        return KafkaSink.<RejectedRecord>builder()
+        return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
+    }
+
+    private static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
+            String transactionalIdPrefix) {
+        return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)

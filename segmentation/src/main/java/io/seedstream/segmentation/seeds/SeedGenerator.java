@@ -54,7 +54,8 @@ public final class SeedGenerator {
         }
         int[] staticSeeds = seedsAt(maps, classIds, height, width);
         int[] refinedSeeds = seedsAt(refined(features, maps, classIds, memory), classIds, height, width);
-        return new Result(staticSeeds, refinedSeeds, classFeatures(features, maps, classIds));
+        int k = (int) features.getShape().get(1);
+        return new Result(staticSeeds, refinedSeeds, classFeatures(features.toFloatArray(), k, Ops.relu(maps).toFloatArray(), classIds));
     }
 
     /**
@@ -88,12 +89,26 @@ public final class SeedGenerator {
         return cues.seeds(LocalizationMaps.of(maps, classIds, height, width).mean(), classIds, background);
     }
 
-    /** Feature rows of the feature-map pixels the seed rule gives each class and the background. */
-    private Map<Integer, float[][]> classFeatures(NDArray features, NDArray maps, int[] classIds) {
-        int k = (int) features.getShape().get(1);
-        float[] values = features.toFloatArray(); // k x pixels
-        int pixels = values.length / k;
-        int[] claimed = cues.seeds(Ops.normalizeByMax(Ops.relu(maps)).toFloatArray(), classIds, background);
+    /**
+     * Feature rows of the feature-map pixels the seed rule gives each class and the background (what
+     * the class memory learns from this image); plain arrays, so a memory operator can run it.
+     *
+     * @param features the feature map, channel-major (k x pixels)
+     * @param maps the non-negative maps of the image's classes, class-major (m x pixels)
+     */
+    public Map<Integer, float[][]> classFeatures(float[] features, int k, float[] maps, int[] classIds) {
+        int pixels = features.length / k;
+        float[] normalized = maps.clone();
+        for (int c = 0; c < classIds.length; c++) {
+            float max = 0;
+            for (int u = 0; u < pixels; u++) {
+                max = Math.max(max, normalized[c * pixels + u]);
+            }
+            for (int u = 0; u < pixels; u++) {
+                normalized[c * pixels + u] /= max + 1e-5f; // as Ops.normalizeByMax
+            }
+        }
+        int[] claimed = cues.seeds(normalized, classIds, background);
         Map<Integer, float[][]> result = new LinkedHashMap<>();
         int[] ids = background >= 0 ? prepend(background, classIds) : classIds;
         for (int id : ids) {
@@ -102,7 +117,7 @@ public final class SeedGenerator {
                 if (claimed[u] == id) {
                     float[] row = new float[k];
                     for (int j = 0; j < k; j++) {
-                        row[j] = values[j * pixels + u];
+                        row[j] = features[j * pixels + u];
                     }
                     rows.add(row);
                 }

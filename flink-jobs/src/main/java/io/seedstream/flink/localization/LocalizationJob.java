@@ -1,0 +1,82 @@
+package io.seedstream.flink.localization;
+
+import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.flink.kafka.KafkaWiring;
+import io.seedstream.flink.kafka.RawMessage;
+import io.seedstream.records.Topics;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The localization job: labeled images from Kafka are validated (bad ones to the dead-letter
+ * topic), localized with the newest classifier from the models topic, teach the class memory
+ * (keyed by class id), and leave as seed records on the seeds topic, exactly once.
+ *
+ * <pre>
+ * images.labeled -> validate, drop duplicate ids -> localize (classifier: broadcast from models)
+ *                      |                              |-> class features -> class memory (keyed by class) --broadcast--+
+ *                      v                              +-> seeds (with the memory) <-----------------------------------+
+ *                 dead-letters                                     v
+ *                                                                seeds
+ * </pre>
+ */
+public final class LocalizationJob {
+
+    /** Where the job reads and writes; {@code bounded} stops the sources at the offsets current at start (tests). */
+    public record Settings(String bootstrapServers, Topics topics, boolean bounded) {}
+
+    private LocalizationJob() {}
+
+    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, Settings settings) {
+        String servers = settings.bootstrapServers();
+        Topics topics = settings.topics();
+        DataStream<RawMessage> raw = env.fromSource(
+                        KafkaWiring.rawSource(servers, topics.labeledImages(), topics.prefix() + "localization", settings.bounded()),
+                        WatermarkStrategy.noWatermarks(), "labeled images")
+                .uid("labeled-images");
+        IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream().maxImageSide());
+
+        BroadcastStream<byte[]> models = env.fromSource(
+                        KafkaWiring.rawSource(servers, topics.models(), topics.prefix() + "localization-models", settings.bounded()),
+                        WatermarkStrategy.noWatermarks(), "models")
+                .uid("models")
+                .map(RawMessage::value, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
+                .name("model bytes")
+                .uid("model-bytes")
+                .broadcast(LocalizeFunction.MODELS);
+        DataStream<LocalizedImage> localized = ingest.images()
+                .keyBy(LabeledImage::id, Types.STRING)
+                .connect(models)
+                .process(new LocalizeFunction(config, classes))
+                .name("localize")
+                .uid("localize");
+
+        BroadcastStream<MemoryUpdate> memory = localized
+                .flatMap(new MemoryFeaturesFunction(config, classes.background()))
+                .name("class features")
+                .uid("class-features")
+                .keyBy(ClassFeatures::classId, Types.INT)
+                .process(new ClassMemoryFunction(config))
+                .name("class memory")
+                .uid("class-memory")
+                .broadcast(SeedFunction.MEMORY);
+        DataStream<EncodedRecord> seeds = localized
+                .connect(memory)
+                .process(new SeedFunction(config, classes))
+                .name("seeds")
+                .uid("seeds");
+
+        seeds.sinkTo(KafkaWiring.sink(servers, topics.seeds(), topics.prefix() + "seeds")).name("seeds topic").uid("seeds-sink");
+        ingest.deadLetters()
+                .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "localization-dead-letters"))
+                .name("dead letters")
+                .uid("dead-letters-sink");
+    }
+}

@@ -1,0 +1,128 @@
+package io.seedstream.flink.localization;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.records.SeedRecord;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.memory.ClassMemory;
+import io.seedstream.segmentation.metrics.SegmentationMetrics;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.seeds.SeedCues;
+import io.seedstream.segmentation.seeds.SeedGenerator;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * DSRG's seeds for each localized image, with the class memory's dataset-level context: memory
+ * updates arrive as a broadcast stream and are kept in broadcast state. Emits one seed record per
+ * image (seeds, and the memory-refined seeds as its pseudo-label until a segmenter grows them).
+ */
+public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage, MemoryUpdate, EncodedRecord> {
+
+    /** The newest memory state per class id. */
+    public static final MapStateDescriptor<Integer, ClassMemory.State> MEMORY =
+            new MapStateDescriptor<>("class-memory", Types.INT, TypeInformation.of(ClassMemory.State.class));
+
+    private final String configJson;
+    private final List<String> classNames;
+    private final boolean hasBackground;
+    private transient SeedGenerator generator;
+    private transient ClassList classes;
+    private transient NDManager manager;
+    private transient Counter seeded;
+    private transient double lastCoverage;
+
+    public SeedFunction(SeedStreamConfig config, ClassList classes) {
+        this.configJson = config.toJson();
+        this.classNames = List.copyOf(classes.names());
+        this.hasBackground = classes.hasBackground();
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        classes = new ClassList(classNames, hasBackground);
+        generator = new SeedGenerator(SeedStreamConfig.fromJson(configJson), classes.background());
+        Autograd.disableOnThisThread();
+        manager = NDManager.newBaseManager();
+        seeded = getRuntimeContext().getMetricGroup().counter("imagesSeeded");
+        getRuntimeContext().getMetricGroup().gauge("seedCoverage", () -> lastCoverage);
+    }
+
+    @Override
+    public void processBroadcastElement(MemoryUpdate update, Context context, Collector<EncodedRecord> out) throws Exception {
+        ClassMemory.State current = context.getBroadcastState(MEMORY).get(update.classId());
+        if (current == null || update.state().updates() > current.updates()) {
+            context.getBroadcastState(MEMORY).put(update.classId(), update.state());
+        }
+    }
+
+    @Override
+    public void processElement(LocalizedImage localized, ReadOnlyContext context, Collector<EncodedRecord> out) throws Exception {
+        Map<Integer, ClassMemory.State> memory = new HashMap<>();
+        for (Map.Entry<Integer, ClassMemory.State> e : context.getBroadcastState(MEMORY).immutableEntries()) {
+            memory.put(e.getKey(), e.getValue());
+        }
+        LabeledImage image = localized.image();
+        int[] ids = image.labels();
+        SeedGenerator.Result result;
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray features = scope.create(localized.features(),
+                    new Shape(1, localized.featureChannels(), localized.featureHeight(), localized.featureWidth()));
+            NDArray maps = scope.create(localized.maps(), new Shape(1, ids.length, localized.featureHeight(), localized.featureWidth()));
+            result = generator.seeds(features, maps, ids, memory, image.height(), image.width());
+        }
+        int[] pseudoLabel = result.refinedSeeds();
+        long labeled = java.util.Arrays.stream(result.staticSeeds()).filter(s -> s != SeedCues.UNSEEDED).count();
+        lastCoverage = (double) labeled / pseudoLabel.length;
+        SeedRecord record = SeedRecord.newBuilder()
+                .setImageId(image.id())
+                .setWidth(image.width())
+                .setHeight(image.height())
+                .setSeeds(ByteBuffer.wrap(asBytes(result.staticSeeds())))
+                .setPseudoLabel(ByteBuffer.wrap(asBytes(pseudoLabel)))
+                .setClassifierVersion(localized.classifierVersion())
+                .setSegmenterVersion(-1)
+                .setSeedCoverage((float) lastCoverage)
+                .setPseudoLabelMiou(image.hasMask() ? miou(pseudoLabel, image.mask()) : null)
+                .setTimestampMs(System.currentTimeMillis())
+                .build();
+        seeded.inc();
+        out.collect(new EncodedRecord(image.id(), RecordCodec.SEED.encode(record)));
+    }
+
+    private Double miou(int[] labels, byte[] mask) {
+        SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
+        metrics.add(labels, mask); // UNSEEDED is SegmentationMetrics.NO_PREDICTION: a miss
+        return metrics.meanIou();
+    }
+
+    /** Class ids as unsigned bytes, {@link io.seedstream.segmentation.data.ClassList#IGNORE} for unseeded. */
+    private static byte[] asBytes(int[] labels) {
+        byte[] bytes = new byte[labels.length];
+        for (int u = 0; u < labels.length; u++) {
+            bytes[u] = (byte) (labels[u] == SeedCues.UNSEEDED ? ClassList.IGNORE : labels[u]);
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+}

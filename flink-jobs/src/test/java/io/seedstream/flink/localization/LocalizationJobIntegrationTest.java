@@ -1,0 +1,158 @@
+package io.seedstream.flink.localization;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.flink.local.EmbeddedKafka;
+import io.seedstream.records.LabeledImageRecord;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.records.SeedRecord;
+import io.seedstream.records.Topics;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.ImageCodec;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The localization job on a real broker and a MiniCluster: one committed seed record per good image. */
+class LocalizationJobIntegrationTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final Topics TOPICS = new Topics("localization-test.");
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(TOPICS.labeledImages(), 2, (short) 1), new NewTopic(TOPICS.models(), 1, (short) 1),
+                    new NewTopic(TOPICS.seeds(), 2, (short) 1), new NewTopic(TOPICS.deadLetters(), 1, (short) 1))).all().get();
+        }
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void everyGoodImageGetsExactlyOneSeedRecord() throws Exception {
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with("synthetic.imageSize", 32)
+                .with("backbone.channels", "8,8,16,16,16,16");
+        SyntheticDataset data = new SyntheticDataset(config.synthetic());
+        ClassList classes = data.classes();
+        int images = 12;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+            for (int i = 0; i < images; i++) {
+                LabeledImage image = data.image(i);
+                LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder().setId("img-" + i)
+                        .setImage(ByteBuffer.wrap(ImageCodec.encodePng(32, 32, image.rgb()))).setFormat("png")
+                        .setLabels(Arrays.stream(image.labels()).mapToObj(id -> classes.names().get(id)).toList())
+                        .setTimestampMs(System.currentTimeMillis());
+                if (i % 3 == 0) {
+                    record.setMask(ByteBuffer.wrap(ImageCodec.encodeMask(32, 32, image.mask())));
+                }
+                producer.send(new ProducerRecord<>(TOPICS.labeledImages(), ("img-" + i).getBytes(StandardCharsets.UTF_8),
+                        RecordCodec.LABELED_IMAGE.encode(record.build())));
+            }
+            producer.send(new ProducerRecord<>(TOPICS.labeledImages(), "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}));
+            producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
+            producer.flush();
+        }
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(300);
+        LocalizationJob.build(env, config, classes, new LocalizationJob.Settings(kafka.bootstrapServers(), TOPICS, true));
+        env.execute("localization");
+
+        Map<String, SeedRecord> seeds = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : readCommitted(TOPICS.seeds(), images)) {
+            SeedRecord seed = RecordCodec.SEED.decode(record.value());
+            assertThat(seeds.put(seed.getImageId(), seed)).as("one seed record per image: " + seed.getImageId()).isNull();
+        }
+        assertThat(seeds).hasSize(images);
+        for (int i = 0; i < images; i++) {
+            SeedRecord seed = seeds.get("img-" + i);
+            assertThat(seed.getClassifierVersion()).isEqualTo(1);
+            assertThat(seed.getSeeds().remaining()).isEqualTo(32 * 32);
+            assertThat(seed.getSeedCoverage()).isBetween(0f, 1f);
+            assertThat(seed.getPseudoLabelMiou() != null).as("mIoU only with a mask").isEqualTo(i % 3 == 0);
+        }
+        assertThat(readCommitted(TOPICS.deadLetters(), 1)).hasSize(1);
+    }
+
+    private static byte[] classifier(SeedStreamConfig config, ClassList classes) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier model = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                        classes.numForeground()), manager, 5)) {
+            return RecordCodec.MODEL_SNAPSHOT.encode(ModelSnapshotRecord.newBuilder().setName("classifier").setVersion(1)
+                    .setArchitecture(model.architecture().toString()).setClasses(classes.names())
+                    .setParameters(ByteBuffer.wrap(ModelSnapshot.of("classifier", 1, model, classes.names()).toBytes()))
+                    .setSha256("").setTrainingStep(0).setTimestampMs(0).build());
+        }
+    }
+
+    private static Properties producerProperties() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("key.serializer", ByteArraySerializer.class.getName());
+        p.put("value.serializer", ByteArraySerializer.class.getName());
+        return p;
+    }
+
+    /** Committed records of a topic, waiting up to 30 s for the expected number and then a moment for extras. */
+    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("group.id", "reader-" + topic);
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (records.size() < expected && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+        }
+        return records;
+    }
+}
