@@ -26,8 +26,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -76,22 +80,10 @@ class LocalizationJobIntegrationTest {
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();
         int images = 12;
+        sendImages(TOPICS, data, 0, images);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
-            for (int i = 0; i < images; i++) {
-                LabeledImage image = data.image(i);
-                LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder().setId("img-" + i)
-                        .setImage(ByteBuffer.wrap(ImageCodec.encodePng(32, 32, image.rgb()))).setFormat("png")
-                        .setLabels(Arrays.stream(image.labels()).mapToObj(id -> classes.names().get(id)).toList())
-                        .setTimestampMs(System.currentTimeMillis());
-                if (i % 3 == 0) {
-                    record.setMask(ByteBuffer.wrap(ImageCodec.encodeMask(32, 32, image.mask())));
-                }
-                producer.send(new ProducerRecord<>(TOPICS.labeledImages(), ("img-" + i).getBytes(StandardCharsets.UTF_8),
-                        RecordCodec.LABELED_IMAGE.encode(record.build())));
-            }
             producer.send(new ProducerRecord<>(TOPICS.labeledImages(), "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}));
             producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
-            producer.flush();
         }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -101,7 +93,7 @@ class LocalizationJobIntegrationTest {
         env.execute("localization");
 
         Map<String, SeedRecord> seeds = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : readCommitted(TOPICS.seeds(), images)) {
+        for (ConsumerRecord<byte[], byte[]> record : readCommitted(TOPICS.seeds(), images, 30)) {
             SeedRecord seed = RecordCodec.SEED.decode(record.value());
             assertThat(seeds.put(seed.getImageId(), seed)).as("one seed record per image: " + seed.getImageId()).isNull();
         }
@@ -113,7 +105,66 @@ class LocalizationJobIntegrationTest {
             assertThat(seed.getSeedCoverage()).isBetween(0f, 1f);
             assertThat(seed.getPseudoLabelMiou() != null).as("mIoU only with a mask").isEqualTo(i % 3 == 0);
         }
-        assertThat(readCommitted(TOPICS.deadLetters(), 1)).hasSize(1);
+        assertThat(readCommitted(TOPICS.deadLetters(), 1, 30)).hasSize(1);
+    }
+
+    @Test
+    void exactlyOnceAcrossALostTaskManager(@InjectMiniCluster MiniCluster miniCluster) throws Exception {
+        Topics topics = new Topics("restart-test.");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topics.labeledImages(), 2, (short) 1), new NewTopic(topics.models(), 1, (short) 1),
+                    new NewTopic(topics.seeds(), 2, (short) 1), new NewTopic(topics.deadLetters(), 1, (short) 1))).all().get();
+        }
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with("synthetic.imageSize", 32)
+                .with("backbone.channels", "8,8,16,16,16,16");
+        SyntheticDataset data = new SyntheticDataset(config.synthetic());
+        ClassList classes = data.classes();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+            producer.send(new ProducerRecord<>(topics.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
+        }
+        sendImages(topics, data, 0, 20);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(200); // with checkpointing on, Flink restarts failed jobs from the last checkpoint
+        LocalizationJob.build(env, config, classes, new LocalizationJob.Settings(kafka.bootstrapServers(), topics, false));
+        JobClient job = env.executeAsync("localization with a failure");
+        try {
+            assertThat(readCommitted(topics.seeds(), 5, 60)).hasSizeGreaterThanOrEqualTo(5); // under way, some committed
+            miniCluster.terminateTaskManager(0).get(); // the running job loses its task manager
+            miniCluster.startTaskManager();
+            sendImages(topics, data, 20, 20);
+            List<ConsumerRecord<byte[], byte[]>> records = readCommitted(topics.seeds(), 40, 120);
+            Map<String, Integer> counts = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                counts.merge(RecordCodec.SEED.decode(record.value()).getImageId(), 1, Integer::sum);
+            }
+            assertThat(counts).hasSize(40);
+            assertThat(counts.values()).as("no image seeded twice").containsOnly(1);
+            assertThat(miniCluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING))
+                    .as("the job went through a restart").isGreaterThan(0);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static void sendImages(Topics topics, SyntheticDataset data, int from, int count) throws Exception {
+        ClassList classes = data.classes();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+            for (int i = from; i < from + count; i++) {
+                LabeledImage image = data.image(i);
+                LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder().setId("img-" + i)
+                        .setImage(ByteBuffer.wrap(ImageCodec.encodePng(32, 32, image.rgb()))).setFormat("png")
+                        .setLabels(Arrays.stream(image.labels()).mapToObj(id -> classes.names().get(id)).toList())
+                        .setTimestampMs(System.currentTimeMillis());
+                if (i % 3 == 0) {
+                    record.setMask(ByteBuffer.wrap(ImageCodec.encodeMask(32, 32, image.mask())));
+                }
+                producer.send(new ProducerRecord<>(topics.labeledImages(), ("img-" + i).getBytes(StandardCharsets.UTF_8),
+                        RecordCodec.LABELED_IMAGE.encode(record.build())));
+            }
+        }
     }
 
     private static byte[] classifier(SeedStreamConfig config, ClassList classes) {
@@ -135,11 +186,11 @@ class LocalizationJobIntegrationTest {
         return p;
     }
 
-    /** Committed records of a topic, waiting up to 30 s for the expected number and then a moment for extras. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected) {
+    /** Committed records of a topic, waiting up to {@code seconds} for the expected number and then a moment for extras. */
+    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, int seconds) {
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("group.id", "reader-" + topic);
+        p.put("group.id", "reader-" + java.util.UUID.randomUUID());
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
@@ -147,7 +198,7 @@ class LocalizationJobIntegrationTest {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 30_000;
+            long deadline = System.currentTimeMillis() + seconds * 1000L;
             while (records.size() < expected && System.currentTimeMillis() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
