@@ -3,6 +3,7 @@ package io.seedstream.flink.localization;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import io.seedstream.flink.JobEnvironment;
 import io.seedstream.flink.local.EmbeddedKafka;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -126,8 +127,9 @@ class LocalizationJobIntegrationTest {
         sendImages(topics, data, 0, 20);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        // RocksDB as in production; with checkpointing on, Flink restarts failed jobs from the last checkpoint
+        env.configure(JobEnvironment.configuration(Duration.ofMillis(200)));
         env.setParallelism(2);
-        env.enableCheckpointing(200); // with checkpointing on, Flink restarts failed jobs from the last checkpoint
         LocalizationJob.build(env, config, classes, new LocalizationJob.Settings(kafka.bootstrapServers(), topics, false));
         JobClient job = env.executeAsync("localization with a failure");
         try {
@@ -142,8 +144,9 @@ class LocalizationJobIntegrationTest {
             }
             assertThat(counts).hasSize(40);
             assertThat(counts.values()).as("no image seeded twice").containsOnly(1);
-            assertThat(miniCluster.getExecutionGraph(job.getJobID()).get().getStatusTimestamp(JobStatus.RESTARTING))
-                    .as("the job went through a restart").isGreaterThan(0);
+            var graph = miniCluster.getExecutionGraph(job.getJobID()).get();
+            assertThat(graph.getStatusTimestamp(JobStatus.RESTARTING)).as("the job went through a restart").isGreaterThan(0);
+            assertThat(graph.getStateBackendName()).hasValueSatisfying(name -> assertThat(name).containsIgnoringCase("rocksdb"));
         } finally {
             job.cancel().get();
         }
