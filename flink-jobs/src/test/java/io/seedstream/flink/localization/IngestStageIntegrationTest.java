@@ -2,6 +2,7 @@ package io.seedstream.flink.localization;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedstream.flink.KafkaTestClients;
 import io.seedstream.flink.kafka.KafkaWiring;
 import io.seedstream.flink.local.EmbeddedKafka;
 import io.seedstream.records.DeadLetter;
@@ -15,13 +16,11 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -30,11 +29,8 @@ import org.apache.flink.util.CloseableIterator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,7 +111,7 @@ class IngestStageIntegrationTest {
         messages.put("duplicate", messages.get("good-0"));
         order.add("duplicate");
 
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (String key : order) {
                 producer.send(new ProducerRecord<>(TOPICS.labeledImages(), key.getBytes(StandardCharsets.UTF_8), messages.get(key)));
             }
@@ -149,38 +145,15 @@ class IngestStageIntegrationTest {
         reasons.put(key, reason);
     }
 
-    private static Properties producerProperties() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        return p;
-    }
-
     /** Committed dead letters by message key, waiting up to 30 s for the expected number. */
     private static Map<String, String> readDeadLetters(int expected) throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("group.id", "dead-letter-reader");
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
         Map<String, String> reasons = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(TOPICS.deadLetters()));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (reasons.size() < expected && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    DeadLetter letter = RecordCodec.DEAD_LETTER.decode(record.value());
-                    String key = new String(record.key(), StandardCharsets.UTF_8);
-                    assertThat(reasons.put(key, letter.getReason())).as("one dead letter per bad message: " + key).isNull();
-                    assertThat(letter.getOriginal()).isNotNull();
-                }
-            }
-            // a little longer: nothing more may arrive
-            consumer.poll(Duration.ofMillis(500)).forEach(record ->
-                    reasons.put("unexpected:" + new String(record.key(), StandardCharsets.UTF_8), "?"));
+        for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.deadLetters(),
+                expected, 30)) {
+            DeadLetter letter = RecordCodec.DEAD_LETTER.decode(record.value());
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            assertThat(reasons.put(key, letter.getReason())).as("one dead letter per bad message: " + key).isNull();
+            assertThat(letter.getOriginal()).isNotNull();
         }
         return reasons;
     }

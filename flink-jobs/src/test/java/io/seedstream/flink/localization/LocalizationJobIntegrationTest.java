@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.JobEnvironment;
+import io.seedstream.flink.KafkaTestClients;
 import io.seedstream.flink.local.EmbeddedKafka;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -21,12 +22,10 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -37,11 +36,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,7 +78,7 @@ class LocalizationJobIntegrationTest {
         ClassList classes = data.classes();
         int images = 12;
         sendImages(TOPICS, data, 0, images);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             producer.send(new ProducerRecord<>(TOPICS.labeledImages(), "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}));
             producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
         }
@@ -94,7 +90,7 @@ class LocalizationJobIntegrationTest {
         env.execute("localization");
 
         Map<String, SeedRecord> seeds = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : readCommitted(TOPICS.seeds(), images, 30)) {
+        for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.seeds(), images, 30)) {
             SeedRecord seed = RecordCodec.SEED.decode(record.value());
             assertThat(seeds.put(seed.getImageId(), seed)).as("one seed record per image: " + seed.getImageId()).isNull();
         }
@@ -106,7 +102,7 @@ class LocalizationJobIntegrationTest {
             assertThat(seed.getSeedCoverage()).isBetween(0f, 1f);
             assertThat(seed.getPseudoLabelMiou() != null).as("mIoU only with a mask").isEqualTo(i % 3 == 0);
         }
-        assertThat(readCommitted(TOPICS.deadLetters(), 1, 30)).hasSize(1);
+        assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.deadLetters(), 1, 30)).hasSize(1);
     }
 
     @Test
@@ -121,7 +117,7 @@ class LocalizationJobIntegrationTest {
                 .with("backbone.channels", "8,8,16,16,16,16");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             producer.send(new ProducerRecord<>(topics.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
         }
         sendImages(topics, data, 0, 20);
@@ -133,11 +129,11 @@ class LocalizationJobIntegrationTest {
         LocalizationJob.build(env, config, classes, new LocalizationJob.Settings(kafka.bootstrapServers(), topics, false));
         JobClient job = env.executeAsync("localization with a failure");
         try {
-            assertThat(readCommitted(topics.seeds(), 5, 60)).hasSizeGreaterThanOrEqualTo(5); // under way, some committed
+            assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 5, 60)).hasSizeGreaterThanOrEqualTo(5); // under way, some committed
             miniCluster.terminateTaskManager(0).get(); // the running job loses its task manager
             miniCluster.startTaskManager();
             sendImages(topics, data, 20, 20);
-            List<ConsumerRecord<byte[], byte[]>> records = readCommitted(topics.seeds(), 40, 120);
+            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 40, 120);
             Map<String, Integer> counts = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 counts.merge(RecordCodec.SEED.decode(record.value()).getImageId(), 1, Integer::sum);
@@ -154,7 +150,7 @@ class LocalizationJobIntegrationTest {
 
     private static void sendImages(Topics topics, SyntheticDataset data, int from, int count) throws Exception {
         ClassList classes = data.classes();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (int i = from; i < from + count; i++) {
                 LabeledImage image = data.image(i);
                 LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder().setId("img-" + i)
@@ -179,34 +175,5 @@ class LocalizationJobIntegrationTest {
                     .setParameters(ByteBuffer.wrap(ModelSnapshot.of("classifier", 1, model, classes.names()).toBytes()))
                     .setSha256("").setTrainingStep(0).setTimestampMs(0).build());
         }
-    }
-
-    private static Properties producerProperties() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        return p;
-    }
-
-    /** Committed records of a topic, waiting up to {@code seconds} for the expected number and then a moment for extras. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, int expected, int seconds) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("group.id", "reader-" + java.util.UUID.randomUUID());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + seconds * 1000L;
-            while (records.size() < expected && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-        }
-        return records;
     }
 }
