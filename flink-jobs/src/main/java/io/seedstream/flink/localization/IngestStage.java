@@ -4,10 +4,13 @@ import io.seedstream.flink.ingest.LabeledImageValidator;
 import io.seedstream.flink.kafka.RawMessage;
 import io.seedstream.flink.kafka.RejectedRecord;
 import io.seedstream.records.InvalidRecordException;
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -34,14 +37,14 @@ public final class IngestStage {
 
     private IngestStage() {}
 
-    public static Result apply(DataStream<RawMessage> messages, ClassList classes, int maxImageSide) {
+    public static Result apply(DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings) {
         SingleOutputStreamOperator<Validated> valid = messages
-                .process(new Validate(classes.names(), classes.hasBackground(), maxImageSide))
+                .process(new Validate(classes.names(), classes.hasBackground(), settings.maxImageSide()))
                 .name("validate and decode")
                 .uid("validate");
         SingleOutputStreamOperator<LabeledImage> unique = valid
                 .keyBy(v -> v.image().id(), Types.STRING)
-                .process(new FirstOfEachId())
+                .process(new FirstOfEachId(Duration.ofHours(settings.duplicateIdRetentionHours())))
                 .name("drop duplicate ids")
                 .uid("deduplicate");
         return new Result(unique, valid.getSideOutput(REJECTED).union(unique.getSideOutput(REJECTED)));
@@ -81,14 +84,24 @@ public final class IngestStage {
         }
     }
 
-    /** Keyed by image id: the first image with an id passes, later ones are dead letters. */
+    /**
+     * Keyed by image id: the first image with an id passes, later ones within the retention are dead
+     * letters. The ids expire, so the state holds the recent ids only.
+     */
     static final class FirstOfEachId extends KeyedProcessFunction<String, Validated, LabeledImage> {
+        private final Duration retention;
         private transient ValueState<Boolean> seen;
         private transient Counter duplicates;
 
+        FirstOfEachId(Duration retention) {
+            this.retention = retention;
+        }
+
         @Override
         public void open(OpenContext context) {
-            seen = getRuntimeContext().getState(new ValueStateDescriptor<>("seen", Types.BOOLEAN));
+            ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>("seen", Types.BOOLEAN);
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(retention).build());
+            seen = getRuntimeContext().getState(descriptor);
             duplicates = getRuntimeContext().getMetricGroup().counter("duplicateIds");
         }
 

@@ -41,7 +41,7 @@ public final class LocalizationJob {
                         KafkaWiring.rawSource(servers, topics.labeledImages(), topics.prefix() + "localization", settings.bounded()),
                         WatermarkStrategy.noWatermarks(), "labeled images")
                 .uid("labeled-images");
-        IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream().maxImageSide());
+        IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream());
 
         BroadcastStream<byte[]> models = env.fromSource(
                         KafkaWiring.rawSource(servers, topics.models(), topics.prefix() + "localization-models", settings.bounded()),

@@ -123,7 +123,7 @@ class IngestStageIntegrationTest {
         env.enableCheckpointing(300);
         var source = KafkaWiring.rawSource(kafka.bootstrapServers(), TOPICS.labeledImages(), "ingest-test", true);
         IngestStage.Result result = IngestStage.apply(
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "labeled images"), classes, config.stream().maxImageSide());
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "labeled images"), classes, config.stream());
         result.deadLetters().sinkTo(KafkaWiring.deadLetterSink(kafka.bootstrapServers(), TOPICS.deadLetters(), "ingest-test"));
         List<String> passed = new ArrayList<>();
         try (CloseableIterator<LabeledImage> images = result.images().executeAndCollect("ingest")) {

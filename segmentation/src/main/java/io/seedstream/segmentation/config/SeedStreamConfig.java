@@ -108,9 +108,11 @@ public record SeedStreamConfig(
 
     /**
      * The streaming system: topic names share {@code topicPrefix}; images larger than
-     * {@code maxImageSide} pixels on a side are refused before they are decoded.
+     * {@code maxImageSide} pixels on a side are refused before they are decoded; an image id seen
+     * within {@code duplicateIdRetentionHours} is a duplicate (the ids are forgotten after that, so
+     * the job's state does not grow with the number of images).
      */
-    public record Stream(String topicPrefix, int maxImageSide) {}
+    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionHours) {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -134,7 +136,7 @@ public record SeedStreamConfig(
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
-                new Stream("seedstream.", 4096),
+                new Stream("seedstream.", 4096, 24 * 7),
                 "cpu");
     }
 
@@ -288,6 +290,7 @@ public record SeedStreamConfig(
                         && boundary.bilateralSpatialSigma() > 0 && boundary.colourSigma() > 0 && boundary.weight() >= 0,
                 "boundary needs iterations >= 1, windowRadius >= 1, positive sigmas and weight >= 0");
         require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
+        require(stream.duplicateIdRetentionHours() >= 1, "stream.duplicateIdRetentionHours must be at least 1");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
     }
