@@ -148,13 +148,21 @@ public final class SeedStreamCli implements Runnable {
                 var options = new SegmentationBenchmark.Options(classifierSteps, trainImages, evalImages, pixelLabeled);
                 Progress progress = new Progress(System.err);
                 long started = System.nanoTime();
+                SegmentationBenchmark.Data camVidData = null;
+                if (camVid != null) { // read first: a wrong path should not wait for the synthetic rows
+                    String[] size = camVidSize.split("x");
+                    try {
+                        camVidData = SegmentationBenchmark.camVid(camVid, Integer.parseInt(size[0]), Integer.parseInt(size[1]),
+                                System.err);
+                    } catch (java.io.IOException e) {
+                        throw new IllegalArgumentException("cannot read CamVid at " + camVid + ": " + e.getMessage(), e);
+                    }
+                }
                 List<SegmentationBenchmark.Result> results = new ArrayList<>();
                 results.add(new SegmentationBenchmark(effective, SegmentationBenchmark.synthetic(effective, options, progress), options,
                         progress).run(SegmentationBenchmark.rows(pixelLabeled)));
-                if (camVid != null) {
-                    String[] size = camVidSize.split("x");
-                    var data = SegmentationBenchmark.camVid(camVid, Integer.parseInt(size[0]), Integer.parseInt(size[1]), System.err);
-                    results.add(new SegmentationBenchmark(effective, data, options, progress)
+                if (camVidData != null) {
+                    results.add(new SegmentationBenchmark(effective, camVidData, options, progress)
                             .run(SegmentationBenchmark.semiSupervisedRows(pixelLabeled)));
                 }
                 double wallSeconds = (System.nanoTime() - started) / 1e9;
