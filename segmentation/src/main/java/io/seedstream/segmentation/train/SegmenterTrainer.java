@@ -14,7 +14,6 @@ import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * One optimisation step at a time for the segmenter on pseudo-labels (seeds, or seeds grown by
@@ -72,11 +71,13 @@ public final class SegmenterTrainer {
                     total = total.add(boundary.mul((float) config.boundary().weight()));
                 }
                 NDArray fullMask = null;
-                long[] masked = IntStream.range(0, images.size()).filter(i -> images.get(i).hasMask()).asLongStream().toArray();
-                if (objective.pixelMasks() && masked.length > 0) {
-                    List<int[]> masks = Arrays.stream(masked).mapToObj(i -> Batches.maskLabels(images.get((int) i).mask())).toList();
+                if (objective.pixelMasks() && images.stream().anyMatch(LabeledImage::hasMask)) {
+                    // Images without a mask get all-zero rows, which add nothing to the cross-entropy.
+                    List<int[]> masks = images.stream()
+                            .map(i -> i.hasMask() ? Batches.maskLabels(i.mask()) : unlabeled(height * width))
+                            .toList();
                     NDArray truth = Batches.oneHot(scope, masks, model.numClasses(), height, width);
-                    fullMask = BalancedSeedLoss.crossEntropy(logProbs.get(scope.create(masked)), truth);
+                    fullMask = BalancedSeedLoss.crossEntropy(logProbs, truth);
                     total = total.add(fullMask.mul((float) config.segmenter().fullLabelWeight()));
                 }
                 losses = new StepLosses(total.getFloat(), seed.getFloat(), value(boundary), value(fullMask));
@@ -88,6 +89,12 @@ public final class SegmenterTrainer {
             updates.apply(scope);
             return losses;
         }
+    }
+
+    private static int[] unlabeled(int pixels) {
+        int[] labels = new int[pixels];
+        Arrays.fill(labels, -1);
+        return labels;
     }
 
     private static double value(NDArray term) {
