@@ -1,5 +1,6 @@
 package io.seedstream.flink.ingest;
 
+import io.seedstream.records.Bytes;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
@@ -7,7 +8,6 @@ import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -35,7 +35,7 @@ public final class LabeledImageValidator {
         if (id == null || id.isBlank()) {
             throw new InvalidRecordException("the image has no id");
         }
-        byte[] encoded = bytes(record.getImage());
+        byte[] encoded = Bytes.toArray(record.getImage());
         if (encoded.length == 0) {
             throw new InvalidRecordException(id + ": the image is 0 bytes");
         }
@@ -52,7 +52,7 @@ public final class LabeledImageValidator {
             throw new InvalidRecordException(id + ": " + e.getMessage(), e);
         }
         int[] labels = labels(id, record.getLabels());
-        byte[] mask = record.getMask() == null ? null : mask(id, bytes(record.getMask()), rgb.width(), rgb.height());
+        byte[] mask = record.getMask() == null ? null : mask(id, Bytes.toArray(record.getMask()), rgb.width(), rgb.height());
         return new LabeledImage(id, rgb.width(), rgb.height(), rgb.pixels(), mask, labels);
     }
 
@@ -85,12 +85,5 @@ public final class LabeledImageValidator {
             }
         }
         return mask;
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] bytes = new byte[copy.remaining()];
-        copy.get(bytes);
-        return bytes;
     }
 }

@@ -1,9 +1,8 @@
 package io.seedstream.flink.localization;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.seedstream.records.Bytes;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
@@ -16,7 +15,7 @@ import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
-import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -84,13 +83,15 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     @Override
     public void processElement(LabeledImage image, ReadOnlyContext context, Collector<LocalizedImage> out) throws Exception {
-        byte[] model = context.getBroadcastState(MODELS).get(CLASSIFIER);
-        if (model == null) {
-            waited.inc();
-            pending.update(image);
-            return;
+        if (classifier == null) { // none yet, or the subtask was restored: its model came back in broadcast state
+            byte[] model = context.getBroadcastState(MODELS).get(CLASSIFIER);
+            if (model == null) {
+                waited.inc();
+                pending.update(image);
+                return;
+            }
+            load(RecordCodec.MODEL_SNAPSHOT.decode(model));
         }
-        ensureClassifier(model);
         out.collect(localize(image));
     }
 
@@ -109,11 +110,14 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         }
         BroadcastState<String, byte[]> models = context.getBroadcastState(MODELS);
         byte[] current = models.get(CLASSIFIER);
-        if (current != null && RecordCodec.MODEL_SNAPSHOT.decode(current).getVersion() >= record.getVersion()) {
+        if (classifier == null && current != null) {
+            load(RecordCodec.MODEL_SNAPSHOT.decode(current)); // restored: the live model is the checkpointed one
+        }
+        if (classifier != null && classifierVersion >= record.getVersion()) {
             return; // an older or repeated version (the models topic is replayed on restart)
         }
         try {
-            ensureClassifier(message);
+            load(record);
         } catch (ModelSnapshot.InvalidSnapshotException e) {
             rejectedModels.inc();
             LOG.warn("ignored classifier v{}: {}", record.getVersion(), e.getMessage());
@@ -134,16 +138,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         return new ValueStateDescriptor<>("pending", TypeInformation.of(LabeledImage.class));
     }
 
-    /** Builds the classifier of this snapshot message unless it is the one already live. */
-    private void ensureClassifier(byte[] message) throws InvalidRecordException {
-        ModelSnapshotRecord record = RecordCodec.MODEL_SNAPSHOT.decode(message);
-        if (classifier != null && record.getVersion() == classifierVersion) {
-            return;
-        }
-        ByteBuffer parameters = record.getParameters().duplicate();
-        byte[] bytes = new byte[parameters.remaining()];
-        parameters.get(bytes);
-        ModelSnapshot snapshot = ModelSnapshot.fromBytes(bytes);
+    /** Makes the classifier of this snapshot record the live one (the previous one is closed). */
+    private void load(ModelSnapshotRecord record) {
+        ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()));
         if (!snapshot.classes().equals(classNames)) {
             throw new ModelSnapshot.InvalidSnapshotException("the snapshot's classes " + snapshot.classes()
                     + " are not this job's " + classNames);
@@ -160,12 +157,8 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private LocalizedImage localize(LabeledImage image) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-            NDArray classMaps = Ops.relu(classifier.classMaps(features));
-            NDList picked = new NDList();
-            for (int id : image.labels()) {
-                picked.add(classMaps.get(":, {}", classes.classifierIndex(id)));
-            }
-            float[] maps = picked.isEmpty() ? new float[0] : NDArrays.stack(picked, 1).toFloatArray();
+            float[] maps = Ops.channels(Ops.relu(classifier.classMaps(features)),
+                    Arrays.stream(image.labels()).map(classes::classifierIndex).toArray()).toFloatArray();
             long[] shape = features.getShape().getShape();
             return new LocalizedImage(image, classifierVersion, (int) shape[1], (int) shape[2], (int) shape[3],
                     features.toFloatArray(), maps);

@@ -1,8 +1,6 @@
 package io.seedstream.segmentation.bench;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -194,11 +192,11 @@ public final class LocalizationBenchmark {
         // Channel (Grad-CAM) and pixel weights from the same stochastic passes.
         StochasticLocalizer stochastic = new StochasticLocalizer(config.ficklenet(), StochasticLocalizer.Form.EXPANDED,
                 GradCam.Weights.CHANNEL, GradCam.Weights.PIXEL);
-        Localizer cam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(selectClasses(Ops.relu(m.classMaps(f)), idx), ids, h, w));
+        Localizer cam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(Ops.channels(Ops.relu(m.classMaps(f)), idx), ids, h, w));
         Localizer gradCam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(
                 GradCam.maps(f.repeat(0, idx.length), m::logits, idx).expandDims(0), ids, h, w));
         Localizer reCam = (m, f, idx, ids, h, w) -> List.of(
-                LocalizationMaps.of(selectClasses(Ops.relu(m.reCamMaps(f)), idx), ids, h, w));
+                LocalizationMaps.of(Ops.channels(Ops.relu(m.reCamMaps(f)), idx), ids, h, w));
         Localizer fickle = stochastic::localizeAll;
         return List.of(
                 new Method(List.of("cam"), "cam", cam, false),
@@ -208,15 +206,6 @@ public final class LocalizationBenchmark {
                 new Method(List.of("recam"), "recam", reCam, false),
                 new Method(List.of("gain"), "gain", cam, false),
                 new Method(List.of("ficklenet+recam", "ficklenet+recam-pixelgrad"), "ficklenet+recam", fickle, true));
-    }
-
-    /** (1, C, h, w) maps to (1, m, h, w) for the given classes. */
-    private static NDArray selectClasses(NDArray classMaps, int[] classIndex) {
-        NDList picked = new NDList();
-        for (int c : classIndex) {
-            picked.add(classMaps.get(":, " + c));
-        }
-        return NDArrays.stack(picked, 1);
     }
 
     private Map<String, MethodResult> evaluate(NDManager manager, Map<String, Classifier> models,

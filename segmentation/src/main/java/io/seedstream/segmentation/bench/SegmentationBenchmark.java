@@ -1,8 +1,6 @@
 package io.seedstream.segmentation.bench;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -198,24 +196,17 @@ public final class SegmentationBenchmark {
             int[] ids = image.labels();
             try (NDManager scope = classifier.parameters().manager().newSubManager()) {
                 NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-                NDArray maps = selectClasses(Ops.relu(classifier.classMaps(features)), ids);
-                SeedGenerator.Result result = generator.seeds(features, maps, ids, states, image.height(), image.width());
-                result.classFeatures().forEach((id, rows) -> states.put(id,
-                        memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows)));
-                results.add(result);
+                NDArray maps = Ops.channels(Ops.relu(classifier.classMaps(features)),
+                        Arrays.stream(ids).map(classes::classifierIndex).toArray());
+                results.add(generator.seeds(features, maps, ids, states, image.height(), image.width()));
+                if (ids.length > 0) { // an image without labels has no class maps to learn from
+                    generator.classFeatures(features.toFloatArray(), (int) features.getShape().get(1), maps.toFloatArray(), ids)
+                            .forEach((id, rows) -> states.put(id, memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows)));
+                }
             }
             progress.update(results.size(), "");
         }
         return results;
-    }
-
-    /** (1, C, h, w) classifier maps to (1, m, h, w) for the given class ids. */
-    private NDArray selectClasses(NDArray classMaps, int[] classIds) {
-        NDList picked = new NDList();
-        for (int id : classIds) {
-            picked.add(classMaps.get(":, {}", classes.classifierIndex(id)));
-        }
-        return picked.isEmpty() ? classMaps.get(":, 0:0") : NDArrays.stack(picked, 1);
     }
 
     private SegmenterResult train(NDManager manager, Row row, List<LabeledImage> pool, List<LabeledImage> weak,

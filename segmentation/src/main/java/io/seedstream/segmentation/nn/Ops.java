@@ -1,6 +1,8 @@
 package io.seedstream.segmentation.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 /** The few tensor operations the networks share, written once with DJL's PyTorch quirks handled. */
@@ -37,6 +39,18 @@ public final class Ops {
     /** Each map divided by its own maximum (maps that are all zero stay zero). */
     public static NDArray normalizeByMax(NDArray maps) {
         return maps.div(spatialMax(maps).add(1e-5f));
+    }
+
+    /** The given channels of (B, C, h, w), in the given order: (B, m, h, w); m may be 0. */
+    public static NDArray channels(NDArray x, int[] channels) {
+        if (channels.length == 0) {
+            return x.get(":, 0:0");
+        }
+        NDList picked = new NDList();
+        for (int c : channels) {
+            picked.add(x.get(":, {}", c));
+        }
+        return NDArrays.stack(picked, 1);
     }
 
     /** Bilinear resize of (B, C, h, w) to (B, C, height, width). */

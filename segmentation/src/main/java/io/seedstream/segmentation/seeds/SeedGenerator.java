@@ -5,7 +5,6 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.localization.LocalizationMaps;
 import io.seedstream.segmentation.memory.ClassMemory;
 import io.seedstream.segmentation.memory.MemoryContext;
-import io.seedstream.segmentation.nn.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,20 +12,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * From one image's localization maps to its seeds, with the class memory in the loop: the static
- * seeds (DSRG's cues on the maps), the seeds of the maps refined by the memory's context, and, for
- * each class and the background, the features of the feature-map pixels the seed rule gives them
- * (what the memory learns from this image). Everything a seeding operator does per record, without
- * the state handling.
+ * From one image's localization maps to its seeds, with the class memory in the loop: {@link
+ * #seeds} gives the static seeds (DSRG's cues on the maps) and the seeds of the maps refined by the
+ * memory's context; {@link #classFeatures} gives, for each class and the background, the features
+ * of the feature-map pixels the seed rule gives them (what the memory learns from this image).
+ * Everything a seeding operator does per record, without the state handling.
  */
 public final class SeedGenerator {
 
     /**
      * @param staticSeeds seeds of the maps as localized, per image pixel
      * @param refinedSeeds seeds of the maps refined by the class memory
-     * @param classFeatures per class id (background included), one feature row per feature-map pixel it gets
      */
-    public record Result(int[] staticSeeds, int[] refinedSeeds, Map<Integer, float[][]> classFeatures) {}
+    public record Result(int[] staticSeeds, int[] refinedSeeds) {}
 
     private final SeedCues cues;
     private final double contextWeight;
@@ -50,12 +48,11 @@ public final class SeedGenerator {
         if (classIds.length == 0) { // labeled with no class: every pixel is known to be background
             int[] allBackground = new int[height * width];
             Arrays.fill(allBackground, background >= 0 ? background : SeedCues.UNSEEDED);
-            return new Result(allBackground, allBackground.clone(), Map.of());
+            return new Result(allBackground, allBackground.clone());
         }
         int[] staticSeeds = seedsAt(maps, classIds, height, width);
         int[] refinedSeeds = seedsAt(refined(features, maps, classIds, memory), classIds, height, width);
-        int k = (int) features.getShape().get(1);
-        return new Result(staticSeeds, refinedSeeds, classFeatures(features.toFloatArray(), k, Ops.relu(maps).toFloatArray(), classIds));
+        return new Result(staticSeeds, refinedSeeds);
     }
 
     /**
