@@ -19,18 +19,18 @@ import org.apache.flink.util.Collector;
  */
 public final class ClassMemoryFunction extends KeyedProcessFunction<Integer, ClassFeatures, MemoryUpdate> {
 
-    private final String configJson;
+    private final SeedStreamConfig.ClassMemory settings;
     private transient ClassMemory memory;
     private transient ValueState<ClassMemory.State> state;
     private transient Map<Integer, ClassMemory.State> latest; // for the gauges of the classes this subtask keeps
 
     public ClassMemoryFunction(SeedStreamConfig config) {
-        this.configJson = config.toJson();
+        this.settings = config.memory();
     }
 
     @Override
     public void open(OpenContext context) {
-        memory = new ClassMemory(SeedStreamConfig.fromJson(configJson).memory());
+        memory = new ClassMemory(settings);
         state = getRuntimeContext().getState(new ValueStateDescriptor<>("memory", TypeInformation.of(ClassMemory.State.class)));
         latest = new HashMap<>();
     }

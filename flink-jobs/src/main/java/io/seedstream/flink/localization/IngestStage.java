@@ -8,7 +8,6 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.time.Duration;
-import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -39,7 +38,7 @@ public final class IngestStage {
 
     public static Result apply(DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings) {
         SingleOutputStreamOperator<Validated> valid = messages
-                .process(new Validate(classes.names(), classes.hasBackground(), settings.maxImageSide()))
+                .process(new Validate(classes, settings.maxImageSide()))
                 .name("validate and decode")
                 .uid("validate");
         SingleOutputStreamOperator<LabeledImage> unique = valid
@@ -54,21 +53,19 @@ public final class IngestStage {
     public record Validated(LabeledImage image, RawMessage message) {}
 
     static final class Validate extends ProcessFunction<RawMessage, Validated> {
-        private final List<String> classNames;
-        private final boolean hasBackground;
+        private final ClassList classes;
         private final int maxImageSide;
         private transient LabeledImageValidator validator;
         private transient Counter rejected;
 
-        Validate(List<String> classNames, boolean hasBackground, int maxImageSide) {
-            this.classNames = List.copyOf(classNames);
-            this.hasBackground = hasBackground;
+        Validate(ClassList classes, int maxImageSide) {
+            this.classes = classes;
             this.maxImageSide = maxImageSide;
         }
 
         @Override
         public void open(OpenContext context) {
-            validator = new LabeledImageValidator(new ClassList(classNames, hasBackground), maxImageSide);
+            validator = new LabeledImageValidator(classes, maxImageSide);
             rejected = getRuntimeContext().getMetricGroup().counter("deadLetters");
         }
 

@@ -51,29 +51,24 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalizeFunction.class);
 
-    private final String configJson;
-    private final List<String> classNames;
-    private final boolean hasBackground;
+    private final SeedStreamConfig config;
+    private final ClassList classes;
     private transient ValueState<LabeledImage> pending;
     private transient NDManager manager;
     private transient Classifier classifier;
     private transient long classifierVersion;
-    private transient ClassList classes;
     private transient Counter waited;
     private transient Counter rejectedModels;
 
     public LocalizeFunction(SeedStreamConfig config, ClassList classes) {
-        this.configJson = config.toJson();
-        this.classNames = List.copyOf(classes.names());
-        this.hasBackground = classes.hasBackground();
+        this.config = config;
+        this.classes = classes;
     }
 
     @Override
     public void open(OpenContext context) {
-        SeedStreamConfig config = SeedStreamConfig.fromJson(configJson);
         Autograd.disableOnThisThread(); // inference only: no graphs
         manager = NDManager.newBaseManager(Devices.of(config.device()));
-        classes = new ClassList(classNames, hasBackground);
         classifierVersion = -1;
         pending = getRuntimeContext().getState(pendingImage());
         waited = getRuntimeContext().getMetricGroup().counter("imagesWaitedForModel");
@@ -141,9 +136,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     /** Makes the classifier of this snapshot record the live one (the previous one is closed). */
     private void load(ModelSnapshotRecord record) {
         ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()));
-        if (!snapshot.classes().equals(classNames)) {
+        if (!snapshot.classes().equals(classes.names())) {
             throw new ModelSnapshot.InvalidSnapshotException("the snapshot's classes " + snapshot.classes()
-                    + " are not this job's " + classNames);
+                    + " are not this job's " + classes.names());
         }
         Classifier next = new Classifier(snapshot.architecture(), manager, 0);
         snapshot.loadInto(next);

@@ -9,18 +9,18 @@ import org.apache.flink.util.Collector;
 /** Splits a localized image into what it teaches the class memory, one element per class (and the background). */
 public final class MemoryFeaturesFunction extends RichFlatMapFunction<LocalizedImage, ClassFeatures> {
 
-    private final String configJson;
+    private final SeedStreamConfig config;
     private final int background;
     private transient SeedGenerator generator;
 
     public MemoryFeaturesFunction(SeedStreamConfig config, int background) {
-        this.configJson = config.toJson();
+        this.config = config;
         this.background = background;
     }
 
     @Override
     public void open(OpenContext context) {
-        generator = new SeedGenerator(SeedStreamConfig.fromJson(configJson), background);
+        generator = new SeedGenerator(config, background);
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.seedstream.segmentation.seeds.SeedCues;
 import io.seedstream.segmentation.seeds.SeedGenerator;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -37,25 +36,21 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     public static final MapStateDescriptor<Integer, ClassMemory.State> MEMORY =
             new MapStateDescriptor<>("class-memory", Types.INT, TypeInformation.of(ClassMemory.State.class));
 
-    private final String configJson;
-    private final List<String> classNames;
-    private final boolean hasBackground;
+    private final SeedStreamConfig config;
+    private final ClassList classes;
     private transient SeedGenerator generator;
-    private transient ClassList classes;
     private transient NDManager manager;
     private transient Counter seeded;
     private transient double lastCoverage;
 
     public SeedFunction(SeedStreamConfig config, ClassList classes) {
-        this.configJson = config.toJson();
-        this.classNames = List.copyOf(classes.names());
-        this.hasBackground = classes.hasBackground();
+        this.config = config;
+        this.classes = classes;
     }
 
     @Override
     public void open(OpenContext context) {
-        classes = new ClassList(classNames, hasBackground);
-        generator = new SeedGenerator(SeedStreamConfig.fromJson(configJson), classes.background());
+        generator = new SeedGenerator(config, classes.background());
         Autograd.disableOnThisThread();
         manager = NDManager.newBaseManager();
         seeded = getRuntimeContext().getMetricGroup().counter("imagesSeeded");

@@ -8,6 +8,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +32,7 @@ public record SeedStreamConfig(
         Segmenter segmenter,
         Boundary boundary,
         Stream stream,
-        String device) {
+        String device) implements Serializable {
 
     /** The synthetic part/body data set. */
     public record Synthetic(
@@ -43,10 +44,10 @@ public record SeedStreamConfig(
             double cooccurrenceBias,
             /** Probability that a body's colour comes from its class's hue band instead of anywhere. */
             double bodyColourCue,
-            long seed) {}
+            long seed) implements Serializable {}
 
     /** Backbone CNN, one entry per 3x3 conv layer; its output is the k x h x w feature map. */
-    public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations) {}
+    public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations) implements Serializable {}
 
     /**
      * FickleNet (Lee et al., CVPR 2019): s = 9 (smaller for small maps), p = 0.9, N = 200, theta = 0.35.
@@ -54,19 +55,19 @@ public record SeedStreamConfig(
      * keeps the gradient per pixel, which lets the N maps differ (see the localization benchmark).
      */
     public record FickleNet(
-            int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights) {}
+            int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights) implements Serializable {}
 
     /** ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. */
-    public record ReCam(double lambda) {}
+    public record ReCam(double lambda) implements Serializable {}
 
     /**
      * GAIN (Li et al., CVPR 2018): T(A) = sigmoid(omega (A - sigma)), L = L_cls + alpha L_am (+
      * extensionWeight L_e with pixel masks, GAINext).
      */
-    public record Gain(double sigma, double omega, double alpha, double extensionWeight) {}
+    public record Gain(double sigma, double omega, double alpha, double extensionWeight) implements Serializable {}
 
     /** Optimisation of the classifier. */
-    public record Training(int batchSize, double learningRate, double weightDecay, long seed) {}
+    public record Training(int batchSize, double learningRate, double weightDecay, long seed) implements Serializable {}
 
     /**
      * MCIBI's dataset-level class memory (Jin et al., ICCV 2021): each class's vector moves toward an
@@ -77,7 +78,7 @@ public record SeedStreamConfig(
      * (0 = maps as localized, 1 = memory only).
      */
     public record ClassMemory(double initialMomentum, double power, long annealingUpdates, double minMomentum,
-            double contextWeight, double temperature) {}
+            double contextWeight, double temperature) implements Serializable {}
 
     /**
      * DSRG (Huang et al., CVPR 2018). Seeds: a pixel is a foreground seed of a class where that
@@ -87,7 +88,7 @@ public record SeedStreamConfig(
      * 0.85 (foreground) or theta_b = 0.99 (background).
      */
     public record Dsrg(double foregroundFraction, double backgroundThreshold, double foregroundGrowThreshold,
-            double backgroundGrowThreshold) {}
+            double backgroundGrowThreshold) implements Serializable {}
 
     /**
      * The segmentation network (DeepLab-style: dilated backbone, then a small ASPP of 3x3 branches
@@ -95,7 +96,7 @@ public record SeedStreamConfig(
      * cross-entropy on images that come with a pixel mask (DSRG's semi-supervised setting, 2).
      */
     public record Segmenter(List<Integer> channels, List<Integer> strides, List<Integer> dilations,
-            List<Integer> asppDilations, int batchSize, double learningRate, int epochs, double fullLabelWeight, long seed) {}
+            List<Integer> asppDilations, int batchSize, double learningRate, int epochs, double fullLabelWeight, long seed) implements Serializable {}
 
     /**
      * DSRG's boundary (constrain) loss: KL(Q || P) of the segmenter's probabilities P to Q, a
@@ -104,7 +105,7 @@ public record SeedStreamConfig(
      * colour) kernel, as in Kraehenbuehl and Koltun's CRF; sigmas in output pixels and RGB in [0, 1].
      */
     public record Boundary(int iterations, int windowRadius, double spatialWeight, double spatialSigma,
-            double bilateralWeight, double bilateralSpatialSigma, double colourSigma, double weight) {}
+            double bilateralWeight, double bilateralSpatialSigma, double colourSigma, double weight) implements Serializable {}
 
     /**
      * The streaming system: topic names share {@code topicPrefix}; images larger than
@@ -112,7 +113,7 @@ public record SeedStreamConfig(
      * within {@code duplicateIdRetentionHours} is a duplicate (the ids are forgotten after that, so
      * the job's state does not grow with the number of images).
      */
-    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionHours) {}
+    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionHours) implements Serializable {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -138,15 +139,6 @@ public record SeedStreamConfig(
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 new Stream("seedstream.", 4096, 24 * 7),
                 "cpu");
-    }
-
-    /** Parses JSON (as {@link #toJson} writes it, or partial) over the defaults. */
-    public static SeedStreamConfig fromJson(String json) {
-        try {
-            return defaults().merged(JsonParser.parseString(json).getAsJsonObject());
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new IllegalArgumentException("invalid configuration JSON: " + e.getMessage(), e);
-        }
     }
 
     /** Reads a JSON file over the defaults. */

@@ -1,5 +1,6 @@
 package io.seedstream.segmentation.data;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -7,7 +8,7 @@ import java.util.List;
  * class keep it at id 0 (synthetic, PASCAL VOC); CamVid has none. The classifier scores only the
  * foreground classes, in id order.
  */
-public record ClassList(List<String> names, boolean hasBackground) {
+public record ClassList(List<String> names, boolean hasBackground) implements Serializable {
 
     /** Mask value for pixels without a label (VOC's object borders, CamVid's "Unlabelled"). */
     public static final int IGNORE = 255;
