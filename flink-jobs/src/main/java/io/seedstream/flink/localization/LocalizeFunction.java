@@ -12,7 +12,6 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Devices;
-import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import java.util.Arrays;
@@ -152,7 +151,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private LocalizedImage localize(LabeledImage image) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-            float[] maps = Ops.channels(Ops.relu(classifier.classMaps(features)),
+            float[] maps = classifier.localizationMaps(features,
                     Arrays.stream(image.labels()).map(classes::classifierIndex).toArray()).toFloatArray();
             long[] shape = features.getShape().getShape();
             return new LocalizedImage(image, classifierVersion, (int) shape[1], (int) shape[2], (int) shape[3],

@@ -16,6 +16,7 @@ import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.seeds.SeedGenerator;
 import io.seedstream.segmentation.seeds.SeededRegionGrowing;
 import io.seedstream.segmentation.train.Batches;
@@ -226,7 +227,7 @@ public final class SegmentationBenchmark {
         int epochs = config.segmenter().epochs();
         Random random = new Random(config.segmenter().seed());
         long started = System.nanoTime();
-        try (Segmenter segmenter = new Segmenter(config.segmenter(), classes.size(), manager)) {
+        try (Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, config.segmenter().seed())) {
             SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config, classes, row.objective());
             double loss = 0;
             int step = 0;

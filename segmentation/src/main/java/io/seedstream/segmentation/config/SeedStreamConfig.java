@@ -32,6 +32,7 @@ public record SeedStreamConfig(
         Segmenter segmenter,
         Boundary boundary,
         Stream stream,
+        Trainer trainer,
         String device) implements Serializable {
 
     /** The synthetic part/body data set. */
@@ -115,6 +116,20 @@ public record SeedStreamConfig(
      */
     public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionHours) implements Serializable {}
 
+    /**
+     * The streaming trainer. Images are resized to {@code imageWidth x imageHeight} for batching.
+     * Each model keeps a replay buffer of up to {@code replayCapacity} samples (reservoir sampling
+     * over the whole stream); a step trains on the samples not yet trained on, topped up from the
+     * buffer, and runs after every {@code samplesPerStep} new samples, and, when no new samples
+     * arrive, every {@code idleStepIntervalMs} until {@code idleStepLimit} idle steps. Snapshots go
+     * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
+     * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
+     * held out (up to {@code evalImages}) to score every publication; they are never trained on.
+     */
+    public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
+            int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages,
+            boolean boundaryLoss) implements Serializable {}
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** The papers' settings, and a backbone sized for CPU training from scratch. */
@@ -138,6 +153,7 @@ public record SeedStreamConfig(
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 new Stream("seedstream.", 4096, 24 * 7),
+                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true),
                 "cpu");
     }
 
@@ -282,6 +298,12 @@ public record SeedStreamConfig(
                         && boundary.bilateralSpatialSigma() > 0 && boundary.colourSigma() > 0 && boundary.weight() >= 0,
                 "boundary needs iterations >= 1, windowRadius >= 1, positive sigmas and weight >= 0");
         require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
+        require(trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16, "trainer.imageWidth and imageHeight must be at least 16");
+        require(trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1, "trainer needs replayCapacity >= 1, samplesPerStep >= 1");
+        require(trainer.idleStepIntervalMs() >= 1 && trainer.idleStepLimit() >= 0, "trainer needs idleStepIntervalMs >= 1, idleStepLimit >= 0");
+        require(trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1, "trainer publishes every >= 1 steps and seconds");
+        require(trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
+                "trainer.evalPercent must be in [0, 100), evalImages >= 0");
         require(stream.duplicateIdRetentionHours() >= 1, "stream.duplicateIdRetentionHours must be at least 1");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);

@@ -54,7 +54,6 @@ public record LabeledImage(String id, int width, int height, byte[] rgb, byte[] 
      */
     public LabeledImage resized(int newWidth, int newHeight) {
         byte[] newRgb = new byte[newWidth * newHeight * 3];
-        byte[] newMask = mask == null ? null : new byte[newWidth * newHeight];
         for (int y = 0; y < newHeight; y++) {
             int y0 = y * height / newHeight;
             int y1 = Math.max(y0 + 1, (y + 1) * height / newHeight);
@@ -73,13 +72,21 @@ public record LabeledImage(String id, int width, int height, byte[] rgb, byte[] 
                 for (int c = 0; c < 3; c++) {
                     newRgb[(y * newWidth + x) * 3 + c] = (byte) Math.round((float) sum[c] / count);
                 }
-                if (newMask != null) {
-                    int cy = (int) ((y + 0.5) * height / newHeight);
-                    int cx = (int) ((x + 0.5) * width / newWidth);
-                    newMask[y * newWidth + x] = mask[cy * width + cx];
-                }
             }
         }
+        byte[] newMask = mask == null ? null : resizedLabels(mask, width, height, newWidth, newHeight);
         return new LabeledImage(id, newWidth, newHeight, newRgb, newMask, labels);
+    }
+
+    /** A per-pixel label map (mask or pseudo-label) scaled: each new pixel takes the source pixel at its center. */
+    public static byte[] resizedLabels(byte[] labels, int width, int height, int newWidth, int newHeight) {
+        byte[] resized = new byte[newWidth * newHeight];
+        for (int y = 0; y < newHeight; y++) {
+            int cy = (int) ((y + 0.5) * height / newHeight);
+            for (int x = 0; x < newWidth; x++) {
+                resized[y * newWidth + x] = labels[cy * width + (int) ((x + 0.5) * width / newWidth)];
+            }
+        }
+        return resized;
     }
 }

@@ -15,7 +15,7 @@ import io.seedstream.segmentation.localization.FeatureMapExpansion;
  * #classMaps} is that map before pooling (CAM for the GAP head, the deterministic s x s
  * convolution for FickleNet), and without dropout the logits are its spatial mean plus a bias.
  */
-public final class Classifier implements AutoCloseable {
+public final class Classifier implements Network {
 
     private final ClassifierArchitecture architecture;
     private final Parameters params;
@@ -36,16 +36,26 @@ public final class Classifier implements AutoCloseable {
         this.reCamWeight = params.normal("recam.weight", new Shape(c, k, 1, 1), Math.sqrt(1.0 / k));
     }
 
+    @Override
     public ClassifierArchitecture architecture() {
         return architecture;
     }
 
+    @Override
     public Parameters parameters() {
         return params;
     }
 
     public Device device() {
         return params.manager().getDevice();
+    }
+
+    /**
+     * FickleNet's expected localization map (dropout off) of the given classifier outputs: the
+     * rectified class maps, channels in the order of {@code classifierIndices}, (B, n, h, w).
+     */
+    public NDArray localizationMaps(NDArray features, int[] classifierIndices) {
+        return Ops.channels(Ops.relu(classMaps(features)), classifierIndices);
     }
 
     /** Images (B, 3, H, W) in [0, 1] to the feature map (B, k, h, w). */

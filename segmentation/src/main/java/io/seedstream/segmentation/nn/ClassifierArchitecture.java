@@ -16,7 +16,9 @@ public record ClassifierArchitecture(
         List<Integer> channels,
         List<Integer> strides,
         List<Integer> dilations,
-        int windowSize) {
+        int windowSize) implements Architecture {
+
+    public static final String KIND = "classifier";
 
     /** The classification head on top of the backbone. */
     public enum Head {
@@ -39,6 +41,11 @@ public record ClassifierArchitecture(
         SeedStreamConfig.Backbone b = config.backbone();
         return new ClassifierArchitecture(head, numClasses, b.channels(), b.strides(), b.dilations(),
                 config.ficklenet().windowSize());
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
     }
 
     public int featureChannels() {

@@ -3,7 +3,6 @@ package io.seedstream.segmentation.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.List;
 
 /**
@@ -12,8 +11,9 @@ import java.util.List;
  * summed, giving one score per class id (background included) at every output pixel. It owns its
  * parameters; every method takes and returns arrays of the caller's scope.
  */
-public final class Segmenter implements AutoCloseable {
+public final class Segmenter implements Network {
 
+    private final SegmenterArchitecture architecture;
     private final int numClasses;
     private final Parameters params;
     private final Backbone backbone;
@@ -21,13 +21,13 @@ public final class Segmenter implements AutoCloseable {
     private final NDArray[] asppWeights;
     private final NDArray bias;
 
-    /** @param numClasses every class id the masks use, background included */
-    public Segmenter(SeedStreamConfig.Segmenter config, int numClasses, NDManager parent) {
-        this.numClasses = numClasses;
-        this.params = new Parameters(parent.newSubManager(), config.seed());
-        this.backbone = new Backbone(params, config.channels(), config.strides(), config.dilations());
-        this.asppDilations = List.copyOf(config.asppDilations());
-        int k = config.channels().get(config.channels().size() - 1);
+    public Segmenter(SegmenterArchitecture architecture, NDManager parent, long seed) {
+        this.architecture = architecture;
+        this.numClasses = architecture.numClasses();
+        this.params = new Parameters(parent.newSubManager(), seed);
+        this.backbone = new Backbone(params, architecture.channels(), architecture.strides(), architecture.dilations());
+        this.asppDilations = architecture.asppDilations();
+        int k = architecture.channels().get(architecture.channels().size() - 1);
         this.asppWeights = new NDArray[asppDilations.size()];
         for (int i = 0; i < asppWeights.length; i++) {
             // Scaled so the summed branches start at the variance of one: no branch dominates at first.
@@ -41,6 +41,12 @@ public final class Segmenter implements AutoCloseable {
         return numClasses;
     }
 
+    @Override
+    public SegmenterArchitecture architecture() {
+        return architecture;
+    }
+
+    @Override
     public Parameters parameters() {
         return params;
     }

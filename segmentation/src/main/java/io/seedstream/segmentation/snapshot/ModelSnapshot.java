@@ -2,9 +2,12 @@ package io.seedstream.segmentation.snapshot;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.Gson;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
-import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.Architecture;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Network;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -29,11 +32,11 @@ import java.util.Map;
  * <p>Format: "SSNP", format version, JSON header length and header, then each parameter's floats
  * (little-endian) in header order.
  */
-public record ModelSnapshot(String name, long version, ClassifierArchitecture architecture, List<String> classes,
+public record ModelSnapshot(String name, long version, Architecture architecture, List<String> classes,
         Map<String, float[]> parameters, String sha256) {
 
     private static final int MAGIC = 0x53534E50; // "SSNP"
-    private static final int FORMAT_VERSION = 1;
+    private static final int FORMAT_VERSION = 2; // 2: the architecture names its kind (classifier or segmenter)
     private static final Gson GSON = new Gson();
 
     /** Thrown when bytes are not a usable snapshot; the message says why. */
@@ -43,7 +46,7 @@ public record ModelSnapshot(String name, long version, ClassifierArchitecture ar
         }
     }
 
-    private record Header(String name, long version, ClassifierArchitecture architecture, List<String> classes,
+    private record Header(String name, long version, String kind, JsonElement architecture, List<String> classes,
             List<String> parameterNames, List<Integer> parameterSizes, String sha256) {}
 
     public ModelSnapshot {
@@ -51,8 +54,8 @@ public record ModelSnapshot(String name, long version, ClassifierArchitecture ar
         parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
-    /** Captures a classifier's current parameters. */
-    public static ModelSnapshot of(String name, long version, Classifier model, List<String> classes) {
+    /** Captures a network's current parameters. */
+    public static ModelSnapshot of(String name, long version, Network model, List<String> classes) {
         Map<String, float[]> values = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
             values.put(e.getKey(), e.getValue().toFloatArray());
@@ -61,7 +64,7 @@ public record ModelSnapshot(String name, long version, ClassifierArchitecture ar
     }
 
     /** Copies the parameters into {@code model}, whose architecture must be this snapshot's. */
-    public void loadInto(Classifier model) {
+    public void loadInto(Network model) {
         if (!model.architecture().equals(architecture)) {
             throw new InvalidSnapshotException("snapshot '" + name + "' v" + version + " has architecture " + architecture
                     + ", the model has " + model.architecture());
@@ -70,7 +73,7 @@ public record ModelSnapshot(String name, long version, ClassifierArchitecture ar
     }
 
     public byte[] toBytes() {
-        Header header = new Header(name, version, architecture, classes, List.copyOf(parameters.keySet()),
+        Header header = new Header(name, version, architecture.kind(), GSON.toJsonTree(architecture), classes, List.copyOf(parameters.keySet()),
                 parameters.values().stream().map(v -> v.length).toList(), sha256);
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -101,7 +104,7 @@ public record ModelSnapshot(String name, long version, ClassifierArchitecture ar
                 throw new InvalidSnapshotException("truncated snapshot header");
             }
             Header header = GSON.fromJson(new String(in.readNBytes(headerLength), StandardCharsets.UTF_8), Header.class);
-            if (header == null || header.architecture() == null || header.parameterNames() == null
+            if (header == null || header.kind() == null || header.architecture() == null || header.parameterNames() == null
                     || header.parameterSizes() == null || header.parameterNames().size() != header.parameterSizes().size()) {
                 throw new InvalidSnapshotException("snapshot header is incomplete");
             }
@@ -122,10 +125,19 @@ public record ModelSnapshot(String name, long version, ClassifierArchitecture ar
                 throw new InvalidSnapshotException("checksum mismatch for snapshot '" + header.name() + "' v" + header.version()
                         + ": header says " + header.sha256() + ", parameters hash to " + actual);
             }
-            return new ModelSnapshot(header.name(), header.version(), header.architecture(), header.classes(), values, actual);
+            return new ModelSnapshot(header.name(), header.version(), architecture(header), header.classes(), values, actual);
         } catch (IOException | JsonParseException e) {
             throw new InvalidSnapshotException("unreadable snapshot: " + e.getMessage());
         }
+    }
+
+    private static Architecture architecture(Header header) {
+        Class<? extends Architecture> type = switch (header.kind()) {
+            case ClassifierArchitecture.KIND -> ClassifierArchitecture.class;
+            case SegmenterArchitecture.KIND -> SegmenterArchitecture.class;
+            default -> throw new InvalidSnapshotException("unknown network kind '" + header.kind() + "'");
+        };
+        return GSON.fromJson(header.architecture(), type);
     }
 
     private static byte[] parameterBytes(Map<String, float[]> values) {

@@ -2,27 +2,46 @@ package io.seedstream.segmentation.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
+import ai.djl.pytorch.jni.JniUtils;
 import io.seedstream.segmentation.nn.Parameters;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Adam over a network's trainable parameters, with the gradient bookkeeping PyTorch leaves to us. */
-final class AdamUpdates {
+/**
+ * Adam (Kingma and Ba, 2015; beta1 0.9, beta2 0.999, epsilon 1e-8, weight decay as L2 on the
+ * gradient) over a network's trainable parameters. The moments are ours rather than DJL's so that
+ * they can be saved and restored: a restarted trainer resumes its optimizer, it does not start over.
+ */
+public final class AdamUpdates {
+
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float EPSILON = 1e-8f;
+
+    /** Everything Adam remembers: the number of steps taken and both moments per parameter. */
+    public record State(long steps, Map<String, float[]> firstMoments, Map<String, float[]> secondMoments) {}
 
     private final Parameters params;
-    private final Optimizer optimizer;
+    private final float learningRate;
+    private final float weightDecay;
+    private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
+    private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+    private long steps;
 
-    AdamUpdates(Parameters params, double learningRate, double weightDecay) {
+    public AdamUpdates(Parameters params, double learningRate, double weightDecay) {
         this.params = params;
-        this.optimizer = Optimizer.adam()
-                .optLearningRateTracker(Tracker.fixed((float) learningRate))
-                .optWeightDecays((float) weightDecay)
-                .build();
+        this.learningRate = (float) learningRate;
+        this.weightDecay = (float) weightDecay;
+        for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
+            if (params.isTrainable(e.getKey())) {
+                firstMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
+                secondMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
+            }
+        }
     }
 
     /** PyTorch adds every backward pass into the parameters' gradients: start each step from zero. */
-    void clearGradients(NDManager scope) {
+    public void clearGradients(NDManager scope) {
         for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
             if (params.isTrainable(e.getKey()) && e.getValue().hasGradient()) {
                 NDArray gradient = e.getValue().getGradient();
@@ -32,15 +51,56 @@ final class AdamUpdates {
         }
     }
 
-    /** One Adam step from the gradients of the last backward pass. */
-    void apply(NDManager scope) {
-        for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
-            if (!params.isTrainable(e.getKey())) {
-                continue;
+    /** One Adam step from the gradients of the last backward pass; temporaries live in {@code scope}. */
+    public void apply(NDManager scope) {
+        steps++;
+        float firstCorrection = 1 - (float) Math.pow(BETA1, steps);
+        float secondCorrection = 1 - (float) Math.pow(BETA2, steps);
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false); // in-place updates of leaves that require gradients
+        try {
+            for (Map.Entry<String, NDArray> e : firstMoments.entrySet()) {
+                NDArray weight = params.all().get(e.getKey());
+                NDArray gradient = weight.getGradient();
+                gradient.attach(scope);
+                if (weightDecay != 0) {
+                    gradient = gradient.add(scoped(scope, weight.mul(weightDecay)));
+                }
+                NDArray first = e.getValue().muli(BETA1).addi(gradient.mul(1 - BETA1));
+                NDArray second = secondMoments.get(e.getKey()).muli(BETA2).addi(gradient.square().muli(1 - BETA2));
+                NDArray denominator = scoped(scope, second.div(secondCorrection)).sqrt().addi(EPSILON);
+                weight.subi(scoped(scope, first.div(firstCorrection)).divi(denominator).muli(learningRate));
             }
-            NDArray gradient = e.getValue().getGradient();
-            gradient.attach(scope);
-            optimizer.update(e.getKey(), e.getValue(), gradient);
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
+    }
+
+    public State state() {
+        return new State(steps, values(firstMoments), values(secondMoments));
+    }
+
+    /** Continues from a saved state of an optimizer over the same parameters. */
+    public void restore(State state) {
+        if (!state.firstMoments().keySet().equals(firstMoments.keySet())
+                || !state.secondMoments().keySet().equals(secondMoments.keySet())) {
+            throw new IllegalArgumentException("optimizer state is for parameters " + state.firstMoments().keySet()
+                    + ", these are " + firstMoments.keySet());
+        }
+        firstMoments.forEach((name, array) -> array.set(state.firstMoments().get(name)));
+        secondMoments.forEach((name, array) -> array.set(state.secondMoments().get(name)));
+        steps = state.steps();
+    }
+
+    /** Ops on a parameter-owned array return arrays of the parameters' manager: move them to the step's scope. */
+    private static NDArray scoped(NDManager scope, NDArray temporary) {
+        temporary.attach(scope);
+        return temporary;
+    }
+
+    private static Map<String, float[]> values(Map<String, NDArray> arrays) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        arrays.forEach((name, array) -> values.put(name, array.toFloatArray()));
+        return values;
     }
 }

@@ -49,6 +49,16 @@ public final class ClassifierTrainer {
         this.updates = new AdamUpdates(model.parameters(), config.training().learningRate(), config.training().weightDecay());
     }
 
+    /** The optimizer's memory, to save with the weights (see {@link TrainingCheckpoint}). */
+    public AdamUpdates.State optimizerState() {
+        return updates.state();
+    }
+
+    /** Continues the optimizer of a saved run; the model's weights must be that run's. */
+    public void restoreOptimizer(AdamUpdates.State state) {
+        updates.restore(state);
+    }
+
     public StepLosses step(List<LabeledImage> batch) {
         NDManager modelManager = model.parameters().manager();
         try (NDManager scope = modelManager.newSubManager()) {

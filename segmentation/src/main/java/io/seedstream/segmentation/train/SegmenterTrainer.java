@@ -47,6 +47,16 @@ public final class SegmenterTrainer {
         this.updates = new AdamUpdates(model.parameters(), config.segmenter().learningRate(), 0);
     }
 
+    /** The optimizer's memory, to save with the weights (see {@link TrainingCheckpoint}). */
+    public AdamUpdates.State optimizerState() {
+        return updates.state();
+    }
+
+    /** Continues the optimizer of a saved run; the model's weights must be that run's. */
+    public void restoreOptimizer(AdamUpdates.State state) {
+        updates.restore(state);
+    }
+
     public StepLosses step(List<Example> batch) {
         try (NDManager scope = model.parameters().manager().newSubManager()) {
             updates.clearGradients(scope);

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +34,24 @@ class ModelSnapshotTest {
             read.loadInto(fresh);
             trained.parameters().all().forEach((name, array) ->
                     assertThat(fresh.parameters().all().get(name).toFloatArray()).as(name).containsExactly(array.toFloatArray()));
+        }
+    }
+
+    @Test
+    void aSegmenterRoundTripsAndNeverLoadsIntoAClassifier() {
+        SegmenterArchitecture arch = new SegmenterArchitecture(3, List.of(4, 6), List.of(2, 1), List.of(1, 2), List.of(1, 2));
+        try (NDManager manager = NDManager.newBaseManager();
+                Segmenter trained = new Segmenter(arch, manager, 1);
+                Segmenter fresh = new Segmenter(arch, manager, 2);
+                Classifier classifier = new Classifier(ARCH, manager, 1)) {
+            ModelSnapshot read = ModelSnapshot.fromBytes(ModelSnapshot.of("segmenter", 3, trained, List.of("bg", "a", "b")).toBytes());
+            assertThat(read.architecture()).isEqualTo(arch);
+            read.loadInto(fresh);
+            trained.parameters().all().forEach((name, array) ->
+                    assertThat(fresh.parameters().all().get(name).toFloatArray()).as(name).containsExactly(array.toFloatArray()));
+            assertThatThrownBy(() -> read.loadInto(classifier))
+                    .isInstanceOf(ModelSnapshot.InvalidSnapshotException.class)
+                    .hasMessageContaining("architecture");
         }
     }
 

@@ -1,0 +1,387 @@
+package io.seedstream.segmentation.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.metrics.SegmentationMetrics;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Network;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
+import io.seedstream.segmentation.seeds.SeedGenerator;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * Continual training of the classifier (BCE + ReCAM + GAIN on image labels) and the segmenter
+ * (balanced seed loss, boundary loss, full cross-entropy where a mask came along) on a stream of
+ * samples. Each model has a replay buffer (reservoir sampling, so the whole stream stays
+ * represented) and trains on its new samples first, topped up from the buffer. Images with a mask
+ * whose id hashes into the held-out share form a fixed evaluation set that scores every published
+ * snapshot. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
+ * restart resumes training where it stopped; see {@code trainer} in the configuration.
+ */
+public final class StreamingTrainer implements AutoCloseable {
+
+    public static final String CLASSIFIER = "classifier";
+    public static final String SEGMENTER = "segmenter";
+
+    /**
+     * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
+     * pseudo-label (class id per pixel, {@link ClassList#IGNORE} unlabeled) for the segmenter;
+     * {@code timestampMs} is when the image entered the system.
+     */
+    public record Sample(LabeledImage image, byte[] pseudoLabel, long timestampMs) {}
+
+    /**
+     * A snapshot to publish, with its score on the held-out set (null while that set is empty) and
+     * the entry times of the samples it is the first version to have trained on (for freshness).
+     */
+    public record Publication(ModelSnapshot snapshot, long step, Double evalMiou, long[] newSampleTimestampsMs) {}
+
+    private final SeedStreamConfig config;
+    private final SeedStreamConfig.Trainer settings;
+    private final ClassList classes;
+    private final NDManager manager;
+    private final Classifier classifier;
+    private final Segmenter segmenter;
+    private final Learner classifierLearner;
+    private final Learner segmenterLearner;
+    private final SeedGenerator seedGenerator;
+    private final List<LabeledImage> evalImages = new ArrayList<>();
+
+    public StreamingTrainer(SeedStreamConfig config, ClassList classes, NDManager parent) {
+        this.config = config;
+        this.settings = config.trainer();
+        this.classes = classes;
+        this.manager = parent.newSubManager();
+        this.classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                classes.numForeground()), manager, config.training().seed());
+        this.segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
+                config.segmenter().seed());
+        ClassifierTrainer classifierTrainer = new ClassifierTrainer(classifier, config, classes, new ClassifierTrainer.Objective(true, true));
+        SegmenterTrainer segmenterTrainer = new SegmenterTrainer(segmenter, config, classes,
+                new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
+        this.classifierLearner = new Learner(CLASSIFIER, classifier, config.training().batchSize(),
+                batch -> classifierTrainer.step(batch.stream().map(Sample::image).toList()).total(),
+                classifierTrainer::optimizerState, classifierTrainer::restoreOptimizer);
+        this.segmenterLearner = new Learner(SEGMENTER, segmenter, config.segmenter().batchSize(),
+                batch -> segmenterTrainer.step(batch.stream()
+                        .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
+                segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
+        this.seedGenerator = new SeedGenerator(config, classes.background());
+    }
+
+    /** Whether an image is in the held-out share: only images with a mask, chosen by a hash of the id. */
+    public boolean isHeldOut(LabeledImage image) {
+        return image.hasMask() && Math.floorMod(image.id().hashCode() * 0x9E3779B9, 100) < settings.evalPercent();
+    }
+
+    /**
+     * Takes a sample: held-out images join the evaluation set (up to its size) and are never trained
+     * on; every other sample joins its model's buffer.
+     */
+    public void add(Sample sample) {
+        LabeledImage image = sample.image();
+        if (image.width() != settings.imageWidth() || image.height() != settings.imageHeight()) {
+            byte[] label = sample.pseudoLabel() == null ? null : LabeledImage.resizedLabels(sample.pseudoLabel(),
+                    image.width(), image.height(), settings.imageWidth(), settings.imageHeight());
+            sample = new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
+        }
+        if (isHeldOut(image)) {
+            if (sample.pseudoLabel() == null && evalImages.size() < settings.evalImages()) {
+                evalImages.add(sample.image());
+            }
+            return;
+        }
+        (sample.pseudoLabel() == null ? classifierLearner : segmenterLearner).add(sample);
+    }
+
+    /** Samples received (not held out) that no step has trained on yet, over both models. */
+    public int untrainedSamples() {
+        return classifierLearner.fresh.size() + segmenterLearner.fresh.size();
+    }
+
+    /** One step for each model that has samples; false when neither has any. */
+    public boolean step() {
+        boolean classifierStepped = classifierLearner.step(config.training().seed());
+        boolean segmenterStepped = segmenterLearner.step(config.segmenter().seed());
+        return classifierStepped || segmenterStepped;
+    }
+
+    /** Total steps taken by {@link #step()} over both models. */
+    public long steps() {
+        return classifierLearner.steps + segmenterLearner.steps;
+    }
+
+    public int evalSetSize() {
+        return evalImages.size();
+    }
+
+    /**
+     * Snapshots of the models that trained since their last publication and are due: {@code
+     * publishEverySteps} steps, or {@code publishEverySeconds} since {@code lastPublishedMs}.
+     */
+    public List<Publication> publishDue(long nowMs, long lastPublishedMs) {
+        List<Publication> due = new ArrayList<>();
+        boolean timeUp = nowMs - lastPublishedMs >= settings.publishEverySeconds() * 1000L;
+        for (Learner learner : List.of(classifierLearner, segmenterLearner)) {
+            long newSteps = learner.steps - learner.stepsAtPublication;
+            if (newSteps > 0 && (timeUp || newSteps >= settings.publishEverySteps())) {
+                due.add(publish(learner, nowMs));
+            }
+        }
+        return due;
+    }
+
+    private Publication publish(Learner learner, long nowMs) {
+        learner.version++;
+        learner.stepsAtPublication = learner.steps;
+        long[] timestamps = learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
+        learner.newlyTrained.clear();
+        Double miou = evalImages.isEmpty() ? null : learner == classifierLearner ? classifierMiou() : segmenterMiou();
+        ModelSnapshot snapshot = ModelSnapshot.of(learner.name, learner.version, learner.network, classes.names());
+        return new Publication(snapshot, learner.steps, miou, timestamps);
+    }
+
+    /** The segmenter's mIoU on the held-out images: per pixel, the most probable class. */
+    private double segmenterMiou() {
+        SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
+        int batchSize = config.segmenter().batchSize();
+        for (int from = 0; from < evalImages.size(); from += batchSize) {
+            List<LabeledImage> batch = evalImages.subList(from, Math.min(evalImages.size(), from + batchSize));
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray predicted = segmenter.probabilities(Batches.images(scope, batch)).argMax(1);
+                int pixels = settings.imageWidth() * settings.imageHeight();
+                int[] labels = predicted.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                for (int b = 0; b < batch.size(); b++) {
+                    metrics.add(Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels), batch.get(b).mask());
+                }
+            }
+        }
+        return metrics.meanIou();
+    }
+
+    /** The classifier's mIoU on the held-out images: DSRG's seeds from its maps (unseeded pixels count as misses). */
+    private double classifierMiou() {
+        SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
+        for (LabeledImage image : evalImages) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
+                NDArray maps = classifier.localizationMaps(features,
+                        Arrays.stream(image.labels()).map(classes::classifierIndex).toArray());
+                metrics.add(seedGenerator.seeds(features, maps, image.labels(), Map.of(), image.height(), image.width())
+                        .staticSeeds(), image.mask());
+            }
+        }
+        return metrics.meanIou();
+    }
+
+    /** Everything needed to resume: weights, optimizer moments, versions, buffers and the evaluation set. */
+    public byte[] save() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            classifierLearner.save(out);
+            segmenterLearner.save(out);
+            writeImages(out, evalImages);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Continues from {@link #save()}'s bytes, taken from a trainer with the same configuration and classes. */
+    public void restore(byte[] saved) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved))) {
+            classifierLearner.restore(in);
+            segmenterLearner.restore(in);
+            evalImages.clear();
+            evalImages.addAll(readImages(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable trainer state", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** One model with its optimizer, buffer and publication bookkeeping. */
+    private final class Learner {
+        final String name;
+        final Network network;
+        final int batchSize;
+        final Function<List<Sample>, Double> trainStep;
+        final java.util.function.Supplier<AdamUpdates.State> optimizerState;
+        final java.util.function.Consumer<AdamUpdates.State> restoreOptimizer;
+        final List<Sample> buffer = new ArrayList<>();
+        final List<Sample> fresh = new ArrayList<>();
+        final List<Long> newlyTrained = new ArrayList<>();
+        long seen;
+        long steps;
+        long version;
+        long stepsAtPublication;
+
+        Learner(String name, Network network, int batchSize, Function<List<Sample>, Double> trainStep,
+                java.util.function.Supplier<AdamUpdates.State> optimizerState,
+                java.util.function.Consumer<AdamUpdates.State> restoreOptimizer) {
+            this.name = name;
+            this.network = network;
+            this.batchSize = batchSize;
+            this.trainStep = trainStep;
+            this.optimizerState = optimizerState;
+            this.restoreOptimizer = restoreOptimizer;
+        }
+
+        void add(Sample sample) {
+            fresh.add(sample);
+        }
+
+        /** New samples first, topped up from the buffer; they join the buffer once trained on. */
+        boolean step(long seed) {
+            if (fresh.isEmpty() && buffer.isEmpty()) {
+                return false;
+            }
+            Random random = new Random(seed * 31 + steps);
+            List<Sample> newSamples = new ArrayList<>(fresh.subList(0, Math.min(batchSize, fresh.size())));
+            fresh.subList(0, newSamples.size()).clear();
+            List<Sample> batch = new ArrayList<>(newSamples);
+            for (int i = 0; batch.size() < batchSize && i < buffer.size(); i++) {
+                batch.add(buffer.get(random.nextInt(buffer.size())));
+            }
+            trainStep.apply(batch);
+            steps++;
+            for (Sample sample : newSamples) {
+                newlyTrained.add(sample.timestampMs());
+                remember(sample, random);
+            }
+            return true;
+        }
+
+        /** Reservoir sampling: every sample seen so far is in the buffer with equal probability. */
+        private void remember(Sample sample, Random random) {
+            seen++;
+            if (buffer.size() < settings.replayCapacity()) {
+                buffer.add(sample);
+            } else {
+                long slot = (long) (random.nextDouble() * seen);
+                if (slot < buffer.size()) {
+                    buffer.set((int) slot, sample);
+                }
+            }
+        }
+
+        void save(DataOutputStream out) throws IOException {
+            byte[] checkpoint = new TrainingCheckpoint(ModelSnapshot.of(name, version, network, classes.names()),
+                    optimizerState.get()).toBytes();
+            out.writeInt(checkpoint.length);
+            out.write(checkpoint);
+            out.writeLong(seen);
+            out.writeLong(steps);
+            out.writeLong(stepsAtPublication);
+            writeSamples(out, buffer);
+            writeSamples(out, fresh);
+            out.writeInt(newlyTrained.size());
+            for (long t : newlyTrained) {
+                out.writeLong(t);
+            }
+        }
+
+        void restore(DataInputStream in) throws IOException {
+            TrainingCheckpoint checkpoint = TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt()));
+            checkpoint.model().loadInto(network);
+            restoreOptimizer.accept(checkpoint.optimizer());
+            version = checkpoint.model().version();
+            seen = in.readLong();
+            steps = in.readLong();
+            stepsAtPublication = in.readLong();
+            buffer.clear();
+            buffer.addAll(readSamples(in));
+            fresh.clear();
+            fresh.addAll(readSamples(in));
+            newlyTrained.clear();
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) {
+                newlyTrained.add(in.readLong());
+            }
+        }
+    }
+
+    private static void writeSamples(DataOutputStream out, List<Sample> samples) throws IOException {
+        writeImages(out, samples.stream().map(Sample::image).toList());
+        for (Sample sample : samples) {
+            writeBytes(out, sample.pseudoLabel());
+            out.writeLong(sample.timestampMs());
+        }
+    }
+
+    private static List<Sample> readSamples(DataInputStream in) throws IOException {
+        List<LabeledImage> images = readImages(in);
+        List<Sample> samples = new ArrayList<>();
+        for (LabeledImage image : images) {
+            samples.add(new Sample(image, readBytes(in), in.readLong()));
+        }
+        return samples;
+    }
+
+    private static void writeImages(DataOutputStream out, List<LabeledImage> images) throws IOException {
+        out.writeInt(images.size());
+        for (LabeledImage image : images) {
+            out.writeUTF(image.id());
+            out.writeInt(image.width());
+            out.writeInt(image.height());
+            out.write(image.rgb());
+            writeBytes(out, image.mask());
+            out.writeInt(image.labels().length);
+            for (int label : image.labels()) {
+                out.writeInt(label);
+            }
+        }
+    }
+
+    private static List<LabeledImage> readImages(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        List<LabeledImage> images = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String id = in.readUTF();
+            int width = in.readInt();
+            int height = in.readInt();
+            byte[] rgb = in.readNBytes(width * height * 3);
+            byte[] mask = readBytes(in);
+            int[] labels = new int[in.readInt()];
+            for (int j = 0; j < labels.length; j++) {
+                labels[j] = in.readInt();
+            }
+            images.add(new LabeledImage(id, width, height, rgb, mask, labels));
+        }
+        return images;
+    }
+
+    /** Length-prefixed bytes, -1 for null. */
+    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
+        out.writeInt(bytes == null ? -1 : bytes.length);
+        if (bytes != null) {
+            out.write(bytes);
+        }
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        return length < 0 ? null : in.readNBytes(length);
+    }
+}

@@ -1,0 +1,120 @@
+package io.seedstream.segmentation.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StreamingTrainerTest {
+
+    private final SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.of(
+            "synthetic.imageSize", "32",
+            "backbone.channels", "8,8,16,16,16,16",
+            "segmenter.channels", "8,8,16,16,16,16",
+            "training.batchSize", "4",
+            "segmenter.batchSize", "4",
+            "trainer.imageWidth", "32",
+            "trainer.imageHeight", "32",
+            "trainer.publishEverySteps", "2",
+            "trainer.evalPercent", "50"));
+    private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
+
+    /** The image's own mask as its pseudo-label: the segmenter's sample for it. */
+    private static StreamingTrainer.Sample seeded(LabeledImage image, long timestamp) {
+        return new StreamingTrainer.Sample(image, image.mask(), timestamp);
+    }
+
+    @Test
+    void heldOutImagesOnlyScoreAndEveryNewSampleIsTrainedOnOnceBeforeItsFirstPublication() {
+        List<LabeledImage> images = data.images(0, 12);
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+            long heldOut = images.stream().filter(trainer::isHeldOut).count();
+            assertThat(heldOut).isBetween(1L, 11L); // 50% by id hash
+            for (int i = 0; i < images.size(); i++) {
+                trainer.add(new StreamingTrainer.Sample(images.get(i), null, 1000 + i));
+                trainer.add(seeded(images.get(i), 1000 + i));
+            }
+            assertThat(trainer.evalSetSize()).isEqualTo(heldOut);
+            assertThat(trainer.untrainedSamples()).isEqualTo(2 * (12 - heldOut));
+            assertThat(trainer.publishDue(0, 0)).isEmpty(); // nothing trained yet
+
+            while (trainer.untrainedSamples() > 0) {
+                assertThat(trainer.step()).isTrue();
+            }
+            List<StreamingTrainer.Publication> published = trainer.publishDue(1, 0);
+            assertThat(published).extracting(p -> p.snapshot().name())
+                    .containsExactly(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER);
+            for (StreamingTrainer.Publication p : published) {
+                assertThat(p.snapshot().version()).isEqualTo(1);
+                assertThat(p.evalMiou()).isBetween(0.0, 1.0);
+                assertThat(p.newSampleTimestampsMs()).hasSize((int) (12 - heldOut)).doesNotHaveDuplicates();
+            }
+            // Replay keeps training without new samples; the next publication lists no new ones.
+            trainer.step();
+            trainer.step();
+            assertThat(trainer.publishDue(2, 0)).allSatisfy(p -> {
+                assertThat(p.snapshot().version()).isEqualTo(2);
+                assertThat(p.newSampleTimestampsMs()).isEmpty();
+            });
+        }
+    }
+
+    @Test
+    void aRestoredTrainerResumesWithTheSameWeightsVersionsAndBuffers() {
+        List<LabeledImage> images = data.images(0, 8);
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer original = new StreamingTrainer(config, data.classes(), manager);
+                StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+            images.forEach(i -> original.add(new StreamingTrainer.Sample(i, null, 1)));
+            images.forEach(i -> original.add(seeded(i, 1)));
+            original.step();
+            original.step();
+            List<StreamingTrainer.Publication> first = original.publishDue(1, 0);
+            original.add(seeded(data.image(100), 2)); // waits untrained in the saved state
+
+            resumed.restore(original.save());
+            assertThat(resumed.steps()).isEqualTo(original.steps()).isEqualTo(4);
+            assertThat(resumed.untrainedSamples()).isEqualTo(original.untrainedSamples()).isEqualTo(1);
+            assertThat(resumed.evalSetSize()).isEqualTo(original.evalSetSize());
+            // Both publish now (time is up): same versions, same weights, same samples newly trained.
+            List<StreamingTrainer.Publication> a = original.publishDue(60_000, 0);
+            List<StreamingTrainer.Publication> b = resumed.publishDue(60_000, 0);
+            assertThat(first).extracting(p -> p.snapshot().version()).containsExactly(1L, 1L);
+            assertThat(a).isEmpty(); // no step since the last publication
+            assertThat(b).isEmpty();
+            original.step();
+            resumed.step();
+            a = original.publishDue(60_000, 0);
+            b = resumed.publishDue(60_000, 0);
+            assertThat(b).extracting(p -> p.snapshot().version()).containsExactly(2L, 2L);
+            assertThat(b.get(1).newSampleTimestampsMs()).containsExactly(2L);
+            assertThat(b.get(1).snapshot().parameters().keySet()).isEqualTo(a.get(1).snapshot().parameters().keySet());
+        }
+    }
+
+    @Test
+    void savedStateRestoresTheExactWeights() {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer original = new StreamingTrainer(config, data.classes(), manager);
+                StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+            data.images(0, 6).forEach(i -> original.add(seeded(i, 1)));
+            original.step();
+            resumed.restore(original.save());
+            // One more step from the same weights, moments and buffer gives bit-identical weights.
+            resumed.step();
+            original.step();
+            ModelSnapshot fromOriginal = original.publishDue(60_000, 0).get(0).snapshot(); // the segmenter: it alone has samples
+            ModelSnapshot fromResumed = resumed.publishDue(60_000, 0).get(0).snapshot();
+            assertThat(fromResumed.version()).isEqualTo(fromOriginal.version());
+            for (String name : fromOriginal.parameters().keySet()) {
+                assertThat(fromResumed.parameters().get(name)).as(name).containsExactly(fromOriginal.parameters().get(name));
+            }
+        }
+    }
+}
