@@ -70,6 +70,7 @@ public final class KafkaWiring {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .setProperty("max.request.size", String.valueOf(TopicSetup.MAX_MODEL_BYTES))
                 .build();
     }
 

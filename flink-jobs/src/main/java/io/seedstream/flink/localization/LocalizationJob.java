@@ -1,5 +1,6 @@
 package io.seedstream.flink.localization;
 
+import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.kafka.EncodedRecord;
 import io.seedstream.flink.kafka.KafkaWiring;
 import io.seedstream.flink.kafka.RawMessage;
@@ -29,12 +30,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class LocalizationJob {
 
-    /** Where the job reads and writes; {@code bounded} stops the sources at the offsets current at start (tests). */
-    public record Settings(String bootstrapServers, Topics topics, boolean bounded) {}
-
     private LocalizationJob() {}
 
-    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, Settings settings) {
+    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
         String servers = settings.bootstrapServers();
         Topics topics = settings.topics();
         DataStream<RawMessage> raw = env.fromSource(

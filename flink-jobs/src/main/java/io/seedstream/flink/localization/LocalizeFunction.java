@@ -11,6 +11,12 @@ import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Network;
+import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
+import io.seedstream.segmentation.train.StreamingTrainer;
 import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
@@ -25,24 +31,27 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import java.util.function.Function;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Localization maps with the newest classifier, in the style of Flink ML's online models: models
- * arrive as a broadcast stream and are kept in broadcast state (so a restored job has its model
- * back); each subtask holds one live classifier, built in {@code open()} or on the first record
- * after a restore, and closed in {@code close()}. Images that arrive before any classifier wait in
- * keyed state (keyed by image id) and are localized the moment the first one arrives: nothing is
- * dropped. Maps are the classifier's class maps with dropout off (FickleNet's expectation).
+ * Localization maps with the newest classifier, and the newest segmenter's class probabilities for
+ * region growing, in the style of Flink ML's online models: models arrive as a broadcast stream and
+ * are kept in broadcast state (so a restored job has its models back); each subtask holds one live
+ * classifier and one live segmenter, built when they arrive (or on the first record after a
+ * restore) and closed in {@code close()}. Images that arrive before any classifier wait in keyed
+ * state (keyed by image id) and are localized the moment the first one arrives: nothing is dropped.
+ * Before the first segmenter, images go on without probabilities (seeds are then not grown). Maps
+ * are the classifier's class maps with dropout off (FickleNet's expectation).
  */
 public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String, LabeledImage, byte[], LocalizedImage> {
-
-    /** The model name this function uses from the models topic. */
-    public static final String CLASSIFIER = "classifier";
 
     /** Newest snapshot record per model name, as its encoded bytes. */
     public static final MapStateDescriptor<String, byte[]> MODELS =
@@ -54,10 +63,11 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private final ClassList classes;
     private transient ValueState<LabeledImage> pending;
     private transient NDManager manager;
-    private transient Classifier classifier;
-    private transient long classifierVersion;
+    private transient LiveModel<Classifier> classifier;
+    private transient LiveModel<Segmenter> segmenter;
     private transient Counter waited;
     private transient Counter rejectedModels;
+    private transient Histogram latency;
 
     public LocalizeFunction(SeedStreamConfig config, ClassList classes) {
         this.config = config;
@@ -68,23 +78,27 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     public void open(OpenContext context) {
         Autograd.disableOnThisThread(); // inference only: no graphs
         manager = NDManager.newBaseManager(Devices.of(config.device()));
-        classifierVersion = -1;
+        classifier = new LiveModel<>(StreamingTrainer.CLASSIFIER,
+                snapshot -> new Classifier((ClassifierArchitecture) snapshot.architecture(), manager, 0));
+        segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER,
+                snapshot -> new Segmenter((SegmenterArchitecture) snapshot.architecture(), manager, 0));
         pending = getRuntimeContext().getState(pendingImage());
-        waited = getRuntimeContext().getMetricGroup().counter("imagesWaitedForModel");
-        rejectedModels = getRuntimeContext().getMetricGroup().counter("rejectedModels");
-        getRuntimeContext().getMetricGroup().gauge("classifierVersion", () -> classifierVersion);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        waited = metrics.counter("imagesWaitedForModel");
+        rejectedModels = metrics.counter("rejectedModels");
+        latency = metrics.histogram("localizationLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("classifierVersion", () -> classifier.version);
+        metrics.gauge("segmenterVersion", () -> segmenter.version);
     }
 
     @Override
     public void processElement(LabeledImage image, ReadOnlyContext context, Collector<LocalizedImage> out) throws Exception {
-        if (classifier == null) { // none yet, or the subtask was restored: its model came back in broadcast state
-            byte[] model = context.getBroadcastState(MODELS).get(CLASSIFIER);
-            if (model == null) {
-                waited.inc();
-                pending.update(image);
-                return;
-            }
-            load(RecordCodec.MODEL_SNAPSHOT.decode(model));
+        ReadOnlyBroadcastState<String, byte[]> models = context.getBroadcastState(MODELS);
+        segmenter.restoreFrom(models);
+        if (!classifier.restoreFrom(models)) {
+            waited.inc();
+            pending.update(image);
+            return;
         }
         out.collect(localize(image));
     }
@@ -99,32 +113,34 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
             LOG.warn("ignored a message on the models topic: {}", e.getMessage());
             return;
         }
-        if (!CLASSIFIER.equals(record.getName())) {
+        LiveModel<?> model = classifier.name.equals(record.getName()) ? classifier
+                : segmenter.name.equals(record.getName()) ? segmenter : null;
+        if (model == null) {
             return;
         }
         BroadcastState<String, byte[]> models = context.getBroadcastState(MODELS);
-        byte[] current = models.get(CLASSIFIER);
-        if (classifier == null && current != null) {
-            load(RecordCodec.MODEL_SNAPSHOT.decode(current)); // restored: the live model is the checkpointed one
-        }
-        if (classifier != null && classifierVersion >= record.getVersion()) {
+        boolean hadClassifier = classifier.restoreFrom(models);
+        model.restoreFrom(models); // restored: the live model is the checkpointed one
+        if (model.isLive() && model.version >= record.getVersion()) {
             return; // an older or repeated version (the models topic is replayed on restart)
         }
         try {
-            load(record);
+            model.load(record);
         } catch (ModelSnapshot.InvalidSnapshotException e) {
             rejectedModels.inc();
-            LOG.warn("ignored classifier v{}: {}", record.getVersion(), e.getMessage());
+            LOG.warn("ignored {} v{}: {}", record.getName(), record.getVersion(), e.getMessage());
             return;
         }
-        models.put(CLASSIFIER, message);
-        context.applyToKeyedState(pendingImage(), (key, state) -> {
-            LabeledImage image = state.value();
-            if (image != null) {
-                out.collect(localize(image));
-                state.clear();
-            }
-        });
+        models.put(model.name, message);
+        if (!hadClassifier && model == classifier) {
+            context.applyToKeyedState(pendingImage(), (key, state) -> {
+                LabeledImage image = state.value();
+                if (image != null) {
+                    out.collect(localize(image));
+                    state.clear();
+                }
+            });
+        }
     }
 
     /** Per image id, the image waiting for the first classifier. */
@@ -132,40 +148,90 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         return new ValueStateDescriptor<>("pending", TypeInformation.of(LabeledImage.class));
     }
 
-    /** Makes the classifier of this snapshot record the live one (the previous one is closed). */
-    private void load(ModelSnapshotRecord record) {
-        ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()));
-        if (!snapshot.classes().equals(classes.names())) {
-            throw new ModelSnapshot.InvalidSnapshotException("the snapshot's classes " + snapshot.classes()
-                    + " are not this job's " + classes.names());
-        }
-        Classifier next = new Classifier(snapshot.architecture(), manager, 0);
-        snapshot.loadInto(next);
-        if (classifier != null) {
-            classifier.close();
-        }
-        classifier = next;
-        classifierVersion = record.getVersion();
-    }
-
     private LocalizedImage localize(LabeledImage image) {
+        long started = System.nanoTime();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-            float[] maps = classifier.localizationMaps(features,
+            NDArray pixels = Batches.images(scope, List.of(image));
+            NDArray features = classifier.model.features(pixels, false);
+            float[] maps = classifier.model.localizationMaps(features,
                     Arrays.stream(image.labels()).map(classes::classifierIndex).toArray()).toFloatArray();
             long[] shape = features.getShape().getShape();
-            return new LocalizedImage(image, classifierVersion, (int) shape[1], (int) shape[2], (int) shape[3],
-                    features.toFloatArray(), maps);
+            float[] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, image) : null;
+            LocalizedImage localized = new LocalizedImage(image, classifier.version, segmenter.version, (int) shape[1],
+                    (int) shape[2], (int) shape[3], features.toFloatArray(), maps, probabilities);
+            latency.update((System.nanoTime() - started) / 1_000_000);
+            return localized;
         }
+    }
+
+    /** At the size the segmenter trains on, then scaled back to the image: (classes x H x W) probabilities. */
+    private float[] segmenterProbabilities(NDManager scope, LabeledImage image) {
+        SeedStreamConfig.Trainer input = config.trainer();
+        NDArray resized = Batches.images(scope, List.of(image.resized(input.imageWidth(), input.imageHeight())));
+        return Ops.resize(segmenter.model.logits(resized, false), image.height(), image.width()).softmax(1).toFloatArray();
     }
 
     @Override
     public void close() {
         if (classifier != null) {
             classifier.close();
+            segmenter.close();
         }
         if (manager != null) {
             manager.close();
+        }
+    }
+
+    /** The live network of one model name and its version (-1 before the first). */
+    private final class LiveModel<N extends Network> {
+        final String name;
+        final Function<ModelSnapshot, N> create;
+        N model;
+        long version = -1;
+
+        LiveModel(String name, Function<ModelSnapshot, N> create) {
+            this.name = name;
+            this.create = create;
+        }
+
+        boolean isLive() {
+            return model != null;
+        }
+
+        /** Loads the checkpointed snapshot if this subtask has none live yet; whether one is live now. */
+        boolean restoreFrom(ReadOnlyBroadcastState<String, byte[]> models) throws Exception {
+            if (model == null) {
+                byte[] stored = models.get(name);
+                if (stored != null) {
+                    load(RecordCodec.MODEL_SNAPSHOT.decode(stored));
+                }
+            }
+            return model != null;
+        }
+
+        /** Makes this snapshot record's network the live one (the previous one is closed). */
+        void load(ModelSnapshotRecord record) {
+            ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()));
+            if (!snapshot.classes().equals(classes.names())) {
+                throw new ModelSnapshot.InvalidSnapshotException("the snapshot's classes " + snapshot.classes()
+                        + " are not this job's " + classes.names());
+            }
+            String expected = name.equals(StreamingTrainer.CLASSIFIER) ? ClassifierArchitecture.KIND : SegmenterArchitecture.KIND;
+            if (!snapshot.architecture().kind().equals(expected)) {
+                throw new ModelSnapshot.InvalidSnapshotException("a " + snapshot.architecture().kind()
+                        + " was published as '" + name + "'");
+            }
+            N next = create.apply(snapshot);
+            snapshot.loadInto(next);
+            close();
+            model = next;
+            version = record.getVersion();
+        }
+
+        void close() {
+            if (model != null) {
+                model.close();
+            }
         }
     }
 }

@@ -3,10 +3,13 @@ package io.seedstream.flink.localization;
 import io.seedstream.segmentation.data.LabeledImage;
 
 /**
- * An image with what the classifier saw in it: the feature map (k x h x w, channel-major) and the
- * non-negative localization maps of its labeled classes (m x h x w, in the order of its labels).
+ * An image with what the models saw in it: the classifier's feature map (k x h x w,
+ * channel-major), the non-negative localization maps of its labeled classes (m x h x w, in the
+ * order of its labels) and, once a segmenter exists, its class probabilities at image resolution
+ * (classes x H x W, class-id-major), else null.
  *
- * @param classifierVersion the version of the classifier that computed them
+ * @param classifierVersion the version of the classifier that computed the maps
+ * @param segmenterVersion the segmenter's version, -1 when there was none
  */
-public record LocalizedImage(LabeledImage image, long classifierVersion, int featureChannels, int featureHeight,
-        int featureWidth, float[] features, float[] maps) {}
+public record LocalizedImage(LabeledImage image, long classifierVersion, long segmenterVersion, int featureChannels,
+        int featureHeight, int featureWidth, float[] features, float[] maps, float[] segmenterProbabilities) {}

@@ -14,6 +14,8 @@ import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.seeds.SeedCues;
 import io.seedstream.segmentation.seeds.SeedGenerator;
+import io.seedstream.segmentation.seeds.SeededRegionGrowing;
+import java.util.Arrays;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,13 +24,15 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * DSRG's seeds for each localized image, with the class memory's dataset-level context: memory
  * updates arrive as a broadcast stream and are kept in broadcast state. Emits one seed record per
- * image (seeds, and the memory-refined seeds as its pseudo-label until a segmenter grows them).
+ * image: its static seeds, and as its pseudo-label the memory-refined seeds grown with the
+ * segmenter's probabilities (seeded region growing), or not grown while there is no segmenter yet.
  */
 public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage, MemoryUpdate, EncodedRecord> {
 
@@ -39,9 +43,11 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     private final SeedStreamConfig config;
     private final ClassList classes;
     private transient SeedGenerator generator;
+    private transient SeededRegionGrowing growing;
     private transient NDManager manager;
     private transient Counter seeded;
     private transient double lastCoverage;
+    private transient double lastMiou;
 
     public SeedFunction(SeedStreamConfig config, ClassList classes) {
         this.config = config;
@@ -51,10 +57,13 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     @Override
     public void open(OpenContext context) {
         generator = new SeedGenerator(config, classes.background());
+        growing = new SeededRegionGrowing(config.dsrg().foregroundGrowThreshold(), config.dsrg().backgroundGrowThreshold());
         Autograd.disableOnThisThread();
         manager = NDManager.newBaseManager();
-        seeded = getRuntimeContext().getMetricGroup().counter("imagesSeeded");
-        getRuntimeContext().getMetricGroup().gauge("seedCoverage", () -> lastCoverage);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        seeded = metrics.counter("imagesSeeded");
+        metrics.gauge("seedCoverage", () -> lastCoverage);
+        metrics.gauge("pseudoLabelMiou", () -> lastMiou);
     }
 
     @Override
@@ -68,8 +77,10 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     @Override
     public void processElement(LocalizedImage localized, ReadOnlyContext context, Collector<EncodedRecord> out) throws Exception {
         Map<Integer, ClassMemory.State> memory = new HashMap<>();
+        long memoryUpdates = 0;
         for (Map.Entry<Integer, ClassMemory.State> e : context.getBroadcastState(MEMORY).immutableEntries()) {
             memory.put(e.getKey(), e.getValue());
+            memoryUpdates += e.getValue().updates();
         }
         LabeledImage image = localized.image();
         int[] ids = image.labels();
@@ -80,9 +91,15 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
             NDArray maps = scope.create(localized.maps(), new Shape(1, ids.length, localized.featureHeight(), localized.featureWidth()));
             result = generator.seeds(features, maps, ids, memory, image.height(), image.width());
         }
-        int[] pseudoLabel = result.refinedSeeds();
-        long labeled = java.util.Arrays.stream(result.staticSeeds()).filter(s -> s != SeedCues.UNSEEDED).count();
+        int[] pseudoLabel = localized.segmenterProbabilities() == null ? result.refinedSeeds()
+                : growing.grow(result.refinedSeeds(), localized.segmenterProbabilities(),
+                        SeededRegionGrowing.allowedClasses(ids, classes.background()), classes.background(), image.width(), image.height());
+        long labeled = Arrays.stream(result.staticSeeds()).filter(s -> s != SeedCues.UNSEEDED).count();
         lastCoverage = (double) labeled / pseudoLabel.length;
+        Double miou = image.hasMask() ? miou(pseudoLabel, image.mask()) : null;
+        if (miou != null) {
+            lastMiou = miou;
+        }
         SeedRecord record = SeedRecord.newBuilder()
                 .setImageId(image.id())
                 .setWidth(image.width())
@@ -90,10 +107,11 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
                 .setSeeds(ByteBuffer.wrap(asBytes(result.staticSeeds())))
                 .setPseudoLabel(ByteBuffer.wrap(asBytes(pseudoLabel)))
                 .setClassifierVersion(localized.classifierVersion())
-                .setSegmenterVersion(-1)
+                .setSegmenterVersion(localized.segmenterVersion())
                 .setSeedCoverage((float) lastCoverage)
-                .setPseudoLabelMiou(image.hasMask() ? miou(pseudoLabel, image.mask()) : null)
+                .setPseudoLabelMiou(miou)
                 .setTimestampMs(System.currentTimeMillis())
+                .setMemoryUpdates(memoryUpdates)
                 .build();
         seeded.inc();
         out.collect(new EncodedRecord(image.id(), RecordCodec.SEED.encode(record)));

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.JobEnvironment;
+import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.KafkaTestClients;
+import io.seedstream.flink.ingest.ImageRecords;
 import io.seedstream.flink.local.EmbeddedKafka;
-import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
-import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.Classifier;
@@ -22,7 +22,6 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +85,7 @@ class LocalizationJobIntegrationTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(300);
-        LocalizationJob.build(env, config, classes, new LocalizationJob.Settings(kafka.bootstrapServers(), TOPICS, true));
+        LocalizationJob.build(env, config, classes, new KafkaSettings(kafka.bootstrapServers(), TOPICS, true));
         env.execute("localization");
 
         Map<String, SeedRecord> seeds = new HashMap<>();
@@ -126,18 +125,28 @@ class LocalizationJobIntegrationTest {
         // RocksDB as in production; with checkpointing on, Flink restarts failed jobs from the last checkpoint
         env.configure(JobEnvironment.configuration(Duration.ofMillis(200)));
         env.setParallelism(2);
-        LocalizationJob.build(env, config, classes, new LocalizationJob.Settings(kafka.bootstrapServers(), topics, false));
+        LocalizationJob.build(env, config, classes, new KafkaSettings(kafka.bootstrapServers(), topics, false));
         JobClient job = env.executeAsync("localization with a failure");
         try {
-            assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 5, 60)).hasSizeGreaterThanOrEqualTo(5); // under way, some committed
+            // All of the first 20 committed: a checkpoint holds the memory's updates from (nearly) all of them.
+            assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 20, 60)).hasSize(20);
+            long firstUpdates = java.util.stream.IntStream.range(0, 20).map(i -> data.image(i).labels().length + 1).sum();
             miniCluster.terminateTaskManager(0).get(); // the running job loses its task manager
             miniCluster.startTaskManager();
             sendImages(topics, data, 20, 20);
             List<ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 40, 120);
             Map<String, Integer> counts = new HashMap<>();
+            long leastMemoryAfterRestart = Long.MAX_VALUE;
             for (ConsumerRecord<byte[], byte[]> record : records) {
-                counts.merge(RecordCodec.SEED.decode(record.value()).getImageId(), 1, Integer::sum);
+                SeedRecord seed = RecordCodec.SEED.decode(record.value());
+                counts.merge(seed.getImageId(), 1, Integer::sum);
+                if (Integer.parseInt(seed.getImageId().substring(4)) >= 20) {
+                    leastMemoryAfterRestart = Math.min(leastMemoryAfterRestart, seed.getMemoryUpdates());
+                }
             }
+            // The class memory came back from the checkpoint: images after the restart were seeded with
+            // a memory that had learned from the first 20 (a fresh memory would start from 0 updates).
+            assertThat(leastMemoryAfterRestart).isGreaterThanOrEqualTo(firstUpdates * 8 / 10);
             assertThat(counts).hasSize(40);
             assertThat(counts.values()).as("no image seeded twice").containsOnly(1);
             var graph = miniCluster.getExecutionGraph(job.getJobID()).get();
@@ -149,19 +158,12 @@ class LocalizationJobIntegrationTest {
     }
 
     private static void sendImages(Topics topics, SyntheticDataset data, int from, int count) throws Exception {
-        ClassList classes = data.classes();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (int i = from; i < from + count; i++) {
                 LabeledImage image = data.image(i);
-                LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder().setId("img-" + i)
-                        .setImage(ByteBuffer.wrap(ImageCodec.encodePng(32, 32, image.rgb()))).setFormat("png")
-                        .setLabels(Arrays.stream(image.labels()).mapToObj(id -> classes.names().get(id)).toList())
-                        .setTimestampMs(System.currentTimeMillis());
-                if (i % 3 == 0) {
-                    record.setMask(ByteBuffer.wrap(ImageCodec.encodeMask(32, 32, image.mask())));
-                }
-                producer.send(new ProducerRecord<>(topics.labeledImages(), ("img-" + i).getBytes(StandardCharsets.UTF_8),
-                        RecordCodec.LABELED_IMAGE.encode(record.build())));
+                LabeledImage named = new LabeledImage("img-" + i, image.width(), image.height(), image.rgb(), image.mask(), image.labels());
+                producer.send(new ProducerRecord<>(topics.labeledImages(), named.id().getBytes(StandardCharsets.UTF_8),
+                        ImageRecords.encode(named, data.classes(), i % 3 == 0, "test", System.currentTimeMillis())));
             }
         }
     }

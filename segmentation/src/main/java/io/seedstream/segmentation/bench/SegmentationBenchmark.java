@@ -259,9 +259,8 @@ public final class SegmentationBenchmark {
         List<int[]> grown = new ArrayList<>(images.size());
         forEachProbabilities(segmenter, images, (i, probabilities) -> {
             LabeledImage image = images.get(i);
-            int[] allowed = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(classes.background()),
-                    Arrays.stream(image.labels())).filter(id -> id >= 0).toArray();
-            grown.add(growing.grow(seeds.get(i), probabilities, allowed, classes.background(), image.width(), image.height()));
+            grown.add(growing.grow(seeds.get(i), probabilities, SeededRegionGrowing.allowedClasses(image.labels(), classes.background()),
+                    classes.background(), image.width(), image.height()));
         });
         return grown;
     }

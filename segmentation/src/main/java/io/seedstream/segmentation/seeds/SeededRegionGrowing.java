@@ -25,6 +25,12 @@ public final class SeededRegionGrowing {
         this.backgroundThreshold = backgroundThreshold;
     }
 
+    /** The classes a pixel of an image with these labels may grow into: its labels and the background (if any). */
+    public static int[] allowedClasses(int[] labels, int background) {
+        return java.util.stream.IntStream.concat(java.util.stream.IntStream.of(background), java.util.Arrays.stream(labels))
+                .filter(id -> id >= 0).toArray();
+    }
+
     /**
      * @param seeds a class id or {@link SeedCues#UNSEEDED} per pixel, row-major
      * @param probabilities the segmenter's class probabilities, class-id-major (classes x pixels)

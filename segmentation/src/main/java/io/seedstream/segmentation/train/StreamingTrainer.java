@@ -128,6 +128,16 @@ public final class StreamingTrainer implements AutoCloseable {
         return classifierLearner.steps + segmenterLearner.steps;
     }
 
+    /** The classifier's loss in its latest step (NaN before the first). */
+    public double lastClassifierLoss() {
+        return classifierLearner.lastLoss;
+    }
+
+    /** The segmenter's loss in its latest step (NaN before the first). */
+    public double lastSegmenterLoss() {
+        return segmenterLearner.lastLoss;
+    }
+
     public int evalSetSize() {
         return evalImages.size();
     }
@@ -236,6 +246,7 @@ public final class StreamingTrainer implements AutoCloseable {
         long steps;
         long version;
         long stepsAtPublication;
+        double lastLoss = Double.NaN;
 
         Learner(String name, Network network, int batchSize, Function<List<Sample>, Double> trainStep,
                 java.util.function.Supplier<AdamUpdates.State> optimizerState,
@@ -264,7 +275,7 @@ public final class StreamingTrainer implements AutoCloseable {
             for (int i = 0; batch.size() < batchSize && i < buffer.size(); i++) {
                 batch.add(buffer.get(random.nextInt(buffer.size())));
             }
-            trainStep.apply(batch);
+            lastLoss = trainStep.apply(batch);
             steps++;
             for (Sample sample : newSamples) {
                 newlyTrained.add(sample.timestampMs());

@@ -1,0 +1,187 @@
+package io.seedstream.flink.training;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.nn.Devices;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.StreamingTrainer;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The trainer as a Flink operator, a thin adapter over {@link StreamingTrainer}: it runs at
+ * parallelism 1 (all samples keyed to one key, for the processing-time timers), steps after every
+ * {@code trainer.samplesPerStep} new samples and, while no new ones come, on a timer, and emits
+ * due snapshots as model records. The whole trainer (weights, optimizer moments, buffers,
+ * versions) is operator state, so a restore resumes training: versions published after the last
+ * checkpoint were never committed (the sink is transactional) and are simply published again.
+ */
+public final class TrainFunction extends KeyedProcessFunction<Integer, StreamingTrainer.Sample, EncodedRecord>
+        implements CheckpointedFunction {
+
+    /** The single key all samples go to. */
+    public static final int KEY = 0;
+
+    private final SeedStreamConfig config;
+    private final ClassList classes;
+    private transient ListState<byte[]> checkpointed;
+    private transient byte[] restored;
+    private transient NDManager manager;
+    private transient StreamingTrainer trainer;
+    private transient long lastPublishedMs;
+    private transient long idleSteps;
+    private transient boolean timerSet;
+    private transient Counter steps;
+    private transient Histogram freshness;
+    private transient long[] publishedVersion;
+    private transient double[] publishedMiou;
+
+    public TrainFunction(SeedStreamConfig config, ClassList classes) {
+        this.config = config;
+        this.classes = classes;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        checkpointed = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        if (context.isRestored()) {
+            for (byte[] saved : checkpointed.get()) {
+                restored = saved;
+            }
+        }
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        manager = NDManager.newBaseManager(Devices.of(config.device()));
+        trainer = new StreamingTrainer(config, classes, manager);
+        if (restored != null) {
+            trainer.restore(restored);
+            restored = null;
+        }
+        lastPublishedMs = System.currentTimeMillis();
+        publishedVersion = new long[] {-1, -1};
+        publishedMiou = new double[] {Double.NaN, Double.NaN};
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        steps = metrics.counter("trainerSteps");
+        freshness = metrics.histogram("segmenterFreshnessMs", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("classifierLoss", trainer::lastClassifierLoss);
+        metrics.gauge("segmenterLoss", trainer::lastSegmenterLoss);
+        metrics.gauge("evalImages", trainer::evalSetSize);
+        metrics.gauge("publishedClassifierVersion", () -> publishedVersion[0]);
+        metrics.gauge("publishedSegmenterVersion", () -> publishedVersion[1]);
+        metrics.gauge("publishedClassifierEvalMiou", () -> publishedMiou[0]);
+        metrics.gauge("publishedSegmenterEvalMiou", () -> publishedMiou[1]);
+    }
+
+    @Override
+    public void processElement(StreamingTrainer.Sample sample, Context context, Collector<EncodedRecord> out) {
+        trainer.add(sample);
+        idleSteps = 0;
+        while (trainer.untrainedSamples() >= config.trainer().samplesPerStep()) {
+            step(out);
+        }
+        if (!timerSet) {
+            scheduleIdleStep(context.timerService().currentProcessingTime(), context.timerService());
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<EncodedRecord> out) {
+        timerSet = false;
+        boolean hasNew = trainer.untrainedSamples() > 0;
+        if (hasNew || idleSteps < config.trainer().idleStepLimit()) {
+            if (!hasNew) {
+                idleSteps++;
+            }
+            step(out);
+            scheduleIdleStep(timestamp, context.timerService());
+        } else {
+            publish(out); // whatever the last idle steps left unpublished
+        }
+    }
+
+    /** On a grid of the interval, so that a timer restored from a checkpoint and a new one coincide (Flink keeps one). */
+    private void scheduleIdleStep(long now, TimerService timers) {
+        long interval = config.trainer().idleStepIntervalMs();
+        timers.registerProcessingTimeTimer((now / interval + 1) * interval);
+        timerSet = true;
+    }
+
+    private void step(Collector<EncodedRecord> out) {
+        if (trainer.step()) {
+            steps.inc();
+        }
+        publish(out);
+    }
+
+    private void publish(Collector<EncodedRecord> out) {
+        long now = System.currentTimeMillis();
+        List<StreamingTrainer.Publication> due = trainer.publishDue(now, lastPublishedMs);
+        if (due.isEmpty()) {
+            return;
+        }
+        lastPublishedMs = now;
+        for (StreamingTrainer.Publication publication : due) {
+            ModelSnapshot snapshot = publication.snapshot();
+            int slot = snapshot.name().equals(StreamingTrainer.CLASSIFIER) ? 0 : 1;
+            publishedVersion[slot] = snapshot.version();
+            publishedMiou[slot] = publication.evalMiou() == null ? Double.NaN : publication.evalMiou();
+            if (slot == 1) {
+                Arrays.stream(publication.newSampleTimestampsMs()).forEach(t -> freshness.update(now - t));
+            }
+            out.collect(new EncodedRecord(snapshot.name(), RecordCodec.MODEL_SNAPSHOT.encode(record(publication, now))));
+        }
+    }
+
+    private ModelSnapshotRecord record(StreamingTrainer.Publication publication, long now) {
+        ModelSnapshot snapshot = publication.snapshot();
+        return ModelSnapshotRecord.newBuilder()
+                .setName(snapshot.name())
+                .setVersion(snapshot.version())
+                .setArchitecture(snapshot.architecture().toString())
+                .setClasses(snapshot.classes())
+                .setParameters(ByteBuffer.wrap(snapshot.toBytes()))
+                .setSha256(snapshot.sha256())
+                .setTrainingStep(publication.step())
+                .setEvalMiou(publication.evalMiou())
+                .setTimestampMs(now)
+                .setNewSampleTimestampsMs(Arrays.stream(publication.newSampleTimestampsMs()).boxed().toList())
+                .build();
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        checkpointed.update(List.of(trainer.save()));
+    }
+
+    @Override
+    public void close() {
+        if (trainer != null) {
+            trainer.close();
+        }
+        if (manager != null) {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.seedstream.flink.training;
+
+import io.seedstream.flink.KafkaSettings;
+import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.flink.kafka.KafkaWiring;
+import io.seedstream.flink.kafka.RawMessage;
+import io.seedstream.flink.localization.IngestStage;
+import io.seedstream.records.Topics;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.train.StreamingTrainer;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The trainer job: labeled images (validated as the localization job does; that job reports the
+ * bad ones) and seed records are paired by image id into samples, and one trainer subtask keeps
+ * training the classifier and the segmenter, publishing snapshots with their held-out mIoU to the
+ * models topic, exactly once.
+ *
+ * <pre>
+ * images.labeled -> validate, drop duplicate ids --+
+ *                                                  +-> pair by image id -> train (parallelism 1) -> models
+ * seeds -> decode (bad ones: dead-letters) --------+
+ * </pre>
+ */
+public final class TrainerJob {
+
+    private TrainerJob() {}
+
+    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
+        String servers = settings.bootstrapServers();
+        Topics topics = settings.topics();
+        DataStream<LabeledImage> images = IngestStage.apply(
+                env.fromSource(KafkaWiring.rawSource(servers, topics.labeledImages(), topics.prefix() + "trainer", settings.bounded()),
+                                WatermarkStrategy.noWatermarks(), "labeled images")
+                        .uid("trainer-labeled-images"),
+                classes, config.stream()).images();
+        SingleOutputStreamOperator<PseudoLabel> seeds = env.fromSource(
+                        KafkaWiring.rawSource(servers, topics.seeds(), topics.prefix() + "trainer-seeds", settings.bounded()),
+                        WatermarkStrategy.noWatermarks(), "seeds")
+                .uid("trainer-seeds")
+                .process(new DecodeSeeds())
+                .name("decode seeds")
+                .uid("decode-seeds");
+
+        DataStream<EncodedRecord> models = images
+                .keyBy(LabeledImage::id, Types.STRING)
+                .connect(seeds.keyBy(PseudoLabel::imageId, Types.STRING))
+                .process(new SeedJoinFunction(Duration.ofHours(config.stream().duplicateIdRetentionHours())))
+                .name("pair images and seeds")
+                .uid("pair-images-seeds")
+                .keyBy(sample -> TrainFunction.KEY, Types.INT)
+                .process(new TrainFunction(config, classes))
+                .name("train")
+                .uid("train")
+                .setParallelism(1)
+                .setMaxParallelism(1);
+
+        models.sinkTo(KafkaWiring.sink(servers, topics.models(), topics.prefix() + "models")).name("models topic").uid("models-sink");
+        seeds.getSideOutput(DecodeSeeds.REJECTED)
+                .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
+                .name("dead letters")
+                .uid("trainer-dead-letters-sink");
+    }
+}
