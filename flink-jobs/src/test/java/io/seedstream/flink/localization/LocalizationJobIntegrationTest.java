@@ -39,7 +39,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The localization job on a real broker and a MiniCluster: one committed seed record per good image. */
@@ -105,7 +107,7 @@ class LocalizationJobIntegrationTest {
     }
 
     @Test
-    void exactlyOnceAcrossALostTaskManager(@InjectMiniCluster MiniCluster miniCluster) throws Exception {
+    void exactlyOnceAcrossALostTaskManager(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
         Topics topics = new Topics("restart-test.");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topics.labeledImages(), 2, (short) 1), new NewTopic(topics.models(), 1, (short) 1),
@@ -123,7 +125,7 @@ class LocalizationJobIntegrationTest {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         // RocksDB as in production; with checkpointing on, Flink restarts failed jobs from the last checkpoint
-        env.configure(JobEnvironment.configuration(Duration.ofMillis(200)));
+        env.configure(JobEnvironment.configuration(Duration.ofMillis(200), checkpoints));
         env.setParallelism(2);
         LocalizationJob.build(env, config, classes, new KafkaSettings(kafka.bootstrapServers(), topics, false));
         JobClient job = env.executeAsync("localization with a failure");

@@ -31,7 +31,9 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -47,7 +49,7 @@ class PipelineIntegrationTest {
             new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
 
     @Test
-    void modelsImproveAndTrainingResumesAfterALostTaskManager(@InjectMiniCluster MiniCluster miniCluster) throws Exception {
+    void modelsImproveAndTrainingResumesAfterALostTaskManager(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
         SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.of(
                 "synthetic.imageSize", "32",
                 "synthetic.numClasses", "2", // small enough to learn in the seconds a test has
@@ -68,7 +70,7 @@ class PipelineIntegrationTest {
             try {
                 for (boolean trainer : new boolean[] {true, false}) {
                     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-                    env.configure(JobEnvironment.configuration(Duration.ofMillis(500)));
+                    env.configure(JobEnvironment.configuration(Duration.ofMillis(500), checkpoints));
                     env.setParallelism(1);
                     if (trainer) {
                         TrainerJob.build(env, config, data.classes(), settings);

@@ -29,14 +29,14 @@ public final class SeedStreamCli implements Runnable {
     }
 
     /** Options every command that reads the configuration shares. */
-    static final class ConfigOptions {
+    public static final class ConfigOptions {
         @Option(names = "--config", description = "JSON configuration file (partial; the rest keeps the defaults)")
         Path file;
 
         @Option(names = "--set", description = "override one setting, e.g. --set ficklenet.windowSize=5", paramLabel = "KEY=VALUE")
         Map<String, String> overrides = new LinkedHashMap<>();
 
-        SeedStreamConfig load() throws Exception {
+        public SeedStreamConfig load() throws Exception {
             SeedStreamConfig config = file == null ? SeedStreamConfig.defaults() : SeedStreamConfig.load(file);
             return config.with(overrides);
         }
@@ -189,6 +189,11 @@ public final class SeedStreamCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with the commands of this module; modules that see more (Kafka, Flink) add theirs. */
+    public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new SeedStreamCli());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException) { // bad settings: say why, no stack trace
@@ -197,6 +202,6 @@ public final class SeedStreamCli implements Runnable {
             }
             throw e;
         });
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 }

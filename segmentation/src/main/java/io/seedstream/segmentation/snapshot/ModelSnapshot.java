@@ -72,6 +72,18 @@ public record ModelSnapshot(String name, long version, Architecture architecture
         model.parameters().load(parameters);
     }
 
+    /** Whether every parameter is a finite number (a diverged training step leaves NaN or infinity behind). */
+    public boolean isFinite() {
+        for (float[] values : parameters.values()) {
+            for (float v : values) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     public byte[] toBytes() {
         Header header = new Header(name, version, architecture.kind(), GSON.toJsonTree(architecture), classes, List.copyOf(parameters.keySet()),
                 parameters.values().stream().map(v -> v.length).toList(), sha256);

@@ -1,5 +1,6 @@
 package io.seedstream.segmentation.train;
 
+import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
@@ -51,8 +52,19 @@ public final class AdamUpdates {
         }
     }
 
-    /** One Adam step from the gradients of the last backward pass; temporaries live in {@code scope}. */
+    /**
+     * One Adam step from the gradients of the last backward pass; temporaries live in {@code scope}.
+     * A gradient with NaN or infinity changes nothing and throws (as mixed-precision trainers skip
+     * such steps): one bad batch must not poison the weights and the moments.
+     */
     public void apply(NDManager scope) {
+        for (String name : firstMoments.keySet()) {
+            NDArray gradient = params.all().get(name).getGradient();
+            gradient.attach(scope);
+            if (gradient.isNaN().logicalOr(gradient.isInfinite()).any().getBoolean()) {
+                throw new TrainingDivergedException("non-finite gradient for " + name + "; the step was skipped");
+            }
+        }
         steps++;
         float firstCorrection = 1 - (float) Math.pow(BETA1, steps);
         float secondCorrection = 1 - (float) Math.pow(BETA2, steps);

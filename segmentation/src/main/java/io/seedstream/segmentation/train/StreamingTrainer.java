@@ -1,5 +1,6 @@
 package io.seedstream.segmentation.train;
 
+import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -25,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Continual training of the classifier (BCE + ReCAM + GAIN on image labels) and the segmenter
@@ -36,6 +39,8 @@ import java.util.function.Function;
  * restart resumes training where it stopped; see {@code trainer} in the configuration.
  */
 public final class StreamingTrainer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamingTrainer.class);
 
     public static final String CLASSIFIER = "classifier";
     public static final String SEGMENTER = "segmenter";
@@ -84,6 +89,8 @@ public final class StreamingTrainer implements AutoCloseable {
                         .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
                 segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
         this.seedGenerator = new SeedGenerator(config, classes.background());
+        classifierLearner.markGood();
+        segmenterLearner.markGood();
     }
 
     /** Whether an image is in the held-out share: only images with a mask, chosen by a hash of the id. */
@@ -138,6 +145,11 @@ public final class StreamingTrainer implements AutoCloseable {
         return segmenterLearner.lastLoss;
     }
 
+    /** Steps that diverged (non-finite loss or weights) and were rolled back, over both models. */
+    public long divergedSteps() {
+        return classifierLearner.diverged + segmenterLearner.diverged;
+    }
+
     public int evalSetSize() {
         return evalImages.size();
     }
@@ -159,13 +171,18 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     private Publication publish(Learner learner, long nowMs) {
+        ModelSnapshot current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
+        if (!current.isFinite()) { // never publish broken weights: back to the last good ones
+            learner.rollBack("non-finite weights");
+            current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
+        }
         learner.version++;
         learner.stepsAtPublication = learner.steps;
         long[] timestamps = learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
         learner.newlyTrained.clear();
         Double miou = evalImages.isEmpty() ? null : learner == classifierLearner ? classifierMiou() : segmenterMiou();
-        ModelSnapshot snapshot = ModelSnapshot.of(learner.name, learner.version, learner.network, classes.names());
-        return new Publication(snapshot, learner.steps, miou, timestamps);
+        learner.markGood();
+        return new Publication(current, learner.steps, miou, timestamps);
     }
 
     /** The segmenter's mIoU on the held-out images: per pixel, the most probable class. */
@@ -247,6 +264,9 @@ public final class StreamingTrainer implements AutoCloseable {
         long version;
         long stepsAtPublication;
         double lastLoss = Double.NaN;
+        long diverged;
+        /** Weights and optimizer moments of the last publication: where a diverged step goes back to. */
+        TrainingCheckpoint lastGood;
 
         Learner(String name, Network network, int batchSize, Function<List<Sample>, Double> trainStep,
                 java.util.function.Supplier<AdamUpdates.State> optimizerState,
@@ -275,13 +295,32 @@ public final class StreamingTrainer implements AutoCloseable {
             for (int i = 0; batch.size() < batchSize && i < buffer.size(); i++) {
                 batch.add(buffer.get(random.nextInt(buffer.size())));
             }
-            lastLoss = trainStep.apply(batch);
+            try {
+                lastLoss = trainStep.apply(batch);
+            } catch (TrainingDivergedException e) {
+                diverged++;
+                LOG.warn("{} step {} skipped: {}", name, steps, e.getMessage());
+                if (!ModelSnapshot.of(name, version, network, classes.names()).isFinite()) {
+                    rollBack("non-finite weights");
+                }
+            }
             steps++;
             for (Sample sample : newSamples) {
                 newlyTrained.add(sample.timestampMs());
                 remember(sample, random);
             }
             return true;
+        }
+
+        void markGood() {
+            lastGood = new TrainingCheckpoint(ModelSnapshot.of(name, version, network, classes.names()), optimizerState.get());
+        }
+
+        /** The weights broke (not seen since non-finite gradients are skipped): continue from the last published ones. */
+        void rollBack(String reason) {
+            LOG.warn("{} step {} diverged ({}); continuing from the weights of v{}", name, steps, reason, lastGood.model().version());
+            lastGood.model().loadInto(network);
+            restoreOptimizer.accept(lastGood.optimizer());
         }
 
         /** Reservoir sampling: every sample seen so far is in the buffer with equal probability. */
@@ -318,6 +357,7 @@ public final class StreamingTrainer implements AutoCloseable {
             checkpoint.model().loadInto(network);
             restoreOptimizer.accept(checkpoint.optimizer());
             version = checkpoint.model().version();
+            lastGood = checkpoint;
             seen = in.readLong();
             steps = in.readLong();
             stepsAtPublication = in.readLong();

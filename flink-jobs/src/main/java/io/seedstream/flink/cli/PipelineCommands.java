@@ -1,0 +1,220 @@
+package io.seedstream.flink.cli;
+
+import io.seedstream.flink.JobEnvironment;
+import io.seedstream.flink.KafkaSettings;
+import io.seedstream.flink.ingest.ImageStreamer;
+import io.seedstream.flink.kafka.TopicSetup;
+import io.seedstream.flink.local.EmbeddedKafka;
+import io.seedstream.flink.local.PipelineWatcher;
+import io.seedstream.flink.localization.LocalizationJob;
+import io.seedstream.flink.training.TrainerJob;
+import io.seedstream.records.Topics;
+import io.seedstream.segmentation.cli.SeedStreamCli;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.DatasetLoad;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The commands that run the streaming pipeline: {@code demo} (everything on this machine) and {@code ingest}. */
+public final class PipelineCommands {
+
+    private PipelineCommands() {}
+
+    public static void main(String[] args) {
+        CommandLine commandLine = SeedStreamCli.commandLine();
+        commandLine.addSubcommand("demo", new Demo());
+        commandLine.addSubcommand("ingest", new Ingest());
+        System.exit(commandLine.execute(args));
+    }
+
+    /** Where the pipeline's Kafka is, and its topic prefix. */
+    static final class KafkaOptions {
+        @Option(names = "--kafka", description = "bootstrap servers of an existing Kafka cluster (default: start an embedded broker)")
+        String bootstrapServers;
+
+        @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
+        String topicPrefix;
+
+        Topics topics(SeedStreamConfig config) {
+            return new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix());
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization and "
+                    + "trainer jobs in a local Flink cluster with its web dashboard, and a producer streaming images into it. "
+                    + "Prints progress until Ctrl-C, then shuts everything down.")
+    static final class Demo implements Callable<Integer> {
+        @CommandLine.Mixin
+        SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+
+        @CommandLine.Mixin
+        DatasetOptions dataset = new DatasetOptions();
+
+        @CommandLine.Mixin
+        KafkaOptions kafkaOptions = new KafkaOptions();
+
+        @Option(names = "--rate", description = "images per second the producer sends (default ${DEFAULT-VALUE}; 0 = unthrottled)",
+                defaultValue = "5")
+        double rate;
+
+        @Option(names = "--dashboard-port", description = "port of the Flink web dashboard (default ${DEFAULT-VALUE})", defaultValue = "8081")
+        int dashboardPort;
+
+        @Option(names = "--checkpoint-interval", description = "seconds between checkpoints, which is also how often seeds and models "
+                + "are committed (default ${DEFAULT-VALUE})", defaultValue = "5")
+        int checkpointSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            SeedStreamConfig config = configOptions.load();
+            DatasetLoad data = dataset.load(config);
+            Topics topics = kafkaOptions.topics(config);
+            System.out.println("seedstream demo: " + DatasetOptions.describe(data));
+            data.problems().forEach(p -> System.out.println("  skipped " + p));
+
+            List<AutoCloseable> resources = new ArrayList<>();
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C: stop producing, cancel the jobs, close in order
+                main.interrupt();
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            try {
+                String servers = kafkaOptions.bootstrapServers;
+                if (servers == null) {
+                    EmbeddedKafka kafka = EmbeddedKafka.start();
+                    resources.add(0, kafka);
+                    servers = kafka.bootstrapServers();
+                    System.out.println("Kafka: embedded broker at " + servers);
+                }
+                List<String> created = TopicSetup.ensure(servers, topics, 2);
+                System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
+
+                MiniCluster flink = startFlink();
+                resources.add(0, flink);
+                System.out.println("Flink dashboard: http://localhost:" + flink.getRestAddress().get().getPort());
+                KafkaSettings settings = new KafkaSettings(servers, topics, false);
+                Path checkpoints = Files.createTempDirectory("seedstream-checkpoints-");
+                System.out.println("checkpoints: " + checkpoints);
+                List<JobClient> jobs = new ArrayList<>();
+                for (String job : List.of("seedstream trainer", "seedstream localization")) {
+                    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("localhost",
+                            flink.getRestAddress().get().getPort(), JobEnvironment.configuration(Duration.ofSeconds(checkpointSeconds), checkpoints));
+                    env.setParallelism(1);
+                    if (job.endsWith("trainer")) {
+                        TrainerJob.build(env, config, data.classes(), settings);
+                    } else {
+                        LocalizationJob.build(env, config, data.classes(), settings);
+                    }
+                    jobs.add(env.executeAsync(job));
+                }
+                resources.add(0, () -> jobs.forEach(j -> j.cancel().join()));
+
+                String bootstrap = servers;
+                Thread producer = new Thread(() -> {
+                    try {
+                        ImageStreamer.Summary summary = new ImageStreamer(bootstrap, topics.labeledImages(), rate, null)
+                                .stream(data.images(), data.classes(), dataset::sendsMask, "demo");
+                        System.out.printf("producer: sent %d images in %.0f s%s%n", summary.sent(), summary.seconds(),
+                                summary.failed().isEmpty() ? "" : ", refused " + summary.failed());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "producer");
+                producer.setDaemon(true);
+                producer.start();
+                resources.add(0, producer::interrupt);
+
+                try (PipelineWatcher watcher = new PipelineWatcher(servers, topics)) {
+                    long started = System.nanoTime();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        watcher.poll(Duration.ofSeconds(5));
+                        double seconds = (System.nanoTime() - started) / 1e9;
+                        System.out.printf("[%4.0f s] %.2f images/s seeded | %s%n", seconds, watcher.seeds() / seconds, watcher.status());
+                    }
+                } catch (org.apache.kafka.common.errors.InterruptException e) {
+                    // Ctrl-C while polling
+                }
+                System.out.println("seedstream demo: shutting down");
+                return 0;
+            } finally {
+                Thread.interrupted(); // closing must not be cut short by the interrupt that stopped us
+                for (AutoCloseable resource : resources) {
+                    try {
+                        resource.close();
+                    } catch (Exception e) {
+                        System.err.println("while shutting down: " + e);
+                    }
+                }
+                stopped.countDown();
+            }
+        }
+
+        private MiniCluster startFlink() throws Exception {
+            Configuration configuration = new Configuration();
+            configuration.set(RestOptions.PORT, dashboardPort);
+            configuration.set(TaskManagerOptions.NUM_TASK_SLOTS, 4);
+            MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                    .setConfiguration(configuration).setNumTaskManagers(1).setNumSlotsPerTaskManager(4).build());
+            cluster.start();
+            return cluster;
+        }
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Stream labeled images into the pipeline's labeled-images topic, with a rate limit and progress, and "
+                    + "sum up what was sent and what was refused. The jobs validate every image: the ones they reject are on "
+                    + "the dead-letters topic with the reason.")
+    static final class Ingest implements Callable<Integer> {
+        @CommandLine.Mixin
+        SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+
+        @CommandLine.Mixin
+        DatasetOptions dataset = new DatasetOptions();
+
+        @Option(names = "--kafka", required = true, description = "bootstrap servers of the pipeline's Kafka")
+        String bootstrapServers;
+
+        @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
+        String topicPrefix;
+
+        @Option(names = "--rate", description = "images per second (default ${DEFAULT-VALUE}; 0 = as fast as the broker takes them)",
+                defaultValue = "0")
+        double rate;
+
+        @Override
+        public Integer call() throws Exception {
+            SeedStreamConfig config = configOptions.load();
+            DatasetLoad data = dataset.load(config);
+            Topics topics = new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix());
+            System.out.println("ingest: " + DatasetOptions.describe(data) + " -> " + topics.labeledImages());
+            ImageStreamer.Summary summary = new ImageStreamer(bootstrapServers, topics.labeledImages(), rate, System.out)
+                    .stream(data.images(), data.classes(), dataset::sendsMask, "ingest");
+            System.out.printf("sent %d images in %.1f s (%.1f/s)%n", summary.sent(), summary.seconds(), summary.sent() / summary.seconds());
+            System.out.println("not sent: " + (data.problems().size() + summary.failed().values().stream().mapToLong(Long::longValue).sum()));
+            data.problems().forEach(p -> System.out.println("  unreadable file " + p));
+            summary.failed().forEach((reason, count) -> System.out.println("  " + count + " x " + reason));
+            return summary.failed().isEmpty() && data.problems().isEmpty() ? 0 : 1;
+        }
+    }
+}

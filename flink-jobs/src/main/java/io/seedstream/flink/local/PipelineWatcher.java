@@ -1,0 +1,99 @@
+package io.seedstream.flink.local;
+
+import io.seedstream.records.DeadLetter;
+import io.seedstream.records.InvalidRecordException;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.records.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Follows what the pipeline commits (seeds, models, dead letters) and sums it up in one line: how
+ * a user of the local run sees it working.
+ */
+public final class PipelineWatcher implements AutoCloseable {
+
+    private final Topics topics;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private long seeds;
+    private double pseudoLabelMiouSum;
+    private long pseudoLabelMious;
+    private final Map<String, ModelSnapshotRecord> latestModels = new TreeMap<>();
+    private final Map<String, Long> deadLetters = new TreeMap<>();
+
+    public PipelineWatcher(String bootstrapServers, Topics topics) {
+        this.topics = topics;
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("group.id", "seedstream-watcher-" + UUID.randomUUID());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        consumer = new KafkaConsumer<>(p);
+        consumer.subscribe(List.of(topics.seeds(), topics.models(), topics.deadLetters()));
+    }
+
+    /** Reads what arrived within {@code wait}. */
+    public void poll(Duration wait) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(wait)) {
+            try {
+                if (record.topic().equals(topics.seeds())) {
+                    seeds++;
+                    Double miou = RecordCodec.SEED.decode(record.value()).getPseudoLabelMiou();
+                    if (miou != null) {
+                        pseudoLabelMiouSum += miou;
+                        pseudoLabelMious++;
+                    }
+                } else if (record.topic().equals(topics.models())) {
+                    ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
+                    latestModels.put(model.getName(), model);
+                } else {
+                    DeadLetter letter = RecordCodec.DEAD_LETTER.decode(record.value());
+                    deadLetters.merge(letter.getStage() + ": " + letter.getReason().replaceAll(" \\(.*\\)$", ""), 1L, Long::sum);
+                }
+            } catch (InvalidRecordException e) {
+                deadLetters.merge("unreadable on " + record.topic(), 1L, Long::sum);
+            }
+        }
+    }
+
+    public long seeds() {
+        return seeds;
+    }
+
+    /** e.g. "seeds 412 (pseudo-label mIoU 0.262) | classifier v7 (eval mIoU 0.201) | segmenter v3 (eval mIoU 0.240) | dead letters 0". */
+    public String status() {
+        StringBuilder line = new StringBuilder("seeds " + seeds);
+        if (pseudoLabelMious > 0) {
+            line.append(String.format(" (pseudo-label mIoU %.3f)", pseudoLabelMiouSum / pseudoLabelMious));
+        }
+        for (ModelSnapshotRecord model : latestModels.values()) {
+            line.append(" | ").append(model.getName()).append(" v").append(model.getVersion())
+                    .append(" step ").append(model.getTrainingStep());
+            if (model.getEvalMiou() != null) {
+                line.append(String.format(" (eval mIoU %.3f)", model.getEvalMiou()));
+            }
+        }
+        line.append(" | dead letters ").append(deadLetters.values().stream().mapToLong(Long::longValue).sum());
+        return line.toString();
+    }
+
+    /** Dead letters by stage and reason. */
+    public Map<String, Long> deadLetters() {
+        return deadLetters;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}
