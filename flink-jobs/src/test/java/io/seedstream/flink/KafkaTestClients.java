@@ -1,14 +1,13 @@
 package io.seedstream.flink;
 
+import io.seedstream.flink.kafka.KafkaWiring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Plain Kafka clients for the integration tests: a producer of bytes, and a reader of committed records. */
@@ -30,15 +29,8 @@ public final class KafkaTestClients {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic, int expected,
             int seconds) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
-        p.put("group.id", "reader-" + UUID.randomUUID());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(bootstrapServers, "reader-")) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + seconds * 1000L;
             while (records.size() < expected && System.currentTimeMillis() < deadline) {

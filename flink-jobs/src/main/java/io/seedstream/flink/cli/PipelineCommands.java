@@ -192,11 +192,8 @@ public final class PipelineCommands {
         @CommandLine.Mixin
         DatasetOptions dataset = new DatasetOptions();
 
-        @Option(names = "--kafka", required = true, description = "bootstrap servers of the pipeline's Kafka")
-        String bootstrapServers;
-
-        @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
-        String topicPrefix;
+        @CommandLine.Mixin
+        KafkaOptions kafkaOptions = new KafkaOptions();
 
         @Option(names = "--rate", description = "images per second (default ${DEFAULT-VALUE}; 0 = as fast as the broker takes them)",
                 defaultValue = "0")
@@ -206,9 +203,12 @@ public final class PipelineCommands {
         public Integer call() throws Exception {
             SeedStreamConfig config = configOptions.load();
             DatasetLoad data = dataset.load(config);
-            Topics topics = new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix());
+            if (kafkaOptions.bootstrapServers == null) {
+                throw new IllegalArgumentException("ingest needs --kafka, the bootstrap servers of the pipeline's Kafka");
+            }
+            Topics topics = kafkaOptions.topics(config);
             System.out.println("ingest: " + DatasetOptions.describe(data) + " -> " + topics.labeledImages());
-            ImageStreamer.Summary summary = new ImageStreamer(bootstrapServers, topics.labeledImages(), rate, System.out)
+            ImageStreamer.Summary summary = new ImageStreamer(kafkaOptions.bootstrapServers, topics.labeledImages(), rate, System.out)
                     .stream(data.images(), data.classes(), dataset::sendsMask, "ingest");
             System.out.printf("sent %d images in %.1f s (%.1f/s)%n", summary.sent(), summary.seconds(), summary.sent() / summary.seconds());
             System.out.println("not sent: " + (data.problems().size() + summary.failed().values().stream().mapToLong(Long::longValue).sum()));

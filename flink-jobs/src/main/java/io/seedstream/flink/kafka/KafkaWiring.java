@@ -11,7 +11,11 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
+import java.util.Properties;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** The Kafka sources and sinks of the jobs, configured once: raw bytes in, exactly-once out. */
 public final class KafkaWiring {
@@ -37,6 +41,18 @@ public final class KafkaWiring {
             builder.setBounded(OffsetsInitializer.latest());
         }
         return builder.build();
+    }
+
+    /** A consumer of committed records only, from the start of its topics, as a new group (for readers outside the jobs). */
+    public static KafkaConsumer<byte[], byte[]> committedReader(String bootstrapServers, String groupPrefix) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("group.id", groupPrefix + UUID.randomUUID());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(p);
     }
 
     /** Encoded records to a topic, in checkpointed Kafka transactions (exactly once). */

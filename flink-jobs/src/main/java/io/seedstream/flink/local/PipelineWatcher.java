@@ -1,5 +1,6 @@
 package io.seedstream.flink.local;
 
+import io.seedstream.flink.kafka.KafkaWiring;
 import io.seedstream.records.DeadLetter;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -8,12 +9,9 @@ import io.seedstream.records.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Follows what the pipeline commits (seeds, models, dead letters) and sums it up in one line: how
@@ -31,14 +29,7 @@ public final class PipelineWatcher implements AutoCloseable {
 
     public PipelineWatcher(String bootstrapServers, Topics topics) {
         this.topics = topics;
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
-        p.put("group.id", "seedstream-watcher-" + UUID.randomUUID());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
-        consumer = new KafkaConsumer<>(p);
+        consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-watcher-");
         consumer.subscribe(List.of(topics.seeds(), topics.models(), topics.deadLetters()));
     }
 
