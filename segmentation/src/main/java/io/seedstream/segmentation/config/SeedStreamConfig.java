@@ -125,6 +125,9 @@ public record SeedStreamConfig(
      * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
      * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
      * held out (up to {@code evalImages}) to score every publication; they are never trained on.
+     * {@code boundaryLoss} is off by default for now: with it, on the default 96 px stream, the
+     * segmenter's loss grew to about 22 in 120 steps (1.2 without) and its gradients later turned
+     * non-finite on every step; the mean-field target saturates. To be fixed, then turned back on.
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
             int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages,
@@ -153,7 +156,7 @@ public record SeedStreamConfig(
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 new Stream("seedstream.", 4096, 24 * 7),
-                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true),
+                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false),
                 "cpu");
     }
 
