@@ -58,12 +58,14 @@ public final class AdamUpdates {
      * such steps): one bad batch must not poison the weights and the moments.
      */
     public void apply(NDManager scope) {
+        Map<String, NDArray> gradients = new LinkedHashMap<>();
         for (String name : firstMoments.keySet()) {
             NDArray gradient = params.all().get(name).getGradient();
             gradient.attach(scope);
             if (gradient.isNaN().logicalOr(gradient.isInfinite()).any().getBoolean()) {
                 throw new TrainingDivergedException("non-finite gradient for " + name + "; the step was skipped");
             }
+            gradients.put(name, gradient);
         }
         steps++;
         float firstCorrection = 1 - (float) Math.pow(BETA1, steps);
@@ -73,8 +75,7 @@ public final class AdamUpdates {
         try {
             for (Map.Entry<String, NDArray> e : firstMoments.entrySet()) {
                 NDArray weight = params.all().get(e.getKey());
-                NDArray gradient = weight.getGradient();
-                gradient.attach(scope);
+                NDArray gradient = gradients.get(e.getKey());
                 if (weightDecay != 0) {
                     gradient = gradient.add(scoped(scope, weight.mul(weightDecay)));
                 }

@@ -3,6 +3,7 @@ package io.seedstream.segmentation.train;
 import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -25,7 +26,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,8 +92,8 @@ public final class StreamingTrainer implements AutoCloseable {
                         .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
                 segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
         this.seedGenerator = new SeedGenerator(config, classes.background());
-        classifierLearner.markGood();
-        segmenterLearner.markGood();
+        classifierLearner.lastGood = classifierLearner.checkpoint();
+        segmenterLearner.lastGood = segmenterLearner.checkpoint();
     }
 
     /** Whether an image is in the held-out share: only images with a mask, chosen by a hash of the id. */
@@ -103,19 +106,24 @@ public final class StreamingTrainer implements AutoCloseable {
      * on; every other sample joins its model's buffer.
      */
     public void add(Sample sample) {
-        LabeledImage image = sample.image();
-        if (image.width() != settings.imageWidth() || image.height() != settings.imageHeight()) {
-            byte[] label = sample.pseudoLabel() == null ? null : LabeledImage.resizedLabels(sample.pseudoLabel(),
-                    image.width(), image.height(), settings.imageWidth(), settings.imageHeight());
-            sample = new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
-        }
-        if (isHeldOut(image)) {
+        if (isHeldOut(sample.image())) {
             if (sample.pseudoLabel() == null && evalImages.size() < settings.evalImages()) {
-                evalImages.add(sample.image());
+                evalImages.add(atTrainingSize(sample).image());
             }
             return;
         }
-        (sample.pseudoLabel() == null ? classifierLearner : segmenterLearner).add(sample);
+        (sample.pseudoLabel() == null ? classifierLearner : segmenterLearner).add(atTrainingSize(sample));
+    }
+
+    /** The sample scaled to {@code trainer.imageWidth x imageHeight}, pseudo-label included, so that samples batch. */
+    private Sample atTrainingSize(Sample sample) {
+        LabeledImage image = sample.image();
+        if (image.width() == settings.imageWidth() && image.height() == settings.imageHeight()) {
+            return sample;
+        }
+        byte[] label = sample.pseudoLabel() == null ? null : LabeledImage.resizedLabels(sample.pseudoLabel(),
+                image.width(), image.height(), settings.imageWidth(), settings.imageHeight());
+        return new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
     }
 
     /** Samples received (not held out) that no step has trained on yet, over both models. */
@@ -145,7 +153,7 @@ public final class StreamingTrainer implements AutoCloseable {
         return segmenterLearner.lastLoss;
     }
 
-    /** Steps that diverged (non-finite loss or weights) and were rolled back, over both models. */
+    /** Steps skipped because they diverged (non-finite loss or gradient), over both models. */
     public long divergedSteps() {
         return classifierLearner.diverged + segmenterLearner.diverged;
     }
@@ -164,13 +172,13 @@ public final class StreamingTrainer implements AutoCloseable {
         for (Learner learner : List.of(classifierLearner, segmenterLearner)) {
             long newSteps = learner.steps - learner.stepsAtPublication;
             if (newSteps > 0 && (timeUp || newSteps >= settings.publishEverySteps())) {
-                due.add(publish(learner, nowMs));
+                due.add(publish(learner));
             }
         }
         return due;
     }
 
-    private Publication publish(Learner learner, long nowMs) {
+    private Publication publish(Learner learner) {
         ModelSnapshot current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
         if (!current.isFinite()) { // never publish broken weights: back to the last good ones
             learner.rollBack("non-finite weights");
@@ -181,7 +189,7 @@ public final class StreamingTrainer implements AutoCloseable {
         long[] timestamps = learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
         learner.newlyTrained.clear();
         Double miou = evalImages.isEmpty() ? null : learner == classifierLearner ? classifierMiou() : segmenterMiou();
-        learner.markGood();
+        learner.lastGood = new TrainingCheckpoint(current, learner.optimizerState.get());
         return new Publication(current, learner.steps, miou, timestamps);
     }
 
@@ -194,7 +202,7 @@ public final class StreamingTrainer implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray predicted = segmenter.probabilities(Batches.images(scope, batch)).argMax(1);
                 int pixels = settings.imageWidth() * settings.imageHeight();
-                int[] labels = predicted.toType(ai.djl.ndarray.types.DataType.INT32, false).toIntArray();
+                int[] labels = predicted.toType(DataType.INT32, false).toIntArray();
                 for (int b = 0; b < batch.size(); b++) {
                     metrics.add(Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels), batch.get(b).mask());
                 }
@@ -254,8 +262,8 @@ public final class StreamingTrainer implements AutoCloseable {
         final Network network;
         final int batchSize;
         final Function<List<Sample>, Double> trainStep;
-        final java.util.function.Supplier<AdamUpdates.State> optimizerState;
-        final java.util.function.Consumer<AdamUpdates.State> restoreOptimizer;
+        final Supplier<AdamUpdates.State> optimizerState;
+        final Consumer<AdamUpdates.State> restoreOptimizer;
         final List<Sample> buffer = new ArrayList<>();
         final List<Sample> fresh = new ArrayList<>();
         final List<Long> newlyTrained = new ArrayList<>();
@@ -269,8 +277,8 @@ public final class StreamingTrainer implements AutoCloseable {
         TrainingCheckpoint lastGood;
 
         Learner(String name, Network network, int batchSize, Function<List<Sample>, Double> trainStep,
-                java.util.function.Supplier<AdamUpdates.State> optimizerState,
-                java.util.function.Consumer<AdamUpdates.State> restoreOptimizer) {
+                Supplier<AdamUpdates.State> optimizerState,
+                Consumer<AdamUpdates.State> restoreOptimizer) {
             this.name = name;
             this.network = network;
             this.batchSize = batchSize;
@@ -312,8 +320,9 @@ public final class StreamingTrainer implements AutoCloseable {
             return true;
         }
 
-        void markGood() {
-            lastGood = new TrainingCheckpoint(ModelSnapshot.of(name, version, network, classes.names()), optimizerState.get());
+        /** The weights and optimizer moments as they are now. */
+        TrainingCheckpoint checkpoint() {
+            return new TrainingCheckpoint(ModelSnapshot.of(name, version, network, classes.names()), optimizerState.get());
         }
 
         /** The weights broke (not seen since non-finite gradients are skipped): continue from the last published ones. */
@@ -337,8 +346,7 @@ public final class StreamingTrainer implements AutoCloseable {
         }
 
         void save(DataOutputStream out) throws IOException {
-            byte[] checkpoint = new TrainingCheckpoint(ModelSnapshot.of(name, version, network, classes.names()),
-                    optimizerState.get()).toBytes();
+            byte[] checkpoint = checkpoint().toBytes();
             out.writeInt(checkpoint.length);
             out.write(checkpoint);
             out.writeLong(seen);

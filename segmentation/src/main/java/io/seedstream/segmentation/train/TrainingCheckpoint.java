@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,10 +46,10 @@ public record TrainingCheckpoint(ModelSnapshot model, AdamUpdates.State optimize
         out.writeInt(arrays.size());
         for (Map.Entry<String, float[]> e : arrays.entrySet()) {
             out.writeUTF(e.getKey());
+            ByteBuffer values = ByteBuffer.allocate(e.getValue().length * Float.BYTES); // big-endian, as DataInput reads
+            values.asFloatBuffer().put(e.getValue());
             out.writeInt(e.getValue().length);
-            for (float v : e.getValue()) {
-                out.writeFloat(v);
-            }
+            out.write(values.array());
         }
     }
 
@@ -58,9 +59,7 @@ public record TrainingCheckpoint(ModelSnapshot model, AdamUpdates.State optimize
         for (int i = 0; i < count; i++) {
             String name = in.readUTF();
             float[] values = new float[in.readInt()];
-            for (int j = 0; j < values.length; j++) {
-                values[j] = in.readFloat();
-            }
+            ByteBuffer.wrap(in.readNBytes(values.length * Float.BYTES)).asFloatBuffer().get(values);
             arrays.put(name, values);
         }
         return arrays;
