@@ -4,7 +4,6 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.ImageFolderReader;
-import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import java.io.IOException;
@@ -68,9 +67,5 @@ public final class DatasetOptions {
     static String describe(DatasetLoad load) {
         ClassList classes = load.classes();
         return load.images().size() + " images, " + classes.size() + " classes " + classes.names();
-    }
-
-    static long masked(List<LabeledImage> images) {
-        return images.stream().filter(LabeledImage::hasMask).count();
     }
 }

@@ -44,7 +44,7 @@ public final class PipelineCommands {
 
     /** Where the pipeline's Kafka is, and its topic prefix. */
     static final class KafkaOptions {
-        @Option(names = "--kafka", description = "bootstrap servers of an existing Kafka cluster (default: start an embedded broker)")
+        @Option(names = "--kafka", description = "bootstrap servers of an existing Kafka cluster (demo: default starts an embedded broker; ingest: required)")
         String bootstrapServers;
 
         @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")

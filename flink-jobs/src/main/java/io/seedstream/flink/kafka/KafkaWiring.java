@@ -1,8 +1,10 @@
 package io.seedstream.flink.kafka;
 
+import io.seedstream.flink.KafkaSettings;
 import io.seedstream.records.DeadLetter;
 import io.seedstream.records.RecordCodec;
 import java.nio.ByteBuffer;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -10,6 +12,8 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import java.util.Properties;
 import java.util.UUID;
@@ -27,6 +31,17 @@ public final class KafkaWiring {
     private static final String TRANSACTION_TIMEOUT_MS = String.valueOf(10 * 60 * 1000);
 
     private KafkaWiring() {}
+
+    /**
+     * A job's stream of every message of {@code topic}, undecoded, read as consumer group
+     * prefix + {@code group}; the source operator is named {@code name} and has the stable {@code uid}.
+     */
+    public static DataStream<RawMessage> read(StreamExecutionEnvironment env, KafkaSettings settings, String topic,
+            String group, String name, String uid) {
+        return env.fromSource(rawSource(settings.bootstrapServers(), topic, settings.topics().prefix() + group, settings.bounded()),
+                        WatermarkStrategy.noWatermarks(), name)
+                .uid(uid);
+    }
 
     /** Every message of the topic, undecoded; bounded sources stop at the offsets current at start. */
     public static KafkaSource<RawMessage> rawSource(String bootstrapServers, String topic, String groupId, boolean bounded) {

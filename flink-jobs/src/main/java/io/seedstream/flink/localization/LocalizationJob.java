@@ -8,7 +8,6 @@ import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -35,16 +34,11 @@ public final class LocalizationJob {
     public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
         String servers = settings.bootstrapServers();
         Topics topics = settings.topics();
-        DataStream<RawMessage> raw = env.fromSource(
-                        KafkaWiring.rawSource(servers, topics.labeledImages(), topics.prefix() + "localization", settings.bounded()),
-                        WatermarkStrategy.noWatermarks(), "labeled images")
-                .uid("labeled-images");
+        DataStream<RawMessage> raw = KafkaWiring.read(env, settings, topics.labeledImages(), "localization", "labeled images",
+                "labeled-images");
         IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream());
 
-        BroadcastStream<byte[]> models = env.fromSource(
-                        KafkaWiring.rawSource(servers, topics.models(), topics.prefix() + "localization-models", settings.bounded()),
-                        WatermarkStrategy.noWatermarks(), "models")
-                .uid("models")
+        BroadcastStream<byte[]> models = KafkaWiring.read(env, settings, topics.models(), "localization-models", "models", "models")
                 .map(RawMessage::value, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .name("model bytes")
                 .uid("model-bytes")

@@ -3,14 +3,12 @@ package io.seedstream.flink.training;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.kafka.EncodedRecord;
 import io.seedstream.flink.kafka.KafkaWiring;
-import io.seedstream.flink.kafka.RawMessage;
 import io.seedstream.flink.localization.IngestStage;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.time.Duration;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -36,14 +34,10 @@ public final class TrainerJob {
         String servers = settings.bootstrapServers();
         Topics topics = settings.topics();
         DataStream<LabeledImage> images = IngestStage.apply(
-                env.fromSource(KafkaWiring.rawSource(servers, topics.labeledImages(), topics.prefix() + "trainer", settings.bounded()),
-                                WatermarkStrategy.noWatermarks(), "labeled images")
-                        .uid("trainer-labeled-images"),
+                KafkaWiring.read(env, settings, topics.labeledImages(), "trainer", "labeled images", "trainer-labeled-images"),
                 classes, config.stream()).images();
-        SingleOutputStreamOperator<PseudoLabel> seeds = env.fromSource(
-                        KafkaWiring.rawSource(servers, topics.seeds(), topics.prefix() + "trainer-seeds", settings.bounded()),
-                        WatermarkStrategy.noWatermarks(), "seeds")
-                .uid("trainer-seeds")
+        SingleOutputStreamOperator<PseudoLabel> seeds = KafkaWiring
+                .read(env, settings, topics.seeds(), "trainer-seeds", "seeds", "trainer-seeds")
                 .process(new DecodeSeeds())
                 .name("decode seeds")
                 .uid("decode-seeds");

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.JobEnvironment;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.KafkaTestClients;
-import io.seedstream.flink.ingest.ImageRecords;
+import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.local.EmbeddedKafka;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
@@ -22,6 +22,7 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,15 +160,16 @@ class LocalizationJobIntegrationTest {
         }
     }
 
+    /** Images from..from+count as "img-i", every third with its mask. */
     private static void sendImages(Topics topics, SyntheticDataset data, int from, int count) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
-            for (int i = from; i < from + count; i++) {
-                LabeledImage image = data.image(i);
-                LabeledImage named = new LabeledImage("img-" + i, image.width(), image.height(), image.rgb(), image.mask(), image.labels());
-                producer.send(new ProducerRecord<>(topics.labeledImages(), named.id().getBytes(StandardCharsets.UTF_8),
-                        ImageRecords.encode(named, data.classes(), i % 3 == 0, "test", System.currentTimeMillis())));
-            }
+        List<LabeledImage> images = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            LabeledImage image = data.image(i);
+            images.add(new LabeledImage("img-" + i, image.width(), image.height(), image.rgb(), image.mask(), image.labels()));
         }
+        ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), topics.labeledImages(), 0, null)
+                .stream(images, data.classes(), i -> (from + i) % 3 == 0, "test");
+        assertThat(sent.sent()).isEqualTo(count);
     }
 
     private static byte[] classifier(SeedStreamConfig config, ClassList classes) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedstream.flink.JobEnvironment;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.KafkaTestClients;
-import io.seedstream.flink.ingest.ImageRecords;
+import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.kafka.TopicSetup;
 import io.seedstream.flink.local.EmbeddedKafka;
 import io.seedstream.flink.localization.LocalizationJob;
@@ -14,10 +14,8 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
-import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.train.StreamingTrainer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +27,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,13 +75,13 @@ class PipelineIntegrationTest {
                     }
                     jobs.add(env.executeAsync(trainer ? "trainer" : "localization"));
                 }
-                List<ModelSnapshotRecord> before = segmenters(models(kafka, 3));
+                List<ModelSnapshotRecord> before = segmenters(models(kafka, topics, 3));
                 assertThat(before).as("segmenter versions before the failure").hasSizeGreaterThanOrEqualTo(3);
 
                 send(kafka, topics, data, 64, 16); // these find a segmenter: their seeds are grown
                 miniCluster.terminateTaskManager(0).get();
                 miniCluster.startTaskManager();
-                List<ModelSnapshotRecord> models = models(kafka, before.size() + 3);
+                List<ModelSnapshotRecord> models = models(kafka, topics, before.size() + 3);
                 List<ModelSnapshotRecord> all = segmenters(models);
 
                 for (int i = 0; i < all.size(); i++) { // one committed record per version, in order, steps growing
@@ -124,22 +120,18 @@ class PipelineIntegrationTest {
     }
 
     private static void send(EmbeddedKafka kafka, Topics topics, SyntheticDataset data, int from, int count) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
-            for (int i = from; i < from + count; i++) {
-                LabeledImage image = data.image(i);
-                producer.send(new ProducerRecord<>(topics.labeledImages(), image.id().getBytes(StandardCharsets.UTF_8),
-                        ImageRecords.encode(image, data.classes(), true, "test", System.currentTimeMillis())));
-            }
-        }
+        ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), topics.labeledImages(), 0, null)
+                .stream(data.images(from, count), data.classes(), i -> true, "test");
+        assertThat(sent.sent()).isEqualTo(count);
     }
 
     /** Waits for at least {@code segmenters} committed segmenter snapshots; returns every committed model record. */
-    private static List<ModelSnapshotRecord> models(EmbeddedKafka kafka, int segmenters) throws Exception {
+    private static List<ModelSnapshotRecord> models(EmbeddedKafka kafka, Topics topics, int segmenters) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (true) {
             List<ModelSnapshotRecord> records = new ArrayList<>();
             for (ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readCommitted(kafka.bootstrapServers(),
-                    new Topics("pipeline-test.").models(), Integer.MAX_VALUE, 5)) {
+                    topics.models(), Integer.MAX_VALUE, 5)) {
                 records.add(RecordCodec.MODEL_SNAPSHOT.decode(r.value()));
             }
             if (segmenters(records).size() >= segmenters || System.nanoTime() > deadline) {
