@@ -125,12 +125,17 @@ public record SeedStreamConfig(
      * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
      * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
      * held out (up to {@code evalImages}) to score every publication; they are never trained on.
-     * {@code boundaryLoss} is off by default for now: with it, on the default 96 px stream, the
-     * segmenter's loss grew to about 22 in 120 steps (1.2 without) and its gradients later turned
-     * non-finite on every step; the mean-field target saturates. To be fixed, then turned back on.
+     * {@code gain}: whether the classifier's objective includes GAIN's attention mining (BCE and
+     * ReCAM always do). Off by default: in continuous training on the 96 px stream it collapsed
+     * after about 300 steps at batch 16 (attention mining saturated at 1, BCE climbed from 0.8 to
+     * above 10 and did not recover), while BCE + ReCAM kept improving; see the README.
+     * {@code boundaryLoss}: whether the segmenter's objective includes DSRG's boundary loss. Off
+     * by default: at batch 16 on the 96 px stream the segmenter collapsed after about 85 steps to
+     * overconfident piecewise-constant outputs (boundary term near 0, seed loss from 2.6 to about
+     * 20, no recovery), while without it the loss kept falling (0.8 seed loss at step 390).
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
-            int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages,
+            int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gain,
             boolean boundaryLoss) implements Serializable {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
@@ -156,7 +161,7 @@ public record SeedStreamConfig(
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 new Stream("seedstream.", 4096, 24 * 7),
-                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false),
+                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false),
                 "cpu");
     }
 

@@ -63,6 +63,16 @@ public final class Classifier implements Network {
         return backbone.forward(images, training);
     }
 
+    /** A training forward pass that also returns the batch statistics it normalized with. */
+    public Backbone.TrainingForward trainingFeatures(NDArray images) {
+        return backbone.trainingForward(images);
+    }
+
+    /** Features of images normalized with the statistics of a training batch (see {@link Backbone#forward(NDArray, Backbone.BatchStatistics)}). */
+    public NDArray features(NDArray images, Backbone.BatchStatistics statistics) {
+        return backbone.forward(images, statistics);
+    }
+
     /** Per-class linear maps before pooling, without bias: (B, C, h, w). */
     public NDArray classMaps(NDArray features) {
         int s = architecture.windowSize();

@@ -36,9 +36,13 @@ public final class Ops {
         return x.max(new int[] {last}, true).max(new int[] {last - 1}, true);
     }
 
-    /** Each map divided by its own maximum (maps that are all zero stay zero). */
+    /**
+     * Each map divided by its own maximum (maps that are all zero stay zero). The maximum is a
+     * constant to autograd: through a tiny maximum the gradient is of order 1/max^2 and turned the
+     * classifier's gradients non-finite after a few hundred steps with ReCAM and GAIN.
+     */
     public static NDArray normalizeByMax(NDArray maps) {
-        return maps.div(spatialMax(maps).add(1e-5f));
+        return maps.div(spatialMax(maps).stopGradient().add(1e-5f));
     }
 
     /** The given channels of (B, C, h, w), in the given order: (B, m, h, w); m may be 0. */

@@ -48,6 +48,8 @@ public final class AdamUpdates {
                 NDArray gradient = e.getValue().getGradient();
                 gradient.attach(scope); // the handle is per call; the parameter keeps its gradient buffer
                 gradient.muli(0f);
+                // NaN * 0 is NaN: without this one non-finite backward pass poisoned every later step.
+                gradient.set(gradient.isNaN(), 0f);
             }
         }
     }

@@ -12,6 +12,7 @@ import io.seedstream.segmentation.localization.CenterPreservingDropout;
 import io.seedstream.segmentation.loss.AttentionMiningLoss;
 import io.seedstream.segmentation.loss.MultiLabelLoss;
 import io.seedstream.segmentation.loss.ReCamLoss;
+import io.seedstream.segmentation.nn.Backbone;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Ops;
@@ -90,7 +91,8 @@ public final class ClassifierTrainer {
     }
 
     private Terms losses(NDManager scope, List<LabeledImage> batch, NDArray images, NDArray targets) {
-        NDArray features = model.features(images, true);
+        Backbone.TrainingForward forward = model.trainingFeatures(images);
+        NDArray features = forward.features();
         NDArray logits = logits(scope, features);
         NDArray bce = MultiLabelLoss.bce(logits, targets);
         NDArray total = bce;
@@ -110,17 +112,13 @@ public final class ClassifierTrainer {
             long width = images.getShape().get(3);
             // One erased image per present (image, class) pair, rows b * C + k of the flattened batch.
             NDArray rows = scope.create(pairs);
-            // Normalized by a detached maximum: through a tiny maximum the gradient explodes (seen as NaN).
-            NDArray cams = Ops.relu(model.classMaps(features));
-            NDArray attention = Ops.resize(cams.div(Ops.spatialMax(cams).stopGradient().add(1e-5f)), (int) height, (int) width)
+            NDArray attention = Ops.resize(Ops.normalizeByMax(Ops.relu(model.classMaps(features))), (int) height, (int) width)
                     .reshape(b * c, 1, height, width)
                     .get(rows);
             NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).get(rows);
             NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).get(rows);
             NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
-            // Batch norm uses its running statistics here: erased images can be nearly constant, and
-            // their batch variance then blows the gradient up through every layer (seen as NaN).
-            mining = AttentionMiningLoss.loss(model.logits(model.features(erased, false)), pairClasses);
+            mining = AttentionMiningLoss.loss(model.logits(model.features(erased, forward.statistics())), pairClasses);
             total = total.add(mining.mul((float) gain.alpha()));
             long[] masked = java.util.stream.IntStream.range(0, pairs.length)
                     .filter(i -> batch.get((int) (pairs[i] / c)).hasMask())

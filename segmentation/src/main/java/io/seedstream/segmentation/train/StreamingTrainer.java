@@ -81,7 +81,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 classes.numForeground()), manager, config.training().seed());
         this.segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
                 config.segmenter().seed());
-        ClassifierTrainer classifierTrainer = new ClassifierTrainer(classifier, config, classes, new ClassifierTrainer.Objective(true, true));
+        ClassifierTrainer classifierTrainer = new ClassifierTrainer(classifier, config, classes, new ClassifierTrainer.Objective(true, settings.gain()));
         SegmenterTrainer segmenterTrainer = new SegmenterTrainer(segmenter, config, classes,
                 new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
         this.classifierLearner = new Learner(CLASSIFIER, classifier, config.training().batchSize(),

@@ -1,8 +1,10 @@
 package io.seedstream.segmentation.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.TrainingDivergedException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -59,6 +61,27 @@ class AdamUpdatesTest {
             assertThat(step(resumed, restored)).isEqualTo(step(original, adam));
             // Without the moments, the third step would again move p by the full learning rate.
             assertThat(original.all().get("p").getFloat()).isNotCloseTo(0.800412f - 0.1f, within(1e-3f));
+        }
+    }
+
+    @Test
+    void aNonFiniteGradientSkipsOnlyItsOwnStep() {
+        try (NDManager manager = NDManager.newBaseManager(); Parameters params = new Parameters(manager.newSubManager(), 1)) {
+            params.constant("p", new Shape(1), 1f, true);
+            AdamUpdates adam = new AdamUpdates(params, 0.1, 0);
+            NDArray p = params.all().get("p");
+            try (NDManager scope = params.manager().newSubManager()) {
+                adam.clearGradients(scope);
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    NDArray loss = p.sqrt().mul(0f).sub(p.sub(1f).sqrt()).sum(); // sqrt'(0) is infinite: NaN gradient
+                    loss.attach(scope);
+                    collector.backward(loss);
+                }
+                assertThatThrownBy(() -> adam.apply(scope)).isInstanceOf(TrainingDivergedException.class);
+            }
+            assertThat(p.getFloat()).isEqualTo(1f);
+            // The NaN left in the gradient buffer must not survive into the next step (NaN * 0 is NaN).
+            assertThat(step(params, adam)).isCloseTo(0.9f, within(1e-6f));
         }
     }
 }
