@@ -1,13 +1,12 @@
 package io.seedstream.flink.cli;
 
-import io.seedstream.flink.JobEnvironment;
 import io.seedstream.flink.KafkaSettings;
+import io.seedstream.flink.bench.PipelineBench;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.kafka.TopicSetup;
 import io.seedstream.flink.local.EmbeddedKafka;
+import io.seedstream.flink.local.LocalFlink;
 import io.seedstream.flink.local.PipelineWatcher;
-import io.seedstream.flink.localization.LocalizationJob;
-import io.seedstream.flink.training.TrainerJob;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -19,13 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,6 +32,7 @@ public final class PipelineCommands {
         CommandLine commandLine = SeedStreamCli.commandLine();
         commandLine.addSubcommand("demo", new Demo());
         commandLine.addSubcommand("ingest", new Ingest());
+        commandLine.getSubcommands().get("bench").addSubcommand("pipeline", new PipelineBench());
         System.exit(commandLine.execute(args));
     }
 
@@ -110,23 +104,15 @@ public final class PipelineCommands {
                 List<String> created = TopicSetup.ensure(servers, topics, 2);
                 System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
 
-                MiniCluster flink = startFlink();
+                LocalFlink flink = LocalFlink.start(dashboardPort, 4);
                 resources.add(0, flink);
-                System.out.println("Flink dashboard: http://localhost:" + flink.getRestAddress().get().getPort());
+                System.out.println("Flink dashboard: http://localhost:" + flink.dashboardPort());
                 KafkaSettings settings = new KafkaSettings(servers, topics, false);
                 Path checkpoints = Files.createTempDirectory("seedstream-checkpoints-");
                 System.out.println("checkpoints: " + checkpoints);
                 List<JobClient> jobs = new ArrayList<>();
-                for (String job : List.of("seedstream trainer", "seedstream localization")) {
-                    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("localhost",
-                            flink.getRestAddress().get().getPort(), JobEnvironment.configuration(Duration.ofSeconds(checkpointSeconds), checkpoints));
-                    env.setParallelism(1);
-                    if (job.endsWith("trainer")) {
-                        TrainerJob.build(env, config, data.classes(), settings);
-                    } else {
-                        LocalizationJob.build(env, config, data.classes(), settings);
-                    }
-                    jobs.add(env.executeAsync(job));
+                for (LocalFlink.Job job : LocalFlink.Job.values()) {
+                    jobs.add(flink.submit(job, config, data.classes(), settings, Duration.ofSeconds(checkpointSeconds), checkpoints));
                 }
                 resources.add(0, () -> jobs.forEach(j -> j.cancel().join()));
 
@@ -168,16 +154,6 @@ public final class PipelineCommands {
                 }
                 stopped.countDown();
             }
-        }
-
-        private MiniCluster startFlink() throws Exception {
-            Configuration configuration = new Configuration();
-            configuration.set(RestOptions.PORT, dashboardPort);
-            configuration.set(TaskManagerOptions.NUM_TASK_SLOTS, 4);
-            MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                    .setConfiguration(configuration).setNumTaskManagers(1).setNumSlotsPerTaskManager(4).build());
-            cluster.start();
-            return cluster;
         }
     }
 

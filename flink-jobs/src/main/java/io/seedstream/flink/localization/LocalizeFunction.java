@@ -9,6 +9,7 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.StochasticLocalizer;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
@@ -34,6 +35,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import java.util.function.Function;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * restore) and closed in {@code close()}. Images that arrive before any classifier wait in keyed
  * state (keyed by image id) and are localized the moment the first one arrives: nothing is dropped.
  * Before the first segmenter, images go on without probabilities (seeds are then not grown). Maps
- * are the classifier's class maps with dropout off (FickleNet's expectation).
+ * are the classifier's class maps with dropout off (FickleNet's expectation), or with {@code
+ * stream.localizationPasses} = N the per-class maximum of N stochastic Grad-CAM maps.
  */
 public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String, LabeledImage, byte[], LocalizedImage> {
 
@@ -68,6 +71,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private transient Counter waited;
     private transient Counter rejectedModels;
     private transient Histogram latency;
+    private transient Counter passes;
+    /** FickleNet's N stochastic passes, or null for its expectation (stream.localizationPasses = 0). */
+    private transient StochasticLocalizer stochastic;
 
     public LocalizeFunction(SeedStreamConfig config, ClassList classes) {
         this.config = config;
@@ -87,6 +93,12 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         waited = metrics.counter("imagesWaitedForModel");
         rejectedModels = metrics.counter("rejectedModels");
         latency = metrics.histogram("localizationLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        passes = metrics.counter("stochasticPasses");
+        metrics.meter("stochasticPassesPerSecond", new MeterView(passes));
+        int n = config.stream().localizationPasses();
+        stochastic = n == 0 ? null : new StochasticLocalizer(new SeedStreamConfig.FickleNet(config.ficklenet().windowSize(),
+                config.ficklenet().dropRate(), n, config.ficklenet().threshold(), config.ficklenet().passesPerBatch(),
+                config.ficklenet().mapWeights()));
         metrics.gauge("classifierVersion", () -> classifier.version);
         metrics.gauge("segmenterVersion", () -> segmenter.version);
     }
@@ -153,9 +165,12 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         try (NDManager scope = manager.newSubManager()) {
             NDArray pixels = Batches.images(scope, List.of(image));
             NDArray features = classifier.model.features(pixels, false);
-            float[] maps = classifier.model.localizationMaps(features,
-                    Arrays.stream(image.labels()).map(classes::classifierIndex).toArray()).toFloatArray();
+            int[] classIndex = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             long[] shape = features.getShape().getShape();
+            float[] maps = stochastic == null
+                    ? classifier.model.localizationMaps(features, classIndex).toFloatArray()
+                    : stochastic.localize(classifier.model, features, classIndex, image.labels(), (int) shape[2], (int) shape[3]).max();
+            passes.inc(config.stream().localizationPasses()); // 0 with dropout off
             float[] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, image) : null;
             LocalizedImage localized = new LocalizedImage(image, classifier.version, segmenter.version, (int) shape[1],
                     (int) shape[2], (int) shape[3], features.toFloatArray(), maps, probabilities);

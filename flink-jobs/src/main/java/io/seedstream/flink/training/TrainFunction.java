@@ -151,24 +151,9 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             if (slot == 1) {
                 Arrays.stream(publication.newSampleTimestampsMs()).forEach(t -> freshness.update(now - t));
             }
-            out.collect(new EncodedRecord(snapshot.name(), RecordCodec.MODEL_SNAPSHOT.encode(record(publication, now))));
+            out.collect(new EncodedRecord(snapshot.name(), RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(snapshot, publication.step(),
+                    publication.evalMiou(), now, publication.newSampleTimestampsMs()))));
         }
-    }
-
-    private ModelSnapshotRecord record(StreamingTrainer.Publication publication, long now) {
-        ModelSnapshot snapshot = publication.snapshot();
-        return ModelSnapshotRecord.newBuilder()
-                .setName(snapshot.name())
-                .setVersion(snapshot.version())
-                .setArchitecture(snapshot.architecture().toString())
-                .setClasses(snapshot.classes())
-                .setParameters(ByteBuffer.wrap(snapshot.toBytes()))
-                .setSha256(snapshot.sha256())
-                .setTrainingStep(publication.step())
-                .setEvalMiou(publication.evalMiou())
-                .setTimestampMs(now)
-                .setNewSampleTimestampsMs(Arrays.stream(publication.newSampleTimestampsMs()).boxed().toList())
-                .build();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.seedstream.flink.localization;
 
+import io.seedstream.flink.training.ModelRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -82,7 +83,7 @@ class LocalizationJobIntegrationTest {
         sendImages(TOPICS, data, 0, images);
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             producer.send(new ProducerRecord<>(TOPICS.labeledImages(), "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}));
-            producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
+            producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8), ModelRecords.initialClassifier(config, classes, 1, 5)));
         }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -120,7 +121,7 @@ class LocalizationJobIntegrationTest {
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
-            producer.send(new ProducerRecord<>(topics.models(), "classifier".getBytes(StandardCharsets.UTF_8), classifier(config, classes)));
+            producer.send(new ProducerRecord<>(topics.models(), "classifier".getBytes(StandardCharsets.UTF_8), ModelRecords.initialClassifier(config, classes, 1, 5)));
         }
         sendImages(topics, data, 0, 20);
 
@@ -172,14 +173,4 @@ class LocalizationJobIntegrationTest {
         assertThat(sent.sent()).isEqualTo(count);
     }
 
-    private static byte[] classifier(SeedStreamConfig config, ClassList classes) {
-        try (NDManager manager = NDManager.newBaseManager();
-                Classifier model = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                        classes.numForeground()), manager, 5)) {
-            return RecordCodec.MODEL_SNAPSHOT.encode(ModelSnapshotRecord.newBuilder().setName("classifier").setVersion(1)
-                    .setArchitecture(model.architecture().toString()).setClasses(classes.names())
-                    .setParameters(ByteBuffer.wrap(ModelSnapshot.of("classifier", 1, model, classes.names()).toBytes()))
-                    .setSha256("").setTrainingStep(0).setTimestampMs(0).build());
-        }
-    }
 }

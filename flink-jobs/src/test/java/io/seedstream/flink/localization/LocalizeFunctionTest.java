@@ -1,5 +1,6 @@
 package io.seedstream.flink.localization;
 
+import io.seedstream.flink.training.ModelRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -38,14 +39,7 @@ class LocalizeFunctionTest {
 
     /** A snapshot message of a freshly initialised classifier (seed decides the weights) and its own maps for an image. */
     private byte[] model(long version, long seed) {
-        try (NDManager manager = NDManager.newBaseManager();
-                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                        data.classes().numForeground()), manager, seed)) {
-            byte[] snapshot = ModelSnapshot.of("classifier", version, classifier, data.classes().names()).toBytes();
-            return RecordCodec.MODEL_SNAPSHOT.encode(ModelSnapshotRecord.newBuilder().setName("classifier").setVersion(version)
-                    .setArchitecture(classifier.architecture().toString()).setClasses(data.classes().names())
-                    .setParameters(ByteBuffer.wrap(snapshot)).setSha256("").setTrainingStep(0).setTimestampMs(0).build());
-        }
+        return ModelRecords.initialClassifier(config, data.classes(), version, seed);
     }
 
     private float[] expectedMaps(long seed, LabeledImage image) {

@@ -1,8 +1,7 @@
 package io.seedstream.segmentation.localization;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.training.GradientCollector;
+import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Ops;
 import java.util.function.UnaryOperator;
 
@@ -16,8 +15,7 @@ import java.util.function.UnaryOperator;
  * variant the localization benchmark compares, since spatial averaging washes out the differences
  * between FickleNet's stochastic passes.
  *
- * <p>Opens a {@link GradientCollector}, of which one may be open per JVM: not for use while a
- * training step is collecting.
+ * <p>Records the graph with {@link Autograd#record()}, so it may run while another thread trains.
  */
 public final class GradCam {
 
@@ -46,10 +44,10 @@ public final class GradCam {
     public static NDArray gradient(NDArray features, UnaryOperator<NDArray> logitsOf, int[] classIndex) {
         NDArray x = features.stopGradient();
         x.setRequiresGradient(true);
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        try (Autograd.Recording recording = Autograd.record()) {
             NDArray logits = logitsOf.apply(x);
             NDArray selector = x.getManager().create(classIndex).oneHot((int) logits.getShape().get(1));
-            collector.backward(logits.mul(selector).sum());
+            recording.backward(logits.mul(selector).sum());
             return x.getGradient().stopGradient();
         }
     }

@@ -1,12 +1,11 @@
 package io.seedstream.segmentation.localization;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
-import ai.djl.training.GradientCollector;
+import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -132,8 +131,8 @@ public final class StochasticLocalizer {
             NDArray leaf = masked.stopGradient(); // a fresh leaf per class: gradients would accumulate
             leaf.setRequiresGradient(true);
             NDArray gradient;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                collector.backward(model.pooledWindowLogits(leaf).get(":, " + c).sum());
+            try (Autograd.Recording recording = Autograd.record()) {
+                recording.backward(model.pooledWindowLogits(leaf).get(":, " + c).sum());
                 gradient = leaf.getGradient().stopGradient();
             }
             for (int i = 0; i < weightings.size(); i++) {

@@ -1,11 +1,17 @@
 package io.seedstream.segmentation.nn;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * PyTorch's autograd mode is per thread and on by default on every thread but the one that loaded
  * the engine; threads that only infer turn it off, or every output drags a graph along.
+ *
+ * <p>{@link #record()} replaces DJL's {@code GradientCollector}, which allows one collector per
+ * JVM (a static flag): in one Flink task manager the trainer and a localizer computing Grad-CAM
+ * run on different threads at the same time, and the second collector would throw.
  */
 public final class Autograd {
 
@@ -14,5 +20,34 @@ public final class Autograd {
     public static void disableOnThisThread() {
         Engine.getEngine("PyTorch"); // loads the native library before the first JNI call
         JniUtils.setGradMode(false);
+    }
+
+    /** Records operations on this thread for backward passes until closed; then the previous mode is back. */
+    public static Recording record() {
+        Engine.getEngine("PyTorch");
+        return new Recording(JniUtils.isGradMode());
+    }
+
+    /** A span of graph recording on the calling thread. */
+    public static final class Recording implements AutoCloseable {
+
+        private final boolean previousMode;
+
+        private Recording(boolean previousMode) {
+            this.previousMode = previousMode;
+            JniUtils.setGradMode(true);
+        }
+
+        /** Adds d scalar / d leaf into the gradient of every leaf that requires one. */
+        public void backward(NDArray scalar) {
+            try (NDArray ones = scalar.onesLike()) {
+                JniUtils.backward((PtNDArray) scalar, (PtNDArray) ones, false, false);
+            }
+        }
+
+        @Override
+        public void close() {
+            JniUtils.setGradMode(previousMode);
+        }
     }
 }

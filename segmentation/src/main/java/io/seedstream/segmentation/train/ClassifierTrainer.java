@@ -1,10 +1,8 @@
 package io.seedstream.segmentation.train;
 
-import ai.djl.engine.Engine;
+import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.TrainingDivergedException;
-import ai.djl.training.GradientCollector;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -12,6 +10,7 @@ import io.seedstream.segmentation.localization.CenterPreservingDropout;
 import io.seedstream.segmentation.loss.AttentionMiningLoss;
 import io.seedstream.segmentation.loss.MultiLabelLoss;
 import io.seedstream.segmentation.loss.ReCamLoss;
+import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Backbone;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
@@ -67,13 +66,13 @@ public final class ClassifierTrainer {
             NDArray images = Batches.images(scope, batch);
             NDArray targets = Batches.targets(scope, batch, classes);
             StepLosses losses;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            try (Autograd.Recording recording = Autograd.record()) {
                 Terms terms = losses(scope, batch, images, targets);
                 losses = terms.values();
                 if (!Double.isFinite(losses.total())) {
                     throw new TrainingDivergedException("training diverged (loss " + losses + "); lower training.learningRate");
                 }
-                collector.backward(terms.total);
+                recording.backward(terms.total);
             }
             updates.apply(scope);
             return losses;

@@ -1,15 +1,14 @@
 package io.seedstream.segmentation.train;
 
 import ai.djl.TrainingDivergedException;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.loss.BalancedSeedLoss;
 import io.seedstream.segmentation.loss.BoundaryLoss;
+import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import java.util.Arrays;
@@ -66,7 +65,7 @@ public final class SegmenterTrainer {
             int width = images.get(0).width();
             NDArray seeds = Batches.oneHot(scope, batch.stream().map(Example::labels).toList(), model.numClasses(), height, width);
             StepLosses losses;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            try (Autograd.Recording recording = Autograd.record()) {
                 NDArray logits = model.logits(pixels, true);
                 NDArray logProbs = Ops.resize(logits, height, width).logSoftmax(1);
                 NDArray seed = objective.balancedSeeds()
@@ -94,7 +93,7 @@ public final class SegmenterTrainer {
                 if (!Double.isFinite(losses.total())) {
                     throw new TrainingDivergedException("segmenter training diverged (loss " + losses + "); lower segmenter.learningRate");
                 }
-                collector.backward(total);
+                recording.backward(total);
             }
             updates.apply(scope);
             return losses;

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.TrainingDivergedException;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
+import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Parameters;
 import org.junit.jupiter.api.Test;
 
@@ -20,10 +19,10 @@ class AdamUpdatesTest {
         NDArray p = params.all().get("p");
         try (NDManager scope = params.manager().newSubManager()) {
             adam.clearGradients(scope);
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            try (Autograd.Recording recording = Autograd.record()) {
                 NDArray loss = p.square().sum();
                 loss.attach(scope);
-                collector.backward(loss);
+                recording.backward(loss);
             }
             adam.apply(scope);
         }
@@ -72,10 +71,10 @@ class AdamUpdatesTest {
             NDArray p = params.all().get("p");
             try (NDManager scope = params.manager().newSubManager()) {
                 adam.clearGradients(scope);
-                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                try (Autograd.Recording recording = Autograd.record()) {
                     NDArray loss = p.sqrt().mul(0f).sub(p.sub(1f).sqrt()).sum(); // sqrt'(0) is infinite: NaN gradient
                     loss.attach(scope);
-                    collector.backward(loss);
+                    recording.backward(loss);
                 }
                 assertThatThrownBy(() -> adam.apply(scope)).isInstanceOf(TrainingDivergedException.class);
             }

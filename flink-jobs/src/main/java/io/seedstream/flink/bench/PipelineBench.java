@@ -1,0 +1,90 @@
+package io.seedstream.flink.bench;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import io.seedstream.flink.local.EmbeddedKafka;
+import io.seedstream.flink.local.LocalFlink;
+import io.seedstream.segmentation.bench.Progress;
+import io.seedstream.segmentation.cli.SeedStreamCli;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code seedstream bench pipeline}: see {@link PipelineBenchmark}. */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = "Measure the streaming pipeline on an embedded broker and a local Flink cluster: images/s through the "
+                + "localization job at N = 0 (dropout off) and N stochastic passes, image-to-model freshness (median, p95) "
+                + "with both jobs running, and the localization job's checkpointed state size as images accumulate.")
+public final class PipelineBench implements Callable<Integer> {
+
+    @CommandLine.Mixin
+    SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+
+    @Option(names = "--images", description = "backlog for the throughput at N = 0 (default ${DEFAULT-VALUE})")
+    int images = PipelineBenchmark.Options.defaults().throughputImages();
+
+    @Option(names = "--passes", split = ",", description = "values of N to time (default ${DEFAULT-VALUE}; 0 = dropout off)")
+    java.util.List<Integer> passes = PipelineBenchmark.Options.defaults().passes();
+
+    @Option(names = "--stochastic-images", description = "backlog for each N > 0 (default ${DEFAULT-VALUE})")
+    int stochasticImages = PipelineBenchmark.Options.defaults().stochasticImages();
+
+    @Option(names = "--freshness-rate", description = "images/s streamed in the freshness run (default ${DEFAULT-VALUE})")
+    double freshnessRate = PipelineBenchmark.Options.defaults().freshnessRate();
+
+    @Option(names = "--freshness-seconds", description = "length of the freshness run (default ${DEFAULT-VALUE})")
+    int freshnessSeconds = PipelineBenchmark.Options.defaults().freshnessSeconds();
+
+    @Option(names = "--state-images", description = "images in the state-size run (default ${DEFAULT-VALUE}; small images "
+            + "and a small backbone, which state size does not depend on, so that it finishes in minutes)")
+    int stateImages = PipelineBenchmark.Options.defaults().stateImages();
+
+    @Option(names = "--out", description = "write the results as JSON here")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        SeedStreamConfig config = configOptions.load();
+        PipelineBenchmark.Options options = new PipelineBenchmark.Options(images, passes, stochasticImages, freshnessRate,
+                freshnessSeconds, stateImages, PipelineBenchmark.Options.defaults().stateConfig());
+        long started = System.nanoTime();
+        PipelineBenchmark.Result result;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(); LocalFlink flink = LocalFlink.start(0, 4)) {
+            result = new PipelineBenchmark(config, options, new Progress(System.err), kafka.bootstrapServers(), flink).run();
+        }
+        double wallSeconds = (System.nanoTime() - started) / 1e9;
+        System.out.println();
+        System.out.println("Localization job throughput (parallelism 1, " + config.synthetic().imageSize() + " px):");
+        for (PipelineBenchmark.Throughput t : result.throughput()) {
+            System.out.printf("  N = %-4s %7.2f images/s  (%.3f s per image, %d images)%n",
+                    t.passes() == 0 ? "0" : Integer.toString(t.passes()), t.imagesPerSecond(), t.secondsPerImage(), t.images());
+        }
+        PipelineBenchmark.Freshness f = result.freshness();
+        System.out.printf("Freshness at %.1f images/s for %d s: median %.1f s, p95 %.1f s, max %.1f s (%d images, %d segmenter "
+                + "versions); trainer state %d B%n", f.inputRate(), f.seconds(), f.medianSeconds(), f.p95Seconds(), f.maxSeconds(),
+                f.images(), f.publications(), f.trainerStateBytes());
+        System.out.println("Localization job state (checkpoint state size) by images seeded:");
+        result.state().forEach(p -> System.out.printf("  %6d images  %10d B%n", p.images(), p.stateBytes()));
+        System.out.printf("Total %.0f s%n", wallSeconds);
+        if (out != null) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("benchmark", "pipeline");
+            json.put("options", options);
+            json.put("result", result);
+            json.put("wall_seconds", wallSeconds);
+            Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+            if (out.getParent() != null) {
+                Files.createDirectories(out.getParent());
+            }
+            Files.writeString(out, gson.toJson(json) + "\n");
+            System.out.println("Wrote " + out);
+        }
+        return 0;
+    }
+}

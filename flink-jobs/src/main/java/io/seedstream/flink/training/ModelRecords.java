@@ -1,0 +1,50 @@
+package io.seedstream.flink.training;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.StreamingTrainer;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/** Model snapshots as records of the models topic. */
+public final class ModelRecords {
+
+    private ModelRecords() {}
+
+    /**
+     * @param evalMiou the held-out score, or null when there was nothing to score on
+     * @param newSampleTimestampsMs entry times of the images this version is the first to have trained on
+     */
+    public static ModelSnapshotRecord of(ModelSnapshot snapshot, long trainingStep, Double evalMiou, long timestampMs,
+            long[] newSampleTimestampsMs) {
+        return ModelSnapshotRecord.newBuilder()
+                .setName(snapshot.name())
+                .setVersion(snapshot.version())
+                .setArchitecture(snapshot.architecture().toString())
+                .setClasses(snapshot.classes())
+                .setParameters(ByteBuffer.wrap(snapshot.toBytes()))
+                .setSha256(snapshot.sha256())
+                .setTrainingStep(trainingStep)
+                .setEvalMiou(evalMiou)
+                .setTimestampMs(timestampMs)
+                .setNewSampleTimestampsMs(Arrays.stream(newSampleTimestampsMs).boxed().toList())
+                .build();
+    }
+
+    /** The encoded record of a freshly initialised FickleNet classifier ({@code seed} decides its weights). */
+    public static byte[] initialClassifier(SeedStreamConfig config, ClassList classes, long version, long seed) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier model = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                        classes.numForeground()), manager, seed)) {
+            ModelSnapshot snapshot = ModelSnapshot.of(StreamingTrainer.CLASSIFIER, version, model,
+                    classes.names());
+            return RecordCodec.MODEL_SNAPSHOT.encode(of(snapshot, 0, null, 0, new long[0]));
+        }
+    }
+}
