@@ -15,6 +15,7 @@ import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.train.StreamingTrainer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +99,7 @@ public final class PipelineBenchmark {
         SeedStreamConfig effective = config.with(Map.of("stream.localizationPasses", Integer.toString(passes)));
         Topics topics = new Topics("bench-throughput-n" + passes + ".");
         SyntheticDataset data = new SyntheticDataset(effective.synthetic());
-        prepare(topics, effective, data);
+        prepare(topics, effective, data, true);
         send(topics, data.images(0, images), 0);
         JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, effective, data.classes(), new KafkaSettings(servers, topics, false),
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
@@ -118,7 +119,7 @@ public final class PipelineBenchmark {
     private Freshness freshness() throws Exception {
         Topics topics = new Topics("bench-freshness.");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
-        prepare(topics, config, data);
+        prepare(topics, config, data, false); // the trainer publishes from scratch
         Path checkpoints = Files.createTempDirectory("seedstream-bench-");
         KafkaSettings settings = new KafkaSettings(servers, topics, false);
         JobClient trainer = flink.submit(LocalFlink.Job.TRAINER, config, data.classes(), settings, CHECKPOINTS, checkpoints);
@@ -144,7 +145,7 @@ public final class PipelineBenchmark {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
                     long received = System.currentTimeMillis();
                     ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
-                    if (model.getName().equals("segmenter")) {
+                    if (model.getName().equals(StreamingTrainer.SEGMENTER)) {
                         publications++;
                         model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
                     }
@@ -169,7 +170,7 @@ public final class PipelineBenchmark {
         SeedStreamConfig small = config.with(options.stateConfig());
         Topics topics = new Topics("bench-state.");
         SyntheticDataset data = new SyntheticDataset(small.synthetic());
-        prepare(topics, small, data);
+        prepare(topics, small, data, true);
         JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
         Thread producer = new Thread(() -> {
@@ -208,12 +209,25 @@ public final class PipelineBenchmark {
         }
     }
 
-    private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data) throws Exception {
+    /**
+     * Topics, and for the throughput and state runs an initial classifier and segmenter on the models
+     * topic, so that every image takes the full path (maps, memory, seeds grown with the segmenter).
+     */
+    private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data, boolean withModels) throws Exception {
         TopicSetup.ensure(servers, topics, 2);
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            producer.send(new ProducerRecord<>(topics.models(), "classifier".getBytes(StandardCharsets.UTF_8),
-                    ModelRecords.initialClassifier(effective, data.classes(), 1, 5))).get();
+        if (!withModels) {
+            return;
         }
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.CLASSIFIER),
+                    ModelRecords.initialClassifier(effective, data.classes(), 1, 5))).get();
+            producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.SEGMENTER),
+                    ModelRecords.initialSegmenter(effective, data.classes(), 1, 5))).get();
+        }
+    }
+
+    private static byte[] key(String model) {
+        return model.getBytes(StandardCharsets.UTF_8);
     }
 
     private void send(Topics topics, List<LabeledImage> images, double rate) throws InterruptedException {

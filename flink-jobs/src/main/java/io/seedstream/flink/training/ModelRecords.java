@@ -7,6 +7,8 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import java.nio.ByteBuffer;
@@ -42,9 +44,19 @@ public final class ModelRecords {
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier model = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
                         classes.numForeground()), manager, seed)) {
-            ModelSnapshot snapshot = ModelSnapshot.of(StreamingTrainer.CLASSIFIER, version, model,
-                    classes.names());
-            return RecordCodec.MODEL_SNAPSHOT.encode(of(snapshot, 0, null, 0, new long[0]));
+            return encoded(ModelSnapshot.of(StreamingTrainer.CLASSIFIER, version, model, classes.names()));
         }
+    }
+
+    /** The encoded record of a freshly initialised segmenter ({@code seed} decides its weights). */
+    public static byte[] initialSegmenter(SeedStreamConfig config, ClassList classes, long version, long seed) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Segmenter model = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, seed)) {
+            return encoded(ModelSnapshot.of(StreamingTrainer.SEGMENTER, version, model, classes.names()));
+        }
+    }
+
+    private static byte[] encoded(ModelSnapshot snapshot) {
+        return RecordCodec.MODEL_SNAPSHOT.encode(of(snapshot, 0, null, 0, new long[0]));
     }
 }
