@@ -1,5 +1,6 @@
 package io.seedstream.flink.localization;
 
+import io.seedstream.flink.TaskDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.records.Bytes;
@@ -83,7 +84,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     @Override
     public void open(OpenContext context) {
         Autograd.disableOnThisThread(); // inference only: no graphs
-        manager = NDManager.newBaseManager(Devices.of(config.device()));
+        manager = NDManager.newBaseManager(Devices.of(TaskDevice.choose(
+                getRuntimeContext().getExternalResourceInfos(TaskDevice.GPU_RESOURCE),
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), config.device())));
         classifier = new LiveModel<>(StreamingTrainer.CLASSIFIER,
                 snapshot -> new Classifier((ClassifierArchitecture) snapshot.architecture(), manager, 0));
         segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER,

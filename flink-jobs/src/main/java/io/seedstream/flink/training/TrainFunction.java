@@ -1,5 +1,6 @@
 package io.seedstream.flink.training;
 
+import io.seedstream.flink.TaskDevice;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.kafka.EncodedRecord;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -73,7 +74,9 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
 
     @Override
     public void open(OpenContext context) {
-        manager = NDManager.newBaseManager(Devices.of(config.device()));
+        manager = NDManager.newBaseManager(Devices.of(TaskDevice.choose(
+                getRuntimeContext().getExternalResourceInfos(TaskDevice.GPU_RESOURCE),
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), config.device())));
         trainer = new StreamingTrainer(config, classes, manager);
         if (restored != null) {
             trainer.restore(restored);
