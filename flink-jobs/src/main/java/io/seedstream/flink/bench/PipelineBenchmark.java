@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -129,14 +128,7 @@ public final class PipelineBenchmark {
         int publications = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
-            Thread producer = new Thread(() -> {
-                try {
-                    send(topics, data.images(0, images), options.freshnessRate());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "bench-producer");
-            producer.start();
+            Thread producer = sending(topics, data.images(0, images), options.freshnessRate());
             progress.start("freshness at " + options.freshnessRate() + " images/s", options.freshnessSeconds());
             long started = System.currentTimeMillis();
             // Until every image sent has reached a published segmenter, or 3 minutes after the last was sent.
@@ -173,14 +165,7 @@ public final class PipelineBenchmark {
         prepare(topics, small, data, true);
         JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
-        Thread producer = new Thread(() -> {
-            try {
-                send(topics, data.images(0, options.stateImages()), 0);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "bench-producer");
-        producer.start();
+        Thread producer = sending(topics, data.images(0, options.stateImages()), 0);
         List<StatePoint> points = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
@@ -233,6 +218,19 @@ public final class PipelineBenchmark {
     private void send(Topics topics, List<LabeledImage> images, double rate) throws InterruptedException {
         new ImageStreamer(servers, topics.labeledImages(), rate, null)
                 .stream(images, new SyntheticDataset(config.synthetic()).classes(), i -> i % 5 == 0, "bench");
+    }
+
+    /** Sends the images on a thread of its own (interrupt it to stop early). */
+    private Thread sending(Topics topics, List<LabeledImage> images, double rate) {
+        Thread producer = new Thread(() -> {
+            try {
+                send(topics, images, rate);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-producer");
+        producer.start();
+        return producer;
     }
 
     /** Creation times of the first {@code count} committed seed records. */
