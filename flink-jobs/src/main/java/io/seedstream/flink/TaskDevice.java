@@ -1,9 +1,12 @@
 package io.seedstream.flink;
 
+import ai.djl.Device;
+import io.seedstream.segmentation.nn.Devices;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.functions.RuntimeContext;
 
 /**
  * The device an operator's models run on. When the task manager was given GPUs through Flink's
@@ -18,7 +21,13 @@ public final class TaskDevice {
 
     private TaskDevice() {}
 
-    /** A device name for {@link io.seedstream.segmentation.nn.Devices#of(String)}. */
+    /** The device for a subtask: from its task manager's GPUs, else {@code configured}. */
+    public static Device of(RuntimeContext context, String configured) {
+        return Devices.of(choose(context.getExternalResourceInfos(GPU_RESOURCE), context.getTaskInfo().getIndexOfThisSubtask(),
+                configured));
+    }
+
+    /** A device name for {@link Devices#of(String)}. */
     public static String choose(Set<ExternalResourceInfo> gpus, int subtaskIndex, String configured) {
         List<Integer> indices = gpus.stream()
                 .map(gpu -> gpu.getProperty("index"))

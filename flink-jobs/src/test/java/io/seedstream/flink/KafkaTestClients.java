@@ -4,11 +4,9 @@ import io.seedstream.flink.kafka.KafkaWiring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Plain Kafka clients for the integration tests: a producer of bytes, and a reader of committed records. */
 public final class KafkaTestClients {
@@ -16,11 +14,7 @@ public final class KafkaTestClients {
     private KafkaTestClients() {}
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(p);
+        return KafkaWiring.producer(bootstrapServers);
     }
 
     /**

@@ -4,10 +4,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.seedstream.flink.local.EmbeddedKafka;
 import io.seedstream.flink.local.LocalFlink;
+import io.seedstream.segmentation.bench.BenchmarkReport;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,11 +78,8 @@ public final class PipelineBench implements Callable<Integer> {
             json.put("options", options);
             json.put("result", result);
             json.put("wall_seconds", wallSeconds);
-            Gson gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
-            if (out.getParent() != null) {
-                Files.createDirectories(out.getParent());
-            }
-            Files.writeString(out, gson.toJson(json) + "\n");
+            Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+            BenchmarkReport.writeJson(gson.toJsonTree(json).getAsJsonObject(), out);
             System.out.println("Wrote " + out);
         }
         return 0;

@@ -24,14 +24,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Properties;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The streaming pipeline measured on this machine, on a real broker and a Flink MiniCluster:
@@ -98,8 +95,8 @@ public final class PipelineBenchmark {
         SeedStreamConfig effective = config.with(Map.of("stream.localizationPasses", Integer.toString(passes)));
         Topics topics = new Topics("bench-throughput-n" + passes + ".");
         SyntheticDataset data = new SyntheticDataset(effective.synthetic());
-        prepare(topics, effective, data, true);
-        send(topics, data.images(0, images), 0);
+        prepare(topics, effective, data);
+        send(topics, data, data.images(0, images), 0);
         JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, effective, data.classes(), new KafkaSettings(servers, topics, false),
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
         try {
@@ -118,7 +115,7 @@ public final class PipelineBenchmark {
     private Freshness freshness() throws Exception {
         Topics topics = new Topics("bench-freshness.");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
-        prepare(topics, config, data, false); // the trainer publishes from scratch
+        TopicSetup.ensure(servers, topics, 2); // no models: the trainer publishes from scratch
         Path checkpoints = Files.createTempDirectory("seedstream-bench-");
         KafkaSettings settings = new KafkaSettings(servers, topics, false);
         JobClient trainer = flink.submit(LocalFlink.Job.TRAINER, config, data.classes(), settings, CHECKPOINTS, checkpoints);
@@ -128,7 +125,7 @@ public final class PipelineBenchmark {
         int publications = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
-            Thread producer = sending(topics, data.images(0, images), options.freshnessRate());
+            Thread producer = sending(topics, data, data.images(0, images), options.freshnessRate());
             progress.start("freshness at " + options.freshnessRate() + " images/s", options.freshnessSeconds());
             long started = System.currentTimeMillis();
             // Until every image sent has reached a published segmenter, or 3 minutes after the last was sent.
@@ -162,10 +159,10 @@ public final class PipelineBenchmark {
         SeedStreamConfig small = config.with(options.stateConfig());
         Topics topics = new Topics("bench-state.");
         SyntheticDataset data = new SyntheticDataset(small.synthetic());
-        prepare(topics, small, data, true);
+        prepare(topics, small, data);
         JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
-        Thread producer = sending(topics, data.images(0, options.stateImages()), 0);
+        Thread producer = sending(topics, data, data.images(0, options.stateImages()), 0);
         List<StatePoint> points = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
@@ -194,16 +191,10 @@ public final class PipelineBenchmark {
         }
     }
 
-    /**
-     * Topics, and for the throughput and state runs an initial classifier and segmenter on the models
-     * topic, so that every image takes the full path (maps, memory, seeds grown with the segmenter).
-     */
-    private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data, boolean withModels) throws Exception {
+    /** Topics, and an initial classifier and segmenter on the models topic, so that every image takes the full path. */
+    private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data) throws Exception {
         TopicSetup.ensure(servers, topics, 2);
-        if (!withModels) {
-            return;
-        }
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaWiring.producer(servers)) {
             producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.CLASSIFIER),
                     ModelRecords.initialClassifier(effective, data.classes(), 1, 5))).get();
             producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.SEGMENTER),
@@ -215,16 +206,16 @@ public final class PipelineBenchmark {
         return model.getBytes(StandardCharsets.UTF_8);
     }
 
-    private void send(Topics topics, List<LabeledImage> images, double rate) throws InterruptedException {
-        new ImageStreamer(servers, topics.labeledImages(), rate, null)
-                .stream(images, new SyntheticDataset(config.synthetic()).classes(), i -> i % 5 == 0, "bench");
+    /** Every fifth image with its mask, as the demo's default mask fraction. */
+    private void send(Topics topics, SyntheticDataset data, List<LabeledImage> images, double rate) throws InterruptedException {
+        new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, data.classes(), i -> i % 5 == 0, "bench");
     }
 
     /** Sends the images on a thread of its own (interrupt it to stop early). */
-    private Thread sending(Topics topics, List<LabeledImage> images, double rate) {
+    private Thread sending(Topics topics, SyntheticDataset data, List<LabeledImage> images, double rate) {
         Thread producer = new Thread(() -> {
             try {
-                send(topics, images, rate);
+                send(topics, data, images, rate);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -248,13 +239,6 @@ public final class PipelineBenchmark {
             }
         }
         return times;
-    }
-
-    private KafkaProducer<byte[], byte[]> producer() {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        properties.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, TopicSetup.MAX_MODEL_BYTES);
-        return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     static double percentile(double[] sorted, double q) {

@@ -1,8 +1,8 @@
 package io.seedstream.flink.localization;
 
-import io.seedstream.flink.TaskDevice;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.seedstream.flink.TaskDevice;
 import io.seedstream.records.Bytes;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -19,7 +19,6 @@ import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.train.StreamingTrainer;
-import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import java.util.Arrays;
@@ -84,9 +83,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     @Override
     public void open(OpenContext context) {
         Autograd.disableOnThisThread(); // inference only: no graphs
-        manager = NDManager.newBaseManager(Devices.of(TaskDevice.choose(
-                getRuntimeContext().getExternalResourceInfos(TaskDevice.GPU_RESOURCE),
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), config.device())));
+        manager = NDManager.newBaseManager(TaskDevice.of(getRuntimeContext(), config.device()));
         classifier = new LiveModel<>(StreamingTrainer.CLASSIFIER,
                 snapshot -> new Classifier((ClassifierArchitecture) snapshot.architecture(), manager, 0));
         segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER,
@@ -99,9 +96,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         passes = metrics.counter("stochasticPasses");
         metrics.meter("stochasticPassesPerSecond", new MeterView(passes));
         int n = config.stream().localizationPasses();
-        stochastic = n == 0 ? null : new StochasticLocalizer(new SeedStreamConfig.FickleNet(config.ficklenet().windowSize(),
-                config.ficklenet().dropRate(), n, config.ficklenet().threshold(), config.ficklenet().passesPerBatch(),
-                config.ficklenet().mapWeights()));
+        stochastic = n == 0 ? null : new StochasticLocalizer(config.with("ficklenet.passes", n).ficklenet());
         metrics.gauge("classifierVersion", () -> classifier.version);
         metrics.gauge("segmenterVersion", () -> segmenter.version);
     }

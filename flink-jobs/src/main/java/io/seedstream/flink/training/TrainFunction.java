@@ -1,16 +1,13 @@
 package io.seedstream.flink.training;
 
-import io.seedstream.flink.TaskDevice;
 import ai.djl.ndarray.NDManager;
+import io.seedstream.flink.TaskDevice;
 import io.seedstream.flink.kafka.EncodedRecord;
-import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
-import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -74,9 +71,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
 
     @Override
     public void open(OpenContext context) {
-        manager = NDManager.newBaseManager(Devices.of(TaskDevice.choose(
-                getRuntimeContext().getExternalResourceInfos(TaskDevice.GPU_RESOURCE),
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), config.device())));
+        manager = NDManager.newBaseManager(TaskDevice.of(getRuntimeContext(), config.device()));
         trainer = new StreamingTrainer(config, classes, manager);
         if (restored != null) {
             trainer.restore(restored);

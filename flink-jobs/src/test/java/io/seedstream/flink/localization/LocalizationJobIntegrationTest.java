@@ -1,15 +1,13 @@
 package io.seedstream.flink.localization;
 
-import io.seedstream.flink.training.ModelRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.JobEnvironment;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.KafkaTestClients;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.local.EmbeddedKafka;
-import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.flink.training.ModelRecords;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
@@ -17,11 +15,8 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
-import io.seedstream.segmentation.nn.Classifier;
-import io.seedstream.segmentation.nn.ClassifierArchitecture;
-import io.seedstream.segmentation.snapshot.ModelSnapshot;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,10 +36,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The localization job on a real broker and a MiniCluster: one committed seed record per good image. */
 class LocalizationJobIntegrationTest {

@@ -1,20 +1,16 @@
 package io.seedstream.flink.localization;
 
-import io.seedstream.flink.training.ModelRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.seedstream.records.ModelSnapshotRecord;
-import io.seedstream.records.RecordCodec;
+import io.seedstream.flink.training.ModelRecords;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Ops;
-import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
-import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;

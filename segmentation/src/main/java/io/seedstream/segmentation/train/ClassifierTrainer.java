@@ -90,7 +90,9 @@ public final class ClassifierTrainer {
     }
 
     private Terms losses(NDManager scope, List<LabeledImage> batch, NDArray images, NDArray targets) {
-        Backbone.TrainingForward forward = model.trainingFeatures(images);
+        // Only GAIN's erased pass needs the batch statistics; computing them costs a pass per layer.
+        Backbone.TrainingForward forward = objective.gain() ? model.trainingFeatures(images)
+                : new Backbone.TrainingForward(model.features(images, true), null);
         NDArray features = forward.features();
         NDArray logits = logits(scope, features);
         NDArray bce = MultiLabelLoss.bce(logits, targets);
