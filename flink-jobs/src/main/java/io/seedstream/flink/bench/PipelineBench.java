@@ -11,6 +11,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,6 +26,9 @@ public final class PipelineBench implements Callable<Integer> {
 
     @CommandLine.Mixin
     SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+
+    @Option(names = "--parts", split = ",", description = "which parts to run, of ${COMPLETION-CANDIDATES} (default all)")
+    java.util.Set<PipelineBenchmark.Part> parts = PipelineBenchmark.Options.defaults().parts();
 
     @Option(names = "--images", description = "backlog for the throughput at N = 0 (default ${DEFAULT-VALUE})")
     int images = PipelineBenchmark.Options.defaults().throughputImages();
@@ -45,14 +49,18 @@ public final class PipelineBench implements Callable<Integer> {
             + "and a small backbone, which state size does not depend on, so that it finishes in minutes)")
     int stateImages = PipelineBenchmark.Options.defaults().stateImages();
 
+    @Option(names = "--state-retention-seconds", description = "duplicate-id retention in the state-size run (default "
+            + "${DEFAULT-VALUE}; the run should span several windows to show that the state stops growing)")
+    int stateRetentionSeconds = PipelineBenchmark.Options.defaults().stateRetentionSeconds();
+
     @Option(names = "--out", description = "write the results as JSON here")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
-        PipelineBenchmark.Options options = new PipelineBenchmark.Options(images, passes, stochasticImages, freshnessRate,
-                freshnessSeconds, stateImages, PipelineBenchmark.Options.defaults().stateConfig());
+        PipelineBenchmark.Options options = new PipelineBenchmark.Options(parts, images, passes, stochasticImages, freshnessRate,
+                freshnessSeconds, stateImages, stateRetentionSeconds);
         long started = System.nanoTime();
         PipelineBenchmark.Result result;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); LocalFlink flink = LocalFlink.start(0, 4)) {
@@ -60,17 +68,21 @@ public final class PipelineBench implements Callable<Integer> {
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;
         System.out.println();
-        System.out.println("Localization job throughput (parallelism 1, " + config.synthetic().imageSize() + " px):");
+        if (!result.throughput().isEmpty()) {
+            System.out.println("Localization job throughput (parallelism 1, " + config.synthetic().imageSize() + " px):");
+        }
         for (PipelineBenchmark.Throughput t : result.throughput()) {
             System.out.printf("  N = %-4s %7.2f images/s  (%.3f s per image, %d images)%n",
                     t.passes() == 0 ? "0" : Integer.toString(t.passes()), t.imagesPerSecond(), t.secondsPerImage(), t.images());
         }
-        PipelineBenchmark.Freshness f = result.freshness();
-        System.out.printf("Freshness at %.1f images/s for %d s: median %.1f s, p95 %.1f s, max %.1f s (%d images, %d segmenter "
-                + "versions); trainer state %d B%n", f.inputRate(), f.seconds(), f.medianSeconds(), f.p95Seconds(), f.maxSeconds(),
-                f.images(), f.publications(), f.trainerStateBytes());
-        System.out.println("Localization job state (checkpoint state size) by images seeded:");
-        result.state().forEach(p -> System.out.printf("  %6d images  %10d B%n", p.images(), p.stateBytes()));
+        Optional.ofNullable(result.freshness()).ifPresent(f -> System.out.printf("Freshness at %.1f images/s for %d s: median %.1f s, p95 %.1f s, "
+                + "max %.1f s (%d images, %d segmenter versions); trainer state %d B%n", f.inputRate(), f.seconds(),
+                f.medianSeconds(), f.p95Seconds(), f.maxSeconds(), f.images(), f.publications(), f.trainerStateBytes()));
+        if (!result.state().isEmpty()) {
+            System.out.println("Localization job state (checkpoint state size) by images seeded, duplicate ids kept "
+                    + stateRetentionSeconds + " s:");
+        }
+        result.state().forEach(p -> System.out.printf("  %6d images  %6.0f s  %10d B%n", p.images(), p.seconds(), p.stateBytes()));
         System.out.printf("Total %.0f s%n", wallSeconds);
         if (out != null) {
             Map<String, Object> json = new LinkedHashMap<>();

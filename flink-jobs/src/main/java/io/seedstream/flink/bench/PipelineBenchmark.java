@@ -21,9 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,11 +47,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class PipelineBenchmark {
 
-    public record Options(int throughputImages, List<Integer> passes, int stochasticImages, double freshnessRate,
-            int freshnessSeconds, int stateImages, Map<String, String> stateConfig) {
+    /** The parts of the benchmark. */
+    public enum Part { THROUGHPUT, FRESHNESS, STATE }
+
+    public record Options(Set<Part> parts, int throughputImages, List<Integer> passes, int stochasticImages, double freshnessRate,
+            int freshnessSeconds, int stateImages, int stateRetentionSeconds) {
         public static Options defaults() {
-            return new Options(200, List.of(0, 200), 12, 1.0, 240, 10_000,
-                    Map.of("synthetic.imageSize", "32", "backbone.channels", "8,8,16,16,16,16", "segmenter.channels", "8,8,16,16,16,16"));
+            return new Options(EnumSet.allOf(Part.class), 200, List.of(0, 200), 12, 1.0, 240, 10_000, 10);
+        }
+
+        /**
+         * Small images and a small backbone, which the state's size does not depend on, so that
+         * 10,000 images take minutes; a short duplicate-id retention, so that the run spans
+         * several retention windows.
+         */
+        Map<String, String> stateConfig() {
+            return Map.of("synthetic.imageSize", "32", "backbone.channels", "8,8,16,16,16,16",
+                    "segmenter.channels", "8,8,16,16,16,16", "stream.duplicateIdRetentionSeconds", Integer.toString(stateRetentionSeconds));
         }
     }
 
@@ -60,9 +74,10 @@ public final class PipelineBenchmark {
     public record Freshness(double inputRate, int seconds, int images, int publications, double medianSeconds, double p95Seconds,
             double maxSeconds, long trainerStateBytes) {}
 
-    /** The localization job's checkpointed state when {@code images} had been seeded. */
-    public record StatePoint(long images, long stateBytes) {}
+    /** The localization job's checkpointed state when {@code images} had been seeded, {@code seconds} into the run. */
+    public record StatePoint(long images, double seconds, long stateBytes) {}
 
+    /** The parts not run are empty, or null for freshness (so that the JSON report leaves it out). */
     public record Result(List<Throughput> throughput, Freshness freshness, List<StatePoint> state) {}
 
     private static final Duration CHECKPOINTS = Duration.ofSeconds(5);
@@ -83,11 +98,13 @@ public final class PipelineBenchmark {
 
     public Result run() throws Exception {
         List<Throughput> throughput = new ArrayList<>();
-        for (int n : options.passes()) {
-            throughput.add(throughput(n, n == 0 ? options.throughputImages() : options.stochasticImages()));
+        if (options.parts().contains(Part.THROUGHPUT)) {
+            for (int n : options.passes()) {
+                throughput.add(throughput(n, n == 0 ? options.throughputImages() : options.stochasticImages()));
+            }
         }
-        Freshness freshness = freshness();
-        List<StatePoint> state = state();
+        Freshness freshness = options.parts().contains(Part.FRESHNESS) ? freshness() : null;
+        List<StatePoint> state = options.parts().contains(Part.STATE) ? state() : List.of();
         return new Result(throughput, freshness, state);
     }
 
@@ -167,6 +184,7 @@ public final class PipelineBenchmark {
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
             progress.start("state size over " + options.stateImages() + " images", options.stateImages());
+            long started = System.nanoTime();
             long seeded = 0;
             long nextSample = 0;
             while (seeded < options.stateImages()) {
@@ -174,8 +192,8 @@ public final class PipelineBenchmark {
                 if (seeded >= nextSample) {
                     OptionalLong bytes = flink.latestCheckpointStateBytes(job);
                     if (bytes.isPresent()) {
-                        points.add(new StatePoint(seeded, bytes.getAsLong()));
-                        nextSample = seeded + options.stateImages() / 10;
+                        points.add(new StatePoint(seeded, (System.nanoTime() - started) / 1e9, bytes.getAsLong()));
+                        nextSample = seeded + options.stateImages() / 20;
                     }
                 }
                 progress.update(seeded, points.isEmpty() ? "" : "state " + points.get(points.size() - 1).stateBytes() + " B");
@@ -183,7 +201,7 @@ public final class PipelineBenchmark {
             // Seeds are committed by a checkpoint; the one after it holds the state after the last image.
             long before = points.isEmpty() ? -1 : points.get(points.size() - 1).stateBytes();
             Thread.sleep(2 * CHECKPOINTS.toMillis());
-            points.add(new StatePoint(seeded, flink.latestCheckpointStateBytes(job).orElse(before)));
+            points.add(new StatePoint(seeded, (System.nanoTime() - started) / 1e9, flink.latestCheckpointStateBytes(job).orElse(before)));
             producer.join();
             return points;
         } finally {

@@ -33,6 +33,7 @@ public final class PipelineCommands {
         commandLine.addSubcommand("demo", new Demo());
         commandLine.addSubcommand("ingest", new Ingest());
         commandLine.getSubcommands().get("bench").addSubcommand("pipeline", new PipelineBench());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true); // applies to the subcommands added above
         System.exit(commandLine.execute(args));
     }
 

@@ -43,7 +43,7 @@ public final class IngestStage {
                 .uid("validate");
         SingleOutputStreamOperator<LabeledImage> unique = valid
                 .keyBy(v -> v.image().id(), Types.STRING)
-                .process(new FirstOfEachId(Duration.ofHours(settings.duplicateIdRetentionHours())))
+                .process(new FirstOfEachId(settings.duplicateIdRetention()))
                 .name("drop duplicate ids")
                 .uid("deduplicate");
         return new Result(unique, valid.getSideOutput(REJECTED).union(unique.getSideOutput(REJECTED)));

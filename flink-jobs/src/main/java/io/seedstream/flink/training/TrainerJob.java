@@ -8,7 +8,6 @@ import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
-import java.time.Duration;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -45,7 +44,7 @@ public final class TrainerJob {
         DataStream<EncodedRecord> models = images
                 .keyBy(LabeledImage::id, Types.STRING)
                 .connect(seeds.keyBy(PseudoLabel::imageId, Types.STRING))
-                .process(new SeedJoinFunction(Duration.ofHours(config.stream().duplicateIdRetentionHours())))
+                .process(new SeedJoinFunction(config.stream().duplicateIdRetention()))
                 .name("pair images and seeds")
                 .uid("pair-images-seeds")
                 .keyBy(sample -> TrainFunction.KEY, Types.INT)

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -111,14 +112,18 @@ public record SeedStreamConfig(
     /**
      * The streaming system: topic names share {@code topicPrefix}; images larger than
      * {@code maxImageSide} pixels on a side are refused before they are decoded; an image id seen
-     * within {@code duplicateIdRetentionHours} is a duplicate (the ids are forgotten after that, so
-     * the job's state does not grow with the number of images). {@code localizationPasses}: 0 gives
+     * within {@code duplicateIdRetentionSeconds} is a duplicate (the ids are forgotten after that, so
+     * the job's state holds the ids of one retention window, not of every image ever seen). {@code localizationPasses}: 0 gives
      * the localization job FickleNet's expectation (dropout off, one forward pass per image); N >= 1
      * runs N stochastic passes with Grad-CAM, {@code ficklenet.passesPerBatch} at a time, and takes
      * per class the maximum over the passes (FickleNet's rule: a pixel is claimed if any map claims it).
      */
-    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionHours, int localizationPasses)
-            implements Serializable {}
+    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses)
+            implements Serializable {
+        public Duration duplicateIdRetention() {
+            return Duration.ofSeconds(duplicateIdRetentionSeconds);
+        }
+    }
 
     /**
      * The streaming trainer. Images are resized to {@code imageWidth x imageHeight} for batching.
@@ -164,7 +169,7 @@ public record SeedStreamConfig(
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
-                new Stream("seedstream.", 4096, 24 * 7, 0),
+                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false),
                 "cpu");
     }
@@ -316,7 +321,7 @@ public record SeedStreamConfig(
         require(trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1, "trainer publishes every >= 1 steps and seconds");
         require(trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
                 "trainer.evalPercent must be in [0, 100), evalImages >= 0");
-        require(stream.duplicateIdRetentionHours() >= 1, "stream.duplicateIdRetentionHours must be at least 1");
+        require(stream.duplicateIdRetentionSeconds() >= 1, "stream.duplicateIdRetentionSeconds must be at least 1");
         require(stream.localizationPasses() >= 0, "stream.localizationPasses must be >= 0 (0 = dropout off)");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
