@@ -2,8 +2,8 @@ package io.seedstream.flink.bench;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.local.EmbeddedKafka;
-import io.seedstream.flink.local.LocalFlink;
 import io.seedstream.segmentation.bench.BenchmarkReport;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.cli.SeedStreamCli;
@@ -63,7 +63,7 @@ public final class PipelineBench implements Callable<Integer> {
                 freshnessSeconds, stateImages, stateRetentionSeconds);
         long started = System.nanoTime();
         PipelineBenchmark.Result result;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); LocalFlink flink = LocalFlink.start(0, 4)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(); FlinkCluster flink = FlinkCluster.local(0, 4)) {
             result = new PipelineBenchmark(config, options, new Progress(System.err), kafka.bootstrapServers(), flink).run();
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;

@@ -1,10 +1,10 @@
 package io.seedstream.flink.bench;
 
+import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.kafka.KafkaWiring;
 import io.seedstream.flink.kafka.TopicSetup;
-import io.seedstream.flink.local.LocalFlink;
 import io.seedstream.flink.training.ModelRecords;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -16,9 +16,9 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -86,9 +86,9 @@ public final class PipelineBenchmark {
     private final Options options;
     private final Progress progress;
     private final String servers;
-    private final LocalFlink flink;
+    private final FlinkCluster flink;
 
-    public PipelineBenchmark(SeedStreamConfig config, Options options, Progress progress, String servers, LocalFlink flink) {
+    public PipelineBenchmark(SeedStreamConfig config, Options options, Progress progress, String servers, FlinkCluster flink) {
         this.config = config;
         this.options = options;
         this.progress = progress;
@@ -114,8 +114,8 @@ public final class PipelineBenchmark {
         SyntheticDataset data = new SyntheticDataset(effective.synthetic());
         prepare(topics, effective, data);
         send(topics, data, data.images(0, images), 0);
-        JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, effective, data.classes(), new KafkaSettings(servers, topics, false),
-                CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
+        JobClient job = flink.submit(FlinkCluster.Job.LOCALIZATION, effective, data.classes(), new KafkaSettings(servers, topics, false),
+                CHECKPOINTS, Files.createTempDirectory("seedstream-bench-").toUri());
         try {
             List<Long> created = seedTimes(topics, images, "throughput, N = " + passes);
             // Warm-up: the first 10% (model loading, JIT, the first checkpoint) is left out.
@@ -133,10 +133,10 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-freshness.");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         TopicSetup.ensure(servers, topics, 2); // no models: the trainer publishes from scratch
-        Path checkpoints = Files.createTempDirectory("seedstream-bench-");
+        URI checkpoints = Files.createTempDirectory("seedstream-bench-").toUri();
         KafkaSettings settings = new KafkaSettings(servers, topics, false);
-        JobClient trainer = flink.submit(LocalFlink.Job.TRAINER, config, data.classes(), settings, CHECKPOINTS, checkpoints);
-        JobClient localization = flink.submit(LocalFlink.Job.LOCALIZATION, config, data.classes(), settings, CHECKPOINTS, checkpoints);
+        JobClient trainer = flink.submit(FlinkCluster.Job.TRAINER, config, data.classes(), settings, CHECKPOINTS, checkpoints);
+        JobClient localization = flink.submit(FlinkCluster.Job.LOCALIZATION, config, data.classes(), settings, CHECKPOINTS, checkpoints);
         int images = (int) (options.freshnessRate() * options.freshnessSeconds());
         List<Double> freshness = new ArrayList<>();
         int publications = 0;
@@ -177,8 +177,8 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-state.");
         SyntheticDataset data = new SyntheticDataset(small.synthetic());
         prepare(topics, small, data);
-        JobClient job = flink.submit(LocalFlink.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
-                CHECKPOINTS, Files.createTempDirectory("seedstream-bench-"));
+        JobClient job = flink.submit(FlinkCluster.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
+                CHECKPOINTS, Files.createTempDirectory("seedstream-bench-").toUri());
         Thread producer = sending(topics, data, data.images(0, options.stateImages()), 0);
         List<StatePoint> points = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {

@@ -1,16 +1,17 @@
 package io.seedstream.flink.cli;
 
+import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.bench.PipelineBench;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.kafka.TopicSetup;
 import io.seedstream.flink.local.EmbeddedKafka;
-import io.seedstream.flink.local.LocalFlink;
 import io.seedstream.flink.local.PipelineWatcher;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.DatasetLoad;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,8 +69,21 @@ public final class PipelineCommands {
                 defaultValue = "5")
         double rate;
 
-        @Option(names = "--dashboard-port", description = "port of the Flink web dashboard (default ${DEFAULT-VALUE})", defaultValue = "8081")
+        @Option(names = "--dashboard-port", description = "port of the local Flink cluster's web dashboard (default ${DEFAULT-VALUE})",
+                defaultValue = "8081")
         int dashboardPort;
+
+        @Option(names = "--flink", paramLabel = "HOST:PORT", description = "run the jobs on an existing Flink cluster whose job "
+                + "manager serves REST here, instead of a local one (the cluster needs DJL in its lib/; see the README)")
+        String flinkAddress;
+
+        @Option(names = "--job-jar", description = "with --flink: the job jar to upload (default ${DEFAULT-VALUE})",
+                defaultValue = "${sys:seedstream.jobJar:-flink-jobs/target/seedstream-jobs.jar}")
+        Path jobJar;
+
+        @Option(names = "--checkpoints", paramLabel = "URI", description = "where the jobs checkpoint (default: a new temporary "
+                + "directory; with --flink required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
+        URI checkpoints;
 
         @Option(names = "--checkpoint-interval", description = "seconds between checkpoints, which is also how often seeds and models "
                 + "are committed (default ${DEFAULT-VALUE})", defaultValue = "5")
@@ -80,6 +94,11 @@ public final class PipelineCommands {
             SeedStreamConfig config = configOptions.load();
             DatasetLoad data = dataset.load(config);
             Topics topics = kafkaOptions.topics(config);
+            if (flinkAddress != null && checkpoints == null) {
+                throw new IllegalArgumentException("--flink needs --checkpoints URI: a directory the cluster's job and task "
+                        + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");
+            }
+            FlinkCluster remote = flinkAddress != null ? FlinkCluster.remote(flinkAddress, jobJar) : null; // checked before anything starts
             System.out.println("seedstream demo: " + DatasetOptions.describe(data));
             data.problems().forEach(p -> System.out.println("  skipped " + p));
 
@@ -105,15 +124,15 @@ public final class PipelineCommands {
                 List<String> created = TopicSetup.ensure(servers, topics, 2);
                 System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
 
-                LocalFlink flink = LocalFlink.start(dashboardPort, 4);
+                FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
                 resources.add(0, flink);
-                System.out.println("Flink dashboard: http://localhost:" + flink.dashboardPort());
+                System.out.println("Flink dashboard: " + flink.dashboardUrl());
                 KafkaSettings settings = new KafkaSettings(servers, topics, false);
-                Path checkpoints = Files.createTempDirectory("seedstream-checkpoints-");
-                System.out.println("checkpoints: " + checkpoints);
+                URI checkpointDirectory = checkpoints != null ? checkpoints : Files.createTempDirectory("seedstream-checkpoints-").toUri();
+                System.out.println("checkpoints: " + checkpointDirectory);
                 List<JobClient> jobs = new ArrayList<>();
-                for (LocalFlink.Job job : LocalFlink.Job.values()) {
-                    jobs.add(flink.submit(job, config, data.classes(), settings, Duration.ofSeconds(checkpointSeconds), checkpoints));
+                for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
+                    jobs.add(flink.submit(job, config, data.classes(), settings, Duration.ofSeconds(checkpointSeconds), checkpointDirectory));
                 }
                 resources.add(0, () -> jobs.forEach(j -> j.cancel().join()));
 

@@ -121,7 +121,7 @@ class LocalizationJobIntegrationTest {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         // RocksDB as in production; with checkpointing on, Flink restarts failed jobs from the last checkpoint
-        env.configure(JobEnvironment.configuration(Duration.ofMillis(200), checkpoints));
+        env.configure(JobEnvironment.configuration(Duration.ofMillis(200), checkpoints.toUri()));
         env.setParallelism(2);
         LocalizationJob.build(env, config, classes, new KafkaSettings(kafka.bootstrapServers(), topics, false));
         JobClient job = env.executeAsync("localization with a failure");

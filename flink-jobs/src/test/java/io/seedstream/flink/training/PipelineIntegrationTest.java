@@ -66,7 +66,7 @@ class PipelineIntegrationTest {
             try {
                 for (boolean trainer : new boolean[] {true, false}) {
                     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-                    env.configure(JobEnvironment.configuration(Duration.ofMillis(500), checkpoints));
+                    env.configure(JobEnvironment.configuration(Duration.ofMillis(500), checkpoints.toUri()));
                     env.setParallelism(1);
                     if (trainer) {
                         TrainerJob.build(env, config, data.classes(), settings);

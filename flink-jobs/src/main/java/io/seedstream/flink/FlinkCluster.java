@@ -1,0 +1,129 @@
+package io.seedstream.flink;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.seedstream.flink.localization.LocalizationJob;
+import io.seedstream.flink.training.TrainerJob;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.OptionalLong;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Where the pipeline's jobs run: a Flink MiniCluster in this process with its web dashboard
+ * ({@link #local}), or an existing cluster ({@link #remote}), to which the job jar is uploaded.
+ * Either way the jobs are submitted through the REST endpoint, checkpointed to a directory, with
+ * RocksDB state.
+ */
+public final class FlinkCluster implements AutoCloseable {
+
+    /** The two jobs of the pipeline. */
+    public enum Job {
+        LOCALIZATION("seedstream localization"),
+        TRAINER("seedstream trainer");
+
+        final String title;
+
+        Job(String title) {
+            this.title = title;
+        }
+    }
+
+    private final MiniCluster miniCluster; // null for a remote cluster
+    private final String host;
+    private final int port;
+    private final String[] jars;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private FlinkCluster(MiniCluster miniCluster, String host, int port, String[] jars) {
+        this.miniCluster = miniCluster;
+        this.host = host;
+        this.port = port;
+        this.jars = jars;
+    }
+
+    /** A MiniCluster: one task manager with {@code slots} slots; the dashboard on {@code dashboardPort} (0: any free port). */
+    public static FlinkCluster local(int dashboardPort, int slots) throws Exception {
+        Configuration configuration = new Configuration();
+        configuration.set(RestOptions.PORT, dashboardPort);
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(configuration).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+        cluster.start();
+        return new FlinkCluster(cluster, "localhost", cluster.getRestAddress().get().getPort(), new String[0]);
+    }
+
+    /**
+     * An existing cluster whose job manager serves REST at {@code address} (host:port); the jobs
+     * run from {@code jobJar}, which is checked here so that a wrong path fails before anything starts.
+     */
+    public static FlinkCluster remote(String address, Path jobJar) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0 || colon == address.length() - 1) {
+            throw new IllegalArgumentException("Flink address '" + address + "' is not HOST:PORT (the job manager's REST port, 8081 by default)");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Flink address '" + address + "': the port is not a number");
+        }
+        if (!Files.isRegularFile(jobJar)) {
+            throw new IllegalArgumentException("job jar " + jobJar + " does not exist: build it with ./mvnw package -DskipTests "
+                    + "(flink-jobs/target/seedstream-jobs.jar) or pass --job-jar");
+        }
+        return new FlinkCluster(null, address.substring(0, colon), port, new String[] {jobJar.toString()});
+    }
+
+    /** The web dashboard and REST endpoint. */
+    public String dashboardUrl() {
+        return "http://" + host + ":" + port;
+    }
+
+    /**
+     * Submits one job with parallelism 1, checkpointing every {@code interval} into {@code checkpoints}
+     * (a URI every task manager and the job manager can reach).
+     */
+    public JobClient submit(Job job, SeedStreamConfig config, ClassList classes, KafkaSettings settings, Duration interval,
+            URI checkpoints) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, port,
+                JobEnvironment.configuration(interval, checkpoints), jars);
+        env.setParallelism(1);
+        switch (job) {
+            case LOCALIZATION -> LocalizationJob.build(env, config, classes, settings);
+            case TRAINER -> TrainerJob.build(env, config, classes, settings);
+        }
+        return env.executeAsync(job.title);
+    }
+
+    /** The full state size of the job's latest completed checkpoint, from the REST API; empty before the first. */
+    public OptionalLong latestCheckpointStateBytes(JobClient job) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(dashboardUrl() + "/jobs/" + job.getJobID() + "/checkpoints"))
+                .timeout(Duration.ofSeconds(10)).build();
+        JsonObject body = JsonParser.parseString(http.send(request, HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
+        JsonObject latest = body.getAsJsonObject("latest");
+        if (latest == null || latest.get("completed") == null || latest.get("completed").isJsonNull()) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(latest.getAsJsonObject("completed").get("state_size").getAsLong());
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (miniCluster != null) {
+            miniCluster.close();
+        }
+    }
+}
