@@ -8,7 +8,9 @@ import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -20,7 +22,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * (keyed by class id), and leave as seed records on the seeds topic, exactly once.
  *
  * <pre>
- * images.labeled -> validate, drop duplicate ids -> localize (classifier: broadcast from models)
+ * images.labeled -> validate, drop duplicate ids -> micro-batches -> localize (classifier: broadcast from models)
  *                      |                              |-> class features -> class memory (keyed by class) --broadcast--+
  *                      v                              +-> seeds (with the memory) <-----------------------------------+
  *                 dead-letters                                     v
@@ -43,8 +45,13 @@ public final class LocalizationJob {
                 .name("model bytes")
                 .uid("model-bytes")
                 .broadcast(LocalizeFunction.MODELS);
-        DataStream<LocalizedImage> localized = ingest.images()
-                .keyBy(LabeledImage::id, Types.STRING)
+        SeedStreamConfig.Stream stream = config.stream();
+        DataStream<List<LabeledImage>> batches = ingest.images()
+                .transform("micro-batches", Types.LIST(TypeInformation.of(LabeledImage.class)),
+                        new MicroBatcher<LabeledImage>(stream.microBatchSize(), stream.microBatchMaxWaitMs()))
+                .uid("micro-batches");
+        DataStream<LocalizedImage> localized = batches
+                .keyBy(batch -> batch.get(0).id(), Types.STRING)
                 .connect(models)
                 .process(new LocalizeFunction(config, classes))
                 .name("localize")

@@ -21,8 +21,12 @@ import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -48,13 +52,15 @@ import org.slf4j.LoggerFactory;
  * region growing, in the style of Flink ML's online models: models arrive as a broadcast stream and
  * are kept in broadcast state (so a restored job has its models back); each subtask holds one live
  * classifier and one live segmenter, built when they arrive (or on the first record after a
- * restore) and closed in {@code close()}. Images that arrive before any classifier wait in keyed
- * state (keyed by image id) and are localized the moment the first one arrives: nothing is dropped.
+ * restore) and closed in {@code close()}. Images come in micro-batches ({@link MicroBatcher}); the
+ * images of one size in a batch share one forward pass of each model. Batches that arrive before
+ * any classifier wait in keyed state (keyed by their first image's id) and are localized the moment
+ * the first one arrives: nothing is dropped.
  * Before the first segmenter, images go on without probabilities (seeds are then not grown). Maps
  * are the classifier's class maps with dropout off (FickleNet's expectation), or with {@code
  * stream.localizationPasses} = N the per-class maximum of N stochastic Grad-CAM maps.
  */
-public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String, LabeledImage, byte[], LocalizedImage> {
+public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String, List<LabeledImage>, byte[], LocalizedImage> {
 
     /** Newest snapshot record per model name, as its encoded bytes. */
     public static final MapStateDescriptor<String, byte[]> MODELS =
@@ -64,7 +70,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     private final SeedStreamConfig config;
     private final ClassList classes;
-    private transient ValueState<LabeledImage> pending;
+    private transient ValueState<List<LabeledImage>> pending;
     private transient NDManager manager;
     private transient LiveModel<Classifier> classifier;
     private transient LiveModel<Segmenter> segmenter;
@@ -88,7 +94,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
                 snapshot -> new Classifier((ClassifierArchitecture) snapshot.architecture(), manager, 0));
         segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER,
                 snapshot -> new Segmenter((SegmenterArchitecture) snapshot.architecture(), manager, 0));
-        pending = getRuntimeContext().getState(pendingImage());
+        pending = getRuntimeContext().getState(pendingImages());
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         waited = metrics.counter("imagesWaitedForModel");
         rejectedModels = metrics.counter("rejectedModels");
@@ -102,15 +108,15 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     }
 
     @Override
-    public void processElement(LabeledImage image, ReadOnlyContext context, Collector<LocalizedImage> out) throws Exception {
+    public void processElement(List<LabeledImage> images, ReadOnlyContext context, Collector<LocalizedImage> out) throws Exception {
         ReadOnlyBroadcastState<String, byte[]> models = context.getBroadcastState(MODELS);
         segmenter.restoreFrom(models);
         if (!classifier.restoreFrom(models)) {
-            waited.inc();
-            pending.update(image);
+            waited.inc(images.size());
+            pending.update(images);
             return;
         }
-        out.collect(localize(image));
+        localize(images, out);
     }
 
     @Override
@@ -143,45 +149,65 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         }
         models.put(model.name, message);
         if (!hadClassifier && model == classifier) {
-            context.applyToKeyedState(pendingImage(), (key, state) -> {
-                LabeledImage image = state.value();
-                if (image != null) {
-                    out.collect(localize(image));
+            context.applyToKeyedState(pendingImages(), (key, state) -> {
+                List<LabeledImage> images = state.value();
+                if (images != null) {
+                    localize(images, out);
                     state.clear();
                 }
             });
         }
     }
 
-    /** Per image id, the image waiting for the first classifier. */
-    private static ValueStateDescriptor<LabeledImage> pendingImage() {
-        return new ValueStateDescriptor<>("pending", TypeInformation.of(LabeledImage.class));
+    /** Per batch (keyed by its first image's id), the images waiting for the first classifier. */
+    private static ValueStateDescriptor<List<LabeledImage>> pendingImages() {
+        return new ValueStateDescriptor<>("pending", Types.LIST(TypeInformation.of(LabeledImage.class)));
     }
 
-    private LocalizedImage localize(LabeledImage image) {
+    private void localize(List<LabeledImage> images, Collector<LocalizedImage> out) {
+        Map<List<Integer>, List<LabeledImage>> bySize = images.stream().collect(
+                Collectors.groupingBy(image -> List.of(image.width(), image.height()), LinkedHashMap::new, Collectors.toList()));
+        bySize.values().forEach(sameSize -> localizeSameSize(sameSize, out));
+    }
+
+    private void localizeSameSize(List<LabeledImage> images, Collector<LocalizedImage> out) {
         long started = System.nanoTime();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray pixels = Batches.images(scope, List.of(image));
-            NDArray features = classifier.model.features(pixels, false);
-            int[] classIndex = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
+            NDArray features = classifier.model.features(Batches.images(scope, images), false);
             long[] shape = features.getShape().getShape();
-            float[] maps = stochastic == null
-                    ? classifier.model.localizationMaps(features, classIndex).toFloatArray()
-                    : stochastic.localize(classifier.model, features, classIndex, image.labels(), (int) shape[2], (int) shape[3]).max();
-            passes.inc(config.stream().localizationPasses()); // 0 with dropout off
-            float[] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, image) : null;
-            LocalizedImage localized = new LocalizedImage(image, classifier.version, segmenter.version, (int) shape[1],
-                    (int) shape[2], (int) shape[3], features.toFloatArray(), maps, probabilities);
-            latency.update((System.nanoTime() - started) / 1_000_000);
-            return localized;
+            float[][] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, images) : null;
+            List<LocalizedImage> localized = new ArrayList<>(images.size());
+            for (int b = 0; b < images.size(); b++) {
+                LabeledImage image = images.get(b);
+                NDArray own = features.get(b).expandDims(0);
+                int[] classIndex = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
+                float[] maps = stochastic == null
+                        ? classifier.model.localizationMaps(own, classIndex).toFloatArray()
+                        : stochastic.localize(classifier.model, own, classIndex, image.labels(), (int) shape[2], (int) shape[3]).max();
+                passes.inc(config.stream().localizationPasses()); // 0 with dropout off
+                localized.add(new LocalizedImage(image, classifier.version, segmenter.version, (int) shape[1], (int) shape[2],
+                        (int) shape[3], own.toFloatArray(), maps, probabilities == null ? null : probabilities[b]));
+            }
+            long batchMs = (System.nanoTime() - started) / 1_000_000; // each image waited for its whole batch
+            localized.forEach(image -> {
+                latency.update(batchMs);
+                out.collect(image);
+            });
         }
     }
 
-    /** At the size the segmenter trains on, then scaled back to the image: (classes x H x W) probabilities. */
-    private float[] segmenterProbabilities(NDManager scope, LabeledImage image) {
+    /** At the size the segmenter trains on, then scaled back to the images' size: per image (classes x H x W) probabilities. */
+    private float[][] segmenterProbabilities(NDManager scope, List<LabeledImage> images) {
         SeedStreamConfig.Trainer input = config.trainer();
-        NDArray resized = Batches.images(scope, List.of(image.resized(input.imageWidth(), input.imageHeight())));
-        return Ops.resize(segmenter.model.logits(resized, false), image.height(), image.width()).softmax(1).toFloatArray();
+        List<LabeledImage> resized = images.stream().map(image -> image.resized(input.imageWidth(), input.imageHeight())).toList();
+        NDArray logits = segmenter.model.logits(Batches.images(scope, resized), false);
+        LabeledImage first = images.get(0);
+        NDArray probabilities = Ops.resize(logits, first.height(), first.width()).softmax(1);
+        float[][] perImage = new float[images.size()][];
+        for (int b = 0; b < images.size(); b++) {
+            perImage[b] = probabilities.get(b).toFloatArray();
+        }
+        return perImage;
     }
 
     @Override

@@ -18,7 +18,7 @@ import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** The operator in a test harness: waiting for the first model, model updates, and restore from a checkpoint. */
+/** The operator in a test harness: waiting for the first model, model updates, restore from a checkpoint, micro-batches. */
 class LocalizeFunctionTest {
 
     private final SeedStreamConfig config = SeedStreamConfig.defaults()
@@ -26,9 +26,9 @@ class LocalizeFunctionTest {
             .with("backbone.channels", "8,8,16,16,16,16");
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
 
-    private KeyedBroadcastOperatorTestHarness<String, LabeledImage, byte[], LocalizedImage> harness() throws Exception {
+    private KeyedBroadcastOperatorTestHarness<String, List<LabeledImage>, byte[], LocalizedImage> harness() throws Exception {
         var operator = new CoBroadcastWithKeyedOperator<>(new LocalizeFunction(config, data.classes()), List.of(LocalizeFunction.MODELS));
-        var harness = new KeyedBroadcastOperatorTestHarness<>(operator, LabeledImage::id, Types.STRING, 1, 1, 0);
+        var harness = new KeyedBroadcastOperatorTestHarness<>(operator, batch -> batch.get(0).id(), Types.STRING, 1, 1, 0);
         harness.setup();
         return harness;
     }
@@ -56,8 +56,7 @@ class LocalizeFunctionTest {
         OperatorSubtaskState checkpoint;
         try (var harness = harness()) {
             harness.open();
-            harness.processElement(first, 1);
-            harness.processElement(second, 2);
+            harness.processElement(List.of(first, second), 1); // one micro-batch
             assertThat(harness.extractOutputValues()).isEmpty(); // no classifier yet: they wait, nothing is dropped
 
             harness.processBroadcastElement(model(1, 101), 3);
@@ -77,13 +76,36 @@ class LocalizeFunctionTest {
         try (var restored = harness()) {
             restored.initializeState(checkpoint);
             restored.open();
-            restored.processElement(third, 7); // the model came back with the checkpoint
+            restored.processElement(List.of(third), 7); // the model came back with the checkpoint
             List<LocalizedImage> out = restored.extractOutputValues();
             assertThat(out).hasSize(1);
             assertThat(out.get(0).classifierVersion()).isEqualTo(2);
             float[] expected = expectedMaps(202, third);
             assertThat(java.util.Arrays.copyOf(out.get(0).maps(), expected.length)).usingComparatorWithPrecision(1e-5f)
                     .containsExactly(expected);
+        }
+    }
+
+    @Test
+    void anImageInABatchGetsWhatItWouldGetAlone() throws Exception {
+        LabeledImage a = data.image(3);
+        LabeledImage b = data.image(4);
+        try (var harness = harness()) {
+            harness.open();
+            harness.processBroadcastElement(model(1, 7), 1);
+            harness.processBroadcastElement(ModelRecords.initialSegmenter(config, data.classes(), 1, 8), 2);
+            harness.processElement(List.of(a, b), 3);
+            harness.processElement(List.of(b), 4);
+            List<LocalizedImage> out = harness.extractOutputValues();
+            assertThat(out).extracting(o -> o.image().id()).containsExactly(a.id(), b.id(), b.id());
+            LocalizedImage inBatch = out.get(1);
+            LocalizedImage alone = out.get(2);
+            assertThat(inBatch.segmenterVersion()).isEqualTo(1);
+            assertThat(inBatch.features()).usingComparatorWithPrecision(1e-5f).containsExactly(alone.features());
+            assertThat(inBatch.maps()).usingComparatorWithPrecision(1e-5f).containsExactly(alone.maps());
+            assertThat(inBatch.segmenterProbabilities()).hasSize(data.classes().size() * b.width() * b.height());
+            assertThat(inBatch.segmenterProbabilities()).usingComparatorWithPrecision(1e-5f).containsExactly(alone.segmenterProbabilities());
+            assertThat(inBatch.maps()).isNotEqualTo(out.get(0).maps()); // and not its neighbour's
         }
     }
 }

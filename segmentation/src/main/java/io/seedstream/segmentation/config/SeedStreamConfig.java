@@ -117,9 +117,11 @@ public record SeedStreamConfig(
      * the localization job FickleNet's expectation (dropout off, one forward pass per image); N >= 1
      * runs N stochastic passes with Grad-CAM, {@code ficklenet.passesPerBatch} at a time, and takes
      * per class the maximum over the passes (FickleNet's rule: a pixel is claimed if any map claims it).
+     * The localization job runs its models on micro-batches of up to {@code microBatchSize} images,
+     * waiting at most {@code microBatchMaxWaitMs} for a batch to fill (1 = one image at a time).
      */
-    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses)
-            implements Serializable {
+    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses,
+            int microBatchSize, int microBatchMaxWaitMs) implements Serializable {
         public Duration duplicateIdRetention() {
             return Duration.ofSeconds(duplicateIdRetentionSeconds);
         }
@@ -169,7 +171,7 @@ public record SeedStreamConfig(
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
-                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0),
+                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 8, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false),
                 "cpu");
     }
@@ -322,6 +324,8 @@ public record SeedStreamConfig(
         require(trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
                 "trainer.evalPercent must be in [0, 100), evalImages >= 0");
         require(stream.duplicateIdRetentionSeconds() >= 1, "stream.duplicateIdRetentionSeconds must be at least 1");
+        require(stream.microBatchSize() >= 1 && stream.microBatchMaxWaitMs() >= 0,
+                "stream needs microBatchSize >= 1 and microBatchMaxWaitMs >= 0");
         require(stream.localizationPasses() >= 0, "stream.localizationPasses must be >= 0 (0 = dropout off)");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
