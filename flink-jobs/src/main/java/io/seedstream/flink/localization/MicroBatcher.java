@@ -8,9 +8,9 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Groups records into batches of up to {@code maxSize}, so that the model downstream runs once per
- * batch (on a 2-core CPU the default models take 8.3 ms per image one at a time and 4.3 ms in
- * batches of 8). A batch leaves when it is full, {@code maxWaitMs} after its first record, before
+ * Groups records into batches of up to {@code maxSize}, so that the models downstream run once per
+ * batch (on the 2-core CPU the localization job went from 48 to 71-80 images/s with batches of 16,
+ * see the README). A batch leaves when it is full, {@code maxWaitMs} after its first record, before
  * every checkpoint barrier and at the end of the input. So no record is ever held in this operator
  * across a checkpoint, and it needs no state of its own for exactly-once.
  */
