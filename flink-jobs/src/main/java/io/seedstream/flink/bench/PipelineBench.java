@@ -49,6 +49,9 @@ public final class PipelineBench implements Callable<Integer> {
             + "and a small backbone, which state size does not depend on, so that it finishes in minutes)")
     int stateImages = PipelineBenchmark.Options.defaults().stateImages();
 
+    @Option(names = "--state-rate", description = "images/s streamed in the state-size run (default ${DEFAULT-VALUE})")
+    double stateRate = PipelineBenchmark.Options.defaults().stateRate();
+
     @Option(names = "--state-retention-seconds", description = "duplicate-id retention in the state-size run (default "
             + "${DEFAULT-VALUE}; the run should span several windows to show that the state stops growing)")
     int stateRetentionSeconds = PipelineBenchmark.Options.defaults().stateRetentionSeconds();
@@ -60,7 +63,7 @@ public final class PipelineBench implements Callable<Integer> {
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
         PipelineBenchmark.Options options = new PipelineBenchmark.Options(parts, images, passes, stochasticImages, freshnessRate,
-                freshnessSeconds, stateImages, stateRetentionSeconds);
+                freshnessSeconds, stateImages, stateRate, stateRetentionSeconds);
         long started = System.nanoTime();
         PipelineBenchmark.Result result;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); FlinkCluster flink = FlinkCluster.local(0, 4)) {

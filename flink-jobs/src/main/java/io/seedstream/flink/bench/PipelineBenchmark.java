@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -51,15 +52,15 @@ public final class PipelineBenchmark {
     public enum Part { THROUGHPUT, FRESHNESS, STATE }
 
     public record Options(Set<Part> parts, int throughputImages, List<Integer> passes, int stochasticImages, double freshnessRate,
-            int freshnessSeconds, int stateImages, int stateRetentionSeconds) {
+            int freshnessSeconds, int stateImages, double stateRate, int stateRetentionSeconds) {
         public static Options defaults() {
-            return new Options(EnumSet.allOf(Part.class), 200, List.of(0, 200), 12, 1.0, 240, 10_000, 10);
+            return new Options(EnumSet.allOf(Part.class), 400, List.of(0, 200), 48, 1.0, 240, 10_000, 100, 10);
         }
 
         /**
          * Small images and a small backbone, which the state's size does not depend on, so that
-         * 10,000 images take minutes; a short duplicate-id retention, so that the run spans
-         * several retention windows.
+         * 10,000 images take minutes; a steady rate and a short duplicate-id retention, so that
+         * the run spans many retention windows.
          */
         Map<String, String> stateConfig() {
             return Map.of("synthetic.imageSize", "32", "backbone.channels", "8,8,16,16,16,16",
@@ -118,11 +119,17 @@ public final class PipelineBenchmark {
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-").toUri());
         try {
             List<Long> created = seedTimes(topics, images, "throughput, N = " + passes);
-            // Warm-up: the first 10% (model loading, JIT, the first checkpoint) is left out.
-            int first = images / 10;
+            // Warm-up: the first 10% (model loading, JIT, the first checkpoint) is left out. Images
+            // of one micro-batch are seeded together, so the count is of the images seeded after the
+            // warm-up's last one, over the time from it to the last.
             long[] times = created.stream().mapToLong(Long::longValue).sorted().toArray();
-            double seconds = (times[times.length - 1] - times[first]) / 1000.0;
-            double rate = (times.length - 1 - first) / seconds;
+            long warm = times[images / 10];
+            long after = Arrays.stream(times).filter(t -> t > warm).count();
+            if (after == 0) {
+                throw new IllegalStateException("all " + images + " images were seeded at once (one micro-batch): "
+                        + "send more images than stream.microBatchSize to measure a rate");
+            }
+            double rate = after / ((times[times.length - 1] - warm) / 1000.0);
             return new Throughput(passes, images, rate, 1 / rate);
         } finally {
             job.cancel().get();
@@ -179,7 +186,7 @@ public final class PipelineBenchmark {
         prepare(topics, small, data);
         JobClient job = flink.submit(FlinkCluster.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
                 CHECKPOINTS, Files.createTempDirectory("seedstream-bench-").toUri());
-        Thread producer = sending(topics, data, data.images(0, options.stateImages()), 0);
+        Thread producer = sending(topics, data, data.images(0, options.stateImages()), options.stateRate());
         List<StatePoint> points = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));

@@ -23,10 +23,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * images.labeled -> validate, drop duplicate ids -> micro-batches -> localize (classifier: broadcast from models)
- *                      |                              |-> class features -> class memory (keyed by class) --broadcast--+
- *                      v                              +-> seeds (with the memory) <-----------------------------------+
- *                 dead-letters                                     v
- *                                                                seeds
+ *                      |                                               |-> class features -> class memory (keyed by class) --broadcast--+
+ *                      v                                               +-> seeds (with the memory) <-----------------------------------+
+ *                 dead-letters                                                      v
+ *                                                                                 seeds
  * </pre>
  */
 public final class LocalizationJob {
