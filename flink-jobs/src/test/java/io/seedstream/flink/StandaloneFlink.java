@@ -111,13 +111,15 @@ public final class StandaloneFlink implements AutoCloseable {
 
     /**
      * The test's jars that a Flink distribution's lib/ holds too (Flink and its dependencies,
-     * logging), plus DJL as the README says to add it: not this project, and none of what a Flink
-     * distribution lacks (Kafka, Avro, unshaded Jackson, the Kafka connector, Scala for the broker).
+     * logging), plus DJL as the README says to add it: only jars from the Maven repository (none of
+     * this project's modules), and none of what a Flink distribution lacks (Kafka, Avro, unshaded
+     * Jackson, the Kafka connector, Scala for the broker).
      */
     private static String clusterClasspath() {
         String testClasspath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path project = Path.of("").toAbsolutePath().getParent();
         return Arrays.stream(testClasspath.split(File.pathSeparator))
-                .filter(entry -> entry.endsWith(".jar"))
+                .filter(entry -> entry.endsWith(".jar") && !Path.of(entry).toAbsolutePath().startsWith(project))
                 .filter(entry -> NOT_IN_A_FLINK_DISTRIBUTION.stream().noneMatch(entry.replace(File.separatorChar, '/')::contains))
                 .collect(Collectors.joining(File.pathSeparator));
     }

@@ -94,6 +94,10 @@ public final class PipelineCommands {
             SeedStreamConfig config = configOptions.load();
             DatasetLoad data = dataset.load(config);
             Topics topics = kafkaOptions.topics(config);
+            if (flinkAddress != null && kafkaOptions.bootstrapServers == null) {
+                throw new IllegalArgumentException("--flink needs --kafka HOST:PORT: the cluster's task managers cannot reach "
+                        + "a broker embedded in this process");
+            }
             if (flinkAddress != null && checkpoints == null) {
                 throw new IllegalArgumentException("--flink needs --checkpoints URI: a directory the cluster's job and task "
                         + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");

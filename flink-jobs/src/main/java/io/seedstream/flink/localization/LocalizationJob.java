@@ -48,7 +48,8 @@ public final class LocalizationJob {
         SeedStreamConfig.Stream stream = config.stream();
         DataStream<List<LabeledImage>> batches = ingest.images()
                 .transform("micro-batches", Types.LIST(TypeInformation.of(LabeledImage.class)),
-                        new MicroBatcher<LabeledImage>(stream.microBatchSize(), stream.microBatchMaxWaitMs()))
+                        new MicroBatcher<LabeledImage>(stream.microBatchSize(), stream.microBatchMaxPixels(),
+                                image -> (long) image.width() * image.height(), stream.microBatchMaxWaitMs()))
                 .uid("micro-batches");
         DataStream<LocalizedImage> localized = batches
                 .keyBy(batch -> batch.get(0).id(), Types.STRING)

@@ -29,10 +29,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -70,7 +70,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     private final SeedStreamConfig config;
     private final ClassList classes;
-    private transient ValueState<List<LabeledImage>> pending;
+    private transient ListState<LabeledImage> pending;
     private transient NDManager manager;
     private transient LiveModel<Classifier> classifier;
     private transient LiveModel<Segmenter> segmenter;
@@ -94,7 +94,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
                 snapshot -> new Classifier((ClassifierArchitecture) snapshot.architecture(), manager, 0));
         segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER,
                 snapshot -> new Segmenter((SegmenterArchitecture) snapshot.architecture(), manager, 0));
-        pending = getRuntimeContext().getState(pendingImages());
+        pending = getRuntimeContext().getListState(pendingImages());
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         waited = metrics.counter("imagesWaitedForModel");
         rejectedModels = metrics.counter("rejectedModels");
@@ -113,7 +113,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         segmenter.restoreFrom(models);
         if (!classifier.restoreFrom(models)) {
             waited.inc(images.size());
-            pending.update(images);
+            pending.addAll(images);
             return;
         }
         localize(images, out);
@@ -150,8 +150,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         models.put(model.name, message);
         if (!hadClassifier && model == classifier) {
             context.applyToKeyedState(pendingImages(), (key, state) -> {
-                List<LabeledImage> images = state.value();
-                if (images != null) {
+                List<LabeledImage> images = new ArrayList<>();
+                state.get().forEach(images::add);
+                if (!images.isEmpty()) {
                     localize(images, out);
                     state.clear();
                 }
@@ -160,8 +161,8 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     }
 
     /** Per batch (keyed by its first image's id), the images waiting for the first classifier. */
-    private static ValueStateDescriptor<List<LabeledImage>> pendingImages() {
-        return new ValueStateDescriptor<>("pending", Types.LIST(TypeInformation.of(LabeledImage.class)));
+    private static ListStateDescriptor<LabeledImage> pendingImages() {
+        return new ListStateDescriptor<>("pendingImages", TypeInformation.of(LabeledImage.class));
     }
 
     private void localize(List<LabeledImage> images, Collector<LocalizedImage> out) {
@@ -176,7 +177,6 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
             NDArray features = classifier.model.features(Batches.images(scope, images), false);
             long[] shape = features.getShape().getShape();
             float[][] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, images) : null;
-            List<LocalizedImage> localized = new ArrayList<>(images.size());
             for (int b = 0; b < images.size(); b++) {
                 LabeledImage image = images.get(b);
                 NDArray own = features.get(b).expandDims(0);
@@ -185,14 +185,11 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
                         ? classifier.model.localizationMaps(own, classIndex).toFloatArray()
                         : stochastic.localize(classifier.model, own, classIndex, image.labels(), (int) shape[2], (int) shape[3]).max();
                 passes.inc(config.stream().localizationPasses()); // 0 with dropout off
-                localized.add(new LocalizedImage(image, classifier.version, segmenter.version, (int) shape[1], (int) shape[2],
+                out.collect(new LocalizedImage(image, classifier.version, segmenter.version, (int) shape[1], (int) shape[2],
                         (int) shape[3], own.toFloatArray(), maps, probabilities == null ? null : probabilities[b]));
+                // From the start of its batch's forward passes to its own result (the wait to fill the batch is not counted).
+                latency.update((System.nanoTime() - started) / 1_000_000);
             }
-            long batchMs = (System.nanoTime() - started) / 1_000_000; // each image waited for its whole batch
-            localized.forEach(image -> {
-                latency.update(batchMs);
-                out.collect(image);
-            });
         }
     }
 

@@ -8,25 +8,37 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Groups records into batches of up to {@code maxSize}, so that the models downstream run once per
- * batch (on the 2-core CPU the localization job went from 48 to 71-80 images/s with batches of 16,
- * see the README). A batch leaves when it is full, {@code maxWaitMs} after its first record, before
- * every checkpoint barrier and at the end of the input. So no record is ever held in this operator
+ * Groups records into batches of up to {@code maxSize} records and {@code maxWeight} in all (for
+ * images: pixels, which bound the models' memory; a record heavier than that goes alone), so that
+ * the models downstream run once per batch (see the README for what it gained). A batch leaves when
+ * it is full, {@code maxWaitMs} after its first record, before every checkpoint barrier and at the
+ * end of the input. So no record is ever held in this operator
  * across a checkpoint, and it needs no state of its own for exactly-once.
  */
 public final class MicroBatcher<T> extends AbstractStreamOperator<List<T>> implements OneInputStreamOperator<T, List<T>>, BoundedOneInput {
 
     private final int maxSize;
+    private final long maxWeight;
+    private final Weigher<T> weigher;
     private final long maxWaitMs;
     private transient List<T> batch;
+    private transient long weight;
     /** Counts the batches emitted, so that the timer of a batch that already left does nothing. */
     private transient long emitted;
 
-    public MicroBatcher(int maxSize, long maxWaitMs) {
-        if (maxSize < 1 || maxWaitMs < 0) {
-            throw new IllegalArgumentException("a micro-batch needs maxSize >= 1 and maxWaitMs >= 0");
+    /** The weight of one record (a serializable lambda). */
+    @FunctionalInterface
+    public interface Weigher<T> extends java.io.Serializable {
+        long weigh(T record);
+    }
+
+    public MicroBatcher(int maxSize, long maxWeight, Weigher<T> weigher, long maxWaitMs) {
+        if (maxSize < 1 || maxWeight < 1 || maxWaitMs < 0) {
+            throw new IllegalArgumentException("a micro-batch needs maxSize >= 1, maxWeight >= 1 and maxWaitMs >= 0");
         }
         this.maxSize = maxSize;
+        this.maxWeight = maxWeight;
+        this.weigher = weigher;
         this.maxWaitMs = maxWaitMs;
     }
 
@@ -38,8 +50,13 @@ public final class MicroBatcher<T> extends AbstractStreamOperator<List<T>> imple
 
     @Override
     public void processElement(StreamRecord<T> element) {
+        long recordWeight = weigher.weigh(element.getValue());
+        if (weight + recordWeight > maxWeight) {
+            emit(); // the batch so far leaves; this record starts the next
+        }
         batch.add(element.getValue());
-        if (batch.size() >= maxSize) {
+        weight += recordWeight;
+        if (batch.size() >= maxSize || weight >= maxWeight) {
             emit();
         } else if (batch.size() == 1) {
             long batchNumber = emitted;
@@ -67,6 +84,7 @@ public final class MicroBatcher<T> extends AbstractStreamOperator<List<T>> imple
         if (!batch.isEmpty()) {
             output.collect(new StreamRecord<>(batch));
             batch = new ArrayList<>(maxSize);
+            weight = 0;
             emitted++;
         }
     }

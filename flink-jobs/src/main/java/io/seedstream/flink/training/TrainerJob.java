@@ -44,7 +44,7 @@ public final class TrainerJob {
         DataStream<EncodedRecord> models = images
                 .keyBy(LabeledImage::id, Types.STRING)
                 .connect(seeds.keyBy(PseudoLabel::imageId, Types.STRING))
-                .process(new SeedJoinFunction(config.stream().duplicateIdRetention()))
+                .process(new SeedJoinFunction(config.trainer().pairingRetention()))
                 .name("pair images and seeds")
                 .uid("pair-images-seeds")
                 .keyBy(sample -> TrainFunction.KEY, Types.INT)

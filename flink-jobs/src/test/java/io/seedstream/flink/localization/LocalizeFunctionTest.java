@@ -108,4 +108,23 @@ class LocalizeFunctionTest {
             assertThat(inBatch.maps()).isNotEqualTo(out.get(0).maps()); // and not its neighbour's
         }
     }
+
+    @Test
+    void aBatchOfMixedSizesRunsEachSizeOnItsOwn() throws Exception {
+        LabeledImage small = data.image(5);
+        LabeledImage wide = data.image(6).resized(48, 24);
+        try (var harness = harness()) {
+            harness.open();
+            harness.processBroadcastElement(model(1, 7), 1);
+            harness.processBroadcastElement(ModelRecords.initialSegmenter(config, data.classes(), 1, 8), 2);
+            harness.processElement(List.of(wide, small), 3);
+            harness.processElement(List.of(wide), 4);
+            List<LocalizedImage> out = harness.extractOutputValues();
+            assertThat(out).extracting(o -> o.image().id()).containsExactly(wide.id(), small.id(), wide.id());
+            assertThat(out.get(0).segmenterProbabilities()).hasSize(data.classes().size() * 48 * 24)
+                    .usingComparatorWithPrecision(1e-5f).containsExactly(out.get(2).segmenterProbabilities());
+            assertThat(out.get(0).maps()).usingComparatorWithPrecision(1e-5f).containsExactly(out.get(2).maps());
+            assertThat(out.get(1).segmenterProbabilities()).hasSize(data.classes().size() * small.width() * small.height());
+        }
+    }
 }

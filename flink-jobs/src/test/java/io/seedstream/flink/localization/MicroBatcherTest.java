@@ -6,11 +6,12 @@ import java.util.List;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** Batches leave when full, when their wait is over, before a checkpoint barrier and at the end of the input. */
+/** Batches leave when full (by count or weight), when their wait is over, before a checkpoint barrier and at the end of the input. */
 class MicroBatcherTest {
 
+    /** Batches of up to 3 records and 5 characters. */
     private static OneInputStreamOperatorTestHarness<String, List<String>> harness() throws Exception {
-        var harness = new OneInputStreamOperatorTestHarness<>(new MicroBatcher<String>(3, 50));
+        var harness = new OneInputStreamOperatorTestHarness<>(new MicroBatcher<String>(3, 5, String::length, 50));
         harness.open();
         return harness;
     }
@@ -58,6 +59,19 @@ class MicroBatcherTest {
             harness.processElement("b", 0);
             harness.endInput();
             assertThat(harness.extractOutputValues()).containsExactly(List.of("a"), List.of("b"));
+        }
+    }
+
+    @Test
+    void aBatchLeavesBeforeItWouldOutweighItsBudgetAndAHeavyRecordGoesAlone() throws Exception {
+        try (var harness = harness()) {
+            harness.processElement("aa", 0);
+            harness.processElement("bbbb", 0); // 6 > 5: "aa" leaves first
+            harness.processElement("cccccccc", 0); // heavier than the budget: alone, at once
+            harness.processElement("d", 0);
+            harness.processElement("eeee", 0); // exactly the budget: leaves
+            assertThat(harness.extractOutputValues()).containsExactly(
+                    List.of("aa"), List.of("bbbb"), List.of("cccccccc"), List.of("d", "eeee"));
         }
     }
 }

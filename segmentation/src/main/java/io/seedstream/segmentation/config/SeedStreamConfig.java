@@ -117,11 +117,12 @@ public record SeedStreamConfig(
      * the localization job FickleNet's expectation (dropout off, one forward pass per image); N >= 1
      * runs N stochastic passes with Grad-CAM, {@code ficklenet.passesPerBatch} at a time, and takes
      * per class the maximum over the passes (FickleNet's rule: a pixel is claimed if any map claims it).
-     * The localization job runs its models on micro-batches of up to {@code microBatchSize} images,
-     * waiting at most {@code microBatchMaxWaitMs} for a batch to fill (1 = one image at a time).
+     * The localization job runs its models on micro-batches of up to {@code microBatchSize} images
+     * and {@code microBatchMaxPixels} pixels in all (an image larger than that goes alone), waiting
+     * at most {@code microBatchMaxWaitMs} for a batch to fill (size 1 = one image at a time).
      */
     public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses,
-            int microBatchSize, int microBatchMaxWaitMs) implements Serializable {
+            int microBatchSize, long microBatchMaxPixels, int microBatchMaxWaitMs) implements Serializable {
         public Duration duplicateIdRetention() {
             return Duration.ofSeconds(duplicateIdRetentionSeconds);
         }
@@ -136,6 +137,8 @@ public record SeedStreamConfig(
      * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
      * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
      * held out (up to {@code evalImages}) to score every publication; they are never trained on.
+     * An image waits up to {@code pairingRetentionSeconds} for its seed record (and a seed record
+     * for its image); halves still alone after that are dropped.
      * {@code gain}: whether the classifier's objective includes GAIN's attention mining (BCE and
      * ReCAM always do). Off by default: in continuous training on the 96 px stream it collapsed
      * after about 300 steps at batch 16 (attention mining saturated at 1, BCE climbed from 0.8 to
@@ -147,7 +150,11 @@ public record SeedStreamConfig(
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
             int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gain,
-            boolean boundaryLoss) implements Serializable {}
+            boolean boundaryLoss, int pairingRetentionSeconds) implements Serializable {
+        public Duration pairingRetention() {
+            return Duration.ofSeconds(pairingRetentionSeconds);
+        }
+    }
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -171,8 +178,8 @@ public record SeedStreamConfig(
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
-                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 16, 50),
-                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false),
+                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 16, 1 << 20, 50),
+                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
                 "cpu");
     }
 
@@ -321,11 +328,13 @@ public record SeedStreamConfig(
         require(trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1, "trainer needs replayCapacity >= 1, samplesPerStep >= 1");
         require(trainer.idleStepIntervalMs() >= 1 && trainer.idleStepLimit() >= 0, "trainer needs idleStepIntervalMs >= 1, idleStepLimit >= 0");
         require(trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1, "trainer publishes every >= 1 steps and seconds");
+        require(trainer.pairingRetentionSeconds() >= 60,
+                "trainer.pairingRetentionSeconds must be at least 60: seeds come a checkpoint or more after their image");
         require(trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
                 "trainer.evalPercent must be in [0, 100), evalImages >= 0");
         require(stream.duplicateIdRetentionSeconds() >= 1, "stream.duplicateIdRetentionSeconds must be at least 1");
-        require(stream.microBatchSize() >= 1 && stream.microBatchMaxWaitMs() >= 0,
-                "stream needs microBatchSize >= 1 and microBatchMaxWaitMs >= 0");
+        require(stream.microBatchSize() >= 1 && stream.microBatchMaxPixels() >= 1 && stream.microBatchMaxWaitMs() >= 0,
+                "stream needs microBatchSize >= 1, microBatchMaxPixels >= 1 and microBatchMaxWaitMs >= 0");
         require(stream.localizationPasses() >= 0, "stream.localizationPasses must be >= 0 (0 = dropout off)");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
