@@ -16,7 +16,6 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.train.StreamingTrainer;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -115,8 +114,7 @@ public final class PipelineBenchmark {
         SyntheticDataset data = new SyntheticDataset(effective.synthetic());
         prepare(topics, effective, data);
         send(topics, data, data.images(0, images), 0);
-        JobClient job = flink.submit(FlinkCluster.Job.LOCALIZATION, effective, data.classes(), new KafkaSettings(servers, topics, false),
-                CHECKPOINTS, Files.createTempDirectory("seedstream-bench-").toUri());
+        JobClient job = submit(FlinkCluster.Job.LOCALIZATION, effective, data, topics);
         try {
             List<Long> created = seedTimes(topics, images, "throughput, N = " + passes);
             // Warm-up: the first 10% (model loading, JIT, the first checkpoint) is left out. Images
@@ -140,10 +138,8 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-freshness.");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         TopicSetup.ensure(servers, topics, 2); // no models: the trainer publishes from scratch
-        URI checkpoints = Files.createTempDirectory("seedstream-bench-").toUri();
-        KafkaSettings settings = new KafkaSettings(servers, topics, false);
-        JobClient trainer = flink.submit(FlinkCluster.Job.TRAINER, config, data.classes(), settings, CHECKPOINTS, checkpoints);
-        JobClient localization = flink.submit(FlinkCluster.Job.LOCALIZATION, config, data.classes(), settings, CHECKPOINTS, checkpoints);
+        JobClient trainer = submit(FlinkCluster.Job.TRAINER, config, data, topics);
+        JobClient localization = submit(FlinkCluster.Job.LOCALIZATION, config, data, topics);
         int images = (int) (options.freshnessRate() * options.freshnessSeconds());
         List<Double> freshness = new ArrayList<>();
         int publications = 0;
@@ -184,8 +180,7 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-state.");
         SyntheticDataset data = new SyntheticDataset(small.synthetic());
         prepare(topics, small, data);
-        JobClient job = flink.submit(FlinkCluster.Job.LOCALIZATION, small, data.classes(), new KafkaSettings(servers, topics, false),
-                CHECKPOINTS, Files.createTempDirectory("seedstream-bench-").toUri());
+        JobClient job = submit(FlinkCluster.Job.LOCALIZATION, small, data, topics);
         Thread producer = sending(topics, data, data.images(0, options.stateImages()), options.stateRate());
         List<StatePoint> points = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
@@ -214,6 +209,12 @@ public final class PipelineBenchmark {
         } finally {
             job.cancel().get();
         }
+    }
+
+    /** Submits a job on these topics, checkpointing every {@link #CHECKPOINTS} into a new temporary directory. */
+    private JobClient submit(FlinkCluster.Job job, SeedStreamConfig effective, SyntheticDataset data, Topics topics) throws Exception {
+        return flink.submit(job, effective, data.classes(), new KafkaSettings(servers, topics, false), CHECKPOINTS,
+                Files.createTempDirectory("seedstream-bench-").toUri());
     }
 
     /** Topics, and an initial classifier and segmenter on the models topic, so that every image takes the full path. */
