@@ -3,9 +3,9 @@ package io.seedstream.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.flink.ingest.ImageStreamer;
-import io.seedstream.flink.kafka.TopicSetup;
-import io.seedstream.flink.local.EmbeddedKafka;
-import io.seedstream.flink.training.ModelRecords;
+import io.seedstream.records.kafka.TopicSetup;
+import io.seedstream.records.kafka.EmbeddedKafka;
+import io.seedstream.records.ModelRecords;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;

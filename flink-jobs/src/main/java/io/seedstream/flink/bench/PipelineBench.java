@@ -3,7 +3,7 @@ package io.seedstream.flink.bench;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.seedstream.flink.FlinkCluster;
-import io.seedstream.flink.local.EmbeddedKafka;
+import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.segmentation.bench.BenchmarkReport;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.cli.SeedStreamCli;

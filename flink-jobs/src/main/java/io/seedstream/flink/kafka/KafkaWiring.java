@@ -1,5 +1,6 @@
 package io.seedstream.flink.kafka;
 
+import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.records.DeadLetter;
 import io.seedstream.records.RecordCodec;

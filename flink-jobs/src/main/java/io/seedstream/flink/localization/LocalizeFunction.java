@@ -13,11 +13,9 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.StochasticLocalizer;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
-import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
-import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
@@ -36,7 +34,6 @@ import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import java.util.function.Function;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
@@ -90,10 +87,8 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     public void open(OpenContext context) {
         Autograd.disableOnThisThread(); // inference only: no graphs
         manager = NDManager.newBaseManager(TaskDevice.of(getRuntimeContext(), config.device()));
-        classifier = new LiveModel<>(StreamingTrainer.CLASSIFIER,
-                snapshot -> new Classifier((ClassifierArchitecture) snapshot.architecture(), manager, 0));
-        segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER,
-                snapshot -> new Segmenter((SegmenterArchitecture) snapshot.architecture(), manager, 0));
+        classifier = new LiveModel<>(StreamingTrainer.CLASSIFIER, Classifier.class);
+        segmenter = new LiveModel<>(StreamingTrainer.SEGMENTER, Segmenter.class);
         pending = getRuntimeContext().getListState(pendingImages());
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         waited = metrics.counter("imagesWaitedForModel");
@@ -221,13 +216,13 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     /** The live network of one model name and its version (-1 before the first). */
     private final class LiveModel<N extends Network> {
         final String name;
-        final Function<ModelSnapshot, N> create;
+        final Class<N> type;
         N model;
         long version = -1;
 
-        LiveModel(String name, Function<ModelSnapshot, N> create) {
+        LiveModel(String name, Class<N> type) {
             this.name = name;
-            this.create = create;
+            this.type = type;
         }
 
         boolean isLive() {
@@ -247,18 +242,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
         /** Makes this snapshot record's network the live one (the previous one is closed). */
         void load(ModelSnapshotRecord record) {
-            ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()));
-            if (!snapshot.classes().equals(classes.names())) {
-                throw new ModelSnapshot.InvalidSnapshotException("the snapshot's classes " + snapshot.classes()
-                        + " are not this job's " + classes.names());
-            }
-            String expected = name.equals(StreamingTrainer.CLASSIFIER) ? ClassifierArchitecture.KIND : SegmenterArchitecture.KIND;
-            if (!snapshot.architecture().kind().equals(expected)) {
-                throw new ModelSnapshot.InvalidSnapshotException("a " + snapshot.architecture().kind()
-                        + " was published as '" + name + "'");
-            }
-            N next = create.apply(snapshot);
-            snapshot.loadInto(next);
+            ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()))
+                    .requireServable(name, classes.names());
+            N next = type.cast(snapshot.newNetwork(manager));
             close();
             model = next;
             version = record.getVersion();

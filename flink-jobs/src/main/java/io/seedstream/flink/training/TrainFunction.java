@@ -1,5 +1,6 @@
 package io.seedstream.flink.training;
 
+import io.seedstream.records.ModelRecords;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.TaskDevice;
 import io.seedstream.flink.kafka.EncodedRecord;

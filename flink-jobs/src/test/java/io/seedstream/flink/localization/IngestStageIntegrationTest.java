@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.flink.KafkaTestClients;
 import io.seedstream.flink.kafka.KafkaWiring;
-import io.seedstream.flink.local.EmbeddedKafka;
+import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.records.DeadLetter;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;

@@ -3,7 +3,7 @@ package io.seedstream.flink.localization;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import io.seedstream.flink.training.ModelRecords;
+import io.seedstream.records.ModelRecords;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;

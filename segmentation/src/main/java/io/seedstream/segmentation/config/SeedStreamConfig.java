@@ -34,6 +34,7 @@ public record SeedStreamConfig(
         Boundary boundary,
         Stream stream,
         Trainer trainer,
+        Server server,
         String device) implements Serializable {
 
     /** The synthetic part/body data set. */
@@ -156,6 +157,18 @@ public record SeedStreamConfig(
         }
     }
 
+    /**
+     * The model server. Inference runs on one thread (Grad-CAM needs the JVM's one gradient
+     * recorder), which batches up to {@code maxBatchSize} segmentation requests, waiting at most
+     * {@code maxBatchWaitMs} for a batch to fill; at most {@code maxQueuedRequests} wait, further
+     * ones get 503. Uploads above {@code maxUploadBytes} or {@code maxImageSide} pixels on a side
+     * are refused (413) before decoding. FickleNet maps take at most {@code maxLocalizationPasses}
+     * stochastic passes per request. The pages show the {@code recentPredictions} newest streamed
+     * images with their seeds.
+     */
+    public record Server(int port, int maxBatchSize, int maxBatchWaitMs, int maxQueuedRequests, int maxUploadBytes,
+            int maxImageSide, int maxLocalizationPasses, int recentPredictions) implements Serializable {}
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** The papers' settings, and a backbone sized for CPU training from scratch. */
@@ -180,6 +193,7 @@ public record SeedStreamConfig(
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
+                new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12),
                 "cpu");
     }
 
@@ -336,6 +350,13 @@ public record SeedStreamConfig(
         require(stream.microBatchSize() >= 1 && stream.microBatchMaxPixels() >= 1 && stream.microBatchMaxWaitMs() >= 0,
                 "stream needs microBatchSize >= 1, microBatchMaxPixels >= 1 and microBatchMaxWaitMs >= 0");
         require(stream.localizationPasses() >= 0, "stream.localizationPasses must be >= 0 (0 = dropout off)");
+        require(server.port() >= 0 && server.port() <= 65535, "server.port must be 0..65535 (0 = any free port)");
+        require(server.maxBatchSize() >= 1 && server.maxBatchWaitMs() >= 0 && server.maxQueuedRequests() >= 1,
+                "server needs maxBatchSize >= 1, maxBatchWaitMs >= 0 and maxQueuedRequests >= 1");
+        require(server.maxUploadBytes() >= 1024 && server.maxImageSide() >= 16,
+                "server needs maxUploadBytes >= 1024 and maxImageSide >= 16");
+        require(server.maxLocalizationPasses() >= 1 && server.recentPredictions() >= 1,
+                "server needs maxLocalizationPasses >= 1 and recentPredictions >= 1");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
     }

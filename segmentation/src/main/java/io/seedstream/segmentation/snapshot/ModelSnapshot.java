@@ -1,13 +1,17 @@
 package io.seedstream.segmentation.snapshot;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import io.seedstream.segmentation.nn.Architecture;
+import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Network;
+import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
+import io.seedstream.segmentation.train.StreamingTrainer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -70,6 +74,39 @@ public record ModelSnapshot(String name, long version, Architecture architecture
                     + ", the model has " + model.architecture());
         }
         model.parameters().load(parameters);
+    }
+
+    /**
+     * Checks that this snapshot may serve as model {@code servedAs} (the classifier or the segmenter,
+     * by the name it was published under) for {@code classes}; throws {@link InvalidSnapshotException}
+     * with the reason when not.
+     */
+    public ModelSnapshot requireServable(String servedAs, List<String> classes) {
+        if (!this.classes.equals(classes)) {
+            throw new InvalidSnapshotException("the snapshot's classes " + this.classes + " are not the served " + classes);
+        }
+        String expected = servedAs.equals(StreamingTrainer.CLASSIFIER) ? ClassifierArchitecture.KIND
+                : servedAs.equals(StreamingTrainer.SEGMENTER) ? SegmenterArchitecture.KIND : null;
+        if (expected == null) {
+            throw new InvalidSnapshotException("unknown model name '" + servedAs + "'");
+        }
+        if (!architecture.kind().equals(expected)) {
+            throw new InvalidSnapshotException("a " + architecture.kind() + " was published as '" + servedAs + "'");
+        }
+        return this;
+    }
+
+    /** A network of this snapshot's architecture holding its parameters, owned by a sub-manager of {@code parent}. */
+    public Network newNetwork(NDManager parent) {
+        Network network = architecture instanceof ClassifierArchitecture classifier ? new Classifier(classifier, parent, 0)
+                : new Segmenter((SegmenterArchitecture) architecture, parent, 0);
+        try {
+            loadInto(network);
+            return network;
+        } catch (RuntimeException e) {
+            network.close();
+            throw e;
+        }
     }
 
     /** Whether every parameter is a finite number (a diverged training step leaves NaN or infinity behind). */

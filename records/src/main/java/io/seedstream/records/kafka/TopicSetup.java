@@ -1,4 +1,4 @@
-package io.seedstream.flink.kafka;
+package io.seedstream.records.kafka;
 
 import io.seedstream.records.Topics;
 import java.util.ArrayList;

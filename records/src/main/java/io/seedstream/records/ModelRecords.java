@@ -1,8 +1,6 @@
-package io.seedstream.flink.training;
+package io.seedstream.records;
 
 import ai.djl.ndarray.NDManager;
-import io.seedstream.records.ModelSnapshotRecord;
-import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.nn.Classifier;

@@ -1,4 +1,4 @@
-package io.seedstream.flink.local;
+package io.seedstream.records.kafka;
 
 import java.io.IOException;
 import java.io.OutputStream;

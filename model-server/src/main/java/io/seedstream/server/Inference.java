@@ -1,0 +1,249 @@
+package io.seedstream.server;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ImageCodec;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.StochasticLocalizer;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.train.Batches;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the served models on one inference thread. Segmentation requests are batched dynamically:
+ * the thread takes the oldest request and adds whatever else arrives until {@code
+ * server.maxBatchSize} images or until that request has waited {@code server.maxBatchWaitMs} (a busy
+ * thread therefore batches without waiting), then runs one forward pass at the size the segmenter
+ * was trained on. Localization maps run one at a time between batches. Callers get futures.
+ */
+public final class Inference implements AutoCloseable {
+
+    /** The queue is full: the caller should back off (503). */
+    public static final class OverloadedException extends RuntimeException {
+        OverloadedException(int capacity) {
+            super("the server is busy: " + capacity + " requests are already waiting; retry shortly");
+        }
+    }
+
+    /** No model of the kind needed is in service yet (503). */
+    public static final class NotReadyException extends RuntimeException {
+        NotReadyException(String model) {
+            super("no " + model + " is in service yet: the server is waiting for the first one on the models topic");
+        }
+    }
+
+    /** A class mask at the image's size, from the segmenter version that computed it. */
+    public record Segmentation(long modelVersion, List<String> classes, int width, int height, byte[] mask, int batchSize) {}
+
+    /**
+     * A class's localization map: {@code map} at the classifier's feature resolution (raw, rectified
+     * scores; for FickleNet the per-pixel maximum over the passes), {@code upsampled} at the image's.
+     */
+    public record Localization(long modelVersion, String className, int passes, int mapWidth, int mapHeight, float[] map,
+            int width, int height, float[] upsampled) {}
+
+    private sealed interface Task permits SegmentTask, LocalizeTask {
+        long enqueuedNanos();
+    }
+
+    private record SegmentTask(ImageCodec.Rgb image, CompletableFuture<Segmentation> result, long enqueuedNanos) implements Task {}
+
+    private record LocalizeTask(ImageCodec.Rgb image, String className, int passes, CompletableFuture<Localization> result,
+            long enqueuedNanos) implements Task {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(Inference.class);
+
+    private final SeedStreamConfig config;
+    private final ServedModels models;
+    private final ServerMetrics metrics;
+    private final Device device;
+    private final BlockingQueue<Task> queue;
+    private final Thread worker;
+    private volatile boolean running = true;
+
+    public Inference(SeedStreamConfig config, ServedModels models, ServerMetrics metrics, Device device) {
+        this.config = config;
+        this.models = models;
+        this.metrics = metrics;
+        this.device = device;
+        this.queue = new LinkedBlockingQueue<>(config.server().maxQueuedRequests());
+        this.worker = new Thread(this::work, "seedstream-inference");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    public CompletableFuture<Segmentation> segment(ImageCodec.Rgb image) {
+        requireServing(ServedModels.SEGMENTER);
+        CompletableFuture<Segmentation> result = new CompletableFuture<>();
+        enqueue(new SegmentTask(image, result, System.nanoTime()));
+        return result;
+    }
+
+    /** @param passes 0 for the classifier's expected map (dropout off), N for FickleNet's N stochastic passes */
+    public CompletableFuture<Localization> localize(ImageCodec.Rgb image, String className, int passes) {
+        requireServing(ServedModels.CLASSIFIER);
+        CompletableFuture<Localization> result = new CompletableFuture<>();
+        enqueue(new LocalizeTask(image, className, passes, result, System.nanoTime()));
+        return result;
+    }
+
+    private void requireServing(String model) {
+        if (models.servingVersion(model) < 0) {
+            throw new NotReadyException(model);
+        }
+    }
+
+    private void enqueue(Task task) {
+        if (!running) {
+            throw new IllegalStateException("the server is shutting down");
+        }
+        if (!queue.offer(task)) {
+            throw new OverloadedException(config.server().maxQueuedRequests());
+        }
+        metrics.queued.set(queue.size());
+    }
+
+    private void work() {
+        Autograd.disableOnThisThread(); // inference only; FickleNet's Grad-CAM records for itself
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            while (running) {
+                Task first;
+                try {
+                    first = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (first == null) {
+                    continue;
+                }
+                List<LocalizeTask> deferred = new ArrayList<>();
+                List<SegmentTask> batch = new ArrayList<>();
+                add(first, batch, deferred);
+                if (!batch.isEmpty()) {
+                    fill(batch, deferred, first.enqueuedNanos() + TimeUnit.MILLISECONDS.toNanos(config.server().maxBatchWaitMs()));
+                }
+                metrics.queued.set(queue.size());
+                if (!batch.isEmpty()) {
+                    runSegmentation(manager, batch);
+                }
+                deferred.forEach(task -> runLocalization(manager, task));
+            }
+        }
+        failWaiting();
+    }
+
+    private static void add(Task task, List<SegmentTask> batch, List<LocalizeTask> deferred) {
+        if (task instanceof SegmentTask segment) {
+            batch.add(segment);
+        } else {
+            deferred.add((LocalizeTask) task);
+        }
+    }
+
+    private void fill(List<SegmentTask> batch, List<LocalizeTask> deferred, long deadlineNanos) {
+        int max = config.server().maxBatchSize();
+        while (batch.size() < max) {
+            long left = deadlineNanos - System.nanoTime();
+            Task next;
+            try {
+                next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (next == null) {
+                return;
+            }
+            add(next, batch, deferred);
+        }
+    }
+
+    private void runSegmentation(NDManager manager, List<SegmentTask> batch) {
+        metrics.batchSize.observe(batch.size());
+        try (ServedModels.Lease<Segmenter> lease = models.lease(ServedModels.SEGMENTER, Segmenter.class)
+                        .orElseThrow(() -> new NotReadyException(ServedModels.SEGMENTER));
+                NDManager scope = manager.newSubManager()) {
+            List<LabeledImage> inputs = batch.stream().map(task -> atTrainingSize(task.image())).toList();
+            NDArray logits = lease.network().logits(Batches.images(scope, inputs), false);
+            for (int b = 0; b < batch.size(); b++) {
+                ImageCodec.Rgb image = batch.get(b).image();
+                // Scores are upsampled before the argmax, so class borders fall between output pixels.
+                byte[] mask = Ops.resize(logits.get(b).expandDims(0), image.height(), image.width()).argMax(1)
+                        .toType(DataType.UINT8, false).toByteArray();
+                batch.get(b).result().complete(new Segmentation(lease.version(), lease.classes(), image.width(), image.height(),
+                        mask, batch.size()));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("segmentation of a batch of {} failed", batch.size(), e);
+            batch.forEach(task -> task.result().completeExceptionally(e));
+        }
+    }
+
+    private void runLocalization(NDManager manager, LocalizeTask task) {
+        try (ServedModels.Lease<Classifier> lease = models.lease(ServedModels.CLASSIFIER, Classifier.class)
+                        .orElseThrow(() -> new NotReadyException(ServedModels.CLASSIFIER));
+                NDManager scope = manager.newSubManager()) {
+            Classifier classifier = lease.network();
+            int classId = lease.classes().indexOf(task.className());
+            // The classifier has outputs for the foreground classes only: the background, if any, comes first.
+            int index = classId - (lease.classes().size() - classifier.architecture().numClasses());
+            if (classId < 0 || index < 0) {
+                throw new IllegalArgumentException("no localization map for class '" + task.className()
+                        + "'; the classifier's classes are " + lease.classes().subList(lease.classes().size()
+                        - classifier.architecture().numClasses(), lease.classes().size()));
+            }
+            NDArray features = classifier.features(Batches.images(scope, List.of(atTrainingSize(task.image()))), false);
+            int h = (int) features.getShape().get(2);
+            int w = (int) features.getShape().get(3);
+            float[] map = task.passes() == 0 ? classifier.localizationMaps(features, new int[] {index}).toFloatArray()
+                    : new StochasticLocalizer(config.with("ficklenet.passes", task.passes()).ficklenet())
+                            .localize(classifier, features, new int[] {index}, new int[] {classId}, h, w).max();
+            ImageCodec.Rgb image = task.image();
+            float[] upsampled = Ops.resize(scope.create(map, new Shape(1, 1, h, w)), image.height(), image.width()).toFloatArray();
+            task.result().complete(new Localization(lease.version(), task.className(), task.passes(), w, h, map,
+                    image.width(), image.height(), upsampled));
+        } catch (RuntimeException e) {
+            task.result().completeExceptionally(e);
+        }
+    }
+
+    private LabeledImage atTrainingSize(ImageCodec.Rgb image) {
+        SeedStreamConfig.Trainer size = config.trainer();
+        return new LabeledImage("request", image.width(), image.height(), image.pixels(), null, new int[0])
+                .resized(size.imageWidth(), size.imageHeight());
+    }
+
+    private void failWaiting() {
+        List<Task> left = new ArrayList<>();
+        queue.drainTo(left);
+        IllegalStateException closing = new IllegalStateException("the server is shutting down");
+        for (Task task : left) {
+            if (task instanceof SegmentTask segment) {
+                segment.result().completeExceptionally(closing);
+            } else {
+                ((LocalizeTask) task).result().completeExceptionally(closing);
+            }
+        }
+    }
+
+    /** Stops after the batch in progress; requests still waiting fail with a clear error. */
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        worker.join(TimeUnit.SECONDS.toMillis(30));
+    }
+}

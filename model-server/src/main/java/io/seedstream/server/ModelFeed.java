@@ -1,0 +1,166 @@
+package io.seedstream.server;
+
+import io.seedstream.records.InvalidRecordException;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.TopicSetup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the server's topics on one thread. The compacted models topic is read from the start:
+ * everything up to its end at start-up is history, of which only the newest snapshot per model is
+ * loaded; after that every new snapshot is offered as it comes. The labeled-images and seeds topics
+ * are read from a little before their end, for the live page. Only committed records are read (the
+ * jobs write transactionally).
+ */
+public final class ModelFeed implements AutoCloseable {
+
+    /** How far before the end the live page's topics are read from, per partition. */
+    private static final int RECENT_BACKLOG = 64;
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Logger LOG = LoggerFactory.getLogger(ModelFeed.class);
+
+    private final Topics topics;
+    private final ServedModels models;
+    private final RecentPredictions recent;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean caughtUp;
+
+    public ModelFeed(String bootstrapServers, Topics topics, ServedModels models, RecentPredictions recent) {
+        this.topics = topics;
+        this.models = models;
+        this.recent = recent;
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        properties.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MODEL_BYTES);
+        properties.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, TopicSetup.MAX_MODEL_BYTES);
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-model-server");
+        this.consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "seedstream-model-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Whether the models topic has been read up to where it ended when the server started. */
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> modelPartitions = awaitPartitions(topics.models());
+            List<TopicPartition> imagePartitions = awaitPartitions(topics.labeledImages());
+            List<TopicPartition> seedPartitions = awaitPartitions(topics.seeds());
+            if (!running) {
+                return;
+            }
+            List<TopicPartition> all = new ArrayList<>(modelPartitions);
+            all.addAll(imagePartitions);
+            all.addAll(seedPartitions);
+            consumer.assign(all);
+            consumer.seekToBeginning(modelPartitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all);
+            Map<TopicPartition, Long> begins = consumer.beginningOffsets(all);
+            for (TopicPartition partition : imagePartitions) {
+                // The images a little further back than the seeds, so the first seeds find their images.
+                consumer.seek(partition, Math.max(begins.get(partition), ends.get(partition) - 2L * RECENT_BACKLOG));
+            }
+            for (TopicPartition partition : seedPartitions) {
+                consumer.seek(partition, Math.max(begins.get(partition), ends.get(partition) - RECENT_BACKLOG));
+            }
+            Map<TopicPartition, Long> historyEnds = modelPartitions.stream().collect(Collectors.toMap(p -> p, ends::get));
+            Map<String, ModelSnapshotRecord> newest = new LinkedHashMap<>();
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    handle(record, newest);
+                }
+                if (!caughtUp && historyEnds.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                    newest.values().forEach(models::offer);
+                    newest.clear();
+                    caughtUp = true;
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("the model feed stopped; the server keeps serving its current models", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record, Map<String, ModelSnapshotRecord> newest) {
+        String topic = record.topic();
+        try {
+            if (topic.equals(topics.models())) {
+                ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
+                if (caughtUp) {
+                    models.offer(model);
+                } else {
+                    models.remember(model);
+                    newest.merge(model.getName().toString(), model, (a, b) -> b.getVersion() >= a.getVersion() ? b : a);
+                }
+            } else if (topic.equals(topics.labeledImages())) {
+                recent.imageArrived(RecordCodec.LABELED_IMAGE.decode(record.value()));
+            } else {
+                recent.seedsArrived(RecordCodec.SEED.decode(record.value()));
+            }
+        } catch (InvalidRecordException e) {
+            // Bad images go to the dead-letter topic through the jobs; here they are only not shown.
+            if (topic.equals(topics.models())) {
+                models.refuse("unreadable message on " + topic + " at offset " + record.offset() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Waits until the topic exists (the jobs may create it after the server starts). */
+    private List<TopicPartition> awaitPartitions(String topic) {
+        while (running) {
+            try {
+                List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                if (partitions != null && !partitions.isEmpty()) {
+                    return partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+                }
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                LOG.warn("waiting for Kafka to list topic {}: {}", topic, e.getMessage());
+            }
+            sleep();
+        }
+        return List.of();
+    }
+
+    private void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            running = false;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+}

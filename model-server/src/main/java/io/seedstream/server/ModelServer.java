@@ -1,0 +1,289 @@
+package io.seedstream.server;
+
+import ai.djl.Device;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
+import io.seedstream.records.Topics;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ImageCodec;
+import io.seedstream.segmentation.nn.Devices;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model server: HTTP inference with the newest models from the models topic, hot-swapped
+ * (see {@link ServedModels}), dynamically batched (see {@link Inference}), with Prometheus
+ * metrics, an OpenAPI description ({@code /openapi.json}) and the live pages ({@code /}).
+ * Every refusal is a 4xx or 503 with a JSON body {@code {"error": "..."}}; no input stops it.
+ */
+public final class ModelServer implements AutoCloseable {
+
+    private static final Set<String> FORMATS = Set.of("png", "json");
+    private static final long RESULT_TIMEOUT_SECONDS = 120;
+    private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
+
+    private final SeedStreamConfig config;
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final ServedModels models;
+    private final Inference inference;
+    private final RecentPredictions recent;
+    private final ModelFeed feed;
+    private final Uploads uploads;
+    private final Javalin app;
+
+    private ModelServer(SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
+        this.config = config;
+        SeedStreamConfig.Server settings = config.server();
+        Device device = Devices.of(config.device());
+        this.models = new ServedModels(device, metrics);
+        this.inference = new Inference(config, models, metrics, device);
+        this.recent = new RecentPredictions(inference, settings.recentPredictions());
+        this.uploads = new Uploads(settings.maxUploadBytes(), settings.maxImageSide());
+        this.app = routes(Javalin.create(javalin -> {
+            javalin.showJavalinBanner = false;
+            javalin.http.maxRequestSize = settings.maxUploadBytes();
+            javalin.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/public";
+                files.location = Location.CLASSPATH;
+            });
+        }));
+        app.start(host, port);
+        this.feed = new ModelFeed(bootstrapServers, topics, models, recent);
+    }
+
+    /**
+     * Starts serving on {@code host:port} (port 0: any free one) and starts reading the models topic.
+     * Until the first segmenter arrives, readiness is 503 and segmentation requests are refused with 503.
+     */
+    public static ModelServer start(SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
+        return new ModelServer(config, bootstrapServers, topics, host, port);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** The address to open in a browser. */
+    public String url() {
+        return "http://localhost:" + port() + "/";
+    }
+
+    public ServedModels models() {
+        return models;
+    }
+
+    private Javalin routes(Javalin javalin) {
+        javalin.before(ctx -> ctx.attribute("startNanos", System.nanoTime()));
+        javalin.after(this::count);
+        javalin.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
+        javalin.get("/health/ready", this::readiness);
+        javalin.get("/metrics", ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()));
+        javalin.get("/v1/models", this::listModels);
+        javalin.post("/v1/segment", this::segment);
+        javalin.post("/v1/localize", this::localize);
+        javalin.get("/v1/recent", this::listRecent);
+        javalin.get("/v1/recent/{id}/{picture}", this::recentPicture);
+        javalin.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+        javalin.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal error: " + e);
+        });
+        javalin.error(404, ctx -> {
+            if (ctx.result() == null || ctx.path().startsWith("/v1/")) {
+                error(ctx, 404, "no such resource: " + ctx.method() + " " + ctx.path() + " (the API is described at /openapi.json)");
+            }
+        });
+        return javalin;
+    }
+
+    private static void error(Context ctx, int status, String reason) {
+        ctx.status(status).json(Map.of("error", reason));
+    }
+
+    private void count(Context ctx) {
+        Long started = ctx.attribute("startNanos");
+        String route = ctx.endpointHandlerPath();
+        if (route == null || route.isEmpty() || route.equals("*")) {
+            route = ctx.status().getCode() == 404 ? "unmatched" : "static";
+        }
+        metrics.requests.labelValues(route, String.valueOf(ctx.status().getCode())).inc();
+        if (started != null) {
+            metrics.latency.labelValues(route).observe((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    private void readiness(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", models.ready() ? "ready" : "not ready");
+        body.put("classifierVersion", models.servingVersion(ServedModels.CLASSIFIER));
+        body.put("segmenterVersion", models.servingVersion(ServedModels.SEGMENTER));
+        body.put("modelsTopicRead", feed != null && feed.caughtUp());
+        if (!models.ready()) {
+            body.put("reason", "no segmenter on the models topic yet");
+        }
+        ctx.status(models.ready() ? 200 : 503).json(body);
+    }
+
+    private void listModels(Context ctx) {
+        ctx.json(Map.of(
+                "serving", Map.of(ServedModels.CLASSIFIER, models.servingVersion(ServedModels.CLASSIFIER),
+                        ServedModels.SEGMENTER, models.servingVersion(ServedModels.SEGMENTER)),
+                "versions", models.history()));
+    }
+
+    private void segment(Context ctx) throws IOException {
+        String format = format(ctx);
+        ImageCodec.Rgb image = upload(ctx);
+        Inference.Segmentation result = await(inference.segment(image));
+        ctx.header("X-Model-Version", String.valueOf(result.modelVersion()));
+        ctx.header("X-Batch-Size", String.valueOf(result.batchSize()));
+        if (format.equals("png")) {
+            ctx.contentType("image/png").result(ImageCodec.encodeMask(result.width(), result.height(), result.mask()));
+            return;
+        }
+        long[] pixels = new long[result.classes().size()];
+        for (byte id : result.mask()) {
+            pixels[id & 0xFF]++;
+        }
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (int id = 0; id < pixels.length; id++) {
+            classes.add(Map.of("id", id, "name", result.classes().get(id), "pixels", pixels[id]));
+        }
+        ctx.json(Map.of("modelVersion", result.modelVersion(), "width", result.width(), "height", result.height(),
+                "batchSize", result.batchSize(), "classes", classes));
+    }
+
+    private void localize(Context ctx) throws IOException {
+        String format = format(ctx);
+        String className = ctx.queryParam("class");
+        if (className == null || className.isBlank()) {
+            throw new ApiException(400, "name the class to localize: ?class=NAME");
+        }
+        String method = ctx.queryParamAsClass("method", String.class).getOrDefault("cam");
+        int passes = switch (method) {
+            case "cam" -> 0;
+            case "ficklenet" -> passes(ctx);
+            default -> throw new ApiException(400, "method must be cam or ficklenet, was '" + method + "'");
+        };
+        ImageCodec.Rgb image = upload(ctx);
+        Inference.Localization map = await(inference.localize(image, className, passes));
+        ctx.header("X-Model-Version", String.valueOf(map.modelVersion()));
+        if (format.equals("png")) {
+            ctx.contentType("image/png").result(Renderings.heatMap(image, map.upsampled()));
+            return;
+        }
+        ctx.json(Map.of("modelVersion", map.modelVersion(), "class", map.className(), "method", method, "passes", map.passes(),
+                "width", map.mapWidth(), "height", map.mapHeight(), "map", map.map()));
+    }
+
+    private int passes(Context ctx) {
+        int max = config.server().maxLocalizationPasses();
+        String text = ctx.queryParam("passes");
+        try {
+            int passes = text == null ? Math.min(config.ficklenet().passes(), max) : Integer.parseInt(text);
+            if (passes < 1 || passes > max) {
+                throw new NumberFormatException();
+            }
+            return passes;
+        } catch (NumberFormatException e) {
+            throw new ApiException(400, "passes must be a whole number from 1 to " + max + " (server.maxLocalizationPasses), was '"
+                    + text + "'");
+        }
+    }
+
+    private static String format(Context ctx) {
+        String format = ctx.queryParamAsClass("format", String.class).getOrDefault(
+                ctx.header("Accept") != null && ctx.header("Accept").contains("application/json") ? "json" : "png");
+        if (!FORMATS.contains(format)) {
+            throw new ApiException(400, "format must be png or json, was '" + format + "'");
+        }
+        return format;
+    }
+
+    private ImageCodec.Rgb upload(Context ctx) throws IOException {
+        return uploads.decode(uploads.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong()));
+    }
+
+    private static <T> T await(CompletableFuture<T> result) {
+        try {
+            return result.get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "the server is shutting down");
+        } catch (TimeoutException e) {
+            throw new ApiException(503, "no result within " + RESULT_TIMEOUT_SECONDS + " s; the server is overloaded");
+        } catch (ExecutionException e) {
+            throw refusal(e.getCause());
+        }
+    }
+
+    private static RuntimeException refusal(Throwable cause) {
+        if (cause instanceof IllegalArgumentException) {
+            return new ApiException(400, cause.getMessage());
+        }
+        if (cause instanceof Inference.NotReadyException || cause instanceof IllegalStateException) {
+            return new ApiException(503, cause.getMessage());
+        }
+        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+    }
+
+    private void listRecent(Context ctx) {
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (RecentPredictions.Item item : recent.items()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("id", item.id());
+            json.put("labels", item.labels());
+            json.put("enteredMs", item.enteredMs());
+            json.put("seededMs", item.seededMs());
+            json.put("classifierVersion", item.classifierVersion());
+            json.put("segmenterVersion", item.segmenterVersion());
+            json.put("seedCoverage", item.seedCoverage());
+            json.put("pseudoLabelMiou", item.pseudoLabelMiou());
+            json.put("predictionMiou", item.predictionMiou());
+            String base = "/v1/recent/" + java.net.URLEncoder.encode(item.id(), java.nio.charset.StandardCharsets.UTF_8) + "/";
+            json.put("pictures", Map.of("image", base + "image", "overlay", base + "overlay", "heatmap", base + "heatmap",
+                    "seeds", base + "seeds"));
+            items.add(json);
+        }
+        ctx.json(Map.of("items", items, "colours", colours()));
+    }
+
+    /** Each class's colour in the pictures, for the page's legend. */
+    private Map<String, String> colours() {
+        Map<String, String> colours = new LinkedHashMap<>();
+        List<String> classes = recent.items().stream().findFirst().map(i -> i.classes()).orElse(List.of());
+        for (int id = 0; id < classes.size(); id++) {
+            colours.put(classes.get(id), String.format("#%06x", Renderings.colour(id)));
+        }
+        return colours;
+    }
+
+    private void recentPicture(Context ctx) {
+        RecentPredictions.Item item = recent.item(ctx.pathParam("id"))
+                .orElseThrow(() -> new ApiException(404, "no recent prediction for image '" + ctx.pathParam("id") + "'"));
+        byte[] picture = item.picture(ctx.pathParam("picture")).orElseThrow(() -> new ApiException(404,
+                "no picture '" + ctx.pathParam("picture") + "'; there are image, overlay, heatmap and seeds"));
+        ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        feed.close();
+        app.stop();
+        inference.close();
+        recent.close();
+        models.close();
+    }
+}
