@@ -1,5 +1,6 @@
 package io.seedstream.flink;
 
+import io.seedstream.records.kafka.KafkaClients;
 import io.seedstream.flink.kafka.KafkaWiring;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ public final class KafkaTestClients {
     private KafkaTestClients() {}
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
-        return KafkaWiring.producer(bootstrapServers);
+        return KafkaClients.producer(bootstrapServers);
     }
 
     /**

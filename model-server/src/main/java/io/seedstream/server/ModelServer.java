@@ -96,6 +96,8 @@ public final class ModelServer implements AutoCloseable {
         javalin.get("/v1/recent", this::listRecent);
         javalin.get("/v1/recent/{id}/{picture}", this::recentPicture);
         javalin.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+        javalin.exception(Inference.NotReadyException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
+        javalin.exception(Inference.OverloadedException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
         javalin.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
             error(ctx, 500, "internal error: " + e);

@@ -1,5 +1,6 @@
 package io.seedstream.flink.bench;
 
+import io.seedstream.records.kafka.KafkaClients;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.ingest.ImageStreamer;
@@ -220,7 +221,7 @@ public final class PipelineBenchmark {
     /** Topics, and an initial classifier and segmenter on the models topic, so that every image takes the full path. */
     private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data) throws Exception {
         TopicSetup.ensure(servers, topics, 2);
-        try (KafkaProducer<byte[], byte[]> producer = KafkaWiring.producer(servers)) {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(servers)) {
             producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.CLASSIFIER),
                     ModelRecords.initialClassifier(effective, data.classes(), 1, 5))).get();
             producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.SEGMENTER),

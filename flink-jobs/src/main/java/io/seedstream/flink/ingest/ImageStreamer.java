@@ -1,5 +1,6 @@
 package io.seedstream.flink.ingest;
 
+import io.seedstream.records.ImageRecords;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.IOException;

@@ -20,9 +20,7 @@ import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The Kafka sources and sinks of the jobs, configured once: raw bytes in, exactly-once out. */
 public final class KafkaWiring {
@@ -71,16 +69,6 @@ public final class KafkaWiring {
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
         p.put("value.deserializer", ByteArrayDeserializer.class.getName());
         return new KafkaConsumer<>(p);
-    }
-
-    /** A producer of plain byte records, large enough for model snapshots (for writers outside the jobs). */
-    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
-        p.put("max.request.size", TopicSetup.MAX_MODEL_BYTES);
-        p.put("key.serializer", ByteArraySerializer.class.getName());
-        p.put("value.serializer", ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(p);
     }
 
     /** Encoded records to a topic, in checkpointed Kafka transactions (exactly once). */

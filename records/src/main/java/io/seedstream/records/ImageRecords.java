@@ -1,7 +1,5 @@
-package io.seedstream.flink.ingest;
+package io.seedstream.records;
 
-import io.seedstream.records.LabeledImageRecord;
-import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;

@@ -1,0 +1,354 @@
+package io.seedstream.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seedstream.records.ImageRecords;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.records.SeedRecord;
+import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.EmbeddedKafka;
+import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.TopicSetup;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.ImageCodec;
+import io.seedstream.segmentation.data.LabeledImage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** The server against a real Kafka broker, over real HTTP; the pages in a real headless Chromium. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ModelServerIntegrationTest {
+
+    private static final SeedStreamConfig CONFIG = TestModels.CONFIG
+            .with(Map.of("server.maxUploadBytes", "262144", "server.maxImageSide", "512", "server.maxBatchWaitMs", "5"));
+    private static final Topics TOPICS = new Topics("server-test.");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long T0 = 1_700_000_000_000L;
+
+    private static EmbeddedKafka kafka;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static ModelServer server;
+    private static HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start();
+        TopicSetup.ensure(kafka.bootstrapServers(), TOPICS, 2);
+        producer = KafkaClients.producer(kafka.bootstrapServers());
+        server = ModelServer.start(CONFIG, kafka.bootstrapServers(), TOPICS, "127.0.0.1", 0);
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (producer != null) {
+            producer.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void notReadyUntilTheFirstSegmenterArrives() throws Exception {
+        HttpResponse<String> ready = get("/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(json(ready).get("reason").asText()).contains("no segmenter");
+        HttpResponse<String> early = post("/v1/segment", png(image(0)));
+        assertThat(early.statusCode()).isEqualTo(503);
+        assertThat(json(early).get("error").asText()).contains("no segmenter is in service yet");
+        assertThat(get("/health/live").statusCode()).isEqualTo(200);
+
+        publish(TestModels.scored(TestModels.classifier(1), 0.05, 10, T0));
+        publish(TestModels.scored(TestModels.segmenter(1), 0.10, 10, T0));
+        await("the first segmenter in service", () -> get("/health/ready").statusCode() == 200);
+        assertThat(json(get("/health/ready")).get("segmenterVersion").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void eachKindOfBadInputGetsItsOwn4xxAndTheServerKeepsServing() throws Exception {
+        byte[] good = png(image(1));
+        byte[] bigPicture = ImageCodec.encodePng(600, 20, new byte[600 * 20 * 3]);
+        byte[] tooManyBytes = new byte[300_000];
+        tooManyBytes[0] = (byte) 0x89;
+        Map<String, Integer> expected = Map.of(
+                "empty", 400, "text", 415, "gif", 415, "truncated", 400, "too many bytes", 413, "too many pixels", 413,
+                "bad format parameter", 400, "no class", 400, "unknown class", 400, "zero passes", 400);
+        Map<String, HttpResponse<String>> responses = Map.of(
+                "empty", post("/v1/segment", new byte[0]),
+                "text", post("/v1/segment", "just some text".getBytes(StandardCharsets.UTF_8)),
+                "gif", post("/v1/segment", gif()),
+                "truncated", post("/v1/segment", Arrays.copyOf(good, good.length / 2)),
+                "too many bytes", post("/v1/segment", tooManyBytes),
+                "too many pixels", post("/v1/segment", bigPicture),
+                "bad format parameter", post("/v1/segment?format=bmp", good),
+                "no class", post("/v1/localize", good),
+                "unknown class", post("/v1/localize?class=unicorn", good),
+                "zero passes", post("/v1/localize?class=cross&method=ficklenet&passes=0", good));
+        expected.forEach((input, status) -> {
+            HttpResponse<String> response = responses.get(input);
+            assertThat(response.statusCode()).as(input + ": " + response.body()).isEqualTo(status);
+            assertThat(json(response).get("error").asText()).as(input).isNotBlank();
+        });
+        assertThat(json(responses.get("too many pixels")).get("error").asText()).contains("600x20");
+        assertThat(json(responses.get("unknown class")).get("error").asText()).contains("unicorn");
+        HttpResponse<String> unknownRoute = get("/v1/nothing-here");
+        assertThat(unknownRoute.statusCode()).isEqualTo(404);
+        assertThat(json(unknownRoute).get("error").asText()).contains("/openapi.json");
+        assertThat(post("/v1/segment", good).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
+    void hotSwapsUnderConcurrentLoadWithoutAFailedRequest() throws Exception {
+        List<byte[]> images = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            images.add(png(image(i)));
+        }
+        AtomicBoolean loading = new AtomicBoolean(true);
+        AtomicInteger succeeded = new AtomicInteger();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        Set<Long> versionsSeen = ConcurrentHashMap.newKeySet();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            int client = c;
+            Thread thread = new Thread(() -> {
+                for (int i = 0; loading.get(); i++) {
+                    try {
+                        HttpResponse<byte[]> response = http.send(request("/v1/segment", images.get((client + i) % images.size())),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                        if (response.statusCode() != 200) {
+                            failures.add(response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8));
+                            continue;
+                        }
+                        ImageCodec.decodeMask(response.body(), 96, 96); // a whole mask of the image's size
+                        versionsSeen.add(Long.parseLong(response.headers().firstValue("X-Model-Version").orElseThrow()));
+                        succeeded.incrementAndGet();
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }
+            });
+            thread.start();
+            clients.add(thread);
+        }
+        for (int version = 2; version <= 6; version++) {
+            Thread.sleep(400);
+            publish(TestModels.scored(TestModels.segmenter(version), 0.1 + 0.08 * (version - 1), 10L * version,
+                    T0 + 60_000L * (version - 1)));
+        }
+        publish(TestModels.corrupted(TestModels.segmenter(7)));
+        publish(TestModels.unknownArchitecture(TestModels.segmenter(8)));
+        await("segmenter v6 in service and both bad snapshots refused", () -> server.models().servingVersion("segmenter") == 6
+                && scrape().contains("seedstream_server_model_refusals_total 2.0"));
+        Thread.sleep(1000); // load continues on v6 after the refusals
+        loading.set(false);
+        for (Thread thread : clients) {
+            thread.join(30_000);
+        }
+        assertThat(failures).as("failed requests").isEmpty();
+        assertThat(succeeded.get()).isGreaterThan(50);
+        assertThat(versionsSeen).as("versions served during the run").hasSizeGreaterThanOrEqualTo(3).contains(6L);
+        HttpResponse<byte[]> after = http.send(request("/v1/segment", images.get(0)), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(after.headers().firstValue("X-Model-Version")).contains("6"); // refused snapshots left v6 serving
+    }
+
+    @Test
+    @Order(4)
+    void segmentationAndLocalizationResultsDescribeTheImage() throws Exception {
+        LabeledImage image = image(3).resized(80, 64);
+        byte[] body = png(image);
+        HttpResponse<byte[]> mask = http.send(request("/v1/segment", body), HttpResponse.BodyHandlers.ofByteArray());
+        byte[] classes = ImageCodec.decodeMask(mask.body(), 80, 64);
+        for (byte id : classes) {
+            assertThat(id & 0xFF).isLessThan(TestModels.CLASSES.size());
+        }
+        JsonNode counts = json(post("/v1/segment?format=json", body));
+        long total = 0;
+        for (JsonNode c : counts.get("classes")) {
+            total += c.get("pixels").asLong();
+        }
+        assertThat(total).isEqualTo(80 * 64);
+        assertThat(counts.get("modelVersion").asLong()).isEqualTo(6);
+
+        JsonNode cam = json(post("/v1/localize?class=cross&format=json", body));
+        assertThat(cam.get("map").size()).isEqualTo(cam.get("width").asInt() * cam.get("height").asInt());
+        JsonNode fickle = json(post("/v1/localize?class=cross&method=ficklenet&passes=8&format=json", body));
+        assertThat(fickle.get("passes").asInt()).isEqualTo(8);
+        HttpResponse<byte[]> heat = http.send(request("/v1/localize?class=ring&method=ficklenet&passes=4", body),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(heat.statusCode()).isEqualTo(200);
+        assertThat(ImageCodec.decodeRgb(heat.body()).width()).isEqualTo(80);
+    }
+
+    @Test
+    @Order(5)
+    void listsVersionsAndExportsMetrics() throws Exception {
+        JsonNode models = json(get("/v1/models"));
+        assertThat(models.get("serving").get("segmenter").asLong()).isEqualTo(6);
+        List<Long> segmenters = new ArrayList<>();
+        for (JsonNode v : models.get("versions")) {
+            if (v.get("name").asText().equals("segmenter")) {
+                segmenters.add(v.get("version").asLong());
+            }
+        }
+        assertThat(segmenters).contains(1L, 2L, 3L, 4L, 5L, 6L);
+        String metrics = scrape();
+        assertThat(metrics).contains("seedstream_server_requests_total{route=\"/v1/segment\",status=\"200\"}")
+                .contains("seedstream_server_request_duration_seconds_bucket{route=\"/v1/segment\"")
+                .contains("seedstream_server_batch_size_count")
+                .contains("seedstream_server_model_version{model=\"segmenter\"} 6.0")
+                .contains("seedstream_server_model_swaps_total{model=\"segmenter\"} 6.0");
+        Matcher largest = Pattern.compile("seedstream_server_batch_size_bucket\\{le=\"1.0\"} (\\S+)").matcher(metrics);
+        Matcher all = Pattern.compile("seedstream_server_batch_size_count (\\S+)").matcher(metrics);
+        assertThat(largest.find() && all.find()).isTrue();
+        assertThat(Double.parseDouble(largest.group(1))).as("batches of one").isLessThan(Double.parseDouble(all.group(1)));
+        assertThat(json(get("/openapi.json")).get("paths").has("/v1/segment")).isTrue();
+    }
+
+    @Test
+    @Order(6)
+    void thePagesShowRecentPredictionsAndTheLearningCurveInARealBrowser() throws Exception {
+        ClassList classes = TestModels.CLASSES;
+        for (int i = 0; i < 6; i++) {
+            LabeledImage image = image(20 + i);
+            producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes(image.id()),
+                    ImageRecords.encode(image, classes, true, "test", T0 + i)));
+        }
+        producer.flush();
+        Thread.sleep(500); // images first, as the jobs produce them
+        for (int i = 0; i < 6; i++) {
+            producer.send(new ProducerRecord<>(TOPICS.seeds(), bytes(image(20 + i).id()), RecordCodec.SEED.encode(seeds(image(20 + i)))));
+        }
+        producer.flush();
+        await("six recent predictions", () -> json(get("/v1/recent")).get("items").size() == 6);
+        JsonNode item = json(get("/v1/recent")).get("items").get(0);
+        for (String picture : List.of("image", "overlay", "heatmap", "seeds")) {
+            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri(item.get("pictures").get(picture).asText())).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
+        }
+        assertThat(item.get("segmenterVersion").asLong()).isEqualTo(6);
+
+        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium),
+                "no Chromium at " + chromium + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
+        PageCheck.Result page = PageCheck.run(chromium, server.url(), Path.of("target", "pages"));
+        assertThat(page.renderedImages()).as("pictures decoded by the browser").isGreaterThanOrEqualTo(24); // 6 cards x 4
+        assertThat(page.brokenImages()).as("pictures that failed to load").isZero();
+        assertThat(page.chartPoints()).as("points of the mIoU chart").isEqualTo(6); // segmenter v1..v6 were scored
+        assertThat(page.dom()).contains(">ready<").contains("0.500 (v6)");
+        assertThat(Files.size(page.screenshot())).isGreaterThan(10_000);
+    }
+
+    private static SeedRecord seeds(LabeledImage image) {
+        byte[] seeds = image.mask().clone();
+        for (int p = 0; p < seeds.length; p += 3) {
+            seeds[p] = (byte) ClassList.IGNORE; // a third unseeded
+        }
+        return SeedRecord.newBuilder().setImageId(image.id()).setWidth(image.width()).setHeight(image.height())
+                .setSeeds(ByteBuffer.wrap(seeds)).setPseudoLabel(ByteBuffer.wrap(image.mask())).setClassifierVersion(1)
+                .setSegmenterVersion(6).setSeedCoverage(0.67f).setPseudoLabelMiou(0.8).setTimestampMs(T0 + 1000).build();
+    }
+
+    private static LabeledImage image(int index) {
+        return TestModels.DATA.image(index);
+    }
+
+    private static byte[] png(LabeledImage image) throws Exception {
+        return ImageCodec.encodePng(image.width(), image.height(), image.rgb());
+    }
+
+    private static byte[] gif() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB), "gif", out);
+        return out.toByteArray();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void publish(ModelSnapshotRecord record) throws Exception {
+        producer.send(new ProducerRecord<>(TOPICS.models(), bytes(record.getName().toString()), TestModels.encoded(record))).get();
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static HttpRequest request(String path, byte[] body) {
+        return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
+    private static HttpResponse<String> post(String path, byte[] body) throws Exception {
+        return http.send(request(path, body), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String scrape() throws Exception {
+        return get("/metrics").body();
+    }
+
+    private static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (Exception e) {
+            throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body(), e);
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(String what, Condition condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}
