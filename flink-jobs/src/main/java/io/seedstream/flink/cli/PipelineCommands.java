@@ -3,14 +3,17 @@ package io.seedstream.flink.cli;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.bench.PipelineBench;
+import io.seedstream.flink.bench.ServerBench;
 import io.seedstream.flink.ingest.ImageStreamer;
-import io.seedstream.records.kafka.TopicSetup;
-import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.flink.local.PipelineWatcher;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.EmbeddedKafka;
+import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.DatasetLoad;
+import io.seedstream.server.ModelServer;
+import io.seedstream.server.ServeCommand;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +27,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The commands that run the streaming pipeline: {@code demo} (everything on this machine) and {@code ingest}. */
+/**
+ * The commands that run the streaming pipeline: {@code demo} (everything on this machine, the model
+ * server included), {@code ingest}, and {@code serve} (the model server alone).
+ */
 public final class PipelineCommands {
 
     private PipelineCommands() {}
@@ -33,7 +39,9 @@ public final class PipelineCommands {
         CommandLine commandLine = SeedStreamCli.commandLine();
         commandLine.addSubcommand("demo", new Demo());
         commandLine.addSubcommand("ingest", new Ingest());
+        commandLine.addSubcommand("serve", new ServeCommand());
         commandLine.getSubcommands().get("bench").addSubcommand("pipeline", new PipelineBench());
+        commandLine.getSubcommands().get("bench").addSubcommand("server", new ServerBench());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true); // applies to the subcommands added above
         System.exit(commandLine.execute(args));
     }
@@ -53,7 +61,8 @@ public final class PipelineCommands {
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization and "
-                    + "trainer jobs in a local Flink cluster with its web dashboard, and a producer streaming images into it. "
+                    + "trainer jobs in a local Flink cluster with its web dashboard, a producer streaming images into it, and the model "
+                    + "server (HTTP inference with the newest models, live pages). "
                     + "Prints progress until Ctrl-C, then shuts everything down.")
     static final class Demo implements Callable<Integer> {
         @CommandLine.Mixin
@@ -72,6 +81,10 @@ public final class PipelineCommands {
         @Option(names = "--dashboard-port", description = "port of the local Flink cluster's web dashboard (default ${DEFAULT-VALUE})",
                 defaultValue = "8081")
         int dashboardPort;
+
+        @Option(names = "--server-port", description = "port of the model server (default: server.port of the configuration, "
+                + "8090; 0 = any free port)")
+        Integer serverPort;
 
         @Option(names = "--flink", paramLabel = "HOST:PORT", description = "run the jobs on an existing Flink cluster whose job "
                 + "manager serves REST here, instead of a local one (the cluster needs DJL in its lib/; see the README)")
@@ -127,6 +140,11 @@ public final class PipelineCommands {
                 }
                 List<String> created = TopicSetup.ensure(servers, topics, 2);
                 System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
+                ModelServer server = ModelServer.start(config, servers, topics, "0.0.0.0",
+                        serverPort != null ? serverPort : config.server().port());
+                resources.add(0, server);
+                System.out.println("Model server: " + server.url() + " (live predictions and the learning curve; API at "
+                        + server.url() + "openapi.json)");
 
                 FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
                 resources.add(0, flink);
