@@ -34,15 +34,22 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
         Topics topics = new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix());
-        CountDownLatch stopped = new CountDownLatch(1);
-        try (ModelServer server = ModelServer.start(config, bootstrapServers, topics, host, port != null ? port : config.server().port())) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-            System.out.println("seedstream serve: model server at " + server.url() + " (models from " + topics.models() + " on "
-                    + bootstrapServers + ")");
-            // The benchmark's load generator, a separate process, waits for this line.
-            System.out.println("seedstream serve: port " + server.port());
-            stopped.await();
-        }
+        ModelServer server = ModelServer.start(config, bootstrapServers, topics, host, port != null ? port : config.server().port());
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or SIGTERM: stop reading, finish the batch in progress
+            try {
+                server.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                closed.countDown();
+            }
+        }));
+        System.out.println("seedstream serve: model server at " + server.url() + " (models from " + topics.models() + " on "
+                + bootstrapServers + ")");
+        // The benchmark's load generator, a separate process, waits for this line.
+        System.out.println("seedstream serve: port " + server.port());
+        closed.await();
         return 0;
     }
 

@@ -158,10 +158,10 @@ public record SeedStreamConfig(
     }
 
     /**
-     * The model server. Inference runs on one thread (Grad-CAM needs the JVM's one gradient
-     * recorder), which batches up to {@code maxBatchSize} segmentation requests, waiting at most
-     * {@code maxBatchWaitMs} for a batch to fill; at most {@code maxQueuedRequests} wait, further
-     * ones get 503. Uploads above {@code maxUploadBytes} or {@code maxImageSide} pixels on a side
+     * The model server, listening on {@code port}. The models run on one inference thread (the
+     * device does one forward pass at a time anyway), which batches up to {@code maxBatchSize}
+     * segmentation requests, waiting at most {@code maxBatchWaitMs} for a batch to fill; at most
+     * {@code maxQueuedRequests} wait, further ones get 503. Uploads above {@code maxUploadBytes} or {@code maxImageSide} pixels on a side
      * are refused (413) before decoding. FickleNet maps take at most {@code maxLocalizationPasses}
      * stochastic passes per request. The pages show the {@code recentPredictions} newest streamed
      * images with their seeds.
