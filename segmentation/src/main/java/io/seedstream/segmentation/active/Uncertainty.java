@@ -1,0 +1,56 @@
+package io.seedstream.segmentation.active;
+
+/**
+ * How unsure the models are about an image, the scores active learning ranks by (natural logs).
+ *
+ * <p>{@link #mutualInformation}: BALD (Houlsby et al., 2011) over FickleNet's N stochastic passes,
+ * per class the binary entropy of the mean presence probability minus the mean of each pass's
+ * binary entropy, summed over classes. It is high only where the passes disagree, not where every
+ * pass is unsure in the same way. {@link #meanPixelEntropy}: the mean over pixels of the entropy of
+ * a per-pixel class distribution (the segmenter's output, or a normalized localization map).
+ */
+public final class Uncertainty {
+
+    private Uncertainty() {}
+
+    /** @param samples [pass][class] presence probabilities (sigmoid outputs) of one image */
+    public static double mutualInformation(float[][] samples) {
+        if (samples.length == 0) {
+            throw new IllegalArgumentException("mutual information needs at least one stochastic pass");
+        }
+        int classes = samples[0].length;
+        double total = 0;
+        for (int c = 0; c < classes; c++) {
+            double mean = 0;
+            double meanEntropy = 0;
+            for (float[] pass : samples) {
+                mean += pass[c];
+                meanEntropy += binaryEntropy(pass[c]);
+            }
+            mean /= samples.length;
+            meanEntropy /= samples.length;
+            total += binaryEntropy(mean) - meanEntropy;
+        }
+        return Math.max(0, total); // rounding can leave a tiny negative where the passes agree
+    }
+
+    /** @param probabilities (classes x pixels), row-major, each pixel's column summing to 1 */
+    public static double meanPixelEntropy(float[] probabilities, int classes) {
+        if (classes < 1 || probabilities.length % classes != 0) {
+            throw new IllegalArgumentException(probabilities.length + " probabilities do not split into " + classes + " classes");
+        }
+        int pixels = probabilities.length / classes;
+        double total = 0;
+        for (int u = 0; u < pixels; u++) {
+            for (int c = 0; c < classes; c++) {
+                double p = probabilities[c * pixels + u];
+                total -= p > 0 ? p * Math.log(p) : 0;
+            }
+        }
+        return total / pixels;
+    }
+
+    static double binaryEntropy(double p) {
+        return (p > 0 ? -p * Math.log(p) : 0) + (p < 1 ? -(1 - p) * Math.log(1 - p) : 0);
+    }
+}
