@@ -58,6 +58,8 @@ public final class Inference implements AutoCloseable {
 
     private sealed interface Task permits SegmentTask, LocalizeTask {
         long enqueuedNanos();
+
+        CompletableFuture<?> result();
     }
 
     private record SegmentTask(ImageCodec.Rgb image, CompletableFuture<Segmentation> result, long enqueuedNanos) implements Task {}
@@ -231,13 +233,7 @@ public final class Inference implements AutoCloseable {
         List<Task> left = new ArrayList<>();
         queue.drainTo(left);
         IllegalStateException closing = new IllegalStateException("the server is shutting down");
-        for (Task task : left) {
-            if (task instanceof SegmentTask segment) {
-                segment.result().completeExceptionally(closing);
-            } else {
-                ((LocalizeTask) task).result().completeExceptionally(closing);
-            }
-        }
+        left.forEach(task -> task.result().completeExceptionally(closing));
     }
 
     /** Stops after the batch in progress; requests still waiting fail with a clear error. */

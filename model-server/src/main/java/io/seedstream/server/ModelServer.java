@@ -242,8 +242,9 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private void listRecent(Context ctx) {
+        List<RecentPredictions.Item> recentItems = recent.items();
         List<Map<String, Object>> items = new ArrayList<>();
-        for (RecentPredictions.Item item : recent.items()) {
+        for (RecentPredictions.Item item : recentItems) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("id", item.id());
             json.put("labels", item.labels());
@@ -259,13 +260,13 @@ public final class ModelServer implements AutoCloseable {
                     "seeds", base + "seeds"));
             items.add(json);
         }
-        ctx.json(Map.of("items", items, "colours", colours()));
+        ctx.json(Map.of("items", items, "colours", colours(recentItems)));
     }
 
     /** Each class's colour in the pictures, for the page's legend. */
-    private Map<String, String> colours() {
+    private static Map<String, String> colours(List<RecentPredictions.Item> items) {
         Map<String, String> colours = new LinkedHashMap<>();
-        List<String> classes = recent.items().stream().findFirst().map(i -> i.classes()).orElse(List.of());
+        List<String> classes = items.isEmpty() ? List.of() : items.get(0).classes();
         for (int id = 0; id < classes.size(); id++) {
             colours.put(classes.get(id), String.format("#%06x", Renderings.colour(id)));
         }

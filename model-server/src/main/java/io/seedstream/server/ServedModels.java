@@ -9,6 +9,7 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -115,7 +116,13 @@ public final class ServedModels implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Map<String, AtomicReference<Live>> serving = Map.of(CLASSIFIER, new AtomicReference<>(), SEGMENTER,
             new AtomicReference<>());
-    private final List<Version> history = new ArrayList<>();
+    /** Every version seen, by name and version; the oldest entries go first beyond the limit. */
+    private final Map<String, Version> history = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Version> eldest) {
+            return size() > HISTORY_LIMIT;
+        }
+    };
 
     public ServedModels(Device device, ServerMetrics metrics) {
         this.device = device;
@@ -166,12 +173,7 @@ public final class ServedModels implements AutoCloseable {
         }
         Version version = Version.of(record);
         synchronized (history) {
-            if (history.stream().noneMatch(v -> v.name().equals(version.name()) && v.version() == version.version())) {
-                history.add(version);
-                if (history.size() > HISTORY_LIMIT) {
-                    history.remove(0);
-                }
-            }
+            history.putIfAbsent(version.name() + "/" + version.version(), version);
         }
     }
 
@@ -217,7 +219,7 @@ public final class ServedModels implements AutoCloseable {
     /** Every version seen, oldest publication first. */
     public List<Version> history() {
         synchronized (history) {
-            List<Version> copy = new ArrayList<>(history);
+            List<Version> copy = new ArrayList<>(history.values());
             copy.sort(Comparator.comparingLong(Version::publishedMs).thenComparing(Version::name).thenComparingLong(Version::version));
             return copy;
         }

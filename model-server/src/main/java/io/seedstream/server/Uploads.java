@@ -3,7 +3,6 @@ package io.seedstream.server;
 import io.seedstream.segmentation.data.ImageCodec;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
 
 /**
  * Checks an uploaded image before any model sees it: size in bytes (read no further than the
@@ -11,9 +10,6 @@ import java.util.Arrays;
  * then that it decodes completely. Each failure is an {@link ApiException} with its 4xx status.
  */
 public final class Uploads {
-
-    private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G'};
-    private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF};
 
     private final int maxBytes;
     private final int maxSide;
@@ -39,7 +35,7 @@ public final class Uploads {
         if (bytes.length == 0) {
             throw new ApiException(400, "the request body is empty: send the image's bytes (PNG or JPEG) as the body");
         }
-        if (!startsWith(bytes, PNG) && !startsWith(bytes, JPEG)) {
+        if (!ImageCodec.isPng(bytes) && !ImageCodec.isJpeg(bytes)) {
             String what;
             try {
                 ImageCodec.dimensions(bytes);
@@ -69,9 +65,5 @@ public final class Uploads {
     private ApiException tooLarge(long length) {
         return new ApiException(413, "the upload is " + (length < 0 ? "more than " + maxBytes : length) + " bytes; the limit is "
                 + maxBytes + " (server.maxUploadBytes)");
-    }
-
-    private static boolean startsWith(byte[] bytes, byte[] prefix) {
-        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 }

@@ -116,16 +116,26 @@ public final class ImageCodec {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     private static final byte[] PNG_END = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
 
+    /** Whether the bytes start with the PNG signature. */
+    public static boolean isPng(byte[] encoded) {
+        return startsWith(encoded, PNG_SIGNATURE);
+    }
+
+    /** Whether the bytes start with JPEG's start-of-image marker. */
+    public static boolean isJpeg(byte[] encoded) {
+        return encoded.length >= 2 && (encoded[0] & 0xFF) == 0xFF && (encoded[1] & 0xFF) == 0xD8;
+    }
+
     /**
      * The JDK decodes a PNG without its end chunk, or a JPEG without its end-of-image marker, as if
      * nothing were missing: such files were cut short, and their last rows may be garbage.
      */
     private static void requireComplete(byte[] encoded) throws IOException {
-        if (startsWith(encoded, PNG_SIGNATURE)
+        if (isPng(encoded)
                 && !Arrays.equals(encoded, Math.max(0, encoded.length - PNG_END.length), encoded.length, PNG_END, 0, PNG_END.length)) {
             throw new IOException("truncated PNG (it does not end with the IEND chunk)");
         }
-        if (encoded.length >= 2 && (encoded[0] & 0xFF) == 0xFF && (encoded[1] & 0xFF) == 0xD8) {
+        if (isJpeg(encoded)) {
             int tail = Math.max(2, encoded.length - 16); // a few padding bytes may follow the marker
             for (int i = encoded.length - 2; i >= tail; i--) {
                 if ((encoded[i] & 0xFF) == 0xFF && (encoded[i + 1] & 0xFF) == 0xD9) {
