@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.nn.Autograd;
 import org.junit.jupiter.api.Test;
 
 class SegmenterLossesTest {
@@ -50,6 +51,21 @@ class SegmenterLossesTest {
             // the loss: mean over pixels of KL(Q || P) = (0 + 0.589988 ln(1.179976) + 0.410012 ln(0.820024)) / 2
             float kl = (float) ((0.589988 * Math.log(0.589988 / 0.5) + 0.410012 * Math.log(0.410012 / 0.5)) / 2);
             assertThat(new BoundaryLoss(spatialOnly(1)).loss(logProbs, images).getFloat()).isCloseTo(kl, within(1e-6f));
+        }
+    }
+
+    @Test
+    void boundaryGradientFlowsOnlyThroughTheSegmenterDistribution() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray logProbs = manager.create(new float[] {0.8f, 0.5f, 0.2f, 0.5f}, new Shape(1, 2, 1, 2)).log();
+            logProbs.setRequiresGradient(true);
+            NDArray images = manager.zeros(new Shape(1, 3, 1, 2));
+            try (Autograd.Recording recording = Autograd.record()) {
+                recording.backward(new BoundaryLoss(spatialOnly(1)).loss(logProbs, images));
+            }
+            // Q is a fixed target: d/d log P of mean KL(Q || P) = -Q / pixels, with Q from the test above
+            assertThat(logProbs.getGradient().toFloatArray()).usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(-0.4f, -0.294994f, -0.1f, -0.205006f);
         }
     }
 
