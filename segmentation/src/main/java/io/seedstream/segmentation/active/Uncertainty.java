@@ -50,6 +50,46 @@ public final class Uncertainty {
         return total / pixels;
     }
 
+    /**
+     * The entropy of the aggregated localization map: each class's map (classes x pixels, >= 0) is
+     * scaled to a maximum of 1 and weighted by the class's presence probability, the background is 1
+     * minus the strongest class there, and each pixel's (background, classes) is normalized to a
+     * distribution. Weighting keeps a faint map of a class that is not there from counting fully.
+     */
+    public static double mapEntropy(float[] maps, float[] presence) {
+        int classes = presence.length;
+        if (classes < 1 || maps.length % classes != 0) {
+            throw new IllegalArgumentException(maps.length + " map values do not split into " + classes + " classes");
+        }
+        int pixels = maps.length / classes;
+        float[] scale = new float[classes];
+        for (int c = 0; c < classes; c++) {
+            float max = 0;
+            for (int u = 0; u < pixels; u++) {
+                max = Math.max(max, maps[c * pixels + u]);
+            }
+            scale[c] = max > 0 ? presence[c] / max : 0;
+        }
+        double total = 0;
+        double[] column = new double[classes + 1];
+        for (int u = 0; u < pixels; u++) {
+            double strongest = 0;
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                column[c + 1] = maps[c * pixels + u] * scale[c];
+                strongest = Math.max(strongest, column[c + 1]);
+                sum += column[c + 1];
+            }
+            column[0] = 1 - strongest;
+            sum += column[0];
+            for (double v : column) {
+                double p = v / sum;
+                total -= p > 0 ? p * Math.log(p) : 0;
+            }
+        }
+        return total / pixels;
+    }
+
     static double binaryEntropy(double p) {
         return (p > 0 ? -p * Math.log(p) : 0) + (p < 1 ? -(1 - p) * Math.log(1 - p) : 0);
     }

@@ -35,6 +35,7 @@ public record SeedStreamConfig(
         Stream stream,
         Trainer trainer,
         Server server,
+        Active active,
         String device) implements Serializable {
 
     /** The synthetic part/body data set. */
@@ -169,6 +170,20 @@ public record SeedStreamConfig(
     public record Server(int port, int maxBatchSize, int maxBatchWaitMs, int maxQueuedRequests, int maxUploadBytes,
             int maxImageSide, int maxLocalizationPasses, int recentPredictions) implements Serializable {}
 
+    /**
+     * Active learning. An unlabeled image's uncertainty is {@code mutualInformationWeight} x BALD over
+     * {@code stochasticPasses} FickleNet passes + {@code mapEntropyWeight} x the entropy of its
+     * localization maps + {@code segmenterEntropyWeight} x the segmenter's mean pixel entropy. Once
+     * {@code windowSize} images are scored (or {@code selectEveryMs} passed with any), the selector
+     * asks for the {@code batchSize} best, at most {@code budget} in all: priority = uncertainty +
+     * {@code rarityWeight} x the rarity of the classes the model guesses (1 / sqrt(1 + labels seen
+     * of the class)), skipping images whose thumbnail's cosine similarity to one already asked
+     * exceeds {@code duplicateSimilarity}. The oracle labeler answers after {@code oracleDelayMs}.
+     */
+    public record Active(int stochasticPasses, double mutualInformationWeight, double mapEntropyWeight,
+            double segmenterEntropyWeight, int windowSize, int batchSize, int budget, double rarityWeight,
+            double duplicateSimilarity, long selectEveryMs, long oracleDelayMs, long seed) implements Serializable {}
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** The papers' settings, and a backbone sized for CPU training from scratch. */
@@ -194,6 +209,7 @@ public record SeedStreamConfig(
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12),
+                new Active(20, 1.0, 1.0, 1.0, 32, 8, 200, 0.5, 0.97, 10_000, 2_000, 17L),
                 "cpu");
     }
 
@@ -355,6 +371,13 @@ public record SeedStreamConfig(
                 "server needs maxBatchSize >= 1, maxBatchWaitMs >= 0 and maxQueuedRequests >= 1");
         require(server.maxUploadBytes() >= 1024 && server.maxImageSide() >= 16,
                 "server needs maxUploadBytes >= 1024 and maxImageSide >= 16");
+        require(active.stochasticPasses() >= 2, "active.stochasticPasses must be >= 2 (mutual information needs passes that can disagree)");
+        require(active.mutualInformationWeight() >= 0 && active.mapEntropyWeight() >= 0 && active.segmenterEntropyWeight() >= 0
+                && active.rarityWeight() >= 0, "active weights must be >= 0");
+        require(active.windowSize() >= 1 && active.batchSize() >= 1 && active.batchSize() <= active.windowSize() && active.budget() >= 1,
+                "active needs windowSize >= batchSize >= 1 and budget >= 1");
+        require(active.duplicateSimilarity() > 0 && active.duplicateSimilarity() <= 1, "active.duplicateSimilarity must be in (0, 1]");
+        require(active.selectEveryMs() >= 1 && active.oracleDelayMs() >= 0, "active needs selectEveryMs >= 1 and oracleDelayMs >= 0");
         require(server.maxLocalizationPasses() >= 1 && server.recentPredictions() >= 1,
                 "server needs maxLocalizationPasses >= 1 and recentPredictions >= 1");
         require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),

@@ -35,4 +35,18 @@ class UncertaintyTest {
         assertThat(Uncertainty.meanPixelEntropy(new float[] {0.25f, 0.25f, 0.25f, 0.25f}, 4)).isCloseTo(Math.log(4), within(1e-7));
         assertThatThrownBy(() -> Uncertainty.meanPixelEntropy(new float[3], 2)).hasMessageContaining("do not split");
     }
+
+    @Test
+    void mapEntropyWeighsEachClassMapByItsPresence() {
+        // One class, two pixels. Pixel 0 holds the map's maximum: background 1 - 1 = 0, entropy 0.
+        // Pixel 1 holds half of it: (background 0.5, class 0.5), entropy ln 2. Mean ln 2 / 2.
+        assertThat(Uncertainty.mapEntropy(new float[] {4f, 2f}, new float[] {1f})).isCloseTo(LN2 / 2, within(1e-9));
+        // The class is present with probability 0.5: pixel 0 becomes (0.5, 0.5), ln 2; pixel 1
+        // (0.75, 0.25), 0.562335. A map of a class surely absent counts for nothing.
+        assertThat(Uncertainty.mapEntropy(new float[] {4f, 2f}, new float[] {0.5f}))
+                .isCloseTo((LN2 + 0.5623351) / 2, within(1e-6));
+        assertThat(Uncertainty.mapEntropy(new float[] {4f, 2f}, new float[] {0f})).isCloseTo(0, within(1e-12));
+        // Two classes equally strong at one pixel: (0, 0.5, 0.5) normalized, ln 2.
+        assertThat(Uncertainty.mapEntropy(new float[] {1f, 1f}, new float[] {1f, 1f})).isCloseTo(LN2, within(1e-9));
+    }
 }

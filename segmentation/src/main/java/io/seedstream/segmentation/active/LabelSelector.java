@@ -1,0 +1,115 @@
+package io.seedstream.segmentation.active;
+
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Which pooled images to ask people to label next: uncertainty mixed with diversity. Greedily, the
+ * image of highest priority = uncertainty + rarityWeight x rarity, where rarity is the largest
+ * 1 / sqrt(1 + n) over the classes the model guesses in it and n counts the labeled images of that
+ * class (the class memory's update count), including the ones this batch already picked. So a batch
+ * spreads over classes rather than asking eight times about the same confusing one. Images too
+ * similar to one already asked (or picked) are set aside as duplicates and never asked.
+ */
+public final class LabelSelector {
+
+    /** A chosen image and why, in words for the labeling page. */
+    public record Choice(Candidate candidate, double priority, String reason) {}
+
+    /** The choices in order, and the pooled images found to be near-duplicates of asked ones. */
+    public record Selection(List<Choice> choices, List<Candidate> duplicates) {}
+
+    private final SeedStreamConfig.Active config;
+    private final ClassList classes;
+
+    public LabelSelector(SeedStreamConfig.Active config, ClassList classes) {
+        this.config = config;
+        this.classes = classes;
+    }
+
+    /**
+     * @param labelsSeen labeled images per class id so far
+     * @param asked thumbnails of every image already asked
+     * @param count at most this many choices (the caller caps it by the remaining budget)
+     */
+    public Selection select(Collection<Candidate> pool, Map<Integer, Long> labelsSeen, List<float[]> asked, int count) {
+        Map<Integer, Long> seen = new HashMap<>(labelsSeen);
+        List<float[]> taken = new ArrayList<>(asked);
+        List<Candidate> open = new ArrayList<>(pool);
+        open.sort(Comparator.comparing(Candidate::imageId)); // ties break the same way after a restart
+        List<Choice> choices = new ArrayList<>();
+        List<Candidate> duplicates = new ArrayList<>();
+        while (choices.size() < count && !open.isEmpty()) {
+            Candidate best = null;
+            double bestPriority = Double.NEGATIVE_INFINITY;
+            for (Candidate candidate : open) {
+                double priority = candidate.uncertainty() + config.rarityWeight() * rarity(candidate, seen);
+                if (priority > bestPriority) {
+                    best = candidate;
+                    bestPriority = priority;
+                }
+            }
+            open.remove(best);
+            if (isDuplicate(best, taken)) {
+                duplicates.add(best);
+                continue;
+            }
+            choices.add(new Choice(best, bestPriority, reason(best, seen)));
+            taken.add(best.thumbnail());
+            for (int id : best.guessedClasses()) {
+                seen.merge(id, 1L, Long::sum);
+            }
+        }
+        return new Selection(choices, duplicates);
+    }
+
+    /** The baseline: {@code count} images drawn uniformly, with no look at scores or classes. */
+    public static List<Candidate> random(List<Candidate> pool, int count, Random random) {
+        List<Candidate> shuffled = new ArrayList<>(pool);
+        Collections.shuffle(shuffled, random);
+        return shuffled.subList(0, Math.min(count, shuffled.size()));
+    }
+
+    private static double rarity(Candidate candidate, Map<Integer, Long> seen) {
+        double rarest = 0;
+        for (int id : candidate.guessedClasses()) {
+            rarest = Math.max(rarest, 1 / Math.sqrt(1 + seen.getOrDefault(id, 0L)));
+        }
+        return rarest;
+    }
+
+    private boolean isDuplicate(Candidate candidate, List<float[]> taken) {
+        for (float[] other : taken) {
+            if (Thumbnail.similarity(candidate.thumbnail(), other) > config.duplicateSimilarity()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String reason(Candidate candidate, Map<Integer, Long> seen) {
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
+                "uncertainty %.3f (mutual information %.3f, map entropy %.3f, segmenter entropy %.3f)",
+                candidate.uncertainty(), candidate.mutualInformation(), candidate.mapEntropy(), candidate.segmenterEntropy()));
+        int rarest = -1;
+        for (int id : candidate.guessedClasses()) {
+            if (rarest < 0 || seen.getOrDefault(id, 0L) < seen.getOrDefault(rarest, 0L)) {
+                rarest = id;
+            }
+        }
+        if (rarest >= 0) {
+            text.append(String.format(Locale.ROOT, "; guessed %s, %d labels so far",
+                    classes.names().get(rarest), seen.getOrDefault(rarest, 0L)));
+        }
+        return text.toString();
+    }
+}
