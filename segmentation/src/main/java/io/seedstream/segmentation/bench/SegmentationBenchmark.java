@@ -142,8 +142,8 @@ public final class SegmentationBenchmark {
             }
             double classifierSeconds = (System.nanoTime() - started) / 1e9;
             Map<String, Scores> seedScores = new LinkedHashMap<>();
-            seedScores.put("static", score(seeds.stream().map(SeedGenerator.Result::staticSeeds).toList(), pool));
-            seedScores.put("class-memory", score(seeds.stream().map(SeedGenerator.Result::refinedSeeds).toList(), pool));
+            seedScores.put("static", score(seeds.stream().map(SeedGenerator.Result::staticSeeds).toList(), pool, classes));
+            seedScores.put("class-memory", score(seeds.stream().map(SeedGenerator.Result::refinedSeeds).toList(), pool, classes));
 
             List<int[]> trainingSeeds = seeds.stream().map(SeedGenerator.Result::refinedSeeds).toList();
             Map<String, SegmenterResult> segmenters = new LinkedHashMap<>();
@@ -246,18 +246,18 @@ public final class SegmentationBenchmark {
                 }
                 if (row.growing()) { // dynamic supervision: grow the original seeds with the current segmenter
                     labels = grow(segmenter, growing, images, seeds);
-                    pseudoLabels.add(score(labels, pool));
+                    pseudoLabels.add(score(labels, pool, classes));
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            return new SegmenterResult(row.description(), evaluate(segmenter, heldOut), pseudoLabels, seconds,
+            return new SegmenterResult(row.description(), evaluate(segmenter, heldOut, classes, batchSize), pseudoLabels, seconds,
                     loss / (1 - Math.pow(0.95, step)));
         }
     }
 
     private List<int[]> grow(Segmenter segmenter, SeededRegionGrowing growing, List<LabeledImage> images, List<int[]> seeds) {
         List<int[]> grown = new ArrayList<>(images.size());
-        forEachProbabilities(segmenter, images, (i, probabilities) -> {
+        forEachProbabilities(segmenter, images, config.segmenter().batchSize(), (i, probabilities) -> {
             LabeledImage image = images.get(i);
             grown.add(growing.grow(seeds.get(i), probabilities, SeededRegionGrowing.allowedClasses(image.labels(), classes.background()),
                     classes.background(), image.width(), image.height()));
@@ -266,10 +266,10 @@ public final class SegmentationBenchmark {
     }
 
     /** Held-out scores: each pixel gets the segmenter's most probable class (no image labels at test time). */
-    private Scores evaluate(Segmenter segmenter, List<LabeledImage> heldOut) {
+    static Scores evaluate(Segmenter segmenter, List<LabeledImage> heldOut, ClassList classes, int batchSize) {
         List<int[]> predictions = new ArrayList<>(heldOut.size());
-        forEachProbabilities(segmenter, heldOut, (i, probabilities) -> predictions.add(argmax(probabilities, classes.size())));
-        return score(predictions, heldOut);
+        forEachProbabilities(segmenter, heldOut, batchSize, (i, probabilities) -> predictions.add(argmax(probabilities, classes.size())));
+        return score(predictions, heldOut, classes);
     }
 
     private interface ProbabilityConsumer {
@@ -277,8 +277,7 @@ public final class SegmentationBenchmark {
     }
 
     /** Class-major probabilities (classes x pixels) of every image, in order, batch by batch. */
-    private void forEachProbabilities(Segmenter segmenter, List<LabeledImage> images, ProbabilityConsumer consumer) {
-        int batchSize = config.segmenter().batchSize();
+    private static void forEachProbabilities(Segmenter segmenter, List<LabeledImage> images, int batchSize, ProbabilityConsumer consumer) {
         for (int from = 0; from < images.size(); from += batchSize) {
             List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
             try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
@@ -307,7 +306,7 @@ public final class SegmentationBenchmark {
     }
 
     /** Label maps against the true masks; negative labels (unseeded) count as misses. */
-    private Scores score(List<int[]> labels, List<LabeledImage> truth) {
+    private static Scores score(List<int[]> labels, List<LabeledImage> truth, ClassList classes) {
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
         long labeled = 0;
         long total = 0;

@@ -1,6 +1,8 @@
 package io.seedstream.segmentation.cli;
 
 import com.google.gson.JsonObject;
+import io.seedstream.segmentation.bench.ActiveLearningBenchmark;
+import io.seedstream.segmentation.bench.ActiveLearningReport;
 import io.seedstream.segmentation.bench.BenchmarkReport;
 import io.seedstream.segmentation.bench.LocalizationBenchmark;
 import io.seedstream.segmentation.bench.Progress;
@@ -54,7 +56,7 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class})
+    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class, Bench.ActiveLearning.class})
     static final class Bench implements Runnable {
         @Override
         public void run() {
@@ -183,8 +185,69 @@ public final class SeedStreamCli implements Runnable {
             }
         }
 
+        @Command(name = "active-learning", mixinStandardHelpOptions = true,
+                description = "Active against random selection at the same labeling budget on synthetic data: held-out "
+                        + "segmenter mIoU against labels over several seeds, as a table, JSON, CSV and an SVG plot.")
+        static final class ActiveLearning implements Callable<Integer> {
+            @CommandLine.Mixin
+            ConfigOptions config = new ConfigOptions();
+
+            private static final ActiveLearningBenchmark.Options DEFAULTS = ActiveLearningBenchmark.Options.defaults();
+
+            @Option(names = "--seeds", split = ",", description = "one run per strategy and seed (default: 1,2,3)")
+            List<Long> seeds = DEFAULTS.seeds();
+
+            @Option(names = "--pool-images", description = "unlabeled synthetic images to choose from (default: ${DEFAULT-VALUE})")
+            int poolImages = DEFAULTS.poolImages();
+
+            @Option(names = "--eval-images", description = "held-out images scored (default: ${DEFAULT-VALUE})")
+            int evalImages = DEFAULTS.evalImages();
+
+            @Option(names = "--initial-labels", description = "random labels both strategies start from (default: ${DEFAULT-VALUE})")
+            int initialLabels = DEFAULTS.initialLabels();
+
+            @Option(names = "--batch", description = "labels asked per round (default: ${DEFAULT-VALUE})")
+            int batch = DEFAULTS.batch();
+
+            @Option(names = "--rounds", description = "rounds of asking (default: ${DEFAULT-VALUE})")
+            int rounds = DEFAULTS.rounds();
+
+            @Option(names = "--classifier-steps", description = "classifier steps per round (default: ${DEFAULT-VALUE})")
+            int classifierSteps = DEFAULTS.classifierStepsPerRound();
+
+            @Option(names = "--segmenter-steps", description = "segmenter steps per round (default: ${DEFAULT-VALUE})")
+            int segmenterSteps = DEFAULTS.segmenterStepsPerRound();
+
+            @Option(names = "--out", description = "write the results as JSON here, with a CSV and an SVG plot beside it")
+            Path out;
+
+            @Override
+            public Integer call() throws Exception {
+                SeedStreamConfig effective = config.load();
+                var options = new ActiveLearningBenchmark.Options(List.copyOf(seeds), poolImages, evalImages, initialLabels, batch,
+                        rounds, classifierSteps, segmenterSteps);
+                long started = System.nanoTime();
+                ActiveLearningBenchmark.Result result = new ActiveLearningBenchmark(effective, options, new Progress(System.err)).run();
+                double wallSeconds = (System.nanoTime() - started) / 1e9;
+                ActiveLearningReport.printTable(result, System.out);
+                System.out.printf("%nTotal %.0f s%n", wallSeconds);
+                if (out != null) {
+                    Path svg = beside(out, ".svg");
+                    BenchmarkReport.writeJson(ActiveLearningReport.toJson(result, effective, wallSeconds), out);
+                    ActiveLearningReport.writeCsv(result, csvBeside(out));
+                    ActiveLearningReport.writeSvg(result, svg);
+                    System.out.println("Wrote " + out + ", " + csvBeside(out) + " and the plot " + svg);
+                }
+                return 0;
+            }
+        }
+
         private static Path csvBeside(Path json) {
-            return json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".csv");
+            return beside(json, ".csv");
+        }
+
+        private static Path beside(Path json, String extension) {
+            return json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + extension);
         }
     }
 
