@@ -1,0 +1,112 @@
+package io.seedstream.flink.active;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.flink.TaskDevice;
+import io.seedstream.flink.models.LiveModels;
+import io.seedstream.segmentation.active.Candidate;
+import io.seedstream.segmentation.active.ImageScorer;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.nn.Autograd;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Scores each unlabeled image (keyed by id) with the newest classifier and segmenter from the
+ * broadcast models stream ({@link ImageScorer}), at the size the trainer works at. Images that
+ * arrive before any classifier wait in keyed state and are scored when it comes: none is dropped.
+ */
+public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, LabeledImage, byte[], Candidate> {
+
+    private final SeedStreamConfig config;
+    private final ClassList classes;
+    private transient NDManager manager;
+    private transient LiveModels models;
+    private transient ImageScorer scorer;
+    private transient ListState<LabeledImage> waiting;
+    private transient Counter waited;
+    private transient Counter rejectedModels;
+    private transient Histogram latency;
+
+    public ScoreFunction(SeedStreamConfig config, ClassList classes) {
+        this.config = config;
+        this.classes = classes;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        Autograd.disableOnThisThread();
+        manager = NDManager.newBaseManager(TaskDevice.of(getRuntimeContext(), config.device()));
+        models = new LiveModels(manager, classes);
+        scorer = new ImageScorer(config, classes);
+        waiting = getRuntimeContext().getListState(waitingImages());
+        var metrics = getRuntimeContext().getMetricGroup();
+        waited = metrics.counter("imagesWaitedForModel");
+        rejectedModels = metrics.counter("rejectedModels");
+        latency = metrics.histogram("scoringLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        metrics.gauge("classifierVersion", models.classifier::version);
+        metrics.gauge("segmenterVersion", models.segmenter::version);
+    }
+
+    @Override
+    public void processElement(LabeledImage image, ReadOnlyContext context, Collector<Candidate> out) throws Exception {
+        if (!models.restoreFrom(context.getBroadcastState(LiveModels.STATE))) {
+            waited.inc();
+            waiting.add(image);
+            return;
+        }
+        score(List.of(image), context.currentProcessingTime(), out);
+    }
+
+    @Override
+    public void processBroadcastElement(byte[] message, Context context, Collector<Candidate> out) throws Exception {
+        LiveModels.Update update = models.offer(message, context.getBroadcastState(LiveModels.STATE));
+        if (update == LiveModels.Update.REFUSED) {
+            rejectedModels.inc();
+        }
+        if (update == LiveModels.Update.FIRST_CLASSIFIER) {
+            long now = context.currentProcessingTime();
+            context.applyToKeyedState(waitingImages(), (key, state) -> {
+                List<LabeledImage> images = new ArrayList<>();
+                state.get().forEach(images::add);
+                score(images, now, out);
+                state.clear();
+            });
+        }
+    }
+
+    private void score(List<LabeledImage> images, long now, Collector<Candidate> out) {
+        SeedStreamConfig.Trainer size = config.trainer();
+        for (LabeledImage image : images) {
+            long started = System.nanoTime();
+            LabeledImage resized = image.resized(size.imageWidth(), size.imageHeight());
+            scorer.score(models.classifier.model(), models.segmenter.model(), List.of(resized), models.classifier.version(), now)
+                    .forEach(out::collect);
+            latency.update((System.nanoTime() - started) / 1_000_000);
+        }
+    }
+
+    private static ListStateDescriptor<LabeledImage> waitingImages() {
+        return new ListStateDescriptor<>("waitingImages", TypeInformation.of(LabeledImage.class));
+    }
+
+    @Override
+    public void close() {
+        if (models != null) {
+            models.close();
+        }
+        if (manager != null) {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.seedstream.flink.active;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.records.LabelRequest;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.segmentation.active.Candidate;
+import io.seedstream.segmentation.active.Thumbnail;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The selector in an operator test harness: window, timer, budget, answers, and a restore. */
+class SelectFunctionTest {
+
+    private static final ClassList CLASSES = new ClassList(List.of("background", "a", "b"), true);
+    private final SeedStreamConfig.Active config = SeedStreamConfig.defaults().with(Map.of("active.windowSize", "4",
+            "active.batchSize", "2", "active.budget", "5", "active.selectEveryMs", "1000", "active.rarityWeight", "0.5")).active();
+
+    private KeyedTwoInputStreamOperatorTestHarness<String, Candidate, LabelFeedback, EncodedRecord> harness() throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new SelectFunction(config, CLASSES)),
+                c -> ActiveLearningJob.SELECTOR_KEY, f -> ActiveLearningJob.SELECTOR_KEY, Types.STRING);
+    }
+
+    /** Image i with this uncertainty, guessed class a, a thumbnail orthogonal to every other's. */
+    private static Candidate candidate(int i, double uncertainty) {
+        float[] thumbnail = new float[3 * Thumbnail.SIDE * Thumbnail.SIDE];
+        thumbnail[i] = 1;
+        return new Candidate("c" + i, uncertainty, uncertainty, 0, 0, new int[] {1}, thumbnail, 3, 0);
+    }
+
+    private static List<String> requested(KeyedTwoInputStreamOperatorTestHarness<?, ?, ?, EncodedRecord> harness) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (EncodedRecord record : harness.extractOutputValues()) {
+            LabelRequest request = RecordCodec.LABEL_REQUEST.decode(record.value());
+            assertThat(record.key()).isEqualTo(request.getImageId().toString());
+            assertThat(request.getModelVersion()).isEqualTo(3);
+            ids.add(request.getImageId().toString());
+        }
+        return ids;
+    }
+
+    @Test
+    void asksPerWindowWithinTheBudgetAndNeitherLosesNorRepeatsAcrossARestore() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            for (int i = 1; i <= 3; i++) {
+                harness.processElement1(candidate(i, i / 10.0), i);
+            }
+            assertThat(requested(harness)).as("the window is not full yet").isEmpty();
+            // The 4th fills the window: c4 (0.4 + 0.5 x 1), then c3 (0.3 + 0.5 / sqrt 2 = 0.654 > c2's 0.554).
+            harness.processElement1(candidate(4, 0.4), 4);
+            assertThat(requested(harness)).containsExactly("c4", "c3");
+            checkpoint = harness.snapshot(1, 5);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(100);
+            restored.processElement1(candidate(4, 0.9), 6); // replayed after the restore: asked already
+            restored.processElement1(candidate(5, 0.5), 7);
+            restored.processElement1(candidate(6, 0.6), 8); // pool c1, c2, c5, c6: c6, then c5
+            assertThat(requested(restored)).containsExactly("c6", "c5");
+            restored.processElement1(candidate(7, 0.05), 9); // pool c1, c2, c7: not a window
+            restored.setProcessingTime(1100); // the timer: one request left in the budget
+            assertThat(requested(restored)).containsExactly("c6", "c5", "c2");
+            restored.processElement1(candidate(8, 5.0), 10);
+            restored.processElement1(candidate(9, 5.0), 11);
+            restored.processElement1(candidate(10, 5.0), 12);
+            restored.processElement1(candidate(11, 5.0), 13);
+            restored.setProcessingTime(5000);
+            assertThat(requested(restored)).as("the budget of 5 is spent").hasSize(3);
+        }
+    }
+
+    @Test
+    void answersRemoveImagesFromThePoolAndMakeTheirClassesLessRare() throws Exception {
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement1(candidate(1, 0.9), 1);
+            harness.processElement2(new LabelFeedback("c1", new int[] {1}), 2); // labeled before anyone asked
+            harness.processElement2(new LabelFeedback("x", new int[] {1}), 3); // class a: 2 labels now
+            Candidate rareB = new Candidate("b1", 0.5, 0.5, 0, 0, new int[] {2}, candidate(20, 0).thumbnail(), 3, 0);
+            harness.processElement1(rareB, 4); // 0.5 + 0.5 x 1 = 1.0
+            harness.processElement1(candidate(2, 0.6), 5); // 0.6 + 0.5 / sqrt 3 = 0.889
+            harness.processElement1(candidate(3, 0.1), 6);
+            harness.processElement1(candidate(1, 0.9), 7); // labeled: never pooled again
+            assertThat(requested(harness)).isEmpty();
+            harness.processElement1(candidate(4, 0.2), 8);
+            assertThat(requested(harness)).containsExactly("b1", "c2");
+        }
+    }
+}
