@@ -2,6 +2,7 @@ package io.seedstream.flink;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.seedstream.flink.active.ActiveLearningJob;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.flink.training.TrainerJob;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -33,7 +34,8 @@ public final class FlinkCluster implements AutoCloseable {
     /** The two jobs of the pipeline. */
     public enum Job {
         LOCALIZATION("seedstream localization"),
-        TRAINER("seedstream trainer");
+        TRAINER("seedstream trainer"),
+        ACTIVE_LEARNING("seedstream active learning");
 
         final String title;
 
@@ -104,6 +106,7 @@ public final class FlinkCluster implements AutoCloseable {
         switch (job) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classes, settings);
             case TRAINER -> TrainerJob.build(env, config, classes, settings);
+            case ACTIVE_LEARNING -> ActiveLearningJob.build(env, config, classes, settings);
         }
         return env.executeAsync(job.title);
     }

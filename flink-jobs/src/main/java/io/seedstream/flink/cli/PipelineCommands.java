@@ -5,6 +5,10 @@ import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.bench.PipelineBench;
 import io.seedstream.flink.bench.ServerBench;
 import io.seedstream.flink.ingest.ImageStreamer;
+import io.seedstream.flink.ingest.OracleLabeler;
+import io.seedstream.segmentation.data.LabeledImage;
+import java.util.Map;
+import java.util.stream.Collectors;
 import io.seedstream.flink.local.PipelineWatcher;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.EmbeddedKafka;
@@ -82,6 +86,11 @@ public final class PipelineCommands {
                 defaultValue = "8081")
         int dashboardPort;
 
+        @Option(names = "--labeled-share", description = "share of the data set sent labeled; the rest goes to the unlabeled "
+                + "pool, from which the active-learning job asks and the oracle answers (default ${DEFAULT-VALUE})",
+                defaultValue = "0.25")
+        double labeledShare;
+
         @Option(names = "--server-port", description = "port of the model server (default: server.port of the configuration, "
                 + "8090; 0 = any free port)")
         Integer serverPort;
@@ -102,6 +111,10 @@ public final class PipelineCommands {
                 + "are committed (default ${DEFAULT-VALUE})", defaultValue = "5")
         int checkpointSeconds;
 
+        private static LabeledImage withoutLabels(LabeledImage image) {
+            return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, new int[0]);
+        }
+
         @Override
         public Integer call() throws Exception {
             SeedStreamConfig config = configOptions.load();
@@ -114,6 +127,9 @@ public final class PipelineCommands {
             if (flinkAddress != null && checkpoints == null) {
                 throw new IllegalArgumentException("--flink needs --checkpoints URI: a directory the cluster's job and task "
                         + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");
+            }
+            if (labeledShare <= 0 || labeledShare > 1) {
+                throw new IllegalArgumentException("--labeled-share must be in (0, 1], was " + labeledShare);
             }
             FlinkCluster remote = flinkAddress != null ? FlinkCluster.remote(flinkAddress, jobJar) : null; // checked before anything starts
             System.out.println("seedstream demo: " + DatasetOptions.describe(data));
@@ -159,12 +175,19 @@ public final class PipelineCommands {
                 resources.add(0, () -> jobs.forEach(j -> j.cancel().join()));
 
                 String bootstrap = servers;
+                int labeledCount = (int) Math.ceil(labeledShare * data.images().size());
+                List<LabeledImage> labeled = data.images().subList(0, labeledCount);
+                List<LabeledImage> pool = data.images().subList(labeledCount, data.images().size());
                 Thread producer = new Thread(() -> {
                     try {
                         ImageStreamer.Summary summary = new ImageStreamer(bootstrap, topics.labeledImages(), rate, null)
-                                .stream(data.images(), data.classes(), dataset::sendsMask, "demo");
-                        System.out.printf("producer: sent %d images in %.0f s%s%n", summary.sent(), summary.seconds(),
-                                summary.failed().isEmpty() ? "" : ", refused " + summary.failed());
+                                .stream(labeled, data.classes(), dataset::sendsMask, "demo");
+                        ImageStreamer.Summary unlabeled = new ImageStreamer(bootstrap, topics.unlabeledImages(), rate, null)
+                                .stream(pool.stream().map(Demo::withoutLabels).toList(), data.classes(), i -> false, "demo");
+                        System.out.printf("producer: sent %d labeled and %d unlabeled images in %.0f s%s%n", summary.sent(),
+                                unlabeled.sent(), summary.seconds() + unlabeled.seconds(),
+                                summary.failed().isEmpty() && unlabeled.failed().isEmpty() ? ""
+                                        : ", refused " + summary.failed() + " " + unlabeled.failed());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -172,13 +195,24 @@ public final class PipelineCommands {
                 producer.setDaemon(true);
                 producer.start();
                 resources.add(0, producer::interrupt);
+                Map<String, LabeledImage> truth = pool.stream().collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
+                OracleLabeler oracle = new OracleLabeler(servers, topics, truth, data.classes(),
+                        Duration.ofMillis(config.active().oracleDelayMs()), true);
+                Thread oracleThread = new Thread(oracle, "oracle");
+                oracleThread.setDaemon(true);
+                oracleThread.start();
+                resources.add(0, oracleThread::interrupt);
+                System.out.printf("active learning: %d images labeled up front, %d in the unlabeled pool; the oracle answers each "
+                        + "request after %d ms (budget %d)%n", labeled.size(), pool.size(), config.active().oracleDelayMs(),
+                        config.active().budget());
 
                 try (PipelineWatcher watcher = new PipelineWatcher(servers, topics)) {
                     long started = System.nanoTime();
                     while (!Thread.currentThread().isInterrupted()) {
                         watcher.poll(Duration.ofSeconds(5));
                         double seconds = (System.nanoTime() - started) / 1e9;
-                        System.out.printf("[%4.0f s] %.2f images/s seeded | %s%n", seconds, watcher.seeds() / seconds, watcher.status());
+                        System.out.printf("[%4.0f s] %.2f images/s seeded | %s | oracle answered %d%n", seconds,
+                                watcher.seeds() / seconds, watcher.status(), oracle.answered());
                     }
                 } catch (org.apache.kafka.common.errors.InterruptException e) {
                     // Ctrl-C while polling

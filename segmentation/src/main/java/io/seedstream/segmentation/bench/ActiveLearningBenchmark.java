@@ -113,7 +113,7 @@ public final class ActiveLearningBenchmark {
                 ImageScorer scorer = new ImageScorer(config, classes);
                 LabelSelector selector = new LabelSelector(config.active(), classes);
                 Random batches = new Random(seed * 31 + 7);
-                String label = String.format("seed %d, %s", seed, strategy.name().toLowerCase(java.util.Locale.ROOT));
+                String label = label(strategy, seed);
                 for (int round = 0; ; round++) {
                     progress.start(label + ", " + labeled.size() + " labels: training",
                             options.classifierStepsPerRound() + options.segmenterStepsPerRound());
@@ -132,7 +132,15 @@ public final class ActiveLearningBenchmark {
                 }
             }
         }
-        return new Run(strategy, seed, curve, (System.nanoTime() - started) / 1e9);
+        Run run = new Run(strategy, seed, curve, (System.nanoTime() - started) / 1e9);
+        progress.note(String.format(java.util.Locale.ROOT, "%s done in %.0f s: %s", label(strategy, seed), run.seconds(),
+                curve.stream().map(p -> String.format(java.util.Locale.ROOT, "%d labels %.3f", p.labels(), p.miou()))
+                        .collect(Collectors.joining(", "))));
+        return run;
+    }
+
+    private static String label(Strategy strategy, long seed) {
+        return String.format(java.util.Locale.ROOT, "seed %d, %s", seed, strategy.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private void train(ClassifierTrainer classifierTrainer, SegmenterTrainer segmenterTrainer, List<LabeledImage> labeled,

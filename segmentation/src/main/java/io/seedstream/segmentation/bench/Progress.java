@@ -57,6 +57,12 @@ public final class Progress {
         out.flush();
     }
 
+    /** A line that stays: an intermediate result worth keeping even if the run is cut short. */
+    public void note(String line) {
+        out.println(line);
+        out.flush();
+    }
+
     private static String format(Duration d) {
         return d.toHours() > 0 ? String.format("%dh%02dm", d.toHours(), d.toMinutesPart())
                 : String.format("%dm%02ds", d.toMinutesPart(), d.toSecondsPart());
