@@ -35,7 +35,6 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
     private transient ImageScorer scorer;
     private transient ListState<LabeledImage> waiting;
     private transient Counter waited;
-    private transient Counter rejectedModels;
     private transient Histogram latency;
 
     public ScoreFunction(SeedStreamConfig config, ClassList classes) {
@@ -47,15 +46,12 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
     public void open(OpenContext context) {
         Autograd.disableOnThisThread();
         manager = NDManager.newBaseManager(TaskDevice.of(getRuntimeContext(), config.device()));
-        models = new LiveModels(manager, classes);
+        var metrics = getRuntimeContext().getMetricGroup();
+        models = new LiveModels(manager, classes, metrics);
         scorer = new ImageScorer(config, classes);
         waiting = getRuntimeContext().getListState(waitingImages());
-        var metrics = getRuntimeContext().getMetricGroup();
         waited = metrics.counter("imagesWaitedForModel");
-        rejectedModels = metrics.counter("rejectedModels");
         latency = metrics.histogram("scoringLatencyMs", new DescriptiveStatisticsHistogram(1000));
-        metrics.gauge("classifierVersion", models.classifier::version);
-        metrics.gauge("segmenterVersion", models.segmenter::version);
     }
 
     @Override
@@ -70,11 +66,7 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
 
     @Override
     public void processBroadcastElement(byte[] message, Context context, Collector<Candidate> out) throws Exception {
-        LiveModels.Update update = models.offer(message, context.getBroadcastState(LiveModels.STATE));
-        if (update == LiveModels.Update.REFUSED) {
-            rejectedModels.inc();
-        }
-        if (update == LiveModels.Update.FIRST_CLASSIFIER) {
+        if (models.offer(message, context.getBroadcastState(LiveModels.STATE)) == LiveModels.Update.FIRST_CLASSIFIER) {
             long now = context.currentProcessingTime();
             context.applyToKeyedState(waitingImages(), (key, state) -> {
                 List<LabeledImage> images = new ArrayList<>();

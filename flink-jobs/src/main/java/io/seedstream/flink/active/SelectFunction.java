@@ -46,7 +46,6 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     private transient MapState<String, Asked> asked;
     private transient MapState<String, Boolean> settled;
     private transient MapState<Integer, Long> labelsSeen;
-    private transient ValueState<Integer> askedCount;
     private transient ValueState<Long> timer;
     private transient Counter requests;
     private transient Counter answers;
@@ -70,7 +69,6 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         asked = state.getMapState(new MapStateDescriptor<>("asked", Types.STRING, TypeInformation.of(Asked.class)));
         settled = state.getMapState(new MapStateDescriptor<>("settled", Types.STRING, Types.BOOLEAN));
         labelsSeen = state.getMapState(new MapStateDescriptor<>("labelsSeen", Types.INT, Types.LONG));
-        askedCount = state.getState(new ValueStateDescriptor<>("askedCount", Types.INT));
         timer = state.getState(new ValueStateDescriptor<>("selectionTimer", Types.LONG));
         var metrics = state.getMetricGroup();
         requests = metrics.counter("labelRequestsEmitted");
@@ -157,7 +155,6 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
             pool.remove(duplicate.imageId());
             duplicates.inc();
         }
-        askedCount.update(askedCount() + selection.choices().size());
         if (timer.value() != null) {
             context.timerService().deleteProcessingTimeTimer(timer.value());
             timer.clear();
@@ -167,8 +164,11 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     }
 
     private int askedCount() throws Exception {
-        Integer count = askedCount.value();
-        return count == null ? 0 : count;
+        int count = 0;
+        for (String ignored : asked.keys()) {
+            count++;
+        }
+        return count;
     }
 
     /** The requests still allowed; also refreshes the budget gauge. */

@@ -6,9 +6,6 @@ import io.seedstream.flink.bench.PipelineBench;
 import io.seedstream.flink.bench.ServerBench;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.ingest.OracleLabeler;
-import io.seedstream.segmentation.data.LabeledImage;
-import java.util.Map;
-import java.util.stream.Collectors;
 import io.seedstream.flink.local.PipelineWatcher;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.EmbeddedKafka;
@@ -16,6 +13,7 @@ import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.DatasetLoad;
+import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.server.ModelServer;
 import io.seedstream.server.ServeCommand;
 import java.net.URI;
@@ -24,8 +22,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,8 +64,9 @@ public final class PipelineCommands {
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization and "
-                    + "trainer jobs in a local Flink cluster with its web dashboard, a producer streaming images into it, and the model "
+            description = "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization, "
+                    + "trainer and active-learning jobs in a local Flink cluster with its web dashboard, a producer streaming labeled "
+                    + "and unlabeled images into it, an oracle answering the label requests, and the model "
                     + "server (HTTP inference with the newest models, live pages). "
                     + "Prints progress until Ctrl-C, then shuts everything down.")
     static final class Demo implements Callable<Integer> {

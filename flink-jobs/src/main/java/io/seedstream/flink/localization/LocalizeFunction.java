@@ -57,7 +57,6 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private transient LiveModels.Live<Classifier> classifier;
     private transient LiveModels.Live<Segmenter> segmenter;
     private transient Counter waited;
-    private transient Counter rejectedModels;
     private transient Histogram latency;
     private transient Counter passes;
     /** FickleNet's N stochastic passes, or null for its expectation (stream.localizationPasses = 0). */
@@ -72,20 +71,17 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     public void open(OpenContext context) {
         Autograd.disableOnThisThread(); // inference only: no graphs
         manager = NDManager.newBaseManager(TaskDevice.of(getRuntimeContext(), config.device()));
-        models = new LiveModels(manager, classes);
+        MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        models = new LiveModels(manager, classes, metrics);
         classifier = models.classifier;
         segmenter = models.segmenter;
         pending = getRuntimeContext().getListState(pendingImages());
-        MetricGroup metrics = getRuntimeContext().getMetricGroup();
         waited = metrics.counter("imagesWaitedForModel");
-        rejectedModels = metrics.counter("rejectedModels");
         latency = metrics.histogram("localizationLatencyMs", new DescriptiveStatisticsHistogram(1000));
         passes = metrics.counter("stochasticPasses");
         metrics.meter("stochasticPassesPerSecond", new MeterView(passes));
         int n = config.stream().localizationPasses();
         stochastic = n == 0 ? null : new StochasticLocalizer(config.with("ficklenet.passes", n).ficklenet());
-        metrics.gauge("classifierVersion", classifier::version);
-        metrics.gauge("segmenterVersion", segmenter::version);
     }
 
     @Override
@@ -100,11 +96,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     @Override
     public void processBroadcastElement(byte[] message, Context context, Collector<LocalizedImage> out) throws Exception {
-        LiveModels.Update update = models.offer(message, context.getBroadcastState(MODELS));
-        if (update == LiveModels.Update.REFUSED) {
-            rejectedModels.inc();
-        }
-        if (update == LiveModels.Update.FIRST_CLASSIFIER) {
+        if (models.offer(message, context.getBroadcastState(MODELS)) == LiveModels.Update.FIRST_CLASSIFIER) {
             context.applyToKeyedState(pendingImages(), (key, state) -> {
                 List<LabeledImage> images = new ArrayList<>();
                 state.get().forEach(images::add);

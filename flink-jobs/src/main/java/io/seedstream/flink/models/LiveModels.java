@@ -16,6 +16,8 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * arrive on a broadcast stream and the newest record per name is kept in broadcast state, so a
  * restored job has its models back (rebuilt on the first record after the restore). Older or
  * repeated versions (the models topic is replayed on restart) and invalid snapshots are ignored;
- * the live model stays. Opened in an operator's {@code open()}, closed in its {@code close()}.
+ * the live model stays (and is counted as refused). Opened in an operator's {@code open()}, closed
+ * in its {@code close()}.
  */
 public final class LiveModels implements AutoCloseable {
 
@@ -41,12 +44,17 @@ public final class LiveModels implements AutoCloseable {
     public final Live<Segmenter> segmenter;
     private final NDManager manager;
     private final ClassList classes;
+    private final Counter refused;
 
-    public LiveModels(NDManager manager, ClassList classes) {
+    /** Registers the live versions and a count of refused snapshots in the operator's {@code metrics}. */
+    public LiveModels(NDManager manager, ClassList classes, MetricGroup metrics) {
         this.manager = manager;
         this.classes = classes;
         this.classifier = new Live<>(StreamingTrainer.CLASSIFIER, Classifier.class);
         this.segmenter = new Live<>(StreamingTrainer.SEGMENTER, Segmenter.class);
+        this.refused = metrics.counter("rejectedModels");
+        metrics.gauge("classifierVersion", classifier::version);
+        metrics.gauge("segmenterVersion", segmenter::version);
     }
 
     /** Rebuilds checkpointed models this subtask has not built yet; whether a classifier is live. */
@@ -62,6 +70,7 @@ public final class LiveModels implements AutoCloseable {
             record = RecordCodec.MODEL_SNAPSHOT.decode(message);
         } catch (InvalidRecordException e) {
             LOG.warn("ignored a message on the models topic: {}", e.getMessage());
+            refused.inc();
             return Update.REFUSED;
         }
         Live<?> model = classifier.name.equals(record.getName()) ? classifier
@@ -77,6 +86,7 @@ public final class LiveModels implements AutoCloseable {
             model.load(record);
         } catch (ModelSnapshot.InvalidSnapshotException e) {
             LOG.warn("ignored {} v{}: {}", record.getName(), record.getVersion(), e.getMessage());
+            refused.inc();
             return Update.REFUSED;
         }
         state.put(model.name, message);

@@ -73,8 +73,8 @@ public final class LabelSelector {
     }
 
     /** The baseline: {@code count} images drawn uniformly, with no look at scores or classes. */
-    public static List<Candidate> random(List<Candidate> pool, int count, Random random) {
-        List<Candidate> shuffled = new ArrayList<>(pool);
+    public static <T> List<T> random(List<T> pool, int count, Random random) {
+        List<T> shuffled = new ArrayList<>(pool);
         Collections.shuffle(shuffled, random);
         return shuffled.subList(0, Math.min(count, shuffled.size()));
     }

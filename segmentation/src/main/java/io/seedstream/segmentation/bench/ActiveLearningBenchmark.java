@@ -97,9 +97,7 @@ public final class ActiveLearningBenchmark {
     private Run run(Strategy strategy, long seed, List<LabeledImage> pool, List<LabeledImage> heldOut) {
         long started = System.nanoTime();
         Random random = new Random(seed);
-        List<LabeledImage> labeled = new ArrayList<>(LabelSelector.random(
-                pool.stream().map(ActiveLearningBenchmark::unscored).toList(), options.initialLabels(), random).stream()
-                .map(c -> byId(pool, c.imageId())).toList());
+        List<LabeledImage> labeled = new ArrayList<>(LabelSelector.random(pool, options.initialLabels(), random));
         List<Point> curve = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) seed);
@@ -124,11 +122,9 @@ public final class ActiveLearningBenchmark {
                         break;
                     }
                     List<LabeledImage> unlabeled = unlabeled(pool, labeled);
-                    List<String> chosen = strategy == Strategy.RANDOM
-                            ? LabelSelector.random(unlabeled.stream().map(ActiveLearningBenchmark::unscored).toList(), options.batch(), random)
-                                    .stream().map(Candidate::imageId).toList()
-                            : selectActively(scorer, selector, classifier, segmenter, unlabeled, labeled, label);
-                    chosen.forEach(id -> labeled.add(byId(pool, id)));
+                    labeled.addAll(strategy == Strategy.RANDOM
+                            ? LabelSelector.random(unlabeled, options.batch(), random)
+                            : selectActively(scorer, selector, classifier, segmenter, unlabeled, labeled, label));
                 }
             }
         }
@@ -157,7 +153,7 @@ public final class ActiveLearningBenchmark {
         }
     }
 
-    private List<String> selectActively(ImageScorer scorer, LabelSelector selector, Classifier classifier, Segmenter segmenter,
+    private List<LabeledImage> selectActively(ImageScorer scorer, LabelSelector selector, Classifier classifier, Segmenter segmenter,
             List<LabeledImage> unlabeled, List<LabeledImage> labeled, String label) {
         progress.start(label + ", " + labeled.size() + " labels: scoring the pool", unlabeled.size());
         List<Candidate> candidates = new ArrayList<>();
@@ -170,8 +166,9 @@ public final class ActiveLearningBenchmark {
         Map<Integer, Long> labelsSeen = new HashMap<>();
         labeled.forEach(image -> java.util.Arrays.stream(image.labels()).forEach(id -> labelsSeen.merge(id, 1L, Long::sum)));
         List<float[]> asked = labeled.stream().map(Thumbnail::of).toList();
+        Map<String, LabeledImage> byId = unlabeled.stream().collect(Collectors.toMap(LabeledImage::id, image -> image));
         return selector.select(candidates, labelsSeen, asked, options.batch()).choices().stream()
-                .map(choice -> choice.candidate().imageId()).toList();
+                .map(choice -> byId.get(choice.candidate().imageId())).toList();
     }
 
     private static List<LabeledImage> draw(List<LabeledImage> images, int count, Random random) {
@@ -185,14 +182,6 @@ public final class ActiveLearningBenchmark {
     private static List<LabeledImage> unlabeled(List<LabeledImage> pool, List<LabeledImage> labeled) {
         Set<String> taken = labeled.stream().map(LabeledImage::id).collect(Collectors.toSet());
         return pool.stream().filter(image -> !taken.contains(image.id())).toList();
-    }
-
-    private static Candidate unscored(LabeledImage image) {
-        return new Candidate(image.id(), 0, 0, 0, 0, new int[0], new float[0], 0, 0);
-    }
-
-    private static LabeledImage byId(List<LabeledImage> pool, String id) {
-        return pool.stream().filter(image -> image.id().equals(id)).findFirst().orElseThrow();
     }
 
     /** Mean and sample standard deviation of each strategy's mIoU at each label count. */

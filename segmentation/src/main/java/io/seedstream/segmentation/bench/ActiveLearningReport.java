@@ -45,11 +45,12 @@ public final class ActiveLearningReport {
         JsonArray runs = new JsonArray();
         result.runs().forEach(run -> runs.add(gson.toJsonTree(run)));
         json.add("runs", runs);
+        Map<Strategy, List<double[]>> curves = ActiveLearningBenchmark.summary(result);
         JsonObject summary = new JsonObject();
-        ActiveLearningBenchmark.summary(result).forEach((strategy, rows) -> summary.add(strategy.name().toLowerCase(Locale.ROOT),
+        curves.forEach((strategy, rows) -> summary.add(strategy.name().toLowerCase(Locale.ROOT),
                 gson.toJsonTree(rows.stream().map(r -> Map.of("labels", r[0], "mean_miou", r[1], "sd_miou", r[2])).toList())));
         json.add("summary", summary);
-        json.addProperty("labels_saved", ActiveLearningBenchmark.labelsSaved(ActiveLearningBenchmark.summary(result)));
+        json.addProperty("labels_saved", ActiveLearningBenchmark.labelsSaved(curves));
         json.add("config", config.toJsonTree());
         json.addProperty("wall_seconds", wallSeconds);
         return json;
