@@ -1,9 +1,11 @@
 package io.seedstream.records;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -21,8 +23,8 @@ public final class RecordCodec<T extends SpecificRecordBase> {
     public static final RecordCodec<SeedRecord> SEED = new RecordCodec<>("seed record", SeedRecord.getEncoder(), SeedRecord.getDecoder());
     public static final RecordCodec<ModelSnapshotRecord> MODEL_SNAPSHOT =
             new RecordCodec<>("model snapshot", ModelSnapshotRecord.getEncoder(), ModelSnapshotRecord.getDecoder());
-    public static final RecordCodec<LabelRequest> LABEL_REQUEST =
-            new RecordCodec<>("label request", LabelRequest.getEncoder(), LabelRequest.getDecoder());
+    public static final RecordCodec<LabelRequest> LABEL_REQUEST = new RecordCodec<>("label request", LabelRequest.getEncoder(),
+            withOlderVersions(LabelRequest.getDecoder(), "LabelRequest-v1.avsc"));
     public static final RecordCodec<DeadLetter> DEAD_LETTER =
             new RecordCodec<>("dead letter", DeadLetter.getEncoder(), DeadLetter.getDecoder());
 
@@ -34,6 +36,21 @@ public final class RecordCodec<T extends SpecificRecordBase> {
         this.kind = kind;
         this.encoder = encoder;
         this.decoder = decoder;
+    }
+
+    /** Lets the decoder read messages that older schema versions (kept under history/) wrote. */
+    private static <T> BinaryMessageDecoder<T> withOlderVersions(BinaryMessageDecoder<T> decoder, String... schemaFiles) {
+        for (String file : schemaFiles) {
+            try (InputStream schema = RecordCodec.class.getResourceAsStream("history/" + file)) {
+                if (schema == null) {
+                    throw new IllegalStateException("schema history/" + file + " is missing from the records jar");
+                }
+                decoder.addSchema(new Schema.Parser().parse(schema));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return decoder;
     }
 
     public byte[] encode(T record) {

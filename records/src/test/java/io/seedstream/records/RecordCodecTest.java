@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,12 +44,34 @@ class RecordCodecTest {
         assertThat(RecordCodec.MODEL_SNAPSHOT.decode(RecordCodec.MODEL_SNAPSHOT.encode(model))).isEqualTo(model);
 
         LabelRequest request = LabelRequest.newBuilder().setImageId("u-1").setScore(0.4).setReason("mutual information 0.4")
-                .setModelVersion(7).setTimestampMs(1L).build();
+                .setGuessedClasses(List.of("car", "road")).setModelVersion(7).setTimestampMs(1L).build();
         assertThat(RecordCodec.LABEL_REQUEST.decode(RecordCodec.LABEL_REQUEST.encode(request))).isEqualTo(request);
 
         DeadLetter letter = DeadLetter.newBuilder().setStage("localization/validate").setReason("not an image")
                 .setOriginal(ByteBuffer.wrap(new byte[] {0})).setTimestampMs(1L).build();
         assertThat(RecordCodec.DEAD_LETTER.decode(RecordCodec.DEAD_LETTER.encode(letter))).isEqualTo(letter);
+    }
+
+    @Test
+    void labelRequestsOfTheFirstSchemaVersionStillDecode() throws Exception {
+        Schema v1;
+        try (var file = RecordCodec.class.getResourceAsStream("history/LabelRequest-v1.avsc")) {
+            v1 = new Schema.Parser().parse(file);
+        }
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("imageId", "u-1");
+        old.put("score", 0.4);
+        old.put("reason", "mutual information 0.4");
+        old.put("modelVersion", 7L);
+        old.put("timestampMs", 1L);
+        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[written.remaining()];
+        written.get(bytes);
+
+        LabelRequest read = RecordCodec.LABEL_REQUEST.decode(bytes);
+        assertThat(read.getImageId()).isEqualTo("u-1");
+        assertThat(read.getModelVersion()).isEqualTo(7);
+        assertThat(read.getGuessedClasses()).as("the field added in version 2 takes its default").isEmpty();
     }
 
     @Test

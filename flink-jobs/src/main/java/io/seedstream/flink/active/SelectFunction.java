@@ -25,14 +25,17 @@ import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * The budgeted selector, one instance (all inputs under one key). Scored images wait in the pool;
- * once {@code active.windowSize} have gathered, or {@code active.selectEveryMs} after the first of
- * them, the {@link LabelSelector} picks up to {@code active.batchSize} (never more than the budget
- * left) and they leave as label requests. Everything that decides what is asked is keyed state:
- * the pool, the asked images (with their thumbnails, for near-duplicates), the labels seen per class
- * (from images.labeled) and the images already labeled. With the exactly-once sink a restart
- * neither loses a request (state and transactions roll back together) nor repeats one (an image
- * asked, labeled or set aside as a duplicate never enters the pool again).
+ * The budgeted selector, one instance (all inputs under one key). Scored images gather in the
+ * window (the pool); once {@code active.windowSize} have gathered, the {@link LabelSelector} picks
+ * the best {@code active.batchSize} (never more than the budget left), they leave as label requests,
+ * and the rest of the window is passed over. So people are asked about batchSize of every
+ * windowSize images, however fast they stream. A window still partial {@code active.selectEveryMs}
+ * after its first image is ranked as it is, for its share of a batch. Everything that decides what
+ * is asked is keyed state: the window, the asked images (with their thumbnails, for
+ * near-duplicates), the labels seen per class (from images.labeled) and the images already labeled.
+ * With the exactly-once sink a restart neither loses a request (state and transactions roll back
+ * together) nor repeats one (an image asked, labeled or set aside as a duplicate never enters the
+ * window again).
  */
 public final class SelectFunction extends KeyedCoProcessFunction<String, Candidate, LabelFeedback, EncodedRecord> {
 
@@ -50,6 +53,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     private transient Counter requests;
     private transient Counter answers;
     private transient Counter duplicates;
+    private transient Counter passedOver;
     private transient Histogram labelLatency;
     /** Mirrors of state for the gauges (metrics are read outside any key's context). */
     private transient volatile int poolSize;
@@ -74,6 +78,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         requests = metrics.counter("labelRequestsEmitted");
         answers = metrics.counter("labelRequestsAnswered");
         duplicates = metrics.counter("nearDuplicatesSkipped");
+        passedOver = metrics.counter("imagesPassedOver");
         labelLatency = metrics.histogram("labelLatencyMs", new DescriptiveStatisticsHistogram(1000));
         budgetLeft = config.budget();
         metrics.gauge("poolSize", () -> poolSize);
@@ -93,7 +98,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         pool.put(id, candidate); // a rescored image replaces its older score
         refreshGauges();
         if (poolSize >= config.windowSize()) {
-            select(context, out);
+            select(config.batchSize(), context, out);
         } else if (timer.value() == null) {
             long at = context.timerService().currentProcessingTime() + config.selectEveryMs();
             context.timerService().registerProcessingTimeTimer(at);
@@ -124,12 +129,13 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     public void onTimer(long timestamp, OnTimerContext context, Collector<EncodedRecord> out) throws Exception {
         timer.clear();
         if (!pool.isEmpty()) {
-            select(context, out);
+            // A partial window gets its share of a batch, so a slow stream is not asked about more often.
+            select((int) Math.ceil((double) config.batchSize() * poolSize / config.windowSize()), context, out);
         }
     }
 
-    private void select(Context context, Collector<EncodedRecord> out) throws Exception {
-        int count = Math.min(config.batchSize(), budgetLeft());
+    private void select(int batchSize, Context context, Collector<EncodedRecord> out) throws Exception {
+        int count = Math.min(batchSize, budgetLeft());
         Map<Integer, Long> seen = new HashMap<>();
         for (Map.Entry<Integer, Long> e : labelsSeen.entries()) {
             seen.put(e.getKey(), e.getValue());
@@ -144,7 +150,12 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         long now = context.timerService().currentProcessingTime();
         for (LabelSelector.Choice choice : selection.choices()) {
             Candidate chosen = choice.candidate();
-            LabelRequest request = new LabelRequest(chosen.imageId(), choice.priority(), choice.reason(), chosen.modelVersion(), now);
+            List<String> guessed = new ArrayList<>();
+            for (int classId : chosen.guessedClasses()) {
+                guessed.add(classes.names().get(classId));
+            }
+            LabelRequest request = new LabelRequest(chosen.imageId(), choice.priority(), choice.reason(), guessed,
+                    chosen.modelVersion(), now);
             out.collect(new EncodedRecord(chosen.imageId(), RecordCodec.LABEL_REQUEST.encode(request)));
             asked.put(chosen.imageId(), new Asked(now, chosen.thumbnail()));
             pool.remove(chosen.imageId());
@@ -155,6 +166,8 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
             pool.remove(duplicate.imageId());
             duplicates.inc();
         }
+        passedOver.inc(count(pool.keys()));
+        pool.clear();
         if (timer.value() != null) {
             context.timerService().deleteProcessingTimeTimer(timer.value());
             timer.clear();
@@ -163,9 +176,9 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         budgetLeft(); // the gauge
     }
 
-    private int askedCount() throws Exception {
+    private static int count(Iterable<?> items) {
         int count = 0;
-        for (String ignored : asked.keys()) {
+        for (Object ignored : items) {
             count++;
         }
         return count;
@@ -173,7 +186,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
 
     /** The requests still allowed; also refreshes the budget gauge. */
     private int budgetLeft() throws Exception {
-        budgetLeft = config.budget() - askedCount();
+        budgetLeft = config.budget() - count(asked.keys());
         return budgetLeft;
     }
 

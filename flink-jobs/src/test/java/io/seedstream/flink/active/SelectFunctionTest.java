@@ -43,6 +43,8 @@ class SelectFunctionTest {
             LabelRequest request = RecordCodec.LABEL_REQUEST.decode(record.value());
             assertThat(record.key()).isEqualTo(request.getImageId().toString());
             assertThat(request.getModelVersion()).isEqualTo(3);
+            assertThat(request.getGuessedClasses()).as("the guess, by name").containsExactly(
+                    CLASSES.names().get(request.getImageId().toString().equals("b1") ? 2 : 1));
             ids.add(request.getImageId().toString());
         }
         return ids;
@@ -69,15 +71,18 @@ class SelectFunctionTest {
             restored.setProcessingTime(100);
             restored.processElement1(candidate(4, 0.9), 6); // replayed after the restore: asked already
             restored.processElement1(candidate(5, 0.5), 7);
-            restored.processElement1(candidate(6, 0.6), 8); // pool c1, c2, c5, c6: c6, then c5
+            restored.processElement1(candidate(6, 0.6), 8);
+            restored.processElement1(candidate(7, 0.05), 9); // c1 and c2 were passed over: the window is c5, c6, c7
+            assertThat(requested(restored)).as("not a full window").isEmpty();
+            // The timer: 3 of 4 images get ceil(2 x 3 / 4) = 2 requests, c6 (0.6 + 0.5), then c5 (0.5 + 0.5 / sqrt 2).
+            restored.setProcessingTime(1100);
             assertThat(requested(restored)).containsExactly("c6", "c5");
-            restored.processElement1(candidate(7, 0.05), 9); // pool c1, c2, c7: not a window
-            restored.setProcessingTime(1100); // the timer: one request left in the budget
-            assertThat(requested(restored)).containsExactly("c6", "c5", "c2");
-            restored.processElement1(candidate(8, 5.0), 10);
-            restored.processElement1(candidate(9, 5.0), 11);
-            restored.processElement1(candidate(10, 5.0), 12);
-            restored.processElement1(candidate(11, 5.0), 13);
+            for (int i = 8; i <= 11; i++) {
+                restored.processElement1(candidate(i, 5.0), 2 + i);
+            }
+            // A full window, one request left in the budget; equal priorities go to the first id.
+            assertThat(requested(restored)).containsExactly("c6", "c5", "c10");
+            restored.processElement1(candidate(12, 9.0), 14);
             restored.setProcessingTime(5000);
             assertThat(requested(restored)).as("the budget of 5 is spent").hasSize(3);
         }
@@ -99,6 +104,9 @@ class SelectFunctionTest {
             assertThat(requested(harness)).isEmpty();
             harness.processElement1(candidate(4, 0.2), 8);
             assertThat(requested(harness)).containsExactly("b1", "c2");
+            harness.processElement1(candidate(5, 0.1), 9); // alone in its window: ceil(2 x 1 / 4) = 1 request at the timer
+            harness.setProcessingTime(1000);
+            assertThat(requested(harness)).containsExactly("b1", "c2", "c5");
         }
     }
 }

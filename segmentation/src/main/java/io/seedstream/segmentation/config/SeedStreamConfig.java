@@ -174,8 +174,9 @@ public record SeedStreamConfig(
      * Active learning. An unlabeled image's uncertainty is {@code mutualInformationWeight} x BALD over
      * {@code stochasticPasses} FickleNet passes + {@code mapEntropyWeight} x the entropy of its
      * localization maps + {@code segmenterEntropyWeight} x the segmenter's mean pixel entropy. Once
-     * {@code windowSize} images are scored (or {@code selectEveryMs} passed with any), the selector
-     * asks for the {@code batchSize} best, at most {@code budget} in all: priority = uncertainty +
+     * {@code windowSize} images are scored (or {@code selectEveryMs} passed with any, for their share
+     * of a batch), the selector asks for the {@code batchSize} best of that window and passes over the
+     * rest, at most {@code budget} requests in all: priority = uncertainty +
      * {@code rarityWeight} x the rarity of the classes the model guesses (1 / sqrt(1 + labels seen
      * of the class)), skipping images whose thumbnail's cosine similarity to one already asked
      * exceeds {@code duplicateSimilarity}. The oracle labeler answers after {@code oracleDelayMs}.
