@@ -3,11 +3,6 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 
-async function getJson(path) {
-  const response = await fetch(path, {cache: "no-store"});
-  return {status: response.status, body: await response.json()};
-}
-
 function svg(name, attributes, parent) {
   const element = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
@@ -57,20 +52,6 @@ function drawChart(versions) {
   summary.textContent = `${points.length} scored versions: mIoU ${first.evalMiou.toFixed(3)} (v${first.version}) → `
     + `${last.evalMiou.toFixed(3)} (v${last.version}).`;
   chart.dataset.points = String(points.length);
-}
-
-function picture(src, caption) {
-  const figure = document.createElement("figure");
-  const image = document.createElement("img");
-  image.alt = caption;
-  // The browser check reads these: an image counts as rendered once it decoded with a size.
-  image.onload = () => { image.dataset.loaded = image.naturalWidth > 0 ? "true" : "empty"; };
-  image.onerror = () => { image.dataset.loaded = "error"; };
-  image.src = src;
-  const text = document.createElement("figcaption");
-  text.textContent = caption;
-  figure.append(image, text);
-  return figure;
 }
 
 function score(value) {

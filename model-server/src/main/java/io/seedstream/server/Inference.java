@@ -56,6 +56,9 @@ public final class Inference implements AutoCloseable {
     public record Localization(long modelVersion, String className, int passes, int mapWidth, int mapHeight, float[] map,
             int width, int height, float[] upsampled) {}
 
+    /** Several classes' maps at the image's size, each scaled to a maximum of 1, combined by the per-pixel maximum. */
+    public record Heat(long classifierVersion, int width, int height, float[] map) {}
+
     private sealed interface Task permits SegmentTask, LocalizeTask {
         long enqueuedNanos();
 
@@ -101,6 +104,21 @@ public final class Inference implements AutoCloseable {
         CompletableFuture<Localization> result = new CompletableFuture<>();
         enqueue(new LocalizeTask(image, className, passes, result, System.nanoTime()));
         return result;
+    }
+
+    /** The classifier's expected maps (CAM) of the named classes, as one heat-map; all zero for no classes. */
+    public CompletableFuture<Heat> heat(ImageCodec.Rgb image, List<String> classNames) {
+        requireServing(ServedModels.CLASSIFIER);
+        List<CompletableFuture<Localization>> maps = classNames.stream().map(name -> localize(image, name, 0)).toList();
+        return CompletableFuture.allOf(maps.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            float[] heat = new float[image.width() * image.height()];
+            long version = models.servingVersion(ServedModels.CLASSIFIER);
+            for (CompletableFuture<Localization> map : maps) {
+                version = map.join().modelVersion();
+                Renderings.maxNormalizedInto(heat, map.join().upsampled());
+            }
+            return new Heat(version, image.width(), image.height(), heat);
+        });
     }
 
     private void requireServing(String model) {

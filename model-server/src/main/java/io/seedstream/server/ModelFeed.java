@@ -4,21 +4,16 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
-import io.seedstream.records.kafka.TopicSetup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,14 +43,7 @@ public final class ModelFeed implements AutoCloseable {
         this.topics = topics;
         this.models = models;
         this.recent = recent;
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        properties.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MODEL_BYTES);
-        properties.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, TopicSetup.MAX_MODEL_BYTES);
-        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedstream-model-server");
-        this.consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer = TopicReaders.committedConsumer(bootstrapServers, "seedstream-model-server");
         this.thread = new Thread(this::run, "seedstream-model-feed");
         thread.setDaemon(true);
         thread.start();
@@ -68,10 +56,10 @@ public final class ModelFeed implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> modelPartitions = awaitPartitions(topics.models());
-            List<TopicPartition> imagePartitions = awaitPartitions(topics.labeledImages());
-            List<TopicPartition> seedPartitions = awaitPartitions(topics.seeds());
-            if (!running) {
+            List<TopicPartition> modelPartitions = TopicReaders.awaitPartitions(consumer, topics.models(), () -> running);
+            List<TopicPartition> imagePartitions = TopicReaders.awaitPartitions(consumer, topics.labeledImages(), () -> running);
+            List<TopicPartition> seedPartitions = TopicReaders.awaitPartitions(consumer, topics.seeds(), () -> running);
+            if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
             List<TopicPartition> all = new ArrayList<>(modelPartitions);
@@ -130,30 +118,6 @@ public final class ModelFeed implements AutoCloseable {
             if (topic.equals(topics.models())) {
                 models.refuse("unreadable message on " + topic + " at offset " + record.offset() + ": " + e.getMessage());
             }
-        }
-    }
-
-    /** Waits until the topic exists (the jobs may create it after the server starts). */
-    private List<TopicPartition> awaitPartitions(String topic) {
-        while (running) {
-            try {
-                List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-                if (partitions != null && !partitions.isEmpty()) {
-                    return partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-                }
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                LOG.warn("waiting for Kafka to list topic {}: {}", topic, e.getMessage());
-            }
-            sleep();
-        }
-        return List.of();
-    }
-
-    private void sleep() {
-        try {
-            Thread.sleep(1000);
-        } catch (InterruptedException e) {
-            running = false;
         }
     }
 

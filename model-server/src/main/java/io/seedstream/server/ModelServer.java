@@ -40,6 +40,7 @@ public final class ModelServer implements AutoCloseable {
     private final RecentPredictions recent;
     private final ModelFeed feed;
     private final Uploads uploads;
+    private final Labeling labeling;
     private final Javalin app;
 
     private ModelServer(SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
@@ -50,6 +51,7 @@ public final class ModelServer implements AutoCloseable {
         this.inference = new Inference(config, models, metrics, device);
         this.recent = new RecentPredictions(inference, settings.recentPredictions());
         this.uploads = new Uploads(settings.maxUploadBytes(), settings.maxImageSide());
+        this.labeling = new Labeling(bootstrapServers, topics, models, inference, settings.unlabeledCacheBytes());
         this.app = routes(Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
             javalin.http.maxRequestSize = settings.maxUploadBytes();
@@ -95,6 +97,7 @@ public final class ModelServer implements AutoCloseable {
         javalin.post("/v1/localize", this::localize);
         javalin.get("/v1/recent", this::listRecent);
         javalin.get("/v1/recent/{id}/{picture}", this::recentPicture);
+        labeling.routes(javalin);
         javalin.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         javalin.exception(Inference.NotReadyException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
         javalin.exception(Inference.OverloadedException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
@@ -218,7 +221,7 @@ public final class ModelServer implements AutoCloseable {
         return uploads.decode(uploads.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong()));
     }
 
-    private static <T> T await(CompletableFuture<T> result) {
+    static <T> T await(CompletableFuture<T> result) {
         try {
             return result.get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -284,6 +287,7 @@ public final class ModelServer implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         feed.close();
+        labeling.close();
         app.stop();
         inference.close();
         recent.close();

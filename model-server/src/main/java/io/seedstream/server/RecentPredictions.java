@@ -87,23 +87,16 @@ public final class RecentPredictions implements AutoCloseable {
         try {
             ImageCodec.Rgb image = ImageCodec.decodeRgb(Bytes.toArray(record.getImage()));
             CompletableFuture<Inference.Segmentation> segmentation = inference.segment(image);
-            List<CompletableFuture<Inference.Localization>> maps = record.getLabels().stream()
-                    .map(label -> inference.localize(image, label.toString(), 0)).toList();
+            CompletableFuture<Inference.Heat> maps = inference.heat(image, record.getLabels());
             Inference.Segmentation predicted = segmentation.join();
-            float[] heat = new float[image.width() * image.height()];
-            long classifierVersion = -1;
-            for (CompletableFuture<Inference.Localization> future : maps) {
-                Inference.Localization map = future.join();
-                classifierVersion = map.modelVersion();
-                maxNormalizedInto(heat, map.upsampled());
-            }
+            Inference.Heat heat = maps.join();
             byte[] seedPixels = Bytes.toArray(seeds.getSeeds());
             Item item = new Item(record.getId(), record.getLabels().stream().map(Object::toString).toList(), predicted.classes(),
                     record.getTimestampMs(),
-                    seeds.getTimestampMs(), classifierVersion, predicted.modelVersion(), seeds.getSeedCoverage(),
+                    seeds.getTimestampMs(), heat.classifierVersion(), predicted.modelVersion(), seeds.getSeedCoverage(),
                     seeds.getPseudoLabelMiou(), predictionMiou(record, predicted), ImageCodec.encodePng(image.width(),
                     image.height(), image.pixels()), Renderings.maskOverlay(image, predicted.mask(), predicted.classes()),
-                    Renderings.heatMap(image, heat), seedPixels.length == heat.length ? Renderings.seeds(image, seedPixels) : null);
+                    Renderings.heatMap(image, heat.map()), seedPixels.length == heat.map().length ? Renderings.seeds(image, seedPixels) : null);
             synchronized (this) {
                 items.addFirst(item);
                 while (items.size() > capacity) {
@@ -113,20 +106,6 @@ public final class RecentPredictions implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // The page shows fewer images (no model yet, a busy server, an unreadable image); the API is unaffected.
             LOG.debug("no live prediction for {}: {}", record.getId(), e.getMessage());
-        }
-    }
-
-    /** Each class's map scaled to a maximum of 1, then the per-pixel maximum over the classes. */
-    private static void maxNormalizedInto(float[] heat, float[] map) {
-        float max = 0;
-        for (float v : map) {
-            max = Math.max(max, v);
-        }
-        if (max <= 0) {
-            return;
-        }
-        for (int p = 0; p < heat.length; p++) {
-            heat[p] = Math.max(heat[p], map[p] / max);
         }
     }
 

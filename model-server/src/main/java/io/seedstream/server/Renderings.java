@@ -52,6 +52,20 @@ public final class Renderings {
         return png(image, out);
     }
 
+    /** Each class's map scaled to a maximum of 1, then the per-pixel maximum over the classes. */
+    static void maxNormalizedInto(float[] heat, float[] map) {
+        float max = 0;
+        for (float v : map) {
+            max = Math.max(max, v);
+        }
+        if (max <= 0) {
+            return;
+        }
+        for (int p = 0; p < heat.length; p++) {
+            heat[p] = Math.max(heat[p], map[p] / max);
+        }
+    }
+
     /** Seeded pixels in their class's colour, unseeded ones ({@link ClassList#IGNORE}) as the image, darkened. */
     public static byte[] seeds(ImageCodec.Rgb image, byte[] seeds) {
         byte[] out = image.pixels().clone();

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.records.Bytes;
 import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
@@ -191,8 +193,21 @@ public final class ServedModels implements AutoCloseable {
         }
     }
 
-    private Optional<List<String>> servedClasses() {
+    /** The class names of the models in service (they share them), or empty before the first. */
+    public Optional<List<String>> servedClasses() {
         return serving.values().stream().map(AtomicReference::get).filter(l -> l != null).map(l -> l.classes).findFirst();
+    }
+
+    /** The classes a label may name (the classifier's; a background, if any, first), or empty before the first classifier. */
+    public Optional<ClassList> labelClasses() {
+        Optional<Lease<Classifier>> lease = lease(CLASSIFIER, Classifier.class);
+        if (lease.isEmpty()) {
+            return Optional.empty();
+        }
+        try (Lease<Classifier> held = lease.get()) {
+            int foreground = held.network().architecture().numClasses();
+            return Optional.of(new ClassList(held.classes(), held.classes().size() > foreground));
+        }
     }
 
     /** A lease on the model in service under {@code name}, or empty before the first one. */

@@ -165,10 +165,12 @@ public record SeedStreamConfig(
      * {@code maxQueuedRequests} wait, further ones get 503. Uploads above {@code maxUploadBytes} or {@code maxImageSide} pixels on a side
      * are refused (413) before decoding. FickleNet maps take at most {@code maxLocalizationPasses}
      * stochastic passes per request. The pages show the {@code recentPredictions} newest streamed
-     * images with their seeds.
+     * images with their seeds. For the labeling page the server keeps the unlabeled images that are
+     * asked about, and the newest not (yet) asked up to {@code unlabeledCacheBytes}: a request for an
+     * image older than that cannot be shown.
      */
     public record Server(int port, int maxBatchSize, int maxBatchWaitMs, int maxQueuedRequests, int maxUploadBytes,
-            int maxImageSide, int maxLocalizationPasses, int recentPredictions) implements Serializable {}
+            int maxImageSide, int maxLocalizationPasses, int recentPredictions, int unlabeledCacheBytes) implements Serializable {}
 
     /**
      * Active learning. An unlabeled image's uncertainty is {@code mutualInformationWeight} x BALD over
@@ -209,7 +211,7 @@ public record SeedStreamConfig(
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
-                new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12),
+                new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
                 new Active(20, 1.0, 1.0, 1.0, 32, 8, 200, 0.5, 0.97, 10_000, 2_000, 17L),
                 "cpu");
     }

@@ -1,0 +1,94 @@
+package io.seedstream.server;
+
+import io.seedstream.records.InvalidRecordException;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.records.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills the {@link LabelQueue} on a thread of its own: label-requests, images.unlabeled and
+ * images.labeled, each from its beginning (committed records only), then as they come.
+ */
+final class LabelingFeed implements AutoCloseable {
+
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Logger LOG = LoggerFactory.getLogger(LabelingFeed.class);
+
+    private final Topics topics;
+    private final LabelQueue queue;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile String waitingFor;
+
+    LabelingFeed(String bootstrapServers, Topics topics, LabelQueue queue) {
+        this.topics = topics;
+        this.queue = queue;
+        this.consumer = TopicReaders.committedConsumer(bootstrapServers, "seedstream-labeling");
+        this.thread = new Thread(this::run, "seedstream-labeling-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The topic the feed waits to exist, or null once it reads them all. */
+    String waitingFor() {
+        return waitingFor;
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> all = new ArrayList<>();
+            for (String topic : List.of(topics.labelRequests(), topics.unlabeledImages(), topics.labeledImages())) {
+                waitingFor = topic;
+                all.addAll(TopicReaders.awaitPartitions(consumer, topic, () -> running));
+            }
+            if (!running || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            waitingFor = null;
+            consumer.assign(all);
+            consumer.seekToBeginning(all);
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    handle(record);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("the labeling feed stopped; the labeling page shows no new requests", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            if (record.topic().equals(topics.labelRequests())) {
+                queue.requestArrived(RecordCodec.LABEL_REQUEST.decode(record.value()));
+            } else if (record.topic().equals(topics.unlabeledImages())) {
+                queue.unlabeledImageArrived(RecordCodec.LABELED_IMAGE.decode(record.value()));
+            } else {
+                queue.labeled(RecordCodec.LABELED_IMAGE.decode(record.value()).getId());
+            }
+        } catch (InvalidRecordException e) {
+            // The jobs send bad records to the dead-letter topic; the page only does not show them.
+            LOG.debug("unreadable message on {} at offset {}: {}", record.topic(), record.offset(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+}

@@ -1,0 +1,130 @@
+// The labeling page: the queue of label requests; each answer is posted to /v1/labels.
+"use strict";
+
+/** Cards by image id; a card stays while its request is pending or after it was sent, so input is never redrawn away. */
+const cards = new Map();
+
+function message(card, text, kind) {
+  const line = card.querySelector(".message");
+  line.textContent = text;
+  line.className = "message " + kind;
+}
+
+function classChoices(classes, guessed) {
+  const fieldset = document.createElement("fieldset");
+  const legend = document.createElement("legend");
+  legend.textContent = "Classes present";
+  fieldset.append(legend);
+  for (const name of classes) {
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = "classes";
+    box.value = name;
+    label.append(box, " " + name);
+    if (guessed.includes(name)) {
+      label.className = "guess";
+      label.title = "the models guess this class is in the image";
+    }
+    fieldset.append(label);
+  }
+  return fieldset;
+}
+
+function requestCard(item, classes) {
+  const card = document.createElement("div");
+  card.className = "card request";
+  card.dataset.id = item.id;
+  const pictures = document.createElement("div");
+  pictures.className = "pictures two";
+  pictures.append(picture(item.pictures.image, item.id),
+    picture(item.pictures.overlay, `localization of the guess (classifier v${item.modelVersion})`));
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  const guess = item.guessedClasses.length ? item.guessedClasses.join(", ") : "nothing";
+  meta.textContent = `Models guess: ${guess} · priority ${item.priority.toFixed(2)} (${item.reason})`;
+
+  const form = document.createElement("form");
+  form.append(classChoices(classes, item.guessedClasses));
+  const id = document.createElement("input");
+  id.type = "hidden";
+  id.name = "id";
+  id.value = item.id;
+  const maskLabel = document.createElement("label");
+  maskLabel.className = "mask";
+  const mask = document.createElement("input");
+  mask.type = "file";
+  mask.name = "mask";
+  mask.accept = "image/png";
+  maskLabel.append("Mask (optional): ", mask);
+  const send = document.createElement("button");
+  send.type = "submit";
+  send.textContent = "Send labels";
+  const line = document.createElement("p");
+  line.className = "message";
+  line.setAttribute("role", "status");
+  form.append(id, maskLabel, send, line);
+  form.addEventListener("submit", event => {
+    event.preventDefault();
+    submit(card, form, send);
+  });
+  card.append(pictures, meta, form);
+  return card;
+}
+
+async function submit(card, form, send) {
+  send.disabled = true;
+  message(card, "Sending…", "pending");
+  try {
+    const response = await fetch("/v1/labels", {method: "POST", body: new FormData(form)});
+    const body = await response.json();
+    if (response.status === 201) {
+      card.dataset.state = "sent";
+      message(card, `Sent: ${body.labels.join(", ")}${body.mask ? " with a mask" : ""} (${body.topic}, offset ${body.offset}).`, "done");
+      form.querySelectorAll("input, button").forEach(input => { input.disabled = true; });
+      return;
+    }
+    message(card, body.error, "error");
+  } catch (error) {
+    message(card, "The server did not answer; nothing was saved. Try again.", "error");
+  }
+  send.disabled = false;
+}
+
+function draw(body) {
+  const queue = document.getElementById("queue");
+  const pending = new Set(body.items.map(item => item.id));
+  for (const [id, shown] of cards) {
+    if (!pending.has(id) && shown.dataset.state !== "sent") {
+      shown.remove();
+      cards.delete(id);
+    }
+  }
+  for (const item of body.items) {
+    if (!cards.has(item.id)) {
+      const shown = requestCard(item, body.classes);
+      cards.set(item.id, shown);
+      queue.append(shown);
+    }
+  }
+  const summary = [`${body.items.length} requests waiting`];
+  if (body.withoutImage > 0) summary.push(`${body.withoutImage} more whose images this server does not have`);
+  if (body.waitingForTopic) summary.push(`waiting for topic ${body.waitingForTopic}`);
+  if (body.classes.length === 0) summary.push("no classifier in service yet: answers can be sent once one is");
+  document.getElementById("queue-summary").textContent = summary.join(" · ");
+  document.getElementById("queue-empty").hidden = cards.size > 0;
+  const badge = document.getElementById("status");
+  badge.textContent = `${body.items.length} to label`;
+  badge.className = "badge " + (body.items.length ? "waiting" : "ready");
+}
+
+async function refresh() {
+  try {
+    draw((await getJson("/v1/label-requests")).body);
+  } catch (error) {
+    document.getElementById("status").textContent = "server unreachable";
+  }
+}
+
+refresh();
+setInterval(refresh, 3000);
