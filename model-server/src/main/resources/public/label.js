@@ -107,7 +107,7 @@ function draw(body) {
       queue.append(shown);
     }
   }
-  const summary = [`${body.items.length} requests waiting`];
+  const summary = [`${body.items.length} ${body.items.length === 1 ? "request" : "requests"} waiting`];
   if (body.withoutImage > 0) summary.push(`${body.withoutImage} more whose images this server does not have`);
   if (body.waitingForTopic) summary.push(`waiting for topic ${body.waitingForTopic}`);
   if (body.classes.length === 0) summary.push("no classifier in service yet: answers can be sent once one is");

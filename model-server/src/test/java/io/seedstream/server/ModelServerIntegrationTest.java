@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seedstream.records.Bytes;
 import io.seedstream.records.ImageRecords;
+import io.seedstream.records.LabelRequest;
+import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
@@ -275,6 +278,179 @@ class ModelServerIntegrationTest {
         assertThat(page.chartPoints()).as("points of the mIoU chart").isEqualTo(6); // segmenter v1..v6 were scored
         assertThat(page.dom()).contains(">ready<").contains("0.500 (v6)");
         assertThat(Files.size(page.screenshot())).isGreaterThan(10_000);
+    }
+
+    @Test
+    @Order(7)
+    void theLabelQueueShowsPendingRequestsWithTheirPicturesAndRefusesBadAnswers() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            producer.send(new ProducerRecord<>(TOPICS.unlabeledImages(), bytes("u-" + i), unlabeled("u-" + i, image(40 + i))));
+        }
+        producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-0"), labelRequest("u-0", 0.4, "cross")));
+        producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-1"), labelRequest("u-1", 0.9, "ring", "bars")));
+        producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-2"), labelRequest("u-2", 0.7)));
+        producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-9"), labelRequest("u-9", 0.8))); // no image
+        producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes("u-2"),
+                ImageRecords.encode(new LabeledImage("u-2", image(42).width(), image(42).height(), image(42).rgb(), null, image(42).labels()), TestModels.CLASSES, false, "someone else", T0)));
+        producer.flush();
+        await("two requests to answer", () -> json(get("/v1/label-requests")).get("items").size() == 2);
+        JsonNode queue = json(get("/v1/label-requests"));
+        assertThat(queue.get("items").findValuesAsText("id")).as("by priority; u-2 answered").containsExactly("u-1", "u-0");
+        assertThat(queue.get("withoutImage").asInt()).isEqualTo(1);
+        assertThat(queue.get("classes").toString()).isEqualTo("[\"cross\",\"ring\",\"bars\",\"dots\",\"checker\",\"wedge\"]");
+        JsonNode first = queue.get("items").get(0);
+        assertThat(first.get("guessedClasses").toString()).isEqualTo("[\"ring\",\"bars\"]");
+        for (String picture : List.of("image", "overlay")) {
+            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri(first.get("pictures").get(picture).asText())).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(png.statusCode()).as(picture).isEqualTo(200);
+            assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
+        }
+
+        Map<String, HttpResponse<String>> answers = new java.util.LinkedHashMap<>();
+        answers.put("no id", postForm(Map.of("classes", List.of("cross")), null));
+        answers.put("unknown class", postForm(Map.of("id", List.of("u-1"), "classes", List.of("cross", "unicorn")), null));
+        answers.put("empty", postForm(Map.of("id", List.of("u-1")), null));
+        answers.put("mask of another size", postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")),
+                ImageCodec.encodeMask(10, 10, new byte[100])));
+        answers.put("not requested", postForm(Map.of("id", List.of("u-7"), "classes", List.of("ring")), null));
+        answers.put("answered already", postForm(Map.of("id", List.of("u-2"), "classes", List.of("ring")), null));
+        Map<String, Integer> expected = Map.of("no id", 400, "unknown class", 400, "empty", 400, "mask of another size", 400,
+                "not requested", 404, "answered already", 409);
+        expected.forEach((what, status) -> {
+            assertThat(answers.get(what).statusCode()).as(what + ": " + answers.get(what).body()).isEqualTo(status);
+            assertThat(json(answers.get(what)).get("error").asText()).as(what).isNotBlank();
+        });
+        assertThat(json(answers.get("unknown class")).get("error").asText()).contains("unicorn").contains("cross, ring");
+        assertThat(json(answers.get("empty")).get("error").asText()).contains("tick the classes present");
+
+        byte[] mask = image(41).mask().clone(); // u-1's true mask; ring ticked
+        HttpResponse<String> accepted = postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")),
+                ImageCodec.encodeMask(96, 96, mask));
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
+        LabeledImageRecord written = labeledOnTopic("u-1");
+        List<String> maskClasses = new ArrayList<>();
+        for (int id = 1; id < TestModels.CLASSES.size(); id++) {
+            for (byte value : mask) {
+                if ((value & 0xFF) == id) {
+                    maskClasses.add(TestModels.CLASSES.names().get(id));
+                    break;
+                }
+            }
+        }
+        java.util.TreeSet<String> labels = new java.util.TreeSet<>(maskClasses);
+        labels.add("ring");
+        assertThat(written.getLabels()).containsExactlyInAnyOrderElementsOf(labels);
+        assertThat(ImageCodec.decodeMask(Bytes.toArray(written.getMask()), 96, 96)).isEqualTo(mask);
+        assertThat(json(accepted).get("offset").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(json(get("/v1/label-requests")).get("items").findValuesAsText("id")).containsExactly("u-0");
+        assertThat(postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), null).statusCode())
+                .as("the same answer twice").isEqualTo(409);
+    }
+
+    @Test
+    @Order(8)
+    void aPersonLabelsAnImageOnTheLabelingPageInARealBrowser() throws Exception {
+        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium),
+                "no Chromium at " + chromium + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
+        Path output = Files.createDirectories(Path.of("target", "pages"));
+        producer.send(new ProducerRecord<>(TOPICS.unlabeledImages(), bytes("u-3"), unlabeled("u-3", image(43))));
+        producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-3"), labelRequest("u-3", 0.2, "wedge")));
+        producer.flush();
+        Path maskFile = output.resolve("u-3-mask.png");
+        Files.write(maskFile, ImageCodec.encodeMask(96, 96, image(43).mask()));
+        try (Browser browser = Browser.start(chromium, output.resolve("chromium-label.log"))) {
+            browser.open(server.url() + "label.html");
+            String card = ".request[data-id='u-0']";
+            browser.waitFor("u-0's pictures", "document.querySelectorAll(\"" + card + " img[data-loaded='true']\").length === 2");
+            assertThat(browser.evaluate("document.querySelector(\"" + card + " label.guess\").textContent.trim()").asText())
+                    .as("the guess is marked").isEqualTo("cross");
+
+            browser.click(card + " button[type=submit]"); // nothing ticked
+            browser.waitFor("the refusal", "document.querySelector(\"" + card + " .message.error\") !== null");
+            assertThat(browser.evaluate("document.querySelector(\"" + card + " .message\").textContent").asText())
+                    .contains("empty answer").contains("tick the classes present");
+
+            browser.click(card + " input[value=cross]");
+            browser.click(card + " input[value=dots]");
+            browser.click(card + " button[type=submit]");
+            browser.waitFor("the confirmation", "document.querySelector(\"" + card + " .message.done\") !== null");
+            assertThat(browser.evaluate("document.querySelector(\"" + card + " .message\").textContent").asText())
+                    .contains("Sent: cross, dots").contains(TOPICS.labeledImages());
+            browser.screenshot(output.resolve("label-page.png"));
+
+            String second = ".request[data-id='u-3']"; // a mask alone: its classes are the labels
+            browser.waitFor("u-3's card", "document.querySelector(\"" + second + "\") !== null");
+            browser.chooseFile(second + " input[type=file]", maskFile);
+            browser.click(second + " button[type=submit]");
+            browser.waitFor("the confirmation", "document.querySelector(\"" + second + " .message.done\") !== null");
+            assertThat(browser.evaluate("document.querySelector(\"" + second + " .message\").textContent").asText())
+                    .contains("with a mask");
+        }
+        LabeledImageRecord masked = labeledOnTopic("u-3");
+        assertThat(ImageCodec.decodeMask(Bytes.toArray(masked.getMask()), 96, 96)).isEqualTo(image(43).mask());
+        assertThat(masked.getLabels()).containsExactlyElementsOf(Arrays.stream(image(43).labels()).sorted()
+                .mapToObj(TestModels.CLASSES.names()::get).toList());
+        LabeledImageRecord written = labeledOnTopic("u-0");
+        assertThat(written.getLabels()).containsExactly("cross", "dots");
+        assertThat(written.getSource()).isEqualTo("labeling page");
+        assertThat(written.getMask()).isNull();
+        assertThat(ImageCodec.decodeRgb(Bytes.toArray(written.getImage())).pixels()).isEqualTo(image(40).rgb());
+        await("the queue to empty", () -> json(get("/v1/label-requests")).get("items").isEmpty());
+    }
+
+    /** The first labeled image with this id on images.labeled (committed records, from the start). */
+    private static LabeledImageRecord labeledOnTopic(String id) throws Exception {
+        try (var consumer = TopicReaders.committedConsumer(kafka.bootstrapServers(), "test-reader")) {
+            List<org.apache.kafka.common.TopicPartition> partitions =
+                    TopicReaders.awaitPartitions(consumer, TOPICS.labeledImages(), () -> true);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    LabeledImageRecord image = RecordCodec.LABELED_IMAGE.decode(record.value());
+                    if (image.getId().equals(id)) {
+                        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(id);
+                        return image;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no labeled image " + id + " on " + TOPICS.labeledImages());
+    }
+
+    private static byte[] unlabeled(String id, LabeledImage image) throws Exception {
+        return RecordCodec.LABELED_IMAGE.encode(LabeledImageRecord.newBuilder().setId(id).setImage(ByteBuffer.wrap(png(image)))
+                .setFormat("png").setSource("test").setTimestampMs(T0).build());
+    }
+
+    private static byte[] labelRequest(String id, double priority, String... guessed) {
+        return RecordCodec.LABEL_REQUEST.encode(LabelRequest.newBuilder().setImageId(id).setScore(priority).setReason("test")
+                .setGuessedClasses(List.of(guessed)).setModelVersion(1).setTimestampMs(T0).build());
+    }
+
+    /** A multipart form, as a browser sends it: the fields, and the mask file when there is one. */
+    private static HttpResponse<String> postForm(Map<String, List<String>> fields, byte[] mask) throws Exception {
+        String boundary = "----seedstream-test-boundary";
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (Map.Entry<String, List<String>> field : fields.entrySet()) {
+            for (String value : field.getValue()) {
+                body.writeBytes(bytes("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.getKey()
+                        + "\"\r\n\r\n" + value + "\r\n"));
+            }
+        }
+        if (mask != null) {
+            body.writeBytes(bytes("--" + boundary + "\r\nContent-Disposition: form-data; name=\"mask\"; filename=\"mask.png\"\r\n"
+                    + "Content-Type: image/png\r\n\r\n"));
+            body.writeBytes(mask);
+            body.writeBytes(bytes("\r\n"));
+        }
+        body.writeBytes(bytes("--" + boundary + "--\r\n"));
+        return http.send(HttpRequest.newBuilder(uri("/v1/labels")).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static SeedRecord seeds(LabeledImage image) {
