@@ -66,8 +66,8 @@ public final class PipelineCommands {
     @Command(name = "demo", mixinStandardHelpOptions = true,
             description = "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization, "
                     + "trainer and active-learning jobs in a local Flink cluster with its web dashboard, a producer streaming labeled "
-                    + "and unlabeled images into it, an oracle answering the label requests, and the model "
-                    + "server (HTTP inference with the newest models, live pages). "
+                    + "and unlabeled images into it, an oracle answering the label requests (or people, on the labeling "
+                    + "page), and the model server (HTTP inference with the newest models, live and labeling pages). "
                     + "Prints progress until Ctrl-C, then shuts everything down.")
     static final class Demo implements Callable<Integer> {
         @CommandLine.Mixin
@@ -88,9 +88,17 @@ public final class PipelineCommands {
         int dashboardPort;
 
         @Option(names = "--labeled-share", description = "share of the data set sent labeled; the rest goes to the unlabeled "
-                + "pool, from which the active-learning job asks and the oracle answers (default ${DEFAULT-VALUE})",
+                + "pool, from which the active-learning job asks (default ${DEFAULT-VALUE})",
                 defaultValue = "0.25")
         double labeledShare;
+
+        /** Who answers the label requests. */
+        enum Labeler { oracle, people }
+
+        @Option(names = "--labeler", description = "who answers the label requests: oracle (the data set's truth, after "
+                + "active.oracleDelayMs) or people (on the model server's labeling page, /label.html) (default ${DEFAULT-VALUE})",
+                defaultValue = "oracle")
+        Labeler labeler;
 
         @Option(names = "--server-port", description = "port of the model server (default: server.port of the configuration, "
                 + "8090; 0 = any free port)")
@@ -196,24 +204,28 @@ public final class PipelineCommands {
                 producer.setDaemon(true);
                 producer.start();
                 resources.add(0, producer::interrupt);
-                Map<String, LabeledImage> truth = pool.stream().collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
-                OracleLabeler oracle = new OracleLabeler(servers, topics, truth, data.classes(),
-                        Duration.ofMillis(config.active().oracleDelayMs()), true);
-                Thread oracleThread = new Thread(oracle, "oracle");
-                oracleThread.setDaemon(true);
-                oracleThread.start();
-                resources.add(0, oracleThread::interrupt);
-                System.out.printf("active learning: %d images labeled up front, %d in the unlabeled pool; the oracle answers each "
-                        + "request after %d ms (budget %d)%n", labeled.size(), pool.size(), config.active().oracleDelayMs(),
-                        config.active().budget());
+                OracleLabeler oracle = null;
+                if (labeler == Labeler.oracle) {
+                    Map<String, LabeledImage> truth = pool.stream().collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
+                    oracle = new OracleLabeler(servers, topics, truth, data.classes(), Duration.ofMillis(config.active().oracleDelayMs()),
+                            true);
+                    Thread oracleThread = new Thread(oracle, "oracle");
+                    oracleThread.setDaemon(true);
+                    oracleThread.start();
+                    resources.add(0, oracleThread::interrupt);
+                }
+                System.out.printf("active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s%n",
+                        labeled.size(), pool.size(), config.active().budget(), oracle != null
+                                ? "the oracle answers each request after " + config.active().oracleDelayMs() + " ms"
+                                : "answer them at " + server.url() + "label.html");
 
                 try (PipelineWatcher watcher = new PipelineWatcher(servers, topics)) {
                     long started = System.nanoTime();
                     while (!Thread.currentThread().isInterrupted()) {
                         watcher.poll(Duration.ofSeconds(5));
                         double seconds = (System.nanoTime() - started) / 1e9;
-                        System.out.printf("[%4.0f s] %.2f images/s seeded | %s | oracle answered %d%n", seconds,
-                                watcher.seeds() / seconds, watcher.status(), oracle.answered());
+                        System.out.printf("[%4.0f s] %.2f images/s seeded | %s%s%n", seconds, watcher.seeds() / seconds,
+                                watcher.status(), oracle != null ? " | oracle answered " + oracle.answered() : "");
                     }
                 } catch (org.apache.kafka.common.errors.InterruptException e) {
                     // Ctrl-C while polling
