@@ -74,6 +74,7 @@ function requestCard(item, classes) {
 
 async function submit(card, form, send) {
   send.disabled = true;
+  card.dataset.state = "sending";
   message(card, "Sending…", "pending");
   try {
     const response = await fetch("/v1/labels", {method: "POST", body: new FormData(form)});
@@ -88,24 +89,43 @@ async function submit(card, form, send) {
   } catch (error) {
     message(card, "The server did not answer; nothing was saved. Try again.", "error");
   }
+  card.dataset.state = "";
   send.disabled = false;
+}
+
+/** Brings a card shown earlier up to date without touching what the person entered. */
+function update(card, item, classes) {
+  const choices = card.querySelector("fieldset");
+  if (!choices.querySelector("input") && classes.length) { // it came before the first classifier
+    choices.replaceWith(classChoices(classes, item.guessedClasses));
+  }
+  for (const image of card.querySelectorAll("img[data-loaded='error']")) { // e.g. no classifier for the overlay yet
+    delete image.dataset.loaded;
+    image.src = image.src.replace(/[?].*$/, "") + "?retry=" + Date.now();
+  }
 }
 
 function draw(body) {
   const queue = document.getElementById("queue");
   const pending = new Set(body.items.map(item => item.id));
   for (const [id, shown] of cards) {
-    if (!pending.has(id) && shown.dataset.state !== "sent") {
+    if (!pending.has(id) && !shown.dataset.state) {
       shown.remove();
       cards.delete(id);
     }
   }
   for (const item of body.items) {
-    if (!cards.has(item.id)) {
-      const shown = requestCard(item, body.classes);
-      cards.set(item.id, shown);
-      queue.append(shown);
+    if (cards.has(item.id)) {
+      update(cards.get(item.id), item, body.classes);
+    } else {
+      cards.set(item.id, requestCard(item, body.classes));
     }
+  }
+  // The queue's order; cards are moved only when it changed, so a card being filled in keeps its focus.
+  const order = body.items.map(item => cards.get(item.id));
+  const shown = [...queue.children].filter(child => pending.has(child.dataset.id));
+  if (order.length !== shown.length || order.some((card, i) => card !== shown[i])) {
+    order.forEach(card => queue.append(card));
   }
   const summary = [`${body.items.length} ${body.items.length === 1 ? "request" : "requests"} waiting`];
   if (body.withoutImage > 0) summary.push(`${body.withoutImage} more whose images this server does not have`);

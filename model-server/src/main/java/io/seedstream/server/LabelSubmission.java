@@ -65,6 +65,11 @@ final class LabelSubmission {
         byte[] mask;
         try {
             size = ImageCodec.dimensions(image);
+            int[] maskSize = ImageCodec.dimensions(encoded); // from the header: a small file may claim a huge size
+            if (maskSize[0] != size[0] || maskSize[1] != size[1]) {
+                throw new ApiException(400, "the mask is " + maskSize[0] + "x" + maskSize[1] + " but its image is " + size[0] + "x"
+                        + size[1]);
+            }
             mask = ImageCodec.decodeMask(encoded, size[0], size[1]);
         } catch (IOException e) {
             throw new ApiException(400, "unusable mask: " + e.getMessage());

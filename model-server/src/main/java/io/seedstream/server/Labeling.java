@@ -13,12 +13,15 @@ import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +45,7 @@ final class Labeling implements AutoCloseable {
     private final LabelQueue queue;
     private final LabelingFeed feed;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final Set<String> saving = ConcurrentHashMap.newKeySet();
     /** Rendered overlays by image id and classifier version, newest last. */
     private final Map<String, byte[]> overlays = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -103,20 +107,23 @@ final class Labeling implements AutoCloseable {
 
     private void overlay(Context ctx) throws IOException {
         LabelQueue.Pending pending = pending(ctx.pathParam("id"));
-        String key = pending.id() + "@" + models.servingVersion(ServedModels.CLASSIFIER);
         byte[] png;
         synchronized (overlays) {
-            png = overlays.get(key);
+            png = overlays.get(overlayKey(pending.id(), models.servingVersion(ServedModels.CLASSIFIER)));
         }
         if (png == null) {
             ImageCodec.Rgb image = ImageCodec.decodeRgb(Bytes.toArray(pending.image().getImage()));
             Inference.Heat heat = ModelServer.await(inference.heat(image, guessedOrAll(pending.request())));
             png = Renderings.heatMap(image, heat.map());
             synchronized (overlays) {
-                overlays.put(key, png);
+                overlays.put(overlayKey(pending.id(), heat.classifierVersion()), png);
             }
         }
         ctx.contentType("image/png").result(png);
+    }
+
+    private static String overlayKey(String id, long classifierVersion) {
+        return id + "@" + classifierVersion;
     }
 
     /** The classes guessed in the image; with no guess, every class the classifier knows. */
@@ -127,15 +134,45 @@ final class Labeling implements AutoCloseable {
         return models.labelClasses().map(LabelSubmission::foreground).orElse(List.of());
     }
 
-    /** One answer at a time, so a double click cannot label an image twice. */
-    private synchronized void submit(Context ctx) throws IOException {
-        String id = ctx.formParam("id");
-        if (id == null || id.isBlank()) {
+    private void submit(Context ctx) throws IOException {
+        refuseOtherOrigins(ctx);
+        String field = ctx.formParam("id");
+        if (field == null || field.isBlank()) {
             throw new ApiException(400, "name the image you label: form field 'id'");
         }
+        String id = field.strip();
+        // One answer per image at a time, so a double click cannot label an image twice.
+        if (!saving.add(id)) {
+            throw new ApiException(409, "an answer for image '" + id + "' is being saved");
+        }
+        try {
+            submit(ctx, id);
+        } finally {
+            saving.remove(id);
+        }
+    }
+
+    /** A page of another site must not answer in the name of someone who has this one open. */
+    private static void refuseOtherOrigins(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null) {
+            return; // not from a browser page (curl, scripts)
+        }
+        String authority;
+        try {
+            authority = URI.create(origin).getAuthority();
+        } catch (IllegalArgumentException e) {
+            authority = null;
+        }
+        if (authority == null || !authority.equalsIgnoreCase(ctx.host())) {
+            throw new ApiException(403, "answers are taken only from this server's own labeling page, not from " + origin);
+        }
+    }
+
+    private void submit(Context ctx, String id) throws IOException {
         ClassList classes = models.labelClasses()
                 .orElseThrow(() -> new ApiException(503, "no classifier in service yet, so the class names are not known"));
-        LabelQueue.Pending pending = pending(id.strip());
+        LabelQueue.Pending pending = pending(id);
         UploadedFile maskFile = ctx.uploadedFile("mask");
         byte[] mask = null;
         if (maskFile != null) {

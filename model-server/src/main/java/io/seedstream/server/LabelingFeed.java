@@ -6,6 +6,7 @@ import io.seedstream.records.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -14,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fills the {@link LabelQueue} on a thread of its own: label-requests, images.unlabeled and
- * images.labeled, each from its beginning (committed records only), then as they come.
+ * Fills the {@link LabelQueue} on a thread of its own: label-requests, images.labeled and
+ * images.unlabeled, each from its beginning (committed records only; the images once the requests
+ * and answers so far are read), then as they come.
  */
 final class LabelingFeed implements AutoCloseable {
 
@@ -45,20 +47,33 @@ final class LabelingFeed implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> all = new ArrayList<>();
-            for (String topic : List.of(topics.labelRequests(), topics.unlabeledImages(), topics.labeledImages())) {
+            List<TopicPartition> answersAndRequests = new ArrayList<>();
+            for (String topic : List.of(topics.labelRequests(), topics.labeledImages())) {
                 waitingFor = topic;
-                all.addAll(TopicReaders.awaitPartitions(consumer, topic, () -> running));
+                answersAndRequests.addAll(TopicReaders.awaitPartitions(consumer, topic, () -> running));
             }
+            waitingFor = topics.unlabeledImages();
+            List<TopicPartition> images = TopicReaders.awaitPartitions(consumer, topics.unlabeledImages(), () -> running);
             if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
             waitingFor = null;
+            List<TopicPartition> all = new ArrayList<>(answersAndRequests);
+            all.addAll(images);
             consumer.assign(all);
             consumer.seekToBeginning(all);
+            // Requests and answers up to now first: then every image read is known to be asked about or not, and
+            // the cache of images not asked about cannot push out one that is.
+            consumer.pause(images);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(answersAndRequests);
+            boolean readingImages = false;
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     handle(record);
+                }
+                if (!readingImages && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                    consumer.resume(images);
+                    readingImages = true;
                 }
             }
         } catch (WakeupException e) {

@@ -286,9 +286,9 @@ public final class ModelServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        app.stop(); // no new requests first: an answer in progress still reaches Kafka
         feed.close();
         labeling.close();
-        app.stop();
         inference.close();
         recent.close();
         models.close();

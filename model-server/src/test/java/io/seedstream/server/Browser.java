@@ -3,19 +3,15 @@ package io.seedstream.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -44,50 +40,49 @@ final class Browser implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> waiting = new ConcurrentHashMap<>();
 
-    private Browser(Process process, String pageSocket) {
+    private final Path profile;
+
+    private Browser(Process process, Path profile, String pageSocket) {
         this.process = process;
+        this.profile = profile;
         this.socket = http.newWebSocketBuilder().buildAsync(URI.create(pageSocket), new Replies()).join();
     }
 
     /** Starts Chromium with one blank page; its log goes to {@code log}. */
-    static Browser start(Path chromium, Path log) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+    static Browser start(Path chromium, Path log) throws Exception {
+        Path profile = Files.createTempDirectory("chromium-profile");
+        List<String> command = List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--hide-scrollbars", "--window-size=1400,1200", "--remote-debugging-port=0",
-                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"), "about:blank"));
-        Process process = new ProcessBuilder(command).start();
-        String browserSocket = null;
-        List<String> lines = new ArrayList<>();
-        BufferedReader errors = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
-        while (browserSocket == null) {
-            String line = errors.readLine();
-            if (line == null) {
-                break;
-            }
-            lines.add(line);
-            Matcher matcher = LISTENING.matcher(line);
-            if (matcher.find()) {
-                browserSocket = matcher.group(1);
-            }
-        }
-        Files.write(log, lines);
-        if (browserSocket == null) {
+                "--user-data-dir=" + profile, "about:blank");
+        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        try {
+            return new Browser(process, profile, pageSocket(process, log));
+        } catch (Exception | AssertionError e) {
             process.destroyForcibly();
-            throw new IOException("chromium did not open its DevTools port; see " + log.toAbsolutePath());
+            deleteRecursively(profile);
+            throw e;
         }
-        Thread drain = new Thread(() -> errors.lines().forEach(ignored -> {}), "chromium-log"); // a full pipe would block it
-        drain.setDaemon(true);
-        drain.start();
-        URI list = URI.create(browserSocket.replaceFirst("^ws://([^/]+)/.*$", "http://$1/json/list"));
-        HttpResponse<String> targets = HttpClient.newHttpClient().send(HttpRequest.newBuilder(list).build(),
-                HttpResponse.BodyHandlers.ofString());
-        for (JsonNode target : JSON.readTree(targets.body())) {
-            if (target.get("type").asText().equals("page")) {
-                return new Browser(process, target.get("webSocketDebuggerUrl").asText());
+    }
+
+    /** The page's DevTools address, once Chromium has written its port to the log and listed the page. */
+    private static String pageSocket(Process process, Path log) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        HttpClient client = HttpClient.newHttpClient();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            Matcher listening = LISTENING.matcher(Files.readString(log));
+            if (listening.find()) {
+                URI list = URI.create(listening.group(1).replaceFirst("^ws://([^/]+)/.*$", "http://$1/json/list"));
+                String targets = client.send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString()).body();
+                for (JsonNode target : JSON.readTree(targets)) {
+                    if (target.get("type").asText().equals("page")) {
+                        return target.get("webSocketDebuggerUrl").asText();
+                    }
+                }
             }
+            Thread.sleep(100);
         }
-        process.destroyForcibly();
-        throw new IOException("chromium has no page target: " + targets.body());
+        throw new IOException("chromium opened no page for DevTools within " + TIMEOUT.toSeconds() + " s; see " + log.toAbsolutePath());
     }
 
     /** Opens the address and waits until the page and its scripts have loaded. */
@@ -190,11 +185,20 @@ final class Browser implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
         socket.abort();
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        deleteRecursively(profile);
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 }

@@ -293,10 +293,12 @@ class ModelServerIntegrationTest {
         producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes("u-2"),
                 ImageRecords.encode(new LabeledImage("u-2", image(42).width(), image(42).height(), image(42).rgb(), null, image(42).labels()), TestModels.CLASSES, false, "someone else", T0)));
         producer.flush();
-        await("two requests to answer", () -> json(get("/v1/label-requests")).get("items").size() == 2);
+        // By priority; u-2 answered; u-9 without its image.
+        await("the queue u-1, u-0", () -> {
+            JsonNode read = json(get("/v1/label-requests"));
+            return read.get("items").findValuesAsText("id").equals(List.of("u-1", "u-0")) && read.get("withoutImage").asInt() == 1;
+        });
         JsonNode queue = json(get("/v1/label-requests"));
-        assertThat(queue.get("items").findValuesAsText("id")).as("by priority; u-2 answered").containsExactly("u-1", "u-0");
-        assertThat(queue.get("withoutImage").asInt()).isEqualTo(1);
         assertThat(queue.get("classes").toString()).isEqualTo("[\"cross\",\"ring\",\"bars\",\"dots\",\"checker\",\"wedge\"]");
         JsonNode first = queue.get("items").get(0);
         assertThat(first.get("guessedClasses").toString()).isEqualTo("[\"ring\",\"bars\"]");
@@ -315,8 +317,10 @@ class ModelServerIntegrationTest {
                 ImageCodec.encodeMask(10, 10, new byte[100])));
         answers.put("not requested", postForm(Map.of("id", List.of("u-7"), "classes", List.of("ring")), null));
         answers.put("answered already", postForm(Map.of("id", List.of("u-2"), "classes", List.of("ring")), null));
+        answers.put("another site's page", postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), null,
+                "http://elsewhere.example"));
         Map<String, Integer> expected = Map.of("no id", 400, "unknown class", 400, "empty", 400, "mask of another size", 400,
-                "not requested", 404, "answered already", 409);
+                "not requested", 404, "answered already", 409, "another site's page", 403);
         expected.forEach((what, status) -> {
             assertThat(answers.get(what).statusCode()).as(what + ": " + answers.get(what).body()).isEqualTo(status);
             assertThat(json(answers.get(what)).get("error").asText()).as(what).isNotBlank();
@@ -433,6 +437,10 @@ class ModelServerIntegrationTest {
 
     /** A multipart form, as a browser sends it: the fields, and the mask file when there is one. */
     private static HttpResponse<String> postForm(Map<String, List<String>> fields, byte[] mask) throws Exception {
+        return postForm(fields, mask, "http://127.0.0.1:" + server.port()); // as the page sends it
+    }
+
+    private static HttpResponse<String> postForm(Map<String, List<String>> fields, byte[] mask, String origin) throws Exception {
         String boundary = "----seedstream-test-boundary";
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
@@ -449,7 +457,7 @@ class ModelServerIntegrationTest {
         }
         body.writeBytes(bytes("--" + boundary + "--\r\n"));
         return http.send(HttpRequest.newBuilder(uri("/v1/labels")).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Origin", origin)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -30,7 +30,7 @@ import org.apache.flink.util.Collector;
  * the best {@code active.batchSize} (never more than the budget left), they leave as label requests,
  * and the rest of the window is passed over. So people are asked about batchSize of every
  * windowSize images, however fast they stream. A window still partial {@code active.selectEveryMs}
- * after its first image is ranked as it is, for its share of a batch. Everything that decides what
+ * after its first image is ranked as it is, for its share of a batch (fractions carry over). Everything that decides what
  * is asked is keyed state: the window, the asked images (with their thumbnails, for
  * near-duplicates), the labels seen per class (from images.labeled) and the images already labeled.
  * With the exactly-once sink a restart neither loses a request (state and transactions roll back
@@ -50,6 +50,8 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     private transient MapState<String, Boolean> settled;
     private transient MapState<Integer, Long> labelsSeen;
     private transient ValueState<Long> timer;
+    /** The fraction of a request partial windows have earned but not yet asked. */
+    private transient ValueState<Double> owedShare;
     private transient Counter requests;
     private transient Counter answers;
     private transient Counter duplicates;
@@ -74,6 +76,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         settled = state.getMapState(new MapStateDescriptor<>("settled", Types.STRING, Types.BOOLEAN));
         labelsSeen = state.getMapState(new MapStateDescriptor<>("labelsSeen", Types.INT, Types.LONG));
         timer = state.getState(new ValueStateDescriptor<>("selectionTimer", Types.LONG));
+        owedShare = state.getState(new ValueStateDescriptor<>("owedShare", Types.DOUBLE));
         var metrics = state.getMetricGroup();
         requests = metrics.counter("labelRequestsEmitted");
         answers = metrics.counter("labelRequestsAnswered");
@@ -119,6 +122,9 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         }
         settled.put(id, true);
         pool.remove(id); // labeled without being asked: nothing to ask any more
+        if (pool.isEmpty()) {
+            cancelTimer(context);
+        }
         for (int classId : labeled.classIds()) {
             labelsSeen.put(classId, (labelsSeen.contains(classId) ? labelsSeen.get(classId) : 0L) + 1);
         }
@@ -128,9 +134,15 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<EncodedRecord> out) throws Exception {
         timer.clear();
-        if (!pool.isEmpty()) {
-            // A partial window gets its share of a batch, so a slow stream is not asked about more often.
-            select((int) Math.ceil((double) config.batchSize() * poolSize / config.windowSize()), context, out);
+        int size = count(pool.keys()); // after a restore the timer may fire before any element refreshed the gauges
+        if (size > 0) {
+            // A partial window earns its share of a batch; the fraction left over carries to the next one, so a
+            // slow stream is asked about batchSize of every windowSize images too.
+            double share = (double) config.batchSize() * size / config.windowSize()
+                    + (owedShare.value() == null ? 0 : owedShare.value());
+            int whole = (int) Math.floor(share + 1e-9);
+            owedShare.update(Math.max(0, share - whole));
+            select(whole, context, out);
         }
     }
 
@@ -168,12 +180,16 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         }
         passedOver.inc(count(pool.keys()));
         pool.clear();
+        cancelTimer(context);
+        refreshGauges();
+        budgetLeft(); // the gauge
+    }
+
+    private void cancelTimer(Context context) throws Exception {
         if (timer.value() != null) {
             context.timerService().deleteProcessingTimeTimer(timer.value());
             timer.clear();
         }
-        refreshGauges();
-        budgetLeft(); // the gauge
     }
 
     private static int count(Iterable<?> items) {

@@ -70,7 +70,7 @@ class ActiveLearningJobIntegrationTest {
     void spendsTheBudgetExactlyOnceThroughARestart(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
         SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.of("synthetic.imageSize", "32", "backbone.channels", "8,8,16,16,16,16",
                 "trainer.imageWidth", "32", "trainer.imageHeight", "32", "active.stochasticPasses", "4", "active.windowSize", "6",
-                "active.batchSize", "3", "active.budget", "12", "active.selectEveryMs", "500"));
+                "active.batchSize", "4", "active.budget", "12", "active.selectEveryMs", "500"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8),

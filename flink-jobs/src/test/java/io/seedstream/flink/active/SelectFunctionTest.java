@@ -74,17 +74,35 @@ class SelectFunctionTest {
             restored.processElement1(candidate(6, 0.6), 8);
             restored.processElement1(candidate(7, 0.05), 9); // c1 and c2 were passed over: the window is c5, c6, c7
             assertThat(requested(restored)).as("not a full window").isEmpty();
-            // The timer: 3 of 4 images get ceil(2 x 3 / 4) = 2 requests, c6 (0.6 + 0.5), then c5 (0.5 + 0.5 / sqrt 2).
+            // The timer: 3 of 4 images earn 2 x 3 / 4 = 1.5 requests: c6 (0.6 + 0.5 > c5's 0.5 + 0.5); 0.5 carries over.
             restored.setProcessingTime(1100);
-            assertThat(requested(restored)).containsExactly("c6", "c5");
+            assertThat(requested(restored)).containsExactly("c6");
             for (int i = 8; i <= 11; i++) {
                 restored.processElement1(candidate(i, 5.0), 2 + i);
             }
-            // A full window, one request left in the budget; equal priorities go to the first id.
-            assertThat(requested(restored)).containsExactly("c6", "c5", "c10");
+            // A full window, two requests left in the budget; equal priorities go to the first id.
+            assertThat(requested(restored)).containsExactly("c6", "c10", "c11");
             restored.processElement1(candidate(12, 9.0), 14);
             restored.setProcessingTime(5000);
             assertThat(requested(restored)).as("the budget of 5 is spent").hasSize(3);
+        }
+    }
+
+    @Test
+    void aTimerDueAtTheRestoreRanksTheRestoredWindow() throws Exception {
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement1(candidate(1, 0.1), 1);
+            harness.processElement1(candidate(2, 0.2), 2);
+            checkpoint = harness.snapshot(1, 3); // the window c1, c2 and its timer at 1000
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(5000); // overdue: fires before any new element
+            assertThat(requested(restored)).as("2 of 4 images earn one request").containsExactly("c2");
         }
     }
 
@@ -104,9 +122,12 @@ class SelectFunctionTest {
             assertThat(requested(harness)).isEmpty();
             harness.processElement1(candidate(4, 0.2), 8);
             assertThat(requested(harness)).containsExactly("b1", "c2");
-            harness.processElement1(candidate(5, 0.1), 9); // alone in its window: ceil(2 x 1 / 4) = 1 request at the timer
+            harness.processElement1(candidate(5, 0.1), 9); // alone in its window: half a request at the timer, so none
             harness.setProcessingTime(1000);
-            assertThat(requested(harness)).containsExactly("b1", "c2", "c5");
+            assertThat(requested(harness)).containsExactly("b1", "c2");
+            harness.processElement1(candidate(6, 0.1), 10); // alone too: half a request, plus the half owed
+            harness.setProcessingTime(2000);
+            assertThat(requested(harness)).containsExactly("b1", "c2", "c6");
         }
     }
 }
