@@ -6,6 +6,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.CenterPreservingDropout;
+import io.seedstream.segmentation.localization.FactorizedStochasticHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
@@ -46,10 +47,12 @@ public final class ImageScorer {
             int h = (int) features.getShape().get(2);
             int w = (int) features.getShape().get(3);
             int s = classifier.architecture().windowSize();
+            int[] allClasses = java.util.stream.IntStream.range(0, classifier.architecture().numClasses()).toArray();
             for (int b = 0; b < images.size(); b++) {
                 NDArray masks = CenterPreservingDropout.sample(scope, active.stochasticPasses(), h, w, s, config.ficklenet().dropRate());
-                float[] probabilities = classifier.stochasticLogits(features.get("{}:{}", b, b + 1), masks).getNDArrayInternal()
-                        .sigmoid().toFloatArray();
+                FactorizedStochasticHead head = new FactorizedStochasticHead(features.get("{}:{}", b, b + 1),
+                        classifier.headWeight(), allClasses, false);
+                float[] probabilities = head.scores(masks).add(classifier.headBias()).getNDArrayInternal().sigmoid().toFloatArray();
                 float[][] samples = new float[active.stochasticPasses()][];
                 int foreground = probabilities.length / samples.length;
                 float[] presence = new float[foreground];

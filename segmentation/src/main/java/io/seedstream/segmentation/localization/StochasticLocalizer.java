@@ -21,7 +21,9 @@ public final class StochasticLocalizer {
 
     /** How the stochastic forward is computed: both give the same function for the same masks. */
     public enum Form {
-        /** Feature-map expansion and one strided convolution (FickleNet's implementation). */
+        /** The head's linearity: per-offset class scores once per image, each pass a masked sum ({@link FactorizedStochasticHead}). */
+        FACTORIZED,
+        /** Feature-map expansion and one strided convolution (FickleNet's implementation; the reference). */
         EXPANDED,
         /** The loop over sliding windows the expansion avoids; for tests and the speed benchmark. */
         PER_WINDOW
@@ -38,9 +40,9 @@ public final class StochasticLocalizer {
         this.weightings = List.of(weightings);
     }
 
-    /** The expanded form with the configured map weights (Grad-CAM by default). */
+    /** The factorized form with the configured map weights (Grad-CAM by default). */
     public StochasticLocalizer(SeedStreamConfig.FickleNet config) {
-        this(config, Form.EXPANDED, GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
+        this(config, Form.FACTORIZED, GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** The maps of the first weighting; see {@link #localizeAll}. */
@@ -59,21 +61,24 @@ public final class StochasticLocalizer {
         int h = (int) features.getShape().get(2);
         int w = (int) features.getShape().get(3);
         int s = model.architecture().windowSize();
-        NDArray expanded = form == Form.EXPANDED ? FeatureMapExpansion.expand(features, s) : null; // once per image
         List<LocalizationMaps.Summary> summaries = new ArrayList<>();
-        for (int done = 0; done < config.passes(); done += config.passesPerBatch()) {
-            int n = Math.min(config.passesPerBatch(), config.passes() - done);
-            try (NDManager scope = features.getManager().newSubManager()) {
-                // Whatever this chunk computes from the image's arrays is freed with the chunk.
-                scope.tempAttachAll(expanded == null ? new NDArray[] {features} : new NDArray[] {features, expanded});
-                NDArray masks = CenterPreservingDropout.sample(scope, n, h, w, s, config.dropRate());
-                List<NDArray> maps = passMaps(model, features, expanded, masks, classIndex);
-                for (int i = 0; i < maps.size(); i++) {
-                    LocalizationMaps.Summary chunk = LocalizationMaps.summarize(maps.get(i), height, width);
-                    if (summaries.size() <= i) {
-                        summaries.add(chunk);
-                    } else {
-                        summaries.set(i, summaries.get(i).merge(chunk));
+        try (NDManager image = features.getManager().newSubManager()) {
+            image.tempAttachAll(features); // what is computed once per image is freed with the image
+            PerImage shared = perImage(model, features, classIndex);
+            for (int done = 0; done < config.passes(); done += config.passesPerBatch()) {
+                int n = Math.min(config.passesPerBatch(), config.passes() - done);
+                try (NDManager scope = image.newSubManager()) {
+                    // Whatever this chunk computes from the image's arrays is freed with the chunk.
+                    scope.tempAttachAll(shared.arrays());
+                    NDArray masks = CenterPreservingDropout.sample(scope, n, h, w, s, config.dropRate());
+                    List<NDArray> maps = passMaps(model, shared, masks, classIndex);
+                    for (int i = 0; i < maps.size(); i++) {
+                        LocalizationMaps.Summary chunk = LocalizationMaps.summarize(maps.get(i), height, width);
+                        if (summaries.size() <= i) {
+                            summaries.add(chunk);
+                        } else {
+                            summaries.set(i, summaries.get(i).merge(chunk));
+                        }
                     }
                 }
             }
@@ -81,16 +86,34 @@ public final class StochasticLocalizer {
         return summaries.stream().map(summary -> summary.toMaps(classIds, height, width)).toList();
     }
 
-    /** Maps (n, m, h, w) of the n passes given by {@code masks}, for each class, one per weighting. */
-    public List<NDArray> passMaps(Classifier model, NDArray features, NDArray masks, int[] classIndex) {
-        NDArray expanded = form == Form.EXPANDED ? FeatureMapExpansion.expand(features, model.architecture().windowSize()) : null;
-        return passMaps(model, features, expanded, masks, classIndex);
+    /** What every pass of one image shares: the features, and the expansion or the factorized head. */
+    private record PerImage(NDArray features, NDArray expanded, FactorizedStochasticHead head) {
+        NDArray[] arrays() {
+            return expanded == null ? new NDArray[] {features} : new NDArray[] {features, expanded};
+        }
     }
 
-    private List<NDArray> passMaps(Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
-        return form == Form.EXPANDED
-                ? expandedPassMaps(model, features, expanded, masks, classIndex)
-                : perWindowPassMaps(model, features, masks, classIndex);
+    private PerImage perImage(Classifier model, NDArray features, int[] classIndex) {
+        return switch (form) {
+            case FACTORIZED -> new PerImage(features, null, new FactorizedStochasticHead(features, model.headWeight(), classIndex,
+                    weightings.contains(GradCam.Weights.PIXEL)));
+            case EXPANDED -> new PerImage(features, FeatureMapExpansion.expand(features, model.architecture().windowSize()), null);
+            case PER_WINDOW -> new PerImage(features, null, null);
+        };
+    }
+
+    /** Maps (n, m, h, w) of the n passes given by {@code masks}, for each class, one per weighting. */
+    public List<NDArray> passMaps(Classifier model, NDArray features, NDArray masks, int[] classIndex) {
+        return passMaps(model, perImage(model, features, classIndex), masks, classIndex);
+    }
+
+    private List<NDArray> passMaps(Classifier model, PerImage image, NDArray masks, int[] classIndex) {
+        return switch (form) {
+            case FACTORIZED -> weightings.stream().map(weights -> weights == GradCam.Weights.CHANNEL
+                    ? image.head().channelMaps(masks) : image.head().pixelMaps(masks)).toList();
+            case EXPANDED -> expandedPassMaps(model, image.features(), image.expanded(), masks, classIndex);
+            case PER_WINDOW -> perWindowPassMaps(model, image.features(), masks, classIndex);
+        };
     }
 
     /** Autograd from the logits back to each pass's copy of the features, through the window loop. */
