@@ -41,10 +41,13 @@ import java.util.function.Function;
  */
 public final class LocalizationBenchmark {
 
-    /** How much work the benchmark does; the rest comes from {@link SeedStreamConfig}. */
-    public record Options(int trainSteps, int fineTuneSteps, int trainImages, int evalImages, int timingImages) {
+    /**
+     * How much work the benchmark does; the rest comes from {@link SeedStreamConfig}. With {@code
+     * timingOnly} nothing is trained or scored: only the timings run.
+     */
+    public record Options(int trainSteps, int fineTuneSteps, int trainImages, int evalImages, int timingImages, boolean timingOnly) {
         public static Options defaults() {
-            return new Options(700, 250, 4000, 50, 1);
+            return new Options(700, 250, 4000, 50, 1, false);
         }
     }
 
@@ -55,15 +58,35 @@ public final class LocalizationBenchmark {
     public record MethodResult(double miou, double precision, double recall, double headRecall, double bodyRecall,
             double bestTheta, double bestMiou, double bestPrecision, double bestRecall) {}
 
-    /** Seconds per image for N stochastic maps, in both forms. */
-    public record Timing(int passes, int windowSize, int featureSize, int featureChannels, double expandedMsPerImage,
-            double perWindowMsPerImage, double speedup) {}
+    /** Milliseconds per image for N stochastic maps (Grad-CAM included) in each form, on one model and the same images. */
+    public record Timing(int passes, int windowSize, int featureSize, int featureChannels, double factorizedMsPerImage,
+            double expandedMsPerImage, double perWindowMsPerImage) {
+
+        /** How many times faster the factorized form is than the expanded one. */
+        public double factorizedSpeedup() {
+            return expandedMsPerImage / factorizedMsPerImage;
+        }
+
+        /** How many times faster the expansion is than the per-window loop. */
+        public double expansionSpeedup() {
+            return perWindowMsPerImage / expandedMsPerImage;
+        }
+    }
+
+    /**
+     * FickleNet at the paper's size (k feature channels, a size x size feature map, window s, N
+     * passes, c classes of which {@code present} are localized), per image: the expanded and the
+     * factorized form in one run, and their ratio.
+     */
+    public record PaperSize(int featureChannels, int featureSize, int windowSize, int passes, int classes, int present,
+            int imageSize, double expandedMsPerImage, double factorizedMsPerImage, double speedup) {}
 
     /** One trained model: steps, final loss (mean of the last 50 steps) and held-out accuracy. */
     public record Training(int steps, double finalLoss, double seconds, double heldOutAccuracy) {}
 
-    public record Result(Map<String, MethodResult> methods, List<Timing> timing, Map<String, Training> training,
-            double theta, int evalImages) {}
+    /** {@code paperSize} is null when timing is skipped. */
+    public record Result(Map<String, MethodResult> methods, List<Timing> timing, PaperSize paperSize,
+            Map<String, Training> training, double theta, int evalImages) {}
 
     private static final double[] SWEEP = java.util.stream.IntStream.rangeClosed(1, 19).mapToDouble(i -> i * 0.05).toArray();
     private static final int LOSS_WINDOW = 50;
@@ -86,32 +109,40 @@ public final class LocalizationBenchmark {
         Autograd.disableOnThisThread(); // inference unless a trainer or Grad-CAM turns it on
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) config.training().seed());
-            List<LabeledImage> pool = scenes("generating train set", 0, options.trainImages()).stream()
-                    .map(SyntheticDataset.Scene::image)
-                    .toList();
             List<SyntheticDataset.Scene> heldOutScenes = scenes("generating held-out set", SyntheticDataset.HELD_OUT_START,
                     options.evalImages());
             List<LabeledImage> heldOut = heldOutScenes.stream().map(SyntheticDataset.Scene::image).toList();
-
             Map<String, Training> training = new LinkedHashMap<>();
-            Map<String, Classifier> models = new LinkedHashMap<>();
-            Classifier gapBase = train(manager, pool, "base-gap", newModel(manager, ClassifierArchitecture.Head.GAP), Objective.BCE,
-                    options.trainSteps(), heldOut, training);
-            Classifier fickleBase = train(manager, pool, "base-ficklenet", newModel(manager, ClassifierArchitecture.Head.FICKLENET),
-                    Objective.BCE, options.trainSteps(), heldOut, training);
-            models.put("cam", fineTune(manager, pool, "cam", gapBase, Objective.BCE, heldOut, training));
-            models.put("recam", fineTune(manager, pool, "recam", gapBase, Objective.RECAM, heldOut, training));
-            models.put("gain", fineTune(manager, pool, "gain", gapBase, Objective.GAIN, heldOut, training));
-            models.put("ficklenet", fineTune(manager, pool, "ficklenet", fickleBase, Objective.BCE, heldOut, training));
-            models.put("ficklenet+recam", fineTune(manager, pool, "ficklenet+recam", fickleBase, Objective.RECAM, heldOut, training));
-            gapBase.close();
-            fickleBase.close();
-
-            Map<String, MethodResult> methods = evaluate(manager, models, heldOutScenes);
-            List<Timing> timing = options.timingImages() > 0 ? time(manager, heldOut) : List.of(); // 0: skip timing
-            models.values().forEach(Classifier::close);
-            return new Result(methods, timing, training, config.ficklenet().threshold(), heldOut.size());
+            Map<String, MethodResult> methods = options.timingOnly() ? Map.of() : quality(manager, heldOutScenes, training);
+            LocalizationTiming timing = new LocalizationTiming(config, classes, options.timingImages(), progress);
+            boolean timed = options.timingImages() > 0; // 0: skip timing
+            return new Result(methods, timed ? timing.forms(manager, heldOut) : List.of(), timed ? timing.paperSize(manager) : null,
+                    training, config.ficklenet().threshold(), heldOut.size());
         }
+    }
+
+    /** Trains the classifiers and scores each method's maps. */
+    private Map<String, MethodResult> quality(NDManager manager, List<SyntheticDataset.Scene> heldOutScenes,
+            Map<String, Training> training) {
+        List<LabeledImage> pool = scenes("generating train set", 0, options.trainImages()).stream()
+                .map(SyntheticDataset.Scene::image)
+                .toList();
+        List<LabeledImage> heldOut = heldOutScenes.stream().map(SyntheticDataset.Scene::image).toList();
+        Map<String, Classifier> models = new LinkedHashMap<>();
+        Classifier gapBase = train(manager, pool, "base-gap", newModel(manager, ClassifierArchitecture.Head.GAP), Objective.BCE,
+                options.trainSteps(), heldOut, training);
+        Classifier fickleBase = train(manager, pool, "base-ficklenet", newModel(manager, ClassifierArchitecture.Head.FICKLENET),
+                Objective.BCE, options.trainSteps(), heldOut, training);
+        models.put("cam", fineTune(manager, pool, "cam", gapBase, Objective.BCE, heldOut, training));
+        models.put("recam", fineTune(manager, pool, "recam", gapBase, Objective.RECAM, heldOut, training));
+        models.put("gain", fineTune(manager, pool, "gain", gapBase, Objective.GAIN, heldOut, training));
+        models.put("ficklenet", fineTune(manager, pool, "ficklenet", fickleBase, Objective.BCE, heldOut, training));
+        models.put("ficklenet+recam", fineTune(manager, pool, "ficklenet+recam", fickleBase, Objective.RECAM, heldOut, training));
+        gapBase.close();
+        fickleBase.close();
+        Map<String, MethodResult> methods = evaluate(manager, models, heldOutScenes);
+        models.values().forEach(Classifier::close);
+        return methods;
     }
 
     private List<SyntheticDataset.Scene> scenes(String phase, long from, int count) {
@@ -299,51 +330,8 @@ public final class LocalizationBenchmark {
         return labels;
     }
 
-    /**
-     * N stochastic maps per image with the expanded and the per-window form, same model, same images:
-     * at the paper's s = 9 and at the configured s.
-     */
-    private List<Timing> time(NDManager manager, List<LabeledImage> heldOut) {
-        return java.util.stream.IntStream.of(9, config.ficklenet().windowSize())
-                .distinct()
-                .mapToObj(s -> time(manager, heldOut, s))
-                .toList();
-    }
-
-    private Timing time(NDManager manager, List<LabeledImage> heldOut, int s) {
-        ClassifierArchitecture architecture = ClassifierArchitecture.of(config.with("ficklenet.windowSize", s),
-                ClassifierArchitecture.Head.FICKLENET, classes.numForeground());
-        StochasticLocalizer.Form[] forms = StochasticLocalizer.Form.values();
-        double[] millis = new double[forms.length];
-        long[] featureShape = null;
-        try (Classifier model = new Classifier(architecture, manager, config.training().seed())) {
-            progress.start("timing N maps (s=" + s + ")", (long) forms.length * (options.timingImages() + 1));
-            int done = 0;
-            for (int f = 0; f < forms.length; f++) {
-                StochasticLocalizer localizer = new StochasticLocalizer(config.ficklenet(), forms[f], GradCam.Weights.CHANNEL);
-                for (int i = 0; i <= options.timingImages(); i++) { // the first image warms up and is not timed
-                    LabeledImage image = withLabels(heldOut, i);
-                    int[] ids = image.labels();
-                    int[] idx = Arrays.stream(ids).map(classes::classifierIndex).toArray();
-                    try (NDManager scope = manager.newSubManager()) {
-                        NDArray features = model.features(Batches.images(scope, List.of(image)), false);
-                        featureShape = features.getShape().getShape();
-                        long started = System.nanoTime();
-                        localizer.localize(model, features, idx, ids, image.height(), image.width());
-                        if (i > 0) {
-                            millis[f] += (System.nanoTime() - started) / 1e6 / options.timingImages();
-                        }
-                    }
-                    progress.update(++done, "");
-                }
-            }
-        }
-        return new Timing(config.ficklenet().passes(), s, (int) featureShape[2], (int) featureShape[1], millis[0], millis[1],
-                millis[1] / millis[0]);
-    }
-
     /** The i-th held-out image that is labeled with at least one class. */
-    private static LabeledImage withLabels(List<LabeledImage> heldOut, int i) {
+    static LabeledImage withLabels(List<LabeledImage> heldOut, int i) {
         return heldOut.stream().filter(image -> image.labels().length > 0).skip(i).findFirst().orElseThrow();
     }
 }

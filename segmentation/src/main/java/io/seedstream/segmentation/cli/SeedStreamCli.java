@@ -65,7 +65,8 @@ public final class SeedStreamCli implements Runnable {
 
         @Command(name = "localization", mixinStandardHelpOptions = true,
                 description = "Train classifiers on synthetic data on the CPU, then score CAM, Grad-CAM, FickleNet, ReCAM, "
-                        + "GAIN and FickleNet+ReCAM maps against the true masks, and time the expanded vs per-window form.")
+                        + "GAIN and FickleNet+ReCAM maps against the true masks, and time FickleNet's factorized, expanded and "
+                        + "per-window forms, on the project's model and at the paper's size.")
         static final class Localization implements Callable<Integer> {
             @CommandLine.Mixin
             ConfigOptions config = new ConfigOptions();
@@ -85,13 +86,16 @@ public final class SeedStreamCli implements Runnable {
             @Option(names = "--timing-images", description = "images timed per form (default: ${DEFAULT-VALUE})")
             int timingImages = LocalizationBenchmark.Options.defaults().timingImages();
 
-            @Option(names = "--out", description = "write the results as JSON here (and as CSV beside it)")
+            @Option(names = "--timing-only", description = "only time the forms of FickleNet's stochastic maps (minutes, not an hour)")
+            boolean timingOnly;
+
+            @Option(names = "--out", description = "write the results as JSON here (and as CSVs beside it)")
             Path out;
 
             @Override
             public Integer call() throws Exception {
                 SeedStreamConfig effective = config.load();
-                var options = new LocalizationBenchmark.Options(steps, fineTuneSteps, trainImages, evalImages, timingImages);
+                var options = new LocalizationBenchmark.Options(steps, fineTuneSteps, trainImages, evalImages, timingImages, timingOnly);
                 long started = System.nanoTime();
                 var result = new LocalizationBenchmark(effective, options, new Progress(System.err)).run();
                 double wallSeconds = (System.nanoTime() - started) / 1e9;
@@ -100,7 +104,9 @@ public final class SeedStreamCli implements Runnable {
                 if (out != null) {
                     BenchmarkReport.writeJson(BenchmarkReport.toJson(result, effective, options, wallSeconds), out);
                     BenchmarkReport.writeCsv(result, csvBeside(out));
-                    System.out.println("Wrote " + out + " and " + csvBeside(out));
+                    Path timingCsv = beside(out, "-timing.csv");
+                    BenchmarkReport.writeTimingCsv(result, timingCsv);
+                    System.out.println("Wrote " + out + ", " + csvBeside(out) + " and " + timingCsv);
                 }
                 return 0;
             }
