@@ -57,9 +57,12 @@ public record SeedStreamConfig(
      * FickleNet (Lee et al., CVPR 2019): s = 9 (smaller for small maps), p = 0.9, N = 200, theta = 0.35.
      * {@code mapWeights}: "channel" is Grad-CAM (the gradient's spatial mean per channel); "pixel"
      * keeps the gradient per pixel, which lets the N maps differ (see the localization benchmark).
+     * {@code form}: how the stochastic passes are computed, "factorized" (the head's linearity; far
+     * faster) or "expanded" (FickleNet's feature-map expansion, the reference); both give the same
+     * maps for the same dropout masks.
      */
-    public record FickleNet(
-            int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights) implements Serializable {}
+    public record FickleNet(int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights,
+            String form) implements Serializable {}
 
     /** ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. */
     public record ReCam(double lambda) implements Serializable {}
@@ -199,7 +202,7 @@ public record SeedStreamConfig(
                         List.of(1, 1, 1, 1, 1, 2)),
                 // The paper's s = 9 is for 41 x 41 feature maps; the default backbone gives 12 x 12,
                 // where s = 5 localized best of 3, 5 (bench localization) and 9 is far costlier.
-                new FickleNet(5, 0.9, 200, 0.35, 50, "channel"),
+                new FickleNet(5, 0.9, 200, 0.35, 50, "channel", "factorized"),
                 new ReCam(1.0),
                 new Gain(0.5, 10.0, 1.0, 10.0),
                 new Training(16, 1e-3, 0.0, 11L),
@@ -334,6 +337,8 @@ public record SeedStreamConfig(
         require(ficklenet.threshold() > 0 && ficklenet.threshold() < 1, "ficklenet.threshold must be in (0, 1)");
         require(ficklenet.mapWeights().equals("channel") || ficklenet.mapWeights().equals("pixel"),
                 "ficklenet.mapWeights must be channel or pixel, was " + ficklenet.mapWeights());
+        require(ficklenet.form().equals("factorized") || ficklenet.form().equals("expanded"),
+                "ficklenet.form must be factorized or expanded, was " + ficklenet.form());
         require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
         require(memory.initialMomentum() > 0 && memory.initialMomentum() <= 1 && memory.minMomentum() >= 0
                         && memory.minMomentum() <= memory.initialMomentum(),

@@ -40,9 +40,10 @@ public final class StochasticLocalizer {
         this.weightings = List.of(weightings);
     }
 
-    /** The factorized form with the configured map weights (Grad-CAM by default). */
+    /** The configured form (factorized by default) and map weights (Grad-CAM by default). */
     public StochasticLocalizer(SeedStreamConfig.FickleNet config) {
-        this(config, Form.FACTORIZED, GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
+        this(config, Form.valueOf(config.form().toUpperCase(java.util.Locale.ROOT)),
+                GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** The maps of the first weighting; see {@link #localizeAll}. */
