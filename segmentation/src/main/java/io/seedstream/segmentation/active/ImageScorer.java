@@ -6,7 +6,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.CenterPreservingDropout;
-import io.seedstream.segmentation.localization.FactorizedStochasticHead;
+import io.seedstream.segmentation.localization.StochasticLocalizer;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
@@ -26,10 +26,12 @@ public final class ImageScorer {
 
     private final SeedStreamConfig config;
     private final ClassList classes;
+    private final StochasticLocalizer localizer;
 
     public ImageScorer(SeedStreamConfig config, ClassList classes) {
         this.config = config;
         this.classes = classes;
+        this.localizer = new StochasticLocalizer(config.ficklenet());
     }
 
     /**
@@ -47,12 +49,10 @@ public final class ImageScorer {
             int h = (int) features.getShape().get(2);
             int w = (int) features.getShape().get(3);
             int s = classifier.architecture().windowSize();
-            int[] allClasses = java.util.stream.IntStream.range(0, classifier.architecture().numClasses()).toArray();
             for (int b = 0; b < images.size(); b++) {
                 NDArray masks = CenterPreservingDropout.sample(scope, active.stochasticPasses(), h, w, s, config.ficklenet().dropRate());
-                FactorizedStochasticHead head = new FactorizedStochasticHead(features.get("{}:{}", b, b + 1),
-                        classifier.headWeight(), allClasses, false);
-                float[] probabilities = head.scores(masks).add(classifier.headBias()).getNDArrayInternal().sigmoid().toFloatArray();
+                float[] probabilities = localizer.stochasticLogits(classifier, features.get("{}:{}", b, b + 1), masks)
+                        .getNDArrayInternal().sigmoid().toFloatArray();
                 float[][] samples = new float[active.stochasticPasses()][];
                 int foreground = probabilities.length / samples.length;
                 float[] presence = new float[foreground];

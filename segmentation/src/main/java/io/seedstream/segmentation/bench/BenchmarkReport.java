@@ -50,9 +50,11 @@ public final class BenchmarkReport {
             out.printf("%nPaper size: k = %d, %d x %d features (%d x %d image), s = %d, N = %d, %d classes, %d localized:%n",
                     p.featureChannels(), p.featureSize(), p.featureSize(), p.imageSize(), p.imageSize(), p.windowSize(), p.passes(),
                     p.classes(), p.present());
-            out.printf("  expanded form    %10.1f ms/image%n", p.expandedMsPerImage());
-            out.printf("  factorized form  %10.1f ms/image%n", p.factorizedMsPerImage());
-            out.printf("  factorized speed-up %7.1f x%n", p.speedup());
+            out.printf("  expanded form    %10.1f ms/image (%d passes at a time)%n", p.expandedMsPerImage(),
+                    p.expandedPassesPerBatch());
+            out.printf("  factorized form  %10.1f ms/image; %.1f ms/image %d passes at a time%n", p.factorizedMsPerImage(),
+                    p.factorizedSameBatchingMsPerImage(), p.expandedPassesPerBatch());
+            out.printf("  factorized speed-up %7.1f x (%.1f x at the same batching)%n", p.speedup(), p.sameBatchingSpeedup());
         }
         if (result.training().isEmpty()) {
             return;

@@ -102,6 +102,10 @@ final class LocalizationTiming {
                     GradCam.Weights.CHANNEL);
             double factorizedMs = millisPerImage(manager, model, factorized, factorized, timedImages, "paper size, factorized form");
             SeedStreamConfig expandedSetting = paper.with("ficklenet.passesPerBatch", PAPER_EXPANDED_PASSES_PER_BATCH);
+            StochasticLocalizer factorizedSameBatching = new StochasticLocalizer(expandedSetting.ficklenet(),
+                    StochasticLocalizer.Form.FACTORIZED, GradCam.Weights.CHANNEL);
+            double sameBatchingMs = millisPerImage(manager, model, factorizedSameBatching, factorizedSameBatching, timedImages,
+                    "paper size, factorized form, " + PAPER_EXPANDED_PASSES_PER_BATCH + " passes at a time");
             StochasticLocalizer expanded = new StochasticLocalizer(expandedSetting.ficklenet(), StochasticLocalizer.Form.EXPANDED,
                     GradCam.Weights.CHANNEL);
             StochasticLocalizer expandedWarmUp = new StochasticLocalizer( // one batch of passes warms it up as well as 200
@@ -109,7 +113,8 @@ final class LocalizationTiming {
                     StochasticLocalizer.Form.EXPANDED, GradCam.Weights.CHANNEL);
             double expandedMs = millisPerImage(manager, model, expandedWarmUp, expanded, 1, "paper size, expanded form (minutes)");
             return new LocalizationBenchmark.PaperSize(PAPER_CHANNELS, PAPER_FEATURE_SIZE, PAPER_WINDOW, PAPER_PASSES,
-                    PAPER_CLASSES, PAPER_PRESENT.length, PAPER_IMAGE_SIZE, expandedMs, factorizedMs, expandedMs / factorizedMs);
+                    PAPER_CLASSES, PAPER_PRESENT.length, PAPER_IMAGE_SIZE, PAPER_EXPANDED_PASSES_PER_BATCH, expandedMs, factorizedMs,
+                    sameBatchingMs, expandedMs / factorizedMs, expandedMs / sameBatchingMs);
         }
     }
 

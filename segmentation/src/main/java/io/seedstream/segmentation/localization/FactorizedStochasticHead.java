@@ -57,7 +57,7 @@ public final class FactorizedStochasticHead {
         this.classes = classIndex.length;
         NDList rows = new NDList();
         for (int c : classIndex) {
-            rows.add(headWeight.get(c));
+            rows.add(headWeight.get(features.getManager(), c)); // with the image's arrays, not the model's
         }
         this.weight = NDArrays.stack(rows); // (m, k, s, s)
         int r = (s - 1) / 2;

@@ -46,6 +46,19 @@ public final class StochasticLocalizer {
                 GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
     }
 
+    /**
+     * Class logits (n, C) of one image's features (1, k, h, w) for each of the n masks: the
+     * factorized head over all classes, or the expanded form.
+     */
+    public NDArray stochasticLogits(Classifier model, NDArray features, NDArray masks) {
+        model.requireFickleNet();
+        if (form != Form.FACTORIZED) {
+            return model.stochasticLogits(features, masks); // the expansion broadcasts over the masks
+        }
+        int[] all = java.util.stream.IntStream.range(0, model.architecture().numClasses()).toArray();
+        return new FactorizedStochasticHead(features, model.headWeight(), all, false).scores(masks).add(model.headBias());
+    }
+
     /** The maps of the first weighting; see {@link #localizeAll}. */
     public LocalizationMaps localize(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width) {
         return localizeAll(model, features, classIndex, classIds, height, width).get(0);

@@ -111,7 +111,9 @@ public final class Classifier implements Network {
                 .sum(new int[] {2})
                 .div((float) (h * w)); // (B, k, s, s)
         long c = architecture.numClasses();
-        return windowMean.reshape(batch, k * s * s).matMul(headWeight.reshape(c, k * s * s).transpose()).add(headBias);
+        NDArray kernels = headWeight.reshape(c, k * s * s);
+        kernels.attach(windowMean.getManager()); // a view: freed with the batch, not kept as long as the model
+        return windowMean.reshape(batch, k * s * s).matMul(kernels.transpose()).add(headBias);
     }
 
     /** The FickleNet head's weight (C, k, s, s) and bias, for the per-window reference. */
@@ -143,7 +145,8 @@ public final class Classifier implements Network {
         return Ops.conv(features, reCamWeight, null, 1, 0, 1);
     }
 
-    private void requireFickleNet() {
+    /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */
+    public void requireFickleNet() {
         if (architecture.head() != ClassifierArchitecture.Head.FICKLENET) {
             throw new IllegalStateException("stochastic inference needs a FickleNet head, this classifier has " + architecture.head());
         }
