@@ -9,7 +9,6 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.nn.Autograd;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -68,12 +67,7 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
     public void processBroadcastElement(byte[] message, Context context, Collector<Candidate> out) throws Exception {
         if (models.offer(message, context.getBroadcastState(LiveModels.STATE)) == LiveModels.Update.FIRST_CLASSIFIER) {
             long now = context.currentProcessingTime();
-            context.applyToKeyedState(waitingImages(), (key, state) -> {
-                List<LabeledImage> images = new ArrayList<>();
-                state.get().forEach(images::add);
-                score(images, now, out);
-                state.clear();
-            });
+            LiveModels.releaseWaiting(context, waitingImages(), images -> score(images, now, out));
         }
     }
 

@@ -13,7 +13,6 @@ import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,14 +96,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     @Override
     public void processBroadcastElement(byte[] message, Context context, Collector<LocalizedImage> out) throws Exception {
         if (models.offer(message, context.getBroadcastState(MODELS)) == LiveModels.Update.FIRST_CLASSIFIER) {
-            context.applyToKeyedState(pendingImages(), (key, state) -> {
-                List<LabeledImage> images = new ArrayList<>();
-                state.get().forEach(images::add);
-                if (!images.isEmpty()) {
-                    localize(images, out);
-                    state.clear();
-                }
-            });
+            LiveModels.releaseWaiting(context, pendingImages(), images -> localize(images, out));
         }
     }
 

@@ -6,18 +6,24 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +70,22 @@ public final class LiveModels implements AutoCloseable {
     }
 
     /** Applies one message of the models topic and keeps it in {@code state} if it was loaded. */
+    /**
+     * Hands the images each key held back until the first classifier to {@code process} and clears
+     * them: what a function does on {@link Update#FIRST_CLASSIFIER}.
+     */
+    public static <K> void releaseWaiting(KeyedBroadcastProcessFunction<K, ?, ?, ?>.Context context,
+            ListStateDescriptor<LabeledImage> waiting, Consumer<List<LabeledImage>> process) throws Exception {
+        context.applyToKeyedState(waiting, (key, state) -> {
+            List<LabeledImage> images = new ArrayList<>();
+            state.get().forEach(images::add);
+            if (!images.isEmpty()) {
+                process.accept(images);
+                state.clear();
+            }
+        });
+    }
+
     public Update offer(byte[] message, BroadcastState<String, byte[]> state) throws Exception {
         ModelSnapshotRecord record;
         try {
