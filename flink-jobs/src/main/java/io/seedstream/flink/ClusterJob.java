@@ -38,8 +38,8 @@ public final class ClusterJob implements Callable<Integer> {
     @Option(names = "--kafka", required = true, description = "bootstrap servers of the pipeline's Kafka cluster")
     String bootstrapServers;
 
-    @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
-    String topicPrefix;
+    @CommandLine.Mixin
+    SeedStreamCli.TopicPrefixOption topicPrefix = new SeedStreamCli.TopicPrefixOption();
 
     @Option(names = "--classes", defaultValue = "synthetic", description = "the class list: synthetic, voc or camvid, or the "
             + "names separated by commas, background first if the data set has one (default ${DEFAULT-VALUE})")
@@ -58,7 +58,7 @@ public final class ClusterJob implements Callable<Integer> {
         FlinkCluster.Job chosen = job(job);
         ClassList classList = classes(classes, config);
         KafkaSettings settings = new KafkaSettings(bootstrapServers,
-                new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix()), false);
+                new Topics(topicPrefix.prefix(config)), false);
         switch (chosen) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classList, settings);
             case TRAINER -> TrainerJob.build(env, config, classList, settings);

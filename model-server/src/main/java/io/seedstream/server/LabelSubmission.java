@@ -34,7 +34,7 @@ final class LabelSubmission {
             }
             int id = classes.names().indexOf(name.strip());
             if (id < 0 || id == classes.background()) {
-                throw new ApiException(400, "unknown class '" + name.strip() + "'; the classes are " + foreground(classes));
+                throw new ApiException(400, "unknown class '" + name.strip() + "'; the classes are " + classes.foregroundNames());
             }
             labels.add(id);
         }
@@ -90,9 +90,5 @@ final class LabelSubmission {
         } catch (IOException e) {
             throw new IllegalStateException("could not re-encode a checked mask", e);
         }
-    }
-
-    static List<String> foreground(ClassList classes) {
-        return classes.names().subList(classes.hasBackground() ? 1 : 0, classes.size());
     }
 }

@@ -86,7 +86,7 @@ final class Labeling implements AutoCloseable {
             items.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("classes", models.labelClasses().map(LabelSubmission::foreground).orElse(List.of()));
+        body.put("classes", labelableClasses());
         body.put("items", items);
         body.put("withoutImage", queue.withoutImage());
         body.put("waitingForTopic", feed.waitingFor());
@@ -131,7 +131,12 @@ final class Labeling implements AutoCloseable {
         if (!request.getGuessedClasses().isEmpty()) {
             return request.getGuessedClasses();
         }
-        return models.labelClasses().map(LabelSubmission::foreground).orElse(List.of());
+        return labelableClasses();
+    }
+
+    /** The class names an answer may use, or none before the first classifier. */
+    private List<String> labelableClasses() {
+        return models.labelClasses().map(ClassList::foregroundNames).orElse(List.of());
     }
 
     private void submit(Context ctx) throws IOException {

@@ -21,8 +21,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--kafka", required = true, description = "bootstrap servers of the Kafka cluster with the models topic")
     String bootstrapServers;
 
-    @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
-    String topicPrefix;
+    @CommandLine.Mixin
+    SeedStreamCli.TopicPrefixOption topicPrefix = new SeedStreamCli.TopicPrefixOption();
 
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "0.0.0.0")
     String host;
@@ -33,7 +33,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
-        Topics topics = new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix());
+        Topics topics = new Topics(topicPrefix.prefix(config));
         ModelServer server = ModelServer.start(config, bootstrapServers, topics, host, port != null ? port : config.server().port());
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or SIGTERM: stop reading, finish the batch in progress

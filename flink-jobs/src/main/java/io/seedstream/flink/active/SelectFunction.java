@@ -30,12 +30,12 @@ import org.apache.flink.util.Collector;
  * the best {@code active.batchSize} (never more than the budget left), they leave as label requests,
  * and the rest of the window is passed over. So people are asked about batchSize of every
  * windowSize images, however fast they stream. A window still partial {@code active.selectEveryMs}
- * after its first image is ranked as it is, for its share of a batch (fractions carry over). Everything that decides what
- * is asked is keyed state: the window, the asked images (with their thumbnails, for
- * near-duplicates), the labels seen per class (from images.labeled) and the images already labeled.
- * With the exactly-once sink a restart neither loses a request (state and transactions roll back
- * together) nor repeats one (an image asked, labeled or set aside as a duplicate never enters the
- * window again).
+ * after its first image is ranked as it is, for its share of a batch (fractions carry over).
+ * Everything that decides what is asked is keyed state: the window, the asked images (with their
+ * thumbnails, for near-duplicates), the labels seen per class (from images.labeled) and the images
+ * already labeled. With the exactly-once sink a restart neither loses a request (state and
+ * transactions roll back together) nor repeats one (an image asked, labeled or set aside as a
+ * duplicate never enters the window again).
  */
 public final class SelectFunction extends KeyedCoProcessFunction<String, Candidate, LabelFeedback, EncodedRecord> {
 

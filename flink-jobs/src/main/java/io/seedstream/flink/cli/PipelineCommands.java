@@ -55,11 +55,11 @@ public final class PipelineCommands {
         @Option(names = "--kafka", description = "bootstrap servers of an existing Kafka cluster (demo: default starts an embedded broker; ingest: required)")
         String bootstrapServers;
 
-        @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
-        String topicPrefix;
+        @CommandLine.Mixin
+        SeedStreamCli.TopicPrefixOption topicPrefix = new SeedStreamCli.TopicPrefixOption();
 
         Topics topics(SeedStreamConfig config) {
-            return new Topics(topicPrefix != null ? topicPrefix : config.stream().topicPrefix());
+            return new Topics(topicPrefix.prefix(config));
         }
     }
 

@@ -63,7 +63,7 @@ public final class LabeledImageValidator {
             int classId = classes.names().indexOf(name);
             if (classId < 0 || classId == classes.background()) {
                 throw new InvalidRecordException(id + ": unknown class '" + name + "'; known: "
-                        + classes.names().stream().filter(n -> classes.names().indexOf(n) != classes.background()).toList());
+                        + classes.foregroundNames());
             }
             ids[i] = classId;
         }

@@ -225,7 +225,7 @@ public final class LocalizationBenchmark {
     private List<Method> methods() {
         // Channel (Grad-CAM) and pixel weights from the same stochastic passes.
         StochasticLocalizer stochastic = new StochasticLocalizer(config.ficklenet(),
-                StochasticLocalizer.Form.valueOf(config.ficklenet().form().toUpperCase(java.util.Locale.ROOT)),
+                StochasticLocalizer.Form.configured(config.ficklenet()),
                 GradCam.Weights.CHANNEL, GradCam.Weights.PIXEL);
         Localizer cam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(Ops.channels(Ops.relu(m.classMaps(f)), idx), ids, h, w));
         Localizer gradCam = (m, f, idx, ids, h, w) -> List.of(LocalizationMaps.of(

@@ -44,6 +44,16 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
+    /** {@code --topic-prefix}, for every command that talks to the pipeline's Kafka. */
+    public static final class TopicPrefixOption {
+        @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
+        String prefix;
+
+        public String prefix(SeedStreamConfig config) {
+            return prefix != null ? prefix : config.stream().topicPrefix();
+        }
+    }
+
     @Command(name = "config", description = "Print the effective configuration as JSON.")
     static final class ShowConfig implements Callable<Integer> {
         @CommandLine.Mixin

@@ -37,6 +37,11 @@ public record ClassList(List<String> names, boolean hasBackground) implements Se
         return index;
     }
 
+    /** The class names without the background: the classes an image can be labeled with. */
+    public List<String> foregroundNames() {
+        return names.subList(hasBackground ? 1 : 0, names.size());
+    }
+
     /** Id of the background, or -1 when the data set has none. */
     public int background() {
         return hasBackground ? 0 : -1;

@@ -26,7 +26,12 @@ public final class StochasticLocalizer {
         /** Feature-map expansion and one strided convolution (FickleNet's implementation; the reference). */
         EXPANDED,
         /** The loop over sliding windows the expansion avoids; for tests and the speed benchmark. */
-        PER_WINDOW
+        PER_WINDOW;
+
+        /** The form {@code ficklenet.form} names. */
+        public static Form configured(SeedStreamConfig.FickleNet config) {
+            return valueOf(config.form().toUpperCase(java.util.Locale.ROOT));
+        }
     }
 
     private final SeedStreamConfig.FickleNet config;
@@ -42,7 +47,7 @@ public final class StochasticLocalizer {
 
     /** The configured form (factorized by default) and map weights (Grad-CAM by default). */
     public StochasticLocalizer(SeedStreamConfig.FickleNet config) {
-        this(config, Form.valueOf(config.form().toUpperCase(java.util.Locale.ROOT)),
+        this(config, Form.configured(config),
                 GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
     }
 
