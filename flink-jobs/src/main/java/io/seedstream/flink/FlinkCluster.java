@@ -31,7 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class FlinkCluster implements AutoCloseable {
 
-    /** The two jobs of the pipeline. */
+    /** The three jobs of the pipeline. */
     public enum Job {
         LOCALIZATION("seedstream localization"),
         TRAINER("seedstream trainer"),
@@ -41,6 +41,11 @@ public final class FlinkCluster implements AutoCloseable {
 
         Job(String title) {
             this.title = title;
+        }
+
+        /** The job's name on the cluster. */
+        public String title() {
+            return title;
         }
     }
 

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The commands that run the streaming pipeline: {@code demo} (everything on this machine, the model
- * server included), {@code ingest}, and {@code serve} (the model server alone).
+ * server included), {@code ingest}, {@code topics} (creates them on an existing Kafka cluster) and
+ * {@code serve} (the model server alone).
  */
 public final class PipelineCommands {
 
@@ -43,6 +44,7 @@ public final class PipelineCommands {
         CommandLine commandLine = SeedStreamCli.commandLine();
         commandLine.addSubcommand("demo", new Demo());
         commandLine.addSubcommand("ingest", new Ingest());
+        commandLine.addSubcommand("topics", new CreateTopics());
         commandLine.addSubcommand("serve", new ServeCommand());
         commandLine.getSubcommands().get("bench").addSubcommand("pipeline", new PipelineBench());
         commandLine.getSubcommands().get("bench").addSubcommand("server", new ServerBench());
@@ -280,6 +282,35 @@ public final class PipelineCommands {
             data.problems().forEach(p -> System.out.println("  unreadable file " + p));
             summary.failed().forEach((reason, count) -> System.out.println("  " + count + " x " + reason));
             return summary.failed().isEmpty() && data.problems().isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "topics", mixinStandardHelpOptions = true,
+            description = "Create the pipeline's topics on a Kafka cluster where they are missing (models log-compacted, with "
+                    + "room for model snapshots); existing topics are left as they are.")
+    static final class CreateTopics implements Callable<Integer> {
+        @CommandLine.Mixin
+        SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+
+        @CommandLine.Mixin
+        KafkaOptions kafkaOptions = new KafkaOptions();
+
+        @Option(names = "--partitions", defaultValue = "2",
+                description = "partitions of each topic but models, which has one (default ${DEFAULT-VALUE})")
+        int partitions;
+
+        @Option(names = "--replication-factor", defaultValue = "1", description = "replicas of each topic (default ${DEFAULT-VALUE})")
+        short replicationFactor;
+
+        @Override
+        public Integer call() throws Exception {
+            if (kafkaOptions.bootstrapServers == null) {
+                throw new IllegalArgumentException("topics needs --kafka, the bootstrap servers of the pipeline's Kafka");
+            }
+            Topics topics = kafkaOptions.topics(configOptions.load());
+            List<String> created = TopicSetup.ensure(kafkaOptions.bootstrapServers, topics, partitions, replicationFactor);
+            System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
+            return 0;
         }
     }
 }

@@ -29,7 +29,7 @@ public final class KafkaWiring {
      * Below the broker's default {@code transaction.max.timeout.ms} (15 minutes), or the sink's
      * transactions are refused.
      */
-    private static final String TRANSACTION_TIMEOUT_MS = String.valueOf(10 * 60 * 1000);
+    public static final int TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
 
     private KafkaWiring() {}
 
@@ -101,7 +101,7 @@ public final class KafkaWiring {
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
-                .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .setProperty("transaction.timeout.ms", String.valueOf(TRANSACTION_TIMEOUT_MS))
                 .setProperty("max.request.size", String.valueOf(TopicSetup.MAX_MODEL_BYTES))
                 .build();
     }

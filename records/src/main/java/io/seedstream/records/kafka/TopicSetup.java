@@ -24,8 +24,14 @@ public final class TopicSetup {
 
     private TopicSetup() {}
 
-    /** @return the topics that were created (existing ones are left as they are) */
+    /** On one broker: every topic with one replica. */
     public static List<String> ensure(String bootstrapServers, Topics topics, int partitions)
+            throws ExecutionException, InterruptedException {
+        return ensure(bootstrapServers, topics, partitions, (short) 1);
+    }
+
+    /** @return the topics that were created (existing ones are left as they are) */
+    public static List<String> ensure(String bootstrapServers, Topics topics, int partitions, short replicationFactor)
             throws ExecutionException, InterruptedException {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -34,9 +40,9 @@ public final class TopicSetup {
             List<NewTopic> missing = new ArrayList<>();
             for (String name : List.of(topics.labeledImages(), topics.unlabeledImages(), topics.seeds(), topics.labelRequests(),
                     topics.deadLetters())) {
-                missing.add(new NewTopic(name, partitions, (short) 1));
+                missing.add(new NewTopic(name, partitions, replicationFactor));
             }
-            missing.add(new NewTopic(topics.models(), 1, (short) 1).configs(Map.of(
+            missing.add(new NewTopic(topics.models(), 1, replicationFactor).configs(Map.of(
                     TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MODEL_BYTES))));
             missing.removeIf(t -> existing.contains(t.name()));
