@@ -41,6 +41,11 @@ public final class PipelineCommands {
     private PipelineCommands() {}
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Every command of {@code ./seedstream}, the ML ones included. */
+    public static CommandLine commandLine() {
         CommandLine commandLine = SeedStreamCli.commandLine();
         commandLine.addSubcommand("demo", new Demo());
         commandLine.addSubcommand("ingest", new Ingest());
@@ -49,7 +54,7 @@ public final class PipelineCommands {
         commandLine.getSubcommands().get("bench").addSubcommand("pipeline", new PipelineBench());
         commandLine.getSubcommands().get("bench").addSubcommand("server", new ServerBench());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true); // applies to the subcommands added above
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 
     /** Where the pipeline's Kafka is, and its topic prefix. */
