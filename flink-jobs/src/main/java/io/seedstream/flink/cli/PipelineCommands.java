@@ -68,6 +68,14 @@ public final class PipelineCommands {
         Topics topics(SeedStreamConfig config) {
             return new Topics(topicPrefix.prefix(config));
         }
+
+        /** The bootstrap servers, for a command that cannot start a broker of its own. */
+        String requiredBy(String command) {
+            if (bootstrapServers == null) {
+                throw new IllegalArgumentException(command + " needs --kafka, the bootstrap servers of the pipeline's Kafka");
+            }
+            return bootstrapServers;
+        }
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -275,12 +283,10 @@ public final class PipelineCommands {
         public Integer call() throws Exception {
             SeedStreamConfig config = configOptions.load();
             DatasetLoad data = dataset.load(config);
-            if (kafkaOptions.bootstrapServers == null) {
-                throw new IllegalArgumentException("ingest needs --kafka, the bootstrap servers of the pipeline's Kafka");
-            }
+            String servers = kafkaOptions.requiredBy("ingest");
             Topics topics = kafkaOptions.topics(config);
             System.out.println("ingest: " + DatasetOptions.describe(data) + " -> " + topics.labeledImages());
-            ImageStreamer.Summary summary = new ImageStreamer(kafkaOptions.bootstrapServers, topics.labeledImages(), rate, System.out)
+            ImageStreamer.Summary summary = new ImageStreamer(servers, topics.labeledImages(), rate, System.out)
                     .stream(data.images(), data.classes(), dataset::sendsMask, "ingest");
             System.out.printf("sent %d images in %.1f s (%.1f/s)%n", summary.sent(), summary.seconds(), summary.sent() / summary.seconds());
             System.out.println("not sent: " + (data.problems().size() + summary.failed().values().stream().mapToLong(Long::longValue).sum()));
@@ -309,11 +315,9 @@ public final class PipelineCommands {
 
         @Override
         public Integer call() throws Exception {
-            if (kafkaOptions.bootstrapServers == null) {
-                throw new IllegalArgumentException("topics needs --kafka, the bootstrap servers of the pipeline's Kafka");
-            }
+            String servers = kafkaOptions.requiredBy("topics");
             Topics topics = kafkaOptions.topics(configOptions.load());
-            List<String> created = TopicSetup.ensure(kafkaOptions.bootstrapServers, topics, partitions, replicationFactor);
+            List<String> created = TopicSetup.ensure(servers, topics, partitions, replicationFactor);
             System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
             return 0;
         }
