@@ -45,6 +45,10 @@ public final class ClusterJob implements Callable<Integer> {
             + "names separated by commas, background first if the data set has one (default ${DEFAULT-VALUE})")
     String classes;
 
+    /** Flink 2's entry point for standalone application clusters (operator mode: standalone) passes its own host. */
+    @Option(names = "--host", hidden = true, description = "the job manager's host, from Flink's entry point; not used")
+    String jobManagerHost;
+
     @Override
     public Integer call() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -32,6 +32,11 @@ class ClusterJobTest {
     }
 
     @Test
+    void acceptsTheHostThatFlinksStandaloneEntryPointAdds() throws Exception {
+        assertThat(operators("localization", "--host", "10.1.2.3", "--kafka", "kafka:9092")).isNotEmpty();
+    }
+
+    @Test
     void classListsByNameOrSpelledOut() {
         SeedStreamConfig config = SeedStreamConfig.defaults();
         assertThat(ClusterJob.classes("synthetic", config).names()).startsWith("background", "cross");
