@@ -3,6 +3,7 @@ package io.seedstream.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -60,7 +61,9 @@ class KubernetesManifestsTest {
     @Test
     void everyManifestFileIsInTheKustomization() throws IOException {
         Set<String> listed = new HashSet<>();
-        Repository.yaml(Repository.path("k8s/base/kustomization.yaml")).path("resources").forEach(r -> listed.add(r.asText()));
+        JsonNode kustomization = Repository.yaml(Repository.path("k8s/base/kustomization.yaml"));
+        kustomization.path("resources").forEach(r -> listed.add(r.asText()));
+        kustomization.path("configurations").forEach(c -> listed.add(c.asText()));
         try (Stream<Path> files = Files.list(Repository.path("k8s/base"))) {
             assertThat(files.map(f -> f.getFileName().toString()).filter(f -> !f.equals("kustomization.yaml")))
                     .containsExactlyInAnyOrderElementsOf(listed);
@@ -80,6 +83,22 @@ class KubernetesManifestsTest {
             assertThat(Repository.yamlDocuments(rendered)).as(dir).containsExactlyInAnyOrderElementsOf(Kustomization.render(Repository.path(dir)));
             Files.delete(rendered);
         }
+    }
+
+    /** Pointing the images at a registry (an overlay's "images:") rewrites the FlinkDeployments' images too. */
+    @Test
+    void anOverlayMovesEveryImageToAnotherRegistry(@TempDir Path overlay) throws Exception {
+        Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed");
+        Files.writeString(overlay.resolve("kustomization.yaml"), "resources: [" + overlay.relativize(Repository.path("k8s/overlays/cpu-only")) + "]\n"
+                + "images:\n"
+                + "  - {name: seedstream/flink-jobs, newName: registry.example.com/seedstream/flink-jobs}\n"
+                + "  - {name: seedstream/model-server, newName: registry.example.com/seedstream/model-server}\n");
+        Process kubectl = new ProcessBuilder("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone", overlay.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.waitFor()).as(output).isZero();
+        List<String> images = output.lines().map(String::strip).filter(l -> l.startsWith("image:")).toList();
+        assertThat(images).hasSize(4).allSatisfy(line -> assertThat(line).startsWith("image: registry.example.com/seedstream/"));
     }
 
     @Test
@@ -253,6 +272,7 @@ class KubernetesManifestsTest {
 
         HorizontalPodAutoscaler autoscaler = BASE.named(HorizontalPodAutoscaler.class, "model-server");
         assertThat(autoscaler.getSpec().getScaleTargetRef().getName()).isEqualTo("model-server");
+        assertThat(deployment.getSpec().getReplicas()).as("the autoscaler's to set; every apply would reset it").isNull();
         assertThat(autoscaler.getSpec().getMetrics()).anySatisfy(m -> assertThat(m.getResource().getName()).isEqualTo("cpu"));
         assertThat(server.getResources().getRequests()).as("CPU utilization is relative to the request").containsKey("cpu");
     }

@@ -11,12 +11,13 @@ import java.util.Set;
 
 /**
  * What {@code kubectl apply -k DIR} would apply, for the features k8s/ uses: resources (files and
- * other kustomizations), JSON 6902 patches by target, and the namespace. Anything else in a
+ * other kustomizations), JSON 6902 patches by target, and the namespace (configurations only tell
+ * transformers that k8s/ does not use itself where to look). Anything else in a
  * kustomization fails here, so that the tests never check less than what is deployed.
  */
 final class Kustomization {
 
-    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "resources", "patches");
+    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "resources", "patches", "configurations");
     private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
 
     private Kustomization() {}
@@ -28,6 +29,11 @@ final class Kustomization {
                 throw new IllegalArgumentException(dir + ": the tests do not render '" + field + "'");
             }
         });
+        for (JsonNode configuration : kustomization.path("configurations")) {
+            if (!Files.isRegularFile(dir.resolve(configuration.asText()))) {
+                throw new IllegalArgumentException(dir + ": no configuration " + configuration.asText());
+            }
+        }
         List<ObjectNode> documents = new ArrayList<>();
         for (JsonNode resource : kustomization.path("resources")) {
             Path path = dir.resolve(resource.asText()).normalize();
