@@ -36,7 +36,10 @@ class ImageLibTorchTest {
     void theCpuImagesLoadTheUnpackedLibtorch(@TempDir Path djlCache) throws Exception {
         List<String> classpath = Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));
         String nativeJar = classpath.stream().filter(p -> p.contains(NATIVE_JAR)).findFirst().orElseThrow();
-        Path libtorch = unpack(Path.of(nativeJar), Path.of("target", "libtorch-cpu", "lib"));
+        // next to DJL's own cache (outside target/, kept across "mvn clean"), where the build sets one
+        String djlHome = System.getenv("DJL_CACHE_DIR");
+        Path libtorch = unpack(Path.of(nativeJar), (djlHome != null ? Path.of(djlHome).resolveSibling("image-libtorch")
+                : Path.of("target", "image-libtorch")).resolve(Repository.PYTORCH_VERSION + "-cpu").resolve("lib"));
         assertThat(Repository.read("docker/sort-jars.sh")).contains("'" + LIBTORCH_IN_JAR + "*'");
 
         Map<String, String> imageEnvironment = Dockerfile.parse(Repository.read("docker/Dockerfile")).environment("flink-jobs-cpu");
