@@ -104,7 +104,7 @@ class ComposeFileTest {
             arguments.addAll(jobArguments);
             CommandLine.ParseResult parsed = new CommandLine(new ClusterJob()).parseArgs(arguments.toArray(String[]::new));
             assertThat(parsed.matchedOptionValue("--kafka", "")).isEqualTo(bootstrap);
-            FlinkCluster.Job known = FlinkCluster.Job.valueOf(job.toUpperCase().replace('-', '_'));
+            FlinkCluster.Job known = ClusterJob.job(job);
             assertThat("seedstream " + job.replace('-', ' ')).as("the title the script looks for").isEqualTo(known.title());
             jobs.add(known);
         }

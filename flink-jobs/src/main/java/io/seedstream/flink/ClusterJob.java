@@ -71,7 +71,8 @@ public final class ClusterJob implements Callable<Integer> {
         return chosen.title;
     }
 
-    static FlinkCluster.Job job(String name) {
+    /** The job a name on the command line means (localization, trainer, active-learning). */
+    public static FlinkCluster.Job job(String name) {
         try {
             return FlinkCluster.Job.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,7 @@
 package io.seedstream.records;
 
+import java.util.List;
+
 /**
  * The topic names, all under one configurable prefix (default {@code seedstream.}) so several
  * deployments can share a Kafka cluster.
@@ -43,5 +45,10 @@ public record Topics(String prefix) {
 
     public String deadLetters() {
         return prefix + "dead-letters";
+    }
+
+    /** Every topic of the pipeline. */
+    public List<String> all() {
+        return List.of(labeledImages(), unlabeledImages(), seeds(), models(), labelRequests(), deadLetters());
     }
 }

@@ -29,9 +29,8 @@ class CreateTopicsTest {
             Properties properties = new Properties();
             properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             try (Admin admin = Admin.create(properties)) {
-                List<String> names = List.of(topics.labeledImages(), topics.unlabeledImages(), topics.seeds(), topics.labelRequests(),
-                        topics.deadLetters(), topics.models());
-                Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get();
+                Map<String, TopicDescription> described = admin.describeTopics(topics.all()).allTopicNames().get();
+                assertThat(described).hasSize(6);
                 assertThat(described.get(topics.labeledImages()).partitions()).hasSize(3);
                 assertThat(described.get(topics.deadLetters()).partitions()).hasSize(3);
                 assertThat(described.get(topics.models()).partitions()).hasSize(1);

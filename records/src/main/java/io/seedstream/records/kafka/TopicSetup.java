@@ -38,13 +38,13 @@ public final class TopicSetup {
         try (Admin admin = Admin.create(properties)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
-            for (String name : List.of(topics.labeledImages(), topics.unlabeledImages(), topics.seeds(), topics.labelRequests(),
-                    topics.deadLetters())) {
-                missing.add(new NewTopic(name, partitions, replicationFactor));
+            for (String name : topics.all()) {
+                missing.add(name.equals(topics.models())
+                        ? new NewTopic(name, 1, replicationFactor).configs(Map.of(
+                                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MODEL_BYTES)))
+                        : new NewTopic(name, partitions, replicationFactor));
             }
-            missing.add(new NewTopic(topics.models(), 1, replicationFactor).configs(Map.of(
-                    TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MODEL_BYTES))));
             missing.removeIf(t -> existing.contains(t.name()));
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
