@@ -1,6 +1,6 @@
 package io.seedstream.segmentation.bench;
 
-import ai.djl.ndarray.NDArray;
+import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -17,7 +17,8 @@ import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
-import io.seedstream.segmentation.seeds.SeedGenerator;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
+import io.seedstream.segmentation.seeds.LabelCrf;
 import io.seedstream.segmentation.seeds.SeededRegionGrowing;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.ClassifierTrainer;
@@ -47,9 +48,18 @@ import java.util.Random;
 public final class SegmentationBenchmark {
 
     /** How much work the benchmark does; the methods' settings come from {@link SeedStreamConfig}. */
-    public record Options(int classifierSteps, int trainImages, int evalImages, double pixelLabeledFraction) {
+    /**
+     * @param reCamSteps ReCAM's fine-tuning steps after the {@code classifierSteps} of CAM training
+     * @param tuningImages masked images, apart from the training and held-out ones, on which
+     *     thresholds and the pseudo-label row the segmenters train on are chosen
+     * @param todayRow whether to train today's output-stride-8 classifier for the first row
+     * @param ficklenetPasses FickleNet's N for its row (the paper's 200 costs 4x as long; the
+     *     localization benchmark measures N itself)
+     */
+    public record Options(int classifierSteps, int reCamSteps, int trainImages, int evalImages, int tuningImages,
+            double pixelLabeledFraction, boolean todayRow, int ficklenetPasses) {
         public static Options defaults() {
-            return new Options(800, 1000, 100, 0.1);
+            return new Options(800, 200, 1000, 100, 100, 0.1, true, 50);
         }
     }
 
@@ -60,15 +70,28 @@ public final class SegmentationBenchmark {
     /** mIoU, mean precision and mean recall (foreground classes) of label maps against the truth. */
     public record Scores(double miou, double precision, double recall, double labeledShare) {}
 
-    /** A trained segmenter: held-out scores, and the pseudo-labels it trained on after each epoch. */
+    /**
+     * A trained segmenter: held-out scores, the pseudo-labels it trained on after each epoch, and
+     * the steps skipped because their gradients were not finite (counted, never fatal).
+     */
     public record SegmenterResult(String description, Scores heldOut, List<Scores> pseudoLabelsByEpoch, double seconds,
-            double finalLoss) {}
+            double finalLoss, int skippedSteps) {}
 
-    public record Result(String dataset, Map<String, Scores> seeds, Map<String, SegmenterResult> segmenters,
-            double classifierSeconds, int trainImages, int evalImages) {}
+    /**
+     * @param seeds every pseudo-label stage's scores on the training images, in pipeline order
+     * @param backgroundScores the background constant chosen on the tuning split for each dense row
+     * @param bestPseudoLabelRow the row the segmenters trained on
+     * @param classifierSkippedSteps classifier steps skipped for non-finite gradients
+     */
+    public record Result(String dataset, Map<String, Scores> seeds, Map<String, Double> backgroundScores, String bestPseudoLabelRow,
+            Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps, int trainImages,
+            int evalImages) {}
 
-    /** Training images (with their true masks, for scoring) and held-out images of one data set. */
-    public record Data(String name, ClassList classes, List<LabeledImage> train, List<LabeledImage> heldOut) {}
+    /**
+     * Training images (with their true masks, for scoring), held-out images, and a tuning split
+     * (masked images used only to choose thresholds) of one data set.
+     */
+    public record Data(String name, ClassList classes, List<LabeledImage> train, List<LabeledImage> heldOut, List<LabeledImage> tuning) {}
 
     private final SeedStreamConfig config;
     private final Data data;
@@ -89,10 +112,17 @@ public final class SegmentationBenchmark {
         SyntheticDataset synthetic = new SyntheticDataset(config.synthetic());
         return new Data("synthetic", synthetic.classes(),
                 generate(synthetic, progress, "generating train set", 0, options.trainImages()),
-                generate(synthetic, progress, "generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages()));
+                generate(synthetic, progress, "generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages()),
+                generate(synthetic, progress, "generating tuning set", TUNING_START, options.tuningImages()));
     }
 
-    /** CamVid's train split for training and its val split held out, scaled to width x height. */
+    /** Tuning images come from the held-out range, far past the held-out images. */
+    private static final long TUNING_START = SyntheticDataset.HELD_OUT_START + (1L << 30);
+
+    /**
+     * CamVid's train split for training and its val split held out, scaled to width x height; every
+     * tenth training photo is kept apart as the tuning split.
+     */
     public static Data camVid(Path root, int width, int height, PrintStream warnings) throws IOException {
         List<List<LabeledImage>> splits = new ArrayList<>();
         for (String split : List.of("train", "val")) {
@@ -103,7 +133,12 @@ public final class SegmentationBenchmark {
             }
             splits.add(load.images().stream().map(image -> image.resized(width, height)).toList());
         }
-        return new Data("camvid", MaskedDatasetReader.CAMVID_CLASSES, splits.get(0), splits.get(1));
+        List<LabeledImage> train = new ArrayList<>();
+        List<LabeledImage> tuning = new ArrayList<>();
+        for (int i = 0; i < splits.get(0).size(); i++) {
+            (i % 10 == 9 ? tuning : train).add(splits.get(0).get(i));
+        }
+        return new Data("camvid", MaskedDatasetReader.CAMVID_CLASSES, train, splits.get(1), tuning);
     }
 
     /** DSRG's ablation, rows (a) to (f). */
@@ -126,7 +161,11 @@ public final class SegmentationBenchmark {
         return rows(pixelLabeled).stream().filter(row -> row.objective().boundary() || row.fullMasks()).toList();
     }
 
-    /** Trains the classifier, seeds every training image, then trains and scores one segmenter per row. */
+    /**
+     * Trains the classifiers (CAM, then ReCAM's fine-tuning; today's stride-8 one for the first
+     * row), runs every pseudo-label stage, then trains and scores one segmenter per row on the
+     * pseudo-labels that did best on the tuning split.
+     */
     public Result run(List<Row> rows) {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
@@ -136,22 +175,33 @@ public final class SegmentationBenchmark {
             List<LabeledImage> weak = pool.stream().map(SegmentationBenchmark::withoutMask).toList();
 
             long started = System.nanoTime();
-            List<SeedGenerator.Result> seeds;
-            try (Classifier classifier = trainClassifier(manager, weak)) {
-                seeds = seed(classifier, weak);
+            PseudoLabelAblation.Outcome pseudoLabels;
+            int[] skipped = new int[1];
+            Classifier today = options.todayRow() ? trainClassifier(manager, todayConfig(), weak, skipped) : null;
+            try (Classifier cam = trainClassifier(manager, config, weak, skipped);
+                    Classifier reCam = fineTuneReCam(manager, cam, weak, skipped)) {
+                pseudoLabels = new PseudoLabelAblation(config.with("ficklenet.passes", options.ficklenetPasses()), classes, progress,
+                        data.tuning(), pool).run(manager, today, cam, reCam);
+            } finally {
+                if (today != null) {
+                    today.close();
+                }
             }
             double classifierSeconds = (System.nanoTime() - started) / 1e9;
-            Map<String, Scores> seedScores = new LinkedHashMap<>();
-            seedScores.put("static", score(seeds.stream().map(SeedGenerator.Result::staticSeeds).toList(), pool, classes));
-            seedScores.put("class-memory", score(seeds.stream().map(SeedGenerator.Result::refinedSeeds).toList(), pool, classes));
 
-            List<int[]> trainingSeeds = seeds.stream().map(SeedGenerator.Result::refinedSeeds).toList();
+            List<int[]> trainingSeeds = pseudoLabels.trainingLabels();
             Map<String, SegmenterResult> segmenters = new LinkedHashMap<>();
             for (Row row : rows) {
                 segmenters.put(row.name(), train(manager, row, pool, weak, trainingSeeds, heldOut));
             }
-            return new Result(data.name(), seedScores, segmenters, classifierSeconds, pool.size(), heldOut.size());
+            return new Result(data.name(), pseudoLabels.rows(), pseudoLabels.backgroundScores(), pseudoLabels.bestRow(), segmenters,
+                    classifierSeconds, skipped[0], pool.size(), heldOut.size());
         }
+    }
+
+    /** Today's classifier: the backbone's last stride-2 layer kept (output stride 8, 12 x 12 maps at 96 px). */
+    private SeedStreamConfig todayConfig() {
+        return config.with("backbone.strides", "2,1,2,1,2,1").with("backbone.dilations", "1,1,1,1,1,2");
     }
 
     private static List<LabeledImage> generate(SyntheticDataset synthetic, Progress progress, String phase, long from, int count) {
@@ -168,46 +218,46 @@ public final class SegmentationBenchmark {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
     }
 
-    private Classifier trainClassifier(NDManager manager, List<LabeledImage> weak) {
-        Classifier model = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                classes.numForeground()), manager, config.training().seed());
-        ClassifierTrainer trainer = new ClassifierTrainer(model, config, classes, ClassifierTrainer.Objective.BCE);
+    private Classifier trainClassifier(NDManager manager, SeedStreamConfig settings, List<LabeledImage> weak, int[] skipped) {
+        Classifier model = new Classifier(ClassifierArchitecture.of(settings, ClassifierArchitecture.Head.FICKLENET,
+                classes.numForeground()), manager, settings.training().seed());
+        String stride = model.architecture().strides().stream().reduce(1, (a, b) -> a * b).toString();
+        train(new ClassifierTrainer(model, settings, classes, ClassifierTrainer.Objective.BCE), weak, options.classifierSteps(),
+                "training classifier (output stride " + stride + ")", skipped);
+        return model;
+    }
+
+    /** ReCAM's second stage on a copy of the CAM classifier: BCE + lambda SCE, all but the ReCAM head at a tenth of the rate. */
+    private Classifier fineTuneReCam(NDManager manager, Classifier cam, List<LabeledImage> weak, int[] skipped) {
+        Classifier model = new Classifier(cam.architecture(), manager, config.training().seed());
+        try (NDManager scope = manager.newSubManager()) {
+            java.util.Map<String, float[]> values = new LinkedHashMap<>();
+            cam.parameters().all().forEach((name, array) -> values.put(name, array.toFloatArray()));
+            model.parameters().load(values);
+        }
+        train(ClassifierTrainer.reCamFineTuning(model, config, classes), weak, options.reCamSteps(), "ReCAM fine-tuning", skipped);
+        return model;
+    }
+
+    private void train(ClassifierTrainer trainer, List<LabeledImage> weak, int steps, String phase, int[] skipped) {
         Random random = new Random(config.training().seed());
-        progress.start("training classifier", options.classifierSteps());
+        progress.start(phase, steps);
         double loss = 0;
-        for (int step = 1; step <= options.classifierSteps(); step++) {
+        int done = 0;
+        for (int step = 1; step <= steps; step++) {
             List<LabeledImage> batch = new ArrayList<>();
             for (int b = 0; b < config.training().batchSize(); b++) {
                 batch.add(weak.get(random.nextInt(weak.size())));
             }
-            loss = 0.98 * loss + 0.02 * trainer.step(batch).total();
-            progress.update(step, String.format("loss %.4f", loss / (1 - Math.pow(0.98, step))));
-        }
-        return model;
-    }
-
-    /** Seeds of every training image in stream order, the class memory updated after each image. */
-    private List<SeedGenerator.Result> seed(Classifier classifier, List<LabeledImage> weak) {
-        SeedGenerator generator = new SeedGenerator(config, classes.background());
-        ClassMemory memory = new ClassMemory(config.memory());
-        Map<Integer, ClassMemory.State> states = new HashMap<>();
-        List<SeedGenerator.Result> results = new ArrayList<>();
-        progress.start("seeding (class memory)", weak.size());
-        for (LabeledImage image : weak) {
-            int[] ids = image.labels();
-            try (NDManager scope = classifier.parameters().manager().newSubManager()) {
-                NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-                NDArray maps = Ops.channels(Ops.relu(classifier.classMaps(features)),
-                        Arrays.stream(ids).map(classes::classifierIndex).toArray());
-                results.add(generator.seeds(features, maps, ids, states, image.height(), image.width()));
-                if (ids.length > 0) { // an image without labels has no class maps to learn from
-                    generator.classFeatures(features.toFloatArray(), (int) features.getShape().get(1), maps.toFloatArray(), ids)
-                            .forEach((id, rows) -> states.put(id, memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows)));
-                }
+            try {
+                loss = 0.98 * loss + 0.02 * trainer.step(batch).total();
+                done++;
+            } catch (TrainingDivergedException e) { // counted and reported; the run goes on
+                skipped[0]++;
             }
-            progress.update(results.size(), "");
+            progress.update(step, String.format("loss %.4f%s", done == 0 ? Double.NaN : loss / (1 - Math.pow(0.98, done)),
+                    skipped[0] == 0 ? "" : "  skipped " + skipped[0]));
         }
-        return results;
     }
 
     private SegmenterResult train(NDManager manager, Row row, List<LabeledImage> pool, List<LabeledImage> weak,
@@ -231,6 +281,8 @@ public final class SegmentationBenchmark {
             SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config, classes, row.objective());
             double loss = 0;
             int step = 0;
+            int trained = 0;
+            int skipped = 0;
             progress.start("training " + row.name(), (long) epochs * stepsPerEpoch);
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, images.size()).boxed().toList());
@@ -240,9 +292,15 @@ public final class SegmentationBenchmark {
                     for (int i : order.subList(from, Math.min(order.size(), from + batchSize))) {
                         batch.add(new SegmenterTrainer.Example(images.get(i), labels.get(i)));
                     }
-                    loss = 0.95 * loss + 0.05 * trainer.step(batch).total();
                     step++;
-                    progress.update(step, String.format("epoch %d/%d  loss %.4f", epoch, epochs, loss / (1 - Math.pow(0.95, step))));
+                    try {
+                        loss = 0.95 * loss + 0.05 * trainer.step(batch).total();
+                        trained++;
+                    } catch (TrainingDivergedException e) { // counted and reported; the run goes on
+                        skipped++;
+                    }
+                    progress.update(step, String.format("epoch %d/%d  loss %.4f%s", epoch, epochs, smoothed(loss, trained),
+                            skipped == 0 ? "" : "  skipped " + skipped));
                 }
                 if (row.growing()) { // dynamic supervision: grow the original seeds with the current segmenter
                     labels = grow(segmenter, growing, images, seeds);
@@ -251,16 +309,22 @@ public final class SegmentationBenchmark {
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             return new SegmenterResult(row.description(), evaluate(segmenter, heldOut, classes, batchSize), pseudoLabels, seconds,
-                    loss / (1 - Math.pow(0.95, step)));
+                    smoothed(loss, trained), skipped);
         }
+    }
+
+    private static double smoothed(double loss, int steps) {
+        return steps == 0 ? Double.NaN : loss / (1 - Math.pow(0.95, steps));
     }
 
     private List<int[]> grow(Segmenter segmenter, SeededRegionGrowing growing, List<LabeledImage> images, List<int[]> seeds) {
         List<int[]> grown = new ArrayList<>(images.size());
+        ConfidentSeeds crfSettings = new ConfidentSeeds(config.seeds());
         forEachProbabilities(segmenter, images, config.segmenter().batchSize(), (i, probabilities) -> {
             LabeledImage image = images.get(i);
-            grown.add(growing.grow(seeds.get(i), probabilities, SeededRegionGrowing.allowedClasses(image.labels(), classes.background()),
-                    classes.background(), image.width(), image.height()));
+            int[] allowed = SeededRegionGrowing.allowedClasses(image.labels(), classes.background());
+            grown.add(growing.growRefined(seeds.get(i), probabilities, allowed, classes.background(), image.rgb(), image.width(),
+                    image.height(), new LabelCrf(crfSettings.crfSettings(image.width(), image.height()))));
         });
         return grown;
     }
@@ -306,7 +370,7 @@ public final class SegmentationBenchmark {
     }
 
     /** Label maps against the true masks; negative labels (unseeded) count as misses. */
-    private static Scores score(List<int[]> labels, List<LabeledImage> truth, ClassList classes) {
+    static Scores score(List<int[]> labels, List<LabeledImage> truth, ClassList classes) {
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
         long labeled = 0;
         long total = 0;

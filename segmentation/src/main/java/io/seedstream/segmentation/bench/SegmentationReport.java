@@ -19,7 +19,8 @@ public final class SegmentationReport {
         out.printf("%n[%s] Pseudo-labels of the %d training images against their true masks (unlabeled pixels count as misses)%n",
                 result.dataset(), result.trainImages());
         header(out, "pseudo-labels");
-        result.seeds().forEach((name, s) -> line(out, "seeds: " + name, s));
+        result.seeds().forEach((name, s) -> line(out, name + (result.backgroundScores().containsKey(name)
+                ? String.format(" (bg %.2f)", result.backgroundScores().get(name)) : ""), s));
         result.segmenters().forEach((name, r) -> {
             for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
                 line(out, String.format("grown, %s, epoch %d", name.substring(0, 1), e + 1), r.pseudoLabelsByEpoch().get(e));
@@ -32,7 +33,14 @@ public final class SegmentationReport {
         result.segmenters().forEach((name, r) -> out.printf("%-36s | %7.3f %8.3f %8.3f | %11.1f%% | %4.0f s%n",
                 r.description(), r.heldOut().miou(), r.heldOut().precision(), r.heldOut().recall(),
                 100 * r.heldOut().miou() / full, r.seconds()));
-        out.printf("%nClassifier training and seeding: %.0f s%n", result.classifierSeconds());
+        out.printf("%nSegmenters trained on: %s (best on the tuning split)%n", result.bestPseudoLabelRow());
+        out.printf("Classifier training and pseudo-labels: %.0f s%n", result.classifierSeconds());
+        int skipped = result.classifierSkippedSteps() + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
+        if (skipped > 0) {
+            out.printf("Steps skipped for non-finite gradients: classifier %d, %s%n", result.classifierSkippedSteps(),
+                    result.segmenters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue().skippedSteps())
+                            .collect(java.util.stream.Collectors.joining(", ")));
+        }
     }
 
     private static double fullMiou(SegmentationBenchmark.Result result) {
@@ -57,6 +65,9 @@ public final class SegmentationReport {
         json.addProperty("train_images", result.trainImages());
         json.addProperty("eval_images", result.evalImages());
         json.add("seeds", BenchmarkReport.GSON.toJsonTree(result.seeds()));
+        json.add("background_scores", BenchmarkReport.GSON.toJsonTree(result.backgroundScores()));
+        json.addProperty("best_pseudo_label_row", result.bestPseudoLabelRow());
+        json.addProperty("classifier_skipped_steps", result.classifierSkippedSteps());
         json.add("segmenters", BenchmarkReport.GSON.toJsonTree(result.segmenters()));
         Map<String, SegmentationBenchmark.SegmenterResult> rows = result.segmenters();
         double bestWeak = rows.entrySet().stream()
@@ -67,9 +78,8 @@ public final class SegmentationReport {
         json.addProperty("weak_share_of_full_miou", bestWeak / fullMiou(result));
         rows.values().stream().filter(r -> !r.pseudoLabelsByEpoch().isEmpty()).findFirst().ifPresent(grown -> {
             double last = grown.pseudoLabelsByEpoch().get(grown.pseudoLabelsByEpoch().size() - 1).miou();
-            json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get("class-memory").miou());
+            json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get(result.bestPseudoLabelRow()).miou());
         });
-        json.addProperty("class_memory_seed_miou_gain", result.seeds().get("class-memory").miou() - result.seeds().get("static").miou());
         json.addProperty("classifier_seconds", result.classifierSeconds());
         json.add("options", BenchmarkReport.GSON.toJsonTree(options));
         json.add("config", config.toJsonTree());

@@ -87,6 +87,21 @@ public final class SeedStreamCli implements Runnable {
             @Option(names = "--fine-tune-steps", description = "further steps per method (default: ${DEFAULT-VALUE})")
             int fineTuneSteps = LocalizationBenchmark.Options.defaults().fineTuneSteps();
 
+            @Option(names = "--recam-steps", description = "ReCAM fine-tuning steps after the classifier's (default: ${DEFAULT-VALUE})")
+            int reCamSteps = SegmentationBenchmark.Options.defaults().reCamSteps();
+
+            @Option(names = "--tuning-images", description = "masked images, apart from the scored ones, on which thresholds "
+                    + "are chosen (default: ${DEFAULT-VALUE})")
+            int tuningImages = SegmentationBenchmark.Options.defaults().tuningImages();
+
+            @Option(names = "--skip-today-row", description = "leave out the first row (today's output-stride-8 classifier, "
+                    + "trained only for it)")
+            boolean skipTodayRow;
+
+            @Option(names = "--ficklenet-passes", description = "FickleNet's stochastic passes N for its row "
+                    + "(default: ${DEFAULT-VALUE})")
+            int ficklenetPasses = SegmentationBenchmark.Options.defaults().ficklenetPasses();
+
             @Option(names = "--train-images", description = "synthetic training images (default: ${DEFAULT-VALUE})")
             int trainImages = LocalizationBenchmark.Options.defaults().trainImages();
 
@@ -123,15 +138,30 @@ public final class SeedStreamCli implements Runnable {
         }
 
         @Command(name = "segmentation", mixinStandardHelpOptions = true,
-                description = "DSRG's ablation on synthetic data on the CPU: seeds from a FickleNet classifier, refined by the "
-                        + "class memory and grown by region growing, and segmenters trained six ways, from the seed loss alone "
-                        + "to full masks.")
+                description = "Pseudo-labels stage by stage (class maps at stride 8 and 4, multi-scale and flip, FickleNet, "
+                        + "ReCAM, confident seeds, CRF, affinity walk, region growing) on synthetic data on the CPU, and "
+                        + "segmenters trained six ways on the best of them, from the seed loss alone to full masks.")
         static final class Segmentation implements Callable<Integer> {
             @CommandLine.Mixin
             ConfigOptions config = new ConfigOptions();
 
             @Option(names = "--classifier-steps", description = "training steps of the classifier (default: ${DEFAULT-VALUE})")
             int classifierSteps = SegmentationBenchmark.Options.defaults().classifierSteps();
+
+            @Option(names = "--recam-steps", description = "ReCAM fine-tuning steps after the classifier's (default: ${DEFAULT-VALUE})")
+            int reCamSteps = SegmentationBenchmark.Options.defaults().reCamSteps();
+
+            @Option(names = "--tuning-images", description = "masked images, apart from the scored ones, on which thresholds "
+                    + "are chosen (default: ${DEFAULT-VALUE})")
+            int tuningImages = SegmentationBenchmark.Options.defaults().tuningImages();
+
+            @Option(names = "--skip-today-row", description = "leave out the first row (today's output-stride-8 classifier, "
+                    + "trained only for it)")
+            boolean skipTodayRow;
+
+            @Option(names = "--ficklenet-passes", description = "FickleNet's stochastic passes N for its row "
+                    + "(default: ${DEFAULT-VALUE})")
+            int ficklenetPasses = SegmentationBenchmark.Options.defaults().ficklenetPasses();
 
             @Option(names = "--train-images", description = "synthetic training images (default: ${DEFAULT-VALUE})")
             int trainImages = SegmentationBenchmark.Options.defaults().trainImages();
@@ -163,7 +193,8 @@ public final class SeedStreamCli implements Runnable {
                 if (!camVidSize.matches("\\d+x\\d+")) {
                     throw new IllegalArgumentException("--camvid-size must look like 120x90, was " + camVidSize);
                 }
-                var options = new SegmentationBenchmark.Options(classifierSteps, trainImages, evalImages, pixelLabeled);
+                var options = new SegmentationBenchmark.Options(classifierSteps, reCamSteps, trainImages, evalImages, tuningImages,
+                        pixelLabeled, !skipTodayRow, ficklenetPasses);
                 Progress progress = new Progress(System.err);
                 long started = System.nanoTime();
                 SegmentationBenchmark.Data camVidData = null;

@@ -30,6 +30,9 @@ public record SeedStreamConfig(
         Training training,
         ClassMemory memory,
         Dsrg dsrg,
+        Cam cam,
+        Seeds seeds,
+        Affinity affinity,
         Segmenter segmenter,
         Boundary boundary,
         Stream stream,
@@ -64,8 +67,12 @@ public record SeedStreamConfig(
     public record FickleNet(int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights,
             String form) implements Serializable {}
 
-    /** ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. */
-    public record ReCam(double lambda) implements Serializable {}
+    /**
+     * ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. Offline, ReCAM fine-tunes a trained
+     * CAM classifier with that loss, the backbone and classifier at {@code fineTuneScale} of the
+     * ReCAM head's learning rate ({@code step/train_recam.py}: 0.1).
+     */
+    public record ReCam(double lambda, double fineTuneScale) implements Serializable {}
 
     /**
      * GAIN (Li et al., CVPR 2018): T(A) = sigmoid(omega (A - sigma)), L = L_cls + alpha L_am (+
@@ -73,8 +80,13 @@ public record SeedStreamConfig(
      */
     public record Gain(double sigma, double omega, double alpha, double extensionWeight) implements Serializable {}
 
-    /** Optimisation of the classifier. */
-    public record Training(int batchSize, double learningRate, double weightDecay, long seed) implements Serializable {}
+    /**
+     * Optimisation of the classifier. Each batch is rescaled by a factor drawn uniformly from
+     * {@code rescaleRange} (IRN's {@code train_cam.py} resizes the long side to 320..640 for 512
+     * crops: 0.625..1.25), so the classifier sees objects at the sizes multi-scale inference shows it.
+     */
+    public record Training(int batchSize, double learningRate, double weightDecay, List<Double> rescaleRange, long seed)
+            implements Serializable {}
 
     /**
      * MCIBI's dataset-level class memory (Jin et al., ICCV 2021): each class's vector moves toward an
@@ -82,10 +94,12 @@ public record SeedStreamConfig(
      * class (m0 = 0.9, power = 0.9). A stream never ends, so m stops falling at {@code minMomentum}
      * instead of freezing the memory. {@code contextWeight}: share of the memory's class probability
      * (softmax over classes of cosine affinity / {@code temperature}) in a refined localization map
-     * (0 = maps as localized, 1 = memory only).
+     * (0 = maps as localized, 1 = memory only). The background keeps {@code backgroundPrototypes}
+     * vectors (MCIBI's num_feats_per_cls), one per kind of background it has seen; a pixel's
+     * affinity to it is that to the most similar.
      */
     public record ClassMemory(double initialMomentum, double power, long annealingUpdates, double minMomentum,
-            double contextWeight, double temperature) implements Serializable {}
+            double contextWeight, double temperature, int backgroundPrototypes) implements Serializable {}
 
     /**
      * DSRG (Huang et al., CVPR 2018). Seeds: a pixel is a foreground seed of a class where that
@@ -96,6 +110,42 @@ public record SeedStreamConfig(
      */
     public record Dsrg(double foregroundFraction, double backgroundThreshold, double foregroundGrowThreshold,
             double backgroundGrowThreshold) implements Serializable {}
+
+    /**
+     * Class maps for pseudo-labels, as IRN's {@code step/make_cam.py} and ReCAM's {@code
+     * step/make_recam.py} make them: the image at each of {@code scales} and (with {@code flip})
+     * mirrored, the rectified maps summed at the image's size and each divided by its maximum.
+     * {@code reCam}: read ReCAM's maps (the second head's weight times the classifier's) instead
+     * of the classifier's. {@code backgroundScore}: the constant the background scores in the
+     * argmax against the maps that makes a dense label map from them (IRN 0.15, ReCAM 0.21).
+     */
+    public record Cam(List<Double> scales, boolean flip, boolean reCam, double backgroundScore) implements Serializable {}
+
+    /**
+     * Confident seeds and the dense CRF on labels (IRN's {@code step/cam_to_ir_label.py} and
+     * {@code misc/imutils.py}): the background constant {@code foregroundThreshold} (IRN 0.30,
+     * ReCAM 0.35) makes the foreground labelling, {@code backgroundThreshold} (0.05, 0.10) the
+     * background one, and the band between them is ignored. Each labelling goes through a CRF
+     * (with {@code crf}) of {@code iterations} mean-field steps with unary confidence
+     * {@code labelConfidence} (gt_prob 0.7), a Gaussian kernel (sxy 3, compat 3) and a bilateral
+     * one (sxy 50, srgb 13, compat 10). The sxy values are for PASCAL VOC's images, whose long side
+     * is {@code referenceSide} = 500 pixels, and scale with the long side of the image the CRF runs
+     * on (sxy 50 is 9.6 pixels at 96); srgb is in 8-bit RGB units and does not scale.
+     */
+    public record Seeds(double foregroundThreshold, double backgroundThreshold, boolean crf, int iterations,
+            double labelConfidence, double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
+            double bilateralCompat, int referenceSide) implements Serializable {}
+
+    /**
+     * AffinityNet's random walk (PSA; IRN's {@code misc/indexing.py}): an affinity head of 1x1
+     * layers of {@code channels} on the classifier's features at the output stride, trained from
+     * confident seeds on the pairs within {@code radius} (5) for {@code epochs} passes at
+     * {@code learningRate} (Adam); the maps are walked with T = (A^beta, column-normalised)^(2^logSteps)
+     * (beta 10, t 8), then the background scores {@code backgroundScore} (IRN's sem_seg_bg_thres
+     * 0.25, ReCAM 0.28) against the walked maps divided by their maximum.
+     */
+    public record Affinity(int radius, List<Integer> channels, double beta, int logSteps, double backgroundScore,
+            double learningRate, int epochs, long seed) implements Serializable {}
 
     /**
      * The segmentation network (DeepLab-style: dilated backbone, then a small ASPP of 3x3 branches
@@ -198,16 +248,20 @@ public record SeedStreamConfig(
                 new Synthetic(96, 6, 1, 3, 0.0, 0.35, 7L),
                 new Backbone(
                         List.of(24, 32, 48, 64, 96, 128),
-                        List.of(2, 1, 2, 1, 2, 1),
-                        List.of(1, 1, 1, 1, 1, 2)),
-                // The paper's s = 9 is for 41 x 41 feature maps; the default backbone gives 12 x 12,
-                // where s = 5 localized best of 3, 5 (bench localization) and 9 is far costlier.
+                        List.of(2, 1, 2, 1, 1, 1),
+                        List.of(1, 1, 1, 1, 2, 4)),
+                // Output stride 4 (24 x 24 maps at 96 px): the last stride-2 layer dilates instead, as
+                // the segmenter does. The paper's s = 9 is for 41 x 41 feature maps; s = 5 keeps the
+                // window near a fifth of the 24 x 24 map, as 9 of 41 is.
                 new FickleNet(5, 0.9, 200, 0.35, 50, "channel", "factorized"),
-                new ReCam(1.0),
+                new ReCam(1.0, 0.1),
                 new Gain(0.5, 10.0, 1.0, 10.0),
-                new Training(16, 1e-3, 0.0, 11L),
-                new ClassMemory(0.9, 0.9, 1000, 0.01, 0.5, 0.1),
+                new Training(16, 1e-3, 0.0, List.of(0.625, 1.25), 11L),
+                new ClassMemory(0.9, 0.9, 1000, 0.01, 0.5, 0.1, 4),
                 new Dsrg(0.2, 0.05, 0.85, 0.99),
+                new Cam(List.of(1.0, 0.5, 1.5, 2.0), true, false, 0.15),
+                new Seeds(0.30, 0.05, true, 10, 0.7, 3, 3, 50, 13, 10, 500),
+                new Affinity(5, List.of(64, 64), 10, 8, 0.25, 1e-3, 3, 19L),
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
@@ -339,13 +393,31 @@ public record SeedStreamConfig(
                 "ficklenet.mapWeights must be channel or pixel, was " + ficklenet.mapWeights());
         require(ficklenet.form().equals("factorized") || ficklenet.form().equals("expanded"),
                 "ficklenet.form must be factorized or expanded, was " + ficklenet.form());
+        require(recam.lambda() >= 0 && recam.fineTuneScale() > 0 && recam.fineTuneScale() <= 1,
+                "recam needs lambda >= 0 and fineTuneScale in (0, 1]");
         require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
+        require(training.rescaleRange().size() == 2 && training.rescaleRange().get(0) > 0
+                        && training.rescaleRange().get(0) <= training.rescaleRange().get(1),
+                "training.rescaleRange must be two factors, 0 < min <= max");
+        require(!cam.scales().isEmpty() && cam.scales().stream().allMatch(scale -> scale > 0), "cam.scales must be positive, one or more");
+        require(cam.backgroundScore() >= 0 && cam.backgroundScore() < 1, "cam.backgroundScore must be in [0, 1)");
+        require(seeds.backgroundThreshold() >= 0 && seeds.backgroundThreshold() <= seeds.foregroundThreshold() && seeds.foregroundThreshold() < 1,
+                "seeds need 0 <= backgroundThreshold <= foregroundThreshold < 1");
+        require(seeds.iterations() >= 1 && seeds.labelConfidence() > 0 && seeds.labelConfidence() < 1 && seeds.gaussianSxy() > 0
+                        && seeds.bilateralSxy() > 0 && seeds.bilateralSrgb() > 0 && seeds.gaussianCompat() >= 0
+                        && seeds.bilateralCompat() >= 0 && seeds.referenceSide() >= 1,
+                "seeds' CRF needs iterations >= 1, labelConfidence in (0, 1), positive sxy and srgb, compat >= 0 and referenceSide >= 1");
+        require(affinity.radius() >= 2 && !affinity.channels().isEmpty() && affinity.beta() > 0 && affinity.logSteps() >= 0
+                        && affinity.logSteps() <= 16 && affinity.learningRate() > 0 && affinity.epochs() >= 0,
+                "affinity needs radius >= 2, one or more layers, beta > 0, logSteps in 0..16, learningRate > 0, epochs >= 0");
+        require(affinity.backgroundScore() >= 0 && affinity.backgroundScore() < 1, "affinity.backgroundScore must be in [0, 1)");
         require(memory.initialMomentum() > 0 && memory.initialMomentum() <= 1 && memory.minMomentum() >= 0
                         && memory.minMomentum() <= memory.initialMomentum(),
                 "memory needs 0 < initialMomentum <= 1 and 0 <= minMomentum <= initialMomentum");
         require(memory.annealingUpdates() >= 1 && memory.power() >= 0, "memory needs annealingUpdates >= 1, power >= 0");
         require(memory.contextWeight() >= 0 && memory.contextWeight() <= 1, "memory.contextWeight must be in [0, 1]");
         require(memory.temperature() > 0, "memory.temperature must be positive");
+        require(memory.backgroundPrototypes() >= 1, "memory.backgroundPrototypes must be >= 1");
         require(dsrg.foregroundFraction() > 0 && dsrg.foregroundFraction() < 1, "dsrg.foregroundFraction must be in (0, 1)");
         require(dsrg.backgroundThreshold() >= 0 && dsrg.backgroundThreshold() < 1, "dsrg.backgroundThreshold must be in [0, 1)");
         require(dsrg.foregroundGrowThreshold() > 0 && dsrg.foregroundGrowThreshold() < 1

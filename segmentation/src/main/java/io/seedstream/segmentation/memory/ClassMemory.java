@@ -10,6 +10,13 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
  * <p>An image summarizes its pixels of class c as R'_c = sum_i w_i r_i with w_i proportional to
  * 1 - cos(r_i, M_c): the pixels the memory describes worst weigh most. The memory then moves
  * toward it, M_c = (1 - m) M_c + m R'_c, with m annealed polynomially in the number of updates.
+ *
+ * <p>A class may keep several prototypes (MCIBI's {@code num_feats_per_cls} in sssegmentation's
+ * {@code memory.py}): the first images each set one more prototype to their mean, after that each
+ * pixel is assigned to its most similar prototype and every prototype is updated by the rule above
+ * from its own pixels. The background needs this: one vector cannot stand for several kinds of
+ * background at once. The prototypes are stored one after the other in the state's vector, so a
+ * one-prototype state is the same bytes as before.
  */
 public final class ClassMemory {
 
@@ -45,8 +52,19 @@ public final class ClassMemory {
      * is nothing to be dissimilar to); an image without such pixels changes nothing.
      */
     public State update(State state, float[][] pixelFeatures) {
+        return update(state, pixelFeatures, 1);
+    }
+
+    /** The state after one image, the class keeping up to {@code prototypes} vectors (see the class comment). */
+    public State update(State state, float[][] pixelFeatures, int prototypes) {
         if (pixelFeatures.length == 0) {
             return state;
+        }
+        int k = pixelFeatures[0].length;
+        int kept = state.vector.length / Math.max(1, k);
+        if (prototypes > 1 && state.updates > 0) {
+            return kept < prototypes ? appended(state, weightedSum(pixelFeatures, uniform(pixelFeatures.length)))
+                    : updatedPrototypes(state, pixelFeatures, kept);
         }
         float[] memory = state.vector;
         if (state.updates == 0) {
@@ -59,6 +77,54 @@ public final class ClassMemory {
             next[j] = (1 - m) * memory[j] + m * summary[j];
         }
         return new State(next, state.updates + 1);
+    }
+
+    private static State appended(State state, float[] prototype) {
+        float[] vector = java.util.Arrays.copyOf(state.vector, state.vector.length + prototype.length);
+        System.arraycopy(prototype, 0, vector, state.vector.length, prototype.length);
+        return new State(vector, state.updates + 1);
+    }
+
+    /** Each pixel to its most similar prototype, and each prototype moved toward its own pixels' summary. */
+    private State updatedPrototypes(State state, float[][] pixelFeatures, int count) {
+        int k = pixelFeatures[0].length;
+        float[][] prototypes = new float[count][];
+        for (int p = 0; p < count; p++) {
+            prototypes[p] = java.util.Arrays.copyOfRange(state.vector, p * k, (p + 1) * k);
+        }
+        java.util.List<java.util.List<float[]>> assigned = new java.util.ArrayList<>();
+        for (int p = 0; p < count; p++) {
+            assigned.add(new java.util.ArrayList<>());
+        }
+        for (float[] pixel : pixelFeatures) {
+            assigned.get(nearest(pixel, prototypes)).add(pixel);
+        }
+        float m = (float) momentum(state.updates);
+        float[] next = state.vector.clone();
+        for (int p = 0; p < count; p++) {
+            if (assigned.get(p).isEmpty()) {
+                continue;
+            }
+            float[] summary = summary(assigned.get(p).toArray(new float[0][]), prototypes[p]);
+            for (int j = 0; j < k; j++) {
+                next[p * k + j] = (1 - m) * prototypes[p][j] + m * summary[j];
+            }
+        }
+        return new State(next, state.updates + 1);
+    }
+
+    /** The index of the prototype most similar (cosine) to the pixel. */
+    static int nearest(float[] pixel, float[][] prototypes) {
+        int best = 0;
+        double bestCosine = Double.NEGATIVE_INFINITY;
+        for (int p = 0; p < prototypes.length; p++) {
+            double c = cosine(pixel, prototypes[p]);
+            if (c > bestCosine) {
+                best = p;
+                bestCosine = c;
+            }
+        }
+        return best;
     }
 
     /** R'_c: the pixels weighted by 1 - cos(r_i, M_c), normalized; uniform if all weights are 0. */

@@ -41,6 +41,31 @@ public final class MemoryContext {
     }
 
     /**
+     * As {@link #classProbabilities(NDArray, float[][], double)} for classes that keep several
+     * prototypes (each entry of {@code memories} holds its class's prototypes one after the other):
+     * a pixel's affinity to a class is its cosine to that class's most similar prototype.
+     */
+    public static NDArray prototypeProbabilities(NDArray features, float[][] memories, double temperature) {
+        int k = (int) features.getShape().get(1);
+        java.util.List<float[]> prototypes = new java.util.ArrayList<>();
+        int[] counts = new int[memories.length];
+        for (int c = 0; c < memories.length; c++) {
+            counts[c] = Math.max(1, memories[c].length / k);
+            for (int p = 0; p < counts[c]; p++) {
+                prototypes.add(memories[c].length == 0 ? new float[k] : java.util.Arrays.copyOfRange(memories[c], p * k, (p + 1) * k));
+            }
+        }
+        NDArray all = affinity(features, prototypes.toArray(new float[0][]));
+        NDList perClass = new NDList();
+        int from = 0;
+        for (int count : counts) {
+            perClass.add(all.get(":, {}:{}", from, from + count).max(new int[] {1}, true));
+            from += count;
+        }
+        return NDArrays.concat(perClass, 1).div((float) temperature).softmax(1);
+    }
+
+    /**
      * Refined maps (1, m, h, w): (1 - weight) * map / max(map) + weight * probability, per class; a
      * class without memory yet ({@code hasMemory[c]} false) keeps its normalized map.
      *

@@ -1,8 +1,8 @@
 package io.seedstream.segmentation.nn;
 
 /** Everything that fixes a network's parameter shapes; snapshots store it to load weights only into their own network. */
-public sealed interface Architecture permits ClassifierArchitecture, SegmenterArchitecture {
+public sealed interface Architecture permits ClassifierArchitecture, SegmenterArchitecture, AffinityArchitecture {
 
-    /** "classifier" or "segmenter": which network this shape belongs to. */
+    /** "classifier", "segmenter" or "affinity": which network this shape belongs to. */
     String kind();
 }

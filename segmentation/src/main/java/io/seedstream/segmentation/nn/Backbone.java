@@ -64,6 +64,17 @@ public final class Backbone {
         return x;
     }
 
+    /** Every layer's output of an inference pass (running statistics), first layer first. */
+    public List<NDArray> levels(NDArray images) {
+        List<NDArray> outputs = new ArrayList<>(layers);
+        NDArray x = input(images);
+        for (int i = 0; i < layers; i++) {
+            x = normalizedLayer(i, conv(i, x), runningMeans[i], runningVars[i], false);
+            outputs.add(x);
+        }
+        return outputs;
+    }
+
     /** A training forward pass (batch statistics, running statistics updated) that also returns those statistics. */
     public TrainingForward trainingForward(NDArray images) {
         NDArray x = input(images);

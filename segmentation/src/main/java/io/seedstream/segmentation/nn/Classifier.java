@@ -2,6 +2,8 @@ package io.seedstream.segmentation.nn;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.localization.FeatureMapExpansion;
@@ -140,9 +142,40 @@ public final class Classifier implements Network {
         return classFeatures.matMul(reCamWeight.reshape(c, k).transpose());
     }
 
-    /** ReCAM maps (B, C, h, w): CAMs read from the second head's weights. */
+    /**
+     * ReCAM maps (B, C, h, w) as ReCAM's {@code net/resnet50_cam.py} ({@code CAM.forward2}) reads
+     * them: the class maps with the classifier's kernel multiplied element-wise by the second head's
+     * weight, channel by channel.
+     */
     public NDArray reCamMaps(NDArray features) {
-        return Ops.conv(features, reCamWeight, null, 1, 0, 1);
+        int s = architecture.windowSize();
+        return Ops.conv(features, headWeight.mul(reCamWeight), null, 1, (s - 1) / 2, 1);
+    }
+
+    /**
+     * The backbone's levels at the output stride (every layer whose map is the final one's size),
+     * concatenated along the channels, in inference mode: what the affinity head reads.
+     */
+    public NDArray stridedLevels(NDArray images) {
+        java.util.List<NDArray> levels = backbone.levels(images);
+        long height = levels.get(levels.size() - 1).getShape().get(2);
+        NDList atStride = new NDList();
+        levels.stream().filter(level -> level.getShape().get(2) == height).forEach(atStride::add);
+        return NDArrays.concat(atStride, 1);
+    }
+
+    /** The channels of {@link #stridedLevels}. */
+    public int stridedLevelChannels() {
+        int channels = 0;
+        int stride = 1;
+        int outputStride = architecture.strides().stream().reduce(1, (a, b) -> a * b);
+        for (int i = 0; i < architecture.channels().size(); i++) {
+            stride *= architecture.strides().get(i);
+            if (stride == outputStride) {
+                channels += architecture.channels().get(i);
+            }
+        }
+        return channels;
     }
 
     /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */

@@ -64,6 +64,9 @@ public final class LabelCrf {
         }
     }
 
+    /** DSRG's floor on probabilities (its softmax layer's min_prob). */
+    private static final double MIN_PROBABILITY = 1e-4;
+
     private final Settings settings;
 
     public LabelCrf(Settings settings) {
@@ -89,6 +92,43 @@ public final class LabelCrf {
         for (int i = 0; i < pixels; i++) {
             unaryLogits[i * numLabels + labels[i]] = ownLogit;
         }
+        return argmax(meanField(rgb, width, height, unaryLogits, numLabels), numLabels);
+    }
+
+    /**
+     * The same CRF on soft input: a class's unary energy is -log of its probability (pydensecrf's
+     * {@code unary_from_softmax}, as PSA's {@code crf_inference} refines maps; probabilities are
+     * floored at 1e-4 first, as DSRG's softmax layer floors them). DSRG grows regions on
+     * probabilities refined this way.
+     *
+     * @param probabilities per label and pixel, label-major (numLabels x pixels), each pixel's summing to 1
+     * @return the refined probabilities, same layout
+     */
+    public float[] refineProbabilities(byte[] rgb, int width, int height, float[] probabilities, int numLabels) {
+        validate(rgb, width, height, new int[width * height], Math.max(1, numLabels));
+        int pixels = width * height;
+        if (probabilities.length != (long) pixels * numLabels) {
+            throw new IllegalArgumentException("probabilities has " + probabilities.length + " values, " + numLabels
+                    + " labels of a " + width + "x" + height + " image have " + (long) pixels * numLabels);
+        }
+        float[] unaryLogits = new float[probabilities.length]; // -U, pixel-major
+        for (int l = 0; l < numLabels; l++) {
+            for (int i = 0; i < pixels; i++) {
+                unaryLogits[i * numLabels + l] = (float) Math.log(Math.max(MIN_PROBABILITY, probabilities[l * pixels + i]));
+            }
+        }
+        float[] q = meanField(rgb, width, height, unaryLogits, numLabels);
+        float[] refined = new float[q.length];
+        for (int l = 0; l < numLabels; l++) {
+            for (int i = 0; i < pixels; i++) {
+                refined[l * pixels + i] = q[i * numLabels + l];
+            }
+        }
+        return refined;
+    }
+
+    /** Mean field from Q = softmax(-U) (pixel-major): the iterations' final Q. */
+    private float[] meanField(byte[] rgb, int width, int height, float[] unaryLogits, int numLabels) {
         float[] q = new float[unaryLogits.length];
         softmax(unaryLogits, q, numLabels);
         PottsKernel[] kernels = {
@@ -103,8 +143,9 @@ public final class LabelCrf {
             }
             softmax(logits, q, numLabels);
         }
-        return argmax(q, numLabels);
+        return q;
     }
+
 
     private static void validate(byte[] rgb, int width, int height, int[] labels, int numLabels) {
         Objects.requireNonNull(rgb, "rgb");

@@ -73,6 +73,32 @@ public final class SeededRegionGrowing {
         return labels;
     }
 
+    /**
+     * DSRG's growing on CRF-refined probabilities ({@code pylayers.py} refines the segmenter's
+     * softmax before growing): the allowed classes' probabilities, renormalised, go through the
+     * dense CRF with the image, then {@link #grow} runs on the result.
+     */
+    public int[] growRefined(int[] seeds, float[] probabilities, int[] allowed, int background, byte[] rgb, int width, int height,
+            LabelCrf crf) {
+        int pixels = width * height;
+        float[] picked = new float[allowed.length * pixels];
+        for (int u = 0; u < pixels; u++) {
+            float sum = 0;
+            for (int a = 0; a < allowed.length; a++) {
+                sum += probabilities[allowed[a] * pixels + u];
+            }
+            for (int a = 0; a < allowed.length; a++) {
+                picked[a * pixels + u] = sum > 0 ? probabilities[allowed[a] * pixels + u] / sum : 1f / allowed.length;
+            }
+        }
+        float[] refined = crf.refineProbabilities(rgb, width, height, picked, allowed.length);
+        float[] full = new float[probabilities.length];
+        for (int a = 0; a < allowed.length; a++) {
+            System.arraycopy(refined, a * pixels, full, allowed[a] * pixels, pixels);
+        }
+        return grow(seeds, full, allowed, background, width, height);
+    }
+
     /** Per pixel, the class it may join (its most probable allowed class, if above that class's threshold). */
     private int[] qualifyingClass(float[] probabilities, int[] allowed, int background, int pixels) {
         int[] joins = new int[pixels];

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
+import io.seedstream.segmentation.nn.AffinityArchitecture;
+import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Architecture;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
@@ -99,7 +101,8 @@ public record ModelSnapshot(String name, long version, Architecture architecture
     /** A network of this snapshot's architecture holding its parameters, owned by a sub-manager of {@code parent}. */
     public Network newNetwork(NDManager parent) {
         Network network = architecture instanceof ClassifierArchitecture classifier ? new Classifier(classifier, parent, 0)
-                : new Segmenter((SegmenterArchitecture) architecture, parent, 0);
+                : architecture instanceof SegmenterArchitecture segmenter ? new Segmenter(segmenter, parent, 0)
+                : new AffinityHead((AffinityArchitecture) architecture, parent, 0);
         try {
             loadInto(network);
             return network;
@@ -184,6 +187,7 @@ public record ModelSnapshot(String name, long version, Architecture architecture
         Class<? extends Architecture> type = switch (header.kind()) {
             case ClassifierArchitecture.KIND -> ClassifierArchitecture.class;
             case SegmenterArchitecture.KIND -> SegmenterArchitecture.class;
+            case AffinityArchitecture.KIND -> AffinityArchitecture.class;
             default -> throw new InvalidSnapshotException("unknown network kind '" + header.kind() + "'");
         };
         return GSON.fromJson(header.architecture(), type);

@@ -24,18 +24,25 @@ public final class AdamUpdates {
 
     private final Parameters params;
     private final float learningRate;
+    private final Map<String, Float> learningRateScales = new LinkedHashMap<>();
     private final float weightDecay;
     private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
     private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
     private long steps;
 
     public AdamUpdates(Parameters params, double learningRate, double weightDecay) {
+        this(params, learningRate, weightDecay, name -> 1.0);
+    }
+
+    /** With a learning rate per parameter: {@code learningRate} times {@code scale} of its name. */
+    public AdamUpdates(Parameters params, double learningRate, double weightDecay, java.util.function.ToDoubleFunction<String> scale) {
         this.params = params;
         this.learningRate = (float) learningRate;
         this.weightDecay = (float) weightDecay;
         for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
             if (params.isTrainable(e.getKey())) {
                 firstMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
+                learningRateScales.put(e.getKey(), (float) scale.applyAsDouble(e.getKey()));
                 secondMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
             }
         }
@@ -84,7 +91,7 @@ public final class AdamUpdates {
                 NDArray first = e.getValue().muli(BETA1).addi(gradient.mul(1 - BETA1));
                 NDArray second = secondMoments.get(e.getKey()).muli(BETA2).addi(gradient.square().muli(1 - BETA2));
                 NDArray denominator = scoped(scope, second.div(secondCorrection)).sqrt().addi(EPSILON);
-                weight.subi(scoped(scope, first.div(firstCorrection)).divi(denominator).muli(learningRate));
+                weight.subi(scoped(scope, first.div(firstCorrection)).divi(denominator).muli(learningRate * learningRateScales.get(e.getKey())));
             }
         } finally {
             JniUtils.setGradMode(gradMode);

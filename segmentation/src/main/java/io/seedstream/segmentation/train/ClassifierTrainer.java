@@ -40,13 +40,30 @@ public final class ClassifierTrainer {
     private final ClassList classes;
     private final Objective objective;
     private final AdamUpdates updates;
+    private final java.util.Random rescaling;
 
     public ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective) {
+        this(model, config, classes, objective, name -> 1.0);
+    }
+
+    /**
+     * ReCAM's fine-tuning stage ({@code step/train_recam.py}): everything but ReCAM's head learns at
+     * {@code recam.fineTuneScale} of the rate, the head at the full rate.
+     */
+    public static ClassifierTrainer reCamFineTuning(Classifier model, SeedStreamConfig config, ClassList classes) {
+        double scale = config.recam().fineTuneScale();
+        return new ClassifierTrainer(model, config, classes, Objective.RECAM, name -> name.startsWith("recam.") ? 1.0 : scale);
+    }
+
+    private ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective,
+            java.util.function.ToDoubleFunction<String> learningRateScale) {
         this.model = model;
         this.config = config;
         this.classes = classes;
         this.objective = objective;
-        this.updates = new AdamUpdates(model.parameters(), config.training().learningRate(), config.training().weightDecay());
+        this.updates = new AdamUpdates(model.parameters(), config.training().learningRate(), config.training().weightDecay(),
+                learningRateScale);
+        this.rescaling = new java.util.Random(config.training().seed());
     }
 
     /** The optimizer's memory, to save with the weights (see {@link TrainingCheckpoint}). */
@@ -63,7 +80,7 @@ public final class ClassifierTrainer {
         NDManager modelManager = model.parameters().manager();
         try (NDManager scope = modelManager.newSubManager()) {
             updates.clearGradients(scope); // other backward passes (Grad-CAM) may have left gradients behind
-            NDArray images = Batches.images(scope, batch);
+            NDArray images = rescaled(Batches.images(scope, batch));
             NDArray targets = Batches.targets(scope, batch, classes);
             StepLosses losses;
             try (Autograd.Recording recording = Autograd.record()) {
@@ -126,13 +143,24 @@ public final class ClassifierTrainer {
                     .asLongStream()
                     .toArray();
             if (masked.length > 0) { // GAINext, over the pairs whose image has a pixel mask
-                NDArray pixelMasks = Batches.classMasks(scope, batch, classes).reshape(b * c, 1, height, width).get(rows);
+                NDArray pixelMasks = Ops.resize(Batches.classMasks(scope, batch, classes), (int) height, (int) width)
+                        .reshape(b * c, 1, height, width).get(rows);
                 NDArray maskedRows = scope.create(masked);
                 extension = AttentionMiningLoss.extensionLoss(attention.get(maskedRows), pixelMasks.get(maskedRows));
                 total = total.add(extension.mul((float) gain.extensionWeight()));
             }
         }
         return new Terms(total, bce, reCam, mining, extension);
+    }
+
+    /** The batch resized by one factor drawn from {@code training.rescaleRange} (aspect ratio kept). */
+    private NDArray rescaled(NDArray images) {
+        List<Double> range = config.training().rescaleRange();
+        double factor = range.get(0) + rescaling.nextDouble() * (range.get(1) - range.get(0));
+        long[] shape = images.getShape().getShape();
+        int height = (int) Math.max(8, Math.round(shape[2] * factor));
+        int width = (int) Math.max(8, Math.round(shape[3] * factor));
+        return height == shape[2] && width == shape[3] ? images : Ops.resize(images, height, width);
     }
 
     /** Flattened indices b * C + k of the classes present in each image. */

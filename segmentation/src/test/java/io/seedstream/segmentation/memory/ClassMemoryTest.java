@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class ClassMemoryTest {
 
     /** m0 = 0.9, power 0.9, annealed over T = 10 updates, floor 0.01. */
-    private final ClassMemory memory = new ClassMemory(new SeedStreamConfig.ClassMemory(0.9, 0.9, 10, 0.01, 0.5, 0.1));
+    private final ClassMemory memory = new ClassMemory(new SeedStreamConfig.ClassMemory(0.9, 0.9, 10, 0.01, 0.5, 0.1, 2));
 
     @Test
     void momentumAnnealsPolynomiallyDownToTheFloor() {
@@ -72,6 +72,33 @@ class ClassMemoryTest {
                     .usingComparatorWithPrecision(1e-4f).containsExactly(0.75f, 0.853553f);
             assertThat(MemoryContext.refine(map, firstClass, new boolean[] {false}, 0.5).toFloatArray())
                     .usingComparatorWithPrecision(1e-4f).containsExactly(0.5f, 1f);
+        }
+    }
+
+    @Test
+    void prototypesAreSetByTheFirstImagesThenEachLearnsFromTheNearestPixels() {
+        ClassMemory.State first = memory.update(ClassMemory.State.EMPTY, new float[][] {{1, 0}, {1, 0}}, 2);
+        assertThat(first.vector()).containsExactly(1f, 0f);
+        ClassMemory.State second = memory.update(first, new float[][] {{0, 1}}, 2); // a second prototype: this image's mean
+        assertThat(second.vector()).containsExactly(1f, 0f, 0f, 1f);
+        assertThat(second.updates()).isEqualTo(2);
+        // (2, 0) is nearest to (1, 0), (0, 3) to (0, 1). m(2) = 0.9 * 0.8^0.9 = 0.736247; each prototype's summary is its
+        // one pixel: (1 - m) (1, 0) + m (2, 0) = (1.736247, 0) and (1 - m) (0, 1) + m (0, 3) = (0, 2.472494).
+        float[] third = memory.update(second, new float[][] {{2, 0}, {0, 3}}, 2).vector();
+        assertThat(third[0]).isCloseTo(1.736247f, within(1e-5f));
+        assertThat(third[1]).isZero();
+        assertThat(third[2]).isZero();
+        assertThat(third[3]).isCloseTo(2.472494f, within(1e-5f));
+    }
+
+    @Test
+    void aPixelsAffinityToAClassIsToItsNearestPrototype() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // Pixels (1, 0) and (0, 1). Class A keeps (1, 0) and (0, 1): cosine 1 for both pixels; class B keeps (1, 1):
+            // cosine 0.707107. softmax((1, 0.707107) / 0.1): A gets 1 / (1 + e^-2.928932) = 0.949258.
+            NDArray features = manager.create(new float[] {1, 0, 0, 1}, new Shape(1, 2, 1, 2));
+            float[] p = MemoryContext.prototypeProbabilities(features, new float[][] {{1, 0, 0, 1}, {1, 1}}, 0.1).toFloatArray();
+            assertThat(p).usingComparatorWithPrecision(1e-5f).containsExactly(0.949258f, 0.949258f, 0.050742f, 0.050742f);
         }
     }
 }

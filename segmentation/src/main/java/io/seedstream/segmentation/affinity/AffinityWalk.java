@@ -1,0 +1,58 @@
+package io.seedstream.segmentation.affinity;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.nn.AffinityHead;
+import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
+import java.util.List;
+
+/**
+ * Dense pseudo-labels from class maps and a trained affinity head, as IRN's {@code
+ * step/make_sem_seg_labels.py} makes them: the maps at the feature map's size are walked with the
+ * head's affinities ({@link RandomWalk}), resized to the image, divided by their one maximum over
+ * all classes and pixels, and the background then scores a constant in the argmax.
+ */
+public final class AffinityWalk {
+
+    private final SeedStreamConfig.Affinity config;
+    private final PairOffsets offsets;
+    private final RandomWalk walk;
+
+    public AffinityWalk(SeedStreamConfig.Affinity config) {
+        this.config = config;
+        this.offsets = PairOffsets.within(config.radius());
+        this.walk = new RandomWalk(offsets, config.beta(), config.logSteps());
+    }
+
+    public PairOffsets offsets() {
+        return offsets;
+    }
+
+    /**
+     * @param levels the classifier's levels at the output stride of one image (1, K, h, w)
+     * @param maps the image's class maps at that size (1, m, h, w)
+     * @return the walked maps resized to the image and divided by their maximum (1, m, height, width)
+     */
+    public NDArray walked(AffinityHead head, NDArray levels, NDArray maps, int height, int width) {
+        Shape shape = maps.getShape();
+        int h = (int) shape.get(2);
+        int w = (int) shape.get(3);
+        List<NDArray> affinities = PairAffinity.affinities(head.embedding(levels), offsets);
+        float[][] perOffset = new float[affinities.size()][];
+        for (int o = 0; o < perOffset.length; o++) {
+            perOffset[o] = affinities.get(o).toFloatArray();
+        }
+        float[] propagated = walk.propagate(perOffset, maps.toFloatArray(), w, h);
+        NDManager manager = maps.getManager();
+        NDArray resized = Ops.resize(manager.create(propagated, shape), height, width);
+        return resized.div(resized.max().add(1e-5f));
+    }
+
+    /** The labels of walked maps (class-major, m x pixels): the background constant against them in an argmax. */
+    public int[] labels(float[] walkedMaps, int[] classIds, int background) {
+        return ConfidentSeeds.argmaxWithBackground(walkedMaps, classIds, background, config.backgroundScore());
+    }
+}

@@ -1,0 +1,407 @@
+package io.seedstream.segmentation.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.affinity.AffinityLabels;
+import io.seedstream.segmentation.affinity.AffinityWalk;
+import io.seedstream.segmentation.affinity.PairAffinity;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.MultiScaleMaps;
+import io.seedstream.segmentation.memory.ClassMemory;
+import io.seedstream.segmentation.memory.MemoryContext;
+import io.seedstream.segmentation.localization.StochasticLocalizer;
+import io.seedstream.segmentation.nn.AffinityArchitecture;
+import io.seedstream.segmentation.nn.AffinityHead;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
+import io.seedstream.segmentation.train.AdamUpdates;
+import io.seedstream.segmentation.train.Batches;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
+
+/**
+ * The pseudo-label half of the segmentation benchmark: every stage from class maps to dense
+ * pseudo-labels is a row, scored against the training images' true masks. Class-map rows are
+ * turned into label maps by the background constant (IRN's evaluation rule); that constant, for
+ * each row, and the row the segmenters train on are chosen on a separate tuning split, never on
+ * the images the rows are scored on.
+ */
+final class PseudoLabelAblation {
+
+    /** The background constants tried on the tuning split. */
+    private static final double[] BACKGROUND_SCORES = IntStream.rangeClosed(1, 14).mapToDouble(i -> 0.05 * i).toArray();
+
+    /**
+     * @param rows scores of every stage on the training images, in pipeline order
+     * @param backgroundScores the constant chosen on the tuning split for each dense row
+     * @param bestRow the row the segmenters train on (best on the tuning split)
+     * @param trainingLabels that row's labels of every training image
+     */
+    record Outcome(Map<String, SegmentationBenchmark.Scores> rows, Map<String, Double> backgroundScores, String bestRow,
+            List<int[]> trainingLabels) {}
+
+    /** One image's class maps: (1, m, h, w) maps of the image's classes for a batch (1, 3, H, W). */
+    private record MapRow(String name, Classifier classifier, MultiScaleMaps views, boolean reCam, StochasticLocalizer stochastic) {}
+
+    private final SeedStreamConfig config;
+    private final ClassList classes;
+    private final Progress progress;
+    private final List<LabeledImage> tuning;
+    private final List<LabeledImage> train;
+
+    PseudoLabelAblation(SeedStreamConfig config, ClassList classes, Progress progress, List<LabeledImage> tuning,
+            List<LabeledImage> train) {
+        this.config = config;
+        this.classes = classes;
+        this.progress = progress;
+        this.tuning = tuning;
+        this.train = train;
+    }
+
+    /**
+     * @param stride8 today's classifier (output stride 8), or null to leave its row out
+     * @param cam the output-stride-4 classifier after CAM training
+     * @param reCam the same after ReCAM's fine-tuning
+     */
+    Outcome run(NDManager manager, Classifier stride8, Classifier cam, Classifier reCam) {
+        Map<String, SegmentationBenchmark.Scores> rows = new LinkedHashMap<>();
+        Map<String, Double> backgroundScores = new LinkedHashMap<>();
+        Map<String, Double> tuningMiou = new LinkedHashMap<>();
+        MultiScaleMaps single = new MultiScaleMaps(List.of(1.0), false);
+        MultiScaleMaps multi = new MultiScaleMaps(config.cam().scales(), config.cam().flip());
+        List<MapRow> mapRows = new ArrayList<>();
+        if (stride8 != null) {
+            mapRows.add(new MapRow("cam-stride8", stride8, single, false, null));
+        }
+        mapRows.add(new MapRow("cam-stride4", cam, single, false, null));
+        mapRows.add(new MapRow("multi-scale-flip", cam, multi, false, null));
+        mapRows.add(new MapRow("ficklenet", cam, multi, false, new StochasticLocalizer(config.ficklenet())));
+        mapRows.add(new MapRow("recam", reCam, multi, true, null));
+
+        // Each class-map row: its constant chosen on the tuning split, then scored on the training images.
+        String bestMapRow = null;
+        Maps best = null;
+        for (MapRow row : mapRows) {
+            Maps maps = new Maps(maps(row, tuning, "maps: " + row.name() + " (tuning)"), maps(row, train, "maps: " + row.name()));
+            double score = tune(row.name(), maps.tuning, backgroundScores, tuningMiou);
+            rows.put(row.name(), score(maps.train, score));
+            if (bestMapRow == null || tuningMiou.get(row.name()) > tuningMiou.get(bestMapRow)) {
+                bestMapRow = row.name();
+                best = maps;
+            }
+        }
+        String chosenMapRow = bestMapRow;
+        Classifier mapsClassifier = mapRows.stream().filter(r -> r.name().equals(chosenMapRow)).findFirst().orElseThrow().classifier();
+
+        // MCIBI's dataset-level context on the best maps, the memory updated image by image in stream order.
+        Maps remembered = withMemory(mapsClassifier, best);
+        rows.put("class-memory", score(remembered.train, tune("class-memory", remembered.tuning, backgroundScores, tuningMiou)));
+        if (tuningMiou.get("class-memory") > tuningMiou.get(bestMapRow)) {
+            best = remembered;
+        }
+
+        // Confident seeds of the best maps, without and with the CRF.
+        ConfidentSeeds plain = new ConfidentSeeds(withCrf(false));
+        ConfidentSeeds crf = new ConfidentSeeds(withCrf(true));
+        rows.put("confident-seeds", scoreLabels(seeds(plain, best.train, train, "confident seeds"), train));
+        List<int[]> crfSeeds = seeds(crf, best.train, train, "confident seeds + CRF");
+        rows.put("crf-seeds", scoreLabels(crfSeeds, train));
+        tuningMiou.put("crf-seeds", scoreLabels(seeds(crf, best.tuning, tuning, "confident seeds + CRF (tuning)"), tuning).miou());
+
+        // The affinity head learns from the CRF seeds, then walks the best maps.
+        AffinityWalk walk = new AffinityWalk(config.affinity());
+        try (AffinityHead head = trainAffinity(manager, mapsClassifier, crfSeeds, walk)) {
+            List<float[]> walkedTuning = walked(head, mapsClassifier, walk, best.tuning, tuning, "affinity walk (tuning)");
+            List<float[]> walkedTrain = walked(head, mapsClassifier, walk, best.train, train, "affinity walk");
+            double score = tune("affinity-walk", walkedTuning, backgroundScores, tuningMiou);
+            rows.put("affinity-walk", score(walkedTrain, score));
+            rows.put("walk-seeds", scoreLabels(seeds(crf, walkedTrain, train, "walk seeds"), train));
+            tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, "walk seeds (tuning)"), tuning).miou());
+            String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "affinity-walk", "walk-seeds"));
+            List<int[]> labels = switch (bestRow) {
+                case "crf-seeds" -> crfSeeds;
+                case "affinity-walk" -> denseLabels(walkedTrain, backgroundScores.get("affinity-walk"));
+                default -> seeds(crf, walkedTrain, train, "walk seeds");
+            };
+            return new Outcome(rows, backgroundScores, bestRow, labels);
+        }
+    }
+
+    private record Maps(List<float[]> tuning, List<float[]> train) {}
+
+    /**
+     * The maps mixed with the class memory's context: per pixel, a softmax over the image's classes
+     * and the background of the cosine to their memories (the background's nearest prototype),
+     * mixed into each class's map. The memory learns from each training image after it is refined,
+     * from the features of its confident seeds (no CRF); the tuning images see the final memory.
+     */
+    private Maps withMemory(Classifier classifier, Maps maps) {
+        SeedStreamConfig.ClassMemory settings = config.memory();
+        ClassMemory memory = new ClassMemory(settings);
+        Map<Integer, ClassMemory.State> states = new java.util.HashMap<>();
+        ConfidentSeeds seedRule = new ConfidentSeeds(withCrf(false));
+        List<float[]> train = refinedByMemory(classifier, maps.train, this.train, states, memory, seedRule, "class memory");
+        List<float[]> tuningMaps = refinedByMemory(classifier, maps.tuning, tuning, states, null, seedRule, "class memory (tuning)");
+        return new Maps(tuningMaps, train);
+    }
+
+    /** With a {@code memory}, each image also updates the states after it is refined. */
+    private List<float[]> refinedByMemory(Classifier classifier, List<float[]> maps, List<LabeledImage> images,
+            Map<Integer, ClassMemory.State> states, ClassMemory memory, ConfidentSeeds seedRule, String phase) {
+        SeedStreamConfig.ClassMemory settings = config.memory();
+        int background = classes.background();
+        progress.start(phase, images.size());
+        List<float[]> refined = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabeledImage image = images.get(i);
+            int[] ids = image.labels();
+            if (ids.length == 0) {
+                refined.add(maps.get(i));
+                progress.update(i + 1, "");
+                continue;
+            }
+            try (NDManager scope = classifier.parameters().manager().newSubManager()) {
+                NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
+                Shape shape = features.getShape();
+                int k = (int) shape.get(1);
+                int offset = background >= 0 ? 1 : 0;
+                float[][] memories = new float[ids.length + offset][];
+                boolean[] known = new boolean[ids.length];
+                if (offset == 1) {
+                    memories[0] = vectorOf(states.get(background));
+                }
+                for (int c = 0; c < ids.length; c++) {
+                    memories[c + offset] = vectorOf(states.get(ids[c]));
+                    known[c] = memories[c + offset].length > 0;
+                }
+                NDArray probabilities = MemoryContext.prototypeProbabilities(features, memories, settings.temperature())
+                        .get(":, {}:", offset);
+                NDArray map = scope.create(maps.get(i), new Shape(1, ids.length, image.height(), image.width()));
+                refined.add(MemoryContext.refine(map, Ops.resize(probabilities, image.height(), image.width()), known,
+                        settings.contextWeight()).toFloatArray());
+                if (memory != null) {
+                    int[] seeds = seedRule.seeds(maps.get(i), ids, background, image.rgb(), image.width(), image.height());
+                    int w = (int) shape.get(3);
+                    int h = (int) shape.get(2);
+                    int[] reduced = AffinityLabels.downsample(seeds, image.width(), image.height(), w, h);
+                    float[] values = features.toFloatArray();
+                    for (int id : background >= 0 ? prepend(background, ids) : ids) {
+                        float[][] rows = pixelsOf(values, k, reduced, id);
+                        int prototypes = id == background ? settings.backgroundPrototypes() : 1;
+                        states.put(id, memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows, prototypes));
+                    }
+                }
+            }
+            progress.update(i + 1, "");
+        }
+        return refined;
+    }
+
+    private static float[] vectorOf(ClassMemory.State state) {
+        return state == null ? new float[0] : state.vector();
+    }
+
+    private static int[] prepend(int first, int[] rest) {
+        int[] all = new int[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    /** The feature rows (channel-major features, k x pixels) of the pixels labeled {@code id}. */
+    private static float[][] pixelsOf(float[] features, int k, int[] labels, int id) {
+        int pixels = labels.length;
+        List<float[]> rows = new ArrayList<>();
+        for (int u = 0; u < pixels; u++) {
+            if (labels[u] == id) {
+                float[] row = new float[k];
+                for (int j = 0; j < k; j++) {
+                    row[j] = features[j * pixels + u];
+                }
+                rows.add(row);
+            }
+        }
+        return rows.toArray(new float[0][]);
+    }
+
+    private SeedStreamConfig.Seeds withCrf(boolean on) {
+        SeedStreamConfig.Seeds s = config.seeds();
+        return new SeedStreamConfig.Seeds(s.foregroundThreshold(), s.backgroundThreshold(), on, s.iterations(), s.labelConfidence(),
+                s.gaussianSxy(), s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
+    }
+
+    /** Image-size maps of the image's classes, class-major, each divided by its maximum. */
+    private List<float[]> maps(MapRow row, List<LabeledImage> images, String phase) {
+        progress.start(phase, images.size());
+        List<float[]> result = new ArrayList<>(images.size());
+        for (LabeledImage image : images) {
+            int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
+            try (NDManager scope = row.classifier().parameters().manager().newSubManager()) {
+                result.add(index.length == 0 ? new float[0]
+                        : row.views().maps(Batches.images(scope, List.of(image)), classMaps(row, index), image.height(), image.width())
+                                .toFloatArray());
+            }
+            progress.update(result.size(), "");
+        }
+        return result;
+    }
+
+    private static UnaryOperator<NDArray> classMaps(MapRow row, int[] index) {
+        Classifier model = row.classifier();
+        if (row.stochastic() != null) { // per view, the maximum over FickleNet's N stochastic Grad-CAM maps
+            return views -> {
+                NDArray features = model.features(views, false);
+                Shape shape = features.getShape();
+                NDList perView = new NDList();
+                for (int v = 0; v < shape.get(0); v++) {
+                    float[] max = row.stochastic().localize(model, features.get(v).expandDims(0), index, index, (int) shape.get(2),
+                            (int) shape.get(3)).max();
+                    perView.add(features.getManager().create(max, new Shape(1, index.length, shape.get(2), shape.get(3))));
+                }
+                return NDArrays.concat(perView);
+            };
+        }
+        return views -> {
+            NDArray features = model.features(views, false);
+            return Ops.channels(row.reCam() ? model.reCamMaps(features) : model.classMaps(features), index);
+        };
+    }
+
+    /** The background constant with the best mIoU on the tuning maps; records it and that mIoU. */
+    private double tune(String row, List<float[]> tuningMaps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
+        double best = BACKGROUND_SCORES[0];
+        double bestMiou = -1;
+        for (double score : BACKGROUND_SCORES) {
+            double miou = scoreLabels(denseLabels(tuningMaps, tuning, score), tuning).miou();
+            if (miou > bestMiou) {
+                best = score;
+                bestMiou = miou;
+            }
+        }
+        chosen.put(row, best);
+        tuningMiou.put(row, bestMiou);
+        return best;
+    }
+
+    private SegmentationBenchmark.Scores score(List<float[]> trainMaps, double backgroundScore) {
+        return scoreLabels(denseLabels(trainMaps, train, backgroundScore), train);
+    }
+
+    private List<int[]> denseLabels(List<float[]> maps, double backgroundScore) {
+        return denseLabels(maps, train, backgroundScore);
+    }
+
+    private List<int[]> denseLabels(List<float[]> maps, List<LabeledImage> images, double backgroundScore) {
+        List<int[]> labels = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabeledImage image = images.get(i);
+            labels.add(image.labels().length == 0 ? allBackground(image)
+                    : ConfidentSeeds.argmaxWithBackground(maps.get(i), image.labels(), classes.background(), backgroundScore));
+        }
+        return labels;
+    }
+
+    private int[] allBackground(LabeledImage image) {
+        int[] labels = new int[image.width() * image.height()];
+        Arrays.fill(labels, classes.background() >= 0 ? classes.background() : -1);
+        return labels;
+    }
+
+    private List<int[]> seeds(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, String phase) {
+        progress.start(phase, images.size());
+        List<int[]> seeds = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabeledImage image = images.get(i);
+            seeds.add(rule.seeds(maps.get(i), image.labels(), classes.background(), image.rgb(), image.width(), image.height()));
+            progress.update(i + 1, "");
+        }
+        return seeds;
+    }
+
+    private SegmentationBenchmark.Scores scoreLabels(List<int[]> labels, List<LabeledImage> images) {
+        return SegmentationBenchmark.score(labels, images, classes);
+    }
+
+    private static String bestOf(Map<String, Double> tuningMiou, List<String> candidates) {
+        return candidates.stream().max((a, b) -> Double.compare(tuningMiou.get(a), tuningMiou.get(b))).orElseThrow();
+    }
+
+    /** AffinityNet's head on the classifier's strided levels, trained from the seeds of the training images (Adam). */
+    private AffinityHead trainAffinity(NDManager manager, Classifier classifier, List<int[]> seeds, AffinityWalk walk) {
+        SeedStreamConfig.Affinity settings = config.affinity();
+        AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.stridedLevelChannels(), settings.channels()), manager,
+                settings.seed());
+        AdamUpdates updates = new AdamUpdates(head.parameters(), settings.learningRate(), 0);
+        int batchSize = config.training().batchSize();
+        List<Integer> order = new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
+        Random random = new Random(settings.seed());
+        int stepsPerEpoch = (order.size() + batchSize - 1) / batchSize;
+        progress.start("training affinity head", (long) settings.epochs() * stepsPerEpoch);
+        int step = 0;
+        double loss = 0;
+        for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            Collections.shuffle(order, random);
+            for (int from = 0; from < order.size(); from += batchSize) {
+                List<Integer> batch = order.subList(from, Math.min(order.size(), from + batchSize));
+                try (NDManager scope = head.parameters().manager().newSubManager()) {
+                    updates.clearGradients(scope);
+                    NDArray levels = classifier.stridedLevels(Batches.images(scope, batch.stream().map(train::get).toList()));
+                    Shape shape = levels.getShape();
+                    List<AffinityLabels> labels = batch.stream().map(i -> {
+                        LabeledImage image = train.get(i);
+                        int[] reduced = AffinityLabels.downsample(seeds.get(i), image.width(), image.height(), (int) shape.get(3),
+                                (int) shape.get(2));
+                        return AffinityLabels.of(reduced, (int) shape.get(3), (int) shape.get(2), classes.background(), walk.offsets());
+                    }).toList();
+                    try (Autograd.Recording recording = Autograd.record()) {
+                        NDArray value = PairAffinity.loss(head.embedding(levels), labels, walk.offsets());
+                        loss = 0.95 * loss + 0.05 * value.getFloat();
+                        recording.backward(value);
+                    }
+                    updates.apply(scope);
+                }
+                step++;
+                progress.update(step, String.format("epoch %d/%d  loss %.4f", epoch + 1, settings.epochs(), loss / (1 - Math.pow(0.95, step))));
+            }
+        }
+        return head;
+    }
+
+    /** The maps of every image walked with the head's affinities, at image size, divided by their maximum. */
+    private List<float[]> walked(AffinityHead head, Classifier classifier, AffinityWalk walk, List<float[]> maps,
+            List<LabeledImage> images, String phase) {
+        progress.start(phase, images.size());
+        List<float[]> result = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabeledImage image = images.get(i);
+            int m = image.labels().length;
+            if (m == 0) {
+                result.add(new float[0]);
+            } else {
+                try (NDManager scope = head.parameters().manager().newSubManager()) {
+                    NDArray levels = classifier.stridedLevels(Batches.images(scope, List.of(image)));
+                    Shape shape = levels.getShape();
+                    NDArray full = scope.create(maps.get(i), new Shape(1, m, image.height(), image.width()));
+                    NDArray strided = Ops.resize(full, (int) shape.get(2), (int) shape.get(3));
+                    result.add(walk.walked(head, levels, strided, image.height(), image.width()).toFloatArray());
+                }
+            }
+            progress.update(i + 1, "");
+        }
+        return result;
+    }
+}

@@ -1,0 +1,105 @@
+package io.seedstream.segmentation.seeds;
+
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.util.Arrays;
+
+/**
+ * Confident seeds from max-normalised class maps, as IRN's {@code step/cam_to_ir_label.py} makes
+ * them. The background is a constant score competing in an argmax against the image's class maps;
+ * two such labellings are made, one with a high constant (only strong evidence is foreground) and
+ * one with a low constant (only pixels with almost no evidence are background), each is refined by
+ * a dense CRF on labels, and a pixel is
+ * <ul>
+ *   <li>class c where the high-constant labelling says c,</li>
+ *   <li>background where both labellings say background,</li>
+ *   <li>{@link SeedCues#UNSEEDED} (the ignore band) where the high-constant labelling says
+ *       background but the low-constant one says foreground.</li>
+ * </ul>
+ * Data sets without a background class get foreground seeds only.
+ */
+public final class ConfidentSeeds {
+
+    private final SeedStreamConfig.Seeds config;
+
+    /** Thresholds and CRF settings from the configuration ({@code seeds.*}); validated there. */
+    public ConfidentSeeds(SeedStreamConfig.Seeds config) {
+        this.config = config;
+    }
+
+    /**
+     * The CRF settings for an image of this size: sxy scaled from the reference side (VOC's 500
+     * pixels) to the image's long side.
+     */
+    public LabelCrf.Settings crfSettings(int width, int height) {
+        double scale = (double) Math.max(width, height) / config.referenceSide();
+        return new LabelCrf.Settings(config.iterations(), config.labelConfidence(), config.gaussianSxy() * scale,
+                config.gaussianCompat(), config.bilateralSxy() * scale, config.bilateralSrgb(), config.bilateralCompat());
+    }
+
+    /**
+     * @param maps max-normalised maps of the image's m classes, class-major (m x pixels), at image size
+     * @param rgb the image, interleaved 8-bit RGB (for the CRF)
+     * @return a class id or {@link SeedCues#UNSEEDED} per pixel
+     */
+    public int[] seeds(float[] maps, int[] classIds, int background, byte[] rgb, int width, int height) {
+        int pixels = width * height;
+        if (classIds.length == 0) { // labeled with no class: every pixel is known to be background
+            int[] all = new int[pixels];
+            Arrays.fill(all, background >= 0 ? background : SeedCues.UNSEEDED);
+            return all;
+        }
+        LabelCrf crf = config.crf() ? new LabelCrf(crfSettings(width, height)) : null;
+        int m = classIds.length;
+        int[] foreground = refined(crf, argmaxIndex(maps, m, config.foregroundThreshold()), rgb, width, height, m);
+        int[] backgroundLabels = refined(crf, argmaxIndex(maps, m, config.backgroundThreshold()), rgb, width, height, m);
+        int[] seeds = new int[pixels];
+        for (int u = 0; u < pixels; u++) {
+            if (foreground[u] > 0) {
+                seeds[u] = classIds[foreground[u] - 1];
+            } else {
+                seeds[u] = backgroundLabels[u] == 0 && background >= 0 ? background : SeedCues.UNSEEDED;
+            }
+        }
+        return seeds;
+    }
+
+    /**
+     * The evaluation rule of IRN and ReCAM: every pixel takes the argmax of the background constant
+     * and its class maps, a dense label map (pixels below the constant in a data set without
+     * background stay {@link SeedCues#UNSEEDED}).
+     */
+    public static int[] argmaxWithBackground(float[] maps, int[] classIds, int background, double backgroundScore) {
+        if (classIds.length == 0) {
+            throw new IllegalArgumentException("the argmax needs at least one class map");
+        }
+        int[] index = argmaxIndex(maps, classIds.length, backgroundScore);
+        int[] labels = new int[index.length];
+        for (int u = 0; u < labels.length; u++) {
+            labels[u] = index[u] > 0 ? classIds[index[u] - 1] : background >= 0 ? background : SeedCues.UNSEEDED;
+        }
+        return labels;
+    }
+
+    /** Per pixel 0 (the constant wins, ties included, as numpy's argmax takes the first) or 1 + the winning map. */
+    private static int[] argmaxIndex(float[] maps, int m, double constant) {
+        if (maps.length % m != 0) {
+            throw new IllegalArgumentException(maps.length + " map values do not split into " + m + " maps");
+        }
+        int pixels = maps.length / m;
+        int[] index = new int[pixels];
+        for (int u = 0; u < pixels; u++) {
+            double best = constant;
+            for (int c = 0; c < m; c++) {
+                if (maps[c * pixels + u] > best) {
+                    best = maps[c * pixels + u];
+                    index[u] = c + 1;
+                }
+            }
+        }
+        return index;
+    }
+
+    private static int[] refined(LabelCrf crf, int[] labels, byte[] rgb, int width, int height, int m) {
+        return crf == null ? labels : crf.refine(rgb, width, height, labels, m + 1);
+    }
+}
