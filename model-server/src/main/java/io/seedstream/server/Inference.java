@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
-import io.seedstream.segmentation.localization.StochasticLocalizer;
+import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
@@ -226,12 +226,12 @@ public final class Inference implements AutoCloseable {
                         + "'; the classifier's classes are " + lease.classes().subList(lease.classes().size()
                         - classifier.architecture().numClasses(), lease.classes().size()));
             }
-            NDArray features = classifier.features(Batches.images(scope, List.of(atTrainingSize(task.image()))), false);
-            int h = (int) features.getShape().get(2);
-            int w = (int) features.getShape().get(3);
-            float[] map = task.passes() == 0 ? classifier.localizationMaps(features, new int[] {index}).toFloatArray()
-                    : new StochasticLocalizer(config.with("ficklenet.passes", task.passes()).ficklenet())
-                            .localize(classifier, features, new int[] {index}, new int[] {classId}, h, w).max();
+            // The localization job's maps (multi-scale and flipped, FickleNet's passes per view if asked), at the training size.
+            LabeledImage input = atTrainingSize(task.image());
+            int h = input.height();
+            int w = input.width();
+            float[] map = ImageClassMaps.configured(config, task.passes())
+                    .maps(classifier, Batches.images(scope, List.of(input)), new int[] {index}).toFloatArray();
             ImageCodec.Rgb image = task.image();
             float[] upsampled = Ops.resize(scope.create(map, new Shape(1, 1, h, w)), image.height(), image.width()).toFloatArray();
             task.result().complete(new Localization(lease.version(), task.className(), task.passes(), w, h, map,

@@ -22,10 +22,13 @@ public final class ClassMemoryFunction extends KeyedProcessFunction<Integer, Cla
     private final SeedStreamConfig.ClassMemory settings;
     private transient ClassMemory memory;
     private transient ValueState<ClassMemory.State> state;
+    private final int background;
     private transient Map<Integer, ClassMemory.State> latest; // for the gauges of the classes this subtask keeps
 
-    public ClassMemoryFunction(SeedStreamConfig config) {
+    /** @param background the background's class id (its memory keeps several prototypes), or -1 */
+    public ClassMemoryFunction(SeedStreamConfig config, int background) {
         this.settings = config.memory();
+        this.background = background;
     }
 
     @Override
@@ -38,7 +41,8 @@ public final class ClassMemoryFunction extends KeyedProcessFunction<Integer, Cla
     @Override
     public void processElement(ClassFeatures features, Context context, Collector<MemoryUpdate> out) throws Exception {
         ClassMemory.State current = state.value() == null ? ClassMemory.State.EMPTY : state.value();
-        ClassMemory.State next = memory.update(current, features.rows());
+        int prototypes = features.classId() == background ? settings.backgroundPrototypes() : 1;
+        ClassMemory.State next = memory.update(current, features.rows(), prototypes);
         if (next == current) {
             return; // the image had no pixels of this class
         }

@@ -63,7 +63,7 @@ public final class LocalizationJob {
                 .name("class features")
                 .uid("class-features")
                 .keyBy(ClassFeatures::classId, Types.INT)
-                .process(new ClassMemoryFunction(config))
+                .process(new ClassMemoryFunction(config, classes.background()))
                 .name("class memory")
                 .uid("class-memory")
                 .broadcast(SeedFunction.MEMORY);

@@ -7,7 +7,7 @@ import io.seedstream.flink.models.LiveModels;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
-import io.seedstream.segmentation.localization.StochasticLocalizer;
+import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
@@ -32,8 +32,8 @@ import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction
 import org.apache.flink.util.Collector;
 
 /**
- * Localization maps with the newest classifier, and the newest segmenter's class probabilities for
- * region growing, in the style of Flink ML's online models: models arrive as a broadcast stream and
+ * Class maps (multi-scale and flipped, see {@link ImageClassMaps}) with the newest classifier, and
+ * the newest segmenter's class probabilities for region growing, in the style of Flink ML's online models: models arrive as a broadcast stream and
  * are kept in broadcast state (so a restored job has its models back); each subtask holds one live
  * classifier and one live segmenter, built when they arrive (or on the first record after a
  * restore) and closed in {@code close()}. Images come in micro-batches ({@link MicroBatcher}); the
@@ -42,7 +42,7 @@ import org.apache.flink.util.Collector;
  * the first one arrives: nothing is dropped.
  * Before the first segmenter, images go on without probabilities (seeds are then not grown). Maps
  * are the classifier's class maps with dropout off (FickleNet's expectation), or with {@code
- * stream.localizationPasses} = N the per-class maximum of N stochastic Grad-CAM maps.
+ * stream.localizationPasses} = N per view the per-class maximum of N stochastic Grad-CAM maps.
  */
 public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String, List<LabeledImage>, byte[], LocalizedImage> {
 
@@ -58,8 +58,8 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private transient Counter waited;
     private transient Histogram latency;
     private transient Counter passes;
-    /** FickleNet's N stochastic passes, or null for its expectation (stream.localizationPasses = 0). */
-    private transient StochasticLocalizer stochastic;
+    /** Multi-scale, flipped class maps; FickleNet's N stochastic passes per view with stream.localizationPasses = N > 0. */
+    private transient ImageClassMaps classMaps;
 
     public LocalizeFunction(SeedStreamConfig config, ClassList classes) {
         this.config = config;
@@ -79,8 +79,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         latency = metrics.histogram("localizationLatencyMs", new DescriptiveStatisticsHistogram(1000));
         passes = metrics.counter("stochasticPasses");
         metrics.meter("stochasticPassesPerSecond", new MeterView(passes));
-        int n = config.stream().localizationPasses();
-        stochastic = n == 0 ? null : new StochasticLocalizer(config.with("ficklenet.passes", n).ficklenet());
+        classMaps = ImageClassMaps.configured(config, config.stream().localizationPasses());
     }
 
     @Override
@@ -114,23 +113,28 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private void localizeSameSize(List<LabeledImage> images, Collector<LocalizedImage> out) {
         long started = System.nanoTime();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray features = classifier.model().features(Batches.images(scope, images), false);
+            NDArray pixels = Batches.images(scope, images);
+            NDArray features = classifier.model().features(pixels, false);
             long[] shape = features.getShape().getShape();
             float[][] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, images) : null;
             for (int b = 0; b < images.size(); b++) {
                 LabeledImage image = images.get(b);
                 NDArray own = features.get(b).expandDims(0);
                 int[] classIndex = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
-                float[] maps = stochastic == null
-                        ? classifier.model().localizationMaps(own, classIndex).toFloatArray()
-                        : stochastic.localize(classifier.model(), own, classIndex, image.labels(), (int) shape[2], (int) shape[3]).max();
-                passes.inc(config.stream().localizationPasses()); // 0 with dropout off
+                float[] maps = classIndex.length == 0 ? new float[0]
+                        : classMaps.maps(classifier.model(), pixels.get(b).expandDims(0), classIndex).toFloatArray();
+                passes.inc((long) config.stream().localizationPasses() * views()); // 0 with dropout off
                 out.collect(new LocalizedImage(image, classifier.version(), segmenter.version(), (int) shape[1], (int) shape[2],
                         (int) shape[3], own.toFloatArray(), maps, probabilities == null ? null : probabilities[b]));
                 // From the start of its batch's forward passes to its own result (the wait to fill the batch is not counted).
                 latency.update((System.nanoTime() - started) / 1_000_000);
             }
         }
+    }
+
+    /** The views each image's maps come from: its scales, each flipped too when flipping is on. */
+    private int views() {
+        return config.cam().scales().size() * (config.cam().flip() ? 2 : 1);
     }
 
     /** At the size the segmenter trains on, then scaled back to the images' size: per image (classes x H x W) probabilities. */

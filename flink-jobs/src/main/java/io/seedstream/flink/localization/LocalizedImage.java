@@ -4,9 +4,9 @@ import io.seedstream.segmentation.data.LabeledImage;
 
 /**
  * An image with what the models saw in it: the classifier's feature map (k x h x w,
- * channel-major), the non-negative localization maps of its labeled classes (m x h x w, in the
- * order of its labels) and, once a segmenter exists, its class probabilities at image resolution
- * (classes x H x W, class-id-major), else null.
+ * channel-major), the class maps of its labeled classes at the image's size, each divided by its
+ * maximum (m x H x W, in the order of its labels; see {@code ImageClassMaps}) and, once a segmenter
+ * exists, its class probabilities at image resolution (classes x H x W, class-id-major), else null.
  *
  * @param classifierVersion the version of the classifier that computed the maps
  * @param segmenterVersion the segmenter's version, -1 when there was none

@@ -10,10 +10,11 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.memory.ClassMemory;
+import io.seedstream.segmentation.memory.MemoryContext;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
-import io.seedstream.segmentation.seeds.SeedCues;
-import io.seedstream.segmentation.seeds.SeedGenerator;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
+import io.seedstream.segmentation.seeds.LabelCrf;
 import io.seedstream.segmentation.seeds.SeededRegionGrowing;
 import java.util.Arrays;
 import java.nio.ByteBuffer;
@@ -29,10 +30,11 @@ import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * DSRG's seeds for each localized image, with the class memory's dataset-level context: memory
- * updates arrive as a broadcast stream and are kept in broadcast state. Emits one seed record per
- * image: its static seeds, and as its pseudo-label the memory-refined seeds grown with the
- * segmenter's probabilities (seeded region growing), or not grown while there is no segmenter yet.
+ * Seeds for each localized image: its class maps mixed with the class memory's dataset-level
+ * context (memory updates arrive as a broadcast stream and are kept in broadcast state), then
+ * confident seeds with the CRF ({@link ConfidentSeeds}). Emits one seed record per image: those
+ * seeds, and as its pseudo-label the seeds grown DSRG's way on the CRF-refined probabilities of the
+ * segmenter (seeded region growing), or not grown while there is no segmenter yet.
  */
 public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage, MemoryUpdate, EncodedRecord> {
 
@@ -42,7 +44,7 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
 
     private final SeedStreamConfig config;
     private final ClassList classes;
-    private transient SeedGenerator generator;
+    private transient ConfidentSeeds seedRule;
     private transient SeededRegionGrowing growing;
     private transient NDManager manager;
     private transient Counter seeded;
@@ -56,7 +58,7 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
 
     @Override
     public void open(OpenContext context) {
-        generator = new SeedGenerator(config, classes.background());
+        seedRule = new ConfidentSeeds(config.seeds());
         growing = new SeededRegionGrowing(config.dsrg().foregroundGrowThreshold(), config.dsrg().backgroundGrowThreshold());
         Autograd.disableOnThisThread();
         manager = NDManager.newBaseManager();
@@ -84,17 +86,22 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
         }
         LabeledImage image = localized.image();
         int[] ids = image.labels();
-        SeedGenerator.Result result;
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray features = scope.create(localized.features(),
-                    new Shape(1, localized.featureChannels(), localized.featureHeight(), localized.featureWidth()));
-            NDArray maps = scope.create(localized.maps(), new Shape(1, ids.length, localized.featureHeight(), localized.featureWidth()));
-            result = generator.seeds(features, maps, ids, memory, image.height(), image.width());
+        int background = classes.background();
+        float[] maps = localized.maps();
+        if (ids.length > 0) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray features = scope.create(localized.features(),
+                        new Shape(1, localized.featureChannels(), localized.featureHeight(), localized.featureWidth()));
+                NDArray imageMaps = scope.create(maps, new Shape(1, ids.length, image.height(), image.width()));
+                maps = MemoryContext.refineWithMemory(features, imageMaps, ids, background, memory, config.memory()).toFloatArray();
+            }
         }
-        int[] pseudoLabel = localized.segmenterProbabilities() == null ? result.refinedSeeds()
-                : growing.grow(result.refinedSeeds(), localized.segmenterProbabilities(),
-                        SeededRegionGrowing.allowedClasses(ids, classes.background()), classes.background(), image.width(), image.height());
-        long labeled = Arrays.stream(result.staticSeeds()).filter(s -> s != SeedCues.UNSEEDED).count();
+        int[] seeds = seedRule.seeds(maps, ids, background, image.rgb(), image.width(), image.height());
+        int[] pseudoLabel = localized.segmenterProbabilities() == null ? seeds
+                : growing.growRefined(seeds, localized.segmenterProbabilities(), SeededRegionGrowing.allowedClasses(ids, background),
+                        background, image.rgb(), image.width(), image.height(),
+                        new LabelCrf(seedRule.crfSettings(image.width(), image.height())));
+        long labeled = Arrays.stream(seeds).filter(s -> s != ConfidentSeeds.UNSEEDED).count();
         lastCoverage = (double) labeled / pseudoLabel.length;
         Double miou = image.hasMask() ? miou(pseudoLabel, image.mask()) : null;
         if (miou != null) {
@@ -104,7 +111,7 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
                 .setImageId(image.id())
                 .setWidth(image.width())
                 .setHeight(image.height())
-                .setSeeds(ByteBuffer.wrap(asBytes(result.staticSeeds())))
+                .setSeeds(ByteBuffer.wrap(asBytes(seeds)))
                 .setPseudoLabel(ByteBuffer.wrap(asBytes(pseudoLabel)))
                 .setClassifierVersion(localized.classifierVersion())
                 .setSegmenterVersion(localized.segmenterVersion())
@@ -127,7 +134,7 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     private static byte[] asBytes(int[] labels) {
         byte[] bytes = new byte[labels.length];
         for (int u = 0; u < labels.length; u++) {
-            bytes[u] = (byte) (labels[u] == SeedCues.UNSEEDED ? ClassList.IGNORE : labels[u]);
+            bytes[u] = (byte) (labels[u] == ConfidentSeeds.UNSEEDED ? ClassList.IGNORE : labels[u]);
         }
         return bytes;
     }

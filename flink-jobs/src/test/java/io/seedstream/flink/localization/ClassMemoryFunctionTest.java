@@ -17,7 +17,7 @@ class ClassMemoryFunctionTest {
             .with("memory.annealingUpdates", 10); // m(1) = 0.9 * 0.9^0.9 = 0.818579
 
     private KeyedOneInputStreamOperatorTestHarness<Integer, ClassFeatures, MemoryUpdate> harness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ClassMemoryFunction(config)),
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ClassMemoryFunction(config, 0)),
                 ClassFeatures::classId, Types.INT);
     }
 
@@ -43,6 +43,19 @@ class ClassMemoryFunctionTest {
             assertThat(update.state().updates()).isEqualTo(2);
             assertThat(update.state().vector()[0]).isCloseTo(0.5f * 0.181421f, org.assertj.core.api.Assertions.within(1e-5f));
             assertThat(update.state().vector()[1]).isCloseTo(0.5f * 0.181421f + 2 * 0.818579f, org.assertj.core.api.Assertions.within(1e-5f));
+        }
+    }
+
+    @Test
+    void theBackgroundKeepsSeveralPrototypes() throws Exception {
+        try (var harness = harness()) {
+            harness.open();
+            // Class 0 is the background: its first images each add a prototype (their mean) instead of moving one.
+            harness.processElement(new ClassFeatures(0, "a", new float[][] {{1, 0}}), 1);
+            harness.processElement(new ClassFeatures(0, "b", new float[][] {{0, 1}}), 2);
+            List<MemoryUpdate> out = harness.extractOutputValues();
+            assertThat(out.get(1).state().vector()).containsExactly(1f, 0f, 0f, 1f);
+            assertThat(out.get(1).state().updates()).isEqualTo(2);
         }
     }
 }

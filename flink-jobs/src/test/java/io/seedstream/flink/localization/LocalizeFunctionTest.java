@@ -7,9 +7,9 @@ import io.seedstream.records.ModelRecords;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
-import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.train.Batches;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -42,9 +42,9 @@ class LocalizeFunctionTest {
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
                         data.classes().numForeground()), manager, seed)) {
-            var maps = Ops.relu(classifier.classMaps(classifier.features(Batches.images(manager, List.of(image)), false)));
-            int c = image.labels()[0] - 1; // the first labeled class's map
-            return maps.get(":, {}", c).toFloatArray();
+            int c = image.labels()[0] - 1; // the first labeled class's map: multi-scale, flipped, at the image's size
+            return ImageClassMaps.configured(config, 0).maps(classifier, Batches.images(manager, List.of(image)), new int[] {c})
+                    .toFloatArray();
         }
     }
 

@@ -1,6 +1,6 @@
 package io.seedstream.segmentation.affinity;
 
-import io.seedstream.segmentation.seeds.SeedCues;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
 
 /**
  * What the affinity learns from one image's confident seeds, as IRN's {@code
@@ -15,7 +15,7 @@ import io.seedstream.segmentation.seeds.SeedCues;
 public record AffinityLabels(float[][] backgroundPairs, float[][] foregroundPairs, float[][] negativePairs) {
 
     /**
-     * @param seeds a class id or {@link SeedCues#UNSEEDED} per feature-map pixel, row-major
+     * @param seeds a class id or {@link ConfidentSeeds#UNSEEDED} per feature-map pixel, row-major
      * @param background the background's class id, or -1 for data sets without one
      */
     public static AffinityLabels of(int[] seeds, int width, int height, int background, PairOffsets offsets) {
@@ -37,7 +37,7 @@ public record AffinityLabels(float[][] backgroundPairs, float[][] foregroundPair
                     int x = offsets.fromX(o) + c;
                     int from = seeds[y * width + x];
                     int to = seeds[(y + offsets.dy()[o]) * width + x + offsets.dx()[o]];
-                    if (from == SeedCues.UNSEEDED || to == SeedCues.UNSEEDED) {
+                    if (from == ConfidentSeeds.UNSEEDED || to == ConfidentSeeds.UNSEEDED) {
                         continue;
                     }
                     int pair = y * columns + c;

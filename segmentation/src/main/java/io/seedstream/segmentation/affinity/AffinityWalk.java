@@ -32,7 +32,7 @@ public final class AffinityWalk {
     }
 
     /**
-     * @param levels the classifier's levels at the output stride of one image (1, K, h, w)
+     * @param levels the affinity head's input for one image (1, K, h, w), see {@code Classifier.affinityInput}
      * @param maps the image's class maps at that size (1, m, h, w)
      * @return the walked maps resized to the image and divided by their maximum (1, m, height, width)
      */

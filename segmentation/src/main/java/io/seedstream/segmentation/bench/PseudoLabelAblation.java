@@ -1,8 +1,6 @@
 package io.seedstream.segmentation.bench;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.affinity.AffinityLabels;
@@ -11,6 +9,7 @@ import io.seedstream.segmentation.affinity.PairAffinity;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.localization.MultiScaleMaps;
 import io.seedstream.segmentation.memory.ClassMemory;
 import io.seedstream.segmentation.memory.MemoryContext;
@@ -30,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
@@ -54,17 +52,21 @@ final class PseudoLabelAblation {
     record Outcome(Map<String, SegmentationBenchmark.Scores> rows, Map<String, Double> backgroundScores, String bestRow,
             List<int[]> trainingLabels) {}
 
-    /** One image's class maps: (1, m, h, w) maps of the image's classes for a batch (1, 3, H, W). */
-    private record MapRow(String name, Classifier classifier, MultiScaleMaps views, boolean reCam, StochasticLocalizer stochastic) {}
+    /** A class-map stage: the classifier and how its maps are read. */
+    private record MapRow(String name, Classifier classifier, ImageClassMaps maps) {}
 
     private final SeedStreamConfig config;
     private final ClassList classes;
     private final Progress progress;
     private final List<LabeledImage> tuning;
     private final List<LabeledImage> train;
+    /** The first training images drawn stage by stage, when a sheet is asked for. */
+    private final PseudoLabelSheet sheet;
+    private static final int SHEET_IMAGES = 8;
 
     PseudoLabelAblation(SeedStreamConfig config, ClassList classes, Progress progress, List<LabeledImage> tuning,
-            List<LabeledImage> train) {
+            List<LabeledImage> train, boolean drawSheet) {
+        this.sheet = drawSheet ? new PseudoLabelSheet(classes) : null;
         this.config = config;
         this.classes = classes;
         this.progress = progress;
@@ -85,18 +87,22 @@ final class PseudoLabelAblation {
         MultiScaleMaps multi = new MultiScaleMaps(config.cam().scales(), config.cam().flip());
         List<MapRow> mapRows = new ArrayList<>();
         if (stride8 != null) {
-            mapRows.add(new MapRow("cam-stride8", stride8, single, false, null));
+            mapRows.add(new MapRow("cam-stride8", stride8, new ImageClassMaps(single, false, null)));
         }
-        mapRows.add(new MapRow("cam-stride4", cam, single, false, null));
-        mapRows.add(new MapRow("multi-scale-flip", cam, multi, false, null));
-        mapRows.add(new MapRow("ficklenet", cam, multi, false, new StochasticLocalizer(config.ficklenet())));
-        mapRows.add(new MapRow("recam", reCam, multi, true, null));
+        mapRows.add(new MapRow("cam-stride4", cam, new ImageClassMaps(single, false, null)));
+        mapRows.add(new MapRow("multi-scale-flip", cam, new ImageClassMaps(multi, false, null)));
+        mapRows.add(new MapRow("ficklenet", cam, new ImageClassMaps(multi, false, new StochasticLocalizer(config.ficklenet()))));
+        mapRows.add(new MapRow("recam", reCam, new ImageClassMaps(multi, true, null)));
 
         // Each class-map row: its constant chosen on the tuning split, then scored on the training images.
         String bestMapRow = null;
         Maps best = null;
+        if (sheet != null) {
+            sheet.addImages(sheetImages());
+        }
         for (MapRow row : mapRows) {
             Maps maps = new Maps(maps(row, tuning, "maps: " + row.name() + " (tuning)"), maps(row, train, "maps: " + row.name()));
+            draw(row.name(), maps.train);
             double score = tune(row.name(), maps.tuning, backgroundScores, tuningMiou);
             rows.put(row.name(), score(maps.train, score));
             if (bestMapRow == null || tuningMiou.get(row.name()) > tuningMiou.get(bestMapRow)) {
@@ -109,18 +115,28 @@ final class PseudoLabelAblation {
 
         // MCIBI's dataset-level context on the best maps, the memory updated image by image in stream order.
         Maps remembered = withMemory(mapsClassifier, best);
+        draw("class-memory", remembered.train);
         rows.put("class-memory", score(remembered.train, tune("class-memory", remembered.tuning, backgroundScores, tuningMiou)));
         if (tuningMiou.get("class-memory") > tuningMiou.get(bestMapRow)) {
             best = remembered;
         }
 
-        // Confident seeds of the best maps, without and with the CRF.
-        ConfidentSeeds plain = new ConfidentSeeds(withCrf(false));
-        ConfidentSeeds crf = new ConfidentSeeds(withCrf(true));
-        rows.put("confident-seeds", scoreLabels(seeds(plain, best.train, train, "confident seeds"), train));
+        // Confident seeds of the best maps, their two thresholds chosen on the tuning split; without and with the CRF.
+        ConfidentSeeds crf = new ConfidentSeeds(tunedSeeds(best.tuning, backgroundScores));
+        ConfidentSeeds plain = new ConfidentSeeds(withCrf(crf.settings(), false));
+        List<int[]> confident = seeds(plain, best.train, train, "confident seeds");
+        rows.put("confident-seeds", scoreLabels(confident, train));
         List<int[]> crfSeeds = seeds(crf, best.train, train, "confident seeds + CRF");
         rows.put("crf-seeds", scoreLabels(crfSeeds, train));
         tuningMiou.put("crf-seeds", scoreLabels(seeds(crf, best.tuning, tuning, "confident seeds + CRF (tuning)"), tuning).miou());
+        drawLabels("confident-seeds", confident);
+        drawLabels("crf-seeds", crfSeeds);
+
+        // The dense labelling of the best maps refined by the CRF, its constant chosen on the tuning split.
+        double crfScore = tuneCrfLabels(crf, best.tuning, backgroundScores, tuningMiou);
+        List<int[]> crfLabels = crfLabels(crf, best.train, train, crfScore, "CRF labels");
+        rows.put("crf-labels", scoreLabels(crfLabels, train));
+        drawLabels("crf-labels", crfLabels);
 
         // The affinity head learns from the CRF seeds, then walks the best maps.
         AffinityWalk walk = new AffinityWalk(config.affinity());
@@ -129,11 +145,16 @@ final class PseudoLabelAblation {
             List<float[]> walkedTrain = walked(head, mapsClassifier, walk, best.train, train, "affinity walk");
             double score = tune("affinity-walk", walkedTuning, backgroundScores, tuningMiou);
             rows.put("affinity-walk", score(walkedTrain, score));
-            rows.put("walk-seeds", scoreLabels(seeds(crf, walkedTrain, train, "walk seeds"), train));
+            List<int[]> walkSeeds = seeds(crf, walkedTrain, train, "walk seeds");
+            rows.put("walk-seeds", scoreLabels(walkSeeds, train));
+            draw("walked maps", walkedTrain);
+            drawLabels("affinity-walk", denseLabels(walkedTrain, score));
+            drawLabels("walk-seeds", walkSeeds);
             tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, "walk seeds (tuning)"), tuning).miou());
-            String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "affinity-walk", "walk-seeds"));
+            String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds"));
             List<int[]> labels = switch (bestRow) {
                 case "crf-seeds" -> crfSeeds;
+                case "crf-labels" -> crfLabels;
                 case "affinity-walk" -> denseLabels(walkedTrain, backgroundScores.get("affinity-walk"));
                 default -> seeds(crf, walkedTrain, train, "walk seeds");
             };
@@ -142,6 +163,29 @@ final class PseudoLabelAblation {
     }
 
     private record Maps(List<float[]> tuning, List<float[]> train) {}
+
+    private List<LabeledImage> sheetImages() {
+        return train.subList(0, Math.min(SHEET_IMAGES, train.size()));
+    }
+
+    private void draw(String stage, List<float[]> maps) {
+        if (sheet != null) {
+            sheet.addMaps(stage, maps.subList(0, sheetImages().size()), sheetImages());
+        }
+    }
+
+    private void drawLabels(String stage, List<int[]> labels) {
+        if (sheet != null) {
+            sheet.addLabels(stage, labels.subList(0, sheetImages().size()));
+        }
+    }
+
+    /** Writes the sheet drawn during {@link #run} (see {@link PseudoLabelSheet}); returns its stages in order. */
+    List<String> writeSheet(java.nio.file.Path file) throws java.io.IOException {
+        LabeledImage first = train.get(0);
+        sheet.write(file, first.width(), first.height());
+        return sheet.stages();
+    }
 
     /**
      * The maps mixed with the class memory's context: per pixel, a softmax over the image's classes
@@ -176,34 +220,15 @@ final class PseudoLabelAblation {
             }
             try (NDManager scope = classifier.parameters().manager().newSubManager()) {
                 NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-                Shape shape = features.getShape();
-                int k = (int) shape.get(1);
-                int offset = background >= 0 ? 1 : 0;
-                float[][] memories = new float[ids.length + offset][];
-                boolean[] known = new boolean[ids.length];
-                if (offset == 1) {
-                    memories[0] = vectorOf(states.get(background));
-                }
-                for (int c = 0; c < ids.length; c++) {
-                    memories[c + offset] = vectorOf(states.get(ids[c]));
-                    known[c] = memories[c + offset].length > 0;
-                }
-                NDArray probabilities = MemoryContext.prototypeProbabilities(features, memories, settings.temperature())
-                        .get(":, {}:", offset);
                 NDArray map = scope.create(maps.get(i), new Shape(1, ids.length, image.height(), image.width()));
-                refined.add(MemoryContext.refine(map, Ops.resize(probabilities, image.height(), image.width()), known,
-                        settings.contextWeight()).toFloatArray());
+                refined.add(MemoryContext.refineWithMemory(features, map, ids, background, states, settings).toFloatArray());
                 if (memory != null) {
+                    Shape shape = features.getShape();
                     int[] seeds = seedRule.seeds(maps.get(i), ids, background, image.rgb(), image.width(), image.height());
-                    int w = (int) shape.get(3);
-                    int h = (int) shape.get(2);
-                    int[] reduced = AffinityLabels.downsample(seeds, image.width(), image.height(), w, h);
-                    float[] values = features.toFloatArray();
-                    for (int id : background >= 0 ? prepend(background, ids) : ids) {
-                        float[][] rows = pixelsOf(values, k, reduced, id);
-                        int prototypes = id == background ? settings.backgroundPrototypes() : 1;
-                        states.put(id, memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows, prototypes));
-                    }
+                    int[] reduced = AffinityLabels.downsample(seeds, image.width(), image.height(), (int) shape.get(3), (int) shape.get(2));
+                    MemoryContext.classFeatures(features.toFloatArray(), (int) shape.get(1), reduced, ids, background).forEach((id, rows) ->
+                            states.put(id, memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows,
+                                    id == background ? settings.backgroundPrototypes() : 1)));
                 }
             }
             progress.update(i + 1, "");
@@ -211,37 +236,101 @@ final class PseudoLabelAblation {
         return refined;
     }
 
-    private static float[] vectorOf(ClassMemory.State state) {
-        return state == null ? new float[0] : state.vector();
+    private SeedStreamConfig.Seeds withCrf(boolean on) {
+        return withCrf(config.seeds(), on);
     }
 
-    private static int[] prepend(int first, int[] rest) {
-        int[] all = new int[rest.length + 1];
-        all[0] = first;
-        System.arraycopy(rest, 0, all, 1, rest.length);
-        return all;
+    private static SeedStreamConfig.Seeds withCrf(SeedStreamConfig.Seeds s, boolean on) {
+        return withThresholds(s, s.foregroundThreshold(), s.backgroundThreshold(), on);
     }
 
-    /** The feature rows (channel-major features, k x pixels) of the pixels labeled {@code id}. */
-    private static float[][] pixelsOf(float[] features, int k, int[] labels, int id) {
-        int pixels = labels.length;
-        List<float[]> rows = new ArrayList<>();
-        for (int u = 0; u < pixels; u++) {
-            if (labels[u] == id) {
-                float[] row = new float[k];
-                for (int j = 0; j < k; j++) {
-                    row[j] = features[j * pixels + u];
+    private static SeedStreamConfig.Seeds withThresholds(SeedStreamConfig.Seeds s, double foreground, double background, boolean crf) {
+        return new SeedStreamConfig.Seeds(foreground, background, crf, s.iterations(), s.labelConfidence(), s.gaussianSxy(),
+                s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
+    }
+
+    /** The thresholds tried for confident seeds; each labelling is computed once per threshold and image. */
+    private static final double[] FOREGROUND_THRESHOLDS = {0.3, 0.4, 0.5, 0.6, 0.7};
+    private static final double[] BACKGROUND_THRESHOLDS = {0.05, 0.1, 0.2, 0.3};
+
+    /** The confident seeds' thresholds (with the CRF) with the best mIoU on the tuning split; recorded under "seeds-fg" and "seeds-bg". */
+    private SeedStreamConfig.Seeds tunedSeeds(List<float[]> tuningMaps, Map<String, Double> chosen) {
+        ConfidentSeeds rule = new ConfidentSeeds(withCrf(true));
+        double[] all = java.util.stream.DoubleStream.concat(Arrays.stream(FOREGROUND_THRESHOLDS), Arrays.stream(BACKGROUND_THRESHOLDS))
+                .distinct().toArray();
+        Map<Double, List<int[]>> labellings = new LinkedHashMap<>();
+        progress.start("tuning seed thresholds", (long) all.length * tuning.size());
+        int done = 0;
+        for (double threshold : all) {
+            List<int[]> perImage = new ArrayList<>();
+            for (int i = 0; i < tuning.size(); i++) {
+                LabeledImage image = tuning.get(i);
+                int m = image.labels().length;
+                perImage.add(m == 0 ? new int[image.width() * image.height()]
+                        : rule.labelling(tuningMaps.get(i), m, threshold, image.rgb(), image.width(), image.height()));
+                progress.update(++done, "");
+            }
+            labellings.put(threshold, perImage);
+        }
+        double bestForeground = FOREGROUND_THRESHOLDS[0];
+        double bestBackground = BACKGROUND_THRESHOLDS[0];
+        double bestMiou = -1;
+        for (double foreground : FOREGROUND_THRESHOLDS) {
+            for (double background : BACKGROUND_THRESHOLDS) {
+                if (background >= foreground) {
+                    continue;
                 }
-                rows.add(row);
+                List<int[]> seeds = new ArrayList<>();
+                for (int i = 0; i < tuning.size(); i++) {
+                    seeds.add(ConfidentSeeds.combine(labellings.get(foreground).get(i), labellings.get(background).get(i),
+                            tuning.get(i).labels(), classes.background()));
+                }
+                double miou = scoreLabels(seeds, tuning).miou();
+                if (miou > bestMiou) {
+                    bestMiou = miou;
+                    bestForeground = foreground;
+                    bestBackground = background;
+                }
             }
         }
-        return rows.toArray(new float[0][]);
+        chosen.put("seeds-fg", bestForeground);
+        chosen.put("seeds-bg", bestBackground);
+        return withThresholds(config.seeds(), bestForeground, bestBackground, true);
     }
 
-    private SeedStreamConfig.Seeds withCrf(boolean on) {
-        SeedStreamConfig.Seeds s = config.seeds();
-        return new SeedStreamConfig.Seeds(s.foregroundThreshold(), s.backgroundThreshold(), on, s.iterations(), s.labelConfidence(),
-                s.gaussianSxy(), s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
+    /** The constant for the CRF-refined dense labelling with the best mIoU on the tuning split. */
+    private double tuneCrfLabels(ConfidentSeeds rule, List<float[]> tuningMaps, Map<String, Double> chosen,
+            Map<String, Double> tuningMiou) {
+        double best = BACKGROUND_SCORES[0];
+        double bestMiou = -1;
+        for (double score : BACKGROUND_SCORES) {
+            double miou = scoreLabels(crfLabels(rule, tuningMaps, tuning, score, "CRF labels (tuning) at " + score), tuning).miou();
+            if (miou > bestMiou) {
+                best = score;
+                bestMiou = miou;
+            }
+        }
+        chosen.put("crf-labels", best);
+        tuningMiou.put("crf-labels", bestMiou);
+        return best;
+    }
+
+    /** Dense labels: the background constant against the maps in an argmax, refined by the CRF. */
+    private List<int[]> crfLabels(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, double constant, String phase) {
+        progress.start(phase, images.size());
+        List<int[]> labels = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabeledImage image = images.get(i);
+            int m = image.labels().length;
+            if (m == 0) {
+                labels.add(allBackground(image));
+            } else {
+                int[] labelling = rule.labelling(maps.get(i), m, constant, image.rgb(), image.width(), image.height());
+                labels.add(ConfidentSeeds.combine(labelling, labelling, image.labels(), classes.background()));
+            }
+            progress.update(i + 1, "");
+        }
+        return labels;
     }
 
     /** Image-size maps of the image's classes, class-major, each divided by its maximum. */
@@ -252,33 +341,11 @@ final class PseudoLabelAblation {
             int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             try (NDManager scope = row.classifier().parameters().manager().newSubManager()) {
                 result.add(index.length == 0 ? new float[0]
-                        : row.views().maps(Batches.images(scope, List.of(image)), classMaps(row, index), image.height(), image.width())
-                                .toFloatArray());
+                        : row.maps().maps(row.classifier(), Batches.images(scope, List.of(image)), index).toFloatArray());
             }
             progress.update(result.size(), "");
         }
         return result;
-    }
-
-    private static UnaryOperator<NDArray> classMaps(MapRow row, int[] index) {
-        Classifier model = row.classifier();
-        if (row.stochastic() != null) { // per view, the maximum over FickleNet's N stochastic Grad-CAM maps
-            return views -> {
-                NDArray features = model.features(views, false);
-                Shape shape = features.getShape();
-                NDList perView = new NDList();
-                for (int v = 0; v < shape.get(0); v++) {
-                    float[] max = row.stochastic().localize(model, features.get(v).expandDims(0), index, index, (int) shape.get(2),
-                            (int) shape.get(3)).max();
-                    perView.add(features.getManager().create(max, new Shape(1, index.length, shape.get(2), shape.get(3))));
-                }
-                return NDArrays.concat(perView);
-            };
-        }
-        return views -> {
-            NDArray features = model.features(views, false);
-            return Ops.channels(row.reCam() ? model.reCamMaps(features) : model.classMaps(features), index);
-        };
     }
 
     /** The background constant with the best mIoU on the tuning maps; records it and that mIoU. */
@@ -343,7 +410,7 @@ final class PseudoLabelAblation {
     /** AffinityNet's head on the classifier's strided levels, trained from the seeds of the training images (Adam). */
     private AffinityHead trainAffinity(NDManager manager, Classifier classifier, List<int[]> seeds, AffinityWalk walk) {
         SeedStreamConfig.Affinity settings = config.affinity();
-        AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.stridedLevelChannels(), settings.channels()), manager,
+        AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(), settings.channels()), manager,
                 settings.seed());
         AdamUpdates updates = new AdamUpdates(head.parameters(), settings.learningRate(), 0);
         int batchSize = config.training().batchSize();
@@ -359,7 +426,7 @@ final class PseudoLabelAblation {
                 List<Integer> batch = order.subList(from, Math.min(order.size(), from + batchSize));
                 try (NDManager scope = head.parameters().manager().newSubManager()) {
                     updates.clearGradients(scope);
-                    NDArray levels = classifier.stridedLevels(Batches.images(scope, batch.stream().map(train::get).toList()));
+                    NDArray levels = classifier.affinityInput(Batches.images(scope, batch.stream().map(train::get).toList()));
                     Shape shape = levels.getShape();
                     List<AffinityLabels> labels = batch.stream().map(i -> {
                         LabeledImage image = train.get(i);
@@ -393,7 +460,7 @@ final class PseudoLabelAblation {
                 result.add(new float[0]);
             } else {
                 try (NDManager scope = head.parameters().manager().newSubManager()) {
-                    NDArray levels = classifier.stridedLevels(Batches.images(scope, List.of(image)));
+                    NDArray levels = classifier.affinityInput(Batches.images(scope, List.of(image)));
                     Shape shape = levels.getShape();
                     NDArray full = scope.create(maps.get(i), new Shape(1, m, image.height(), image.width()));
                     NDArray strided = Ops.resize(full, (int) shape.get(2), (int) shape.get(3));

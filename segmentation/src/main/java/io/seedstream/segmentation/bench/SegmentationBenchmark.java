@@ -55,11 +55,12 @@ public final class SegmentationBenchmark {
      * @param todayRow whether to train today's output-stride-8 classifier for the first row
      * @param ficklenetPasses FickleNet's N for its row (the paper's 200 costs 4x as long; the
      *     localization benchmark measures N itself)
+     * @param sheet a PNG to draw the first training images' pseudo-labels into, stage by stage, or null
      */
     public record Options(int classifierSteps, int reCamSteps, int trainImages, int evalImages, int tuningImages,
-            double pixelLabeledFraction, boolean todayRow, int ficklenetPasses) {
+            double pixelLabeledFraction, boolean todayRow, int ficklenetPasses, String sheet) {
         public static Options defaults() {
-            return new Options(800, 200, 1000, 100, 100, 0.1, true, 50);
+            return new Options(800, 200, 1000, 100, 100, 0.1, true, 50, null);
         }
     }
 
@@ -166,7 +167,7 @@ public final class SegmentationBenchmark {
      * row), runs every pseudo-label stage, then trains and scores one segmenter per row on the
      * pseudo-labels that did best on the tuning split.
      */
-    public Result run(List<Row> rows) {
+    public Result run(List<Row> rows) throws IOException {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) config.training().seed());
@@ -180,8 +181,14 @@ public final class SegmentationBenchmark {
             Classifier today = options.todayRow() ? trainClassifier(manager, todayConfig(), weak, skipped) : null;
             try (Classifier cam = trainClassifier(manager, config, weak, skipped);
                     Classifier reCam = fineTuneReCam(manager, cam, weak, skipped)) {
-                pseudoLabels = new PseudoLabelAblation(config.with("ficklenet.passes", options.ficklenetPasses()), classes, progress,
-                        data.tuning(), pool).run(manager, today, cam, reCam);
+                PseudoLabelAblation ablation = new PseudoLabelAblation(config.with("ficklenet.passes", options.ficklenetPasses()),
+                        classes, progress, data.tuning(), pool, options.sheet() != null);
+                pseudoLabels = ablation.run(manager, today, cam, reCam);
+                if (options.sheet() != null) {
+                    Path sheet = Path.of(options.sheet().replace("{dataset}", data.name()));
+                    List<String> stages = ablation.writeSheet(sheet);
+                    progress.note("pseudo-label sheet " + sheet + ": " + String.join(" | ", stages));
+                }
             } finally {
                 if (today != null) {
                     today.close();

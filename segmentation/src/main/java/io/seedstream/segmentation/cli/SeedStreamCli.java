@@ -102,6 +102,10 @@ public final class SeedStreamCli implements Runnable {
                     + "(default: ${DEFAULT-VALUE})")
             int ficklenetPasses = SegmentationBenchmark.Options.defaults().ficklenetPasses();
 
+            @Option(names = "--sheet", paramLabel = "FILE.png", description = "draw the first training images' pseudo-labels "
+                    + "stage by stage into this PNG ({dataset} in the name is replaced by the data set's name)")
+            String sheet;
+
             @Option(names = "--train-images", description = "synthetic training images (default: ${DEFAULT-VALUE})")
             int trainImages = LocalizationBenchmark.Options.defaults().trainImages();
 
@@ -163,6 +167,10 @@ public final class SeedStreamCli implements Runnable {
                     + "(default: ${DEFAULT-VALUE})")
             int ficklenetPasses = SegmentationBenchmark.Options.defaults().ficklenetPasses();
 
+            @Option(names = "--sheet", paramLabel = "FILE.png", description = "draw the first training images' pseudo-labels "
+                    + "stage by stage into this PNG ({dataset} in the name is replaced by the data set's name)")
+            String sheet;
+
             @Option(names = "--train-images", description = "synthetic training images (default: ${DEFAULT-VALUE})")
             int trainImages = SegmentationBenchmark.Options.defaults().trainImages();
 
@@ -194,7 +202,7 @@ public final class SeedStreamCli implements Runnable {
                     throw new IllegalArgumentException("--camvid-size must look like 120x90, was " + camVidSize);
                 }
                 var options = new SegmentationBenchmark.Options(classifierSteps, reCamSteps, trainImages, evalImages, tuningImages,
-                        pixelLabeled, !skipTodayRow, ficklenetPasses);
+                        pixelLabeled, !skipTodayRow, ficklenetPasses, sheet);
                 Progress progress = new Progress(System.err);
                 long started = System.nanoTime();
                 SegmentationBenchmark.Data camVidData = null;

@@ -80,4 +80,60 @@ public final class MemoryContext {
         }
         return NDArrays.stack(rows, 1);
     }
+
+    /**
+     * One image's maps (1, m, H, W) at image size mixed with the memory's context: per pixel, the
+     * memory's probability of each of the image's classes against each other and the background
+     * ({@link #prototypeProbabilities}, from the feature map (1, k, h, w), resized to the image),
+     * weighted {@code settings.contextWeight()}; a class with no memory yet keeps its map.
+     */
+    public static NDArray refineWithMemory(NDArray features, NDArray maps, int[] classIds, int background,
+            java.util.Map<Integer, ClassMemory.State> states, io.seedstream.segmentation.config.SeedStreamConfig.ClassMemory settings) {
+        int offset = background >= 0 ? 1 : 0;
+        float[][] memories = new float[classIds.length + offset][];
+        boolean[] known = new boolean[classIds.length];
+        if (offset == 1) {
+            memories[0] = vectorOf(states.get(background));
+        }
+        for (int c = 0; c < classIds.length; c++) {
+            memories[c + offset] = vectorOf(states.get(classIds[c]));
+            known[c] = memories[c + offset].length > 0;
+        }
+        NDArray probabilities = prototypeProbabilities(features, memories, settings.temperature()).get(":, {}:", offset);
+        Shape size = maps.getShape();
+        return refine(maps, Ops.resize(probabilities, (int) size.get(2), (int) size.get(3)), known, settings.contextWeight());
+    }
+
+    private static float[] vectorOf(ClassMemory.State state) {
+        return state == null ? new float[0] : state.vector();
+    }
+
+    /**
+     * What the memory learns from one image: for the background (if any) and each of its classes,
+     * the feature rows of the feature-map pixels its seeds give that class.
+     *
+     * @param features the feature map, channel-major (k x pixels)
+     * @param seeds a class id or a negative value per feature-map pixel
+     */
+    public static java.util.Map<Integer, float[][]> classFeatures(float[] features, int k, int[] seeds, int[] classIds, int background) {
+        java.util.Map<Integer, float[][]> result = new java.util.LinkedHashMap<>();
+        java.util.stream.IntStream ids = java.util.Arrays.stream(classIds);
+        int[] all = background >= 0 ? java.util.stream.IntStream.concat(java.util.stream.IntStream.of(background), ids).toArray()
+                : ids.toArray();
+        int pixels = seeds.length;
+        for (int id : all) {
+            java.util.List<float[]> rows = new java.util.ArrayList<>();
+            for (int u = 0; u < pixels; u++) {
+                if (seeds[u] == id) {
+                    float[] row = new float[k];
+                    for (int j = 0; j < k; j++) {
+                        row[j] = features[j * pixels + u];
+                    }
+                    rows.add(row);
+                }
+            }
+            result.put(id, rows.toArray(new float[0][]));
+        }
+        return result;
+    }
 }

@@ -8,10 +8,10 @@ import ai.djl.nn.Activation;
 /**
  * AffinityNet's embedding as a small head on a trained classifier's features (PSA's {@code
  * network/resnet38_aff.py} reads three backbone levels through 1x1 convolutions with ELU; IRN
- * likewise trains its branch on a frozen backbone): 1x1 convolutions with ELU over the
- * classifier's feature levels at the output stride ({@link Classifier#stridedLevels}), whose
- * output's L1 distances give pixel affinities (see {@code affinity.PairAffinity}). The classifier
- * is not trained through it.
+ * likewise trains its branch on a frozen backbone): 1x1 convolutions with ELU over the image's
+ * colours and the classifier's levels at the output stride ({@link Classifier#affinityInput}),
+ * whose output's L1 distances give pixel affinities (see {@code affinity.PairAffinity}). The
+ * classifier is not trained through it.
  */
 public final class AffinityHead implements Network {
 
@@ -45,7 +45,7 @@ public final class AffinityHead implements Network {
         return params;
     }
 
-    /** The embedding (B, D, h, w) of classifier feature levels (B, inputChannels, h, w); gradients stop at the input. */
+    /** The embedding (B, D, h, w) of {@link Classifier#affinityInput} (B, inputChannels, h, w); gradients stop at the input. */
     public NDArray embedding(NDArray levels) {
         NDArray x = levels.stopGradient();
         for (int i = 0; i < weights.length; i++) {

@@ -153,29 +153,24 @@ public final class Classifier implements Network {
     }
 
     /**
-     * The backbone's levels at the output stride (every layer whose map is the final one's size),
-     * concatenated along the channels, in inference mode: what the affinity head reads.
+     * What the affinity head reads (IRN's edge branch likewise reads every backbone stage): the
+     * image's colours and every backbone level, each resized to the output stride (shrinking
+     * filters, so a level at stride 2 is averaged), concatenated along the channels, in inference
+     * mode. Low levels and colours carry the boundaries the deep features blur.
      */
-    public NDArray stridedLevels(NDArray images) {
+    public NDArray affinityInput(NDArray images) {
         java.util.List<NDArray> levels = backbone.levels(images);
-        long height = levels.get(levels.size() - 1).getShape().get(2);
-        NDList atStride = new NDList();
-        levels.stream().filter(level -> level.getShape().get(2) == height).forEach(atStride::add);
-        return NDArrays.concat(atStride, 1);
+        Shape last = levels.get(levels.size() - 1).getShape();
+        int height = (int) last.get(2);
+        int width = (int) last.get(3);
+        NDList inputs = new NDList(Ops.resize(images, height, width).sub(0.5f).mul(4f)); // scaled as the backbone scales its input
+        levels.forEach(level -> inputs.add(level.getShape().get(2) == height ? level : Ops.resize(level, height, width)));
+        return NDArrays.concat(inputs, 1);
     }
 
-    /** The channels of {@link #stridedLevels}. */
-    public int stridedLevelChannels() {
-        int channels = 0;
-        int stride = 1;
-        int outputStride = architecture.strides().stream().reduce(1, (a, b) -> a * b);
-        for (int i = 0; i < architecture.channels().size(); i++) {
-            stride *= architecture.strides().get(i);
-            if (stride == outputStride) {
-                channels += architecture.channels().get(i);
-            }
-        }
-        return channels;
+    /** The channels of {@link #affinityInput}: the image's three and every level's. */
+    public int affinityInputChannels() {
+        return 3 + architecture.channels().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */

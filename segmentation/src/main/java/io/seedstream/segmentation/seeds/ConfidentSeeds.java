@@ -12,18 +12,31 @@ import java.util.Arrays;
  * <ul>
  *   <li>class c where the high-constant labelling says c,</li>
  *   <li>background where both labellings say background,</li>
- *   <li>{@link SeedCues#UNSEEDED} (the ignore band) where the high-constant labelling says
+ *   <li>{@link ConfidentSeeds#UNSEEDED} (the ignore band) where the high-constant labelling says
  *       background but the low-constant one says foreground.</li>
  * </ul>
  * Data sets without a background class get foreground seeds only.
  */
 public final class ConfidentSeeds {
 
+    /** A pixel without a seed: only region growing or the segmenter decides it. */
+    public static final int UNSEEDED = -1;
+
     private final SeedStreamConfig.Seeds config;
 
     /** Thresholds and CRF settings from the configuration ({@code seeds.*}); validated there. */
     public ConfidentSeeds(SeedStreamConfig.Seeds config) {
         this.config = config;
+    }
+
+    public SeedStreamConfig.Seeds settings() {
+        return config;
+    }
+
+    /** The same thresholds without the CRF (for what must be cheap, such as the class memory's updates). */
+    public static SeedStreamConfig.Seeds withoutCrf(SeedStreamConfig.Seeds s) {
+        return new SeedStreamConfig.Seeds(s.foregroundThreshold(), s.backgroundThreshold(), false, s.iterations(), s.labelConfidence(),
+                s.gaussianSxy(), s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
     }
 
     /**
@@ -39,25 +52,37 @@ public final class ConfidentSeeds {
     /**
      * @param maps max-normalised maps of the image's m classes, class-major (m x pixels), at image size
      * @param rgb the image, interleaved 8-bit RGB (for the CRF)
-     * @return a class id or {@link SeedCues#UNSEEDED} per pixel
+     * @return a class id or {@link ConfidentSeeds#UNSEEDED} per pixel
      */
     public int[] seeds(float[] maps, int[] classIds, int background, byte[] rgb, int width, int height) {
         int pixels = width * height;
         if (classIds.length == 0) { // labeled with no class: every pixel is known to be background
             int[] all = new int[pixels];
-            Arrays.fill(all, background >= 0 ? background : SeedCues.UNSEEDED);
+            Arrays.fill(all, background >= 0 ? background : ConfidentSeeds.UNSEEDED);
             return all;
         }
-        LabelCrf crf = config.crf() ? new LabelCrf(crfSettings(width, height)) : null;
         int m = classIds.length;
-        int[] foreground = refined(crf, argmaxIndex(maps, m, config.foregroundThreshold()), rgb, width, height, m);
-        int[] backgroundLabels = refined(crf, argmaxIndex(maps, m, config.backgroundThreshold()), rgb, width, height, m);
-        int[] seeds = new int[pixels];
-        for (int u = 0; u < pixels; u++) {
+        return combine(labelling(maps, m, config.foregroundThreshold(), rgb, width, height),
+                labelling(maps, m, config.backgroundThreshold(), rgb, width, height), classIds, background);
+    }
+
+    /**
+     * One labelling: per pixel 0 where the background constant wins the argmax against the m maps,
+     * else 1 + the winning map; refined by the CRF when it is on.
+     */
+    public int[] labelling(float[] maps, int m, double constant, byte[] rgb, int width, int height) {
+        int[] labels = argmaxIndex(maps, m, constant);
+        return config.crf() ? new LabelCrf(crfSettings(width, height)).refine(rgb, width, height, labels, m + 1) : labels;
+    }
+
+    /** IRN's rule on the two labellings (see the class comment): class ids, the background, or unseeded. */
+    public static int[] combine(int[] foreground, int[] backgroundLabels, int[] classIds, int background) {
+        int[] seeds = new int[foreground.length];
+        for (int u = 0; u < seeds.length; u++) {
             if (foreground[u] > 0) {
                 seeds[u] = classIds[foreground[u] - 1];
             } else {
-                seeds[u] = backgroundLabels[u] == 0 && background >= 0 ? background : SeedCues.UNSEEDED;
+                seeds[u] = backgroundLabels[u] == 0 && background >= 0 ? background : ConfidentSeeds.UNSEEDED;
             }
         }
         return seeds;
@@ -66,7 +91,7 @@ public final class ConfidentSeeds {
     /**
      * The evaluation rule of IRN and ReCAM: every pixel takes the argmax of the background constant
      * and its class maps, a dense label map (pixels below the constant in a data set without
-     * background stay {@link SeedCues#UNSEEDED}).
+     * background stay {@link ConfidentSeeds#UNSEEDED}).
      */
     public static int[] argmaxWithBackground(float[] maps, int[] classIds, int background, double backgroundScore) {
         if (classIds.length == 0) {
@@ -75,7 +100,7 @@ public final class ConfidentSeeds {
         int[] index = argmaxIndex(maps, classIds.length, backgroundScore);
         int[] labels = new int[index.length];
         for (int u = 0; u < labels.length; u++) {
-            labels[u] = index[u] > 0 ? classIds[index[u] - 1] : background >= 0 ? background : SeedCues.UNSEEDED;
+            labels[u] = index[u] > 0 ? classIds[index[u] - 1] : background >= 0 ? background : ConfidentSeeds.UNSEEDED;
         }
         return labels;
     }
@@ -99,7 +124,4 @@ public final class ConfidentSeeds {
         return index;
     }
 
-    private static int[] refined(LabelCrf crf, int[] labels, byte[] rgb, int width, int height, int m) {
-        return crf == null ? labels : crf.refine(rgb, width, height, labels, m + 1);
-    }
 }

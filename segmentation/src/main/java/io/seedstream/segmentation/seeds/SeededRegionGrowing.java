@@ -32,7 +32,7 @@ public final class SeededRegionGrowing {
     }
 
     /**
-     * @param seeds a class id or {@link SeedCues#UNSEEDED} per pixel, row-major
+     * @param seeds a class id or {@link ConfidentSeeds#UNSEEDED} per pixel, row-major
      * @param probabilities the segmenter's class probabilities, class-id-major (classes x pixels)
      * @param allowed the class ids the pixel may take: the image's labels and the background
      * @param background the background's id (-1 if none), which uses theta_b
@@ -49,7 +49,7 @@ public final class SeededRegionGrowing {
         int[] queue = new int[pixels];
         int tail = 0;
         for (int u = 0; u < pixels; u++) {
-            if (labels[u] != SeedCues.UNSEEDED) {
+            if (labels[u] != ConfidentSeeds.UNSEEDED) {
                 queue[tail++] = u;
             }
         }
@@ -64,7 +64,7 @@ public final class SeededRegionGrowing {
                     continue;
                 }
                 int v = ny * width + nx;
-                if (labels[v] == SeedCues.UNSEEDED && joins[v] == labels[u]) {
+                if (labels[v] == ConfidentSeeds.UNSEEDED && joins[v] == labels[u]) {
                     labels[v] = labels[u];
                     queue[tail++] = v;
                 }
@@ -102,9 +102,9 @@ public final class SeededRegionGrowing {
     /** Per pixel, the class it may join (its most probable allowed class, if above that class's threshold). */
     private int[] qualifyingClass(float[] probabilities, int[] allowed, int background, int pixels) {
         int[] joins = new int[pixels];
-        Arrays.fill(joins, SeedCues.UNSEEDED);
+        Arrays.fill(joins, ConfidentSeeds.UNSEEDED);
         for (int u = 0; u < pixels; u++) {
-            int best = SeedCues.UNSEEDED;
+            int best = ConfidentSeeds.UNSEEDED;
             float bestP = -1;
             for (int c : allowed) {
                 float p = probabilities[c * pixels + u];

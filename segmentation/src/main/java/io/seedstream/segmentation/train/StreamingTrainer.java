@@ -7,13 +7,14 @@ import ai.djl.ndarray.types.DataType;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
-import io.seedstream.segmentation.seeds.SeedGenerator;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -69,7 +70,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private final Segmenter segmenter;
     private final Learner classifierLearner;
     private final Learner segmenterLearner;
-    private final SeedGenerator seedGenerator;
+    private final ImageClassMaps classMaps;
+    private final ConfidentSeeds seedRule;
     private final List<LabeledImage> evalImages = new ArrayList<>();
 
     public StreamingTrainer(SeedStreamConfig config, ClassList classes, NDManager parent) {
@@ -91,7 +93,8 @@ public final class StreamingTrainer implements AutoCloseable {
                 batch -> segmenterTrainer.step(batch.stream()
                         .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
                 segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
-        this.seedGenerator = new SeedGenerator(config, classes.background());
+        this.classMaps = ImageClassMaps.configured(config, 0);
+        this.seedRule = new ConfidentSeeds(config.seeds());
         classifierLearner.lastGood = classifierLearner.checkpoint();
         segmenterLearner.lastGood = segmenterLearner.checkpoint();
     }
@@ -211,16 +214,19 @@ public final class StreamingTrainer implements AutoCloseable {
         return metrics.meanIou();
     }
 
-    /** The classifier's mIoU on the held-out images: DSRG's seeds from its maps (unseeded pixels count as misses). */
+    /**
+     * The classifier's mIoU on the held-out images: the confident seeds of its class maps, as the
+     * localization job makes them without the class memory (unseeded pixels count as misses).
+     */
     private double classifierMiou() {
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
         for (LabeledImage image : evalImages) {
+            int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             try (NDManager scope = manager.newSubManager()) {
-                NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
-                NDArray maps = classifier.localizationMaps(features,
-                        Arrays.stream(image.labels()).map(classes::classifierIndex).toArray());
-                metrics.add(seedGenerator.seeds(features, maps, image.labels(), Map.of(), image.height(), image.width())
-                        .staticSeeds(), image.mask());
+                float[] maps = index.length == 0 ? new float[0]
+                        : classMaps.maps(classifier, Batches.images(scope, List.of(image)), index).toFloatArray();
+                metrics.add(seedRule.seeds(maps, image.labels(), classes.background(), image.rgb(), image.width(), image.height()),
+                        image.mask());
             }
         }
         return metrics.meanIou();

@@ -7,14 +7,14 @@ import static org.assertj.core.data.Offset.offset;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.seedstream.segmentation.seeds.SeedCues;
+import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Pair sampling, pair labels, the affinity loss and the random walk on inputs small enough to work out by hand. */
 class AffinityUnitsTest {
 
-    private static final int U = SeedCues.UNSEEDED;
+    private static final int U = ConfidentSeeds.UNSEEDED;
 
     @Test
     void offsetsAreIrnsSearchOffsets() {

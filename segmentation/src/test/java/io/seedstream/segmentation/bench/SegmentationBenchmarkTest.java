@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class SegmentationBenchmarkTest {
 
     @Test
-    void runsEveryRowAndGrowingOnlyAddsLabels() {
+    void runsEveryRowAndGrowingOnlyAddsLabels() throws Exception {
         SeedStreamConfig config = SeedStreamConfig.defaults()
                 .with("synthetic.imageSize", 32)
                 .with("affinity.epochs", 1)
@@ -21,7 +21,7 @@ class SegmentationBenchmarkTest {
                 .with("segmenter.epochs", 2)
                 .with("training.batchSize", 8)
                 .with("segmenter.batchSize", 8);
-        SegmentationBenchmark.Options options = new SegmentationBenchmark.Options(10, 5, 20, 8, 8, 0.1, true, 4);
+        SegmentationBenchmark.Options options = new SegmentationBenchmark.Options(10, 5, 20, 8, 8, 0.1, true, 4, null);
         Progress quiet = new Progress(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         SegmentationBenchmark.Data data = SegmentationBenchmark.synthetic(config, options, quiet);
         SegmentationBenchmark.Result result =
@@ -29,8 +29,8 @@ class SegmentationBenchmarkTest {
 
         assertThat(result.segmenters()).containsOnlyKeys("a-seed-loss", "b-balanced", "c-growing", "d-boundary", "e-semi", "f-full");
         assertThat(result.seeds()).containsOnlyKeys("cam-stride8", "cam-stride4", "multi-scale-flip", "ficklenet", "recam",
-                "class-memory", "confident-seeds", "crf-seeds", "affinity-walk", "walk-seeds");
-        assertThat(result.bestPseudoLabelRow()).isIn("crf-seeds", "affinity-walk", "walk-seeds");
+                "class-memory", "confident-seeds", "crf-seeds", "crf-labels", "affinity-walk", "walk-seeds");
+        assertThat(result.bestPseudoLabelRow()).isIn("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds");
         // dense rows label every pixel; the confident seeds leave their ignore band unlabeled
         assertThat(result.seeds().get("multi-scale-flip").labeledShare()).isEqualTo(1.0);
         assertThat(result.seeds().get("confident-seeds").labeledShare()).isLessThan(1.0);

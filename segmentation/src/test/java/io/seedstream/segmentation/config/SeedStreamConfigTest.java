@@ -24,7 +24,18 @@ class SeedStreamConfigTest {
         assertThat(c.gain().alpha()).isEqualTo(1.0);
         assertThat(c.memory().initialMomentum()).isEqualTo(0.9);
         assertThat(c.memory().power()).isEqualTo(0.9);
-        assertThat(c.dsrg().foregroundFraction()).isEqualTo(0.2);
+        assertThat(c.memory().backgroundPrototypes()).isEqualTo(4);
+        assertThat(c.cam().scales()).containsExactly(1.0, 0.5, 1.5, 2.0);
+        assertThat(c.cam().flip()).isTrue();
+        assertThat(c.affinity().radius()).isEqualTo(5);
+        assertThat(c.affinity().beta()).isEqualTo(10.0);
+        assertThat(c.affinity().logSteps()).isEqualTo(8);
+        assertThat(c.seeds().iterations()).isEqualTo(10);
+        assertThat(c.seeds().labelConfidence()).isEqualTo(0.7);
+        assertThat(c.seeds().bilateralSxy()).isEqualTo(50.0);
+        assertThat(c.seeds().bilateralSrgb()).isEqualTo(13.0);
+        assertThat(c.seeds().bilateralCompat()).isEqualTo(10.0);
+        assertThat(c.recam().fineTuneScale()).isEqualTo(0.1);
         assertThat(c.dsrg().foregroundGrowThreshold()).isEqualTo(0.85);
         assertThat(c.dsrg().backgroundGrowThreshold()).isEqualTo(0.99);
         assertThat(c.segmenter().fullLabelWeight()).isEqualTo(2.0);
@@ -53,6 +64,10 @@ class SeedStreamConfigTest {
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("memory.minMomentum", 0.95)).hasMessageContaining("minMomentum");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("dsrg.backgroundGrowThreshold", 1)).hasMessageContaining("grow thresholds");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("segmenter.asppDilations", "")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("seeds.backgroundThreshold", 0.5)).hasMessageContaining("backgroundThreshold");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("affinity.radius", 1)).hasMessageContaining("radius >= 2");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.scales", "1,0")).hasMessageContaining("cam.scales");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("training.rescaleRange", "1.2,0.8")).hasMessageContaining("rescaleRange");
     }
 
     @Test

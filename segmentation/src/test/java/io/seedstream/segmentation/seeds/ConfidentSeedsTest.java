@@ -8,11 +8,11 @@ import org.junit.jupiter.api.Test;
 /** The two-threshold seed rule on maps whose labellings are worked out by hand (CRF off; the CRF has its own test). */
 class ConfidentSeedsTest {
 
-    private static final int U = SeedCues.UNSEEDED;
+    private static final int U = ConfidentSeeds.UNSEEDED;
     private static final byte[] RGB_1X5 = new byte[15];
 
     private static ConfidentSeeds irn() { // IRN's 0.30 / 0.05
-        return new ConfidentSeeds(SeedStreamConfig.defaults().with("seeds.crf", false).seeds());
+        return new ConfidentSeeds(SeedStreamConfig.defaults().with("seeds.crf", false).with("seeds.backgroundThreshold", 0.05).seeds());
     }
 
     @Test

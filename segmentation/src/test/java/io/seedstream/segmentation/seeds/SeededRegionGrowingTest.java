@@ -1,6 +1,6 @@
 package io.seedstream.segmentation.seeds;
 
-import static io.seedstream.segmentation.seeds.SeedCues.UNSEEDED;
+import static io.seedstream.segmentation.seeds.ConfidentSeeds.UNSEEDED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
