@@ -259,18 +259,14 @@ final class PseudoLabelAblation {
         double[] all = java.util.stream.DoubleStream.concat(Arrays.stream(FOREGROUND_THRESHOLDS), Arrays.stream(BACKGROUND_THRESHOLDS))
                 .distinct().toArray();
         Map<Double, List<int[]>> labellings = new LinkedHashMap<>();
-        progress.start("tuning seed thresholds", (long) all.length * tuning.size());
-        int done = 0;
         for (double threshold : all) {
-            List<int[]> perImage = new ArrayList<>();
-            for (int i = 0; i < tuning.size(); i++) {
-                LabeledImage image = tuning.get(i);
-                int m = image.labels().length;
-                perImage.add(m == 0 ? new int[image.width() * image.height()]
-                        : rule.labelling(tuningMaps.get(i), m, threshold, image.rgb(), image.width(), image.height()));
-                progress.update(++done, "");
-            }
-            labellings.put(threshold, perImage);
+            labellings.put(threshold, Parallel.map(tuning.size(), progress, String.format("seed labelling at %.2f (tuning)", threshold),
+                    i -> {
+                        LabeledImage image = tuning.get(i);
+                        int m = image.labels().length;
+                        return m == 0 ? new int[image.width() * image.height()]
+                                : rule.labelling(tuningMaps.get(i), m, threshold, image.rgb(), image.width(), image.height());
+                    }));
         }
         double bestForeground = FOREGROUND_THRESHOLDS[0];
         double bestBackground = BACKGROUND_THRESHOLDS[0];
@@ -304,7 +300,8 @@ final class PseudoLabelAblation {
         double best = BACKGROUND_SCORES[0];
         double bestMiou = -1;
         for (double score : BACKGROUND_SCORES) {
-            double miou = scoreLabels(crfLabels(rule, tuningMaps, tuning, score, "CRF labels (tuning) at " + score), tuning).miou();
+            double miou = scoreLabels(crfLabels(rule, tuningMaps, tuning, score, String.format("CRF labels at %.2f (tuning)", score)),
+                    tuning).miou();
             if (miou > bestMiou) {
                 best = score;
                 bestMiou = miou;
@@ -317,20 +314,15 @@ final class PseudoLabelAblation {
 
     /** Dense labels: the background constant against the maps in an argmax, refined by the CRF. */
     private List<int[]> crfLabels(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, double constant, String phase) {
-        progress.start(phase, images.size());
-        List<int[]> labels = new ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
+        return Parallel.map(images.size(), progress, phase, i -> {
             LabeledImage image = images.get(i);
             int m = image.labels().length;
             if (m == 0) {
-                labels.add(allBackground(image));
-            } else {
-                int[] labelling = rule.labelling(maps.get(i), m, constant, image.rgb(), image.width(), image.height());
-                labels.add(ConfidentSeeds.combine(labelling, labelling, image.labels(), classes.background()));
+                return allBackground(image);
             }
-            progress.update(i + 1, "");
-        }
-        return labels;
+            int[] labelling = rule.labelling(maps.get(i), m, constant, image.rgb(), image.width(), image.height());
+            return ConfidentSeeds.combine(labelling, labelling, image.labels(), classes.background());
+        });
     }
 
     /** Image-size maps of the image's classes, class-major, each divided by its maximum. */
@@ -389,14 +381,10 @@ final class PseudoLabelAblation {
     }
 
     private List<int[]> seeds(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, String phase) {
-        progress.start(phase, images.size());
-        List<int[]> seeds = new ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
+        return Parallel.map(images.size(), progress, phase, i -> {
             LabeledImage image = images.get(i);
-            seeds.add(rule.seeds(maps.get(i), image.labels(), classes.background(), image.rgb(), image.width(), image.height()));
-            progress.update(i + 1, "");
-        }
-        return seeds;
+            return rule.seeds(maps.get(i), image.labels(), classes.background(), image.rgb(), image.width(), image.height());
+        });
     }
 
     private SegmentationBenchmark.Scores scoreLabels(List<int[]> labels, List<LabeledImage> images) {

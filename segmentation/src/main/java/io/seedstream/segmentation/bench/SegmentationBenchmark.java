@@ -324,15 +324,23 @@ public final class SegmentationBenchmark {
         return steps == 0 ? Double.NaN : loss / (1 - Math.pow(0.95, steps));
     }
 
+    /** The seeds grown on the segmenter's CRF-refined probabilities; the CRFs of a batch run in parallel. */
     private List<int[]> grow(Segmenter segmenter, SeededRegionGrowing growing, List<LabeledImage> images, List<int[]> seeds) {
         List<int[]> grown = new ArrayList<>(images.size());
         ConfidentSeeds crfSettings = new ConfidentSeeds(config.seeds());
-        forEachProbabilities(segmenter, images, config.segmenter().batchSize(), (i, probabilities) -> {
-            LabeledImage image = images.get(i);
-            int[] allowed = SeededRegionGrowing.allowedClasses(image.labels(), classes.background());
-            grown.add(growing.growRefined(seeds.get(i), probabilities, allowed, classes.background(), image.rgb(), image.width(),
-                    image.height(), new LabelCrf(crfSettings.crfSettings(image.width(), image.height()))));
-        });
+        int batchSize = config.segmenter().batchSize();
+        for (int from = 0; from < images.size(); from += batchSize) {
+            List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
+            float[][] probabilities = new float[batch.size()][];
+            forEachProbabilities(segmenter, batch, batchSize, (b, p) -> probabilities[b] = p);
+            int first = from;
+            grown.addAll(java.util.stream.IntStream.range(0, batch.size()).parallel().mapToObj(b -> {
+                LabeledImage image = batch.get(b);
+                int[] allowed = SeededRegionGrowing.allowedClasses(image.labels(), classes.background());
+                return growing.growRefined(seeds.get(first + b), probabilities[b], allowed, classes.background(), image.rgb(),
+                        image.width(), image.height(), new LabelCrf(crfSettings.crfSettings(image.width(), image.height())));
+            }).toList());
+        }
         return grown;
     }
 

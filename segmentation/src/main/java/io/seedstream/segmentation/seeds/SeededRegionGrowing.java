@@ -80,6 +80,9 @@ public final class SeededRegionGrowing {
      */
     public int[] growRefined(int[] seeds, float[] probabilities, int[] allowed, int background, byte[] rgb, int width, int height,
             LabelCrf crf) {
+        if (Arrays.stream(seeds).noneMatch(seed -> seed == ConfidentSeeds.UNSEEDED)) {
+            return seeds.clone(); // nothing to grow into: spare the CRF
+        }
         int pixels = width * height;
         float[] picked = new float[allowed.length * pixels];
         for (int u = 0; u < pixels; u++) {
