@@ -12,7 +12,8 @@ class ConfidentSeedsTest {
     private static final byte[] RGB_1X5 = new byte[15];
 
     private static ConfidentSeeds irn() { // IRN's 0.30 / 0.05
-        return new ConfidentSeeds(SeedStreamConfig.defaults().with("seeds.crf", false).with("seeds.backgroundThreshold", 0.05).seeds());
+        return new ConfidentSeeds(SeedStreamConfig.defaults().with("seeds.crf", false).with("seeds.foregroundThreshold", 0.30)
+                .with("seeds.backgroundThreshold", 0.05).seeds());
     }
 
     @Test
