@@ -64,7 +64,7 @@ class SeedStreamConfigTest {
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("memory.minMomentum", 0.95)).hasMessageContaining("minMomentum");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("dsrg.backgroundGrowThreshold", 1)).hasMessageContaining("grow thresholds");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("segmenter.asppDilations", "")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("seeds.backgroundThreshold", 0.7)).hasMessageContaining("backgroundThreshold");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("seeds.backgroundThreshold", 0.5)).hasMessageContaining("backgroundThreshold");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("affinity.radius", 1)).hasMessageContaining("radius >= 2");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.scales", "1,0")).hasMessageContaining("cam.scales");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("training.rescaleRange", "1.2,0.8")).hasMessageContaining("rescaleRange");
