@@ -241,13 +241,9 @@ final class PseudoLabelAblation {
     }
 
     private static SeedStreamConfig.Seeds withCrf(SeedStreamConfig.Seeds s, boolean on) {
-        return withThresholds(s, s.foregroundThreshold(), s.backgroundThreshold(), on);
+        return ConfidentSeeds.with(s, s.foregroundThreshold(), s.backgroundThreshold(), on);
     }
 
-    private static SeedStreamConfig.Seeds withThresholds(SeedStreamConfig.Seeds s, double foreground, double background, boolean crf) {
-        return new SeedStreamConfig.Seeds(foreground, background, crf, s.iterations(), s.labelConfidence(), s.gaussianSxy(),
-                s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
-    }
 
     /** The thresholds tried for confident seeds; each labelling is computed once per threshold and image. */
     private static final double[] FOREGROUND_THRESHOLDS = {0.3, 0.4, 0.5, 0.6, 0.7};
@@ -291,7 +287,7 @@ final class PseudoLabelAblation {
         }
         chosen.put("seeds-fg", bestForeground);
         chosen.put("seeds-bg", bestBackground);
-        return withThresholds(config.seeds(), bestForeground, bestBackground, true);
+        return ConfidentSeeds.with(config.seeds(), bestForeground, bestBackground, true);
     }
 
     /** The constant for the CRF-refined dense labelling with the best mIoU on the tuning split. */

@@ -52,14 +52,6 @@ public final class Classifier implements Network {
         return params.manager().getDevice();
     }
 
-    /**
-     * FickleNet's expected localization map (dropout off) of the given classifier outputs: the
-     * rectified class maps, channels in the order of {@code classifierIndices}, (B, n, h, w).
-     */
-    public NDArray localizationMaps(NDArray features, int[] classifierIndices) {
-        return Ops.channels(Ops.relu(classMaps(features)), classifierIndices);
-    }
-
     /** Images (B, 3, H, W) in [0, 1] to the feature map (B, k, h, w). */
     public NDArray features(NDArray images, boolean training) {
         return backbone.forward(images, training);

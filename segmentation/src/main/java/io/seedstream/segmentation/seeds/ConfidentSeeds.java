@@ -35,8 +35,13 @@ public final class ConfidentSeeds {
 
     /** The same thresholds without the CRF (for what must be cheap, such as the class memory's updates). */
     public static SeedStreamConfig.Seeds withoutCrf(SeedStreamConfig.Seeds s) {
-        return new SeedStreamConfig.Seeds(s.foregroundThreshold(), s.backgroundThreshold(), false, s.iterations(), s.labelConfidence(),
-                s.gaussianSxy(), s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
+        return with(s, s.foregroundThreshold(), s.backgroundThreshold(), false);
+    }
+
+    /** The same CRF settings with other thresholds, the CRF on or off. */
+    public static SeedStreamConfig.Seeds with(SeedStreamConfig.Seeds s, double foreground, double background, boolean crf) {
+        return new SeedStreamConfig.Seeds(foreground, background, crf, s.iterations(), s.labelConfidence(), s.gaussianSxy(),
+                s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
     }
 
     /**
