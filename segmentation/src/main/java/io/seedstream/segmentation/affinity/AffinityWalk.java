@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Dense pseudo-labels from class maps and a trained affinity head, as IRN's {@code
- * step/make_sem_seg_labels.py} makes them: the maps at the feature map's size are walked with the
+ * step/make_sem_seg_labels.py} makes them: the maps at the affinity grid's size are walked with the
  * head's affinities ({@link RandomWalk}), resized to the image, divided by their one maximum over
  * all classes and pixels, and the background then scores a constant in the argmax.
  */
@@ -32,22 +32,34 @@ public final class AffinityWalk {
     }
 
     /**
-     * @param levels the affinity head's input for one image (1, K, h, w), see {@code Classifier.affinityInput}
-     * @param maps the image's class maps at that size (1, m, h, w)
+     * The affinity grid of an image, {height, width}: its size divided by the stride that gives
+     * about {@code gridSide} cells along the long side (at least 1).
+     */
+    public int[] grid(int height, int width) {
+        int stride = Math.max(1, (int) Math.round(Math.max(height, width) / (double) config.gridSide()));
+        return new int[] {(height + stride - 1) / stride, (width + stride - 1) / stride};
+    }
+
+    /**
+     * @param levels the affinity head's input for one image on its {@link #grid} (1, K, h, w), see
+     *     {@code Classifier.affinityInput}
+     * @param maps the image's class maps at the image's size (1, m, height, width)
      * @return the walked maps resized to the image and divided by their maximum (1, m, height, width)
      */
     public NDArray walked(AffinityHead head, NDArray levels, NDArray maps, int height, int width) {
-        Shape shape = maps.getShape();
+        Shape shape = levels.getShape();
         int h = (int) shape.get(2);
         int w = (int) shape.get(3);
+        NDArray gridMaps = h == height && w == width ? maps : Ops.resize(maps, h, w);
         List<NDArray> affinities = PairAffinity.affinities(head.embedding(levels), offsets);
         float[][] perOffset = new float[affinities.size()][];
         for (int o = 0; o < perOffset.length; o++) {
             perOffset[o] = affinities.get(o).toFloatArray();
         }
-        float[] propagated = walk.propagate(perOffset, maps.toFloatArray(), w, h);
+        float[] propagated = walk.propagate(perOffset, gridMaps.toFloatArray(), w, h);
         NDManager manager = maps.getManager();
-        NDArray resized = Ops.resize(manager.create(propagated, shape), height, width);
+        NDArray walkedGrid = manager.create(propagated, gridMaps.getShape());
+        NDArray resized = h == height && w == width ? walkedGrid : Ops.resize(walkedGrid, height, width);
         return resized.div(resized.max().add(1e-5f));
     }
 

@@ -1,5 +1,6 @@
 package io.seedstream.segmentation.bench;
 
+import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -20,7 +21,7 @@ import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.seeds.ConfidentSeeds;
-import io.seedstream.segmentation.train.AdamUpdates;
+import io.seedstream.segmentation.train.AffinityTrainer;
 import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,9 +49,10 @@ final class PseudoLabelAblation {
      * @param backgroundScores the constant chosen on the tuning split for each dense row
      * @param bestRow the row the segmenters train on (best on the tuning split)
      * @param trainingLabels that row's labels of every training image
+     * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
     record Outcome(Map<String, SegmentationBenchmark.Scores> rows, Map<String, Double> backgroundScores, String bestRow,
-            List<int[]> trainingLabels) {}
+            List<int[]> trainingLabels, int affinitySkippedSteps) {}
 
     /** A class-map stage: the classifier and how its maps are read. */
     private record MapRow(String name, Classifier classifier, ImageClassMaps maps) {}
@@ -62,6 +64,7 @@ final class PseudoLabelAblation {
     private final List<LabeledImage> train;
     /** The first training images drawn stage by stage, when a sheet is asked for. */
     private final PseudoLabelSheet sheet;
+    private int affinitySkippedSteps;
     private static final int SHEET_IMAGES = 8;
 
     PseudoLabelAblation(SeedStreamConfig config, ClassList classes, Progress progress, List<LabeledImage> tuning,
@@ -140,7 +143,7 @@ final class PseudoLabelAblation {
 
         // The affinity head learns from the CRF seeds, then walks the best maps.
         AffinityWalk walk = new AffinityWalk(config.affinity());
-        try (AffinityHead head = trainAffinity(manager, mapsClassifier, crfSeeds, walk)) {
+        try (AffinityHead head = trainAffinity(manager, mapsClassifier, crfSeeds)) {
             List<float[]> walkedTuning = walked(head, mapsClassifier, walk, best.tuning, tuning, "affinity walk (tuning)");
             List<float[]> walkedTrain = walked(head, mapsClassifier, walk, best.train, train, "affinity walk");
             double score = tune("affinity-walk", walkedTuning, backgroundScores, tuningMiou);
@@ -158,7 +161,7 @@ final class PseudoLabelAblation {
                 case "affinity-walk" -> denseLabels(walkedTrain, backgroundScores.get("affinity-walk"));
                 default -> seeds(crf, walkedTrain, train, "walk seeds");
             };
-            return new Outcome(rows, backgroundScores, bestRow, labels);
+            return new Outcome(rows, backgroundScores, bestRow, labels, affinitySkippedSteps);
         }
     }
 
@@ -391,12 +394,12 @@ final class PseudoLabelAblation {
         return candidates.stream().max((a, b) -> Double.compare(tuningMiou.get(a), tuningMiou.get(b))).orElseThrow();
     }
 
-    /** AffinityNet's head on the classifier's strided levels, trained from the seeds of the training images (Adam). */
-    private AffinityHead trainAffinity(NDManager manager, Classifier classifier, List<int[]> seeds, AffinityWalk walk) {
+    /** AffinityNet's head on the image's colours and the classifier's levels, trained from the seeds of the training images. */
+    private AffinityHead trainAffinity(NDManager manager, Classifier classifier, List<int[]> seeds) {
         SeedStreamConfig.Affinity settings = config.affinity();
         AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(), settings.channels()), manager,
                 settings.seed());
-        AdamUpdates updates = new AdamUpdates(head.parameters(), settings.learningRate(), 0);
+        AffinityTrainer trainer = new AffinityTrainer(head, settings, classes.background());
         int batchSize = config.training().batchSize();
         List<Integer> order = new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
         Random random = new Random(settings.seed());
@@ -407,23 +410,12 @@ final class PseudoLabelAblation {
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             Collections.shuffle(order, random);
             for (int from = 0; from < order.size(); from += batchSize) {
-                List<Integer> batch = order.subList(from, Math.min(order.size(), from + batchSize));
-                try (NDManager scope = head.parameters().manager().newSubManager()) {
-                    updates.clearGradients(scope);
-                    NDArray levels = classifier.affinityInput(Batches.images(scope, batch.stream().map(train::get).toList()));
-                    Shape shape = levels.getShape();
-                    List<AffinityLabels> labels = batch.stream().map(i -> {
-                        LabeledImage image = train.get(i);
-                        int[] reduced = AffinityLabels.downsample(seeds.get(i), image.width(), image.height(), (int) shape.get(3),
-                                (int) shape.get(2));
-                        return AffinityLabels.of(reduced, (int) shape.get(3), (int) shape.get(2), classes.background(), walk.offsets());
-                    }).toList();
-                    try (Autograd.Recording recording = Autograd.record()) {
-                        NDArray value = PairAffinity.loss(head.embedding(levels), labels, walk.offsets());
-                        loss = 0.95 * loss + 0.05 * value.getFloat();
-                        recording.backward(value);
-                    }
-                    updates.apply(scope);
+                List<AffinityTrainer.Example> batch = order.subList(from, Math.min(order.size(), from + batchSize)).stream()
+                        .map(i -> new AffinityTrainer.Example(train.get(i), seeds.get(i))).toList();
+                try {
+                    loss = 0.95 * loss + 0.05 * trainer.step(classifier, batch);
+                } catch (TrainingDivergedException e) {
+                    affinitySkippedSteps++;
                 }
                 step++;
                 progress.update(step, String.format("epoch %d/%d  loss %.4f", epoch + 1, settings.epochs(), loss / (1 - Math.pow(0.95, step))));
@@ -432,27 +424,22 @@ final class PseudoLabelAblation {
         return head;
     }
 
-    /** The maps of every image walked with the head's affinities, at image size, divided by their maximum. */
+    /** The maps of every image walked with the head's affinities, at image size, divided by their maximum (over the cores). */
     private List<float[]> walked(AffinityHead head, Classifier classifier, AffinityWalk walk, List<float[]> maps,
             List<LabeledImage> images, String phase) {
-        progress.start(phase, images.size());
-        List<float[]> result = new ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
+        return Parallel.map(images.size(), progress, phase, i -> {
             LabeledImage image = images.get(i);
             int m = image.labels().length;
             if (m == 0) {
-                result.add(new float[0]);
-            } else {
-                try (NDManager scope = head.parameters().manager().newSubManager()) {
-                    NDArray levels = classifier.affinityInput(Batches.images(scope, List.of(image)));
-                    Shape shape = levels.getShape();
-                    NDArray full = scope.create(maps.get(i), new Shape(1, m, image.height(), image.width()));
-                    NDArray strided = Ops.resize(full, (int) shape.get(2), (int) shape.get(3));
-                    result.add(walk.walked(head, levels, strided, image.height(), image.width()).toFloatArray());
-                }
+                return new float[0];
             }
-            progress.update(i + 1, "");
-        }
-        return result;
+            Autograd.disableOnThisThread(); // a worker thread records gradients unless told not to
+            try (NDManager scope = head.parameters().manager().newSubManager()) {
+                int[] grid = walk.grid(image.height(), image.width());
+                NDArray levels = classifier.affinityInput(Batches.images(scope, List.of(image)), grid[0], grid[1]);
+                NDArray full = scope.create(maps.get(i), new Shape(1, m, image.height(), image.width()));
+                return walk.walked(head, levels, full, image.height(), image.width()).toFloatArray();
+            }
+        });
     }
 }

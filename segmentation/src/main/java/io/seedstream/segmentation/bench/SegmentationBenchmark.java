@@ -83,9 +83,10 @@ public final class SegmentationBenchmark {
      * @param backgroundScores the background constant chosen on the tuning split for each dense row
      * @param bestPseudoLabelRow the row the segmenters trained on
      * @param classifierSkippedSteps classifier steps skipped for non-finite gradients
+     * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
     public record Result(String dataset, Map<String, Scores> seeds, Map<String, Double> backgroundScores, String bestPseudoLabelRow,
-            Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps, int trainImages,
+            Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps, int affinitySkippedSteps, int trainImages,
             int evalImages) {}
 
     /**
@@ -202,7 +203,7 @@ public final class SegmentationBenchmark {
                 segmenters.put(row.name(), train(manager, row, pool, weak, trainingSeeds, heldOut));
             }
             return new Result(data.name(), pseudoLabels.rows(), pseudoLabels.backgroundScores(), pseudoLabels.bestRow(), segmenters,
-                    classifierSeconds, skipped[0], pool.size(), heldOut.size());
+                    classifierSeconds, skipped[0], pseudoLabels.affinitySkippedSteps(), pool.size(), heldOut.size());
         }
     }
 

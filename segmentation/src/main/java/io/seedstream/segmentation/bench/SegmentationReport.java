@@ -35,9 +35,10 @@ public final class SegmentationReport {
                 100 * r.heldOut().miou() / full, r.seconds()));
         out.printf("%nSegmenters trained on: %s (best on the tuning split)%n", result.bestPseudoLabelRow());
         out.printf("Classifier training and pseudo-labels: %.0f s%n", result.classifierSeconds());
-        int skipped = result.classifierSkippedSteps() + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
+        int skipped = result.classifierSkippedSteps() + result.affinitySkippedSteps() + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
         if (skipped > 0) {
-            out.printf("Steps skipped for non-finite gradients: classifier %d, %s%n", result.classifierSkippedSteps(),
+            out.printf("Steps skipped for non-finite gradients: classifier %d, affinity head %d, %s%n", result.classifierSkippedSteps(),
+                    result.affinitySkippedSteps(),
                     result.segmenters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue().skippedSteps())
                             .collect(java.util.stream.Collectors.joining(", ")));
         }
@@ -68,6 +69,7 @@ public final class SegmentationReport {
         json.add("background_scores", BenchmarkReport.GSON.toJsonTree(result.backgroundScores()));
         json.addProperty("best_pseudo_label_row", result.bestPseudoLabelRow());
         json.addProperty("classifier_skipped_steps", result.classifierSkippedSteps());
+        json.addProperty("affinity_skipped_steps", result.affinitySkippedSteps());
         json.add("segmenters", BenchmarkReport.GSON.toJsonTree(result.segmenters()));
         Map<String, SegmentationBenchmark.SegmenterResult> rows = result.segmenters();
         double bestWeak = rows.entrySet().stream()
@@ -75,7 +77,9 @@ public final class SegmentationReport {
                 .mapToDouble(e -> e.getValue().heldOut().miou())
                 .max()
                 .orElse(Double.NaN);
-        json.addProperty("weak_share_of_full_miou", bestWeak / fullMiou(result));
+        if (Double.isFinite(bestWeak / fullMiou(result))) { // both rows were trained
+            json.addProperty("weak_share_of_full_miou", bestWeak / fullMiou(result));
+        }
         rows.values().stream().filter(r -> !r.pseudoLabelsByEpoch().isEmpty()).findFirst().ifPresent(grown -> {
             double last = grown.pseudoLabelsByEpoch().get(grown.pseudoLabelsByEpoch().size() - 1).miou();
             json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get(result.bestPseudoLabelRow()).miou());

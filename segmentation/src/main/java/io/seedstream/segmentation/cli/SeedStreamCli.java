@@ -181,6 +181,10 @@ public final class SeedStreamCli implements Runnable {
                     + "(default: ${DEFAULT-VALUE})")
             double pixelLabeled = SegmentationBenchmark.Options.defaults().pixelLabeledFraction();
 
+            @Option(names = "--segmenters", split = ",", paramLabel = "ROWS", description = "segmenter rows to train, by letter "
+                    + "(e.g. c,d,f); 'none' for the pseudo-label stages alone (default: a,b,c,d,e,f)")
+            List<String> segmenters = List.of("a", "b", "c", "d", "e", "f");
+
             @Option(names = "--camvid", paramLabel = "DIR", description = "also run rows (d), (e), (f) on CamVid (SegNet's "
                     + "layout: train/, trainannot/, val/, valannot/), e.g. ../shared/datasets/camvid")
             Path camVid;
@@ -201,6 +205,10 @@ public final class SeedStreamCli implements Runnable {
                 if (!camVidSize.matches("\\d+x\\d+")) {
                     throw new IllegalArgumentException("--camvid-size must look like 120x90, was " + camVidSize);
                 }
+                List<String> letters = List.of("a", "b", "c", "d", "e", "f");
+                if (!segmenters.equals(List.of("none")) && !letters.containsAll(segmenters)) {
+                    throw new IllegalArgumentException("--segmenters takes row letters a to f, or none; was " + segmenters);
+                }
                 var options = new SegmentationBenchmark.Options(classifierSteps, reCamSteps, trainImages, evalImages, tuningImages,
                         pixelLabeled, !skipTodayRow, ficklenetPasses, sheet);
                 Progress progress = new Progress(System.err);
@@ -217,10 +225,10 @@ public final class SeedStreamCli implements Runnable {
                 }
                 List<SegmentationBenchmark.Result> results = new ArrayList<>();
                 results.add(new SegmentationBenchmark(effective, SegmentationBenchmark.synthetic(effective, options, progress), options,
-                        progress).run(SegmentationBenchmark.rows(pixelLabeled)));
+                        progress).run(chosen(SegmentationBenchmark.rows(pixelLabeled))));
                 if (camVidData != null) {
                     results.add(new SegmentationBenchmark(effective, camVidData, options, progress)
-                            .run(SegmentationBenchmark.semiSupervisedRows(pixelLabeled)));
+                            .run(chosen(SegmentationBenchmark.semiSupervisedRows(pixelLabeled))));
                 }
                 double wallSeconds = (System.nanoTime() - started) / 1e9;
                 results.forEach(result -> SegmentationReport.printTable(result, System.out));
@@ -237,6 +245,11 @@ public final class SeedStreamCli implements Runnable {
                     System.out.println("Wrote " + out + " and " + csvBeside(out));
                 }
                 return 0;
+            }
+
+            /** The rows asked for by {@code --segmenters} (a row's name starts with its letter). */
+            private List<SegmentationBenchmark.Row> chosen(List<SegmentationBenchmark.Row> rows) {
+                return rows.stream().filter(row -> segmenters.contains(row.name().substring(0, 1))).toList();
             }
         }
 

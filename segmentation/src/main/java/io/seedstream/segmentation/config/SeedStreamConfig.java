@@ -137,13 +137,20 @@ public record SeedStreamConfig(
 
     /**
      * AffinityNet's random walk (PSA; IRN's {@code misc/indexing.py}): an affinity head of 1x1
-     * layers of {@code channels} on the classifier's features at the output stride, trained from
+     * layers of {@code channels} on the image's colours and the classifier's features, trained from
      * confident seeds on the pairs within {@code radius} (5) for {@code epochs} passes at
      * {@code learningRate} (Adam); the maps are walked with T = (A^beta, column-normalised)^(2^logSteps)
      * (beta 10, t 8), then the background scores {@code backgroundScore} (IRN's sem_seg_bg_thres
-     * 0.25, ReCAM 0.28) against the walked maps divided by their maximum.
+     * 0.25, ReCAM 0.28) against the walked maps divided by their maximum. The affinities and the walk
+     * live on a grid of about {@code gridSide} cells along the image's long side: IRN walks its
+     * stride-4 features of 512-pixel crops, 128 cells, so 2^8 steps of radius 5 reach about a third
+     * of the image. The grid's stride is the long side / gridSide, rounded, at least 1 (a 96-pixel
+     * image is walked pixel by pixel; at the backbone's stride 4 its 24 cells would be crossed many
+     * times over, and boundaries would be 4 pixels coarse). Each training step reads one random
+     * window of {@code trainingCrop} cells of that grid (IRN and PSA train on random crops); 48 keeps
+     * a step on the CPU near a second at batch 16.
      */
-    public record Affinity(int radius, List<Integer> channels, double beta, int logSteps, double backgroundScore,
+    public record Affinity(int radius, int gridSide, int trainingCrop, List<Integer> channels, double beta, int logSteps, double backgroundScore,
             double learningRate, int epochs, long seed) implements Serializable {}
 
     /**
@@ -260,7 +267,7 @@ public record SeedStreamConfig(
                 new Dsrg(0.85, 0.99),
                 new Cam(List.of(1.0, 0.5, 1.5, 2.0), true, false),
                 new Seeds(0.30, 0.20, true, 10, 0.7, 3, 3, 50, 13, 10, 500),
-                new Affinity(5, List.of(64, 64), 10, 8, 0.25, 1e-3, 3, 19L),
+                new Affinity(5, 128, 48, List.of(64, 64), 10, 8, 0.25, 1e-3, 3, 19L),
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
@@ -408,6 +415,8 @@ public record SeedStreamConfig(
         require(affinity.radius() >= 2 && !affinity.channels().isEmpty() && affinity.beta() > 0 && affinity.logSteps() >= 0
                         && affinity.logSteps() <= 16 && affinity.learningRate() > 0 && affinity.epochs() >= 0,
                 "affinity needs radius >= 2, one or more layers, beta > 0, logSteps in 0..16, learningRate > 0, epochs >= 0");
+        require(affinity.gridSide() >= 8 && affinity.trainingCrop() > 2 * affinity.radius(),
+                "affinity needs gridSide >= 8 cells and a trainingCrop wider than twice its radius");
         require(affinity.backgroundScore() >= 0 && affinity.backgroundScore() < 1, "affinity.backgroundScore must be in [0, 1)");
         require(memory.initialMomentum() > 0 && memory.initialMomentum() <= 1 && memory.minMomentum() >= 0
                         && memory.minMomentum() <= memory.initialMomentum(),

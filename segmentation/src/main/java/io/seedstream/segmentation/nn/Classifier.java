@@ -146,17 +146,14 @@ public final class Classifier implements Network {
 
     /**
      * What the affinity head reads (IRN's edge branch likewise reads every backbone stage): the
-     * image's colours and every backbone level, each resized to the output stride (shrinking
-     * filters, so a level at stride 2 is averaged), concatenated along the channels, in inference
-     * mode. Low levels and colours carry the boundaries the deep features blur.
+     * image's colours and every backbone level, each resized to the affinity grid's height x width
+     * (bilinear; shrinking filters), concatenated along the channels, in inference mode. Low levels
+     * and colours carry the boundaries the deep features blur.
      */
-    public NDArray affinityInput(NDArray images) {
-        java.util.List<NDArray> levels = backbone.levels(images);
-        Shape last = levels.get(levels.size() - 1).getShape();
-        int height = (int) last.get(2);
-        int width = (int) last.get(3);
+    public NDArray affinityInput(NDArray images, int height, int width) {
         NDList inputs = new NDList(Ops.resize(images, height, width).sub(0.5f).mul(4f)); // scaled as the backbone scales its input
-        levels.forEach(level -> inputs.add(level.getShape().get(2) == height ? level : Ops.resize(level, height, width)));
+        backbone.levels(images).forEach(level -> inputs.add(level.getShape().get(2) == height && level.getShape().get(3) == width
+                ? level : Ops.resize(level, height, width)));
         return NDArrays.concat(inputs, 1);
     }
 

@@ -88,4 +88,13 @@ class AffinityUnitsTest {
         assertThat(new RandomWalk(PairOffsets.within(2), 2, 0).propagate(affinities, new float[] {1, 0, 0}, 3, 1))
                 .containsExactly(new float[] {0.5f, 0.4444f, 0f}, offset(1e-4f));
     }
+
+    @Test
+    void theGridHasAboutGridSideCellsAlongTheLongSide() {
+        AffinityWalk walk = new AffinityWalk(io.seedstream.segmentation.config.SeedStreamConfig.defaults().affinity()); // gridSide 128
+        assertThat(walk.grid(96, 96)).containsExactly(96, 96); // 96 / 128 rounds to stride 1
+        assertThat(walk.grid(360, 480)).containsExactly(90, 120); // 480 / 128 = 3.75: stride 4
+        assertThat(walk.grid(375, 500)).containsExactly(94, 125); // VOC: stride 4, the last cell partial
+        assertThat(walk.grid(90, 1000)).containsExactly(12, 125); // stride 8
+    }
 }
