@@ -7,6 +7,7 @@ import io.seedstream.flink.models.LiveModels;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
@@ -40,7 +41,9 @@ import org.apache.flink.util.Collector;
  * images of one size in a batch share one forward pass of each model. Batches that arrive before
  * any classifier wait in keyed state (keyed by their first image's id) and are localized the moment
  * the first one arrives: nothing is dropped.
- * Before the first segmenter, images go on without probabilities (seeds are then not grown). Maps
+ * Before the first segmenter, images go on without probabilities (seeds are then not grown). With
+ * {@code stream.affinityWalk}, the maps are walked with the newest affinity head ({@link
+ * AffinityWalk}); before the first, they go on unwalked (counted in {@code imagesNotWalked}). Maps
  * are the classifier's class maps with dropout off (FickleNet's expectation), or with {@code
  * stream.localizationPasses} = N per view the per-class maximum of N stochastic Grad-CAM maps.
  */
@@ -58,6 +61,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     private transient Counter waited;
     private transient Histogram latency;
     private transient Counter passes;
+    private transient Counter walked;
+    private transient Counter notWalked;
+    private transient AffinityWalk walk;
     /** Multi-scale, flipped class maps; FickleNet's N stochastic passes per view with stream.localizationPasses = N > 0. */
     private transient ImageClassMaps classMaps;
 
@@ -78,6 +84,9 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         waited = metrics.counter("imagesWaitedForModel");
         latency = metrics.histogram("localizationLatencyMs", new DescriptiveStatisticsHistogram(1000));
         passes = metrics.counter("stochasticPasses");
+        walked = metrics.counter("imagesWalked");
+        notWalked = metrics.counter("imagesNotWalked");
+        walk = new AffinityWalk(config.affinity());
         metrics.meter("stochasticPassesPerSecond", new MeterView(passes));
         classMaps = ImageClassMaps.configured(config, config.stream().localizationPasses());
     }
@@ -121,8 +130,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
                 LabeledImage image = images.get(b);
                 NDArray own = features.get(b).expandDims(0);
                 int[] classIndex = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
-                float[] maps = classIndex.length == 0 ? new float[0]
-                        : classMaps.maps(classifier.model(), pixels.get(b).expandDims(0), classIndex).toFloatArray();
+                float[] maps = classIndex.length == 0 ? new float[0] : maps(pixels.get(b).expandDims(0), classIndex);
                 passes.inc((long) config.stream().localizationPasses() * views()); // 0 with dropout off
                 out.collect(new LocalizedImage(image, classifier.version(), segmenter.version(), (int) shape[1], (int) shape[2],
                         (int) shape[3], own.toFloatArray(), maps, probabilities == null ? null : probabilities[b]));
@@ -130,6 +138,20 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
                 latency.update((System.nanoTime() - started) / 1_000_000);
             }
         }
+    }
+
+    /** One image's class maps, walked when the job walks and an affinity head is live. */
+    private float[] maps(NDArray image, int[] classIndex) {
+        NDArray maps = classMaps.maps(classifier.model(), image, classIndex);
+        if (!config.stream().affinityWalk()) {
+            return maps.toFloatArray();
+        }
+        if (!models.affinity.isLive()) {
+            notWalked.inc();
+            return maps.toFloatArray();
+        }
+        walked.inc();
+        return walk.walked(models.affinity.model(), classifier.model(), image, maps).toFloatArray();
     }
 
     /** The views each image's maps come from: its scales, each flipped too when flipping is on. */

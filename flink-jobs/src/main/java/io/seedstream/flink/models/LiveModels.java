@@ -7,6 +7,7 @@ import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
@@ -28,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One subtask's live classifier and segmenter, in the style of Flink ML's online models: snapshots
+ * One subtask's live classifier, segmenter and affinity head, in the style of Flink ML's online models: snapshots
  * arrive on a broadcast stream and the newest record per name is kept in broadcast state, so a
  * restored job has its models back (rebuilt on the first record after the restore). Older or
  * repeated versions (the models topic is replayed on restart) and invalid snapshots are ignored;
@@ -48,6 +49,7 @@ public final class LiveModels implements AutoCloseable {
 
     public final Live<Classifier> classifier;
     public final Live<Segmenter> segmenter;
+    public final Live<AffinityHead> affinity;
     private final NDManager manager;
     private final ClassList classes;
     private final Counter refused;
@@ -58,14 +60,17 @@ public final class LiveModels implements AutoCloseable {
         this.classes = classes;
         this.classifier = new Live<>(StreamingTrainer.CLASSIFIER, Classifier.class);
         this.segmenter = new Live<>(StreamingTrainer.SEGMENTER, Segmenter.class);
+        this.affinity = new Live<>(StreamingTrainer.AFFINITY, AffinityHead.class);
         this.refused = metrics.counter("rejectedModels");
         metrics.gauge("classifierVersion", classifier::version);
         metrics.gauge("segmenterVersion", segmenter::version);
+        metrics.gauge("affinityVersion", affinity::version);
     }
 
     /** Rebuilds checkpointed models this subtask has not built yet; whether a classifier is live. */
     public boolean restoreFrom(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
         segmenter.restoreFrom(state);
+        affinity.restoreFrom(state);
         return classifier.restoreFrom(state);
     }
 
@@ -95,8 +100,8 @@ public final class LiveModels implements AutoCloseable {
             refused.inc();
             return Update.REFUSED;
         }
-        Live<?> model = classifier.name.equals(record.getName()) ? classifier
-                : segmenter.name.equals(record.getName()) ? segmenter : null;
+        Live<?> model = List.of(classifier, segmenter, affinity).stream()
+                .filter(live -> live.name.equals(record.getName())).findFirst().orElse(null);
         if (model == null) {
             return Update.IGNORED;
         }
@@ -119,6 +124,7 @@ public final class LiveModels implements AutoCloseable {
     public void close() {
         classifier.close();
         segmenter.close();
+        affinity.close();
     }
 
     /** The live network of one model name and its version (-1 before the first). */

@@ -37,6 +37,9 @@ import org.apache.flink.util.Collector;
 public final class TrainFunction extends KeyedProcessFunction<Integer, StreamingTrainer.Sample, EncodedRecord>
         implements CheckpointedFunction {
 
+    /** The published models, in the order of the gauges' slots. */
+    private static final List<String> MODELS = List.of(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
+
     /** The single key all samples go to. */
     public static final int KEY = 0;
 
@@ -79,8 +82,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             restored = null;
         }
         lastPublishedMs = System.currentTimeMillis();
-        publishedVersion = new long[] {-1, -1};
-        publishedMiou = new double[] {Double.NaN, Double.NaN};
+        publishedVersion = new long[] {-1, -1, -1};
+        publishedMiou = new double[] {Double.NaN, Double.NaN, Double.NaN};
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         steps = metrics.counter("trainerSteps");
         freshness = metrics.histogram("segmenterFreshnessMs", new DescriptiveStatisticsHistogram(1000));
@@ -92,6 +95,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         metrics.gauge("publishedSegmenterVersion", () -> publishedVersion[1]);
         metrics.gauge("publishedClassifierEvalMiou", () -> publishedMiou[0]);
         metrics.gauge("publishedSegmenterEvalMiou", () -> publishedMiou[1]);
+        metrics.gauge("publishedAffinityVersion", () -> publishedVersion[2]);
+        metrics.gauge("publishedAffinityEvalMiou", () -> publishedMiou[2]);
     }
 
     @Override
@@ -144,7 +149,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         lastPublishedMs = now;
         for (StreamingTrainer.Publication publication : due) {
             ModelSnapshot snapshot = publication.snapshot();
-            int slot = snapshot.name().equals(StreamingTrainer.CLASSIFIER) ? 0 : 1;
+            int slot = MODELS.indexOf(snapshot.name());
             publishedVersion[slot] = snapshot.version();
             publishedMiou[slot] = publication.evalMiou() == null ? Double.NaN : publication.evalMiou();
             if (slot == 1) {

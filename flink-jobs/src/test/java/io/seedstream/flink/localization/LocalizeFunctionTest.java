@@ -2,8 +2,15 @@ package io.seedstream.flink.localization;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.records.ModelRecords;
+import io.seedstream.records.RecordCodec;
+import io.seedstream.segmentation.affinity.AffinityWalk;
+import io.seedstream.segmentation.nn.AffinityArchitecture;
+import io.seedstream.segmentation.nn.AffinityHead;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.StreamingTrainer;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
@@ -125,6 +132,36 @@ class LocalizeFunctionTest {
                     .usingComparatorWithPrecision(1e-5f).containsExactly(out.get(2).segmenterProbabilities());
             assertThat(out.get(0).maps()).usingComparatorWithPrecision(1e-5f).containsExactly(out.get(2).maps());
             assertThat(out.get(1).segmenterProbabilities()).hasSize(data.classes().size() * small.width() * small.height());
+        }
+    }
+
+    /**
+     * Once an affinity head is live, each image's maps are its maps walked with that head over the
+     * live classifier's features; before it, they go on unwalked (and are counted as such).
+     */
+    @Test
+    void mapsAreWalkedOnceAnAffinityHeadIsLive() throws Exception {
+        LabeledImage image = data.image(7);
+        try (var harness = harness(); NDManager manager = NDManager.newBaseManager();
+                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                        data.classes().numForeground()), manager, 11);
+                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(),
+                        config.affinity().channels()), manager, 12)) {
+            harness.open();
+            harness.processBroadcastElement(model(1, 11), 1);
+            harness.processElement(List.of(image), 2);
+            harness.processBroadcastElement(RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(
+                    ModelSnapshot.of(StreamingTrainer.AFFINITY, 1, head, data.classes().names()), 0, null, 0, new long[0])), 3);
+            harness.processElement(List.of(image), 4);
+            List<LocalizedImage> out = harness.extractOutputValues();
+
+            int[] index = java.util.Arrays.stream(image.labels()).map(data.classes()::classifierIndex).toArray();
+            NDArray pixels = Batches.images(manager, List.of(image));
+            NDArray maps = ImageClassMaps.configured(config, 0).maps(classifier, pixels, index);
+            float[] walked = new AffinityWalk(config.affinity()).walked(head, classifier, pixels, maps).toFloatArray();
+            assertThat(out.get(0).maps()).usingComparatorWithPrecision(1e-5f).containsExactly(maps.toFloatArray());
+            assertThat(out.get(1).maps()).usingComparatorWithPrecision(1e-4f).containsExactly(walked);
+            assertThat(walked).isNotEqualTo(maps.toFloatArray());
         }
     }
 }

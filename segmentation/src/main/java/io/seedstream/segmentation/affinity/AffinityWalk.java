@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.nn.AffinityHead;
+import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import java.util.List;
@@ -41,12 +42,26 @@ public final class AffinityWalk {
     }
 
     /**
+     * One image's maps walked with the head's affinities over {@code classifier}'s features on the grid.
+     *
+     * @param image the image (1, 3, height, width), as {@code Batches.images} makes it
+     * @param maps its class maps at its size (1, m, height, width)
+     * @return the walked maps at the image's size, divided by their maximum (1, m, height, width)
+     */
+    public NDArray walked(AffinityHead head, Classifier classifier, NDArray image, NDArray maps) {
+        int height = (int) image.getShape().get(2);
+        int width = (int) image.getShape().get(3);
+        int[] grid = grid(height, width);
+        return walked(head, classifier.affinityInput(image, grid[0], grid[1]), maps, height, width);
+    }
+
+    /**
      * @param levels the affinity head's input for one image on its {@link #grid} (1, K, h, w), see
      *     {@code Classifier.affinityInput}
      * @param maps the image's class maps at the image's size (1, m, height, width)
      * @return the walked maps resized to the image and divided by their maximum (1, m, height, width)
      */
-    public NDArray walked(AffinityHead head, NDArray levels, NDArray maps, int height, int width) {
+    private NDArray walked(AffinityHead head, NDArray levels, NDArray maps, int height, int width) {
         Shape shape = levels.getShape();
         int h = (int) shape.get(2);
         int w = (int) shape.get(3);

@@ -435,10 +435,8 @@ final class PseudoLabelAblation {
             }
             Autograd.disableOnThisThread(); // a worker thread records gradients unless told not to
             try (NDManager scope = head.parameters().manager().newSubManager()) {
-                int[] grid = walk.grid(image.height(), image.width());
-                NDArray levels = classifier.affinityInput(Batches.images(scope, List.of(image)), grid[0], grid[1]);
                 NDArray full = scope.create(maps.get(i), new Shape(1, m, image.height(), image.width()));
-                return walk.walked(head, levels, full, image.height(), image.width()).toFloatArray();
+                return walk.walked(head, classifier, Batches.images(scope, List.of(image)), full).toFloatArray();
             }
         });
     }

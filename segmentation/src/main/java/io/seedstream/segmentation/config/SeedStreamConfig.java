@@ -178,11 +178,14 @@ public record SeedStreamConfig(
      * the localization job FickleNet's expectation (dropout off, one forward pass per image); N >= 1
      * runs N stochastic passes with Grad-CAM, {@code ficklenet.passesPerBatch} at a time, and takes
      * per class the maximum over the passes (FickleNet's rule: a pixel is claimed if any map claims it).
+     * With {@code affinityWalk} the maps are walked with the newest affinity head the trainer
+     * published (see {@code affinity}; until the first, they go on unwalked); the walk costs more
+     * CPU than the maps themselves, so a job short of it may turn it off.
      * The localization job runs its models on micro-batches of up to {@code microBatchSize} images
      * and {@code microBatchMaxPixels} pixels in all (an image larger than that goes alone), waiting
      * at most {@code microBatchMaxWaitMs} for a batch to fill (size 1 = one image at a time).
      */
-    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses,
+    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses, boolean affinityWalk,
             int microBatchSize, long microBatchMaxPixels, int microBatchMaxWaitMs) implements Serializable {
         public Duration duplicateIdRetention() {
             return Duration.ofSeconds(duplicateIdRetentionSeconds);
@@ -272,7 +275,7 @@ public record SeedStreamConfig(
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
-                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, 16, 1 << 20, 50),
+                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
                 new Active(20, 1.0, 1.0, 1.0, 32, 8, 200, 0.5, 0.97, 10_000, 2_000, 17L),

@@ -79,7 +79,7 @@ public record ModelSnapshot(String name, long version, Architecture architecture
     }
 
     /**
-     * Checks that this snapshot may serve as model {@code servedAs} (the classifier or the segmenter,
+     * Checks that this snapshot may serve as model {@code servedAs} (the classifier, the segmenter or the affinity head,
      * by the name it was published under) for {@code classes}; throws {@link InvalidSnapshotException}
      * with the reason when not.
      */
@@ -88,7 +88,8 @@ public record ModelSnapshot(String name, long version, Architecture architecture
             throw new InvalidSnapshotException("the snapshot's classes " + this.classes + " are not the served " + classes);
         }
         String expected = servedAs.equals(StreamingTrainer.CLASSIFIER) ? ClassifierArchitecture.KIND
-                : servedAs.equals(StreamingTrainer.SEGMENTER) ? SegmenterArchitecture.KIND : null;
+                : servedAs.equals(StreamingTrainer.SEGMENTER) ? SegmenterArchitecture.KIND
+                : servedAs.equals(StreamingTrainer.AFFINITY) ? AffinityArchitecture.KIND : null;
         if (expected == null) {
             throw new InvalidSnapshotException("unknown model name '" + servedAs + "'");
         }

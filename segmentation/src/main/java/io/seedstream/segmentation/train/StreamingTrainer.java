@@ -9,6 +9,9 @@ import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
+import io.seedstream.segmentation.affinity.AffinityWalk;
+import io.seedstream.segmentation.nn.AffinityArchitecture;
+import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Network;
@@ -22,6 +25,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,9 +38,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Continual training of the classifier (BCE + ReCAM + GAIN on image labels) and the segmenter
- * (balanced seed loss, boundary loss, full cross-entropy where a mask came along) on a stream of
- * samples. Each model has a replay buffer (reservoir sampling, so the whole stream stays
+ * Continual training of the classifier (BCE + ReCAM + GAIN on image labels), the segmenter
+ * (balanced seed loss, boundary loss, full cross-entropy where a mask came along) and the affinity
+ * head (AffinityNet's pair loss on the pseudo-labels, over the current classifier's features) on a
+ * stream of samples. Each model has a replay buffer (reservoir sampling, so the whole stream stays
  * represented) and trains on its new samples first, topped up from the buffer. Images with a mask
  * whose id hashes into the held-out share form a fixed evaluation set that scores every published
  * snapshot. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
@@ -48,6 +53,11 @@ public final class StreamingTrainer implements AutoCloseable {
 
     public static final String CLASSIFIER = "classifier";
     public static final String SEGMENTER = "segmenter";
+    public static final String AFFINITY = "affinity";
+
+    /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
+    private static final int STATE_MAGIC = 0x53535452; // "SSTR"
+    private static final int STATE_VERSION = 2; // 2: the affinity head's learner after the segmenter's
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
@@ -70,6 +80,9 @@ public final class StreamingTrainer implements AutoCloseable {
     private final Segmenter segmenter;
     private final Learner classifierLearner;
     private final Learner segmenterLearner;
+    private final AffinityHead affinity;
+    private final Learner affinityLearner;
+    private final AffinityWalk walk;
     private final ImageClassMaps classMaps;
     private final ConfidentSeeds seedRule;
     private final List<LabeledImage> evalImages = new ArrayList<>();
@@ -93,10 +106,33 @@ public final class StreamingTrainer implements AutoCloseable {
                 batch -> segmenterTrainer.step(batch.stream()
                         .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
                 segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
+        this.affinity = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(), config.affinity().channels()),
+                manager, config.affinity().seed());
+        AffinityTrainer affinityTrainer = new AffinityTrainer(affinity, config.affinity(), classes.background());
+        this.affinityLearner = new Learner(AFFINITY, affinity, config.training().batchSize(),
+                batch -> affinityTrainer.step(classifier, batch.stream()
+                        .map(s -> new AffinityTrainer.Example(s.image(), seeds(s.pseudoLabel()))).toList()),
+                affinityTrainer::optimizerState, affinityTrainer::restoreOptimizer);
+        this.walk = new AffinityWalk(config.affinity());
         this.classMaps = ImageClassMaps.configured(config, 0);
         this.seedRule = new ConfidentSeeds(config.seeds());
-        classifierLearner.lastGood = classifierLearner.checkpoint();
-        segmenterLearner.lastGood = segmenterLearner.checkpoint();
+        for (Learner learner : learners()) {
+            learner.lastGood = learner.checkpoint();
+        }
+    }
+
+    private List<Learner> learners() {
+        return List.of(classifierLearner, segmenterLearner, affinityLearner);
+    }
+
+    /** A pseudo-label as seeds: its class ids, {@link ConfidentSeeds#UNSEEDED} where it is ignored. */
+    private static int[] seeds(byte[] pseudoLabel) {
+        int[] seeds = new int[pseudoLabel.length];
+        for (int u = 0; u < seeds.length; u++) {
+            int label = pseudoLabel[u] & 0xFF;
+            seeds[u] = label == ClassList.IGNORE ? ConfidentSeeds.UNSEEDED : label;
+        }
+        return seeds;
     }
 
     /** Whether an image is in the held-out share: only images with a mask, chosen by a hash of the id. */
@@ -106,7 +142,8 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /**
      * Takes a sample: held-out images join the evaluation set (up to its size) and are never trained
-     * on; every other sample joins its model's buffer.
+     * on; every other sample joins its model's buffer (a pseudo-labeled one both the segmenter's and
+     * the affinity head's).
      */
     public void add(Sample sample) {
         if (isHeldOut(sample.image())) {
@@ -115,7 +152,13 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             return;
         }
-        (sample.pseudoLabel() == null ? classifierLearner : segmenterLearner).add(atTrainingSize(sample));
+        Sample sized = atTrainingSize(sample);
+        if (sample.pseudoLabel() == null) {
+            classifierLearner.add(sized);
+        } else {
+            segmenterLearner.add(sized);
+            affinityLearner.add(sized);
+        }
     }
 
     /** The sample scaled to {@code trainer.imageWidth x imageHeight}, pseudo-label included, so that samples batch. */
@@ -129,21 +172,22 @@ public final class StreamingTrainer implements AutoCloseable {
         return new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
     }
 
-    /** Samples received (not held out) that no step has trained on yet, over both models. */
+    /** Samples received (not held out) that no step has trained on yet: the classifier's and the segmenter's. */
     public int untrainedSamples() {
         return classifierLearner.fresh.size() + segmenterLearner.fresh.size();
     }
 
-    /** One step for each model that has samples; false when neither has any. */
+    /** One step for each model that has samples; false when none has any. */
     public boolean step() {
         boolean classifierStepped = classifierLearner.step(config.training().seed());
         boolean segmenterStepped = segmenterLearner.step(config.segmenter().seed());
-        return classifierStepped || segmenterStepped;
+        boolean affinityStepped = affinityLearner.step(config.affinity().seed());
+        return classifierStepped || segmenterStepped || affinityStepped;
     }
 
-    /** Total steps taken by {@link #step()} over both models. */
+    /** Total steps taken by {@link #step()} over all models. */
     public long steps() {
-        return classifierLearner.steps + segmenterLearner.steps;
+        return learners().stream().mapToLong(learner -> learner.steps).sum();
     }
 
     /** The classifier's loss in its latest step (NaN before the first). */
@@ -156,9 +200,9 @@ public final class StreamingTrainer implements AutoCloseable {
         return segmenterLearner.lastLoss;
     }
 
-    /** Steps skipped because they diverged (non-finite loss or gradient), over both models. */
+    /** Steps skipped because they diverged (non-finite loss or gradient), over all models. */
     public long divergedSteps() {
-        return classifierLearner.diverged + segmenterLearner.diverged;
+        return learners().stream().mapToLong(learner -> learner.diverged).sum();
     }
 
     public int evalSetSize() {
@@ -172,7 +216,7 @@ public final class StreamingTrainer implements AutoCloseable {
     public List<Publication> publishDue(long nowMs, long lastPublishedMs) {
         List<Publication> due = new ArrayList<>();
         boolean timeUp = nowMs - lastPublishedMs >= settings.publishEverySeconds() * 1000L;
-        for (Learner learner : List.of(classifierLearner, segmenterLearner)) {
+        for (Learner learner : learners()) {
             long newSteps = learner.steps - learner.stepsAtPublication;
             if (newSteps > 0 && (timeUp || newSteps >= settings.publishEverySteps())) {
                 due.add(publish(learner));
@@ -191,7 +235,8 @@ public final class StreamingTrainer implements AutoCloseable {
         learner.stepsAtPublication = learner.steps;
         long[] timestamps = learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
         learner.newlyTrained.clear();
-        Double miou = evalImages.isEmpty() ? null : learner == classifierLearner ? classifierMiou() : segmenterMiou();
+        Double miou = evalImages.isEmpty() ? null
+                : learner == classifierLearner ? classifierMiou(false) : learner == segmenterLearner ? segmenterMiou() : classifierMiou(true);
         learner.lastGood = new TrainingCheckpoint(current, learner.optimizerState.get());
         return new Publication(current, learner.steps, miou, timestamps);
     }
@@ -216,15 +261,20 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /**
      * The classifier's mIoU on the held-out images: the confident seeds of its class maps, as the
-     * localization job makes them without the class memory (unseeded pixels count as misses).
+     * localization job makes them without the class memory (unseeded pixels count as misses); with
+     * {@code walked}, of the maps walked with the affinity head's affinities (the head's score).
      */
-    private double classifierMiou() {
+    private double classifierMiou(boolean walked) {
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
         for (LabeledImage image : evalImages) {
             int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             try (NDManager scope = manager.newSubManager()) {
-                float[] maps = index.length == 0 ? new float[0]
-                        : classMaps.maps(classifier, Batches.images(scope, List.of(image)), index).toFloatArray();
+                float[] maps = new float[0];
+                if (index.length > 0) {
+                    NDArray pixels = Batches.images(scope, List.of(image));
+                    NDArray classMap = classMaps.maps(classifier, pixels, index);
+                    maps = (walked ? walk.walked(affinity, classifier, pixels, classMap) : classMap).toFloatArray();
+                }
                 metrics.add(seedRule.seeds(maps, image.labels(), classes.background(), image.rgb(), image.width(), image.height()),
                         image.mask());
             }
@@ -236,8 +286,11 @@ public final class StreamingTrainer implements AutoCloseable {
     public byte[] save() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            classifierLearner.save(out);
-            segmenterLearner.save(out);
+            out.writeInt(STATE_MAGIC);
+            out.writeInt(STATE_VERSION);
+            for (Learner learner : learners()) {
+                learner.save(out);
+            }
             writeImages(out, evalImages);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -245,15 +298,35 @@ public final class StreamingTrainer implements AutoCloseable {
         return bytes.toByteArray();
     }
 
-    /** Continues from {@link #save()}'s bytes, taken from a trainer with the same configuration and classes. */
+    /**
+     * Continues from {@link #save()}'s bytes, taken from a trainer with the same configuration and
+     * classes. Version 1's state (before the affinity head) restores the classifier and the
+     * segmenter; the head then starts afresh on the segmenter's buffered samples.
+     */
     public void restore(byte[] saved) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved))) {
+            boolean headed = saved.length >= 8 && ByteBuffer.wrap(saved).getInt() == STATE_MAGIC;
+            int version = 1;
+            if (headed) {
+                in.readInt();
+                version = in.readInt();
+                if (version < 2 || version > STATE_VERSION) {
+                    throw new IOException("trainer state version " + version + " is not one this release reads (1 to " + STATE_VERSION + ")");
+                }
+            }
             classifierLearner.restore(in);
             segmenterLearner.restore(in);
+            if (version >= 2) {
+                affinityLearner.restore(in);
+            } else { // the head starts from the segmenter's samples: the same pseudo-labels it would have had
+                affinityLearner.buffer.addAll(segmenterLearner.buffer);
+                affinityLearner.fresh.addAll(segmenterLearner.fresh);
+                affinityLearner.seen = segmenterLearner.buffer.size();
+            }
             evalImages.clear();
             evalImages.addAll(readImages(in));
         } catch (IOException e) {
-            throw new UncheckedIOException("unreadable trainer state", e);
+            throw new UncheckedIOException("unreadable trainer state: " + e.getMessage(), e);
         }
     }
 

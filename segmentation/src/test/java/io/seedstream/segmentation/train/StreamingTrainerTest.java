@@ -49,7 +49,7 @@ class StreamingTrainerTest {
             }
             List<StreamingTrainer.Publication> published = trainer.publishDue(1, 0);
             assertThat(published).extracting(p -> p.snapshot().name())
-                    .containsExactly(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER);
+                    .containsExactly(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
             for (StreamingTrainer.Publication p : published) {
                 assertThat(p.snapshot().version()).isEqualTo(1);
                 assertThat(p.evalMiou()).isBetween(0.0, 1.0);
@@ -79,20 +79,20 @@ class StreamingTrainerTest {
             original.add(seeded(data.image(100), 2)); // waits untrained in the saved state
 
             resumed.restore(original.save());
-            assertThat(resumed.steps()).isEqualTo(original.steps()).isEqualTo(4);
+            assertThat(resumed.steps()).isEqualTo(original.steps()).isEqualTo(6); // two steps of three models
             assertThat(resumed.untrainedSamples()).isEqualTo(original.untrainedSamples()).isEqualTo(1);
             assertThat(resumed.evalSetSize()).isEqualTo(original.evalSetSize());
             // Both publish now (time is up): same versions, same weights, same samples newly trained.
             List<StreamingTrainer.Publication> a = original.publishDue(60_000, 0);
             List<StreamingTrainer.Publication> b = resumed.publishDue(60_000, 0);
-            assertThat(first).extracting(p -> p.snapshot().version()).containsExactly(1L, 1L);
+            assertThat(first).extracting(p -> p.snapshot().version()).containsExactly(1L, 1L, 1L);
             assertThat(a).isEmpty(); // no step since the last publication
             assertThat(b).isEmpty();
             original.step();
             resumed.step();
             a = original.publishDue(60_000, 0);
             b = resumed.publishDue(60_000, 0);
-            assertThat(b).extracting(p -> p.snapshot().version()).containsExactly(2L, 2L);
+            assertThat(b).extracting(p -> p.snapshot().version()).containsExactly(2L, 2L, 2L);
             assertThat(b.get(1).newSampleTimestampsMs()).containsExactly(2L);
             assertThat(b.get(1).snapshot().parameters().keySet()).isEqualTo(a.get(1).snapshot().parameters().keySet());
         }
@@ -109,12 +109,49 @@ class StreamingTrainerTest {
             // One more step from the same weights, moments and buffer gives bit-identical weights.
             resumed.step();
             original.step();
-            ModelSnapshot fromOriginal = original.publishDue(60_000, 0).get(0).snapshot(); // the segmenter: it alone has samples
+            ModelSnapshot fromOriginal = original.publishDue(60_000, 0).get(0).snapshot(); // the segmenter (then the affinity head)
             ModelSnapshot fromResumed = resumed.publishDue(60_000, 0).get(0).snapshot();
             assertThat(fromResumed.version()).isEqualTo(fromOriginal.version());
             for (String name : fromOriginal.parameters().keySet()) {
                 assertThat(fromResumed.parameters().get(name)).as(name).containsExactly(fromOriginal.parameters().get(name));
             }
+        }
+    }
+
+    /**
+     * The state a trainer of the previous release saved (format 1: classifier and segmenter, no
+     * header; made with this test's configuration from 6 synthetic images, two steps, one
+     * publication, and one pseudo-labeled sample left untrained) restores: versions, steps and
+     * buffers continue; the affinity head, which that release did not have, starts afresh.
+     */
+    @Test
+    void stateSavedByTheReleaseBeforeTheAffinityHeadRestores() throws Exception {
+        byte[] v1;
+        try (var in = getClass().getResourceAsStream("trainer-state-v1.bin")) {
+            v1 = in.readAllBytes();
+        }
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+            resumed.restore(v1);
+            assertThat(resumed.steps()).isEqualTo(4); // two steps each of the classifier and the segmenter
+            assertThat(resumed.untrainedSamples()).isEqualTo(1);
+            resumed.step();
+            List<StreamingTrainer.Publication> next = resumed.publishDue(60_000, 0);
+            assertThat(next).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
+                    .containsExactly("classifier v2", "segmenter v2", "affinity v1");
+            // Saved again, it is format 2 and restores with the head.
+            try (StreamingTrainer again = new StreamingTrainer(config, data.classes(), manager)) {
+                again.restore(resumed.save());
+                assertThat(again.steps()).isEqualTo(resumed.steps()).isEqualTo(7);
+            }
+        }
+    }
+
+    @Test
+    void aStateOfAnUnknownVersionIsRefusedWithItsVersion() {
+        byte[] future = java.nio.ByteBuffer.allocate(8).putInt(0x53535452).putInt(99).array();
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> trainer.restore(future))
+                    .hasMessageContaining("trainer state version 99");
         }
     }
 }
