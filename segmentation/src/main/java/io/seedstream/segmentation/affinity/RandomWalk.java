@@ -56,26 +56,33 @@ public final class RandomWalk {
                 columnSums[to] += powered[o][p];
             }
         }
+        float[] inverseSums = new float[pixels];
+        for (int u = 0; u < pixels; u++) {
+            inverseSums[u] = (float) (1 / columnSums[u]);
+        }
         int m = maps.length / pixels;
         float[] current = maps.clone();
         float[] next = new float[current.length];
         long steps = 1L << logSteps;
         for (long step = 0; step < steps; step++) {
+            System.arraycopy(current, 0, next, 0, current.length); // the diagonal
             for (int c = 0; c < m; c++) {
                 int base = c * pixels;
-                System.arraycopy(current, base, next, base, pixels); // the diagonal
                 for (int o = 0; o < powered.length; o++) {
                     int columns = offsets.columns(o, width);
+                    int rows = powered[o].length / Math.max(1, columns);
                     int shift = offsets.dy()[o] * width + offsets.dx()[o];
-                    for (int p = 0; p < powered[o].length; p++) {
-                        int from = from(o, p, columns, width);
-                        float a = powered[o][p];
-                        next[base + from] += a * current[base + from + shift];
-                        next[base + from + shift] += a * current[base + from];
+                    float[] a = powered[o];
+                    for (int y = 0, pair = 0; y < rows; y++) {
+                        int from = base + y * width + offsets.fromX(o);
+                        for (int x = 0; x < columns; x++, pair++, from++) {
+                            next[from] += a[pair] * current[from + shift];
+                            next[from + shift] += a[pair] * current[from];
+                        }
                     }
                 }
                 for (int u = 0; u < pixels; u++) {
-                    next[base + u] /= (float) columnSums[u];
+                    next[base + u] *= inverseSums[u];
                 }
             }
             float[] swap = current;

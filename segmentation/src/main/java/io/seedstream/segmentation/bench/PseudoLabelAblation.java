@@ -48,11 +48,14 @@ final class PseudoLabelAblation {
      * @param rows scores of every stage on the training images, in pipeline order
      * @param backgroundScores the constant chosen on the tuning split for each dense row
      * @param bestRow the row the segmenters train on (best on the tuning split)
+     * @param seedRow the sparse seed row (CRF seeds or walk seeds) best on the tuning split: what
+     *     the growing segmenters grow from, as DSRG grows its seeds
+     * @param seedLabels that row's seeds of every training image
      * @param trainingLabels that row's labels of every training image
      * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
     record Outcome(Map<String, SegmentationBenchmark.Scores> rows, Map<String, Double> backgroundScores, String bestRow,
-            List<int[]> trainingLabels, int affinitySkippedSteps) {}
+            List<int[]> trainingLabels, String seedRow, List<int[]> seedLabels, int affinitySkippedSteps) {}
 
     /** A class-map stage: the classifier and how its maps are read. */
     private record MapRow(String name, Classifier classifier, ImageClassMaps maps) {}
@@ -154,14 +157,11 @@ final class PseudoLabelAblation {
             drawLabels("affinity-walk", denseLabels(walkedTrain, score));
             drawLabels("walk-seeds", walkSeeds);
             tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, "walk seeds (tuning)"), tuning).miou());
+            Map<String, List<int[]>> labels = Map.of("crf-seeds", crfSeeds, "crf-labels", crfLabels,
+                    "affinity-walk", denseLabels(walkedTrain, backgroundScores.get("affinity-walk")), "walk-seeds", walkSeeds);
             String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds"));
-            List<int[]> labels = switch (bestRow) {
-                case "crf-seeds" -> crfSeeds;
-                case "crf-labels" -> crfLabels;
-                case "affinity-walk" -> denseLabels(walkedTrain, backgroundScores.get("affinity-walk"));
-                default -> seeds(crf, walkedTrain, train, "walk seeds");
-            };
-            return new Outcome(rows, backgroundScores, bestRow, labels, affinitySkippedSteps);
+            String seedRow = bestOf(tuningMiou, List.of("crf-seeds", "walk-seeds"));
+            return new Outcome(rows, backgroundScores, bestRow, labels.get(bestRow), seedRow, labels.get(seedRow), affinitySkippedSteps);
         }
     }
 

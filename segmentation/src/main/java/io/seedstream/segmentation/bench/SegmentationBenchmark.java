@@ -81,12 +81,13 @@ public final class SegmentationBenchmark {
     /**
      * @param seeds every pseudo-label stage's scores on the training images, in pipeline order
      * @param backgroundScores the background constant chosen on the tuning split for each dense row
-     * @param bestPseudoLabelRow the row the segmenters trained on
+     * @param bestPseudoLabelRow the row the segmenters trained on (those that grow: see {@code seedRow})
+     * @param seedRow the sparse seeds the growing segmenters (c to e) started from and grew
      * @param classifierSkippedSteps classifier steps skipped for non-finite gradients
      * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
     public record Result(String dataset, Map<String, Scores> seeds, Map<String, Double> backgroundScores, String bestPseudoLabelRow,
-            Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps, int affinitySkippedSteps, int trainImages,
+            String seedRow, Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps, int affinitySkippedSteps, int trainImages,
             int evalImages) {}
 
     /**
@@ -197,12 +198,13 @@ public final class SegmentationBenchmark {
             }
             double classifierSeconds = (System.nanoTime() - started) / 1e9;
 
-            List<int[]> trainingSeeds = pseudoLabels.trainingLabels();
             Map<String, SegmenterResult> segmenters = new LinkedHashMap<>();
-            for (Row row : rows) {
-                segmenters.put(row.name(), train(manager, row, pool, weak, trainingSeeds, heldOut));
+            for (Row row : rows) { // DSRG's rows grow sparse seeds; the others train on the best pseudo-labels
+                List<int[]> labels = row.growing() ? pseudoLabels.seedLabels() : pseudoLabels.trainingLabels();
+                segmenters.put(row.name(), train(manager, row, pool, weak, labels, heldOut));
             }
-            return new Result(data.name(), pseudoLabels.rows(), pseudoLabels.backgroundScores(), pseudoLabels.bestRow(), segmenters,
+            return new Result(data.name(), pseudoLabels.rows(), pseudoLabels.backgroundScores(), pseudoLabels.bestRow(),
+                    pseudoLabels.seedRow(), segmenters,
                     classifierSeconds, skipped[0], pseudoLabels.affinitySkippedSteps(), pool.size(), heldOut.size());
         }
     }

@@ -33,7 +33,8 @@ public final class SegmentationReport {
         result.segmenters().forEach((name, r) -> out.printf("%-36s | %7.3f %8.3f %8.3f | %11.1f%% | %4.0f s%n",
                 r.description(), r.heldOut().miou(), r.heldOut().precision(), r.heldOut().recall(),
                 100 * r.heldOut().miou() / full, r.seconds()));
-        out.printf("%nSegmenters trained on: %s (best on the tuning split)%n", result.bestPseudoLabelRow());
+        out.printf("%nSegmenters trained on: %s (best on the tuning split); rows that grow start from %s (the best seeds there)%n",
+                result.bestPseudoLabelRow(), result.seedRow());
         out.printf("Classifier training and pseudo-labels: %.0f s%n", result.classifierSeconds());
         int skipped = result.classifierSkippedSteps() + result.affinitySkippedSteps() + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
         if (skipped > 0) {
@@ -68,6 +69,7 @@ public final class SegmentationReport {
         json.add("seeds", BenchmarkReport.GSON.toJsonTree(result.seeds()));
         json.add("background_scores", BenchmarkReport.GSON.toJsonTree(result.backgroundScores()));
         json.addProperty("best_pseudo_label_row", result.bestPseudoLabelRow());
+        json.addProperty("seed_row", result.seedRow());
         json.addProperty("classifier_skipped_steps", result.classifierSkippedSteps());
         json.addProperty("affinity_skipped_steps", result.affinitySkippedSteps());
         json.add("segmenters", BenchmarkReport.GSON.toJsonTree(result.segmenters()));
@@ -82,7 +84,7 @@ public final class SegmentationReport {
         }
         rows.values().stream().filter(r -> !r.pseudoLabelsByEpoch().isEmpty()).findFirst().ifPresent(grown -> {
             double last = grown.pseudoLabelsByEpoch().get(grown.pseudoLabelsByEpoch().size() - 1).miou();
-            json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get(result.bestPseudoLabelRow()).miou());
+            json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get(result.seedRow()).miou());
         });
         json.addProperty("classifier_seconds", result.classifierSeconds());
         json.add("options", BenchmarkReport.GSON.toJsonTree(options));
