@@ -3,6 +3,8 @@ package io.seedstream.records;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.nn.AffinityArchitecture;
+import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Segmenter;
@@ -51,6 +53,20 @@ public final class ModelRecords {
         try (NDManager manager = NDManager.newBaseManager();
                 Segmenter model = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, seed)) {
             return encoded(ModelSnapshot.of(StreamingTrainer.SEGMENTER, version, model, classes.names()));
+        }
+    }
+
+    /**
+     * The encoded record of a freshly initialised affinity head for the classifier of {@code config}
+     * ({@code seed} decides its weights): untrained, but it walks maps at the full cost.
+     */
+    public static byte[] initialAffinity(SeedStreamConfig config, ClassList classes, long version, long seed) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
+                        classes.numForeground()), manager, seed);
+                AffinityHead model = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(),
+                        config.affinity().channels()), manager, seed)) {
+            return encoded(ModelSnapshot.of(StreamingTrainer.AFFINITY, version, model, classes.names()));
         }
     }
 

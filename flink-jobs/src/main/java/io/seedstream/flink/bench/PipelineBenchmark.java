@@ -218,7 +218,10 @@ public final class PipelineBenchmark {
                 Files.createTempDirectory("seedstream-bench-").toUri());
     }
 
-    /** Topics, and an initial classifier and segmenter on the models topic, so that every image takes the full path. */
+    /**
+     * Topics, and an initial classifier, segmenter and affinity head on the models topic, so that
+     * every image takes the full path (the walk included, unless {@code stream.affinityWalk} is off).
+     */
     private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data) throws Exception {
         TopicSetup.ensure(servers, topics, 2);
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(servers)) {
@@ -226,6 +229,8 @@ public final class PipelineBenchmark {
                     ModelRecords.initialClassifier(effective, data.classes(), 1, 5))).get();
             producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.SEGMENTER),
                     ModelRecords.initialSegmenter(effective, data.classes(), 1, 5))).get();
+            producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.AFFINITY),
+                    ModelRecords.initialAffinity(effective, data.classes(), 1, 5))).get();
         }
     }
 
