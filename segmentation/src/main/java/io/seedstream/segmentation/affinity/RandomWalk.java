@@ -73,11 +73,15 @@ public final class RandomWalk {
                     int rows = powered[o].length / Math.max(1, columns);
                     int shift = offsets.dy()[o] * width + offsets.dx()[o];
                     float[] a = powered[o];
-                    for (int y = 0, pair = 0; y < rows; y++) {
+                    for (int y = 0; y < rows; y++) {
                         int from = base + y * width + offsets.fromX(o);
-                        for (int x = 0; x < columns; x++, pair++, from++) {
-                            next[from] += a[pair] * current[from + shift];
-                            next[from + shift] += a[pair] * current[from];
+                        int pair = y * columns;
+                        // Two plain loops over contiguous runs, which the JIT vectorizes; one loop doing both would not.
+                        for (int x = 0; x < columns; x++) {
+                            next[from + x] += a[pair + x] * current[from + shift + x];
+                        }
+                        for (int x = 0; x < columns; x++) {
+                            next[from + shift + x] += a[pair + x] * current[from + x];
                         }
                     }
                 }
