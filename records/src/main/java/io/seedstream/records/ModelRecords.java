@@ -61,11 +61,10 @@ public final class ModelRecords {
      * ({@code seed} decides its weights): untrained, but it walks maps at the full cost.
      */
     public static byte[] initialAffinity(SeedStreamConfig config, ClassList classes, long version, long seed) {
+        int inputChannels = ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground())
+                .affinityInputChannels();
         try (NDManager manager = NDManager.newBaseManager();
-                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                        classes.numForeground()), manager, seed);
-                AffinityHead model = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(),
-                        config.affinity().channels()), manager, seed)) {
+                AffinityHead model = new AffinityHead(new AffinityArchitecture(inputChannels, config.affinity().channels()), manager, seed)) {
             return encoded(ModelSnapshot.of(StreamingTrainer.AFFINITY, version, model, classes.names()));
         }
     }

@@ -143,15 +143,15 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     /** One image's class maps, walked when the job walks and an affinity head is live. */
     private float[] maps(NDArray image, int[] classIndex) {
         NDArray maps = classMaps.maps(classifier.model(), image, classIndex);
-        if (!config.stream().affinityWalk()) {
-            return maps.toFloatArray();
+        if (config.stream().affinityWalk()) {
+            if (models.affinity.isLive()) {
+                walked.inc();
+                maps = walk.walked(models.affinity.model(), classifier.model(), image, maps);
+            } else {
+                notWalked.inc();
+            }
         }
-        if (!models.affinity.isLive()) {
-            notWalked.inc();
-            return maps.toFloatArray();
-        }
-        walked.inc();
-        return walk.walked(models.affinity.model(), classifier.model(), image, maps).toFloatArray();
+        return maps.toFloatArray();
     }
 
     /** The views each image's maps come from: its scales, each flipped too when flipping is on. */

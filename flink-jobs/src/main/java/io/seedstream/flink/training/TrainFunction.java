@@ -152,7 +152,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             int slot = MODELS.indexOf(snapshot.name());
             publishedVersion[slot] = snapshot.version();
             publishedMiou[slot] = publication.evalMiou() == null ? Double.NaN : publication.evalMiou();
-            if (slot == 1) {
+            if (snapshot.name().equals(StreamingTrainer.SEGMENTER)) {
                 Arrays.stream(publication.newSampleTimestampsMs()).forEach(t -> freshness.update(now - t));
             }
             out.collect(new EncodedRecord(snapshot.name(), RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(snapshot, publication.step(),

@@ -145,7 +145,7 @@ class LocalizeFunctionTest {
         try (var harness = harness(); NDManager manager = NDManager.newBaseManager();
                 Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
                         data.classes().numForeground()), manager, 11);
-                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(),
+                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(),
                         config.affinity().channels()), manager, 12)) {
             harness.open();
             harness.processBroadcastElement(model(1, 11), 1);

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.affinity.AffinityLabels;
 import io.seedstream.segmentation.affinity.AffinityWalk;
-import io.seedstream.segmentation.affinity.PairAffinity;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -19,7 +18,6 @@ import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
-import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import io.seedstream.segmentation.train.AffinityTrainer;
 import io.seedstream.segmentation.train.Batches;
@@ -48,10 +46,10 @@ final class PseudoLabelAblation {
      * @param rows scores of every stage on the training images, in pipeline order
      * @param backgroundScores the constant chosen on the tuning split for each dense row
      * @param bestRow the row the segmenters train on (best on the tuning split)
+     * @param trainingLabels that row's labels of every training image
      * @param seedRow the sparse seed row (CRF seeds or walk seeds) best on the tuning split: what
      *     the growing segmenters grow from, as DSRG grows its seeds
      * @param seedLabels that row's seeds of every training image
-     * @param trainingLabels that row's labels of every training image
      * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
     record Outcome(Map<String, SegmentationBenchmark.Scores> rows, Map<String, Double> backgroundScores, String bestRow,
@@ -154,11 +152,12 @@ final class PseudoLabelAblation {
             List<int[]> walkSeeds = seeds(crf, walkedTrain, train, "walk seeds");
             rows.put("walk-seeds", scoreLabels(walkSeeds, train));
             draw("walked maps", walkedTrain);
-            drawLabels("affinity-walk", denseLabels(walkedTrain, score));
+            List<int[]> walkLabels = denseLabels(walkedTrain, score);
+            drawLabels("affinity-walk", walkLabels);
             drawLabels("walk-seeds", walkSeeds);
             tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, "walk seeds (tuning)"), tuning).miou());
-            Map<String, List<int[]>> labels = Map.of("crf-seeds", crfSeeds, "crf-labels", crfLabels,
-                    "affinity-walk", denseLabels(walkedTrain, backgroundScores.get("affinity-walk")), "walk-seeds", walkSeeds);
+            Map<String, List<int[]>> labels = Map.of("crf-seeds", crfSeeds, "crf-labels", crfLabels, "affinity-walk", walkLabels,
+                    "walk-seeds", walkSeeds);
             String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds"));
             String seedRow = bestOf(tuningMiou, List.of("crf-seeds", "walk-seeds"));
             return new Outcome(rows, backgroundScores, bestRow, labels.get(bestRow), seedRow, labels.get(seedRow), affinitySkippedSteps);
@@ -246,7 +245,6 @@ final class PseudoLabelAblation {
     private static SeedStreamConfig.Seeds withCrf(SeedStreamConfig.Seeds s, boolean on) {
         return ConfidentSeeds.with(s, s.foregroundThreshold(), s.backgroundThreshold(), on);
     }
-
 
     /** The thresholds tried for confident seeds; each labelling is computed once per threshold and image. */
     private static final double[] FOREGROUND_THRESHOLDS = {0.3, 0.4, 0.5, 0.6, 0.7};
@@ -397,7 +395,7 @@ final class PseudoLabelAblation {
     /** AffinityNet's head on the image's colours and the classifier's levels, trained from the seeds of the training images. */
     private AffinityHead trainAffinity(NDManager manager, Classifier classifier, List<int[]> seeds) {
         SeedStreamConfig.Affinity settings = config.affinity();
-        AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(), settings.channels()), manager,
+        AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(), settings.channels()), manager,
                 settings.seed());
         AffinityTrainer trainer = new AffinityTrainer(head, settings, classes.background());
         int batchSize = config.training().batchSize();

@@ -87,8 +87,8 @@ public final class SegmentationBenchmark {
      * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
     public record Result(String dataset, Map<String, Scores> seeds, Map<String, Double> backgroundScores, String bestPseudoLabelRow,
-            String seedRow, Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps, int affinitySkippedSteps, int trainImages,
-            int evalImages) {}
+            String seedRow, Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps,
+            int affinitySkippedSteps, int trainImages, int evalImages) {}
 
     /**
      * Training images (with their true masks, for scoring), held-out images, and a tuning split

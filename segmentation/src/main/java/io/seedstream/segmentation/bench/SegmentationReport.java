@@ -36,7 +36,8 @@ public final class SegmentationReport {
         out.printf("%nSegmenters trained on: %s (best on the tuning split); rows that grow start from %s (the best seeds there)%n",
                 result.bestPseudoLabelRow(), result.seedRow());
         out.printf("Classifier training and pseudo-labels: %.0f s%n", result.classifierSeconds());
-        int skipped = result.classifierSkippedSteps() + result.affinitySkippedSteps() + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
+        int skipped = result.classifierSkippedSteps() + result.affinitySkippedSteps()
+                + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
         if (skipped > 0) {
             out.printf("Steps skipped for non-finite gradients: classifier %d, affinity head %d, %s%n", result.classifierSkippedSteps(),
                     result.affinitySkippedSteps(),

@@ -157,11 +157,6 @@ public final class Classifier implements Network {
         return NDArrays.concat(inputs, 1);
     }
 
-    /** The channels of {@link #affinityInput}: the image's three and every level's. */
-    public int affinityInputChannels() {
-        return 3 + architecture.channels().stream().mapToInt(Integer::intValue).sum();
-    }
-
     /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */
     public void requireFickleNet() {
         if (architecture.head() != ClassifierArchitecture.Head.FICKLENET) {

@@ -37,6 +37,11 @@ public record ClassifierArchitecture(
         }
     }
 
+    /** The channels of {@link Classifier#affinityInput}: the image's three and every backbone level's. */
+    public int affinityInputChannels() {
+        return 3 + channels().stream().mapToInt(Integer::intValue).sum();
+    }
+
     public static ClassifierArchitecture of(SeedStreamConfig config, Head head, int numClasses) {
         SeedStreamConfig.Backbone b = config.backbone();
         return new ClassifierArchitecture(head, numClasses, b.channels(), b.strides(), b.dilations(),

@@ -28,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -57,7 +58,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
     private static final int STATE_MAGIC = 0x53535452; // "SSTR"
-    private static final int STATE_VERSION = 2; // 2: the affinity head's learner after the segmenter's
+    private static final int STATE_VERSION = 2; // 2: the affinity head's learner; samples written once, learners refer to them
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
@@ -106,7 +107,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 batch -> segmenterTrainer.step(batch.stream()
                         .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
                 segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
-        this.affinity = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(), config.affinity().channels()),
+        this.affinity = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(), config.affinity().channels()),
                 manager, config.affinity().seed());
         AffinityTrainer affinityTrainer = new AffinityTrainer(affinity, config.affinity(), classes.background());
         this.affinityLearner = new Learner(AFFINITY, affinity, config.training().batchSize(),
@@ -288,8 +289,25 @@ public final class StreamingTrainer implements AutoCloseable {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(STATE_MAGIC);
             out.writeInt(STATE_VERSION);
+            // The segmenter and the affinity head buffer the same pseudo-labeled samples: each is written once.
+            Map<Sample, Integer> index = new IdentityHashMap<>();
+            List<Sample> table = new ArrayList<>();
             for (Learner learner : learners()) {
-                learner.save(out);
+                for (List<Sample> samples : List.of(learner.buffer, learner.fresh)) {
+                    samples.forEach(sample -> index.computeIfAbsent(sample, s -> {
+                        table.add(s);
+                        return table.size() - 1;
+                    }));
+                }
+            }
+            writeSamples(out, table);
+            for (Learner learner : learners()) {
+                learner.save(out, samples -> {
+                    out.writeInt(samples.size());
+                    for (Sample sample : samples) {
+                        out.writeInt(index.get(sample));
+                    }
+                });
             }
             writeImages(out, evalImages);
         } catch (IOException e) {
@@ -314,11 +332,21 @@ public final class StreamingTrainer implements AutoCloseable {
                     throw new IOException("trainer state version " + version + " is not one this release reads (1 to " + STATE_VERSION + ")");
                 }
             }
-            classifierLearner.restore(in);
-            segmenterLearner.restore(in);
             if (version >= 2) {
-                affinityLearner.restore(in);
-            } else { // the head starts from the segmenter's samples: the same pseudo-labels it would have had
+                List<Sample> table = readSamples(in);
+                SampleReader byIndex = () -> {
+                    List<Sample> samples = new ArrayList<>();
+                    for (int n = in.readInt(); n > 0; n--) {
+                        samples.add(table.get(in.readInt()));
+                    }
+                    return samples;
+                };
+                for (Learner learner : learners()) {
+                    learner.restore(in, byIndex);
+                }
+            } else { // version 1: each learner wrote its samples in full; the head starts on the segmenter's
+                classifierLearner.restore(in, () -> readSamples(in));
+                segmenterLearner.restore(in, () -> readSamples(in));
                 affinityLearner.buffer.addAll(segmenterLearner.buffer);
                 affinityLearner.fresh.addAll(segmenterLearner.fresh);
                 affinityLearner.seen = segmenterLearner.buffer.size();
@@ -424,22 +452,22 @@ public final class StreamingTrainer implements AutoCloseable {
             }
         }
 
-        void save(DataOutputStream out) throws IOException {
+        void save(DataOutputStream out, SampleWriter samples) throws IOException {
             byte[] checkpoint = checkpoint().toBytes();
             out.writeInt(checkpoint.length);
             out.write(checkpoint);
             out.writeLong(seen);
             out.writeLong(steps);
             out.writeLong(stepsAtPublication);
-            writeSamples(out, buffer);
-            writeSamples(out, fresh);
+            samples.write(buffer);
+            samples.write(fresh);
             out.writeInt(newlyTrained.size());
             for (long t : newlyTrained) {
                 out.writeLong(t);
             }
         }
 
-        void restore(DataInputStream in) throws IOException {
+        void restore(DataInputStream in, SampleReader samples) throws IOException {
             TrainingCheckpoint checkpoint = TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt()));
             checkpoint.model().loadInto(network);
             restoreOptimizer.accept(checkpoint.optimizer());
@@ -449,15 +477,25 @@ public final class StreamingTrainer implements AutoCloseable {
             steps = in.readLong();
             stepsAtPublication = in.readLong();
             buffer.clear();
-            buffer.addAll(readSamples(in));
+            buffer.addAll(samples.read());
             fresh.clear();
-            fresh.addAll(readSamples(in));
+            fresh.addAll(samples.read());
             newlyTrained.clear();
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 newlyTrained.add(in.readLong());
             }
         }
+    }
+
+    /** How a learner's buffer and new samples are written: by index into the state's table of samples. */
+    private interface SampleWriter {
+        void write(List<Sample> samples) throws IOException;
+    }
+
+    /** How a learner's samples are read back: by index into the table (version 2), or in full (version 1). */
+    private interface SampleReader {
+        List<Sample> read() throws IOException;
     }
 
     private static void writeSamples(DataOutputStream out, List<Sample> samples) throws IOException {

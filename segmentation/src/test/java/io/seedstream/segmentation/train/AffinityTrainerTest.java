@@ -47,7 +47,7 @@ class AffinityTrainerTest {
         LabeledImage image = new LabeledImage("edge", 16, 16, rgb, null, new int[] {1});
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier classifier = new Classifier(ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 2), manager, 1);
-                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.affinityInputChannels(),
+                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(),
                         CONFIG.affinity().channels()), manager, 3)) {
             AffinityTrainer trainer = new AffinityTrainer(head, CONFIG.affinity(), 0);
             List<AffinityTrainer.Example> batch = List.of(new AffinityTrainer.Example(image, seeds));
