@@ -187,17 +187,34 @@ final class Browser implements AutoCloseable {
     @Override
     public void close() throws Exception {
         socket.abort();
+        // Chromium's helpers (zygote, renderer, GPU) outlive the main process for a moment and keep
+        // writing to the profile; stop them all before deleting it.
+        List<ProcessHandle> helpers = process.descendants().toList();
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+        for (ProcessHandle helper : helpers) {
+            helper.destroyForcibly();
+            helper.onExit().get(10, TimeUnit.SECONDS);
+        }
         deleteRecursively(profile);
     }
 
-    private static void deleteRecursively(Path directory) throws IOException {
-        try (var paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
+    /** Deletes the profile; a file a straggler wrote meanwhile costs a retry, never the test. */
+    static void deleteRecursively(Path directory) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try (var paths = Files.walk(directory)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+                return;
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException e) {
+                if (attempt == 5) {
+                    System.err.println("could not delete Chromium's profile " + directory + ": " + e);
+                    return;
+                }
+                Thread.sleep(200);
             }
         }
     }

@@ -39,16 +39,21 @@ final class PageCheck {
     private static String chromium(Path chromium, Path workDirectory, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(chromium.toString()));
         command.addAll(FLAGS);
-        command.add("--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        Path profile = Files.createTempDirectory("chromium-profile");
+        command.add("--user-data-dir=" + profile);
         command.addAll(List.of(arguments));
         Path log = workDirectory.resolve("chromium.log");
         Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
-        byte[] stdout = process.getInputStream().readAllBytes();
-        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        try {
+            byte[] stdout = process.getInputStream().readAllBytes();
+            if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IOException("chromium failed (" + String.join(" ", command) + "); see " + log.toAbsolutePath());
+            }
+            return new String(stdout, StandardCharsets.UTF_8);
+        } finally {
             process.destroyForcibly();
-            throw new IOException("chromium failed (" + String.join(" ", command) + "); see " + log.toAbsolutePath());
+            Browser.deleteRecursively(profile);
         }
-        return new String(stdout, StandardCharsets.UTF_8);
     }
 
     private static int count(String text, String needle) {
