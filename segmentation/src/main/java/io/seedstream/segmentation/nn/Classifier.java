@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.seedstream.segmentation.localization.FeatureMapExpansion;
 
 /**
  * A multi-label image classifier whose class evidence can be localized: backbone, a GAP or
@@ -79,12 +78,46 @@ public final class Classifier implements Network {
     }
 
     /**
-     * FickleNet's stochastic logits (B, C): the features expanded per window, multiplied by one
-     * dropout mask per row (B, 1, s*h, s*w), convolved with kernel s and stride s, pooled.
+     * FickleNet's stochastic logits (n, C) for one dropout mask per row, in the expanded layout
+     * (n, 1, s*h, s*w): the numbers of expanding the features per window, masking, convolving with
+     * kernel s and stride s and pooling, computed without the expansion. Between the dropout and the
+     * pooling the head is linear, so with x_p the zero-padded features, W the head's weights and D
+     * the mask of window (i, j) at offset (a, b):
+     *
+     * <pre>
+     * logit_c = 1/(hw) sum_{k,a,b} W[c,k,a,b] Z[k,a,b] + bias_c,   Z[k,a,b] = sum_{i,j} D[a,b,i,j] x_p[k,i+a,j+b]
+     * </pre>
+     *
+     * Z is one batched matrix product of the masks, each placed at its offset in the padded grid,
+     * with x_p: memory and work grow with k*s*s, not with the expansion's k*s*s*h*w, and the backward
+     * pass is two matrix products. Features of batch 1 broadcast over n masks.
      */
     public NDArray stochasticLogits(NDArray features, NDArray masks) {
         requireFickleNet();
-        return pooledWindowLogits(FeatureMapExpansion.expand(features, architecture.windowSize()).mul(masks));
+        int s = architecture.windowSize();
+        int r = (s - 1) / 2;
+        Shape shape = features.getShape();
+        long k = shape.get(1);
+        int h = (int) shape.get(2);
+        int w = (int) shape.get(3);
+        long n = masks.getShape().get(0);
+        NDManager scope = features.getManager();
+        NDArray byOffset = masks.reshape(n, h, s, w, s).transpose(0, 2, 4, 1, 3); // D: (n, a, b, i, j)
+        NDList placed = new NDList();
+        for (int a = 0; a < s; a++) {
+            for (int b = 0; b < s; b++) { // window (i, j) at offset (a, b) reads padded pixel (i + a, j + b)
+                placed.add(byOffset.get(":, {}, {}", a, b).pad(new Shape(b, 2 * r - b, a, 2 * r - a), 0));
+            }
+        }
+        long paddedPixels = (long) (h + 2 * r) * (w + 2 * r);
+        NDArray masksAtPixels = NDArrays.stack(placed, 1).reshape(n, (long) s * s, paddedPixels);
+        NDArray padded = features.pad(new Shape(r, r, r, r), 0).reshape(shape.get(0), k, paddedPixels);
+        NDArray z = masksAtPixels.matMul(padded.transpose(0, 2, 1)); // (n, a*s + b, k)
+        NDArray byOffsetWeight = headWeight.transpose(0, 2, 3, 1);
+        byOffsetWeight.attach(scope); // derived from the model's weight: freed with the batch, not kept as long as the model
+        NDArray kernels = byOffsetWeight.reshape(architecture.numClasses(), (long) s * s * k);
+        kernels.attach(scope);
+        return z.reshape(n, (long) s * s * k).matMul(kernels.transpose()).div((float) h * w).add(headBias);
     }
 
     /**
