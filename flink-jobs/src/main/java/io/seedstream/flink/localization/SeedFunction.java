@@ -96,11 +96,11 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
                 maps = MemoryContext.refineWithMemory(features, imageMaps, ids, background, memory, config.memory()).toFloatArray();
             }
         }
-        int[] seeds = seedRule.seeds(maps, ids, background, image.rgb(), image.width(), image.height());
+        LabelCrf.ImageCrf crf = seedRule.crf(image.rgb(), image.width(), image.height()); // the seeds and the growing share its kernels
+        int[] seeds = seedRule.seeds(maps, ids, background, crf);
         int[] pseudoLabel = localized.segmenterProbabilities() == null ? seeds
                 : growing.growRefined(seeds, localized.segmenterProbabilities(), SeededRegionGrowing.allowedClasses(ids, background),
-                        background, image.rgb(), image.width(), image.height(),
-                        new LabelCrf(seedRule.crfSettings(image.width(), image.height())));
+                        background, crf);
         long labeled = Arrays.stream(seeds).filter(s -> s != ConfidentSeeds.UNSEEDED).count();
         lastCoverage = (double) labeled / pseudoLabel.length;
         Double miou = image.hasMask() ? miou(pseudoLabel, image.mask()) : null;

@@ -19,6 +19,7 @@ import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.seeds.ConfidentSeeds;
+import io.seedstream.segmentation.seeds.LabelCrf;
 import io.seedstream.segmentation.train.AffinityTrainer;
 import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
@@ -63,19 +64,31 @@ final class PseudoLabelAblation {
     private final Progress progress;
     private final List<LabeledImage> tuning;
     private final List<LabeledImage> train;
+    /** Each image's CRF, its kernels built once for every labelling of it (thresholds tried, seeds, growing). */
+    private final List<LabelCrf.ImageCrf> tuningCrfs;
+    private final List<LabelCrf.ImageCrf> trainCrfs;
     /** The first training images drawn stage by stage, when a sheet is asked for. */
     private final PseudoLabelSheet sheet;
     private int affinitySkippedSteps;
     private static final int SHEET_IMAGES = 8;
 
+    /** @param trainCrfs the CRF of each training image, in order, shared with the growing segmenters */
     PseudoLabelAblation(SeedStreamConfig config, ClassList classes, Progress progress, List<LabeledImage> tuning,
-            List<LabeledImage> train, boolean drawSheet) {
+            List<LabeledImage> train, List<LabelCrf.ImageCrf> trainCrfs, boolean drawSheet) {
         this.sheet = drawSheet ? new PseudoLabelSheet(classes) : null;
         this.config = config;
         this.classes = classes;
         this.progress = progress;
         this.tuning = tuning;
         this.train = train;
+        this.tuningCrfs = crfs(config.seeds(), tuning);
+        this.trainCrfs = trainCrfs;
+    }
+
+    /** The CRF of each image with the configured settings (at the image's size); kernels are built on first use. */
+    static List<LabelCrf.ImageCrf> crfs(SeedStreamConfig.Seeds settings, List<LabeledImage> images) {
+        ConfidentSeeds rule = new ConfidentSeeds(settings);
+        return images.stream().map(image -> rule.crf(image.rgb(), image.width(), image.height())).toList();
     }
 
     /**
@@ -128,17 +141,17 @@ final class PseudoLabelAblation {
         // Confident seeds of the best maps, their two thresholds chosen on the tuning split; without and with the CRF.
         ConfidentSeeds crf = new ConfidentSeeds(tunedSeeds(best.tuning, backgroundScores));
         ConfidentSeeds plain = new ConfidentSeeds(withCrf(crf.settings(), false));
-        List<int[]> confident = seeds(plain, best.train, train, "confident seeds");
+        List<int[]> confident = seeds(plain, best.train, train, trainCrfs, "confident seeds");
         rows.put("confident-seeds", scoreLabels(confident, train));
-        List<int[]> crfSeeds = seeds(crf, best.train, train, "confident seeds + CRF");
+        List<int[]> crfSeeds = seeds(crf, best.train, train, trainCrfs, "confident seeds + CRF");
         rows.put("crf-seeds", scoreLabels(crfSeeds, train));
-        tuningMiou.put("crf-seeds", scoreLabels(seeds(crf, best.tuning, tuning, "confident seeds + CRF (tuning)"), tuning).miou());
+        tuningMiou.put("crf-seeds", scoreLabels(seeds(crf, best.tuning, tuning, tuningCrfs, "confident seeds + CRF (tuning)"), tuning).miou());
         drawLabels("confident-seeds", confident);
         drawLabels("crf-seeds", crfSeeds);
 
         // The dense labelling of the best maps refined by the CRF, its constant chosen on the tuning split.
         double crfScore = tuneCrfLabels(crf, best.tuning, backgroundScores, tuningMiou);
-        List<int[]> crfLabels = crfLabels(crf, best.train, train, crfScore, "CRF labels");
+        List<int[]> crfLabels = crfLabels(crf, best.train, train, trainCrfs, crfScore, "CRF labels");
         rows.put("crf-labels", scoreLabels(crfLabels, train));
         drawLabels("crf-labels", crfLabels);
 
@@ -149,13 +162,13 @@ final class PseudoLabelAblation {
             List<float[]> walkedTrain = walked(head, mapsClassifier, walk, best.train, train, "affinity walk");
             double score = tune("affinity-walk", walkedTuning, backgroundScores, tuningMiou);
             rows.put("affinity-walk", score(walkedTrain, score));
-            List<int[]> walkSeeds = seeds(crf, walkedTrain, train, "walk seeds");
+            List<int[]> walkSeeds = seeds(crf, walkedTrain, train, trainCrfs, "walk seeds");
             rows.put("walk-seeds", scoreLabels(walkSeeds, train));
             draw("walked maps", walkedTrain);
             List<int[]> walkLabels = denseLabels(walkedTrain, score);
             drawLabels("affinity-walk", walkLabels);
             drawLabels("walk-seeds", walkSeeds);
-            tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, "walk seeds (tuning)"), tuning).miou());
+            tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, tuningCrfs, "walk seeds (tuning)"), tuning).miou());
             Map<String, List<int[]>> labels = Map.of("crf-seeds", crfSeeds, "crf-labels", crfLabels, "affinity-walk", walkLabels,
                     "walk-seeds", walkSeeds);
             String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds"));
@@ -262,7 +275,7 @@ final class PseudoLabelAblation {
                         LabeledImage image = tuning.get(i);
                         int m = image.labels().length;
                         return m == 0 ? new int[image.width() * image.height()]
-                                : rule.labelling(tuningMaps.get(i), m, threshold, image.rgb(), image.width(), image.height());
+                                : rule.labelling(tuningMaps.get(i), m, threshold, tuningCrfs.get(i));
                     }));
         }
         double bestForeground = FOREGROUND_THRESHOLDS[0];
@@ -297,7 +310,8 @@ final class PseudoLabelAblation {
         double best = BACKGROUND_SCORES[0];
         double bestMiou = -1;
         for (double score : BACKGROUND_SCORES) {
-            double miou = scoreLabels(crfLabels(rule, tuningMaps, tuning, score, String.format("CRF labels at %.2f (tuning)", score)),
+            double miou = scoreLabels(crfLabels(rule, tuningMaps, tuning, tuningCrfs, score,
+                    String.format("CRF labels at %.2f (tuning)", score)),
                     tuning).miou();
             if (miou > bestMiou) {
                 best = score;
@@ -310,14 +324,15 @@ final class PseudoLabelAblation {
     }
 
     /** Dense labels: the background constant against the maps in an argmax, refined by the CRF. */
-    private List<int[]> crfLabels(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, double constant, String phase) {
+    private List<int[]> crfLabels(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, List<LabelCrf.ImageCrf> crfs,
+            double constant, String phase) {
         return Parallel.map(images.size(), progress, phase, i -> {
             LabeledImage image = images.get(i);
             int m = image.labels().length;
             if (m == 0) {
                 return allBackground(image);
             }
-            int[] labelling = rule.labelling(maps.get(i), m, constant, image.rgb(), image.width(), image.height());
+            int[] labelling = rule.labelling(maps.get(i), m, constant, crfs.get(i));
             return ConfidentSeeds.combine(labelling, labelling, image.labels(), classes.background());
         });
     }
@@ -377,11 +392,10 @@ final class PseudoLabelAblation {
         return labels;
     }
 
-    private List<int[]> seeds(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, String phase) {
-        return Parallel.map(images.size(), progress, phase, i -> {
-            LabeledImage image = images.get(i);
-            return rule.seeds(maps.get(i), image.labels(), classes.background(), image.rgb(), image.width(), image.height());
-        });
+    private List<int[]> seeds(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, List<LabelCrf.ImageCrf> crfs,
+            String phase) {
+        return Parallel.map(images.size(), progress, phase, i -> rule.seeds(maps.get(i), images.get(i).labels(), classes.background(),
+                crfs.get(i)));
     }
 
     private SegmentationBenchmark.Scores scoreLabels(List<int[]> labels, List<LabeledImage> images) {

@@ -17,7 +17,6 @@ import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
-import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import io.seedstream.segmentation.seeds.LabelCrf;
 import io.seedstream.segmentation.seeds.SeededRegionGrowing;
 import io.seedstream.segmentation.train.Batches;
@@ -176,6 +175,7 @@ public final class SegmentationBenchmark {
             List<LabeledImage> pool = data.train();
             List<LabeledImage> heldOut = data.heldOut();
             List<LabeledImage> weak = pool.stream().map(SegmentationBenchmark::withoutMask).toList();
+            List<LabelCrf.ImageCrf> crfs = PseudoLabelAblation.crfs(config.seeds(), pool);
 
             long started = System.nanoTime();
             PseudoLabelAblation.Outcome pseudoLabels;
@@ -184,7 +184,7 @@ public final class SegmentationBenchmark {
             try (Classifier cam = trainClassifier(manager, config, weak, skipped);
                     Classifier reCam = fineTuneReCam(manager, cam, weak, skipped)) {
                 PseudoLabelAblation ablation = new PseudoLabelAblation(config.with("ficklenet.passes", options.ficklenetPasses()),
-                        classes, progress, data.tuning(), pool, options.sheet() != null);
+                        classes, progress, data.tuning(), pool, crfs, options.sheet() != null);
                 pseudoLabels = ablation.run(manager, today, cam, reCam);
                 if (options.sheet() != null) {
                     Path sheet = Path.of(options.sheet().replace("{dataset}", data.name()));
@@ -201,7 +201,7 @@ public final class SegmentationBenchmark {
             Map<String, SegmenterResult> segmenters = new LinkedHashMap<>();
             for (Row row : rows) { // DSRG's rows grow sparse seeds; the others train on the best pseudo-labels
                 List<int[]> labels = row.growing() ? pseudoLabels.seedLabels() : pseudoLabels.trainingLabels();
-                segmenters.put(row.name(), train(manager, row, pool, weak, labels, heldOut));
+                segmenters.put(row.name(), train(manager, row, pool, weak, labels, crfs, heldOut));
             }
             return new Result(data.name(), pseudoLabels.rows(), pseudoLabels.backgroundScores(), pseudoLabels.bestRow(),
                     pseudoLabels.seedRow(), segmenters,
@@ -271,7 +271,7 @@ public final class SegmentationBenchmark {
     }
 
     private SegmenterResult train(NDManager manager, Row row, List<LabeledImage> pool, List<LabeledImage> weak,
-            List<int[]> seeds, List<LabeledImage> heldOut) {
+            List<int[]> seeds, List<LabelCrf.ImageCrf> crfs, List<LabeledImage> heldOut) {
         List<LabeledImage> images = new ArrayList<>(weak);
         for (int i = 0; i < images.size(); i++) { // spread evenly over the stream: every 1/fraction-th image has its mask
             if (Math.floor((i + 1) * row.pixelLabeled()) > Math.floor(i * row.pixelLabeled())) {
@@ -313,7 +313,7 @@ public final class SegmentationBenchmark {
                             skipped == 0 ? "" : "  skipped " + skipped));
                 }
                 if (row.growing()) { // dynamic supervision: grow the original seeds with the current segmenter
-                    labels = grow(segmenter, growing, images, seeds);
+                    labels = grow(segmenter, growing, images, seeds, crfs);
                     pseudoLabels.add(score(labels, pool, classes));
                 }
             }
@@ -328,9 +328,9 @@ public final class SegmentationBenchmark {
     }
 
     /** The seeds grown on the segmenter's CRF-refined probabilities; the CRFs of a batch run in parallel. */
-    private List<int[]> grow(Segmenter segmenter, SeededRegionGrowing growing, List<LabeledImage> images, List<int[]> seeds) {
+    private List<int[]> grow(Segmenter segmenter, SeededRegionGrowing growing, List<LabeledImage> images, List<int[]> seeds,
+            List<LabelCrf.ImageCrf> crfs) {
         List<int[]> grown = new ArrayList<>(images.size());
-        ConfidentSeeds crfSettings = new ConfidentSeeds(config.seeds());
         int batchSize = config.segmenter().batchSize();
         for (int from = 0; from < images.size(); from += batchSize) {
             List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
@@ -340,8 +340,7 @@ public final class SegmentationBenchmark {
             grown.addAll(java.util.stream.IntStream.range(0, batch.size()).parallel().mapToObj(b -> {
                 LabeledImage image = batch.get(b);
                 int[] allowed = SeededRegionGrowing.allowedClasses(image.labels(), classes.background());
-                return growing.growRefined(seeds.get(first + b), probabilities[b], allowed, classes.background(), image.rgb(),
-                        image.width(), image.height(), new LabelCrf(crfSettings.crfSettings(image.width(), image.height())));
+                return growing.growRefined(seeds.get(first + b), probabilities[b], allowed, classes.background(), crfs.get(first + b));
             }).toList());
         }
         return grown;

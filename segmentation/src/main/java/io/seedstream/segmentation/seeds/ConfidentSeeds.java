@@ -54,30 +54,40 @@ public final class ConfidentSeeds {
                 config.gaussianCompat(), config.bilateralSxy() * scale, config.bilateralSrgb(), config.bilateralCompat());
     }
 
+    /** The CRF on this image with its settings scaled to the image's size; its kernels are built on first use. */
+    public LabelCrf.ImageCrf crf(byte[] rgb, int width, int height) {
+        return new LabelCrf(crfSettings(width, height)).on(rgb, width, height);
+    }
+
     /**
      * @param maps max-normalised maps of the image's m classes, class-major (m x pixels), at image size
      * @param rgb the image, interleaved 8-bit RGB (for the CRF)
      * @return a class id or {@link ConfidentSeeds#UNSEEDED} per pixel
      */
     public int[] seeds(float[] maps, int[] classIds, int background, byte[] rgb, int width, int height) {
-        int pixels = width * height;
+        return seeds(maps, classIds, background, crf(rgb, width, height));
+    }
+
+    /** The same on an image whose CRF is shared with its other labellings (see {@link LabelCrf.ImageCrf}). */
+    public int[] seeds(float[] maps, int[] classIds, int background, LabelCrf.ImageCrf image) {
+        int pixels = image.width() * image.height();
         if (classIds.length == 0) { // labeled with no class: every pixel is known to be background
             int[] all = new int[pixels];
             Arrays.fill(all, background >= 0 ? background : ConfidentSeeds.UNSEEDED);
             return all;
         }
         int m = classIds.length;
-        return combine(labelling(maps, m, config.foregroundThreshold(), rgb, width, height),
-                labelling(maps, m, config.backgroundThreshold(), rgb, width, height), classIds, background);
+        return combine(labelling(maps, m, config.foregroundThreshold(), image),
+                labelling(maps, m, config.backgroundThreshold(), image), classIds, background);
     }
 
     /**
      * One labelling: per pixel 0 where the background constant wins the argmax against the m maps,
      * else 1 + the winning map; refined by the CRF when it is on.
      */
-    public int[] labelling(float[] maps, int m, double constant, byte[] rgb, int width, int height) {
+    public int[] labelling(float[] maps, int m, double constant, LabelCrf.ImageCrf image) {
         int[] labels = argmaxIndex(maps, m, constant);
-        return config.crf() ? new LabelCrf(crfSettings(width, height)).refine(rgb, width, height, labels, m + 1) : labels;
+        return config.crf() ? image.refine(labels, m + 1) : labels;
     }
 
     /** IRN's rule on the two labellings (see the class comment): class ids, the background, or unseeded. */

@@ -73,83 +73,122 @@ public final class LabelCrf {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
-    /**
-     * @param rgb interleaved 8-bit RGB, row-major (width * height * 3 bytes)
-     * @param labels a label in 0..numLabels-1 per pixel, row-major
-     * @return the refined labels, 0..numLabels-1 per pixel
-     */
+    /** The CRF on one image; its kernels are built on first use and serve every labelling of that image. */
+    public ImageCrf on(byte[] rgb, int width, int height) {
+        return new ImageCrf(rgb, width, height);
+    }
+
+    /** {@code on(rgb, width, height).refine(labels, numLabels)}: for an image refined once. */
     public int[] refine(byte[] rgb, int width, int height, int[] labels, int numLabels) {
-        validate(rgb, width, height, labels, numLabels);
-        int pixels = width * height;
-        if (numLabels == 1) {
-            // nothing to choose (and pydensecrf's energy for the other labels, -log(0.3 / 0), has no labels to go to)
-            return new int[pixels];
-        }
-        float ownLogit = (float) Math.log(settings.labelConfidence());
-        float otherLogit = (float) Math.log((1 - settings.labelConfidence()) / (numLabels - 1));
-        float[] unaryLogits = new float[pixels * numLabels]; // -U, pixel-major
-        Arrays.fill(unaryLogits, otherLogit);
-        for (int i = 0; i < pixels; i++) {
-            unaryLogits[i * numLabels + labels[i]] = ownLogit;
-        }
-        return argmax(meanField(rgb, width, height, unaryLogits, numLabels), numLabels);
+        return on(rgb, width, height).refine(labels, numLabels);
     }
 
     /**
-     * The same CRF on soft input: a class's unary energy is -log of its probability (pydensecrf's
-     * {@code unary_from_softmax}, as PSA's {@code crf_inference} refines maps; probabilities are
-     * floored at 1e-4 first, as DSRG's softmax layer floors them). DSRG grows regions on
-     * probabilities refined this way.
-     *
-     * @param probabilities per label and pixel, label-major (numLabels x pixels), each pixel's summing to 1
-     * @return the refined probabilities, same layout
+     * The CRF's kernels depend on the image alone (its pixels' positions and colours), and building
+     * their lattices costs about a third of a refinement at 96 px: labellings of one image (the two
+     * seed labellings, the growing at every epoch) share them. Not thread-safe: one thread per image.
      */
-    public float[] refineProbabilities(byte[] rgb, int width, int height, float[] probabilities, int numLabels) {
-        validate(rgb, width, height, new int[width * height], Math.max(1, numLabels));
-        int pixels = width * height;
-        if (probabilities.length != (long) pixels * numLabels) {
-            throw new IllegalArgumentException("probabilities has " + probabilities.length + " values, " + numLabels
-                    + " labels of a " + width + "x" + height + " image have " + (long) pixels * numLabels);
+    public final class ImageCrf {
+
+        private final byte[] rgb;
+        private final int width;
+        private final int height;
+        private PottsKernel[] kernels;
+
+        private ImageCrf(byte[] rgb, int width, int height) {
+            validateImage(rgb, width, height);
+            this.rgb = rgb;
+            this.width = width;
+            this.height = height;
         }
-        float[] unaryLogits = new float[probabilities.length]; // -U, pixel-major
-        for (int l = 0; l < numLabels; l++) {
-            for (int i = 0; i < pixels; i++) {
-                unaryLogits[i * numLabels + l] = (float) Math.log(Math.max(MIN_PROBABILITY, probabilities[l * pixels + i]));
+
+        public int width() {
+            return width;
+        }
+
+        public int height() {
+            return height;
+        }
+
+        /**
+         * @param labels a label in 0..numLabels-1 per pixel, row-major
+         * @return the refined labels, 0..numLabels-1 per pixel
+         */
+        public int[] refine(int[] labels, int numLabels) {
+            validateLabels(labels, width, height, numLabels);
+            int pixels = width * height;
+            if (numLabels == 1) {
+                // nothing to choose (and pydensecrf's energy for the other labels, -log(0.3 / 0), has no labels to go to)
+                return new int[pixels];
             }
-        }
-        float[] q = meanField(rgb, width, height, unaryLogits, numLabels);
-        float[] refined = new float[q.length];
-        for (int l = 0; l < numLabels; l++) {
+            float ownLogit = (float) Math.log(settings.labelConfidence());
+            float otherLogit = (float) Math.log((1 - settings.labelConfidence()) / (numLabels - 1));
+            float[] unaryLogits = new float[pixels * numLabels]; // -U, pixel-major
+            Arrays.fill(unaryLogits, otherLogit);
             for (int i = 0; i < pixels; i++) {
-                refined[l * pixels + i] = q[i * numLabels + l];
+                unaryLogits[i * numLabels + labels[i]] = ownLogit;
             }
+            return argmax(meanField(unaryLogits, numLabels), numLabels);
         }
-        return refined;
+
+        /**
+         * The same CRF on soft input: a class's unary energy is -log of its probability (pydensecrf's
+         * {@code unary_from_softmax}, as PSA's {@code crf_inference} refines maps; probabilities are
+         * floored at 1e-4 first, as DSRG's softmax layer floors them). DSRG grows regions on
+         * probabilities refined this way.
+         *
+         * @param probabilities per label and pixel, label-major (numLabels x pixels), each pixel's summing to 1
+         * @return the refined probabilities, same layout
+         */
+        public float[] refineProbabilities(float[] probabilities, int numLabels) {
+            if (numLabels < 1) {
+                throw new IllegalArgumentException("numLabels must be >= 1, got " + numLabels);
+            }
+            int pixels = width * height;
+            if (probabilities.length != (long) pixels * numLabels) {
+                throw new IllegalArgumentException("probabilities has " + probabilities.length + " values, " + numLabels
+                        + " labels of a " + width + "x" + height + " image have " + (long) pixels * numLabels);
+            }
+            float[] unaryLogits = new float[probabilities.length]; // -U, pixel-major
+            for (int l = 0; l < numLabels; l++) {
+                for (int i = 0; i < pixels; i++) {
+                    unaryLogits[i * numLabels + l] = (float) Math.log(Math.max(MIN_PROBABILITY, probabilities[l * pixels + i]));
+                }
+            }
+            float[] q = meanField(unaryLogits, numLabels);
+            float[] refined = new float[q.length];
+            for (int l = 0; l < numLabels; l++) {
+                for (int i = 0; i < pixels; i++) {
+                    refined[l * pixels + i] = q[i * numLabels + l];
+                }
+            }
+            return refined;
+        }
+
+        /** Mean field from Q = softmax(-U) (pixel-major): the iterations' final Q. */
+        private float[] meanField(float[] unaryLogits, int numLabels) {
+            float[] q = new float[unaryLogits.length];
+            softmax(unaryLogits, q, numLabels);
+            if (kernels == null) {
+                kernels = new PottsKernel[] {
+                    new PottsKernel(positionFeatures(width, height, settings.gaussianSxy()), 2, settings.gaussianCompat()),
+                    new PottsKernel(positionColourFeatures(rgb, width, height, settings.bilateralSxy(), settings.bilateralSrgb()), 5,
+                            settings.bilateralCompat())};
+            }
+            float[] logits = new float[q.length];
+            for (int iteration = 0; iteration < settings.iterations(); iteration++) {
+                System.arraycopy(unaryLogits, 0, logits, 0, logits.length);
+                for (PottsKernel kernel : kernels) {
+                    kernel.addMessages(q, logits, numLabels);
+                }
+                softmax(logits, q, numLabels);
+            }
+            return q;
+        }
     }
 
-    /** Mean field from Q = softmax(-U) (pixel-major): the iterations' final Q. */
-    private float[] meanField(byte[] rgb, int width, int height, float[] unaryLogits, int numLabels) {
-        float[] q = new float[unaryLogits.length];
-        softmax(unaryLogits, q, numLabels);
-        PottsKernel[] kernels = {
-            new PottsKernel(positionFeatures(width, height, settings.gaussianSxy()), 2, settings.gaussianCompat()),
-            new PottsKernel(positionColourFeatures(rgb, width, height, settings.bilateralSxy(), settings.bilateralSrgb()), 5,
-                    settings.bilateralCompat())};
-        float[] logits = new float[q.length];
-        for (int iteration = 0; iteration < settings.iterations(); iteration++) {
-            System.arraycopy(unaryLogits, 0, logits, 0, logits.length);
-            for (PottsKernel kernel : kernels) {
-                kernel.addMessages(q, logits, numLabels);
-            }
-            softmax(logits, q, numLabels);
-        }
-        return q;
-    }
-
-
-    private static void validate(byte[] rgb, int width, int height, int[] labels, int numLabels) {
+    private static void validateImage(byte[] rgb, int width, int height) {
         Objects.requireNonNull(rgb, "rgb");
-        Objects.requireNonNull(labels, "labels");
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("the image must be at least 1x1, got " + width + "x" + height);
         }
@@ -158,6 +197,11 @@ public final class LabelCrf {
             throw new IllegalArgumentException("rgb has " + rgb.length + " bytes, a " + width + "x" + height
                     + " RGB image has " + pixels * 3);
         }
+    }
+
+    private static void validateLabels(int[] labels, int width, int height, int numLabels) {
+        Objects.requireNonNull(labels, "labels");
+        long pixels = (long) width * height;
         if (labels.length != pixels) {
             throw new IllegalArgumentException("labels has " + labels.length + " values, a " + width + "x" + height
                     + " image has " + pixels + " pixels");

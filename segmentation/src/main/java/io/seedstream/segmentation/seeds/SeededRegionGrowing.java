@@ -78,8 +78,9 @@ public final class SeededRegionGrowing {
      * softmax before growing): the allowed classes' probabilities, renormalised, go through the
      * dense CRF with the image, then {@link #grow} runs on the result.
      */
-    public int[] growRefined(int[] seeds, float[] probabilities, int[] allowed, int background, byte[] rgb, int width, int height,
-            LabelCrf crf) {
+    public int[] growRefined(int[] seeds, float[] probabilities, int[] allowed, int background, LabelCrf.ImageCrf crf) {
+        int width = crf.width();
+        int height = crf.height();
         if (Arrays.stream(seeds).noneMatch(seed -> seed == ConfidentSeeds.UNSEEDED)) {
             return seeds.clone(); // nothing to grow into: spare the CRF
         }
@@ -94,7 +95,7 @@ public final class SeededRegionGrowing {
                 picked[a * pixels + u] = sum > 0 ? probabilities[allowed[a] * pixels + u] / sum : 1f / allowed.length;
             }
         }
-        float[] refined = crf.refineProbabilities(rgb, width, height, picked, allowed.length);
+        float[] refined = crf.refineProbabilities(picked, allowed.length);
         float[] full = new float[probabilities.length];
         for (int a = 0; a < allowed.length; a++) {
             System.arraycopy(refined, a * pixels, full, allowed[a] * pixels, pixels);

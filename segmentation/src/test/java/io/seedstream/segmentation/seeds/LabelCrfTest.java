@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +138,25 @@ class LabelCrfTest {
             2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3,
             2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3};
         assertThat(crf.refine(scene.rgb(), 16, 12, scene.labels(), 5)).containsExactly(densecrf);
+    }
+
+    @Test
+    void oneImagesKernelsServeEveryLabellingOfItAsFreshOnesWould() {
+        // the kernels built for the first labelling are reused: each answer must be the one-shot answer
+        int width = 16;
+        int height = 8;
+        byte[] rgb = redBlue(width, height, 8);
+        LabelCrf.ImageCrf shared = crf.on(rgb, width, height);
+        float[] soft = new float[2 * width * height];
+        for (int u = 0; u < width * height; u++) {
+            soft[u] = u % width < 10 ? 0.8f : 0.2f; // label 0's probability, its edge 2 px off the colour edge
+            soft[width * height + u] = 1 - soft[u];
+        }
+        for (int[] labels : List.of(leftRight(width, height, 10), leftRight(width, height, 6), leftRight(width, height, 10))) {
+            assertThat(shared.refine(labels, 2)).containsExactly(crf.refine(rgb, width, height, labels, 2));
+        }
+        assertThat(shared.refineProbabilities(soft, 2)).containsExactly(crf.on(rgb, width, height).refineProbabilities(soft, 2));
+        assertThat(shared.refine(leftRight(width, height, 10), 2)).containsExactly(leftRight(width, height, 8));
     }
 
     @Test
