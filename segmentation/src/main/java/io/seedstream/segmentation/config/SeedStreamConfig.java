@@ -162,13 +162,18 @@ public record SeedStreamConfig(
             List<Integer> asppDilations, int batchSize, double learningRate, int epochs, double fullLabelWeight, long seed) implements Serializable {}
 
     /**
-     * DSRG's boundary (constrain) loss: KL(Q || P) of the segmenter's probabilities P to Q, a
-     * dense-CRF refinement of P. Q is approximated by {@code iterations} mean-field steps over a
-     * (2 windowRadius + 1)^2 neighbourhood, with a spatial kernel and a bilateral (position and
-     * colour) kernel, as in Kraehenbuehl and Koltun's CRF; sigmas in output pixels and RGB in [0, 1].
+     * DSRG's boundary (constrain) loss, with its safeguards ({@code pylayers.py}, ConstrainLossLayer,
+     * SoftmaxLayer and CRFLayer): the mean over pixels of sum_c Q log(clip(Q / P, 0.05, 20)), where P
+     * is the segmenter's softmax floored at 1e-4 and renormalised, and Q, a fixed target, the dense
+     * CRF of P at the output resolution, floored and renormalised the same way. The CRF is DSRG's
+     * ({@code CRF(im, probs, scale_factor=12)}: {@code iterations} mean-field steps, bilateral weight
+     * 10 with sxy 80/12 and srgb 13, Gaussian weight 3 with sxy 3/12), its sxy in pixels of DSRG's
+     * 41-pixel output ({@code referenceSide}), scaled to this output's long side. The weight is 0
+     * for {@code warmupSteps} segmenter steps, while the seed loss shapes the segmenter, then rises
+     * linearly to {@code weight} over {@code rampSteps}.
      */
-    public record Boundary(int iterations, int windowRadius, double spatialWeight, double spatialSigma,
-            double bilateralWeight, double bilateralSpatialSigma, double colourSigma, double weight) implements Serializable {}
+    public record Boundary(int iterations, double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
+            double bilateralCompat, int referenceSide, double weight, int warmupSteps, int rampSteps) implements Serializable {}
 
     /**
      * The streaming system: topic names share {@code topicPrefix}; images larger than
@@ -274,7 +279,7 @@ public record SeedStreamConfig(
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
-                new Boundary(3, 2, 3.0, 1.0, 4.0, 2.0, 0.1, 1.0),
+                new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
@@ -438,9 +443,11 @@ public record SeedStreamConfig(
         require(segmenter.batchSize() >= 1 && segmenter.learningRate() > 0 && segmenter.epochs() >= 1
                         && segmenter.fullLabelWeight() >= 0,
                 "segmenter needs batchSize >= 1, learningRate > 0, epochs >= 1, fullLabelWeight >= 0");
-        require(boundary.iterations() >= 1 && boundary.windowRadius() >= 1 && boundary.spatialSigma() > 0
-                        && boundary.bilateralSpatialSigma() > 0 && boundary.colourSigma() > 0 && boundary.weight() >= 0,
-                "boundary needs iterations >= 1, windowRadius >= 1, positive sigmas and weight >= 0");
+        require(boundary.iterations() >= 1 && boundary.gaussianSxy() > 0 && boundary.bilateralSxy() > 0 && boundary.bilateralSrgb() > 0
+                        && boundary.gaussianCompat() >= 0 && boundary.bilateralCompat() >= 0 && boundary.referenceSide() >= 1,
+                "boundary needs iterations >= 1, positive sxy and srgb, compatibilities >= 0 and referenceSide >= 1");
+        require(boundary.weight() >= 0 && boundary.warmupSteps() >= 0 && boundary.rampSteps() >= 0,
+                "boundary needs weight >= 0, warmupSteps >= 0 and rampSteps >= 0");
         require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
         require(trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16, "trainer.imageWidth and imageHeight must be at least 16");
         require(trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1, "trainer needs replayCapacity >= 1, samplesPerStep >= 1");

@@ -1,21 +1,26 @@
 package io.seedstream.segmentation.loss;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
-import java.util.ArrayList;
-import java.util.List;
+import io.seedstream.segmentation.seeds.LabelCrf;
+import java.util.stream.IntStream;
 
 /**
- * DSRG's boundary (constrain) loss: the mean over pixels of KL(Q || P), where P is the segmenter's
- * class distribution and Q a dense-CRF refinement of it that follows the image's edges. DSRG runs a
- * fully connected CRF; here Q comes from a few mean-field iterations with the same two kernels (a
- * spatial one, and a bilateral one of position and colour) restricted to a local window, which keeps
- * the cost linear in the pixels. Potts compatibility: each iteration Q = softmax(log P + sum over
- * neighbours v of k(u, v) Q_v). Q is a fixed target: gradients flow only through P.
+ * DSRG's boundary (constrain) loss with DSRG's safeguards ({@code pylayers.py}): the segmenter's
+ * softmax P is floored at 1e-4 and renormalised (SoftmaxLayer); Q is the dense CRF of P with the
+ * image at the output resolution (CRFLayer), floored and renormalised the same way; the loss is the
+ * mean over pixels of sum_c Q log(clip(Q / P, 0.05, 20)) (ConstrainLossLayer). Q is a fixed target
+ * here: gradients flow only through P. The floor keeps log P finite however saturated the softmax,
+ * and the clip bounds how hard one pixel can pull: outside [0.05, 20] its gradient is 0.
  */
 public final class BoundaryLoss {
+
+    /** DSRG's {@code min_prob}. */
+    static final float MIN_PROBABILITY = 1e-4f;
+    /** ConstrainLossLayer's clip of Q / P. */
+    static final float MIN_RATIO = 0.05f;
+    static final float MAX_RATIO = 20f;
 
     private final SeedStreamConfig.Boundary config;
 
@@ -23,62 +28,83 @@ public final class BoundaryLoss {
         this.config = config;
     }
 
-    /** Mean over pixels of KL(Q || P) for log-probabilities (B, K, h, w) and images (B, 3, h, w). */
-    public NDArray loss(NDArray logProbs, NDArray images) {
-        NDArray q = meanField(logProbs.stopGradient(), images);
-        Shape shape = logProbs.getShape();
-        long pixels = shape.get(0) * shape.get(2) * shape.get(3);
-        return q.mul(q.add(1e-8f).log().sub(logProbs)).sum().div((float) pixels);
+    /**
+     * The loss for logits (B, K, h, w) and the images at the same resolution (B, 3, h, w), RGB in [0, 1].
+     */
+    public NDArray loss(NDArray logits, NDArray images) {
+        NDArray p = flooredSoftmax(logits);
+        return clippedKl(target(p.stopGradient(), images), p);
     }
 
-    /** Q (B, K, h, w) after the configured mean-field iterations, starting from log P. */
-    public NDArray meanField(NDArray logProbs, NDArray images) {
-        int r = config.windowRadius();
-        List<int[]> offsets = new ArrayList<>();
-        List<NDArray> kernels = new ArrayList<>();
-        for (int dy = -r; dy <= r; dy++) {
-            for (int dx = -r; dx <= r; dx++) {
-                if (dx != 0 || dy != 0) {
-                    offsets.add(new int[] {dy, dx});
-                    kernels.add(kernel(images, dy, dx));
-                }
-            }
-        }
-        NDArray q = logProbs.softmax(1);
-        for (int i = 0; i < config.iterations(); i++) {
-            NDArray message = null;
-            for (int o = 0; o < offsets.size(); o++) {
-                NDArray term = shifted(q, offsets.get(o)[0], offsets.get(o)[1]).mul(kernels.get(o));
-                message = message == null ? term : message.add(term);
-            }
-            q = logProbs.add(message).softmax(1);
-        }
-        return q;
+    /** DSRG's SoftmaxLayer: (softmax + 1e-4) / sum, over the classes (axis 1). */
+    public static NDArray flooredSoftmax(NDArray logits) {
+        NDArray floored = logits.softmax(1).add(MIN_PROBABILITY);
+        return floored.div(floored.sum(new int[] {1}, true));
+    }
+
+    /** Mean over pixels of sum_c Q log(clip(Q / P, 0.05, 20)), for distributions (B, K, h, w). */
+    public static NDArray clippedKl(NDArray q, NDArray p) {
+        Shape shape = p.getShape();
+        long pixels = shape.get(0) * shape.get(2) * shape.get(3);
+        return q.mul(q.div(p).clip(MIN_RATIO, MAX_RATIO).log()).sum().div((float) pixels);
     }
 
     /**
-     * k(u, u + o) for every pixel u (B, 1, h, w): w_s exp(-|o|^2 / 2 sigma_s^2) + w_b exp(-|o|^2 / 2
-     * sigma_b^2 - |I_u - I_{u+o}|^2 / 2 sigma_c^2). Outside the image the shifted Q is zero, so the
-     * kernel's value there never counts.
+     * Q (B, K, h, w): each image's P refined by the dense CRF, floored at 1e-4 and renormalised. As in
+     * DSRG, the unary energy is -P itself ({@code CRF.py} sets {@code -unary}, and CRFLayer passes it
+     * the probabilities), so the kernels (weights 10 and 3) weigh more than the segmenter's opinion
+     * and Q follows the image's colour regions; the image is rounded to 8 bits at this resolution.
      */
-    private NDArray kernel(NDArray images, int dy, int dx) {
-        double distance = dx * dx + dy * dy;
-        float spatial = (float) (config.spatialWeight() * Math.exp(-distance / (2 * sq(config.spatialSigma()))));
-        float bilateral = (float) (config.bilateralWeight() * Math.exp(-distance / (2 * sq(config.bilateralSpatialSigma()))));
-        NDArray colourDistance = images.sub(shifted(images, dy, dx)).square().sum(new int[] {1}, true);
-        return colourDistance.div((float) (-2 * sq(config.colourSigma()))).exp().mul(bilateral).add(spatial);
+    public NDArray target(NDArray probabilities, NDArray images) {
+        Shape shape = probabilities.getShape();
+        int batch = (int) shape.get(0);
+        int classes = (int) shape.get(1);
+        int height = (int) shape.get(2);
+        int width = (int) shape.get(3);
+        int pixels = height * width;
+        float[] p = probabilities.toFloatArray();
+        float[] colours = images.toFloatArray();
+        LabelCrf crf = new LabelCrf(crfSettings(width, height));
+        float[] q = new float[p.length];
+        IntStream.range(0, batch).parallel().forEach(b -> {
+            byte[] rgb = new byte[3 * pixels];
+            for (int c = 0; c < 3; c++) {
+                for (int u = 0; u < pixels; u++) {
+                    float value = colours[(b * 3 + c) * pixels + u];
+                    rgb[3 * u + c] = (byte) Math.round(Math.min(1f, Math.max(0f, value)) * 255);
+                }
+            }
+            float[] unary = java.util.Arrays.copyOfRange(p, b * classes * pixels, (b + 1) * classes * pixels);
+            float[] refined = crf.on(rgb, width, height).refineLogits(unary, classes);
+            for (int u = 0; u < pixels; u++) {
+                float sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    sum += Math.max(MIN_PROBABILITY, refined[c * pixels + u]);
+                }
+                for (int c = 0; c < classes; c++) {
+                    q[(b * classes + c) * pixels + u] = Math.max(MIN_PROBABILITY, refined[c * pixels + u]) / sum;
+                }
+            }
+        });
+        return probabilities.getManager().create(q, shape);
     }
 
-    /** x shifted so that out[u] = x[u + (dy, dx)], zero where u + (dy, dx) is outside. */
-    static NDArray shifted(NDArray x, int dy, int dx) {
-        int r = Math.max(Math.abs(dy), Math.abs(dx));
-        Shape shape = x.getShape();
-        long h = shape.get(2);
-        long w = shape.get(3);
-        return x.pad(new Shape(r, r, r, r), 0).get(new NDIndex(":, :, {}:{}, {}:{}", r + dy, r + dy + h, r + dx, r + dx + w));
+    /** DSRG's kernels with sxy scaled from its 41-pixel output to this one's long side. */
+    LabelCrf.Settings crfSettings(int width, int height) {
+        double scale = (double) Math.max(width, height) / config.referenceSide();
+        // labelConfidence only shapes hard-label unaries; this CRF's unary is soft
+        return new LabelCrf.Settings(config.iterations(), 0.5, config.gaussianSxy() * scale, config.gaussianCompat(),
+                config.bilateralSxy() * scale, config.bilateralSrgb(), config.bilateralCompat());
     }
 
-    private static double sq(double x) {
-        return x * x;
+    /** The loss's weight at a segmenter step (counted from 0): 0 during the warm-up, then a linear ramp to the weight. */
+    public double weightAt(long step) {
+        if (step < config.warmupSteps()) {
+            return 0;
+        }
+        if (config.rampSteps() == 0) {
+            return config.weight();
+        }
+        return config.weight() * Math.min(1.0, (double) (step - config.warmupSteps() + 1) / config.rampSteps());
     }
 }

@@ -141,21 +141,35 @@ public final class LabelCrf {
          * @return the refined probabilities, same layout
          */
         public float[] refineProbabilities(float[] probabilities, int numLabels) {
+            float[] logs = new float[probabilities.length];
+            for (int i = 0; i < logs.length; i++) {
+                logs[i] = (float) Math.log(Math.max(MIN_PROBABILITY, probabilities[i]));
+            }
+            return refineLogits(logs, numLabels);
+        }
+
+        /**
+         * Mean field from unary energies given as their negatives, -U per label and pixel, label-major
+         * (numLabels x pixels).
+         *
+         * @return Q, the refined distribution over the labels, same layout
+         */
+        public float[] refineLogits(float[] unaryLogits, int numLabels) {
             if (numLabels < 1) {
                 throw new IllegalArgumentException("numLabels must be >= 1, got " + numLabels);
             }
             int pixels = width * height;
-            if (probabilities.length != (long) pixels * numLabels) {
-                throw new IllegalArgumentException("probabilities has " + probabilities.length + " values, " + numLabels
+            if (unaryLogits.length != (long) pixels * numLabels) {
+                throw new IllegalArgumentException(unaryLogits.length + " unary values given; " + numLabels
                         + " labels of a " + width + "x" + height + " image have " + (long) pixels * numLabels);
             }
-            float[] unaryLogits = new float[probabilities.length]; // -U, pixel-major
+            float[] pixelMajor = new float[unaryLogits.length];
             for (int l = 0; l < numLabels; l++) {
                 for (int i = 0; i < pixels; i++) {
-                    unaryLogits[i * numLabels + l] = (float) Math.log(Math.max(MIN_PROBABILITY, probabilities[l * pixels + i]));
+                    pixelMajor[i * numLabels + l] = unaryLogits[l * pixels + i];
                 }
             }
-            float[] q = meanField(unaryLogits, numLabels);
+            float[] q = meanField(pixelMajor, numLabels);
             float[] refined = new float[q.length];
             for (int l = 0; l < numLabels; l++) {
                 for (int i = 0; i < pixels; i++) {

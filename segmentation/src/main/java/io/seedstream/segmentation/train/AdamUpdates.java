@@ -48,6 +48,11 @@ public final class AdamUpdates {
         }
     }
 
+    /** Steps applied so far (restored with {@link #restore}): the step count of schedules such as the boundary loss's ramp. */
+    public long steps() {
+        return steps;
+    }
+
     /** PyTorch adds every backward pass into the parameters' gradients: start each step from zero. */
     public void clearGradients(NDManager scope) {
         for (Map.Entry<String, NDArray> e : params.all().entrySet()) {

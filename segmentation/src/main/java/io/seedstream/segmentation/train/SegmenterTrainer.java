@@ -73,11 +73,12 @@ public final class SegmenterTrainer {
                         : BalancedSeedLoss.crossEntropy(logProbs, seeds);
                 NDArray total = seed;
                 NDArray boundary = null;
-                if (objective.boundary()) { // at the output resolution, against the image shrunk to it
+                double boundaryWeight = objective.boundary() ? boundaryLoss.weightAt(updates.steps()) : 0;
+                if (boundaryWeight > 0) { // at the output resolution, against the image shrunk to it, as DSRG's CRFLayer
                     long[] out = logits.getShape().getShape();
                     NDArray small = Ops.resize(pixels, (int) out[2], (int) out[3]);
-                    boundary = boundaryLoss.loss(logits.logSoftmax(1), small);
-                    total = total.add(boundary.mul((float) config.boundary().weight()));
+                    boundary = boundaryLoss.loss(logits, small);
+                    total = total.add(boundary.mul((float) boundaryWeight));
                 }
                 NDArray fullMask = null;
                 if (objective.pixelMasks() && images.stream().anyMatch(LabeledImage::hasMask)) {

@@ -30,55 +30,100 @@ class SegmenterLossesTest {
         }
     }
 
-    /** One mean-field iteration, 3 x 3 window, spatial kernel only: k = exp(-1/2) = 0.606531 for a horizontal neighbour. */
-    private static SeedStreamConfig.Boundary spatialOnly(int iterations) {
-        return new SeedStreamConfig.Boundary(iterations, 1, 1.0, 1.0, 0.0, 1.0, 0.1, 1.0);
-    }
-
     @Test
-    void meanFieldPullsAnUncertainPixelTowardItsNeighbour() {
+    void theSoftmaxIsFlooredAtDsrgsMinimumAndRenormalised() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            // two pixels side by side: P0 = (0.8, 0.2), P1 = (0.5, 0.5); both black
-            NDArray logProbs = manager.create(new float[] {0.8f, 0.5f, 0.2f, 0.5f}, new Shape(1, 2, 1, 2)).log();
-            NDArray images = manager.zeros(new Shape(1, 3, 1, 2));
-            // Q1 = softmax(log 0.5 + k 0.8, log 0.5 + k 0.2): sigmoid(0.6 k) = sigmoid(0.363919) = 0.589988;
-            // Q0 = softmax(log P0 + k 0.5 (1, 1)) = P0
-            float[] q = new BoundaryLoss(spatialOnly(1)).meanField(logProbs, images).toFloatArray();
-            assertThat(q).usingComparatorWithPrecision(1e-5f).containsExactly(0.8f, 0.589988f, 0.2f, 0.410012f);
-            // a second iteration: Q0 = sigmoid(log 4 + k (0.589988 - 0.410012)) = sigmoid(1.495455) = 0.816896
-            float[] q2 = new BoundaryLoss(spatialOnly(2)).meanField(logProbs, images).toFloatArray();
-            assertThat(q2[0]).isCloseTo(0.816896f, within(1e-5f));
-            // the loss: mean over pixels of KL(Q || P) = (0 + 0.589988 ln(1.179976) + 0.410012 ln(0.820024)) / 2
-            float kl = (float) ((0.589988 * Math.log(0.589988 / 0.5) + 0.410012 * Math.log(0.410012 / 0.5)) / 2);
-            assertThat(new BoundaryLoss(spatialOnly(1)).loss(logProbs, images).getFloat()).isCloseTo(kl, within(1e-6f));
+            // logits (0, -1000): softmax (1, 0); + 1e-4 -> (1.0001, 0.0001) / 1.0002
+            float[] p = BoundaryLoss.flooredSoftmax(manager.create(new float[] {0f, -1000f}, new Shape(1, 2, 1, 1))).toFloatArray();
+            assertThat(p).usingComparatorWithPrecision(1e-7f).containsExactly(0.99990002f, 0.000099980f);
         }
     }
 
     @Test
-    void boundaryGradientFlowsOnlyThroughTheSegmenterDistribution() {
+    void theKlClipsTheRatioAndItsGradientWhereClipped() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray logProbs = manager.create(new float[] {0.8f, 0.5f, 0.2f, 0.5f}, new Shape(1, 2, 1, 2)).log();
-            logProbs.setRequiresGradient(true);
-            NDArray images = manager.zeros(new Shape(1, 3, 1, 2));
+            // two pixels; class-major (1, 2, 1, 2): Q = (0.5, 0.5) and (0.99, 0.01), P = (0.9, 0.1) and (0.001, 0.999)
+            NDArray q = manager.create(new float[] {0.5f, 0.99f, 0.5f, 0.01f}, new Shape(1, 2, 1, 2));
+            NDArray p = manager.create(new float[] {0.9f, 0.001f, 0.1f, 0.999f}, new Shape(1, 2, 1, 2));
+            p.setRequiresGradient(true);
             try (Autograd.Recording recording = Autograd.record()) {
-                recording.backward(new BoundaryLoss(spatialOnly(1)).loss(logProbs, images));
+                NDArray loss = BoundaryLoss.clippedKl(q, p);
+                // pixel 1: 0.5 ln(0.5/0.9) + 0.5 ln(5) = -0.293893 + 0.804719 = 0.510826
+                // pixel 2: ratios 990 and 0.01001, clipped to 20 and 0.05: 0.99 ln 20 + 0.01 ln 0.05 = 2.935818
+                assertThat(loss.getFloat()).isCloseTo((0.510826f + 2.935818f) / 2, within(1e-5f));
+                recording.backward(loss);
             }
-            // Q is a fixed target: d/d log P of mean KL(Q || P) = -Q / pixels, with Q from the test above
-            assertThat(logProbs.getGradient().toFloatArray()).usingComparatorWithPrecision(1e-5f)
-                    .containsExactly(-0.4f, -0.294994f, -0.1f, -0.205006f);
+            // d/dP of Q ln(Q/P) / 2 pixels = -Q / (2P) where unclipped; 0 where the clip holds
+            assertThat(p.getGradient().toFloatArray()).usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(-0.277778f, 0f, -2.5f, 0f);
         }
     }
 
     @Test
-    void bilateralKernelWeakensAcrossColourEdges() {
+    void theWeightWaitsForTheWarmUpThenRampsLinearly() {
+        BoundaryLoss loss = new BoundaryLoss(boundary(100, 200));
+        assertThat(loss.weightAt(0)).isZero();
+        assertThat(loss.weightAt(99)).isZero();
+        assertThat(loss.weightAt(100)).isCloseTo(0.005, within(1e-12)); // 1 of 200 ramp steps
+        assertThat(loss.weightAt(199)).isCloseTo(0.5, within(1e-12));
+        assertThat(loss.weightAt(299)).isEqualTo(1.0);
+        assertThat(loss.weightAt(10_000)).isEqualTo(1.0);
+        assertThat(new BoundaryLoss(boundary(0, 0)).weightAt(0)).isEqualTo(1.0);
+    }
+
+    private static SeedStreamConfig.Boundary boundary(int warmup, int ramp) {
+        SeedStreamConfig.Boundary d = SeedStreamConfig.defaults().boundary();
+        return new SeedStreamConfig.Boundary(d.iterations(), d.gaussianSxy(), d.gaussianCompat(), d.bilateralSxy(), d.bilateralSrgb(),
+                d.bilateralCompat(), d.referenceSide(), 1.0, warmup, ramp);
+    }
+
+    @Test
+    void theTargetFollowsTheColourRegions() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray logProbs = manager.create(new float[] {0.8f, 0.5f, 0.2f, 0.5f}, new Shape(1, 2, 1, 2)).log();
-            // bilateral only, sigma_c = 0.1, red differs by 0.1: k = exp(-1/2) exp(-0.01 / 0.02) = 0.367879
-            SeedStreamConfig.Boundary bilateral = new SeedStreamConfig.Boundary(1, 1, 0.0, 1.0, 1.0, 1.0, 0.1, 1.0);
-            NDArray images = manager.create(new float[] {0f, 0.1f, 0f, 0f, 0f, 0f}, new Shape(1, 3, 1, 2));
-            // Q1 = sigmoid(0.6 k) = sigmoid(0.220728) = 0.554959
-            float[] q = new BoundaryLoss(bilateral).meanField(logProbs, images).toFloatArray();
-            assertThat(q[1]).isCloseTo(0.554959f, within(1e-5f));
+            // 8 x 1: black | white halves. P = (0.95, 0.05) on black, (0.05, 0.95) on white, but black pixel 3
+            // leans the other way, (0.45, 0.55). Its unary (-U = P) prefers class 1 by 0.1; the bilateral term
+            // (weight 10) rewards class 0 by about 10 x the kernel-weighted mean of Q0 - Q1 over the black pixels,
+            // (2 softmax(0.9) - 1 = 0.42 for its neighbours), which is far more: Q at pixel 3 goes to class 0.
+            float[] p0 = {0.95f, 0.95f, 0.95f, 0.45f, 0.05f, 0.05f, 0.05f, 0.05f};
+            float[] values = new float[16];
+            for (int u = 0; u < 8; u++) {
+                values[u] = p0[u];
+                values[8 + u] = 1 - p0[u];
+            }
+            float[] colours = new float[24];
+            for (int c = 0; c < 3; c++) {
+                for (int u = 4; u < 8; u++) {
+                    colours[c * 8 + u] = 1f;
+                }
+            }
+            float[] q = new BoundaryLoss(SeedStreamConfig.defaults().boundary())
+                    .target(manager.create(values, new Shape(1, 2, 1, 8)), manager.create(colours, new Shape(1, 3, 1, 8)))
+                    .toFloatArray();
+            for (int u = 0; u < 8; u++) {
+                assertThat(q[u] + q[8 + u]).isCloseTo(1f, within(1e-5f));
+                assertThat(Math.min(q[u], q[8 + u])).isGreaterThanOrEqualTo(BoundaryLoss.MIN_PROBABILITY / (1 + BoundaryLoss.MIN_PROBABILITY));
+                assertThat(q[u]).as("Q(class 0) at pixel %d", u).isGreaterThan(u < 4 ? 0.5f : 0f).isLessThan(u < 4 ? 1f : 0.5f);
+            }
+        }
+    }
+
+    @Test
+    void saturatedLogitsGiveAFiniteLossAndFiniteGradients() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // a segmenter so sure that its softmax rounds to exactly 0 and 1, and wrong where the image says otherwise
+            NDArray logits = manager.create(new float[] {1e4f, -1e4f, 1e4f, -1e4f, -1e4f, 1e4f, -1e4f, 1e4f}, new Shape(1, 2, 2, 2));
+            logits.setRequiresGradient(true);
+            NDArray images = manager.create(new float[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, new Shape(1, 3, 2, 2));
+            try (Autograd.Recording recording = Autograd.record()) {
+                NDArray loss = new BoundaryLoss(SeedStreamConfig.defaults().boundary()).loss(logits, images);
+                assertThat(Float.isFinite(loss.getFloat())).isTrue();
+                // at most ln(20), however saturated
+                assertThat(loss.getFloat()).isLessThanOrEqualTo((float) Math.log(20) + 1e-5f);
+                recording.backward(loss);
+            }
+            for (float g : logits.getGradient().toFloatArray()) {
+                assertThat(Float.isFinite(g)).isTrue();
+            }
         }
     }
 }

@@ -42,17 +42,20 @@ class SegmenterTest {
                 images.stream().map(i -> new SegmenterTrainer.Example(i, Batches.maskLabels(i.mask()))).toList();
         try (NDManager manager = NDManager.newBaseManager();
                 Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), data.classes().size()), manager, config.segmenter().seed())) {
-            // No boundary term here: on this tiny 8 x 8 output its step has produced non-finite gradients on
-            // some CPUs (seen on CI, never on the 2-core EPYC dev machines); SegmenterLossesTest checks its
-            // value and gradient by hand, and AdamUpdates skips such a step without touching the weights.
-            SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config, data.classes(),
-                    new SegmenterTrainer.Objective(true, false, true));
+            // Every term on, the boundary loss from the first step (no warm-up) on this tiny 8 x 8 output, where
+            // the unfloored, unclipped form once gave non-finite gradients on a CI machine: a skipped step
+            // would throw here.
+            SeedStreamConfig immediate = config.with("boundary.warmupSteps", 0).with("boundary.rampSteps", 0);
+            SegmenterTrainer trainer = new SegmenterTrainer(segmenter, immediate, data.classes(),
+                    new SegmenterTrainer.Objective(true, true, true));
             SegmenterTrainer.StepLosses first = trainer.step(examples);
             SegmenterTrainer.StepLosses last = first;
             for (int i = 0; i < 60; i++) {
                 last = trainer.step(examples);
+                assertThat(last.boundary()).isGreaterThan(0).isLessThanOrEqualTo(Math.log(20)); // the clip bounds it
             }
             assertThat(first.fullMask()).isGreaterThan(0); // synthetic images carry their masks
+            assertThat(first.boundary()).isGreaterThan(0);
             assertThat(last.seed()).isLessThan(first.seed() / 2);
 
             List<SegmenterTrainer.Example> weak = images.stream()
@@ -60,6 +63,21 @@ class SegmenterTest {
                             new LabeledImage(i.id(), i.width(), i.height(), i.rgb(), null, i.labels()), Batches.maskLabels(i.mask())))
                     .toList();
             assertThat(trainer.step(weak).fullMask()).isEqualTo(0);
+        }
+    }
+
+    @Test
+    void theBoundaryTermWaitsForItsWarmUp() {
+        SyntheticDataset data = new SyntheticDataset(config.synthetic());
+        List<SegmenterTrainer.Example> examples = data.images(0, 4).stream()
+                .map(i -> new SegmenterTrainer.Example(i, Batches.maskLabels(i.mask()))).toList();
+        try (NDManager manager = NDManager.newBaseManager();
+                Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), data.classes().size()), manager, 1)) {
+            SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config.with("boundary.warmupSteps", 2), data.classes(),
+                    new SegmenterTrainer.Objective(true, true, false));
+            assertThat(trainer.step(examples).boundary()).isZero();
+            assertThat(trainer.step(examples).boundary()).isZero();
+            assertThat(trainer.step(examples).boundary()).isGreaterThan(0); // step 2: the ramp's first step
         }
     }
 }
