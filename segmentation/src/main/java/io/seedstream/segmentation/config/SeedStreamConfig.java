@@ -76,9 +76,15 @@ public record SeedStreamConfig(
 
     /**
      * GAIN (Li et al., CVPR 2018): T(A) = sigmoid(omega (A - sigma)), L = L_cls + alpha L_am (+
-     * extensionWeight L_e with pixel masks, GAINext).
+     * extensionWeight L_e with pixel masks, GAINext), on the references' schedule: attention mining
+     * starts after {@code startStep} classifier steps on BCE alone (GAIN-pytorch pretrains 5 epochs
+     * first, {@code main_GAIN_VOC.py}), and from then on the classifier learns at
+     * {@code learningRate} at most (its 1e-4 for batches of more than one); alpha = 0.2 weighs
+     * classification to mining 5 : 1. The attention is min-max normalised with detached
+     * normalisers, and the erased pass runs in eval mode with batch norm and the head frozen.
      */
-    public record Gain(double sigma, double omega, double alpha, double extensionWeight) implements Serializable {}
+    public record Gain(double sigma, double omega, double alpha, double extensionWeight, int startStep, double learningRate)
+            implements Serializable {}
 
     /**
      * Optimisation of the classifier. Each batch is rescaled by a factor drawn uniformly from
@@ -269,7 +275,7 @@ public record SeedStreamConfig(
                 // window near a fifth of the 24 x 24 map, as 9 of 41 is.
                 new FickleNet(5, 0.9, 200, 0.35, 50, "channel", "factorized"),
                 new ReCam(1.0, 0.1),
-                new Gain(0.5, 10.0, 1.0, 10.0),
+                new Gain(0.5, 10.0, 0.2, 10.0, 1000, 1e-4),
                 new Training(16, 1e-3, 0.0, List.of(0.625, 1.25), 11L),
                 new ClassMemory(0.9, 0.9, 1000, 0.01, 0.5, 0.1, 4),
                 new Dsrg(0.85, 0.99),
@@ -410,6 +416,8 @@ public record SeedStreamConfig(
         require(recam.lambda() >= 0 && recam.fineTuneScale() > 0 && recam.fineTuneScale() <= 1,
                 "recam needs lambda >= 0 and fineTuneScale in (0, 1]");
         require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
+        require(gain.omega() > 0 && gain.alpha() >= 0 && gain.extensionWeight() >= 0 && gain.startStep() >= 0 && gain.learningRate() > 0,
+                "gain needs omega > 0, alpha >= 0, extensionWeight >= 0, startStep >= 0 and learningRate > 0");
         require(training.rescaleRange().size() == 2 && training.rescaleRange().get(0) > 0
                         && training.rescaleRange().get(0) <= training.rescaleRange().get(1),
                 "training.rescaleRange must be two factors, 0 < min <= max");

@@ -45,16 +45,6 @@ public final class Backbone {
         }
     }
 
-    /**
-     * Per-layer batch-norm statistics (mean and biased variance per channel) of one training
-     * forward pass, detached: other images normalized with them go through exactly the function
-     * that batch went through.
-     */
-    public record BatchStatistics(List<NDArray> means, List<NDArray> variances) {}
-
-    /** Features of a training forward pass together with the batch statistics it normalized with. */
-    public record TrainingForward(NDArray features, BatchStatistics statistics) {}
-
     /** Images (B, 3, H, W) in [0, 1] to features (B, k, H / stride, W / stride). */
     public NDArray forward(NDArray images, boolean training) {
         NDArray x = input(images);
@@ -75,40 +65,26 @@ public final class Backbone {
         return outputs;
     }
 
-    /** A training forward pass (batch statistics, running statistics updated) that also returns those statistics. */
-    public TrainingForward trainingForward(NDArray images) {
-        NDArray x = input(images);
-        List<NDArray> means = new ArrayList<>();
-        List<NDArray> variances = new ArrayList<>();
-        for (int i = 0; i < layers; i++) {
-            NDArray convolved = conv(i, x);
-            NDArray detached = convolved.stopGradient();
-            NDArray mean = perChannelMean(detached);
-            means.add(mean.reshape(mean.size()));
-            variances.add(perChannelMean(detached.sub(mean).square()).reshape(mean.size()));
-            x = normalizedLayer(i, convolved, runningMeans[i], runningVars[i], true);
-        }
-        return new TrainingForward(x, new BatchStatistics(List.copyOf(means), List.copyOf(variances)));
-    }
-
     /**
-     * Images normalized with another batch's statistics instead of their own or the running ones.
-     * GAIN's erased images need this: nearly constant images have a tiny batch variance that blows
-     * the gradient up, and the running statistics, which lag the weights, made the erased pass a
-     * different network that learned to score every erased image 1 (attention mining stuck at 1,
-     * then non-finite gradients).
+     * An inference pass (running statistics) whose batch-norm scales and shifts are detached, so that
+     * a loss on it trains the convolutions alone: GAIN's erased pass, as the references run it with
+     * the network in eval mode. The erased images are nearly constant; their own batch statistics
+     * would divide by a tiny variance, and updating the running statistics with them would corrupt
+     * the statistics every later pass uses.
      */
-    public NDArray forward(NDArray images, BatchStatistics statistics) {
+    public NDArray frozenForward(NDArray images) {
         NDArray x = input(images);
         for (int i = 0; i < layers; i++) {
-            x = normalizedLayer(i, conv(i, x), statistics.means().get(i), statistics.variances().get(i), false);
+            NDArray gamma = gammas[i].stopGradient();
+            gamma.attach(x.getManager()); // derived from a parameter: freed with the batch
+            NDArray beta = betas[i].stopGradient();
+            beta.attach(x.getManager());
+            x = BatchNorm.batchNorm(conv(i, x), runningMeans[i], runningVars[i], gamma, beta, 1, BN_MOMENTUM, BN_EPSILON, false)
+                    .singletonOrThrow()
+                    .getNDArrayInternal()
+                    .relu();
         }
         return x;
-    }
-
-    /** The mean over batch and pixels, (1, C, 1, 1); PyTorch's engine reduces one axis at a time. */
-    private static NDArray perChannelMean(NDArray x) {
-        return x.mean(new int[] {3}, true).mean(new int[] {2}, true).mean(new int[] {0}, true);
     }
 
     private static NDArray input(NDArray images) {

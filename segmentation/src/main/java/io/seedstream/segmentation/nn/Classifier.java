@@ -56,14 +56,19 @@ public final class Classifier implements Network {
         return backbone.forward(images, training);
     }
 
-    /** A training forward pass that also returns the batch statistics it normalized with. */
-    public Backbone.TrainingForward trainingFeatures(NDArray images) {
-        return backbone.trainingForward(images);
-    }
-
-    /** Features of images normalized with the statistics of a training batch (see {@link Backbone#forward(NDArray, Backbone.BatchStatistics)}). */
-    public NDArray features(NDArray images, Backbone.BatchStatistics statistics) {
-        return backbone.forward(images, statistics);
+    /**
+     * GAIN's erased pass: deterministic logits (B, C) of the erased images through the backbone's
+     * frozen pass ({@link Backbone#frozenForward}) and the head with its weights detached, so that
+     * attention mining trains the convolutions that find the object, not the head that scores it.
+     */
+    public NDArray frozenLogits(NDArray images) {
+        NDArray features = backbone.frozenForward(images);
+        NDArray weight = headWeight.stopGradient();
+        weight.attach(features.getManager()); // derived from a parameter: freed with the batch
+        NDArray bias = headBias.stopGradient();
+        bias.attach(features.getManager());
+        int s = architecture.windowSize();
+        return Ops.spatialMean(Ops.conv(features, weight, null, 1, (s - 1) / 2, 1)).add(bias);
     }
 
     /** Per-class linear maps before pooling, without bias: (B, C, h, w). */

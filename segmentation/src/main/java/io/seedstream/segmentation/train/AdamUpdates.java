@@ -23,7 +23,7 @@ public final class AdamUpdates {
     public record State(long steps, Map<String, float[]> firstMoments, Map<String, float[]> secondMoments) {}
 
     private final Parameters params;
-    private final float learningRate;
+    private float learningRate;
     private final Map<String, Float> learningRateScales = new LinkedHashMap<>();
     private final float weightDecay;
     private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
@@ -46,6 +46,11 @@ public final class AdamUpdates {
                 secondMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
             }
         }
+    }
+
+    /** Changes the base learning rate from the next step on (the per-parameter scales stay). */
+    public void setLearningRate(double learningRate) {
+        this.learningRate = (float) learningRate;
     }
 
     /** Steps applied so far (restored with {@link #restore}): the step count of schedules such as the boundary loss's ramp. */

@@ -11,7 +11,6 @@ import io.seedstream.segmentation.loss.AttentionMiningLoss;
 import io.seedstream.segmentation.loss.MultiLabelLoss;
 import io.seedstream.segmentation.loss.ReCamLoss;
 import io.seedstream.segmentation.nn.Autograd;
-import io.seedstream.segmentation.nn.Backbone;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Ops;
@@ -40,6 +39,7 @@ public final class ClassifierTrainer {
     private final ClassList classes;
     private final Objective objective;
     private final AdamUpdates updates;
+    private final double learningRate;
     private final java.util.Random rescaling;
 
     public ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective) {
@@ -61,8 +61,8 @@ public final class ClassifierTrainer {
         this.config = config;
         this.classes = classes;
         this.objective = objective;
-        this.updates = new AdamUpdates(model.parameters(), config.training().learningRate(), config.training().weightDecay(),
-                learningRateScale);
+        this.learningRate = config.training().learningRate();
+        this.updates = new AdamUpdates(model.parameters(), learningRate, config.training().weightDecay(), learningRateScale);
         this.rescaling = new java.util.Random(config.training().seed());
     }
 
@@ -80,11 +80,13 @@ public final class ClassifierTrainer {
         NDManager modelManager = model.parameters().manager();
         try (NDManager scope = modelManager.newSubManager()) {
             updates.clearGradients(scope); // other backward passes (Grad-CAM) may have left gradients behind
+            boolean mining = isMining();
+            updates.setLearningRate(mining ? Math.min(learningRate, config.gain().learningRate()) : learningRate);
             NDArray images = rescaled(Batches.images(scope, batch));
             NDArray targets = Batches.targets(scope, batch, classes);
             StepLosses losses;
             try (Autograd.Recording recording = Autograd.record()) {
-                Terms terms = losses(scope, batch, images, targets);
+                Terms terms = losses(scope, batch, images, targets, mining);
                 losses = terms.values();
                 if (!Double.isFinite(losses.total())) {
                     throw new TrainingDivergedException("training diverged (loss " + losses + "); lower training.learningRate");
@@ -106,22 +108,28 @@ public final class ClassifierTrainer {
         }
     }
 
-    private Terms losses(NDManager scope, List<LabeledImage> batch, NDArray images, NDArray targets) {
-        // Only GAIN's erased pass needs the batch statistics; computing them costs a pass per layer.
-        Backbone.TrainingForward forward = objective.gain() ? model.trainingFeatures(images)
-                : new Backbone.TrainingForward(model.features(images, true), null);
-        NDArray features = forward.features();
+    /**
+     * Whether this step mines attention: GAIN's objective, once the classifier has taken
+     * {@code gain.startStep} steps on BCE alone (the references pretrain before mining: the
+     * attention of an untrained classifier is noise, and erasing it teaches nothing).
+     */
+    public boolean isMining() {
+        return objective.gain() && updates.steps() >= config.gain().startStep();
+    }
+
+    private Terms losses(NDManager scope, List<LabeledImage> batch, NDArray images, NDArray targets, boolean mining) {
+        NDArray features = model.features(images, true);
         NDArray logits = logits(scope, features);
         NDArray bce = MultiLabelLoss.bce(logits, targets);
         NDArray total = bce;
         NDArray reCam = null;
-        NDArray mining = null;
+        NDArray miningLoss = null;
         NDArray extension = null;
         if (objective.reCam()) {
             reCam = ReCamLoss.softmaxCrossEntropy(model.reCamLogits(features), targets);
             total = total.add(reCam.mul((float) config.recam().lambda()));
         }
-        long[] pairs = objective.gain() ? presentPairs(batch, (int) targets.getShape().get(1)) : new long[0];
+        long[] pairs = mining ? presentPairs(batch, (int) targets.getShape().get(1)) : new long[0];
         if (pairs.length > 0) { // GAIN, for the classes present (a batch without labels has nothing to erase)
             SeedStreamConfig.Gain gain = config.gain();
             long b = images.getShape().get(0);
@@ -130,14 +138,14 @@ public final class ClassifierTrainer {
             long width = images.getShape().get(3);
             // One erased image per present (image, class) pair, rows b * C + k of the flattened batch.
             NDArray rows = scope.create(pairs);
-            NDArray attention = Ops.resize(Ops.normalizeByMax(Ops.relu(model.classMaps(features))), (int) height, (int) width)
+            NDArray attention = Ops.resize(minMaxNormalized(Ops.relu(model.classMaps(features))), (int) height, (int) width)
                     .reshape(b * c, 1, height, width)
                     .get(rows);
             NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).get(rows);
             NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).get(rows);
             NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
-            mining = AttentionMiningLoss.loss(model.logits(model.features(erased, forward.statistics())), pairClasses);
-            total = total.add(mining.mul((float) gain.alpha()));
+            miningLoss = AttentionMiningLoss.loss(model.frozenLogits(erased), pairClasses);
+            total = total.add(miningLoss.mul((float) gain.alpha()));
             long[] masked = java.util.stream.IntStream.range(0, pairs.length)
                     .filter(i -> batch.get((int) (pairs[i] / c)).hasMask())
                     .asLongStream()
@@ -150,7 +158,15 @@ public final class ClassifierTrainer {
                 total = total.add(extension.mul((float) gain.extensionWeight()));
             }
         }
-        return new Terms(total, bce, reCam, mining, extension);
+        return new Terms(total, bce, reCam, miningLoss, extension);
+    }
+
+    /** Each map (B, C, h, w) scaled to [0, 1] by its minimum and maximum, which are detached (GAIN-pytorch's Ac_min, Ac_max). */
+    static NDArray minMaxNormalized(NDArray maps) {
+        NDArray detached = maps.stopGradient();
+        NDArray min = detached.min(new int[] {3}, true).min(new int[] {2}, true); // PyTorch's engine reduces one axis at a time
+        NDArray range = detached.max(new int[] {3}, true).max(new int[] {2}, true).sub(min).add(1e-5f);
+        return maps.sub(min).div(range);
     }
 
     /** The batch resized by one factor drawn from {@code training.rescaleRange} (aspect ratio kept). */

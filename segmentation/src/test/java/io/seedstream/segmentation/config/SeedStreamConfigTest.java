@@ -21,7 +21,11 @@ class SeedStreamConfigTest {
         assertThat(c.recam().lambda()).isEqualTo(1.0);
         assertThat(c.gain().sigma()).isEqualTo(0.5);
         assertThat(c.gain().omega()).isEqualTo(10.0);
-        assertThat(c.gain().alpha()).isEqualTo(1.0);
+        assertThat(c.gain().alpha()).isEqualTo(0.2); // classification : mining = 5 : 1
+        assertThat(c.gain().learningRate()).isEqualTo(1e-4);
+        assertThat(c.boundary().iterations()).isEqualTo(10);
+        assertThat(c.boundary().bilateralCompat()).isEqualTo(10.0);
+        assertThat(c.boundary().bilateralSxy()).isEqualTo(80 / 12.0);
         assertThat(c.memory().initialMomentum()).isEqualTo(0.9);
         assertThat(c.memory().power()).isEqualTo(0.9);
         assertThat(c.memory().backgroundPrototypes()).isEqualTo(4);

@@ -46,11 +46,19 @@ class ClassifierTrainerTest {
             assertThat(reCam.reCam()).isPositive();
             assertThat(reCam.total()).isCloseTo(reCam.bce() + reCam.reCam(), org.assertj.core.api.Assertions.within(1e-4));
 
-            var gainTrainer = new ClassifierTrainer(model, CONFIG, DATA.classes(), ClassifierTrainer.Objective.GAIN);
+            // Mining waits for gain.startStep classifier steps (here 2) of BCE alone, then adds alpha (0.2) x mining.
+            var gainTrainer = new ClassifierTrainer(model, CONFIG.with("gain.startStep", 2), DATA.classes(), ClassifierTrainer.Objective.GAIN);
+            assertThat(gainTrainer.isMining()).isFalse();
+            for (int step = 0; step < 2; step++) {
+                var pretraining = gainTrainer.step(withoutMasks(batch));
+                assertThat(pretraining.attentionMining()).isZero();
+                assertThat(pretraining.total()).isEqualTo(pretraining.bce());
+            }
+            assertThat(gainTrainer.isMining()).isTrue();
             var weakOnly = gainTrainer.step(withoutMasks(batch));
             assertThat(weakOnly.attentionMining()).isPositive();
             assertThat(weakOnly.gainExtension()).isZero();
-            assertThat(weakOnly.total()).isCloseTo(weakOnly.bce() + weakOnly.attentionMining(),
+            assertThat(weakOnly.total()).isCloseTo(weakOnly.bce() + 0.2 * weakOnly.attentionMining(),
                     org.assertj.core.api.Assertions.within(1e-4));
             // A batch without any label has nothing to erase: BCE alone, no NaN.
             List<LabeledImage> unlabeled = batch.stream()
@@ -61,8 +69,24 @@ class ClassifierTrainerTest {
             assertThat(nothingPresent.total()).isFinite().isEqualTo(nothingPresent.bce());
             var withMasks = gainTrainer.step(batch);
             assertThat(withMasks.gainExtension()).isPositive();
-            assertThat(withMasks.total()).isCloseTo(withMasks.bce() + withMasks.attentionMining() + 10 * withMasks.gainExtension(),
+            assertThat(withMasks.total()).isCloseTo(withMasks.bce() + 0.2 * withMasks.attentionMining() + 10 * withMasks.gainExtension(),
                     org.assertj.core.api.Assertions.within(1e-4));
+        }
+    }
+
+    @Test
+    void attentionIsMinMaxNormalisedWithDetachedNormalisers() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // one 1 x 3 map with values 1, 3, 5: (x - 1) / (4 + 1e-5); the gradient of the sum is 1 / range per pixel,
+            // as the minimum and the range are constants
+            ai.djl.ndarray.NDArray maps = manager.create(new float[] {1, 3, 5}, new ai.djl.ndarray.types.Shape(1, 1, 1, 3));
+            maps.setRequiresGradient(true);
+            try (io.seedstream.segmentation.nn.Autograd.Recording recording = io.seedstream.segmentation.nn.Autograd.record()) {
+                ai.djl.ndarray.NDArray normalized = ClassifierTrainer.minMaxNormalized(maps);
+                assertThat(normalized.toFloatArray()).usingComparatorWithPrecision(1e-5f).containsExactly(0f, 0.5f, 1f);
+                recording.backward(normalized.sum());
+            }
+            assertThat(maps.getGradient().toFloatArray()).usingComparatorWithPrecision(1e-5f).containsExactly(0.25f, 0.25f, 0.25f);
         }
     }
 
