@@ -8,6 +8,8 @@ import io.seedstream.segmentation.bench.LocalizationBenchmark;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.bench.SegmentationBenchmark;
 import io.seedstream.segmentation.bench.SegmentationReport;
+import io.seedstream.segmentation.bench.TrainerBenchmark;
+import io.seedstream.segmentation.bench.TrainerReport;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +68,7 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class, Bench.ActiveLearning.class})
+    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class, Bench.Trainer.class, Bench.ActiveLearning.class})
     static final class Bench implements Runnable {
         @Override
         public void run() {
@@ -250,6 +252,61 @@ public final class SeedStreamCli implements Runnable {
             /** The rows asked for by {@code --segmenters} (a row's name starts with its letter). */
             private List<SegmentationBenchmark.Row> chosen(List<SegmentationBenchmark.Row> rows) {
                 return rows.stream().filter(row -> segmenters.contains(row.name().substring(0, 1))).toList();
+            }
+        }
+
+        @Command(name = "trainer", mixinStandardHelpOptions = true,
+                description = "The streaming trainer over a long run on synthetic images and idealised seeds, with GAIN's "
+                        + "attention mining and DSRG's boundary loss each on and off: held-out mIoU over the steps, skipped "
+                        + "steps, collapse; a table, JSON and an SVG plot.")
+        static final class Trainer implements Callable<Integer> {
+            @CommandLine.Mixin
+            ConfigOptions config = new ConfigOptions();
+
+            @Option(names = "--steps", description = "trainer steps per run (default: ${DEFAULT-VALUE})")
+            int steps = TrainerBenchmark.Options.defaults().steps();
+
+            @Option(names = "--eval-every", description = "steps between held-out scores (default: ${DEFAULT-VALUE})")
+            int evalEvery = TrainerBenchmark.Options.defaults().evalEvery();
+
+            @Option(names = "--images-per-step", description = "new images entering the stream before each step "
+                    + "(default: ${DEFAULT-VALUE})")
+            int imagesPerStep = TrainerBenchmark.Options.defaults().imagesPerStep();
+
+            @Option(names = "--mask-fraction", description = "share of images that come with their mask (default: ${DEFAULT-VALUE})")
+            double maskFraction = TrainerBenchmark.Options.defaults().maskFraction();
+
+            @Option(names = "--eval-images", description = "held-out images scored (default: ${DEFAULT-VALUE})")
+            int evalImages = TrainerBenchmark.Options.defaults().evalImages();
+
+            @Option(names = "--runs", split = ",", description = "runs, of base, gain, boundary, gain+boundary (default: all)")
+            List<String> runs = TrainerBenchmark.Options.defaults().runs();
+
+            @Option(names = "--out", description = "write the results as JSON here")
+            Path out;
+
+            @Option(names = "--svg", description = "draw held-out mIoU against steps into this SVG (default: beside --out)")
+            Path svg;
+
+            @Override
+            public Integer call() throws Exception {
+                SeedStreamConfig effective = config.load();
+                var options = new TrainerBenchmark.Options(steps, evalEvery, imagesPerStep, maskFraction, evalImages, runs);
+                long started = System.nanoTime();
+                TrainerBenchmark.Result result = new TrainerBenchmark(effective, options, new Progress(System.err)).run();
+                double wallSeconds = (System.nanoTime() - started) / 1e9;
+                TrainerReport.printTable(result, System.out);
+                System.out.printf("%nTotal %.0f s%n", wallSeconds);
+                if (out != null) {
+                    BenchmarkReport.writeJson(TrainerReport.toJson(result, effective, wallSeconds), out);
+                    System.out.println("Wrote " + out);
+                }
+                Path plot = svg != null ? svg : out == null ? null : out.resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + ".svg");
+                if (plot != null) {
+                    TrainerReport.writeSvg(result, plot);
+                    System.out.println("Wrote " + plot);
+                }
+                return 0;
             }
         }
 

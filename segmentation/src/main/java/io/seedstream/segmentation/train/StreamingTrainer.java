@@ -87,6 +87,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private final ImageClassMaps classMaps;
     private final ConfidentSeeds seedRule;
     private final List<LabeledImage> evalImages = new ArrayList<>();
+    private ClassifierTrainer.StepLosses lastClassifierTerms;
+    private SegmenterTrainer.StepLosses lastSegmenterTerms;
 
     public StreamingTrainer(SeedStreamConfig config, ClassList classes, NDManager parent) {
         this.config = config;
@@ -101,11 +103,17 @@ public final class StreamingTrainer implements AutoCloseable {
         SegmenterTrainer segmenterTrainer = new SegmenterTrainer(segmenter, config, classes,
                 new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
         this.classifierLearner = new Learner(CLASSIFIER, classifier, config.training().batchSize(),
-                batch -> classifierTrainer.step(batch.stream().map(Sample::image).toList()).total(),
+                batch -> {
+                    lastClassifierTerms = classifierTrainer.step(batch.stream().map(Sample::image).toList());
+                    return lastClassifierTerms.total();
+                },
                 classifierTrainer::optimizerState, classifierTrainer::restoreOptimizer);
         this.segmenterLearner = new Learner(SEGMENTER, segmenter, config.segmenter().batchSize(),
-                batch -> segmenterTrainer.step(batch.stream()
-                        .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList()).total(),
+                batch -> {
+                    lastSegmenterTerms = segmenterTrainer.step(batch.stream()
+                            .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList());
+                    return lastSegmenterTerms.total();
+                },
                 segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
         this.affinity = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(), config.affinity().channels()),
                 manager, config.affinity().seed());
@@ -136,6 +144,16 @@ public final class StreamingTrainer implements AutoCloseable {
         return seeds;
     }
 
+    /** Adds an image with its mask to the held-out set directly (a benchmark's fixed images), up to {@code trainer.evalImages}. */
+    public void holdOut(LabeledImage image) {
+        if (!image.hasMask()) {
+            throw new IllegalArgumentException("held-out image " + image.id() + " has no mask to score against");
+        }
+        if (evalImages.size() < settings.evalImages()) {
+            evalImages.add(atTrainingSize(new Sample(image, null, 0)).image());
+        }
+    }
+
     /** Whether an image is in the held-out share: only images with a mask, chosen by a hash of the id. */
     public boolean isHeldOut(LabeledImage image) {
         return image.hasMask() && Math.floorMod(image.id().hashCode() * 0x9E3779B9, 100) < settings.evalPercent();
@@ -143,8 +161,8 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /**
      * Takes a sample: held-out images join the evaluation set (up to its size) and are never trained
-     * on; every other sample joins its model's buffer (a pseudo-labeled one both the segmenter's and
-     * the affinity head's).
+     * on; every other sample joins its model's buffer (a pseudo-labeled one both the segmenter's and,
+     * when the localization job walks its maps ({@code stream.affinityWalk}), the affinity head's).
      */
     public void add(Sample sample) {
         if (isHeldOut(sample.image())) {
@@ -158,7 +176,9 @@ public final class StreamingTrainer implements AutoCloseable {
             classifierLearner.add(sized);
         } else {
             segmenterLearner.add(sized);
-            affinityLearner.add(sized);
+            if (config.stream().affinityWalk()) {
+                affinityLearner.add(sized);
+            }
         }
     }
 
@@ -194,6 +214,16 @@ public final class StreamingTrainer implements AutoCloseable {
     /** The classifier's loss in its latest step (NaN before the first). */
     public double lastClassifierLoss() {
         return classifierLearner.lastLoss;
+    }
+
+    /** The classifier's loss terms in its latest step (null before the first). */
+    public ClassifierTrainer.StepLosses lastClassifierTerms() {
+        return lastClassifierTerms;
+    }
+
+    /** The segmenter's loss terms in its latest step (null before the first). */
+    public SegmenterTrainer.StepLosses lastSegmenterTerms() {
+        return lastSegmenterTerms;
     }
 
     /** The segmenter's loss in its latest step (NaN before the first). */

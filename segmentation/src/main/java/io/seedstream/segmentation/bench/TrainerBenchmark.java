@@ -1,0 +1,174 @@
+package io.seedstream.segmentation.bench;
+
+import ai.djl.ndarray.NDManager;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.train.ClassifierTrainer;
+import io.seedstream.segmentation.train.SegmenterTrainer;
+import io.seedstream.segmentation.train.StreamingTrainer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The streaming trainer over a long run, with GAIN's attention mining and DSRG's boundary loss each
+ * on and off: the same {@link StreamingTrainer} the trainer job runs, fed a stream of synthetic
+ * images (labels for the classifier, a share with their masks) and their seeds, and scored every
+ * {@code evalEvery} steps on fixed held-out images, as the stream scores each publication (the
+ * segmenter's most probable class; the confident seeds of the classifier's maps).
+ *
+ * <p>The seeds here are idealised: the true mask with a band of {@code SEED_BAND} pixels around every
+ * class boundary left unlabeled. The run measures whether training holds (collapse, skipped
+ * steps), not how good pseudo-labels are; {@code bench segmentation} measures those. The affinity
+ * head is left out ({@code stream.affinityWalk=false}): it does not feed back into these models.
+ */
+public final class TrainerBenchmark {
+
+    /** Unlabeled pixels on each side of a class boundary in the idealised seeds. */
+    static final int SEED_BAND = 2;
+
+    /** @param imagesPerStep new images entering the stream before each step */
+    public record Options(int steps, int evalEvery, int imagesPerStep, double maskFraction, int evalImages, List<String> runs) {
+        public static Options defaults() {
+            return new Options(5000, 250, 4, 0.1, 64, List.copyOf(RUNS.keySet()));
+        }
+    }
+
+    /** Each run's switches: trainer.gain and trainer.boundaryLoss. */
+    static final Map<String, boolean[]> RUNS = new LinkedHashMap<>();
+
+    static {
+        RUNS.put("base", new boolean[] {false, false});
+        RUNS.put("gain", new boolean[] {true, false});
+        RUNS.put("boundary", new boolean[] {false, true});
+        RUNS.put("gain+boundary", new boolean[] {true, true});
+    }
+
+    /** One evaluation: held-out mIoU of both models and the latest step's loss terms. */
+    public record Point(long step, double segmenterMiou, double classifierMiou, ClassifierTrainer.StepLosses classifier,
+            SegmenterTrainer.StepLosses segmenter) {}
+
+    /**
+     * @param collapsed whether a model ended below half of its best held-out mIoU along the run
+     * @param skippedSteps steps that diverged (non-finite loss or gradient) and were undone
+     */
+    public record Run(String name, boolean gain, boolean boundary, List<Point> curve, long skippedSteps, boolean collapsed,
+            double seconds) {
+        public Point last() {
+            return curve.get(curve.size() - 1);
+        }
+    }
+
+    public record Result(Options options, List<Run> runs) {}
+
+    private final SeedStreamConfig config;
+    private final Options options;
+    private final Progress progress;
+
+    public TrainerBenchmark(SeedStreamConfig config, Options options, Progress progress) {
+        if (options.steps() < 1 || options.evalEvery() < 1 || options.imagesPerStep() < 1 || options.evalImages() < 1
+                || !(options.maskFraction() >= 0 && options.maskFraction() <= 1)) {
+            throw new IllegalArgumentException("the trainer benchmark needs steps, evalEvery, imagesPerStep and evalImages >= 1 "
+                    + "and maskFraction in [0, 1], got " + options);
+        }
+        for (String run : options.runs()) {
+            if (!RUNS.containsKey(run)) {
+                throw new IllegalArgumentException("unknown run " + run + "; runs are " + RUNS.keySet());
+            }
+        }
+        this.config = config;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public Result run() {
+        Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
+        List<Run> runs = new ArrayList<>();
+        for (String name : options.runs()) {
+            boolean[] switches = RUNS.get(name);
+            runs.add(run(name, switches[0], switches[1]));
+        }
+        return new Result(options, runs);
+    }
+
+    private Run run(String name, boolean gain, boolean boundary) {
+        SeedStreamConfig settings = config.with("trainer.gain", gain).with("trainer.boundaryLoss", boundary)
+                .with("stream.affinityWalk", false).with("trainer.evalImages", options.evalImages())
+                .with("trainer.publishEverySteps", options.evalEvery());
+        SyntheticDataset data = new SyntheticDataset(settings.synthetic());
+        ClassList classes = data.classes();
+        List<Point> curve = new ArrayList<>();
+        long started = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
+            manager.getEngine().setRandomSeed((int) settings.training().seed());
+            data.images(SyntheticDataset.HELD_OUT_START, options.evalImages()).forEach(trainer::holdOut);
+            Map<String, Double> latest = new LinkedHashMap<>();
+            long next = 0;
+            progress.start("trainer run " + name, options.steps());
+            for (int step = 1; step <= options.steps(); step++) {
+                for (LabeledImage image : data.images(next, options.imagesPerStep())) {
+                    boolean masked = Math.floor((next + 1) * options.maskFraction()) > Math.floor(next * options.maskFraction());
+                    LabeledImage labeled = masked ? image : new LabeledImage(image.id(), image.width(), image.height(), image.rgb(),
+                            null, image.labels());
+                    trainer.add(new StreamingTrainer.Sample(labeled, null, next));
+                    trainer.add(new StreamingTrainer.Sample(labeled, seeds(image), next));
+                    next++;
+                }
+                trainer.step();
+                for (StreamingTrainer.Publication publication : trainer.publishDue(0, 0)) {
+                    latest.put(publication.snapshot().name(), publication.evalMiou());
+                }
+                if (step % options.evalEvery() == 0 || step == options.steps()) {
+                    if (step == options.steps()) { // the last point scores the final weights, whatever the publishing cadence
+                        trainer.publishDue(Long.MAX_VALUE, 0).forEach(p -> latest.put(p.snapshot().name(), p.evalMiou()));
+                    }
+                    curve.add(new Point(step, latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
+                            latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.lastClassifierTerms(),
+                            trainer.lastSegmenterTerms()));
+                }
+                progress.update(step, String.format("segmenter %.3f  classifier %.3f  skipped %d",
+                        latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
+                        latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.divergedSteps()));
+            }
+            return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve),
+                    (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** A model collapsed when it ends below half of its best held-out mIoU along the run. */
+    static boolean collapsed(List<Point> curve) {
+        double bestSegmenter = curve.stream().mapToDouble(Point::segmenterMiou).filter(Double::isFinite).max().orElse(0);
+        double bestClassifier = curve.stream().mapToDouble(Point::classifierMiou).filter(Double::isFinite).max().orElse(0);
+        Point last = curve.get(curve.size() - 1);
+        return !(last.segmenterMiou() >= bestSegmenter / 2) || !(last.classifierMiou() >= bestClassifier / 2);
+    }
+
+    /** The idealised seeds: the true mask, with pixels within {@link #SEED_BAND} of another class unlabeled. */
+    static byte[] seeds(LabeledImage image) {
+        int width = image.width();
+        int height = image.height();
+        byte[] mask = image.mask();
+        byte[] seeds = mask.clone();
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int u = y * width + x;
+                for (int dy = -SEED_BAND; dy <= SEED_BAND && seeds[u] != (byte) ClassList.IGNORE; dy++) {
+                    for (int dx = -SEED_BAND; dx <= SEED_BAND; dx++) {
+                        int ny = y + dy;
+                        int nx = x + dx;
+                        if (ny >= 0 && nx >= 0 && ny < height && nx < width && mask[ny * width + nx] != mask[u]) {
+                            seeds[u] = (byte) ClassList.IGNORE;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return seeds;
+    }
+}
