@@ -195,6 +195,45 @@ public final class Classifier implements Network {
         return NDArrays.concat(inputs, 1);
     }
 
+    /**
+     * Rows {@code top..top+height} and columns {@code left..left+width} of {@link #affinityInput(NDArray, int, int)}
+     * on a grid of {@code gridHeight x gridWidth}, for training on windows: each level is resized
+     * from its window's part (plus a cell of margin) where the grid is a whole multiple of the
+     * level, which gives the same bilinear values as resizing it whole; otherwise whole.
+     */
+    public NDArray affinityInput(NDArray images, int gridHeight, int gridWidth, int top, int left, int height, int width) {
+        int[] window = {gridHeight, gridWidth, top, left, height, width};
+        NDList inputs = new NDList(resizedWindow(images, window).sub(0.5f).mul(4f));
+        backbone.levels(images).forEach(level -> inputs.add(resizedWindow(level, window)));
+        return NDArrays.concat(inputs, 1);
+    }
+
+    /** The window {gridHeight, gridWidth, top, left, height, width} of x resized to the grid. */
+    private static NDArray resizedWindow(NDArray x, int[] window) {
+        int gridHeight = window[0];
+        int gridWidth = window[1];
+        int top = window[2];
+        int left = window[3];
+        int h = (int) x.getShape().get(2);
+        int w = (int) x.getShape().get(3);
+        if (gridHeight % h != 0 || gridWidth % w != 0) {
+            return Ops.resize(x, gridHeight, gridWidth).get(":, :, {}:{}, {}:{}", top, top + window[4], left, left + window[5]);
+        }
+        int fy = gridHeight / h;
+        int fx = gridWidth / w;
+        // With a whole factor f, grid row y reads level rows around (y + 0.5) / f - 0.5: the window's rows,
+        // and one more on each side, are all it reads; clamping at the crop's edges happens only at the level's own.
+        int r0 = Math.max(0, top / fy - 1);
+        int r1 = Math.min(h, (top + window[4] + fy - 1) / fy + 1);
+        int c0 = Math.max(0, left / fx - 1);
+        int c1 = Math.min(w, (left + window[5] + fx - 1) / fx + 1);
+        NDArray crop = x.get(":, :, {}:{}, {}:{}", r0, r1, c0, c1);
+        NDArray resized = fy == 1 && fx == 1 ? crop : Ops.resize(crop, (r1 - r0) * fy, (c1 - c0) * fx);
+        int y = top - r0 * fy;
+        int xFrom = left - c0 * fx;
+        return resized.get(":, :, {}:{}, {}:{}", y, y + window[4], xFrom, xFrom + window[5]);
+    }
+
     /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */
     public void requireFickleNet() {
         if (architecture.head() != ClassifierArchitecture.Head.FICKLENET) {

@@ -68,8 +68,8 @@ public final class AffinityTrainer {
         int left = random.nextInt(grid[1] - width + 1);
         try (NDManager scope = head.parameters().manager().newSubManager()) {
             updates.clearGradients(scope);
-            NDArray levels = classifier.affinityInput(Batches.images(scope, batch.stream().map(Example::image).toList()), grid[0], grid[1])
-                    .get(":, :, {}:{}, {}:{}", top, top + height, left, left + width);
+            NDArray levels = classifier.affinityInput(Batches.images(scope, batch.stream().map(Example::image).toList()), grid[0], grid[1],
+                    top, left, height, width);
             List<AffinityLabels> labels = batch.stream().map(example -> {
                 LabeledImage image = example.image();
                 int[] onGrid = AffinityLabels.downsample(example.seeds(), image.width(), image.height(), grid[1], grid[0]);
