@@ -171,7 +171,9 @@ public final class LocalizationBenchmark {
 
     private Classifier train(NDManager manager, List<LabeledImage> pool, String name, Classifier model, Objective objective,
             int steps, List<LabeledImage> heldOut, Map<String, Training> training) {
-        ClassifierTrainer trainer = new ClassifierTrainer(model, config, classes, objective);
+        // GAIN only fine-tunes a copy already trained on BCE here: its attention mining starts at once.
+        SeedStreamConfig settings = objective.gain() ? config.with("gain.startStep", 0) : config;
+        ClassifierTrainer trainer = new ClassifierTrainer(model, settings, classes, objective);
         Random random = new Random(config.training().seed() + name.hashCode());
         double[] recent = new double[LOSS_WINDOW];
         long started = System.nanoTime();
