@@ -5,6 +5,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.train.ClassifierTrainer;
 import io.seedstream.segmentation.train.SegmenterTrainer;
@@ -53,7 +54,8 @@ public final class TrainerBenchmark {
             SegmenterTrainer.StepLosses segmenter) {}
 
     /**
-     * @param collapsed whether a model ended below half of its best held-out mIoU along the run
+     * @param collapsed whether a model ended below half of its best held-out mIoU along the run, or
+     *     the segmenter no better than calling every pixel background
      * @param skippedSteps steps that diverged (non-finite loss or gradient) and were undone
      */
     public record Run(String name, boolean gain, boolean boundary, List<Point> curve, long skippedSteps, boolean collapsed,
@@ -106,7 +108,8 @@ public final class TrainerBenchmark {
         try (NDManager manager = NDManager.newBaseManager();
                 StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
             manager.getEngine().setRandomSeed((int) settings.training().seed());
-            data.images(SyntheticDataset.HELD_OUT_START, options.evalImages()).forEach(trainer::holdOut);
+            List<LabeledImage> heldOut = data.images(SyntheticDataset.HELD_OUT_START, options.evalImages());
+            heldOut.forEach(trainer::holdOut);
             Map<String, Double> latest = new LinkedHashMap<>();
             long next = 0;
             progress.start("trainer run " + name, options.steps());
@@ -135,17 +138,33 @@ public final class TrainerBenchmark {
                         latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
                         latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.divergedSteps()));
             }
-            return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve),
+            return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve, backgroundOnlyMiou(heldOut, classes)),
                     (System.nanoTime() - started) / 1e9);
         }
     }
 
-    /** A model collapsed when it ends below half of its best held-out mIoU along the run. */
-    static boolean collapsed(List<Point> curve) {
+    /**
+     * A model collapsed when it ends below half of its best held-out mIoU along the run, or, for the
+     * segmenter, at or below what calling every pixel background scores (a collapse that happens
+     * before the first score has no earlier best to fall from).
+     */
+    static boolean collapsed(List<Point> curve, double backgroundOnlyMiou) {
         double bestSegmenter = curve.stream().mapToDouble(Point::segmenterMiou).filter(Double::isFinite).max().orElse(0);
         double bestClassifier = curve.stream().mapToDouble(Point::classifierMiou).filter(Double::isFinite).max().orElse(0);
         Point last = curve.get(curve.size() - 1);
-        return !(last.segmenterMiou() >= bestSegmenter / 2) || !(last.classifierMiou() >= bestClassifier / 2);
+        return !(last.segmenterMiou() >= bestSegmenter / 2) || !(last.segmenterMiou() > backgroundOnlyMiou + 0.01)
+                || !(last.classifierMiou() >= bestClassifier / 2);
+    }
+
+    /** The held-out mIoU of a segmenter that calls every pixel background. */
+    static double backgroundOnlyMiou(List<LabeledImage> heldOut, ClassList classes) {
+        SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
+        heldOut.forEach(image -> {
+            int[] background = new int[image.width() * image.height()];
+            java.util.Arrays.fill(background, classes.background());
+            metrics.add(background, image.mask());
+        });
+        return metrics.meanIou();
     }
 
     /** The idealised seeds: the true mask, with pixels within {@link #SEED_BAND} of another class unlabeled. */

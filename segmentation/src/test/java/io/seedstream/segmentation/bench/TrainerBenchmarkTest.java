@@ -23,14 +23,24 @@ class TrainerBenchmarkTest {
 
     @Test
     void aRunCollapsedWhenAModelEndsBelowHalfItsBest() {
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.3, 0.3)))).isFalse();
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.19, 0.3)))).isTrue();
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.4, 0.1)))).isTrue();
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, Double.NaN, 0.3)))).isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.3, 0.3)), 0.12)).isFalse();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.19, 0.3)), 0.12)).isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.4, 0.1)), 0.12)).isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, Double.NaN, 0.3)), 0.12)).isTrue();
+        // background everywhere from the first score on: no best to fall from, still a collapse
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.12, 0.3), point(2, 0.12, 0.3)), 0.12)).isTrue();
     }
 
     private static TrainerBenchmark.Point point(long step, double segmenter, double classifier) {
         return new TrainerBenchmark.Point(step, segmenter, classifier, null, null);
+    }
+
+    @Test
+    void callingEveryPixelBackgroundScoresTheBackgroundsIouOverTheClasses() {
+        // 2 x 2 mask: background, background, class 1, class 2 -> background IoU 2/4, classes 0: mIoU (0.5 + 0 + 0) / 3
+        io.seedstream.segmentation.data.ClassList classes = new io.seedstream.segmentation.data.ClassList(List.of("bg", "a", "b"), true);
+        LabeledImage image = new LabeledImage("x", 2, 2, new byte[12], new byte[] {0, 0, 1, 2}, new int[] {1, 2});
+        assertThat(TrainerBenchmark.backgroundOnlyMiou(List.of(image), classes)).isCloseTo(0.5 / 3, org.assertj.core.api.Assertions.within(1e-9));
     }
 
     @Test
