@@ -106,6 +106,8 @@ class ActiveLearningJobIntegrationTest {
             assertThat(graph.getStatusTimestamp(JobStatus.RESTARTING)).as("the job went through a restart").isGreaterThan(0);
         } finally {
             job.cancel().get();
+            // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit deletes
+            miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

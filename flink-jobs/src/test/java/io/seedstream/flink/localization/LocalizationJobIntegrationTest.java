@@ -158,6 +158,8 @@ class LocalizationJobIntegrationTest {
             assertThat(graph.getStateBackendName()).hasValueSatisfying(name -> assertThat(name).containsIgnoringCase("rocksdb"));
         } finally {
             job.cancel().get();
+            // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit deletes
+            miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

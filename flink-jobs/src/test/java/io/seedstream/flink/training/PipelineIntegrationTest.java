@@ -115,6 +115,9 @@ class PipelineIntegrationTest {
                 for (JobClient job : jobs) {
                     job.cancel().get();
                 }
+                for (JobClient job : jobs) { // cancelling returns when asked; a job may still write into the folder JUnit deletes
+                    miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
             }
         }
     }
