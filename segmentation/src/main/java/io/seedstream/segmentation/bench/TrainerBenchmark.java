@@ -35,19 +35,15 @@ public final class TrainerBenchmark {
     /** @param imagesPerStep new images entering the stream before each step */
     public record Options(int steps, int evalEvery, int imagesPerStep, double maskFraction, int evalImages, List<String> runs) {
         public static Options defaults() {
-            return new Options(5000, 250, 4, 0.1, 64, List.copyOf(RUNS.keySet()));
+            return new Options(5000, 250, 4, 0.1, 64, RUNS.stream().map(RunSwitches::name).toList());
         }
     }
 
-    /** Each run's switches: trainer.gain and trainer.boundaryLoss. */
-    static final Map<String, boolean[]> RUNS = new LinkedHashMap<>();
+    /** A run's name and its switches, trainer.gain and trainer.boundaryLoss. */
+    record RunSwitches(String name, boolean gain, boolean boundary) {}
 
-    static {
-        RUNS.put("base", new boolean[] {false, false});
-        RUNS.put("gain", new boolean[] {true, false});
-        RUNS.put("boundary", new boolean[] {false, true});
-        RUNS.put("gain+boundary", new boolean[] {true, true});
-    }
+    static final List<RunSwitches> RUNS = List.of(new RunSwitches("base", false, false), new RunSwitches("gain", true, false),
+            new RunSwitches("boundary", false, true), new RunSwitches("gain+boundary", true, true));
 
     /** One evaluation: held-out mIoU of both models and the latest step's loss terms. */
     public record Point(long step, double segmenterMiou, double classifierMiou, ClassifierTrainer.StepLosses classifier,
@@ -77,9 +73,10 @@ public final class TrainerBenchmark {
             throw new IllegalArgumentException("the trainer benchmark needs steps, evalEvery, imagesPerStep and evalImages >= 1 "
                     + "and maskFraction in [0, 1], got " + options);
         }
+        List<String> known = RUNS.stream().map(RunSwitches::name).toList();
         for (String run : options.runs()) {
-            if (!RUNS.containsKey(run)) {
-                throw new IllegalArgumentException("unknown run " + run + "; runs are " + RUNS.keySet());
+            if (!known.contains(run)) {
+                throw new IllegalArgumentException("unknown run " + run + "; runs are " + known);
             }
         }
         this.config = config;
@@ -91,8 +88,8 @@ public final class TrainerBenchmark {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         List<Run> runs = new ArrayList<>();
         for (String name : options.runs()) {
-            boolean[] switches = RUNS.get(name);
-            runs.add(run(name, switches[0], switches[1]));
+            RunSwitches switches = RUNS.stream().filter(run -> run.name().equals(name)).findFirst().orElseThrow();
+            runs.add(run(name, switches.gain(), switches.boundary()));
         }
         return new Result(options, runs);
     }

@@ -79,10 +79,7 @@ public final class Backbone {
             gamma.attach(x.getManager()); // derived from a parameter: freed with the batch
             NDArray beta = betas[i].stopGradient();
             beta.attach(x.getManager());
-            x = BatchNorm.batchNorm(conv(i, x), runningMeans[i], runningVars[i], gamma, beta, 1, BN_MOMENTUM, BN_EPSILON, false)
-                    .singletonOrThrow()
-                    .getNDArrayInternal()
-                    .relu();
+            x = normalizedLayer(conv(i, x), runningMeans[i], runningVars[i], gamma, beta, false);
         }
         return x;
     }
@@ -97,7 +94,11 @@ public final class Backbone {
     }
 
     private NDArray normalizedLayer(int layer, NDArray x, NDArray mean, NDArray variance, boolean training) {
-        return BatchNorm.batchNorm(x, mean, variance, gammas[layer], betas[layer], 1, BN_MOMENTUM, BN_EPSILON, training)
+        return normalizedLayer(x, mean, variance, gammas[layer], betas[layer], training);
+    }
+
+    private static NDArray normalizedLayer(NDArray x, NDArray mean, NDArray variance, NDArray gamma, NDArray beta, boolean training) {
+        return BatchNorm.batchNorm(x, mean, variance, gamma, beta, 1, BN_MOMENTUM, BN_EPSILON, training)
                 .singletonOrThrow()
                 .getNDArrayInternal()
                 .relu();

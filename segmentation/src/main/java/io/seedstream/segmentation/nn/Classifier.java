@@ -67,19 +67,26 @@ public final class Classifier implements Network {
         weight.attach(features.getManager()); // derived from a parameter: freed with the batch
         NDArray bias = headBias.stopGradient();
         bias.attach(features.getManager());
-        int s = architecture.windowSize();
-        return Ops.spatialMean(Ops.conv(features, weight, null, 1, (s - 1) / 2, 1)).add(bias);
+        return logits(features, weight, bias);
     }
 
     /** Per-class linear maps before pooling, without bias: (B, C, h, w). */
     public NDArray classMaps(NDArray features) {
+        return classMaps(features, headWeight);
+    }
+
+    private NDArray classMaps(NDArray features, NDArray weight) {
         int s = architecture.windowSize();
-        return Ops.conv(features, headWeight, null, 1, (s - 1) / 2, 1);
+        return Ops.conv(features, weight, null, 1, (s - 1) / 2, 1);
     }
 
     /** Deterministic class logits (B, C): dropout off, which is dropout's expectation. */
     public NDArray logits(NDArray features) {
-        return Ops.spatialMean(classMaps(features)).add(headBias);
+        return logits(features, headWeight, headBias);
+    }
+
+    private NDArray logits(NDArray features, NDArray weight, NDArray bias) {
+        return Ops.spatialMean(classMaps(features, weight)).add(bias);
     }
 
     /**
@@ -189,10 +196,7 @@ public final class Classifier implements Network {
      * and colours carry the boundaries the deep features blur.
      */
     public NDArray affinityInput(NDArray images, int height, int width) {
-        NDList inputs = new NDList(Ops.resize(images, height, width).sub(0.5f).mul(4f)); // scaled as the backbone scales its input
-        backbone.levels(images).forEach(level -> inputs.add(level.getShape().get(2) == height && level.getShape().get(3) == width
-                ? level : Ops.resize(level, height, width)));
-        return NDArrays.concat(inputs, 1);
+        return affinityInput(images, new Window(height, width, 0, 0, height, width));
     }
 
     /**
@@ -202,36 +206,46 @@ public final class Classifier implements Network {
      * level, which gives the same bilinear values as resizing it whole; otherwise whole.
      */
     public NDArray affinityInput(NDArray images, int gridHeight, int gridWidth, int top, int left, int height, int width) {
-        int[] window = {gridHeight, gridWidth, top, left, height, width};
-        NDList inputs = new NDList(resizedWindow(images, window).sub(0.5f).mul(4f));
-        backbone.levels(images).forEach(level -> inputs.add(resizedWindow(level, window)));
+        return affinityInput(images, new Window(gridHeight, gridWidth, top, left, height, width));
+    }
+
+    private NDArray affinityInput(NDArray images, Window window) {
+        NDList inputs = new NDList(window.of(images).sub(0.5f).mul(4f)); // scaled as the backbone scales its input
+        backbone.levels(images).forEach(level -> inputs.add(window.of(level)));
         return NDArrays.concat(inputs, 1);
     }
 
-    /** The window {gridHeight, gridWidth, top, left, height, width} of x resized to the grid. */
-    private static NDArray resizedWindow(NDArray x, int[] window) {
-        int gridHeight = window[0];
-        int gridWidth = window[1];
-        int top = window[2];
-        int left = window[3];
-        int h = (int) x.getShape().get(2);
-        int w = (int) x.getShape().get(3);
-        if (gridHeight % h != 0 || gridWidth % w != 0) {
-            return Ops.resize(x, gridHeight, gridWidth).get(":, :, {}:{}, {}:{}", top, top + window[4], left, left + window[5]);
+    /** Rows top..top+height and columns left..left+width of a gridHeight x gridWidth grid. */
+    private record Window(int gridHeight, int gridWidth, int top, int left, int height, int width) {
+
+        boolean isWholeGrid() {
+            return top == 0 && left == 0 && height == gridHeight && width == gridWidth;
         }
-        int fy = gridHeight / h;
-        int fx = gridWidth / w;
-        // With a whole factor f, grid row y reads level rows around (y + 0.5) / f - 0.5: the window's rows,
-        // and one more on each side, are all it reads; clamping at the crop's edges happens only at the level's own.
-        int r0 = Math.max(0, top / fy - 1);
-        int r1 = Math.min(h, (top + window[4] + fy - 1) / fy + 1);
-        int c0 = Math.max(0, left / fx - 1);
-        int c1 = Math.min(w, (left + window[5] + fx - 1) / fx + 1);
-        NDArray crop = x.get(":, :, {}:{}, {}:{}", r0, r1, c0, c1);
-        NDArray resized = fy == 1 && fx == 1 ? crop : Ops.resize(crop, (r1 - r0) * fy, (c1 - c0) * fx);
-        int y = top - r0 * fy;
-        int xFrom = left - c0 * fx;
-        return resized.get(":, :, {}:{}, {}:{}", y, y + window[4], xFrom, xFrom + window[5]);
+
+        /** This window of x (B, C, h, w) resized to the grid (bilinear). */
+        NDArray of(NDArray x) {
+            int h = (int) x.getShape().get(2);
+            int w = (int) x.getShape().get(3);
+            if (isWholeGrid()) {
+                return h == gridHeight && w == gridWidth ? x : Ops.resize(x, gridHeight, gridWidth);
+            }
+            if (gridHeight % h != 0 || gridWidth % w != 0) {
+                return Ops.resize(x, gridHeight, gridWidth).get(":, :, {}:{}, {}:{}", top, top + height, left, left + width);
+            }
+            int fy = gridHeight / h;
+            int fx = gridWidth / w;
+            // With a whole factor f, grid row y reads level rows around (y + 0.5) / f - 0.5: the window's rows,
+            // and one more on each side, are all it reads; clamping at the crop's edges happens only at the level's own.
+            int r0 = Math.max(0, top / fy - 1);
+            int r1 = Math.min(h, (top + height + fy - 1) / fy + 1);
+            int c0 = Math.max(0, left / fx - 1);
+            int c1 = Math.min(w, (left + width + fx - 1) / fx + 1);
+            NDArray crop = x.get(":, :, {}:{}, {}:{}", r0, r1, c0, c1);
+            NDArray resized = fy == 1 && fx == 1 ? crop : Ops.resize(crop, (r1 - r0) * fy, (c1 - c0) * fx);
+            int y = top - r0 * fy;
+            int xFrom = left - c0 * fx;
+            return resized.get(":, :, {}:{}, {}:{}", y, y + height, xFrom, xFrom + width);
+        }
     }
 
     /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */

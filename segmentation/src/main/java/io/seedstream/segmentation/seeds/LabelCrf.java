@@ -163,20 +163,8 @@ public final class LabelCrf {
                 throw new IllegalArgumentException(unaryLogits.length + " unary values given; " + numLabels
                         + " labels of a " + width + "x" + height + " image have " + (long) pixels * numLabels);
             }
-            float[] pixelMajor = new float[unaryLogits.length];
-            for (int l = 0; l < numLabels; l++) {
-                for (int i = 0; i < pixels; i++) {
-                    pixelMajor[i * numLabels + l] = unaryLogits[l * pixels + i];
-                }
-            }
-            float[] q = meanField(pixelMajor, numLabels);
-            float[] refined = new float[q.length];
-            for (int l = 0; l < numLabels; l++) {
-                for (int i = 0; i < pixels; i++) {
-                    refined[l * pixels + i] = q[i * numLabels + l];
-                }
-            }
-            return refined;
+            float[] q = meanField(transposed(unaryLogits, numLabels, pixels), numLabels); // the mean field works pixel-major
+            return transposed(q, pixels, numLabels);
         }
 
         /** Mean field from Q = softmax(-U) (pixel-major): the iterations' final Q. */
@@ -199,6 +187,17 @@ public final class LabelCrf {
             }
             return q;
         }
+    }
+
+    /** A rows x columns matrix, row-major, as columns x rows. */
+    private static float[] transposed(float[] values, int rows, int columns) {
+        float[] out = new float[values.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                out[c * rows + r] = values[r * columns + c];
+            }
+        }
+        return out;
     }
 
     private static void validateImage(byte[] rgb, int width, int height) {
