@@ -177,9 +177,21 @@ public record SeedStreamConfig(
      * 41-pixel output ({@code referenceSide}), scaled to this output's long side. The weight is 0
      * for {@code warmupSteps} segmenter steps, while the seed loss shapes the segmenter, then rises
      * linearly to {@code weight} over {@code rampSteps}.
+     * {@code unary}: the CRF's unary energy from P. "probability" is DSRG's own (CRFLayer hands
+     * {@code CRF.py} the probabilities, which sets the energy to -P): the kernels, weights 10 and 3,
+     * then outweigh any opinion of the segmenter, whose values lie in [0, 1], and Q is the image's
+     * colour regions. "log-probability" is -log P (pydensecrf's {@code unary_from_softmax}, PSA's
+     * and IRN's {@code crf_inference}), under which a confident segmenter keeps its labels. The
+     * default is the second: with DSRG's, the 96 px stream's segmenter collapsed to 0.12 held-out
+     * mIoU (the base run 0.54); with -log P it held 0.54 (see the README).
      */
     public record Boundary(int iterations, double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
-            double bilateralCompat, int referenceSide, double weight, int warmupSteps, int rampSteps) implements Serializable {}
+            double bilateralCompat, int referenceSide, double weight, int warmupSteps, int rampSteps, String unary) implements Serializable {
+        /** Whether the CRF's unary energy is -log P (else DSRG's -P). */
+        public boolean logProbabilityUnary() {
+            return unary.equals("log-probability");
+        }
+    }
 
     /**
      * The streaming system: topic names share {@code topicPrefix}; images larger than
@@ -285,7 +297,7 @@ public record SeedStreamConfig(
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
-                new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200),
+                new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "log-probability"),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
@@ -456,6 +468,8 @@ public record SeedStreamConfig(
                 "boundary needs iterations >= 1, positive sxy and srgb, compatibilities >= 0 and referenceSide >= 1");
         require(boundary.weight() >= 0 && boundary.warmupSteps() >= 0 && boundary.rampSteps() >= 0,
                 "boundary needs weight >= 0, warmupSteps >= 0 and rampSteps >= 0");
+        require(boundary.unary().equals("probability") || boundary.unary().equals("log-probability"),
+                "boundary.unary must be probability or log-probability, was " + boundary.unary());
         require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
         require(trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16, "trainer.imageWidth and imageHeight must be at least 16");
         require(trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1, "trainer needs replayCapacity >= 1, samplesPerStep >= 1");

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.seeds.LabelCrf;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -50,10 +51,9 @@ public final class BoundaryLoss {
     }
 
     /**
-     * Q (B, K, h, w): each image's P refined by the dense CRF, floored at 1e-4 and renormalised. As in
-     * DSRG, the unary energy is -P itself ({@code CRF.py} sets {@code -unary}, and CRFLayer passes it
-     * the probabilities), so the kernels (weights 10 and 3) weigh more than the segmenter's opinion
-     * and Q follows the image's colour regions; the image is rounded to 8 bits at this resolution.
+     * Q (B, K, h, w): each image's P refined by the dense CRF, floored at 1e-4 and renormalised; the
+     * unary energy is -log P or DSRG's -P ({@code boundary.unary}); the image is rounded to 8 bits at
+     * this resolution.
      */
     public NDArray target(NDArray probabilities, NDArray images) {
         Shape shape = probabilities.getShape();
@@ -74,8 +74,10 @@ public final class BoundaryLoss {
                     rgb[3 * u + c] = (byte) Math.round(Math.min(1f, Math.max(0f, value)) * 255);
                 }
             }
-            float[] unary = java.util.Arrays.copyOfRange(p, b * classes * pixels, (b + 1) * classes * pixels);
-            float[] refined = crf.on(rgb, width, height).refineLogits(unary, classes);
+            float[] probabilitiesOfImage = Arrays.copyOfRange(p, b * classes * pixels, (b + 1) * classes * pixels);
+            LabelCrf.ImageCrf imageCrf = crf.on(rgb, width, height);
+            float[] refined = config.logProbabilityUnary() ? imageCrf.refineProbabilities(probabilitiesOfImage, classes)
+                    : imageCrf.refineLogits(probabilitiesOfImage, classes);
             for (int u = 0; u < pixels; u++) {
                 float sum = 0;
                 for (int c = 0; c < classes; c++) {

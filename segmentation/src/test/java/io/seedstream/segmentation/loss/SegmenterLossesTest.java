@@ -74,36 +74,48 @@ class SegmenterLossesTest {
     private static SeedStreamConfig.Boundary boundary(int warmup, int ramp) {
         SeedStreamConfig.Boundary d = SeedStreamConfig.defaults().boundary();
         return new SeedStreamConfig.Boundary(d.iterations(), d.gaussianSxy(), d.gaussianCompat(), d.bilateralSxy(), d.bilateralSrgb(),
-                d.bilateralCompat(), d.referenceSide(), 1.0, warmup, ramp);
+                d.bilateralCompat(), d.referenceSide(), 1.0, warmup, ramp, d.unary());
     }
 
     @Test
-    void theTargetFollowsTheColourRegions() {
+    void dsrgsUnaryFollowsTheColourRegionsTheLogUnaryKeepsAConfidentSegmenter() {
+        // 8 x 1: black | white halves. P(class 0) = 0.999 on black pixels 0-2 and 0.001 everywhere else, so
+        // black pixel 3 is confidently class 1 against its colour region. Its unary gap for class 1 is
+        // 0.998 under DSRG's -P, below the bilateral pull (weight 10 times the kernel share of pixels 0-2,
+        // about 0.4), so Q goes to class 0 there; under -log P the gap is log(999) = 6.9, above the pull,
+        // so the segmenter keeps its label. The other pixels agree with their regions under both.
+        float[] p0 = {0.999f, 0.999f, 0.999f, 0.001f, 0.001f, 0.001f, 0.001f, 0.001f};
+        float[] dsrg = target("probability", p0);
+        float[] log = target("log-probability", p0);
+        for (int u = 0; u < 8; u++) {
+            assertThat(dsrg[u] + dsrg[8 + u]).isCloseTo(1f, within(1e-5f));
+            assertThat(Math.min(dsrg[u], dsrg[8 + u])).isGreaterThanOrEqualTo(BoundaryLoss.MIN_PROBABILITY / (1 + BoundaryLoss.MIN_PROBABILITY));
+            assertThat(dsrg[u]).as("-P: Q(class 0) at pixel %d", u).isGreaterThan(u < 4 ? 0.5f : 0f).isLessThan(u < 4 ? 1f : 0.5f);
+            assertThat(log[u]).as("-log P: Q(class 0) at pixel %d", u).isGreaterThan(u < 3 ? 0.5f : 0f).isLessThan(u < 3 ? 1f : 0.5f);
+        }
+    }
+
+    private static float[] target(String unary, float[] p0) {
+        SeedStreamConfig.Boundary d = SeedStreamConfig.defaults().boundary();
+        SeedStreamConfig.Boundary boundary = new SeedStreamConfig.Boundary(d.iterations(), d.gaussianSxy(), d.gaussianCompat(),
+                d.bilateralSxy(), d.bilateralSrgb(), d.bilateralCompat(), d.referenceSide(), d.weight(), d.warmupSteps(), d.rampSteps(),
+                unary);
         try (NDManager manager = NDManager.newBaseManager()) {
-            // 8 x 1: black | white halves. P = (0.95, 0.05) on black, (0.05, 0.95) on white, but black pixel 3
-            // leans the other way, (0.45, 0.55). Its unary (-U = P) prefers class 1 by 0.1; the bilateral term
-            // (weight 10) rewards class 0 by about 10 x the kernel-weighted mean of Q0 - Q1 over the black pixels,
-            // (2 softmax(0.9) - 1 = 0.42 for its neighbours), which is far more: Q at pixel 3 goes to class 0.
-            float[] p0 = {0.95f, 0.95f, 0.95f, 0.45f, 0.05f, 0.05f, 0.05f, 0.05f};
-            float[] values = new float[16];
-            for (int u = 0; u < 8; u++) {
+            int pixels = p0.length;
+            float[] values = new float[2 * pixels];
+            for (int u = 0; u < pixels; u++) {
                 values[u] = p0[u];
-                values[8 + u] = 1 - p0[u];
+                values[pixels + u] = 1 - p0[u];
             }
-            float[] colours = new float[24];
+            float[] colours = new float[3 * pixels];
             for (int c = 0; c < 3; c++) {
-                for (int u = 4; u < 8; u++) {
-                    colours[c * 8 + u] = 1f;
+                for (int u = pixels / 2; u < pixels; u++) {
+                    colours[c * pixels + u] = 1f;
                 }
             }
-            float[] q = new BoundaryLoss(SeedStreamConfig.defaults().boundary())
-                    .target(manager.create(values, new Shape(1, 2, 1, 8)), manager.create(colours, new Shape(1, 3, 1, 8)))
+            return new BoundaryLoss(boundary)
+                    .target(manager.create(values, new Shape(1, 2, 1, pixels)), manager.create(colours, new Shape(1, 3, 1, pixels)))
                     .toFloatArray();
-            for (int u = 0; u < 8; u++) {
-                assertThat(q[u] + q[8 + u]).isCloseTo(1f, within(1e-5f));
-                assertThat(Math.min(q[u], q[8 + u])).isGreaterThanOrEqualTo(BoundaryLoss.MIN_PROBABILITY / (1 + BoundaryLoss.MIN_PROBABILITY));
-                assertThat(q[u]).as("Q(class 0) at pixel %d", u).isGreaterThan(u < 4 ? 0.5f : 0f).isLessThan(u < 4 ? 1f : 0.5f);
-            }
         }
     }
 
