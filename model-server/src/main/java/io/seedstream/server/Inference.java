@@ -4,11 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.ImageClassMaps;
+import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Ops;
@@ -16,6 +17,7 @@ import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,11 +52,18 @@ public final class Inference implements AutoCloseable {
     public record Segmentation(long modelVersion, List<String> classes, int width, int height, byte[] mask, int batchSize) {}
 
     /**
-     * A class's localization map: {@code map} at the classifier's feature resolution (raw, rectified
-     * scores; for FickleNet the per-pixel maximum over the passes), {@code upsampled} at the image's.
+     * A class's localization map, the localization job's: {@code map} at the training size (the
+     * multi-scale, flipped map, for FickleNet the per-pixel maximum over the passes of each view,
+     * divided by its maximum; walked with the affinity head of version {@code
+     * affinityVersion} when the job walks and one is in service, else {@code affinityVersion} is -1),
+     * {@code upsampled} at the image's size.
      */
-    public record Localization(long modelVersion, String className, int passes, int mapWidth, int mapHeight, float[] map,
-            int width, int height, float[] upsampled) {}
+    public record Localization(long modelVersion, long affinityVersion, String className, int passes, int mapWidth, int mapHeight,
+            float[] map, int width, int height, float[] upsampled) {
+        public boolean walked() {
+            return affinityVersion >= 0;
+        }
+    }
 
     /** Several classes' maps at the image's size, each scaled to a maximum of 1, combined by the per-pixel maximum. */
     public record Heat(long classifierVersion, int width, int height, float[] map) {}
@@ -76,6 +85,7 @@ public final class Inference implements AutoCloseable {
     private final ServedModels models;
     private final ServerMetrics metrics;
     private final Device device;
+    private final AffinityWalk walk;
     private final BlockingQueue<Task> queue;
     private final Thread worker;
     private volatile boolean running = true;
@@ -85,6 +95,7 @@ public final class Inference implements AutoCloseable {
         this.models = models;
         this.metrics = metrics;
         this.device = device;
+        this.walk = new AffinityWalk(config.affinity());
         this.queue = new LinkedBlockingQueue<>(config.server().maxQueuedRequests());
         this.worker = new Thread(this::work, "seedstream-inference");
         worker.setDaemon(true);
@@ -230,12 +241,22 @@ public final class Inference implements AutoCloseable {
             LabeledImage input = atTrainingSize(task.image());
             int h = input.height();
             int w = input.width();
-            float[] map = ImageClassMaps.configured(config, task.passes())
-                    .maps(classifier, Batches.images(scope, List.of(input)), new int[] {index}).toFloatArray();
+            NDArray pixels = Batches.images(scope, List.of(input));
+            NDArray map = ImageClassMaps.configured(config, task.passes()).maps(classifier, pixels, new int[] {index});
+            long affinityVersion = -1;
+            if (config.stream().affinityWalk()) { // walked as the localization job walks them
+                Optional<ServedModels.Lease<AffinityHead>> affinity = models.lease(ServedModels.AFFINITY, AffinityHead.class);
+                if (affinity.isPresent()) {
+                    try (ServedModels.Lease<AffinityHead> head = affinity.get()) {
+                        map = walk.walked(head.network(), classifier, pixels, map);
+                        affinityVersion = head.version();
+                    }
+                }
+            }
             ImageCodec.Rgb image = task.image();
-            float[] upsampled = Ops.resize(scope.create(map, new Shape(1, 1, h, w)), image.height(), image.width()).toFloatArray();
-            task.result().complete(new Localization(lease.version(), task.className(), task.passes(), w, h, map,
-                    image.width(), image.height(), upsampled));
+            float[] upsampled = Ops.resize(map, image.height(), image.width()).toFloatArray();
+            task.result().complete(new Localization(lease.version(), affinityVersion, task.className(), task.passes(), w, h,
+                    map.toFloatArray(), image.width(), image.height(), upsampled));
         } catch (RuntimeException e) {
             task.result().completeExceptionally(e);
         }

@@ -134,6 +134,7 @@ public final class ModelServer implements AutoCloseable {
         body.put("status", models.ready() ? "ready" : "not ready");
         body.put("classifierVersion", models.servingVersion(ServedModels.CLASSIFIER));
         body.put("segmenterVersion", models.servingVersion(ServedModels.SEGMENTER));
+        body.put("affinityVersion", models.servingVersion(ServedModels.AFFINITY));
         body.put("modelsTopicRead", feed != null && feed.caughtUp());
         if (!models.ready()) {
             body.put("reason", "no segmenter on the models topic yet");
@@ -144,7 +145,8 @@ public final class ModelServer implements AutoCloseable {
     private void listModels(Context ctx) {
         ctx.json(Map.of(
                 "serving", Map.of(ServedModels.CLASSIFIER, models.servingVersion(ServedModels.CLASSIFIER),
-                        ServedModels.SEGMENTER, models.servingVersion(ServedModels.SEGMENTER)),
+                        ServedModels.SEGMENTER, models.servingVersion(ServedModels.SEGMENTER),
+                        ServedModels.AFFINITY, models.servingVersion(ServedModels.AFFINITY)),
                 "versions", models.history()));
     }
 
@@ -185,12 +187,14 @@ public final class ModelServer implements AutoCloseable {
         ImageCodec.Rgb image = upload(ctx);
         Inference.Localization map = await(inference.localize(image, className, passes));
         ctx.header("X-Model-Version", String.valueOf(map.modelVersion()));
+        ctx.header("X-Affinity-Version", String.valueOf(map.affinityVersion()));
         if (format.equals("png")) {
             ctx.contentType("image/png").result(Renderings.heatMap(image, map.upsampled()));
             return;
         }
-        ctx.json(Map.of("modelVersion", map.modelVersion(), "class", map.className(), "method", method, "passes", map.passes(),
-                "width", map.mapWidth(), "height", map.mapHeight(), "map", map.map()));
+        ctx.json(Map.of("modelVersion", map.modelVersion(), "walked", map.walked(), "affinityVersion", map.affinityVersion(),
+                "class", map.className(), "method", method, "passes", map.passes(), "width", map.mapWidth(), "height", map.mapHeight(),
+                "map", map.map()));
     }
 
     private int passes(Context ctx) {

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classifier and the segmenter in service. A new version is built completely off to the side
+ * The classifier, the segmenter and the affinity head in service. A new version is built completely off to the side
  * and then swapped in with one atomic reference update; each request leases the model it starts
  * with, and a replaced model is closed only when its last lease is returned, so no request ever
  * sees a half-loaded or closed model. A snapshot that fails its checks is refused and logged and
@@ -31,6 +31,7 @@ public final class ServedModels implements AutoCloseable {
 
     public static final String CLASSIFIER = StreamingTrainer.CLASSIFIER;
     public static final String SEGMENTER = StreamingTrainer.SEGMENTER;
+    public static final String AFFINITY = StreamingTrainer.AFFINITY;
     private static final int HISTORY_LIMIT = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(ServedModels.class);
 
@@ -117,7 +118,7 @@ public final class ServedModels implements AutoCloseable {
     private final Device device;
     private final ServerMetrics metrics;
     private final Map<String, AtomicReference<Live>> serving = Map.of(CLASSIFIER, new AtomicReference<>(), SEGMENTER,
-            new AtomicReference<>());
+            new AtomicReference<>(), AFFINITY, new AtomicReference<>());
     /** Every version seen, by name and version; the oldest entries go first beyond the limit. */
     private final Map<String, Version> history = new LinkedHashMap<>() {
         @Override

@@ -2,10 +2,22 @@ package io.seedstream.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.seedstream.records.Bytes;
+import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.segmentation.affinity.AffinityWalk;
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.localization.ImageClassMaps;
+import io.seedstream.segmentation.nn.AffinityHead;
+import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -86,6 +98,52 @@ class InferenceTest {
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no localization map for class 'background'");
         assertThatThrownBy(() -> inference.segment(image)).isInstanceOf(Inference.NotReadyException.class);
+    }
+
+    @Test
+    void localizationMapsAreWalkedAsTheLocalizationJobWalksThemOnceAnAffinityHeadIsInService() {
+        ModelSnapshotRecord classifierRecord = TestModels.classifier(3);
+        ModelSnapshotRecord affinityRecord = TestModels.affinity(5);
+        models.offer(classifierRecord);
+        Inference inference = start(8, 5);
+        ImageCodec.Rgb image = images().get(1);
+        Inference.Localization unwalked = inference.localize(image, "cross", 0).join();
+        assertThat(unwalked.walked()).isFalse();
+        assertThat(unwalked.affinityVersion()).isEqualTo(-1);
+
+        models.offer(affinityRecord);
+        Inference.Localization walked = inference.localize(image, "cross", 0).join();
+        assertThat(walked.walked()).isTrue();
+        assertThat(walked.affinityVersion()).isEqualTo(5);
+        assertThat(walked.map()).hasSize(unwalked.map().length);
+
+        // The same maps, computed as LocalizeFunction computes them for an image of the training size.
+        SeedStreamConfig config = TestModels.CONFIG;
+        LabeledImage input = new LabeledImage("request", image.width(), image.height(), image.pixels(), null, new int[0])
+                .resized(config.trainer().imageWidth(), config.trainer().imageHeight());
+        int cross = TestModels.CLASSES.classifierIndex(TestModels.CLASSES.idOf("cross"));
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier classifier = (Classifier) snapshot(classifierRecord).newNetwork(manager);
+                AffinityHead head = (AffinityHead) snapshot(affinityRecord).newNetwork(manager)) {
+            NDArray pixels = Batches.images(manager, List.of(input));
+            NDArray maps = ImageClassMaps.configured(config, 0).maps(classifier, pixels, new int[] {cross});
+            assertThat(walked.map()).containsExactly(new AffinityWalk(config.affinity()).walked(head, classifier, pixels, maps)
+                    .toFloatArray(), within(1e-5f));
+            assertThat(unwalked.map()).containsExactly(maps.toFloatArray(), within(1e-5f));
+        }
+        assertThat(walked.map()).isNotEqualTo(unwalked.map());
+    }
+
+    @Test
+    void aServerWhoseJobDoesNotWalkServesUnwalkedMaps() {
+        models.offer(TestModels.classifier(3));
+        models.offer(TestModels.affinity(5));
+        inference = new Inference(TestModels.CONFIG.with("stream.affinityWalk", false), models, metrics, Device.cpu());
+        assertThat(inference.localize(images().get(1), "cross", 0).join().walked()).isFalse();
+    }
+
+    private static ModelSnapshot snapshot(ModelSnapshotRecord record) {
+        return ModelSnapshot.fromBytes(Bytes.toArray(record.getParameters()));
     }
 
     private static double agreement(byte[] a, byte[] b) {

@@ -212,6 +212,8 @@ class ModelServerIntegrationTest {
 
         JsonNode cam = json(post("/v1/localize?class=cross&format=json", body));
         assertThat(cam.get("map").size()).isEqualTo(cam.get("width").asInt() * cam.get("height").asInt());
+        assertThat(cam.get("walked").asBoolean()).isFalse(); // no affinity head published here
+        assertThat(cam.get("affinityVersion").asLong()).isEqualTo(-1);
         JsonNode fickle = json(post("/v1/localize?class=cross&method=ficklenet&passes=8&format=json", body));
         assertThat(fickle.get("passes").asInt()).isEqualTo(8);
         HttpResponse<byte[]> heat = http.send(request("/v1/localize?class=ring&method=ficklenet&passes=4", body),

@@ -28,6 +28,10 @@ final class TestModels {
         return decoded(ModelRecords.initialClassifier(CONFIG, CLASSES, version, 200 + version));
     }
 
+    static ModelSnapshotRecord affinity(long version) {
+        return decoded(ModelRecords.initialAffinity(CONFIG, CLASSES, version, 300 + version));
+    }
+
     /** The same model with evaluation metadata, as the trainer publishes it. */
     static ModelSnapshotRecord scored(ModelSnapshotRecord record, double evalMiou, long step, long publishedMs) {
         return ModelSnapshotRecord.newBuilder(record).setEvalMiou(evalMiou).setTrainingStep(step).setTimestampMs(publishedMs).build();

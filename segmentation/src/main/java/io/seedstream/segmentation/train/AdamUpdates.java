@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.seedstream.segmentation.nn.Parameters;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -78,13 +80,18 @@ public final class AdamUpdates {
      */
     public void apply(NDManager scope) {
         Map<String, NDArray> gradients = new LinkedHashMap<>();
+        List<String> nonFinite = new ArrayList<>();
         for (String name : firstMoments.keySet()) {
             NDArray gradient = params.all().get(name).getGradient();
             gradient.attach(scope);
             if (gradient.isNaN().logicalOr(gradient.isInfinite()).any().getBoolean()) {
-                throw new TrainingDivergedException("non-finite gradient for " + name + "; the step was skipped");
+                nonFinite.add(name);
             }
             gradients.put(name, gradient);
+        }
+        if (!nonFinite.isEmpty()) { // all of them: where the non-finite values start tells their cause
+            throw new TrainingDivergedException("non-finite gradient for " + String.join(", ", nonFinite) + " (" + nonFinite.size()
+                    + " of " + gradients.size() + " parameters); the step was skipped");
         }
         steps++;
         float firstCorrection = 1 - (float) Math.pow(BETA1, steps);
