@@ -5,11 +5,13 @@ import com.google.gson.GsonBuilder;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.segmentation.bench.BenchmarkReport;
+import io.seedstream.segmentation.bench.LineChart;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -21,7 +23,9 @@ import picocli.CommandLine.Option;
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Measure the streaming pipeline on an embedded broker and a local Flink cluster: images/s through the "
                 + "localization job at N = 0 (dropout off) and N stochastic passes, image-to-model freshness (median, p95) "
-                + "with both jobs running, and the localization job's checkpointed state size as images accumulate.")
+                + "with both jobs running, the localization job's checkpointed state size as images accumulate, and how "
+                + "well the stream learns: every published segmenter on held-out images against the same segmenter trained "
+                + "offline on the same pseudo-labels for as many steps.")
 public final class PipelineBench implements Callable<Integer> {
 
     @CommandLine.Mixin
@@ -56,14 +60,33 @@ public final class PipelineBench implements Callable<Integer> {
             + "${DEFAULT-VALUE}; the run should span several windows to show that the state stops growing)")
     int stateRetentionSeconds = PipelineBenchmark.Options.defaults().stateRetentionSeconds();
 
+    @Option(names = "--learning-images", description = "images streamed in the learning run (default ${DEFAULT-VALUE})")
+    int learningImages = PipelineBenchmark.Options.defaults().learningImages();
+
+    @Option(names = "--learning-rate", description = "images/s streamed in the learning run (default ${DEFAULT-VALUE})")
+    double learningRate = PipelineBenchmark.Options.defaults().learningRate();
+
+    @Option(names = "--learning-tail-seconds", description = "how long the learning run goes on after its last image "
+            + "(default ${DEFAULT-VALUE})")
+    int learningTailSeconds = PipelineBenchmark.Options.defaults().learningTailSeconds();
+
+    @Option(names = "--held-out-images", description = "held-out images the learning run scores every segmenter on "
+            + "(default ${DEFAULT-VALUE})")
+    int heldOutImages = PipelineBenchmark.Options.defaults().heldOutImages();
+
     @Option(names = "--out", description = "write the results as JSON here")
     Path out;
+
+    @Option(names = "--svg", description = "draw the learning run (held-out mIoU against time and steps) into this SVG "
+            + "(default: docs/bench/learning-synthetic.svg when the learning part runs)")
+    Path svg;
 
     @Override
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
         PipelineBenchmark.Options options = new PipelineBenchmark.Options(parts, images, passes, stochasticImages, freshnessRate,
-                freshnessSeconds, stateImages, stateRate, stateRetentionSeconds);
+                freshnessSeconds, stateImages, stateRate, stateRetentionSeconds, learningImages, learningRate, learningTailSeconds,
+                heldOutImages);
         long started = System.nanoTime();
         PipelineBenchmark.Result result;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); FlinkCluster flink = FlinkCluster.local(0, 4)) {
@@ -86,17 +109,57 @@ public final class PipelineBench implements Callable<Integer> {
                     + stateRetentionSeconds + " s:");
         }
         result.state().forEach(p -> System.out.printf("  %6d images  %6.0f s  %10d B%n", p.images(), p.seconds(), p.stateBytes()));
+        PipelineBenchmark.Learning learning = result.learning();
+        if (learning != null) {
+            System.out.printf("Learning: %d images at %.1f images/s, %.0f s, %d segmenter versions; held-out mIoU (%d images) of the "
+                    + "last version (step %d) %.3f, best %.3f; offline on the same %d pseudo-labeled images for %d steps %.3f "
+                    + "(stream / offline %.2f; %d offline steps skipped); freshness median %.1f s, p95 %.1f s%n", learning.images(),
+                    learning.inputRate(), learning.seconds(), learning.curve().size(), learning.heldOutImages(), learning.streamSteps(),
+                    learning.streamFinalMiou(), learning.streamBestMiou(), learning.offlineSamples(), learning.streamSteps(),
+                    learning.offlineMiou(), learning.streamFinalMiou() / learning.offlineMiou(), learning.offlineSkippedSteps(),
+                    learning.freshnessMedianSeconds(), learning.freshnessP95Seconds());
+            Path chart = svg != null ? svg : Path.of("docs", "bench", "learning-synthetic.svg");
+            writeLearningSvg(learning, chart);
+            System.out.println("Wrote " + chart);
+        }
         System.out.printf("Total %.0f s%n", wallSeconds);
         if (out != null) {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("benchmark", "pipeline");
             json.put("options", options);
             json.put("result", result);
+            if (learning != null) { // the keys runs are compared by
+                Map<String, Object> keys = new LinkedHashMap<>();
+                keys.put("stream_final_miou", learning.streamFinalMiou());
+                keys.put("offline_miou", learning.offlineMiou());
+                keys.put("images", learning.images());
+                keys.put("freshness_p95_s", learning.freshnessP95Seconds());
+                json.put("learning", keys);
+            }
             json.put("wall_seconds", wallSeconds);
             Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
             BenchmarkReport.writeJson(gson.toJsonTree(json).getAsJsonObject(), out);
             System.out.println("Wrote " + out);
         }
         return 0;
+    }
+
+    /** Held-out mIoU of every published segmenter against wall time and against its step, the offline reference dashed. */
+    private static void writeLearningSvg(PipelineBenchmark.Learning learning, Path file) throws java.io.IOException {
+        List<PipelineBenchmark.LearningPoint> curve = learning.curve();
+        double seconds = curve.get(curve.size() - 1).seconds();
+        double steps = learning.streamSteps();
+        LineChart.Line stream = new LineChart.Line("stream (published segmenters)", LineChart.COLOURS.get(0),
+                curve.stream().map(p -> new double[] {p.seconds(), p.heldOutMiou()}).toList(), false);
+        LineChart.Line byStep = new LineChart.Line("stream (published segmenters)", LineChart.COLOURS.get(0),
+                curve.stream().map(p -> new double[] {p.trainingStep(), p.heldOutMiou()}).toList(), false);
+        String offlineName = String.format(java.util.Locale.ROOT, "offline, same images, %.0f steps", steps);
+        LineChart.write(List.of(
+                new LineChart.Panel("segmenter held-out mIoU against wall time", "s", seconds, List.of(stream,
+                        new LineChart.Line(offlineName, LineChart.COLOURS.get(1),
+                                List.of(new double[] {0, learning.offlineMiou()}, new double[] {seconds, learning.offlineMiou()}), true))),
+                new LineChart.Panel("segmenter held-out mIoU against steps", "steps", Math.max(1, steps), List.of(byStep,
+                        new LineChart.Line(offlineName, LineChart.COLOURS.get(1),
+                                List.of(new double[] {steps, learning.offlineMiou()}), false)))), file);
     }
 }

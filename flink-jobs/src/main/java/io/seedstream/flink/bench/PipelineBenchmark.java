@@ -6,6 +6,9 @@ import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.kafka.KafkaWiring;
 import io.seedstream.records.kafka.TopicSetup;
+import ai.djl.TrainingDivergedException;
+import ai.djl.ndarray.NDManager;
+import io.seedstream.records.Bytes;
 import io.seedstream.records.ModelRecords;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -14,18 +17,29 @@ import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.nn.SegmenterArchitecture;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import io.seedstream.segmentation.train.Batches;
+import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Random;
 import java.util.Set;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,18 +57,29 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>freshness: both jobs, images streamed at a fixed rate; for each image, the time from its
  *       entry into Kafka to the moment a read-committed consumer receives the first model that
  *       trained on it;</li>
- *   <li>state: the localization job's checkpointed state size as the number of images grows.</li>
+ *   <li>state: the localization job's checkpointed state size as the number of images grows;</li>
+ *   <li>learning: all three jobs from no models at all, images streamed at a fixed rate; every
+ *       published segmenter scored on fixed held-out images against wall time, then an offline
+ *       reference: the same segmenter trained from scratch on the same pseudo-labeled images (the
+ *       committed seed records, the masks the stream carried), in shuffled epochs, for as many
+ *       steps as the stream's last version took, scored on the same images. The run also reports
+ *       the freshness of the segmenter versions.</li>
  * </ul>
  */
 public final class PipelineBenchmark {
 
     /** The parts of the benchmark. */
-    public enum Part { THROUGHPUT, FRESHNESS, STATE }
+    public enum Part { THROUGHPUT, FRESHNESS, STATE, LEARNING }
 
+    /**
+     * @param learningTailSeconds how long the learning run goes on after the last image is sent, so
+     *     that the trainer also trains on the last ones (idle steps replay the buffer)
+     */
     public record Options(Set<Part> parts, int throughputImages, List<Integer> passes, int stochasticImages, double freshnessRate,
-            int freshnessSeconds, int stateImages, double stateRate, int stateRetentionSeconds) {
+            int freshnessSeconds, int stateImages, double stateRate, int stateRetentionSeconds, int learningImages,
+            double learningRate, int learningTailSeconds, int heldOutImages) {
         public static Options defaults() {
-            return new Options(EnumSet.allOf(Part.class), 400, List.of(0, 200), 48, 1.0, 240, 10_000, 100, 10);
+            return new Options(EnumSet.allOf(Part.class), 400, List.of(0, 200), 48, 1.0, 240, 10_000, 100, 10, 600, 2.0, 120, 64);
         }
 
         /**
@@ -78,8 +103,26 @@ public final class PipelineBenchmark {
     /** The localization job's checkpointed state when {@code images} had been seeded, {@code seconds} into the run. */
     public record StatePoint(long images, double seconds, long stateBytes) {}
 
-    /** The parts not run are empty, or null for freshness (so that the JSON report leaves it out). */
-    public record Result(List<Throughput> throughput, Freshness freshness, List<StatePoint> state) {}
+    /**
+     * A published segmenter: {@code seconds} after the first image was sent, when {@code imagesSent}
+     * had been sent; its mIoU on the benchmark's held-out images and on the trainer's own eval set.
+     */
+    public record LearningPoint(long version, long trainingStep, double seconds, long imagesSent, double heldOutMiou,
+            Double trainerEvalMiou) {}
+
+    /**
+     * The stream's learning against the offline reference on the same pseudo-labeled images.
+     *
+     * @param offlineSamples the pseudo-labeled images the offline reference trained on (the seed
+     *     records, less the trainer's held-out share)
+     * @param offlineSkippedSteps offline steps skipped for non-finite gradients
+     */
+    public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
+            double streamBestMiou, long streamSteps, double offlineMiou, int offlineSamples, int offlineSkippedSteps,
+            int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
+
+    /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
+    public record Result(List<Throughput> throughput, Freshness freshness, List<StatePoint> state, Learning learning) {}
 
     private static final Duration CHECKPOINTS = Duration.ofSeconds(5);
 
@@ -106,7 +149,8 @@ public final class PipelineBenchmark {
         }
         Freshness freshness = options.parts().contains(Part.FRESHNESS) ? freshness() : null;
         List<StatePoint> state = options.parts().contains(Part.STATE) ? state() : List.of();
-        return new Result(throughput, freshness, state);
+        Learning learning = options.parts().contains(Part.LEARNING) ? learning() : null;
+        return new Result(throughput, freshness, state, learning);
     }
 
     private Throughput throughput(int passes, int images) throws Exception {
@@ -173,6 +217,141 @@ public final class PipelineBenchmark {
         } finally {
             localization.cancel().get();
             trainer.cancel().get();
+        }
+    }
+
+    private Learning learning() throws Exception {
+        Topics topics = new Topics("bench-learning.");
+        SyntheticDataset data = new SyntheticDataset(config.synthetic());
+        ClassList classes = data.classes();
+        List<LabeledImage> images = data.images(0, options.learningImages());
+        List<LabeledImage> heldOut = data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages());
+        TopicSetup.ensure(servers, topics, 2); // no models: the jobs start from nothing, as a new deployment does
+        List<JobClient> jobs = new ArrayList<>();
+        for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
+            jobs.add(submit(job, config, data, topics));
+        }
+        List<LearningPoint> curve = new ArrayList<>();
+        List<Double> freshness = new ArrayList<>();
+        byte[] lastSegmenter = null;
+        try (NDManager manager = NDManager.newBaseManager();
+                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+            consumer.subscribe(List.of(topics.models()));
+            long started = System.currentTimeMillis();
+            Thread producer = sending(topics, data, images, options.learningRate());
+            double sendSeconds = images.size() / options.learningRate();
+            long end = started + (long) ((sendSeconds + options.learningTailSeconds()) * 1000);
+            progress.start("learning: " + images.size() + " images at " + options.learningRate() + " images/s, then "
+                    + options.learningTailSeconds() + " s", (long) (sendSeconds + options.learningTailSeconds()));
+            while (System.currentTimeMillis() < end) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
+                    long received = System.currentTimeMillis();
+                    ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
+                    if (!model.getName().equals(StreamingTrainer.SEGMENTER)) {
+                        continue;
+                    }
+                    model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
+                    lastSegmenter = Bytes.toArray(model.getParameters());
+                    double seconds = (received - started) / 1000.0;
+                    curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
+                            Math.min(images.size(), (long) (seconds * options.learningRate())), heldOutMiou(manager, lastSegmenter,
+                                    heldOut, classes), model.getEvalMiou()));
+                }
+                long elapsed = (System.currentTimeMillis() - started) / 1000;
+                progress.update(Math.min(elapsed, (long) (sendSeconds + options.learningTailSeconds())), curve.isEmpty() ? ""
+                        : String.format("segmenter v%d, step %d, held-out mIoU %.3f", curve.get(curve.size() - 1).version(),
+                                curve.get(curve.size() - 1).trainingStep(), curve.get(curve.size() - 1).heldOutMiou()));
+            }
+            producer.interrupt();
+            producer.join();
+        } finally {
+            for (JobClient job : jobs) {
+                job.cancel().get();
+            }
+        }
+        if (curve.isEmpty()) {
+            throw new IllegalStateException("no segmenter was published in the learning run: is the trainer job running?");
+        }
+        LearningPoint last = curve.get(curve.size() - 1);
+        Map<String, byte[]> seeds = committedSeeds(topics);
+        int[] skipped = new int[1];
+        List<SegmenterTrainer.Example> examples = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            LabeledImage image = i % 5 == 0 ? images.get(i) : withoutMask(images.get(i)); // as send() streams them
+            byte[] label = seeds.get(image.id());
+            if (label != null && !StreamingTrainer.isHeldOut(image, config.trainer())) {
+                examples.add(new SegmenterTrainer.Example(image, Batches.maskLabels(label)));
+            }
+        }
+        double offline = offlineMiou(examples, last.trainingStep(), heldOut, classes, skipped);
+        double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
+                curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(), offline,
+                examples.size(), skipped[0], heldOut.size(), percentile(sorted, 0.5), percentile(sorted, 0.95));
+    }
+
+    private static LabeledImage withoutMask(LabeledImage image) {
+        return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
+    }
+
+    private double heldOutMiou(NDManager manager, byte[] snapshot, List<LabeledImage> heldOut, ClassList classes) {
+        try (NDManager scope = manager.newSubManager();
+                Segmenter segmenter = (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
+            return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, config.segmenter().batchSize());
+        }
+    }
+
+    /** The pseudo-label of every committed seed record, by image id (the last record of an id wins). */
+    private Map<String, byte[]> committedSeeds(Topics topics) throws InvalidRecordException {
+        Map<String, byte[]> seeds = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+            consumer.subscribe(List.of(topics.seeds()));
+            int emptyPolls = 0;
+            while (emptyPolls < 5) { // the jobs are stopped: five empty polls in a row mean the topic is read
+                var records = consumer.poll(Duration.ofSeconds(1));
+                emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    SeedRecord seed = RecordCodec.SEED.decode(record.value());
+                    seeds.put(seed.getImageId(), Bytes.toArray(seed.getPseudoLabel()));
+                }
+            }
+        }
+        return seeds;
+    }
+
+    /**
+     * The offline reference: the trainer's segmenter, from the same initial weights, trained with the
+     * same objective and batch size for {@code steps} steps in shuffled epochs over the examples.
+     */
+    private double offlineMiou(List<SegmenterTrainer.Example> examples, long steps, List<LabeledImage> heldOut, ClassList classes,
+            int[] skipped) {
+        Autograd.disableOnThisThread(); // the trainer turns gradients on inside its steps
+        try (NDManager manager = NDManager.newBaseManager();
+                Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
+                        config.segmenter().seed())) {
+            SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config, classes,
+                    new SegmenterTrainer.Objective(true, config.trainer().boundaryLoss(), true));
+            int batchSize = config.segmenter().batchSize();
+            Random random = new Random(config.segmenter().seed());
+            List<SegmenterTrainer.Example> epoch = new ArrayList<>();
+            progress.start("offline reference: " + steps + " steps on " + examples.size() + " pseudo-labeled images", steps);
+            for (long step = 1; step <= steps; step++) {
+                List<SegmenterTrainer.Example> batch = new ArrayList<>();
+                while (batch.size() < Math.min(batchSize, examples.size())) {
+                    if (epoch.isEmpty()) {
+                        epoch.addAll(examples);
+                        Collections.shuffle(epoch, random);
+                    }
+                    batch.add(epoch.remove(epoch.size() - 1));
+                }
+                try {
+                    trainer.step(batch);
+                } catch (TrainingDivergedException e) {
+                    skipped[0]++;
+                }
+                progress.update(step, skipped[0] == 0 ? "" : skipped[0] + " skipped");
+            }
+            return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, batchSize);
         }
     }
 

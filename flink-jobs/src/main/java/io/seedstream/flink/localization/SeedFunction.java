@@ -88,7 +88,7 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
         int[] ids = image.labels();
         int background = classes.background();
         float[] maps = localized.maps();
-        if (ids.length > 0) {
+        if (ids.length > 0 && config.memory().contextWeight() > 0) { // with no context the maps go on as localized (and walked)
             try (NDManager scope = manager.newSubManager()) {
                 NDArray features = scope.create(localized.features(),
                         new Shape(1, localized.featureChannels(), localized.featureHeight(), localized.featureWidth()));

@@ -131,7 +131,7 @@ final class PseudoLabelAblation {
         Classifier mapsClassifier = mapRows.stream().filter(r -> r.name().equals(chosenMapRow)).findFirst().orElseThrow().classifier();
 
         // MCIBI's dataset-level context on the best maps, the memory updated image by image in stream order.
-        Maps remembered = withMemory(mapsClassifier, best);
+        Maps remembered = withMemory(mapsClassifier, best, backgroundScores, tuningMiou);
         draw("class-memory", remembered.train);
         rows.put("class-memory", score(remembered.train, tune("class-memory", remembered.tuning, backgroundScores, tuningMiou)));
         if (tuningMiou.get("class-memory") > tuningMiou.get(bestMapRow)) {
@@ -202,26 +202,54 @@ final class PseudoLabelAblation {
         return sheet.stages();
     }
 
+    /** The class memory's context weights and temperatures tried on the tuning split. */
+    private static final double[] MEMORY_WEIGHTS = {0.1, 0.25, 0.5};
+    private static final double[] MEMORY_TEMPERATURES = {0.05, 0.1, 0.2};
+
     /**
      * The maps mixed with the class memory's context: per pixel, a softmax over the image's classes
      * and the background of the cosine to their memories (the background's nearest prototype),
      * mixed into each class's map. The memory learns from each training image after it is refined,
-     * from the features of its confident seeds (no CRF); the tuning images see the final memory.
+     * from the features of its confident seeds (no CRF), in stream order; the tuning images see the
+     * final memory, and the context's weight and temperature are those with the best tuning mIoU
+     * (recorded under "memory-weight" and "memory-temperature").
      */
-    private Maps withMemory(Classifier classifier, Maps maps) {
+    private Maps withMemory(Classifier classifier, Maps maps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
         SeedStreamConfig.ClassMemory settings = config.memory();
         ClassMemory memory = new ClassMemory(settings);
-        Map<Integer, ClassMemory.State> states = new java.util.HashMap<>();
         ConfidentSeeds seedRule = new ConfidentSeeds(withCrf(false));
-        List<float[]> train = refinedByMemory(classifier, maps.train, this.train, states, memory, seedRule, "class memory");
-        List<float[]> tuningMaps = refinedByMemory(classifier, maps.tuning, tuning, states, null, seedRule, "class memory (tuning)");
-        return new Maps(tuningMaps, train);
+        // What the memory holds after the stream does not depend on the context mixed into the maps.
+        Map<Integer, ClassMemory.State> finalStates = new java.util.HashMap<>();
+        refinedByMemory(classifier, maps.train, this.train, finalStates, memory, seedRule, settings, "class memory (learning)");
+        SeedStreamConfig.ClassMemory best = settings;
+        List<float[]> bestTuning = null;
+        double bestMiou = -1;
+        for (double weight : MEMORY_WEIGHTS) {
+            for (double temperature : MEMORY_TEMPERATURES) {
+                SeedStreamConfig.ClassMemory candidate = new SeedStreamConfig.ClassMemory(settings.initialMomentum(), settings.power(),
+                        settings.annealingUpdates(), settings.minMomentum(), weight, temperature, settings.backgroundPrototypes());
+                List<float[]> tuningMaps = refinedByMemory(classifier, maps.tuning, tuning, finalStates, null, seedRule, candidate,
+                        String.format("class memory at weight %.2f, temperature %.2f (tuning)", weight, temperature));
+                Map<String, Double> scores = new LinkedHashMap<>();
+                tune("class-memory", tuningMaps, scores, scores);
+                if (scores.get("class-memory") > bestMiou) {
+                    bestMiou = scores.get("class-memory");
+                    best = candidate;
+                    bestTuning = tuningMaps;
+                }
+            }
+        }
+        chosen.put("memory-weight", best.contextWeight());
+        chosen.put("memory-temperature", best.temperature());
+        List<float[]> train = refinedByMemory(classifier, maps.train, this.train, new java.util.HashMap<>(), memory, seedRule, best,
+                "class memory");
+        return new Maps(bestTuning, train);
     }
 
     /** With a {@code memory}, each image also updates the states after it is refined. */
     private List<float[]> refinedByMemory(Classifier classifier, List<float[]> maps, List<LabeledImage> images,
-            Map<Integer, ClassMemory.State> states, ClassMemory memory, ConfidentSeeds seedRule, String phase) {
-        SeedStreamConfig.ClassMemory settings = config.memory();
+            Map<Integer, ClassMemory.State> states, ClassMemory memory, ConfidentSeeds seedRule, SeedStreamConfig.ClassMemory settings,
+            String phase) {
         int background = classes.background();
         progress.start(phase, images.size());
         List<float[]> refined = new ArrayList<>(images.size());

@@ -5,16 +5,14 @@ import com.google.gson.JsonObject;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /** The trainer benchmark's table, JSON ({@code runs.<name>.*}) and SVG of held-out mIoU over the steps. */
 public final class TrainerReport {
-
-    private static final List<String> COLOURS = List.of("#1f77b4", "#d62728", "#2ca02c", "#9467bd");
 
     private TrainerReport() {}
 
@@ -63,52 +61,17 @@ public final class TrainerReport {
 
     /** Two panels, the segmenter's and the classifier's held-out mIoU against steps, one line per run. */
     public static void writeSvg(TrainerBenchmark.Result result, Path file) throws IOException {
-        int panelWidth = 460;
-        int height = 380;
-        StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n"
-                        + "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n", 2 * panelWidth, height));
-        panel(svg, result, 0, panelWidth, height, "segmenter held-out mIoU", TrainerBenchmark.Point::segmenterMiou);
-        panel(svg, result, panelWidth, panelWidth, height, "classifier (seeds of its maps) held-out mIoU",
-                TrainerBenchmark.Point::classifierMiou);
-        svg.append("</svg>\n");
-        if (file.toAbsolutePath().getParent() != null) {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-        }
-        Files.writeString(file, svg.toString());
+        LineChart.write(List.of(panel(result, "segmenter held-out mIoU", TrainerBenchmark.Point::segmenterMiou),
+                panel(result, "classifier (seeds of its maps) held-out mIoU", TrainerBenchmark.Point::classifierMiou)), file);
     }
 
-    private static void panel(StringBuilder svg, TrainerBenchmark.Result result, int x0, int width, int height, String title,
-            ToDoubleFunction<TrainerBenchmark.Point> miou) {
-        int left = x0 + 55;
-        int right = x0 + width - 15;
-        int top = 40;
-        int bottom = height - 45;
-        double maxY = Math.max(0.1, Math.ceil(result.runs().stream().flatMap(r -> r.curve().stream()).mapToDouble(miou)
-                .filter(Double::isFinite).max().orElse(0.1) * 10) / 10);
-        double maxX = result.options().steps();
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>%n", left, title));
-        for (double tick = 0; tick <= maxY + 1e-9; tick += 0.1) {
-            double y = bottom - tick / maxY * (bottom - top);
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>%n", left, right, y, y, left - 6, y + 4, tick));
-        }
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">0</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f steps</text>%n",
-                left, bottom + 18, right, bottom + 18, maxX));
+    private static LineChart.Panel panel(TrainerBenchmark.Result result, String title, ToDoubleFunction<TrainerBenchmark.Point> miou) {
+        List<LineChart.Line> lines = new ArrayList<>();
         for (int r = 0; r < result.runs().size(); r++) {
             TrainerBenchmark.Run run = result.runs().get(r);
-            String colour = COLOURS.get(r % COLOURS.size());
-            StringBuilder line = new StringBuilder();
-            for (TrainerBenchmark.Point point : run.curve()) {
-                if (Double.isFinite(miou.applyAsDouble(point))) {
-                    line.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + point.step() / maxX * (right - left),
-                            bottom - miou.applyAsDouble(point) / maxY * (bottom - top)));
-                }
-            }
-            svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n",
-                    line.toString().trim(), colour));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s%s</text>%n", left + 10, top + 14 + r * 16,
-                    colour, run.name(), run.collapsed() ? " (collapsed)" : ""));
+            lines.add(new LineChart.Line(run.name() + (run.collapsed() ? " (collapsed)" : ""), LineChart.COLOURS.get(r % LineChart.COLOURS.size()),
+                    run.curve().stream().map(point -> new double[] {point.step(), miou.applyAsDouble(point)}).toList(), false));
         }
+        return new LineChart.Panel(title, "steps", result.options().steps(), lines);
     }
 }

@@ -156,6 +156,11 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Whether an image is in the held-out share: only images with a mask, chosen by a hash of the id. */
     public boolean isHeldOut(LabeledImage image) {
+        return isHeldOut(image, settings);
+    }
+
+    /** Whether the trainer with these settings holds the image out (never trains on it). */
+    public static boolean isHeldOut(LabeledImage image, SeedStreamConfig.Trainer settings) {
         return image.hasMask() && Math.floorMod(image.id().hashCode() * 0x9E3779B9, 100) < settings.evalPercent();
     }
 
@@ -274,13 +279,20 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** The segmenter's mIoU on the held-out images: per pixel, the most probable class. */
     private double segmenterMiou() {
+        return segmenterMiou(segmenter, evalImages, classes, config.segmenter().batchSize());
+    }
+
+    /**
+     * A segmenter's mIoU on masked images of one size, {@code batchSize} at a time: per pixel, the
+     * most probable class.
+     */
+    public static double segmenterMiou(Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
-        int batchSize = config.segmenter().batchSize();
-        for (int from = 0; from < evalImages.size(); from += batchSize) {
-            List<LabeledImage> batch = evalImages.subList(from, Math.min(evalImages.size(), from + batchSize));
-            try (NDManager scope = manager.newSubManager()) {
+        for (int from = 0; from < images.size(); from += batchSize) {
+            List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
+            try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
                 NDArray predicted = segmenter.probabilities(Batches.images(scope, batch)).argMax(1);
-                int pixels = settings.imageWidth() * settings.imageHeight();
+                int pixels = batch.get(0).width() * batch.get(0).height();
                 int[] labels = predicted.toType(DataType.INT32, false).toIntArray();
                 for (int b = 0; b < batch.size(); b++) {
                     metrics.add(Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels), batch.get(b).mask());
