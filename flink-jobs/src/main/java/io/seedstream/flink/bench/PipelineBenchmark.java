@@ -115,10 +115,12 @@ public final class PipelineBenchmark {
      *
      * @param offlineSamples the pseudo-labeled images the offline reference trained on (the seed
      *     records, less the trainer's held-out share)
+     * @param offlineCurve the offline reference's held-out mIoU (step, mIoU) at the steps of the stream's versions
      * @param offlineSkippedSteps offline steps skipped for non-finite gradients
      */
     public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
-            double streamBestMiou, long streamSteps, double offlineMiou, int offlineSamples, int offlineSkippedSteps,
+            double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, int offlineSamples,
+            int offlineSkippedSteps,
             int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
 
     /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
@@ -283,11 +285,12 @@ public final class PipelineBenchmark {
                 examples.add(new SegmenterTrainer.Example(image, Batches.maskLabels(label)));
             }
         }
-        double offline = offlineMiou(examples, last.trainingStep(), heldOut, classes, skipped);
+        List<double[]> offline = offlineCurve(examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut,
+                classes, skipped);
         double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
-                curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(), offline,
-                examples.size(), skipped[0], heldOut.size(), percentile(sorted, 0.5), percentile(sorted, 0.95));
+                curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
+                offline.get(offline.size() - 1)[1], offline, examples.size(), skipped[0], heldOut.size(), percentile(sorted, 0.5), percentile(sorted, 0.95));
     }
 
     private static LabeledImage withoutMask(LabeledImage image) {
@@ -321,10 +324,14 @@ public final class PipelineBenchmark {
 
     /**
      * The offline reference: the trainer's segmenter, from the same initial weights, trained with the
-     * same objective and batch size for {@code steps} steps in shuffled epochs over the examples.
+     * same objective and batch size in shuffled epochs over the examples, scored at each of {@code
+     * scoredSteps} (ascending; the last is where it stops).
      */
-    private double offlineMiou(List<SegmenterTrainer.Example> examples, long steps, List<LabeledImage> heldOut, ClassList classes,
-            int[] skipped) {
+    private List<double[]> offlineCurve(List<SegmenterTrainer.Example> examples, long[] scoredSteps, List<LabeledImage> heldOut,
+            ClassList classes, int[] skipped) {
+        long steps = scoredSteps[scoredSteps.length - 1];
+        List<double[]> scores = new ArrayList<>();
+        int next = 0;
         Autograd.disableOnThisThread(); // the trainer turns gradients on inside its steps
         try (NDManager manager = NDManager.newBaseManager();
                 Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
@@ -349,9 +356,13 @@ public final class PipelineBenchmark {
                 } catch (TrainingDivergedException e) {
                     skipped[0]++;
                 }
+                while (next < scoredSteps.length && scoredSteps[next] == step) {
+                    scores.add(new double[] {step, StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, batchSize)});
+                    next++;
+                }
                 progress.update(step, skipped[0] == 0 ? "" : skipped[0] + " skipped");
             }
-            return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, batchSize);
+            return scores;
         }
     }
 
