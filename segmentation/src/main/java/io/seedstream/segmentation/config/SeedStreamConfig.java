@@ -181,13 +181,13 @@ public record SeedStreamConfig(
      * 41-pixel output ({@code referenceSide}), scaled to this output's long side. The weight is 0
      * for {@code warmupSteps} segmenter steps, while the seed loss shapes the segmenter, then rises
      * linearly to {@code weight} over {@code rampSteps}.
-     * {@code unary}: the CRF's unary energy from P. "probability" is DSRG's own (CRFLayer hands
-     * {@code CRF.py} the probabilities, which sets the energy to -P): the kernels, weights 10 and 3,
-     * then outweigh any opinion of the segmenter, whose values lie in [0, 1], and Q is the image's
-     * colour regions. "log-probability" is -log P (pydensecrf's {@code unary_from_softmax}, PSA's
-     * and IRN's {@code crf_inference}), under which a confident segmenter keeps its labels. The
-     * default is the second: with DSRG's, the 96 px stream's segmenter collapsed to 0.12 held-out
-     * mIoU (the base run 0.54); with -log P it held 0.54 (see the README).
+     * {@code unary}: the CRF's unary energy from P. "probability" is DSRG's own and the default
+     * (CRFLayer hands {@code CRF.py} the probabilities, which sets the energy to -P): the kernels,
+     * weights 10 and 3, then outweigh any opinion of the segmenter, whose values lie in [0, 1], and
+     * Q is the image's colour regions. "log-probability" is -log P (pydensecrf's {@code
+     * unary_from_softmax}, PSA's and IRN's {@code crf_inference}), under which a confident segmenter
+     * keeps its labels. In the streaming trainer both collapsed the segmenter to background (-log P
+     * held for 750 steps in one run, and collapsed before step 500 in the next; see the README).
      */
     public record Boundary(int iterations, double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
             double bilateralCompat, int referenceSide, double weight, int warmupSteps, int rampSteps, String unary) implements Serializable {
@@ -231,13 +231,13 @@ public record SeedStreamConfig(
      * An image waits up to {@code pairingRetentionSeconds} for its seed record (and a seed record
      * for its image); halves still alone after that are dropped.
      * {@code gain}: whether the classifier's objective includes GAIN's attention mining (BCE and
-     * ReCAM always do). Off by default: in continuous training on the 96 px stream it collapsed
-     * after about 300 steps at batch 16 (attention mining saturated at 1, BCE climbed from 0.8 to
-     * above 10 and did not recover), while BCE + ReCAM kept improving; see the README.
+     * ReCAM always do). Off by default: over 5,000 steps of the trainer benchmark, mining from step
+     * 1,000 no longer collapses the classifier, but it lowered the held-out mIoU of its seeds (0.246
+     * against 0.292 without it) and 44 of its steps had non-finite gradients (see the README).
      * {@code boundaryLoss}: whether the segmenter's objective includes DSRG's boundary loss. Off
-     * by default: at batch 16 on the 96 px stream the segmenter collapsed after about 85 steps to
-     * overconfident piecewise-constant outputs (boundary term near 0, seed loss from 2.6 to about
-     * 20, no recovery), while without it the loss kept falling (0.8 seed loss at step 390).
+     * by default: in the trainer benchmark it drives the segmenter to background everywhere
+     * (held-out mIoU 0.12 against 0.70 without it over 5,000 steps), with either CRF unary
+     * ({@code boundary.unary}).
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
             int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gain,
@@ -301,7 +301,7 @@ public record SeedStreamConfig(
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
                 new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
-                new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "log-probability"),
+                new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "probability"),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
