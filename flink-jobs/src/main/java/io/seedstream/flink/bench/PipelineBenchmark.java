@@ -1,20 +1,20 @@
 package io.seedstream.flink.bench;
 
-import io.seedstream.records.kafka.KafkaClients;
+import ai.djl.TrainingDivergedException;
+import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.kafka.KafkaWiring;
-import io.seedstream.records.kafka.TopicSetup;
-import ai.djl.TrainingDivergedException;
-import ai.djl.ndarray.NDManager;
 import io.seedstream.records.Bytes;
-import io.seedstream.records.ModelRecords;
 import io.seedstream.records.InvalidRecordException;
+import io.seedstream.records.ModelRecords;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -27,7 +27,6 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -41,6 +40,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.IntPredicate;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -120,13 +120,15 @@ public final class PipelineBenchmark {
      */
     public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
             double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, int offlineSamples,
-            int offlineSkippedSteps,
-            int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
+            int offlineSkippedSteps, int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
 
     /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
     public record Result(List<Throughput> throughput, Freshness freshness, List<StatePoint> state, Learning learning) {}
 
     private static final Duration CHECKPOINTS = Duration.ofSeconds(5);
+
+    /** Which of the images sent carry their mask: every fifth, as the demo's default mask fraction. */
+    private static final IntPredicate WITH_MASK = i -> i % 5 == 0;
 
     private final SeedStreamConfig config;
     private final Options options;
@@ -235,7 +237,6 @@ public final class PipelineBenchmark {
         }
         List<LearningPoint> curve = new ArrayList<>();
         List<Double> freshness = new ArrayList<>();
-        byte[] lastSegmenter = null;
         try (NDManager manager = NDManager.newBaseManager();
                 KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
@@ -253,11 +254,10 @@ public final class PipelineBenchmark {
                         continue;
                     }
                     model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
-                    lastSegmenter = Bytes.toArray(model.getParameters());
                     double seconds = (received - started) / 1000.0;
                     curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
-                            Math.min(images.size(), (long) (seconds * options.learningRate())), heldOutMiou(manager, lastSegmenter,
-                                    heldOut, classes), model.getEvalMiou()));
+                            Math.min(images.size(), (long) (seconds * options.learningRate())),
+                            heldOutMiou(manager, Bytes.toArray(model.getParameters()), heldOut, classes), model.getEvalMiou()));
                 }
                 long elapsed = (System.currentTimeMillis() - started) / 1000;
                 progress.update(Math.min(elapsed, (long) (sendSeconds + options.learningTailSeconds())), curve.isEmpty() ? ""
@@ -279,7 +279,7 @@ public final class PipelineBenchmark {
         int[] skipped = new int[1];
         List<SegmenterTrainer.Example> examples = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            LabeledImage image = i % 5 == 0 ? images.get(i) : withoutMask(images.get(i)); // as send() streams them
+            LabeledImage image = WITH_MASK.test(i) ? images.get(i) : withoutMask(images.get(i)); // as send() streams them
             byte[] label = seeds.get(image.id());
             if (label != null && !StreamingTrainer.isHeldOut(image, config.trainer())) {
                 examples.add(new SegmenterTrainer.Example(image, Batches.maskLabels(label)));
@@ -290,7 +290,8 @@ public final class PipelineBenchmark {
         double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
                 curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
-                offline.get(offline.size() - 1)[1], offline, examples.size(), skipped[0], heldOut.size(), percentile(sorted, 0.5), percentile(sorted, 0.95));
+                offline.get(offline.size() - 1)[1], offline, examples.size(), skipped[0], heldOut.size(), percentile(sorted, 0.5),
+                percentile(sorted, 0.95));
     }
 
     private static LabeledImage withoutMask(LabeledImage image) {
@@ -428,9 +429,9 @@ public final class PipelineBenchmark {
         return model.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Every fifth image with its mask, as the demo's default mask fraction. */
+    /** The images, those of {@link #WITH_MASK} with their mask. */
     private void send(Topics topics, SyntheticDataset data, List<LabeledImage> images, double rate) throws InterruptedException {
-        new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, data.classes(), i -> i % 5 == 0, "bench");
+        new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, data.classes(), WITH_MASK, "bench");
     }
 
     /** Sends the images on a thread of its own (interrupt it to stop early). */
