@@ -74,11 +74,19 @@ public final class PipelineBench implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE})")
     int heldOutImages = PipelineBenchmark.Options.defaults().heldOutImages();
 
+    @Option(names = "--camvid", description = "a CamVid root: the learning run streams its train split and scores on its val "
+            + "split, instead of synthetic images")
+    Path camvid;
+
+    @Option(names = "--mask-every", description = "in the learning run, every this many images is sent with its mask "
+            + "(default ${DEFAULT-VALUE}: the demo's mask fraction 0.2)")
+    int maskEvery = PipelineBenchmark.Options.defaults().learningMaskEvery();
+
     @Option(names = "--out", description = "write the results as JSON here")
     Path out;
 
     @Option(names = "--svg", description = "draw the learning run (held-out mIoU against time and steps) into this SVG "
-            + "(default: docs/bench/learning-synthetic.svg when the learning part runs)")
+            + "(default: docs/bench/learning-synthetic.svg, or learning-camvid.svg with --camvid, when the learning part runs)")
     Path svg;
 
     @Override
@@ -86,7 +94,10 @@ public final class PipelineBench implements Callable<Integer> {
         SeedStreamConfig config = configOptions.load();
         PipelineBenchmark.Options options = new PipelineBenchmark.Options(parts, images, passes, stochasticImages, freshnessRate,
                 freshnessSeconds, stateImages, stateRate, stateRetentionSeconds, learningImages, learningRate, learningTailSeconds,
-                heldOutImages);
+                heldOutImages, camvid, maskEvery);
+        if (maskEvery < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--mask-every must be at least 1");
+        }
         long started = System.nanoTime();
         PipelineBenchmark.Result result;
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); FlinkCluster flink = FlinkCluster.local(0, 4)) {
@@ -118,7 +129,7 @@ public final class PipelineBench implements Callable<Integer> {
                     learning.streamFinalMiou(), learning.streamBestMiou(), learning.offlineSamples(), learning.streamSteps(),
                     learning.offlineMiou(), learning.streamFinalMiou() / learning.offlineMiou(), learning.offlineSkippedSteps(),
                     learning.freshnessMedianSeconds(), learning.freshnessP95Seconds());
-            Path chart = svg != null ? svg : Path.of("docs", "bench", "learning-synthetic.svg");
+            Path chart = svg != null ? svg : Path.of("docs", "bench", camvid == null ? "learning-synthetic.svg" : "learning-camvid.svg");
             writeLearningSvg(learning, chart);
             System.out.println("Wrote " + chart);
         }

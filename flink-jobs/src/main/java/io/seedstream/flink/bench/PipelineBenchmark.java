@@ -18,7 +18,9 @@ import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.bench.Progress;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Segmenter;
@@ -27,8 +29,10 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,9 +81,9 @@ public final class PipelineBenchmark {
      */
     public record Options(Set<Part> parts, int throughputImages, List<Integer> passes, int stochasticImages, double freshnessRate,
             int freshnessSeconds, int stateImages, double stateRate, int stateRetentionSeconds, int learningImages,
-            double learningRate, int learningTailSeconds, int heldOutImages) {
+            double learningRate, int learningTailSeconds, int heldOutImages, Path learningCamVid, int learningMaskEvery) {
         public static Options defaults() {
-            return new Options(EnumSet.allOf(Part.class), 400, List.of(0, 200), 48, 1.0, 240, 10_000, 100, 10, 600, 2.0, 120, 64);
+            return new Options(EnumSet.allOf(Part.class), 400, List.of(0, 200), 48, 1.0, 240, 10_000, 100, 10, 600, 2.0, 120, 64, null, 5);
         }
 
         /**
@@ -127,14 +131,19 @@ public final class PipelineBenchmark {
 
     private static final Duration CHECKPOINTS = Duration.ofSeconds(5);
 
-    /** Which of the images sent carry their mask: every fifth, as the demo's default mask fraction. */
-    private static final IntPredicate WITH_MASK = i -> i % 5 == 0;
+    /**
+     * @param images streamed, in this order
+     * @param heldOut scored, never streamed, at the trainer's image size
+     */
+    private record LearningData(ClassList classes, List<LabeledImage> images, List<LabeledImage> heldOut) {}
 
     private final SeedStreamConfig config;
     private final Options options;
     private final Progress progress;
     private final String servers;
     private final FlinkCluster flink;
+    /** Which of the images sent carry their mask: every {@code learningMaskEvery}-th (every fifth: the demo's default). */
+    private final IntPredicate withMask;
 
     public PipelineBenchmark(SeedStreamConfig config, Options options, Progress progress, String servers, FlinkCluster flink) {
         this.config = config;
@@ -142,6 +151,7 @@ public final class PipelineBenchmark {
         this.progress = progress;
         this.servers = servers;
         this.flink = flink;
+        this.withMask = i -> i % options.learningMaskEvery() == 0;
     }
 
     public Result run() throws Exception {
@@ -162,8 +172,8 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-throughput-n" + passes + ".");
         SyntheticDataset data = new SyntheticDataset(effective.synthetic());
         prepare(topics, effective, data);
-        send(topics, data, data.images(0, images), 0);
-        JobClient job = submit(FlinkCluster.Job.LOCALIZATION, effective, data, topics);
+        send(topics, data.classes(), data.images(0, images), 0);
+        JobClient job = submit(FlinkCluster.Job.LOCALIZATION, effective, data.classes(), topics);
         try {
             List<Long> created = seedTimes(topics, images, "throughput, N = " + passes);
             // Warm-up: the first 10% (model loading, JIT, the first checkpoint) is left out. Images
@@ -187,14 +197,14 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-freshness.");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         TopicSetup.ensure(servers, topics, 2); // no models: the trainer publishes from scratch
-        JobClient trainer = submit(FlinkCluster.Job.TRAINER, config, data, topics);
-        JobClient localization = submit(FlinkCluster.Job.LOCALIZATION, config, data, topics);
+        JobClient trainer = submit(FlinkCluster.Job.TRAINER, config, data.classes(), topics);
+        JobClient localization = submit(FlinkCluster.Job.LOCALIZATION, config, data.classes(), topics);
         int images = (int) (options.freshnessRate() * options.freshnessSeconds());
         List<Double> freshness = new ArrayList<>();
         int publications = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
-            Thread producer = sending(topics, data, data.images(0, images), options.freshnessRate());
+            Thread producer = sending(topics, data.classes(), data.images(0, images), options.freshnessRate());
             progress.start("freshness at " + options.freshnessRate() + " images/s", options.freshnessSeconds());
             long started = System.currentTimeMillis();
             // Until every image sent has reached a published segmenter, or 3 minutes after the last was sent.
@@ -224,16 +234,41 @@ public final class PipelineBenchmark {
         }
     }
 
+    /**
+     * The learning run's images: synthetic ones, or CamVid's train split streamed (up to {@code
+     * learningImages}) and its val split held out (up to {@code heldOutImages}).
+     */
+    private LearningData learningData() throws IOException {
+        if (options.learningCamVid() == null) {
+            SyntheticDataset data = new SyntheticDataset(config.synthetic());
+            return new LearningData(data.classes(), data.images(0, options.learningImages()),
+                    data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages()));
+        }
+        DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), "train");
+        DatasetLoad val = MaskedDatasetReader.camVid(options.learningCamVid(), "val");
+        for (DatasetLoad load : List.of(train, val)) {
+            if (!load.problems().isEmpty()) {
+                progress.note(load.problems().size() + " CamVid files skipped, first: " + load.problems().get(0));
+            }
+        }
+        List<LabeledImage> heldOut = val.images().stream().limit(options.heldOutImages()).map(this::atTrainingSize).toList();
+        return new LearningData(train.classes(), train.images().stream().limit(options.learningImages()).toList(), heldOut);
+    }
+
+    private LabeledImage atTrainingSize(LabeledImage image) {
+        return image.resized(config.trainer().imageWidth(), config.trainer().imageHeight());
+    }
+
     private Learning learning() throws Exception {
         Topics topics = new Topics("bench-learning.");
-        SyntheticDataset data = new SyntheticDataset(config.synthetic());
+        LearningData data = learningData();
         ClassList classes = data.classes();
-        List<LabeledImage> images = data.images(0, options.learningImages());
-        List<LabeledImage> heldOut = data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages());
+        List<LabeledImage> images = data.images();
+        List<LabeledImage> heldOut = data.heldOut();
         TopicSetup.ensure(servers, topics, 2); // no models: the jobs start from nothing, as a new deployment does
         List<JobClient> jobs = new ArrayList<>();
         for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
-            jobs.add(submit(job, config, data, topics));
+            jobs.add(submit(job, config, classes, topics));
         }
         List<LearningPoint> curve = new ArrayList<>();
         List<Double> freshness = new ArrayList<>();
@@ -241,7 +276,7 @@ public final class PipelineBenchmark {
                 KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
             long started = System.currentTimeMillis();
-            Thread producer = sending(topics, data, images, options.learningRate());
+            Thread producer = sending(topics, classes, images, options.learningRate());
             double sendSeconds = images.size() / options.learningRate();
             long end = started + (long) ((sendSeconds + options.learningTailSeconds()) * 1000);
             progress.start("learning: " + images.size() + " images at " + options.learningRate() + " images/s, then "
@@ -279,10 +314,12 @@ public final class PipelineBenchmark {
         int[] skipped = new int[1];
         List<SegmenterTrainer.Example> examples = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
-            LabeledImage image = WITH_MASK.test(i) ? images.get(i) : withoutMask(images.get(i)); // as send() streams them
+            LabeledImage image = withMask.test(i) ? images.get(i) : withoutMask(images.get(i)); // as send() streams them
             byte[] label = seeds.get(image.id());
-            if (label != null && !StreamingTrainer.isHeldOut(image, config.trainer())) {
-                examples.add(new SegmenterTrainer.Example(image, Batches.maskLabels(label)));
+            if (label != null && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's size, as it trains
+                byte[] sized = LabeledImage.resizedLabels(label, image.width(), image.height(), config.trainer().imageWidth(),
+                        config.trainer().imageHeight());
+                examples.add(new SegmenterTrainer.Example(atTrainingSize(image), Batches.maskLabels(sized)));
             }
         }
         List<double[]> offline = offlineCurve(examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut,
@@ -372,8 +409,8 @@ public final class PipelineBenchmark {
         Topics topics = new Topics("bench-state.");
         SyntheticDataset data = new SyntheticDataset(small.synthetic());
         prepare(topics, small, data);
-        JobClient job = submit(FlinkCluster.Job.LOCALIZATION, small, data, topics);
-        Thread producer = sending(topics, data, data.images(0, options.stateImages()), options.stateRate());
+        JobClient job = submit(FlinkCluster.Job.LOCALIZATION, small, data.classes(), topics);
+        Thread producer = sending(topics, data.classes(), data.images(0, options.stateImages()), options.stateRate());
         List<StatePoint> points = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
@@ -404,8 +441,8 @@ public final class PipelineBenchmark {
     }
 
     /** Submits a job on these topics, checkpointing every {@link #CHECKPOINTS} into a new temporary directory. */
-    private JobClient submit(FlinkCluster.Job job, SeedStreamConfig effective, SyntheticDataset data, Topics topics) throws Exception {
-        return flink.submit(job, effective, data.classes(), new KafkaSettings(servers, topics, false), CHECKPOINTS,
+    private JobClient submit(FlinkCluster.Job job, SeedStreamConfig effective, ClassList classes, Topics topics) throws Exception {
+        return flink.submit(job, effective, classes, new KafkaSettings(servers, topics, false), CHECKPOINTS,
                 Files.createTempDirectory("seedstream-bench-").toUri());
     }
 
@@ -429,16 +466,16 @@ public final class PipelineBenchmark {
         return model.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The images, those of {@link #WITH_MASK} with their mask. */
-    private void send(Topics topics, SyntheticDataset data, List<LabeledImage> images, double rate) throws InterruptedException {
-        new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, data.classes(), WITH_MASK, "bench");
+    /** The images, those of {@link #withMask} with their mask. */
+    private void send(Topics topics, ClassList classes, List<LabeledImage> images, double rate) throws InterruptedException {
+        new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, classes, withMask, "bench");
     }
 
     /** Sends the images on a thread of its own (interrupt it to stop early). */
-    private Thread sending(Topics topics, SyntheticDataset data, List<LabeledImage> images, double rate) {
+    private Thread sending(Topics topics, ClassList classes, List<LabeledImage> images, double rate) {
         Thread producer = new Thread(() -> {
             try {
-                send(topics, data, images, rate);
+                send(topics, classes, images, rate);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

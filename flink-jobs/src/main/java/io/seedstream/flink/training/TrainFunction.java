@@ -91,6 +91,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         metrics.gauge("segmenterLoss", trainer::lastSegmenterLoss);
         metrics.gauge("evalImages", trainer::evalSetSize);
         metrics.gauge("skippedSteps", trainer::divergedSteps);
+        metrics.gauge("refusedVersions", trainer::refusedVersions);
         metrics.gauge("publishedClassifierVersion", () -> publishedVersion[0]);
         metrics.gauge("publishedSegmenterVersion", () -> publishedVersion[1]);
         metrics.gauge("publishedClassifierEvalMiou", () -> publishedMiou[0]);

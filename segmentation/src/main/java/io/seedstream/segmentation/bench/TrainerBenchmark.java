@@ -97,7 +97,8 @@ public final class TrainerBenchmark {
     private Run run(String name, boolean gain, boolean boundary) {
         SeedStreamConfig settings = config.with("trainer.gain", gain).with("trainer.boundaryLoss", boundary)
                 .with("stream.affinityWalk", false).with("trainer.evalImages", options.evalImages())
-                .with("trainer.publishEverySteps", options.evalEvery());
+                .with("trainer.publishEverySteps", options.evalEvery())
+                .with("trainer.gate", false); // scores what training does to the models, refused versions included
         SyntheticDataset data = new SyntheticDataset(settings.synthetic());
         ClassList classes = data.classes();
         List<Point> curve = new ArrayList<>();

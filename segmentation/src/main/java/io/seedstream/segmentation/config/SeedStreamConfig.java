@@ -228,6 +228,11 @@ public record SeedStreamConfig(
      * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
      * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
      * held out (up to {@code evalImages}) to score every publication; they are never trained on.
+     * With {@code gate}, a new version is published only when it is not worse than the one in
+     * service on those images: its mIoU may fall short of the served one's by at most {@code
+     * gateStandardErrors} standard errors of the difference (a paired bootstrap over the images);
+     * below {@code gateMinImages} held-out images every version is published. A refused version is
+     * not published and training goes on from it; the next candidate is compared again.
      * An image waits up to {@code pairingRetentionSeconds} for its seed record (and a seed record
      * for its image); halves still alone after that are dropped.
      * {@code gain}: whether the classifier's objective includes GAIN's attention mining (BCE and
@@ -240,8 +245,8 @@ public record SeedStreamConfig(
      * ({@code boundary.unary}).
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
-            int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gain,
-            boolean boundaryLoss, int pairingRetentionSeconds) implements Serializable {
+            int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gate,
+            int gateMinImages, double gateStandardErrors, boolean gain, boolean boundaryLoss, int pairingRetentionSeconds) implements Serializable {
         public Duration pairingRetention() {
             return Duration.ofSeconds(pairingRetentionSeconds);
         }
@@ -303,7 +308,7 @@ public record SeedStreamConfig(
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "probability"),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
-                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, false, false, 24 * 3600),
+                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true, 20, 2.0, false, false, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
                 new Active(20, 1.0, 1.0, 1.0, 32, 8, 200, 0.5, 0.97, 10_000, 2_000, 17L),
                 "cpu");
@@ -483,6 +488,8 @@ public record SeedStreamConfig(
                 "trainer.pairingRetentionSeconds must be at least 60: seeds come a checkpoint or more after their image");
         require(trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
                 "trainer.evalPercent must be in [0, 100), evalImages >= 0");
+        require(trainer.gateMinImages() >= 2 && trainer.gateStandardErrors() >= 0,
+                "trainer.gateMinImages must be at least 2 (a standard error needs two images) and gateStandardErrors >= 0");
         require(stream.duplicateIdRetentionSeconds() >= 1, "stream.duplicateIdRetentionSeconds must be at least 1");
         require(stream.microBatchSize() >= 1 && stream.microBatchMaxPixels() >= 1 && stream.microBatchMaxWaitMs() >= 0,
                 "stream needs microBatchSize >= 1, microBatchMaxPixels >= 1 and microBatchMaxWaitMs >= 0");

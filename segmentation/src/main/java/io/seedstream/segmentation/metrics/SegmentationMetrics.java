@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.metrics;
 
 import io.seedstream.segmentation.data.ClassList;
+import java.util.List;
 
 /**
  * Confusion-matrix metrics of label maps against ground truth: per-class IoU and its mean (mIoU),
@@ -44,6 +45,26 @@ public final class SegmentationMetrics {
                 confusion[t][predicted[u]]++;
             }
         }
+    }
+
+    /** Adds another set's counts (of the same classes): the metrics of both sets of images together. */
+    public void add(SegmentationMetrics other) {
+        if (other.classes != classes) {
+            throw new IllegalArgumentException("metrics of " + other.classes + " classes added to metrics of " + classes);
+        }
+        for (int t = 0; t < classes; t++) {
+            missed[t] += other.missed[t];
+            for (int p = 0; p < classes; p++) {
+                confusion[t][p] += other.confusion[t][p];
+            }
+        }
+    }
+
+    /** The metrics of several sets of images together. */
+    public static SegmentationMetrics merged(List<SegmentationMetrics> parts, int classes, int background) {
+        SegmentationMetrics all = new SegmentationMetrics(classes, background);
+        parts.forEach(all::add);
+        return all;
     }
 
     public double iou(int c) {

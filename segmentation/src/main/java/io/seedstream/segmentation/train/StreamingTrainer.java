@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * stream of samples. Each model has a replay buffer (reservoir sampling, so the whole stream stays
  * represented) and trains on its new samples first, topped up from the buffer. Images with a mask
  * whose id hashes into the held-out share form a fixed evaluation set that scores every published
- * snapshot. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
+ * snapshot; the classifier's and the segmenter's new versions are published only through the
+ * {@link ServingGate}, against the version in service on the same images. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
  * restart resumes training where it stopped; see {@code trainer} in the configuration.
  */
 public final class StreamingTrainer implements AutoCloseable {
@@ -58,7 +60,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
     private static final int STATE_MAGIC = 0x53535452; // "SSTR"
-    private static final int STATE_VERSION = 2; // 2: the affinity head's learner; samples written once, learners refer to them
+    private static final int STATE_VERSION = 3; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
@@ -86,6 +88,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private final AffinityWalk walk;
     private final ImageClassMaps classMaps;
     private final ConfidentSeeds seedRule;
+    private final ServingGate gate;
     private final List<LabeledImage> evalImages = new ArrayList<>();
     private ClassifierTrainer.StepLosses lastClassifierTerms;
     private SegmenterTrainer.StepLosses lastSegmenterTerms;
@@ -107,26 +110,29 @@ public final class StreamingTrainer implements AutoCloseable {
                     lastClassifierTerms = classifierTrainer.step(batch.stream().map(Sample::image).toList());
                     return lastClassifierTerms.total();
                 },
-                classifierTrainer::optimizerState, classifierTrainer::restoreOptimizer);
+                classifierTrainer::optimizerState, classifierTrainer::restoreOptimizer, from -> classifierScores(false, from), true);
         this.segmenterLearner = new Learner(SEGMENTER, segmenter, config.segmenter().batchSize(),
                 batch -> {
                     lastSegmenterTerms = segmenterTrainer.step(batch.stream()
                             .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList());
                     return lastSegmenterTerms.total();
                 },
-                segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer);
+                segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer,
+                from -> segmenterScores(segmenter, evalImages.subList(from, evalImages.size()), classes, config.segmenter().batchSize()), true);
         this.affinity = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(), config.affinity().channels()),
                 manager, config.affinity().seed());
         AffinityTrainer affinityTrainer = new AffinityTrainer(affinity, config.affinity(), classes.background());
         this.affinityLearner = new Learner(AFFINITY, affinity, config.training().batchSize(),
                 batch -> affinityTrainer.step(classifier, batch.stream()
                         .map(s -> new AffinityTrainer.Example(s.image(), seeds(s.pseudoLabel()))).toList()),
-                affinityTrainer::optimizerState, affinityTrainer::restoreOptimizer);
+                // not gated: its score depends on the classifier in training, so an older head's scores would not compare
+                affinityTrainer::optimizerState, affinityTrainer::restoreOptimizer, from -> classifierScores(true, from), false);
         this.walk = new AffinityWalk(config.affinity());
         this.classMaps = ImageClassMaps.configured(config, 0);
         this.seedRule = new ConfidentSeeds(config.seeds());
+        this.gate = new ServingGate(settings.gateMinImages(), settings.gateStandardErrors());
         for (Learner learner : learners()) {
-            learner.lastGood = learner.checkpoint();
+            learner.served = learner.checkpoint();
         }
     }
 
@@ -245,9 +251,20 @@ public final class StreamingTrainer implements AutoCloseable {
         return evalImages.size();
     }
 
+    /** Versions the serving gate refused, over all models. */
+    public long refusedVersions() {
+        return learners().stream().mapToLong(learner -> learner.refused).sum();
+    }
+
+    /** The serving gate's latest decision for a model ({@link #CLASSIFIER} or {@link #SEGMENTER}); null before its first. */
+    public ServingGate.Decision lastGateDecision(String model) {
+        return learners().stream().filter(learner -> learner.name.equals(model)).findFirst().orElseThrow().lastDecision;
+    }
+
     /**
-     * Snapshots of the models that trained since their last publication and are due: {@code
-     * publishEverySteps} steps, or {@code publishEverySeconds} since {@code lastPublishedMs}.
+     * Snapshots of the models that trained since their last candidate and are due: {@code
+     * publishEverySteps} steps, or {@code publishEverySeconds} since {@code lastPublishedMs}. A
+     * candidate the serving gate refuses is left out.
      */
     public List<Publication> publishDue(long nowMs, long lastPublishedMs) {
         List<Publication> due = new ArrayList<>();
@@ -255,31 +272,41 @@ public final class StreamingTrainer implements AutoCloseable {
         for (Learner learner : learners()) {
             long newSteps = learner.steps - learner.stepsAtPublication;
             if (newSteps > 0 && (timeUp || newSteps >= settings.publishEverySteps())) {
-                due.add(publish(learner));
+                Publication publication = publish(learner);
+                if (publication != null) {
+                    due.add(publication);
+                }
             }
         }
         return due;
     }
 
+    /** The learner's weights as its next version, or null when the gate keeps the served one. */
     private Publication publish(Learner learner) {
         ModelSnapshot current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
-        if (!current.isFinite()) { // never publish broken weights: back to the last good ones
+        if (!current.isFinite()) { // never publish broken weights: back to the served ones
             learner.rollBack("non-finite weights");
             current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
         }
-        learner.version++;
         learner.stepsAtPublication = learner.steps;
+        List<SegmentationMetrics> scores = learner.scorer.apply(0);
+        if (learner.gated && settings.gate() && learner.version > 0 && !scores.isEmpty()) {
+            ServingGate.Decision decision = gate.decide(scores, learner.servedScores(current), classes.size(), classes.background(),
+                    learner.steps);
+            learner.lastDecision = decision;
+            if (!decision.serve()) {
+                learner.refused++;
+                LOG.info("{} at step {} not published: {}; v{} stays in service", learner.name, learner.steps, decision, learner.version);
+                return null;
+            }
+        }
+        learner.version++;
         long[] timestamps = learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
         learner.newlyTrained.clear();
-        Double miou = evalImages.isEmpty() ? null
-                : learner == classifierLearner ? classifierMiou(false) : learner == segmenterLearner ? segmenterMiou() : classifierMiou(true);
-        learner.lastGood = new TrainingCheckpoint(current, learner.optimizerState.get());
+        Double miou = scores.isEmpty() ? null : SegmentationMetrics.merged(scores, classes.size(), classes.background()).meanIou();
+        learner.served = new TrainingCheckpoint(current, learner.optimizerState.get());
+        learner.servedScores = new ArrayList<>(scores);
         return new Publication(current, learner.steps, miou, timestamps);
-    }
-
-    /** The segmenter's mIoU on the held-out images: per pixel, the most probable class. */
-    private double segmenterMiou() {
-        return segmenterMiou(segmenter, evalImages, classes, config.segmenter().batchSize());
     }
 
     /**
@@ -287,7 +314,14 @@ public final class StreamingTrainer implements AutoCloseable {
      * most probable class.
      */
     public static double segmenterMiou(Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
-        SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
+        return SegmentationMetrics.merged(segmenterScores(segmenter, images, classes, batchSize), classes.size(), classes.background())
+                .meanIou();
+    }
+
+    /** {@link #segmenterMiou}'s counts, one per image. */
+    private static List<SegmentationMetrics> segmenterScores(Segmenter segmenter, List<LabeledImage> images, ClassList classes,
+            int batchSize) {
+        List<SegmentationMetrics> scores = new ArrayList<>();
         for (int from = 0; from < images.size(); from += batchSize) {
             List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
             try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
@@ -295,21 +329,25 @@ public final class StreamingTrainer implements AutoCloseable {
                 int pixels = batch.get(0).width() * batch.get(0).height();
                 int[] labels = predicted.toType(DataType.INT32, false).toIntArray();
                 for (int b = 0; b < batch.size(); b++) {
+                    SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
                     metrics.add(Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels), batch.get(b).mask());
+                    scores.add(metrics);
                 }
             }
         }
-        return metrics.meanIou();
+        return scores;
     }
 
     /**
-     * The classifier's mIoU on the held-out images: the confident seeds of its class maps, as the
-     * localization job makes them without the class memory (unseeded pixels count as misses); with
-     * {@code walked}, of the maps walked with the affinity head's affinities (the head's score).
+     * The classifier's score on the held-out images from index {@code from}, per image: the
+     * confident seeds of its class maps, as the localization job makes them without the class
+     * memory (unseeded pixels count as misses); with {@code walked}, of the maps walked with the
+     * affinity head's affinities (the head's score).
      */
-    private double classifierMiou(boolean walked) {
-        SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
-        for (LabeledImage image : evalImages) {
+    private List<SegmentationMetrics> classifierScores(boolean walked, int from) {
+        List<SegmentationMetrics> scores = new ArrayList<>();
+        for (LabeledImage image : evalImages.subList(from, evalImages.size())) {
+            SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
             int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             try (NDManager scope = manager.newSubManager()) {
                 float[] maps = new float[0];
@@ -321,8 +359,9 @@ public final class StreamingTrainer implements AutoCloseable {
                 metrics.add(seedRule.seeds(maps, image.labels(), classes.background(), image.rgb(), image.width(), image.height()),
                         image.mask());
             }
+            scores.add(metrics);
         }
-        return metrics.meanIou();
+        return scores;
     }
 
     /** Everything needed to resume: weights, optimizer moments, versions, buffers and the evaluation set. */
@@ -384,11 +423,11 @@ public final class StreamingTrainer implements AutoCloseable {
                     return samples;
                 };
                 for (Learner learner : learners()) {
-                    learner.restore(in, byIndex);
+                    learner.restore(in, version, byIndex);
                 }
             } else { // version 1: each learner wrote its samples in full; the head starts on the segmenter's
-                classifierLearner.restore(in, () -> readSamples(in));
-                segmenterLearner.restore(in, () -> readSamples(in));
+                classifierLearner.restore(in, version, () -> readSamples(in));
+                segmenterLearner.restore(in, version, () -> readSamples(in));
                 affinityLearner.buffer.addAll(segmenterLearner.buffer);
                 affinityLearner.fresh.addAll(segmenterLearner.fresh);
                 affinityLearner.seen = segmenterLearner.buffer.size();
@@ -413,6 +452,10 @@ public final class StreamingTrainer implements AutoCloseable {
         final Function<List<Sample>, Double> trainStep;
         final Supplier<AdamUpdates.State> optimizerState;
         final Consumer<AdamUpdates.State> restoreOptimizer;
+        /** Scores the network as it is on the held-out images from an index on, one per image. */
+        final IntFunction<List<SegmentationMetrics>> scorer;
+        /** Whether its versions pass the serving gate. */
+        final boolean gated;
         final List<Sample> buffer = new ArrayList<>();
         final List<Sample> fresh = new ArrayList<>();
         final List<Long> newlyTrained = new ArrayList<>();
@@ -422,18 +465,40 @@ public final class StreamingTrainer implements AutoCloseable {
         long stepsAtPublication;
         double lastLoss = Double.NaN;
         long diverged;
-        /** Weights and optimizer moments of the last publication: where a diverged step goes back to. */
-        TrainingCheckpoint lastGood;
+        long refused;
+        ServingGate.Decision lastDecision;
+        /** Weights and optimizer moments of the version in service: where a diverged step goes back to. */
+        TrainingCheckpoint served;
+        /** The served version's scores on the first held-out images (not saved: scored again after a restore). */
+        List<SegmentationMetrics> servedScores = new ArrayList<>();
 
         Learner(String name, Network network, int batchSize, Function<List<Sample>, Double> trainStep,
-                Supplier<AdamUpdates.State> optimizerState,
-                Consumer<AdamUpdates.State> restoreOptimizer) {
+                Supplier<AdamUpdates.State> optimizerState, Consumer<AdamUpdates.State> restoreOptimizer,
+                IntFunction<List<SegmentationMetrics>> scorer, boolean gated) {
             this.name = name;
             this.network = network;
             this.batchSize = batchSize;
             this.trainStep = trainStep;
             this.optimizerState = optimizerState;
             this.restoreOptimizer = restoreOptimizer;
+            this.scorer = scorer;
+            this.gated = gated;
+        }
+
+        /**
+         * The served version's scores on every held-out image: the images added since it was scored
+         * are scored with its weights loaded for the moment, then {@code current} goes back in.
+         */
+        List<SegmentationMetrics> servedScores(ModelSnapshot current) {
+            if (servedScores.size() < evalImages.size()) {
+                served.model().loadInto(network);
+                try {
+                    servedScores.addAll(scorer.apply(servedScores.size()));
+                } finally {
+                    current.loadInto(network);
+                }
+            }
+            return servedScores;
         }
 
         void add(Sample sample) {
@@ -476,9 +541,9 @@ public final class StreamingTrainer implements AutoCloseable {
 
         /** The weights broke (not seen since non-finite gradients are skipped): continue from the last published ones. */
         void rollBack(String reason) {
-            LOG.warn("{} step {} diverged ({}); continuing from the weights of v{}", name, steps, reason, lastGood.model().version());
-            lastGood.model().loadInto(network);
-            restoreOptimizer.accept(lastGood.optimizer());
+            LOG.warn("{} step {} diverged ({}); continuing from the weights of v{}", name, steps, reason, served.model().version());
+            served.model().loadInto(network);
+            restoreOptimizer.accept(served.optimizer());
         }
 
         /** Reservoir sampling: every sample seen so far is in the buffer with equal probability. */
@@ -495,9 +560,11 @@ public final class StreamingTrainer implements AutoCloseable {
         }
 
         void save(DataOutputStream out, SampleWriter samples) throws IOException {
-            byte[] checkpoint = checkpoint().toBytes();
-            out.writeInt(checkpoint.length);
-            out.write(checkpoint);
+            for (TrainingCheckpoint checkpoint : List.of(checkpoint(), served)) {
+                byte[] bytes = checkpoint.toBytes();
+                out.writeInt(bytes.length);
+                out.write(bytes);
+            }
             out.writeLong(seen);
             out.writeLong(steps);
             out.writeLong(stepsAtPublication);
@@ -509,12 +576,14 @@ public final class StreamingTrainer implements AutoCloseable {
             }
         }
 
-        void restore(DataInputStream in, SampleReader samples) throws IOException {
+        /** Reads {@link #save}'s bytes; before format 3 the served weights were the saved ones. */
+        void restore(DataInputStream in, int format, SampleReader samples) throws IOException {
             TrainingCheckpoint checkpoint = TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt()));
             checkpoint.model().loadInto(network);
             restoreOptimizer.accept(checkpoint.optimizer());
-            version = checkpoint.model().version();
-            lastGood = checkpoint;
+            served = format >= 3 ? TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt())) : checkpoint;
+            servedScores = new ArrayList<>();
+            version = served.model().version();
             seen = in.readLong();
             steps = in.readLong();
             stepsAtPublication = in.readLong();

@@ -38,4 +38,17 @@ class SegmentationMetricsTest {
         assertThat(metrics.recall()).isCloseTo(0.75, within(1e-9));
         assertThat(metrics.precision()).isCloseTo(1.0, within(1e-9));
     }
+
+    /** The first test's image split in two and merged again: the same confusion matrix, the same mIoU. */
+    @Test
+    void mergedMetricsAreThoseOfAllTheirImagesTogether() {
+        SegmentationMetrics first = new SegmentationMetrics(3, 0);
+        first.add(new int[] {0, 1, 1}, new byte[] {0, 0, 1});
+        SegmentationMetrics second = new SegmentationMetrics(3, 0);
+        second.add(new int[] {1, 0, 2}, new byte[] {1, 2, (byte) 255});
+        SegmentationMetrics merged = SegmentationMetrics.merged(java.util.List.of(first, second), 3, 0);
+        assertThat(merged.meanIou()).isCloseTo(1 / 3.0, within(1e-9));
+        assertThat(merged.precision()).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(first.meanIou()).isCloseTo((0.5 + 0.5) / 2, within(1e-9)); // its parts are left as they were
+    }
 }

@@ -146,6 +146,80 @@ class StreamingTrainerTest {
         }
     }
 
+    /**
+     * The state a trainer of the release before the serving gate saved (format 2: one checkpoint per
+     * model; made with this test's configuration from 6 synthetic images, two steps, one
+     * publication, and one pseudo-labeled sample left untrained) restores, the saved weights as the
+     * served ones.
+     */
+    @Test
+    void stateSavedByTheReleaseBeforeTheServingGateRestores() throws Exception {
+        byte[] v2;
+        try (var in = getClass().getResourceAsStream("trainer-state-v2.bin")) {
+            v2 = in.readAllBytes();
+        }
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+            resumed.restore(v2);
+            assertThat(resumed.steps()).isEqualTo(6);
+            assertThat(resumed.untrainedSamples()).isEqualTo(1);
+            assertThat(resumed.evalSetSize()).isPositive();
+            resumed.step();
+            assertThat(resumed.publishDue(60_000, 0)).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
+                    .containsExactly("classifier v2", "segmenter v2", "affinity v2");
+        }
+    }
+
+    /**
+     * A segmenter trained on true masks is served; then trained on labels that are all wrong (one
+     * class everywhere), its next version scores worse on the same held-out images and is not
+     * published: the served version and its score stay, and a restored trainer keeps them.
+     */
+    @Test
+    void aVersionWorseThanTheServedOneIsNotPublished() {
+        SeedStreamConfig gated = config.with(Map.of("trainer.gateMinImages", "2", "trainer.evalPercent", "0", "segmenter.learningRate", "0.01"));
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(gated, data.classes(), manager)) {
+            data.images(100, 4).forEach(trainer::holdOut);
+            data.images(0, 12).forEach(i -> trainer.add(new StreamingTrainer.Sample(withoutMask(i), i.mask(), 1)));
+            for (int s = 0; s < 20; s++) {
+                trainer.step();
+            }
+            StreamingTrainer.Publication served = segmenterOf(trainer.publishDue(1, 0));
+            assertThat(served.snapshot().version()).isEqualTo(1);
+
+            for (LabeledImage image : data.images(12, 48)) { // four times the true ones, so that replay is mostly wrong too
+                byte[] wrong = new byte[image.mask().length];
+                java.util.Arrays.fill(wrong, (byte) 1); // the first foreground class everywhere, background included
+                trainer.add(new StreamingTrainer.Sample(withoutMask(image), wrong, 2));
+            }
+            for (int s = 0; s < 60; s++) {
+                trainer.step();
+            }
+            assertThat(segmenterOf(trainer.publishDue(2, 0))).isNull();
+            ServingGate.Decision decision = trainer.lastGateDecision(StreamingTrainer.SEGMENTER);
+            assertThat(decision.serve()).isFalse();
+            assertThat(decision.servedMiou()).isEqualTo(served.evalMiou());
+            assertThat(decision.candidateMiou()).isLessThan(served.evalMiou());
+            assertThat(decision.images()).isEqualTo(4);
+            assertThat(trainer.refusedVersions()).isEqualTo(1);
+
+            try (StreamingTrainer resumed = new StreamingTrainer(gated, data.classes(), manager)) {
+                resumed.restore(trainer.save());
+                resumed.step();
+                assertThat(segmenterOf(resumed.publishDue(60_000, 0))).isNull();
+                assertThat(resumed.lastGateDecision(StreamingTrainer.SEGMENTER).servedMiou()).isEqualTo(served.evalMiou());
+            }
+        }
+    }
+
+    /** The image as a sample without its mask, which the trainer would otherwise learn from as well. */
+    private static LabeledImage withoutMask(LabeledImage image) {
+        return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
+    }
+
+    private static StreamingTrainer.Publication segmenterOf(List<StreamingTrainer.Publication> publications) {
+        return publications.stream().filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER)).findFirst().orElse(null);
+    }
+
     @Test
     void aStateOfAnUnknownVersionIsRefusedWithItsVersion() {
         byte[] future = java.nio.ByteBuffer.allocate(8).putInt(0x53535452).putInt(99).array();
