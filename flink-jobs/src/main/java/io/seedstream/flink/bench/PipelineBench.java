@@ -2,6 +2,8 @@ package io.seedstream.flink.bench;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.JsonSerializer;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.segmentation.bench.BenchmarkReport;
@@ -124,11 +126,12 @@ public final class PipelineBench implements Callable<Integer> {
         if (learning != null) {
             System.out.printf("Learning: %d images at %.1f images/s, %.0f s, %d segmenter versions; held-out mIoU (%d images) of the "
                     + "last version (step %d) %.3f, best %.3f; offline on the same %d pseudo-labeled images for %d steps %.3f "
-                    + "(stream / offline %.2f; %d offline steps skipped); freshness median %.1f s, p95 %.1f s%n", learning.images(),
+                    + "(stream / offline %.2f; %d offline steps skipped); the streaming trainer in-process on the same pseudo-labels in "
+                    + "commit order %.3f; freshness median %.1f s, p95 %.1f s%n", learning.images(),
                     learning.inputRate(), learning.seconds(), learning.curve().size(), learning.heldOutImages(), learning.streamSteps(),
                     learning.streamFinalMiou(), learning.streamBestMiou(), learning.offlineSamples(), learning.streamSteps(),
                     learning.offlineMiou(), learning.streamFinalMiou() / learning.offlineMiou(), learning.offlineSkippedSteps(),
-                    learning.freshnessMedianSeconds(), learning.freshnessP95Seconds());
+                    learning.inProcessStreamMiou(), learning.freshnessMedianSeconds(), learning.freshnessP95Seconds());
             Path chart = svg != null ? svg : Path.of("docs", "bench", camvid == null ? "learning-synthetic.svg" : "learning-camvid.svg");
             writeLearningSvg(learning, chart);
             System.out.println("Wrote " + chart);
@@ -143,12 +146,15 @@ public final class PipelineBench implements Callable<Integer> {
                 Map<String, Object> keys = new LinkedHashMap<>();
                 keys.put("stream_final_miou", learning.streamFinalMiou());
                 keys.put("offline_miou", learning.offlineMiou());
+                keys.put("in_process_stream_miou", learning.inProcessStreamMiou());
                 keys.put("images", learning.images());
                 keys.put("freshness_p95_s", learning.freshnessP95Seconds());
                 json.put("learning", keys);
             }
             json.put("wall_seconds", wallSeconds);
-            Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+            Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues()
+                    .registerTypeHierarchyAdapter(Path.class, (JsonSerializer<Path>) (path, type, context) -> new JsonPrimitive(path.toString()))
+                    .create();
             BenchmarkReport.writeJson(gson.toJsonTree(json).getAsJsonObject(), out);
             System.out.println("Wrote " + out);
         }

@@ -39,6 +39,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -121,9 +122,12 @@ public final class PipelineBenchmark {
      *     records, less the trainer's held-out share)
      * @param offlineCurve the offline reference's held-out mIoU (step, mIoU) at the steps of the stream's versions
      * @param offlineSkippedSteps offline steps skipped for non-finite gradients
+     * @param inProcessStreamMiou the streaming trainer in this process, on the same pseudo-labels in
+     *     the order their seeds were committed, for as many steps as the stream
      */
     public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
-            double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, int offlineSamples,
+            double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, double inProcessStreamMiou,
+            int offlineSamples,
             int offlineSkippedSteps, int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
 
     /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
@@ -324,11 +328,47 @@ public final class PipelineBenchmark {
         }
         List<double[]> offline = offlineCurve(examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut,
                 classes, skipped);
+        double inProcess = inProcessStreamMiou(images, seeds, last.trainingStep(), heldOut, classes);
         double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
                 curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
-                offline.get(offline.size() - 1)[1], offline, examples.size(), skipped[0], heldOut.size(), percentile(sorted, 0.5),
-                percentile(sorted, 0.95));
+                offline.get(offline.size() - 1)[1], offline, inProcess, examples.size(), skipped[0], heldOut.size(),
+                percentile(sorted, 0.5), percentile(sorted, 0.95));
+    }
+
+    /**
+     * The streaming trainer without the pipeline: in this process, given the pseudo-labeled images in
+     * the order their seeds were committed, a step after each, then replay steps up to the stream's
+     * last step; its segmenter's held-out mIoU at the end. Against the stream it tells the pipeline's
+     * part (timing, backlog) from the trainer's schedule (fresh samples first, reservoir replay).
+     */
+    private double inProcessStreamMiou(List<LabeledImage> images, Map<String, byte[]> seeds, long steps, List<LabeledImage> heldOut,
+            ClassList classes) {
+        SeedStreamConfig settings = config.with("trainer.gate", false).with("stream.affinityWalk", false)
+                .with("trainer.evalImages", heldOut.size());
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            index.put(images.get(i).id(), i);
+        }
+        Autograd.disableOnThisThread();
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
+            heldOut.forEach(trainer::holdOut);
+            progress.start("in-process stream: " + steps + " steps on the same pseudo-labels in commit order", steps);
+            for (Map.Entry<String, byte[]> seed : seeds.entrySet()) {
+                int i = index.get(seed.getKey());
+                LabeledImage image = withMask.test(i) ? images.get(i) : withoutMask(images.get(i));
+                trainer.add(new StreamingTrainer.Sample(image, seed.getValue(), i));
+                if (trainer.steps() < steps) {
+                    trainer.step();
+                }
+            }
+            while (trainer.steps() < steps) {
+                trainer.step();
+                progress.update(trainer.steps(), "");
+            }
+            return trainer.publishDue(Long.MAX_VALUE, 0).stream().filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
+                    .findFirst().orElseThrow().evalMiou();
+        }
     }
 
     private static LabeledImage withoutMask(LabeledImage image) {
@@ -342,9 +382,9 @@ public final class PipelineBenchmark {
         }
     }
 
-    /** The pseudo-label of every committed seed record, by image id (the last record of an id wins). */
+    /** The pseudo-label of every committed seed record, by image id in commit order (the last record of an id wins). */
     private Map<String, byte[]> committedSeeds(Topics topics) throws InvalidRecordException {
-        Map<String, byte[]> seeds = new HashMap<>();
+        Map<String, byte[]> seeds = new LinkedHashMap<>(); // in the order they were read: their commit order
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
             int emptyPolls = 0;
