@@ -3,6 +3,7 @@ package io.seedstream.segmentation.affinity;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.nn.Ops;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,9 +65,9 @@ public final class PairAffinity {
             foregroundCount += sum(labels, l -> l.foregroundPairs()[offset]);
             negativeCount += sum(labels, l -> l.negativePairs()[offset]);
         }
-        return background.div((float) (backgroundCount + EPSILON)).div(4)
-                .add(foreground.div((float) (foregroundCount + EPSILON)).div(4))
-                .add(negative.div((float) (negativeCount + EPSILON)).div(2));
+        return Ops.div(background, 4 * (backgroundCount + EPSILON))
+                .add(Ops.div(foreground, 4 * (foregroundCount + EPSILON)))
+                .add(Ops.div(negative, 2 * (negativeCount + EPSILON)));
     }
 
     private static NDArray stacked(NDManager manager, List<float[]> perImage, Shape shape) {

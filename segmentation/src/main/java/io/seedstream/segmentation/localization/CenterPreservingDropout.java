@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.nn.Ops;
 
 /**
  * FickleNet's dropout on the expanded feature map: one mask shared by all channels, drawn
@@ -22,7 +23,7 @@ public final class CenterPreservingDropout {
         Shape shape = new Shape(count, 1, (long) s * h, (long) s * w);
         NDArray keep = manager.randomUniform(0f, 1f, shape).gte((float) p).toType(DataType.FLOAT32, false);
         NDArray centers = centers(manager, h, w, s);
-        return keep.mul((float) (1 / (1 - p))).mul(centers.neg().add(1f)).add(centers);
+        return Ops.mul(keep, 1 / (1 - p)).mul(centers.neg().add(1f)).add(centers);
     }
 
     /** 1 at the center of each window of the expanded map, 0 elsewhere: (1, 1, s*h, s*w). */

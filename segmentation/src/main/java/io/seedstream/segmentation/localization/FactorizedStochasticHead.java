@@ -90,14 +90,14 @@ public final class FactorizedStochasticHead {
 
     /** Each pass's scores of the classes, without the bias: (n, m). */
     public NDArray scores(NDArray masks) {
-        return byOffset(masks).matMul(windowScores).div((float) h * w);
+        return Ops.div(byOffset(masks).matMul(windowScores), (double) h * w);
     }
 
     /** Each pass's Grad-CAM channel weights, the spatial mean of d score / d x: (n, m, k). */
     public NDArray channelWeights(NDArray masks) {
         long n = masks.getShape().get(0);
         NDArray kept = byOffset(masks).mul(interior).reshape(n, (long) s * s, (long) h * w).sum(new int[] {2}); // M: (n, s*s)
-        return kept.matMul(weightByOffset).reshape(n, classes, k).div((float) h * w * h * w);
+        return Ops.div(kept.matMul(weightByOffset).reshape(n, classes, k), (double) h * w * h * w);
     }
 
     /** Grad-CAM maps (n, m, h, w): ReLU(sum_k alpha[c,k] x_k) for each pass. */
@@ -123,6 +123,6 @@ public final class FactorizedStochasticHead {
             }
         }
         NDArray masksAtPixels = NDArrays.stack(shifted, 1).reshape(n, 1, (long) s * s, (long) h * w);
-        return Ops.relu(masksAtPixels.mul(pixelScores).sum(new int[] {2}).div((float) h * w)).reshape(n, classes, h, w);
+        return Ops.relu(Ops.div(masksAtPixels.mul(pixelScores).sum(new int[] {2}), (double) h * w)).reshape(n, classes, h, w);
     }
 }

@@ -3,6 +3,7 @@ package io.seedstream.segmentation.localization;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.nn.Ops;
 
 /**
  * The naive form of FickleNet's stochastic forward that the expansion avoids: a loop over the h x w
@@ -41,6 +42,6 @@ public final class PerWindowReference {
                 sum = sum == null ? out : sum.add(out);
             }
         }
-        return sum.div((float) h * w).add(bias);
+        return Ops.div(sum, (double) h * w).add(bias);
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -179,7 +180,7 @@ public final class StochasticLocalizer {
             }
             for (int i = 0; i < weightings.size(); i++) {
                 NDArray maps = weightings.get(i) == GradCam.Weights.CHANNEL
-                        ? GradCam.weighted(gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k).div((float) h * w),
+                        ? GradCam.weighted(Ops.div(gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k), (double) h * w),
                                 perPassFeatures)
                         : GradCam.fromGradient(FeatureMapExpansion.fold(gradient.mul(masks), s), perPassFeatures,
                                 GradCam.Weights.PIXEL);

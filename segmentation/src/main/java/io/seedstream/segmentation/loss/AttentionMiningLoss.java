@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.loss;
 
 import ai.djl.ndarray.NDArray;
+import io.seedstream.segmentation.nn.Ops;
 
 /**
  * GAIN's attention mining. From class c's attention map A_c (in [0, 1]) a soft mask
@@ -15,7 +16,7 @@ public final class AttentionMiningLoss {
 
     /** T(A) = sigmoid(omega (A - sigma)). */
     public static NDArray softMask(NDArray attention, double sigma, double omega) {
-        return attention.sub((float) sigma).mul((float) omega).getNDArrayInternal().sigmoid();
+        return Ops.mul(attention.sub((float) sigma), omega).getNDArrayInternal().sigmoid();
     }
 
     /** I* = I - T(A) * I; images (P, 3, H, W), soft mask (P, 1, H, W). */
@@ -29,7 +30,7 @@ public final class AttentionMiningLoss {
      * @return the mean over the P images of sigmoid(logit of that class)
      */
     public static NDArray loss(NDArray erasedLogits, NDArray classOneHot) {
-        return erasedLogits.getNDArrayInternal().sigmoid().mul(classOneHot).sum().div(erasedLogits.getShape().get(0));
+        return Ops.div(erasedLogits.getNDArrayInternal().sigmoid().mul(classOneHot).sum(), erasedLogits.getShape().get(0));
     }
 
     /** GAINext: mean squared difference between attention maps and pixel masks, both (P, 1, H, W). */

@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.loss;
 
 import ai.djl.ndarray.NDArray;
+import io.seedstream.segmentation.nn.Ops;
 
 /**
  * DSRG's seeding loss on pixel log-probabilities (B, K, H, W) against one-hot seeds (B, K, H, W):
@@ -15,7 +16,7 @@ public final class BalancedSeedLoss {
 
     /** -sum(seeds * logProbs) / number of seeded pixels (0 when nothing is seeded). */
     public static NDArray crossEntropy(NDArray logProbs, NDArray seeds) {
-        return logProbs.mul(seeds).sum().neg().div(seeds.sum().maximum(1f));
+        return logProbs.mul(seeds).sum().neg().div(Ops.maximum(seeds.sum(), 1));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.seedstream.segmentation.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.seeds.LabelCrf;
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -47,7 +48,7 @@ public final class BoundaryLoss {
     public static NDArray clippedKl(NDArray q, NDArray p) {
         Shape shape = p.getShape();
         long pixels = shape.get(0) * shape.get(2) * shape.get(3);
-        return q.mul(q.div(p).clip(MIN_RATIO, MAX_RATIO).log()).sum().div((float) pixels);
+        return Ops.div(q.mul(q.div(p).clip(MIN_RATIO, MAX_RATIO).log()).sum(), pixels);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.loss;
 
 import ai.djl.ndarray.NDArray;
+import io.seedstream.segmentation.nn.Ops;
 
 /** Multi-label binary cross-entropy on logits: every class is its own yes/no question. */
 public final class MultiLabelLoss {
@@ -12,6 +13,6 @@ public final class MultiLabelLoss {
      * as max(x, 0) - x t + log(1 + exp(-|x|)) so large logits do not overflow.
      */
     public static NDArray bce(NDArray logits, NDArray targets) {
-        return logits.maximum(0f).sub(logits.mul(targets)).add(logits.abs().neg().exp().add(1f).log()).mean();
+        return Ops.maximum(logits, 0).sub(logits.mul(targets)).add(logits.abs().neg().exp().add(1f).log()).mean();
     }
 }

@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.loss;
 
 import ai.djl.ndarray.NDArray;
+import io.seedstream.segmentation.nn.Ops;
 
 /**
  * ReCAM's softmax cross-entropy: each class-specific feature f_k (features masked by class k's CAM)
@@ -20,6 +21,6 @@ public final class ReCamLoss {
         long c = targets.getShape().get(1);
         NDArray logProbabilities = reCamLogits.logSoftmax(2);
         NDArray own = logProbabilities.mul(targets.getManager().eye((int) c)).sum(new int[] {2});
-        return own.mul(targets).sum().neg().div(targets.sum().maximum(1f));
+        return own.mul(targets).sum().neg().div(Ops.maximum(targets.sum(), 1));
     }
 }

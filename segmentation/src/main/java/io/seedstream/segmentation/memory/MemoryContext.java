@@ -37,7 +37,7 @@ public final class MemoryContext {
 
     /** Per pixel, a distribution over the vectors' classes (1, m, h, w): softmax of cosine / temperature. */
     public static NDArray classProbabilities(NDArray features, float[][] vectors, double temperature) {
-        return affinity(features, vectors).div((float) temperature).softmax(1);
+        return Ops.div(affinity(features, vectors), temperature).softmax(1);
     }
 
     /**
@@ -62,7 +62,7 @@ public final class MemoryContext {
             perClass.add(all.get(":, {}:{}", from, from + count).max(new int[] {1}, true));
             from += count;
         }
-        return NDArrays.concat(perClass, 1).div((float) temperature).softmax(1);
+        return Ops.div(NDArrays.concat(perClass, 1), temperature).softmax(1);
     }
 
     /**
@@ -76,7 +76,7 @@ public final class MemoryContext {
         NDList rows = new NDList();
         for (int c = 0; c < hasMemory.length; c++) {
             NDArray map = normalizedMaps.get(":, {}", c);
-            rows.add(hasMemory[c] ? map.mul((float) (1 - weight)).add(probabilities.get(":, {}", c).mul((float) weight)) : map);
+            rows.add(hasMemory[c] ? Ops.mul(map, 1 - weight).add(Ops.mul(probabilities.get(":, {}", c), weight)) : map);
         }
         return NDArrays.stack(rows, 1);
     }

@@ -85,7 +85,7 @@ public final class Backbone {
     }
 
     private static NDArray input(NDArray images) {
-        return images.sub(0.5f).mul(4f); // roughly zero-mean, unit-variance inputs
+        return Ops.mul(images.sub(0.5f), 4); // roughly zero-mean, unit-variance inputs
     }
 
     private NDArray conv(int layer, NDArray x) {

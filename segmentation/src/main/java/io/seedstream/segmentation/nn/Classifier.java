@@ -129,7 +129,7 @@ public final class Classifier implements Network {
         byOffsetWeight.attach(scope); // derived from the model's weight: freed with the batch, not kept as long as the model
         NDArray kernels = byOffsetWeight.reshape(architecture.numClasses(), (long) s * s * k);
         kernels.attach(scope);
-        return z.reshape(n, (long) s * s * k).matMul(kernels.transpose()).div((float) h * w).add(headBias);
+        return Ops.div(z.reshape(n, (long) s * s * k).matMul(kernels.transpose()), (double) h * w).add(headBias);
     }
 
     /**
@@ -145,10 +145,9 @@ public final class Classifier implements Network {
         long k = shape.get(1);
         long h = shape.get(2) / s;
         long w = shape.get(3) / s;
-        NDArray windowMean = maskedExpansion.reshape(batch, k, h, s, w, s)
+        NDArray windowMean = Ops.div(maskedExpansion.reshape(batch, k, h, s, w, s)
                 .sum(new int[] {4})
-                .sum(new int[] {2})
-                .div((float) (h * w)); // (B, k, s, s)
+                .sum(new int[] {2}), h * w); // (B, k, s, s)
         long c = architecture.numClasses();
         NDArray kernels = headWeight.reshape(c, k * s * s);
         kernels.attach(windowMean.getManager()); // a view: freed with the batch, not kept as long as the model
@@ -175,7 +174,7 @@ public final class Classifier implements Network {
         long pixels = shape.get(2) * shape.get(3);
         long c = architecture.numClasses();
         NDArray cams = Ops.normalizeByMax(Ops.relu(classMaps(features))).reshape(batch, c, pixels);
-        NDArray classFeatures = cams.batchMatMul(features.reshape(batch, k, pixels).transpose(0, 2, 1)).div(pixels);
+        NDArray classFeatures = Ops.div(cams.batchMatMul(features.reshape(batch, k, pixels).transpose(0, 2, 1)), pixels);
         return classFeatures.matMul(reCamWeight.reshape(c, k).transpose());
     }
 
@@ -210,7 +209,7 @@ public final class Classifier implements Network {
     }
 
     private NDArray affinityInput(NDArray images, Window window) {
-        NDList inputs = new NDList(window.of(images).sub(0.5f).mul(4f)); // scaled as the backbone scales its input
+        NDList inputs = new NDList(Ops.mul(window.of(images).sub(0.5f), 4)); // scaled as the backbone scales its input
         backbone.levels(images).forEach(level -> inputs.add(window.of(level)));
         return NDArrays.concat(inputs, 1);
     }

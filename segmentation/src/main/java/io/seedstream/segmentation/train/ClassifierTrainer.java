@@ -127,7 +127,7 @@ public final class ClassifierTrainer {
         NDArray extension = null;
         if (objective.reCam()) {
             reCam = ReCamLoss.softmaxCrossEntropy(model.reCamLogits(features), targets);
-            total = total.add(reCam.mul((float) config.recam().lambda()));
+            total = total.add(Ops.mul(reCam, config.recam().lambda()));
         }
         long[] pairs = mining ? presentPairs(batch, (int) targets.getShape().get(1)) : new long[0];
         if (pairs.length > 0) { // GAIN, for the classes present (a batch without labels has nothing to erase)
@@ -145,7 +145,7 @@ public final class ClassifierTrainer {
             NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).get(rows);
             NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
             miningLoss = AttentionMiningLoss.loss(model.frozenLogits(erased), pairClasses);
-            total = total.add(miningLoss.mul((float) gain.alpha()));
+            total = total.add(Ops.mul(miningLoss, gain.alpha()));
             long[] masked = java.util.stream.IntStream.range(0, pairs.length)
                     .filter(i -> batch.get((int) (pairs[i] / c)).hasMask())
                     .asLongStream()
@@ -155,7 +155,7 @@ public final class ClassifierTrainer {
                         .reshape(b * c, 1, height, width).get(rows);
                 NDArray maskedRows = scope.create(masked);
                 extension = AttentionMiningLoss.extensionLoss(attention.get(maskedRows), pixelMasks.get(maskedRows));
-                total = total.add(extension.mul((float) gain.extensionWeight()));
+                total = total.add(Ops.mul(extension, gain.extensionWeight()));
             }
         }
         return new Terms(total, bce, reCam, miningLoss, extension);

@@ -78,7 +78,7 @@ public final class SegmenterTrainer {
                     long[] out = logits.getShape().getShape();
                     NDArray small = Ops.resize(pixels, (int) out[2], (int) out[3]);
                     boundary = boundaryLoss.loss(logits, small);
-                    total = total.add(boundary.mul((float) boundaryWeight));
+                    total = total.add(Ops.mul(boundary, boundaryWeight));
                 }
                 NDArray fullMask = null;
                 if (objective.pixelMasks() && images.stream().anyMatch(LabeledImage::hasMask)) {
@@ -88,7 +88,7 @@ public final class SegmenterTrainer {
                             .toList();
                     NDArray truth = Batches.oneHot(scope, masks, model.numClasses(), height, width);
                     fullMask = BalancedSeedLoss.crossEntropy(logProbs, truth);
-                    total = total.add(fullMask.mul((float) config.segmenter().fullLabelWeight()));
+                    total = total.add(Ops.mul(fullMask, config.segmenter().fullLabelWeight()));
                 }
                 losses = new StepLosses(total.getFloat(), seed.getFloat(), value(boundary), value(fullMask));
                 if (!Double.isFinite(losses.total())) {
