@@ -222,8 +222,8 @@ public record SeedStreamConfig(
     /**
      * The streaming trainer. Images are resized to {@code imageWidth x imageHeight} for batching.
      * Each model keeps a replay buffer of up to {@code replayCapacity} samples (reservoir sampling
-     * over the whole stream); a step trains on the samples not yet trained on, topped up from the
-     * buffer, and runs after every {@code samplesPerStep} new samples, and, when no new samples
+     * over the whole stream); a step trains on the samples not yet trained on, topped up with the
+     * buffered samples trained on least, and runs after every {@code samplesPerStep} new samples, and, when no new samples
      * arrive, every {@code idleStepIntervalMs} until {@code idleStepLimit} idle steps. Snapshots go
      * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
      * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are

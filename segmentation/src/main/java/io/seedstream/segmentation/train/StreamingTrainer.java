@@ -28,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * (balanced seed loss, boundary loss, full cross-entropy where a mask came along) and the affinity
  * head (AffinityNet's pair loss on the pseudo-labels, over the current classifier's features) on a
  * stream of samples. Each model has a replay buffer (reservoir sampling, so the whole stream stays
- * represented) and trains on its new samples first, topped up from the buffer. Images with a mask
+ * represented) and trains on its new samples first, topped up with the buffered samples it trained
+ * on least. Images with a mask
  * whose id hashes into the held-out share form a fixed evaluation set that scores every published
  * snapshot; the classifier's and the segmenter's new versions are published only through the
  * {@link ServingGate}, against the version in service on the same images. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
@@ -60,7 +62,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
     private static final int STATE_MAGIC = 0x53535452; // "SSTR"
-    private static final int STATE_VERSION = 3; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights
+    private static final int STATE_VERSION = 4; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights. 4: how often each buffered sample was trained on
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
@@ -251,6 +253,12 @@ public final class StreamingTrainer implements AutoCloseable {
         return evalImages.size();
     }
 
+    /** For each sample in a model's replay buffer, how many steps it was in. */
+    public List<Integer> replayCounts(String model) {
+        Learner learner = learners().stream().filter(l -> l.name.equals(model)).findFirst().orElseThrow();
+        return learner.buffer.stream().map(learner.timesTrained::get).toList();
+    }
+
     /** Versions the serving gate refused, over all models. */
     public long refusedVersions() {
         return learners().stream().mapToLong(learner -> learner.refused).sum();
@@ -429,6 +437,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 classifierLearner.restore(in, version, () -> readSamples(in));
                 segmenterLearner.restore(in, version, () -> readSamples(in));
                 affinityLearner.buffer.addAll(segmenterLearner.buffer);
+                affinityLearner.buffer.forEach(sample -> affinityLearner.timesTrained.put(sample, 0));
                 affinityLearner.fresh.addAll(segmenterLearner.fresh);
                 affinityLearner.seen = segmenterLearner.buffer.size();
             }
@@ -457,6 +466,8 @@ public final class StreamingTrainer implements AutoCloseable {
         /** Whether its versions pass the serving gate. */
         final boolean gated;
         final List<Sample> buffer = new ArrayList<>();
+        /** How many steps each buffered sample was in (by identity: two samples may be equal). */
+        final Map<Sample, Integer> timesTrained = new IdentityHashMap<>();
         final List<Sample> fresh = new ArrayList<>();
         final List<Long> newlyTrained = new ArrayList<>();
         long seen;
@@ -505,7 +516,12 @@ public final class StreamingTrainer implements AutoCloseable {
             fresh.add(sample);
         }
 
-        /** New samples first, topped up from the buffer; they join the buffer once trained on. */
+        /**
+         * New samples first, topped up from the buffer with the samples trained on least (ties in
+         * random order), so that replay covers the buffer evenly, as the epochs of offline training
+         * do: the first samples of a stream are not replayed again and again while later ones wait.
+         * New samples join the buffer once trained on.
+         */
         boolean step(long seed) {
             if (fresh.isEmpty() && buffer.isEmpty()) {
                 return false;
@@ -514,9 +530,7 @@ public final class StreamingTrainer implements AutoCloseable {
             List<Sample> newSamples = new ArrayList<>(fresh.subList(0, Math.min(batchSize, fresh.size())));
             fresh.subList(0, newSamples.size()).clear();
             List<Sample> batch = new ArrayList<>(newSamples);
-            for (int i = 0; batch.size() < batchSize && i < buffer.size(); i++) {
-                batch.add(buffer.get(random.nextInt(buffer.size())));
-            }
+            batch.addAll(leastTrained(batchSize - batch.size(), random));
             try {
                 lastLoss = trainStep.apply(batch);
             } catch (TrainingDivergedException e) {
@@ -531,7 +545,16 @@ public final class StreamingTrainer implements AutoCloseable {
                 newlyTrained.add(sample.timestampMs());
                 remember(sample, random);
             }
+            batch.forEach(sample -> timesTrained.computeIfPresent(sample, (s, times) -> times + 1));
             return true;
+        }
+
+        /** Up to {@code count} buffered samples, those trained on least first, ties in random order. */
+        private List<Sample> leastTrained(int count, Random random) {
+            List<Sample> candidates = new ArrayList<>(buffer);
+            Collections.shuffle(candidates, random);
+            candidates.sort(java.util.Comparator.comparingInt(timesTrained::get)); // stable: the shuffle breaks ties
+            return candidates.subList(0, Math.min(count, candidates.size()));
         }
 
         /** The weights and optimizer moments as they are now. */
@@ -551,10 +574,12 @@ public final class StreamingTrainer implements AutoCloseable {
             seen++;
             if (buffer.size() < settings.replayCapacity()) {
                 buffer.add(sample);
+                timesTrained.put(sample, 0); // its first step is counted with the batch's
             } else {
                 long slot = (long) (random.nextDouble() * seen);
                 if (slot < buffer.size()) {
-                    buffer.set((int) slot, sample);
+                    timesTrained.remove(buffer.set((int) slot, sample));
+                    timesTrained.put(sample, 0);
                 }
             }
         }
@@ -569,6 +594,9 @@ public final class StreamingTrainer implements AutoCloseable {
             out.writeLong(steps);
             out.writeLong(stepsAtPublication);
             samples.write(buffer);
+            for (Sample sample : buffer) {
+                out.writeInt(timesTrained.get(sample));
+            }
             samples.write(fresh);
             out.writeInt(newlyTrained.size());
             for (long t : newlyTrained) {
@@ -589,6 +617,10 @@ public final class StreamingTrainer implements AutoCloseable {
             stepsAtPublication = in.readLong();
             buffer.clear();
             buffer.addAll(samples.read());
+            timesTrained.clear();
+            for (Sample sample : buffer) { // before format 4 every sample starts even
+                timesTrained.put(sample, format >= 4 ? in.readInt() : 0);
+            }
             fresh.clear();
             fresh.addAll(samples.read());
             newlyTrained.clear();

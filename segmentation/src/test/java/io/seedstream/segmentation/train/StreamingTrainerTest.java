@@ -170,6 +170,57 @@ class StreamingTrainerTest {
     }
 
     /**
+     * The state a trainer of the release before the even replay saved (format 3: the served weights,
+     * no training counts; made as the format 2 state) restores, every buffered sample even.
+     */
+    @Test
+    void stateSavedByTheReleaseBeforeEvenReplayRestores() throws Exception {
+        byte[] v3;
+        try (var in = getClass().getResourceAsStream("trainer-state-v3.bin")) {
+            v3 = in.readAllBytes();
+        }
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+            resumed.restore(v3);
+            assertThat(resumed.steps()).isEqualTo(6);
+            assertThat(resumed.untrainedSamples()).isEqualTo(1);
+            resumed.step();
+            assertThat(resumed.publishDue(60_000, 0)).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
+                    .containsExactly("classifier v2", "segmenter v2", "affinity v2");
+        }
+    }
+
+    /**
+     * Replay covers the buffer evenly: with a batch of 4 and no new samples, 12 buffered samples
+     * are each trained on once in three steps, whatever order the buffer holds them in, before any
+     * is trained on twice; and the counts survive a restore.
+     */
+    @Test
+    void replayTakesTheSamplesTrainedOnLeast() {
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(config.with("trainer.evalPercent", 0),
+                data.classes(), manager)) {
+            List<LabeledImage> images = data.images(0, 12);
+            for (int i = 0; i < 12; i++) { // three steps of 4 new samples: each trained on once
+                trainer.add(new StreamingTrainer.Sample(withoutMask(images.get(i)), images.get(i).mask(), i));
+                if (i % 4 == 3) {
+                    trainer.step();
+                }
+            }
+            assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER)).hasSize(12).containsOnly(1);
+            for (int s = 0; s < 3; s++) {
+                trainer.step();
+            }
+            assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(2);
+            trainer.step();
+            try (StreamingTrainer resumed = new StreamingTrainer(config.with("trainer.evalPercent", 0), data.classes(), manager)) {
+                resumed.restore(trainer.save());
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsExactlyInAnyOrderElementsOf(
+                        trainer.replayCounts(StreamingTrainer.SEGMENTER));
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(2, 3).filteredOn(n -> n == 3).hasSize(4);
+            }
+        }
+    }
+
+    /**
      * A segmenter trained on true masks is served; then trained on labels that are all wrong (one
      * class everywhere), its next version scores worse on the same held-out images and is not
      * published: the served version and its score stay, and a restored trainer keeps them.
