@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,23 +18,6 @@ import org.junit.jupiter.api.Test;
 
 class OpsTest {
 
-    /**
-     * What frees and reuses the memory of a tensor DJL made over a Java buffer and closed: a
-     * collection (which frees the buffers nothing references), then new native buffers filled with
-     * 0xFF bytes (NaN as floats), freed in turn by the next collection.
-     */
-    static void collectAndReuseFreedMemory() {
-        System.gc();
-        List<ByteBuffer> buffers = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(4096 << (i % 8));
-            while (buffer.hasRemaining()) {
-                buffer.put((byte) 0xFF);
-            }
-            buffers.add(buffer);
-        }
-    }
-
     /** The gradient of sum(op(x)) at x, with freed memory reused between the forward and the backward pass. */
     private static float[] gradientAfterCollection(UnaryOperator<NDArray> op, float... x) {
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -43,7 +25,7 @@ class OpsTest {
             input.setRequiresGradient(true);
             try (Autograd.Recording recording = Autograd.record()) {
                 NDArray loss = op.apply(input).sum();
-                collectAndReuseFreedMemory();
+                FreedMemory.collectAndReuse();
                 recording.backward(loss);
             }
             return input.getGradient().toFloatArray();

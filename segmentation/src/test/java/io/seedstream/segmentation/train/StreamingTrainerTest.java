@@ -10,6 +10,8 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StreamingTrainerTest {
 
@@ -147,42 +149,25 @@ class StreamingTrainerTest {
     }
 
     /**
-     * The state a trainer of the release before the serving gate saved (format 2: one checkpoint per
-     * model; made with this test's configuration from 6 synthetic images, two steps, one
-     * publication, and one pseudo-labeled sample left untrained) restores, the saved weights as the
-     * served ones.
+     * States the releases before the serving gate (format 2: one checkpoint per model) and before
+     * even replay (format 3: the served weights, no training counts) saved restore: made with this
+     * test's configuration from 6 synthetic images, two steps, one publication, and one
+     * pseudo-labeled sample left untrained. The saved weights are the served ones (format 2), every
+     * buffered sample starts even (formats 2 and 3).
      */
-    @Test
-    void stateSavedByTheReleaseBeforeTheServingGateRestores() throws Exception {
-        byte[] v2;
-        try (var in = getClass().getResourceAsStream("trainer-state-v2.bin")) {
-            v2 = in.readAllBytes();
+    @ParameterizedTest
+    @ValueSource(strings = {"trainer-state-v2.bin", "trainer-state-v3.bin"})
+    void stateSavedByEarlierReleasesRestores(String file) throws Exception {
+        byte[] saved;
+        try (var in = getClass().getResourceAsStream(file)) {
+            saved = in.readAllBytes();
         }
         try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
-            resumed.restore(v2);
+            resumed.restore(saved);
             assertThat(resumed.steps()).isEqualTo(6);
             assertThat(resumed.untrainedSamples()).isEqualTo(1);
             assertThat(resumed.evalSetSize()).isPositive();
-            resumed.step();
-            assertThat(resumed.publishDue(60_000, 0)).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
-                    .containsExactly("classifier v2", "segmenter v2", "affinity v2");
-        }
-    }
-
-    /**
-     * The state a trainer of the release before the even replay saved (format 3: the served weights,
-     * no training counts; made as the format 2 state) restores, every buffered sample even.
-     */
-    @Test
-    void stateSavedByTheReleaseBeforeEvenReplayRestores() throws Exception {
-        byte[] v3;
-        try (var in = getClass().getResourceAsStream("trainer-state-v3.bin")) {
-            v3 = in.readAllBytes();
-        }
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
-            resumed.restore(v3);
-            assertThat(resumed.steps()).isEqualTo(6);
-            assertThat(resumed.untrainedSamples()).isEqualTo(1);
+            assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(0);
             resumed.step();
             assertThat(resumed.publishDue(60_000, 0)).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
                     .containsExactly("classifier v2", "segmenter v2", "affinity v2");

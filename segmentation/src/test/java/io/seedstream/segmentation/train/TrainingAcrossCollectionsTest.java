@@ -9,11 +9,10 @@ import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.FreedMemory;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,7 +47,7 @@ class TrainingAcrossCollectionsTest {
         AtomicBoolean running = new AtomicBoolean(true);
         Thread collector = new Thread(() -> {
             while (running.get()) {
-                collectAndReuseFreedMemory();
+                FreedMemory.collectAndReuse();
             }
         }, "garbage-collector-and-reuser");
         collector.start();
@@ -89,18 +88,5 @@ class TrainingAcrossCollectionsTest {
             ModelSnapshot.of("s", 0, segmenter, DATA.classes().names()).parameters().forEach((k, v) -> weights.put("segmenter " + k, v));
         }
         return weights;
-    }
-
-    /** A collection, then new native buffers filled with 0xFF bytes (NaN as floats), freed by the next one. */
-    private static void collectAndReuseFreedMemory() {
-        System.gc();
-        List<ByteBuffer> buffers = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(4096 << (i % 8));
-            while (buffer.hasRemaining()) {
-                buffer.put((byte) 0xFF);
-            }
-            buffers.add(buffer);
-        }
     }
 }
