@@ -238,11 +238,11 @@ public record SeedStreamConfig(
      * {@code gain}: whether the classifier's objective includes GAIN's attention mining (BCE and
      * ReCAM always do). On by default: over 5,000 steps of the trainer benchmark, mining from step
      * 1,000 raised the held-out mIoU of the classifier's seeds to 0.404 against 0.292 without it,
-     * with no skipped step (mining steps cost about a third more time).
+     * with no skipped step (a mining step takes about 1.75 times as long as a step without).
      * {@code boundaryLoss}: whether the segmenter's objective includes DSRG's boundary loss. Off
      * by default: in the trainer benchmark it trains stably but ends where the segmenter ends
      * without it (0.701 at 5,000 steps; 0.008 higher on average over the second half of the run),
-     * for a dense CRF per image per step (about 19% fewer trainer steps per second).
+     * for a dense CRF per image per step (about 17% fewer trainer steps per second).
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
             int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gate,
