@@ -298,7 +298,8 @@ public final class StreamingTrainer implements AutoCloseable {
         }
         learner.stepsAtPublication = learner.steps;
         List<SegmentationMetrics> scores = learner.scorer.apply(0);
-        if (learner.gated && settings.gate() && learner.version > 0 && !scores.isEmpty()) {
+        // Below gateMinImages the gate serves every version: the served model need not be scored.
+        if (learner.gated && settings.gate() && learner.version > 0 && scores.size() >= settings.gateMinImages()) {
             ServingGate.Decision decision = gate.decide(scores, learner.servedScores(current), classes.size(), classes.background(),
                     learner.steps);
             learner.lastDecision = decision;
