@@ -29,6 +29,7 @@ import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import io.seedstream.segmentation.train.WeightAverage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -418,6 +419,8 @@ public final class PipelineBenchmark {
                     new SegmenterTrainer.Objective(true, config.trainer().boundaryLoss(), true));
             int batchSize = config.segmenter().batchSize();
             Random random = new Random(config.segmenter().seed());
+            // Scored as the trainer publishes: the weights' moving average, when it keeps one.
+            WeightAverage average = config.trainer().averageDecay() > 0 ? new WeightAverage(config.trainer().averageDecay()) : null;
             List<SegmenterTrainer.Example> epoch = new ArrayList<>();
             progress.start("offline reference: " + steps + " steps on " + examples.size() + " pseudo-labeled images", steps);
             for (long step = 1; step <= steps; step++) {
@@ -431,16 +434,31 @@ public final class PipelineBenchmark {
                 }
                 try {
                     trainer.step(batch);
+                    if (average != null) {
+                        average.update(segmenter);
+                    }
                 } catch (TrainingDivergedException e) {
                     skipped[0]++;
                 }
                 while (next < scoredSteps.length && scoredSteps[next] == step) {
-                    scores.add(new double[] {step, StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, batchSize)});
+                    scores.add(new double[] {step, servedMiou(segmenter, average, heldOut, classes)});
                     next++;
                 }
                 progress.update(step, skipped[0] == 0 ? "" : skipped[0] + " skipped");
             }
             return scores;
+        }
+    }
+
+    /** The held-out mIoU of the segmenter's averaged weights, or of its own without an average. */
+    private double servedMiou(Segmenter segmenter, WeightAverage average, List<LabeledImage> heldOut, ClassList classes) {
+        if (average == null || average.values() == null) {
+            return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, config.segmenter().batchSize());
+        }
+        try (NDManager scope = segmenter.parameters().manager().newSubManager();
+                Segmenter averaged = (Segmenter) ModelSnapshot.of(StreamingTrainer.SEGMENTER, 0, segmenter.architecture(),
+                        classes.names(), average.values()).newNetwork(scope)) {
+            return StreamingTrainer.segmenterMiou(averaged, heldOut, classes, config.segmenter().batchSize());
         }
     }
 

@@ -3,22 +3,28 @@ package io.seedstream.segmentation.bench;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.train.ClassifierTrainer;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The streaming trainer over a long run, with GAIN's attention mining and DSRG's boundary loss each
  * on and off: the same {@link StreamingTrainer} the trainer job runs, fed a stream of synthetic
- * images (labels for the classifier, a share with their masks) and their seeds, and scored every
+ * images or CamVid photos (labels for the classifier, a share with their masks) and their seeds, and scored every
  * {@code evalEvery} steps on fixed held-out images, as the stream scores each publication (the
  * segmenter's most probable class; the confident seeds of the classifier's maps).
  *
@@ -32,12 +38,20 @@ public final class TrainerBenchmark {
     /** Unlabeled pixels on each side of a class boundary in the idealised seeds. */
     static final int SEED_BAND = 2;
 
-    /** @param imagesPerStep new images entering the stream before each step */
-    public record Options(int steps, int evalEvery, int imagesPerStep, double maskFraction, int evalImages, List<String> runs) {
+    /**
+     * @param imagesPerStep new images entering the stream before each step
+     * @param camVid a CamVid root whose train split is streamed (over and over, at the trainer's size)
+     *     and whose val split is held out; null for synthetic images
+     */
+    public record Options(int steps, int evalEvery, int imagesPerStep, double maskFraction, int evalImages, List<String> runs,
+            String camVid) {
         public static Options defaults() {
-            return new Options(5000, 250, 4, 0.1, 64, RUNS.stream().map(RunSwitches::name).toList());
+            return new Options(5000, 250, 4, 0.1, 64, RUNS.stream().map(RunSwitches::name).toList(), null);
         }
     }
+
+    /** The images streamed (the i-th to enter) and those held out. */
+    private record Data(ClassList classes, IntFunction<LabeledImage> streamed, List<LabeledImage> heldOut) {}
 
     /** A run's name and its switches, trainer.gain and trainer.boundaryLoss. */
     record RunSwitches(String name, boolean gain, boolean boundary) {}
@@ -99,20 +113,21 @@ public final class TrainerBenchmark {
                 .with("stream.affinityWalk", false).with("trainer.evalImages", options.evalImages())
                 .with("trainer.publishEverySteps", options.evalEvery())
                 .with("trainer.gate", false); // scores what training does to the models, refused versions included
-        SyntheticDataset data = new SyntheticDataset(settings.synthetic());
+        Data data = data(settings);
         ClassList classes = data.classes();
         List<Point> curve = new ArrayList<>();
         long started = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager();
                 StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
             manager.getEngine().setRandomSeed((int) settings.training().seed());
-            List<LabeledImage> heldOut = data.images(SyntheticDataset.HELD_OUT_START, options.evalImages());
+            List<LabeledImage> heldOut = data.heldOut();
             heldOut.forEach(trainer::holdOut);
             Map<String, Double> latest = new LinkedHashMap<>();
             long next = 0;
             progress.start("trainer run " + name, options.steps());
             for (int step = 1; step <= options.steps(); step++) {
-                for (LabeledImage image : data.images(next, options.imagesPerStep())) {
+                for (int i = 0; i < options.imagesPerStep(); i++) {
+                    LabeledImage image = data.streamed().apply((int) next);
                     boolean masked = Math.floor((next + 1) * options.maskFraction()) > Math.floor(next * options.maskFraction());
                     LabeledImage labeled = masked ? image : new LabeledImage(image.id(), image.width(), image.height(), image.rgb(),
                             null, image.labels());
@@ -138,6 +153,29 @@ public final class TrainerBenchmark {
             }
             return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve, backgroundOnlyMiou(heldOut, classes)),
                     (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** Synthetic images, or CamVid's train split streamed in a loop and its val split held out, at the trainer's size. */
+    private Data data(SeedStreamConfig settings) {
+        if (options.camVid() == null) {
+            SyntheticDataset synthetic = new SyntheticDataset(settings.synthetic());
+            return new Data(synthetic.classes(), synthetic::image,
+                    synthetic.images(SyntheticDataset.HELD_OUT_START, options.evalImages()));
+        }
+        try {
+            DatasetLoad train = MaskedDatasetReader.camVid(Path.of(options.camVid()), "train");
+            DatasetLoad val = MaskedDatasetReader.camVid(Path.of(options.camVid()), "val");
+            int width = settings.trainer().imageWidth();
+            int height = settings.trainer().imageHeight();
+            List<LabeledImage> images = train.images().stream().map(image -> image.resized(width, height)).toList();
+            if (images.isEmpty()) {
+                throw new IllegalArgumentException("no CamVid train images under " + options.camVid() + ": " + train.problems());
+            }
+            return new Data(train.classes(), i -> images.get(i % images.size()),
+                    val.images().stream().limit(options.evalImages()).map(image -> image.resized(width, height)).toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read CamVid at " + options.camVid() + ": " + e.getMessage(), e);
         }
     }
 

@@ -17,7 +17,8 @@ public final class TrainerReport {
     private TrainerReport() {}
 
     public static void printTable(TrainerBenchmark.Result result, PrintStream out) {
-        out.printf("%nStreaming trainer, %d steps, %d new images per step; held-out mIoU on %d images%n",
+        out.printf("%nStreaming trainer on %s, %d steps, %d new images per step; held-out mIoU on %d images%n",
+                result.options().camVid() == null ? "synthetic images" : "CamVid (" + result.options().camVid() + ")",
                 result.options().steps(), result.options().imagesPerStep(), result.options().evalImages());
         out.printf("%-14s | %9s %9s | %9s %9s | %7s %9s | %6s%n", "run", "segmenter", "best", "classif.", "best", "skipped",
                 "collapsed", "time");

@@ -256,7 +256,7 @@ public final class SeedStreamCli implements Runnable {
         }
 
         @Command(name = "trainer", mixinStandardHelpOptions = true,
-                description = "The streaming trainer over a long run on synthetic images and idealised seeds, with GAIN's "
+                description = "The streaming trainer over a long run on synthetic images (or CamVid's) and idealised seeds, with GAIN's "
                         + "attention mining and DSRG's boundary loss each on and off: held-out mIoU over the steps, skipped "
                         + "steps, collapse; a table, JSON and an SVG plot.")
         static final class Trainer implements Callable<Integer> {
@@ -282,6 +282,10 @@ public final class SeedStreamCli implements Runnable {
             @Option(names = "--runs", split = ",", description = "runs, of base, gain, boundary, gain+boundary (default: all)")
             List<String> runs = TrainerBenchmark.Options.defaults().runs();
 
+            @Option(names = "--camvid", paramLabel = "DIR", description = "stream CamVid's train photos (over and over, at the "
+                    + "trainer's size, their seeds from the masks) and hold out its val photos, instead of synthetic images")
+            Path camVid;
+
             @Option(names = "--out", description = "write the results as JSON here")
             Path out;
 
@@ -291,7 +295,8 @@ public final class SeedStreamCli implements Runnable {
             @Override
             public Integer call() throws Exception {
                 SeedStreamConfig effective = config.load();
-                var options = new TrainerBenchmark.Options(steps, evalEvery, imagesPerStep, maskFraction, evalImages, runs);
+                var options = new TrainerBenchmark.Options(steps, evalEvery, imagesPerStep, maskFraction, evalImages, runs,
+                        camVid == null ? null : camVid.toString());
                 long started = System.nanoTime();
                 TrainerBenchmark.Result result = new TrainerBenchmark(effective, options, new Progress(System.err)).run();
                 double wallSeconds = (System.nanoTime() - started) / 1e9;

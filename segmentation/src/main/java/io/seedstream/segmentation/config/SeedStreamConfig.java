@@ -243,10 +243,14 @@ public record SeedStreamConfig(
      * by default: in the trainer benchmark it trains stably but ends where the segmenter ends
      * without it (0.701 at 5,000 steps; 0.008 higher on average over the second half of the run),
      * for a dense CRF per image per step (about 17% fewer trainer steps per second).
+     * {@code averageDecay}: each model's published weights are an exponential moving average of its
+     * weights over the steps, with this decay per step (Mean Teacher's schedule: the plain mean over
+     * the first 1 / (1 - decay) steps); 0 publishes the weights of the latest step.
      */
     public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
             int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gate,
-            int gateMinImages, double gateStandardErrors, boolean gain, boolean boundaryLoss, int pairingRetentionSeconds) implements Serializable {
+            int gateMinImages, double gateStandardErrors, boolean gain, boolean boundaryLoss, double averageDecay,
+            int pairingRetentionSeconds) implements Serializable {
         public Duration pairingRetention() {
             return Duration.ofSeconds(pairingRetentionSeconds);
         }
@@ -308,7 +312,7 @@ public record SeedStreamConfig(
                         List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
                 new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "probability"),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
-                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true, 20, 2.0, true, false, 24 * 3600),
+                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true, 20, 2.0, true, false, 0.99, 24 * 3600),
                 new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
                 new Active(20, 1.0, 1.0, 1.0, 32, 8, 200, 0.5, 0.97, 10_000, 2_000, 17L),
                 "cpu");
@@ -483,6 +487,7 @@ public record SeedStreamConfig(
         require(trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16, "trainer.imageWidth and imageHeight must be at least 16");
         require(trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1, "trainer needs replayCapacity >= 1, samplesPerStep >= 1");
         require(trainer.idleStepIntervalMs() >= 1 && trainer.idleStepLimit() >= 0, "trainer needs idleStepIntervalMs >= 1, idleStepLimit >= 0");
+        require(trainer.averageDecay() >= 0 && trainer.averageDecay() < 1, "trainer needs averageDecay in [0, 1)");
         require(trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1, "trainer publishes every >= 1 steps and seconds");
         require(trainer.pairingRetentionSeconds() >= 60,
                 "trainer.pairingRetentionSeconds must be at least 60: seeds come a checkpoint or more after their image");

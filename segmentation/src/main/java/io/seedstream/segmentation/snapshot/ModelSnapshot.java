@@ -66,7 +66,13 @@ public record ModelSnapshot(String name, long version, Architecture architecture
         for (Map.Entry<String, NDArray> e : model.parameters().all().entrySet()) {
             values.put(e.getKey(), e.getValue().toFloatArray());
         }
-        return new ModelSnapshot(name, version, model.architecture(), classes, values, sha256(values));
+        return of(name, version, model.architecture(), classes, values);
+    }
+
+    /** A snapshot of given parameter values (for example a moving average of a network's weights). */
+    public static ModelSnapshot of(String name, long version, Architecture architecture, List<String> classes,
+            Map<String, float[]> values) {
+        return new ModelSnapshot(name, version, architecture, classes, values, sha256(values));
     }
 
     /** Copies the parameters into {@code model}, whose architecture must be this snapshot's. */

@@ -32,6 +32,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -62,7 +63,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
     private static final int STATE_MAGIC = 0x53535452; // "SSTR"
-    private static final int STATE_VERSION = 4; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights. 4: how often each buffered sample was trained on
+    private static final int STATE_VERSION = 5; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights. 4: how often each buffered sample was trained on. 5: the weights' moving average
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
@@ -289,14 +290,29 @@ public final class StreamingTrainer implements AutoCloseable {
         return due;
     }
 
-    /** The learner's weights as its next version, or null when the gate keeps the served one. */
+    /**
+     * The learner's averaged weights (or, without averaging, its latest) as its next version, or
+     * null when the gate keeps the served one. The candidate is scored in the network, whose
+     * training weights go back in afterwards.
+     */
     private Publication publish(Learner learner) {
-        ModelSnapshot current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
-        if (!current.isFinite()) { // never publish broken weights: back to the served ones
+        ModelSnapshot training = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
+        if (!training.isFinite()) { // never publish broken weights: back to the served ones
             learner.rollBack("non-finite weights");
-            current = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
+            training = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
         }
         learner.stepsAtPublication = learner.steps;
+        ModelSnapshot current = learner.averaged(learner.version + 1).orElse(training);
+        current.loadInto(learner.network);
+        try {
+            return publish(learner, current);
+        } finally {
+            training.loadInto(learner.network);
+        }
+    }
+
+    /** {@link #publish(Learner)} with the candidate's weights in the network. */
+    private Publication publish(Learner learner, ModelSnapshot current) {
         List<SegmentationMetrics> scores = learner.scorer.apply(0);
         // Below gateMinImages the gate serves every version: the served model need not be scored.
         if (learner.gated && settings.gate() && learner.version > 0 && scores.size() >= settings.gateMinImages()) {
@@ -469,6 +485,8 @@ public final class StreamingTrainer implements AutoCloseable {
         final List<Sample> buffer = new ArrayList<>();
         /** How many steps each buffered sample was in (by identity: two samples may be equal). */
         final Map<Sample, Integer> timesTrained = new IdentityHashMap<>();
+        /** The weights' moving average, published instead of the latest weights; null with {@code trainer.averageDecay} 0. */
+        final WeightAverage average;
         final List<Sample> fresh = new ArrayList<>();
         final List<Long> newlyTrained = new ArrayList<>();
         long seen;
@@ -495,6 +513,13 @@ public final class StreamingTrainer implements AutoCloseable {
             this.restoreOptimizer = restoreOptimizer;
             this.scorer = scorer;
             this.gated = gated;
+            this.average = settings.averageDecay() > 0 ? new WeightAverage(settings.averageDecay()) : null;
+        }
+
+        /** The averaged weights as version {@code version}; empty without averaging or before the first step. */
+        Optional<ModelSnapshot> averaged(long version) {
+            Map<String, float[]> values = average == null ? null : average.values();
+            return values == null ? Optional.empty() : Optional.of(ModelSnapshot.of(name, version, network.architecture(), classes.names(), values));
         }
 
         /**
@@ -534,6 +559,9 @@ public final class StreamingTrainer implements AutoCloseable {
             batch.addAll(leastTrained(batchSize - batch.size(), random));
             try {
                 lastLoss = trainStep.apply(batch);
+                if (average != null) {
+                    average.update(network);
+                }
             } catch (TrainingDivergedException e) {
                 diverged++;
                 LOG.warn("{} step {} skipped: {}", name, steps, e.getMessage());
@@ -568,6 +596,9 @@ public final class StreamingTrainer implements AutoCloseable {
             LOG.warn("{} step {} diverged ({}); continuing from the weights of v{}", name, steps, reason, served.model().version());
             served.model().loadInto(network);
             restoreOptimizer.accept(served.optimizer());
+            if (average != null) {
+                average.reset(served.model().parameters(), average.updates());
+            }
         }
 
         /** Reservoir sampling: every sample seen so far is in the buffer with equal probability. */
@@ -603,9 +634,17 @@ public final class StreamingTrainer implements AutoCloseable {
             for (long t : newlyTrained) {
                 out.writeLong(t);
             }
+            Optional<ModelSnapshot> averaged = averaged(version);
+            out.writeLong(average == null ? 0 : average.updates());
+            out.writeBoolean(averaged.isPresent());
+            if (averaged.isPresent()) {
+                byte[] bytes = averaged.get().toBytes();
+                out.writeInt(bytes.length);
+                out.write(bytes);
+            }
         }
 
-        /** Reads {@link #save}'s bytes; before format 3 the served weights were the saved ones. */
+        /** Reads {@link #save}'s bytes; before format 3 the served weights were the saved ones, before 5 no average was kept. */
         void restore(DataInputStream in, int format, SampleReader samples) throws IOException {
             TrainingCheckpoint checkpoint = TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt()));
             checkpoint.model().loadInto(network);
@@ -628,6 +667,13 @@ public final class StreamingTrainer implements AutoCloseable {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 newlyTrained.add(in.readLong());
+            }
+            if (format >= 5) { // before, the average starts afresh; a state saved without averaging, or restored without it, likewise
+                long updates = in.readLong();
+                ModelSnapshot averaged = in.readBoolean() ? ModelSnapshot.fromBytes(in.readNBytes(in.readInt())) : null;
+                if (average != null && averaged != null) {
+                    average.reset(averaged.parameters(), updates);
+                }
             }
         }
     }

@@ -49,7 +49,7 @@ class TrainerBenchmarkTest {
                 .with("trainer.imageHeight", 32).with("gain.startStep", 1).with("boundary.warmupSteps", 0)
                 .with("backbone.channels", "8,8,8,8,8,8").with("segmenter.channels", "8,8,8,8,8,8")
                 .with("cam.scales", "1.0").with("training.batchSize", 4).with("segmenter.batchSize", 4);
-        var options = new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("base", "gain+boundary"));
+        var options = new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("base", "gain+boundary"), null);
         TrainerBenchmark.Result result = new TrainerBenchmark(config, options, new Progress(new PrintStream(new ByteArrayOutputStream())))
                 .run();
         assertThat(result.runs()).extracting(TrainerBenchmark.Run::name).containsExactly("base", "gain+boundary");
@@ -66,7 +66,7 @@ class TrainerBenchmarkTest {
         assertThat(both.segmenter().boundary()).as("no warm-up").isPositive();
         assertThat(result.runs().get(0).last().classifier().attentionMining()).isZero();
         assertThat(result.runs().get(0).last().segmenter().boundary()).isZero();
-        assertThatThrownBy(() -> new TrainerBenchmark(config, new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("nope")), null))
+        assertThatThrownBy(() -> new TrainerBenchmark(config, new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("nope"), null), null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown run nope");
     }
 }

@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -149,14 +150,15 @@ class StreamingTrainerTest {
     }
 
     /**
-     * States the releases before the serving gate (format 2: one checkpoint per model) and before
-     * even replay (format 3: the served weights, no training counts) saved restore: made with this
-     * test's configuration from 6 synthetic images, two steps, one publication, and one
-     * pseudo-labeled sample left untrained. The saved weights are the served ones (format 2), every
-     * buffered sample starts even (formats 2 and 3).
+     * States the releases before the serving gate (format 2: one checkpoint per model), before even
+     * replay (format 3: the served weights, no training counts) and before weight averaging (format
+     * 4: training counts, no average) saved restore: made with this test's configuration from 6
+     * synthetic images, two steps, one publication, and one pseudo-labeled sample left untrained.
+     * The saved weights are the served ones (format 2), every buffered sample starts even (formats 2
+     * and 3), the average starts afresh (all three).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"trainer-state-v2.bin", "trainer-state-v3.bin"})
+    @ValueSource(strings = {"trainer-state-v2.bin", "trainer-state-v3.bin", "trainer-state-v4.bin"})
     void stateSavedByEarlierReleasesRestores(String file) throws Exception {
         byte[] saved;
         try (var in = getClass().getResourceAsStream(file)) {
@@ -167,7 +169,11 @@ class StreamingTrainerTest {
             assertThat(resumed.steps()).isEqualTo(6);
             assertThat(resumed.untrainedSamples()).isEqualTo(1);
             assertThat(resumed.evalSetSize()).isPositive();
-            assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(0);
+            if (file.endsWith("v4.bin")) { // two steps on the buffered samples: each was in one or both
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).isNotEmpty().allSatisfy(n -> assertThat(n).isBetween(1, 2));
+            } else {
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(0);
+            }
             resumed.step();
             assertThat(resumed.publishDue(60_000, 0)).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
                     .containsExactly("classifier v2", "segmenter v2", "affinity v2");
@@ -244,6 +250,42 @@ class StreamingTrainerTest {
                 assertThat(segmenterOf(resumed.publishDue(60_000, 0))).isNull();
                 assertThat(resumed.lastGateDecision(StreamingTrainer.SEGMENTER).servedMiou()).isEqualTo(served.evalMiou());
             }
+        }
+    }
+
+    /**
+     * The published weights are the mean of the weights after each step (Mean Teacher's warm-up,
+     * far below 1 / (1 - 0.99) steps), while training goes on from the latest weights: the
+     * trajectory is the one of a trainer that publishes its latest weights.
+     */
+    @Test
+    void thePublishedWeightsAreTheAverageOfTheStepsAndTrainingContinuesFromTheLatest() {
+        SeedStreamConfig latest = config.with(Map.of("trainer.averageDecay", "0", "trainer.evalPercent", "0"));
+        SeedStreamConfig averaged = config.with(Map.of("trainer.averageDecay", "0.99", "trainer.evalPercent", "0"));
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer plain = new StreamingTrainer(latest, data.classes(), manager);
+                StreamingTrainer averaging = new StreamingTrainer(averaged, data.classes(), manager)) {
+            for (StreamingTrainer trainer : List.of(plain, averaging)) {
+                data.images(0, 8).forEach(i -> trainer.add(new StreamingTrainer.Sample(withoutMask(i), i.mask(), 1)));
+            }
+            List<Map<String, float[]>> steps = new java.util.ArrayList<>();
+            for (int s = 0; s < 3; s++) {
+                plain.step();
+                steps.add(segmenterOf(plain.publishDue(60_000, 0)).snapshot().parameters());
+                averaging.step();
+                if (s == 1) { // a publication in between leaves the training weights as they were
+                    assertThat(averaging.publishDue(60_000, 0)).isNotEmpty();
+                }
+            }
+            Map<String, float[]> published = segmenterOf(averaging.publishDue(60_000, 0)).snapshot().parameters();
+            assertThat(published.keySet()).contains("backbone.0.weight", "backbone.0.runningMean");
+            for (String name : published.keySet()) {
+                float[] mean = published.get(name);
+                for (int i = 0; i < mean.length; i++) {
+                    float expected = (steps.get(0).get(name)[i] + steps.get(1).get(name)[i] + steps.get(2).get(name)[i]) / 3;
+                    assertThat(mean[i]).as(name + "[" + i + "]").isCloseTo(expected, within(1e-5f + 1e-4f * Math.abs(expected)));
+                }
+            }
+            assertThat(published.get("backbone.0.weight")).isNotEqualTo(steps.get(2).get("backbone.0.weight"));
         }
     }
 
