@@ -124,11 +124,13 @@ public final class PipelineBenchmark {
      * @param offlineCurve the offline reference's held-out mIoU (step, mIoU) at the steps of the stream's versions
      * @param offlineSkippedSteps offline steps skipped for non-finite gradients
      * @param inProcessStreamMiou the streaming trainer in this process, on the same pseudo-labels in
-     *     the order their seeds were committed, for as many steps as the stream
+     *     the order their seeds were committed, a step after each, for as many steps as the stream
+     * @param pacedInProcessMiou the same, each pseudo-label given before the step the stream had
+     *     reached when its seed record was committed: the stream's schedule without the pipeline
      */
     public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
             double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, double inProcessStreamMiou,
-            int offlineSamples,
+            double pacedInProcessMiou, int offlineSamples,
             int offlineSkippedSteps, int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
 
     /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
@@ -277,9 +279,12 @@ public final class PipelineBenchmark {
         }
         List<LearningPoint> curve = new ArrayList<>();
         List<Double> freshness = new ArrayList<>();
+        Map<String, Double> seedCommitted = new HashMap<>(); // seconds into the run when each image's seed record was first readable
         try (NDManager manager = NDManager.newBaseManager();
-                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-");
+                KafkaConsumer<byte[], byte[]> seedReader = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
+            seedReader.subscribe(List.of(topics.seeds()));
             long started = System.currentTimeMillis();
             Thread producer = sending(topics, classes, images, options.learningRate());
             double sendSeconds = images.size() / options.learningRate();
@@ -298,6 +303,10 @@ public final class PipelineBenchmark {
                     curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
                             Math.min(images.size(), (long) (seconds * options.learningRate())),
                             heldOutMiou(manager, Bytes.toArray(model.getParameters()), heldOut, classes), model.getEvalMiou()));
+                }
+                for (ConsumerRecord<byte[], byte[]> record : seedReader.poll(Duration.ZERO)) {
+                    seedCommitted.putIfAbsent(RecordCodec.SEED.decode(record.value()).getImageId(),
+                            (System.currentTimeMillis() - started) / 1000.0);
                 }
                 long elapsed = (System.currentTimeMillis() - started) / 1000;
                 progress.update(Math.min(elapsed, (long) (sendSeconds + options.learningTailSeconds())), curve.isEmpty() ? ""
@@ -329,22 +338,54 @@ public final class PipelineBenchmark {
         }
         List<double[]> offline = offlineCurve(examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut,
                 classes, skipped);
-        double inProcess = inProcessStreamMiou(images, seeds, last.trainingStep(), heldOut, classes);
+        Map<String, Long> stepAfterEach = new HashMap<>();
+        Map<String, Long> streamPace = new HashMap<>();
+        for (String id : seeds.keySet()) {
+            stepAfterEach.put(id, (long) stepAfterEach.size());
+            streamPace.put(id, streamStepAt(curve, seedCommitted, id));
+        }
+        double inProcess = inProcessStreamMiou("a step after each seed", images, seeds, stepAfterEach, last.trainingStep(), heldOut, classes);
+        double paced = inProcessStreamMiou("at the stream's pace", images, seeds, streamPace, last.trainingStep(), heldOut, classes);
         double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
                 curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
-                offline.get(offline.size() - 1)[1], offline, inProcess, examples.size(), skipped[0], heldOut.size(),
+                offline.get(offline.size() - 1)[1], offline, inProcess, paced, examples.size(), skipped[0], heldOut.size(),
                 percentile(sorted, 0.5), percentile(sorted, 0.95));
     }
 
     /**
-     * The streaming trainer without the pipeline: in this process, given the pseudo-labeled images in
-     * the order their seeds were committed, a step after each, then replay steps up to the stream's
-     * last step; its segmenter's held-out mIoU at the end. Against the stream it tells the pipeline's
-     * part (timing, backlog) from the trainer's schedule (fresh samples first, reservoir replay).
+     * The segmenter step the stream had reached when an image's seed record became readable: the
+     * steps of the published versions interpolated over time, from step 0 at the first seed's time.
+     * A seed never seen during the run (committed as the jobs stopped) comes after the last step.
      */
-    private double inProcessStreamMiou(List<LabeledImage> images, Map<String, byte[]> seeds, long steps, List<LabeledImage> heldOut,
-            ClassList classes) {
+    private static long streamStepAt(List<LearningPoint> curve, Map<String, Double> seedCommitted, String id) {
+        Double seconds = seedCommitted.get(id);
+        if (seconds == null) {
+            return Long.MAX_VALUE;
+        }
+        double t0 = seedCommitted.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double previousSeconds = t0;
+        long previousStep = 0;
+        for (LearningPoint point : curve) {
+            if (seconds <= point.seconds()) {
+                double share = point.seconds() > previousSeconds ? (seconds - previousSeconds) / (point.seconds() - previousSeconds) : 1;
+                return previousStep + Math.round(Math.max(0, share) * (point.trainingStep() - previousStep));
+            }
+            previousSeconds = point.seconds();
+            previousStep = point.trainingStep();
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * The streaming trainer without the pipeline: in this process, each pseudo-labeled image given to
+     * it before its step in {@code arrivalStep} (in the order their seeds were committed), then replay steps
+     * up to the stream's last step; its segmenter's held-out mIoU at the end. With a step after each
+     * seed it tells the pipeline's part (timing, backlog) from the trainer's schedule; paced as the
+     * stream was, the schedule from the rest of the pipeline.
+     */
+    private double inProcessStreamMiou(String pace, List<LabeledImage> images, Map<String, byte[]> seeds, Map<String, Long> arrivalStep,
+            long steps, List<LabeledImage> heldOut, ClassList classes) {
         SeedStreamConfig settings = config.with("trainer.gate", false).with("stream.affinityWalk", false)
                 .with("trainer.evalImages", heldOut.size());
         Map<String, Integer> index = new HashMap<>();
@@ -354,17 +395,21 @@ public final class PipelineBenchmark {
         Autograd.disableOnThisThread();
         try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
             heldOut.forEach(trainer::holdOut);
-            progress.start("in-process stream: " + steps + " steps on the same pseudo-labels in commit order", steps);
-            for (Map.Entry<String, byte[]> seed : seeds.entrySet()) {
-                int i = index.get(seed.getKey());
-                LabeledImage image = withMask.test(i) ? images.get(i) : withoutMask(images.get(i));
-                trainer.add(new StreamingTrainer.Sample(image, seed.getValue(), i));
-                if (trainer.steps() < steps) {
-                    trainer.step();
+            progress.start("in-process stream, " + pace + ": " + steps + " steps on the same pseudo-labels", steps);
+            List<Map.Entry<String, byte[]>> waiting = new ArrayList<>(seeds.entrySet());
+            for (long step = 0; trainer.steps() < steps; step++) {
+                for (var it = waiting.iterator(); it.hasNext(); ) {
+                    Map.Entry<String, byte[]> seed = it.next();
+                    if (arrivalStep.get(seed.getKey()) <= step) {
+                        int i = index.get(seed.getKey());
+                        LabeledImage image = withMask.test(i) ? images.get(i) : withoutMask(images.get(i));
+                        trainer.add(new StreamingTrainer.Sample(image, seed.getValue(), i));
+                        it.remove();
+                    }
                 }
-            }
-            while (trainer.steps() < steps) {
-                trainer.step();
+                if (!trainer.step() && step >= steps) {
+                    break; // every seed the stream trained on has arrived, and none did
+                }
                 progress.update(trainer.steps(), "");
             }
             return trainer.publishDue(Long.MAX_VALUE, 0).stream().filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
