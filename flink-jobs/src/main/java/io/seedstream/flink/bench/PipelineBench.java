@@ -127,12 +127,14 @@ public final class PipelineBench implements Callable<Integer> {
             System.out.printf("Learning: %d images at %.1f images/s, %.0f s, %d segmenter versions; held-out mIoU (%d images) of the "
                     + "last version (step %d) %.3f, best %.3f; offline on the same %d pseudo-labeled images for %d steps %.3f "
                     + "(stream / offline %.2f; %d offline steps skipped); the streaming trainer in-process on the same pseudo-labels in "
-                    + "commit order %.3f, a step after each, and %.3f at the stream's pace; freshness median %.1f s, p95 %.1f s%n",
+                    + "commit order %.3f, a step after each, and %.3f at the stream's pace (the %d the stream trained on); freshness "
+                    + "median %.1f s, p95 %.1f s%n",
                     learning.images(),
                     learning.inputRate(), learning.seconds(), learning.curve().size(), learning.heldOutImages(), learning.streamSteps(),
                     learning.streamFinalMiou(), learning.streamBestMiou(), learning.offlineSamples(), learning.streamSteps(),
                     learning.offlineMiou(), learning.streamFinalMiou() / learning.offlineMiou(), learning.offlineSkippedSteps(),
-                    learning.inProcessStreamMiou(), learning.pacedInProcessMiou(), learning.freshnessMedianSeconds(),
+                    learning.inProcessStreamMiou(), learning.pacedInProcessMiou(),
+                    learning.curve().stream().mapToInt(PipelineBenchmark.LearningPoint::newSamples).sum(), learning.freshnessMedianSeconds(),
                     learning.freshnessP95Seconds());
             Path chart = svg != null ? svg : Path.of("docs", "bench", camvid == null ? "learning-synthetic.svg" : "learning-camvid.svg");
             writeLearningSvg(learning, chart);

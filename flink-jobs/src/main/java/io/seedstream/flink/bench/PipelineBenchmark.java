@@ -111,10 +111,11 @@ public final class PipelineBenchmark {
 
     /**
      * A published segmenter: {@code seconds} after the first image was sent, when {@code imagesSent}
-     * had been sent; its mIoU on the benchmark's held-out images and on the trainer's own eval set.
+     * had been sent; its mIoU on the benchmark's held-out images and on the trainer's own eval set;
+     * {@code newSamples} pseudo-labeled images it is the first version to have trained on.
      */
     public record LearningPoint(long version, long trainingStep, double seconds, long imagesSent, double heldOutMiou,
-            Double trainerEvalMiou) {}
+            Double trainerEvalMiou, int newSamples) {}
 
     /**
      * The stream's learning against the offline reference on the same pseudo-labeled images.
@@ -125,8 +126,8 @@ public final class PipelineBenchmark {
      * @param offlineSkippedSteps offline steps skipped for non-finite gradients
      * @param inProcessStreamMiou the streaming trainer in this process, on the same pseudo-labels in
      *     the order their seeds were committed, a step after each, for as many steps as the stream
-     * @param pacedInProcessMiou the same, each pseudo-label given before the step the stream had
-     *     reached when its seed record was committed: the stream's schedule without the pipeline
+     * @param pacedInProcessMiou the same, each pseudo-label given at the step range of the version
+     *     that first trained on it in the stream: the stream's schedule without the pipeline
      */
     public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
             double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, double inProcessStreamMiou,
@@ -279,12 +280,9 @@ public final class PipelineBenchmark {
         }
         List<LearningPoint> curve = new ArrayList<>();
         List<Double> freshness = new ArrayList<>();
-        Map<String, Double> seedCommitted = new HashMap<>(); // seconds into the run when each image's seed record was first readable
         try (NDManager manager = NDManager.newBaseManager();
-                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-");
-                KafkaConsumer<byte[], byte[]> seedReader = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
-            seedReader.subscribe(List.of(topics.seeds()));
             long started = System.currentTimeMillis();
             Thread producer = sending(topics, classes, images, options.learningRate());
             double sendSeconds = images.size() / options.learningRate();
@@ -302,11 +300,8 @@ public final class PipelineBenchmark {
                     double seconds = (received - started) / 1000.0;
                     curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
                             Math.min(images.size(), (long) (seconds * options.learningRate())),
-                            heldOutMiou(manager, Bytes.toArray(model.getParameters()), heldOut, classes), model.getEvalMiou()));
-                }
-                for (ConsumerRecord<byte[], byte[]> record : seedReader.poll(Duration.ZERO)) {
-                    seedCommitted.putIfAbsent(RecordCodec.SEED.decode(record.value()).getImageId(),
-                            (System.currentTimeMillis() - started) / 1000.0);
+                            heldOutMiou(manager, Bytes.toArray(model.getParameters()), heldOut, classes), model.getEvalMiou(),
+                            model.getNewSampleTimestampsMs().size()));
                 }
                 long elapsed = (System.currentTimeMillis() - started) / 1000;
                 progress.update(Math.min(elapsed, (long) (sendSeconds + options.learningTailSeconds())), curve.isEmpty() ? ""
@@ -341,8 +336,8 @@ public final class PipelineBenchmark {
         Map<String, Long> stepAfterEach = new HashMap<>();
         Map<String, Long> streamPace = new HashMap<>();
         for (String id : seeds.keySet()) {
+            streamPace.put(id, streamStep(curve, stepAfterEach.size()));
             stepAfterEach.put(id, (long) stepAfterEach.size());
-            streamPace.put(id, streamStepAt(curve, seedCommitted, id));
         }
         double inProcess = inProcessStreamMiou("a step after each seed", images, seeds, stepAfterEach, last.trainingStep(), heldOut, classes);
         double paced = inProcessStreamMiou("at the stream's pace", images, seeds, streamPace, last.trainingStep(), heldOut, classes);
@@ -354,24 +349,19 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * The segmenter step the stream had reached when an image's seed record became readable: the
-     * steps of the published versions interpolated over time, from step 0 at the first seed's time.
-     * A seed never seen during the run (committed as the jobs stopped) comes after the last step.
+     * The step before which the stream's segmenter had the {@code n}-th pseudo-labeled image (0 the
+     * first, in commit order): each version counts the images it is the first to have trained on,
+     * spread evenly over the steps since the version before. An image no version trained on comes
+     * after the last step.
      */
-    private static long streamStepAt(List<LearningPoint> curve, Map<String, Double> seedCommitted, String id) {
-        Double seconds = seedCommitted.get(id);
-        if (seconds == null) {
-            return Long.MAX_VALUE;
-        }
-        double t0 = seedCommitted.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-        double previousSeconds = t0;
+    static long streamStep(List<LearningPoint> curve, int n) {
         long previousStep = 0;
+        int trained = 0;
         for (LearningPoint point : curve) {
-            if (seconds <= point.seconds()) {
-                double share = point.seconds() > previousSeconds ? (seconds - previousSeconds) / (point.seconds() - previousSeconds) : 1;
-                return previousStep + Math.round(Math.max(0, share) * (point.trainingStep() - previousStep));
+            if (n < trained + point.newSamples()) {
+                return previousStep + (n - trained) * (point.trainingStep() - previousStep) / point.newSamples();
             }
-            previousSeconds = point.seconds();
+            trained += point.newSamples();
             previousStep = point.trainingStep();
         }
         return Long.MAX_VALUE;
