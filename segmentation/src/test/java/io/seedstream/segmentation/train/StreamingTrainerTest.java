@@ -289,6 +289,41 @@ class StreamingTrainerTest {
         }
     }
 
+    /**
+     * The segmenter learns the same whatever else the trainer does: a trainer that also trains the
+     * classifier and the affinity head, publishes after every step and saves its state ends with
+     * bit-identical segmenter weights to one that only trains the segmenter (what the learning
+     * benchmark's in-process references assume of the trainer job).
+     */
+    @Test
+    void theSegmenterTrainsTheSameBesideTheOtherModelsPublicationsAndSaves() {
+        SeedStreamConfig alone = config.with(Map.of("trainer.evalPercent", "0", "stream.affinityWalk", "false"));
+        SeedStreamConfig busy = config.with(Map.of("trainer.evalPercent", "0", "stream.affinityWalk", "true"));
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer quiet = new StreamingTrainer(alone, data.classes(), manager);
+                StreamingTrainer everything = new StreamingTrainer(busy, data.classes(), manager)) {
+            List<LabeledImage> images = data.images(0, 12);
+            for (int i = 0; i < images.size(); i++) {
+                LabeledImage image = withoutMask(images.get(i));
+                quiet.add(new StreamingTrainer.Sample(image, images.get(i).mask(), i));
+                everything.add(new StreamingTrainer.Sample(image, null, i));
+                everything.add(new StreamingTrainer.Sample(image, images.get(i).mask(), i));
+                if (i % 3 == 2) {
+                    quiet.step();
+                    everything.step();
+                    everything.publishDue(60_000, 0);
+                    everything.save();
+                }
+            }
+            quiet.step();
+            everything.step();
+            Map<String, float[]> expected = segmenterOf(quiet.publishDue(60_000, 0)).snapshot().parameters();
+            Map<String, float[]> actual = segmenterOf(everything.publishDue(60_000, 0)).snapshot().parameters();
+            for (String name : expected.keySet()) {
+                assertThat(actual.get(name)).as(name).containsExactly(expected.get(name));
+            }
+        }
+    }
+
     /** The image as a sample without its mask, which the trainer would otherwise learn from as well. */
     private static LabeledImage withoutMask(LabeledImage image) {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
