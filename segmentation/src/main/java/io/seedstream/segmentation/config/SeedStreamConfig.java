@@ -224,7 +224,8 @@ public record SeedStreamConfig(
      * Each model keeps a replay buffer of up to {@code replayCapacity} samples (reservoir sampling
      * over the whole stream); a step trains on the samples not yet trained on, topped up with the
      * buffered samples trained on least, and runs after every {@code samplesPerStep} new samples, and, when no new samples
-     * arrive, every {@code idleStepIntervalMs} until {@code idleStepLimit} idle steps. Snapshots go
+     * arrive, every {@code idleStepIntervalMs} (while samples still trickle in, no sooner than the
+     * last such step took, so that they are read in between) until {@code idleStepLimit} idle steps. Snapshots go
      * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
      * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
      * held out (up to {@code evalImages}) to score every publication; they are never trained on.
