@@ -242,8 +242,9 @@ public record SeedStreamConfig(
      * with no skipped step (a mining step takes about 1.75 times as long as a step without).
      * {@code boundaryLoss}: whether the segmenter's objective includes DSRG's boundary loss. Off
      * by default: in the trainer benchmark it trains stably but ends where the segmenter ends
-     * without it (0.701 at 5,000 steps; 0.008 higher on average over the second half of the run),
-     * for a dense CRF per image per step (about 17% fewer trainer steps per second).
+     * without it on synthetic images (0.701 at 5,000 steps; 0.008 higher on average over the second
+     * half of the run) and 0.040 lower on CamVid (0.476 against 0.516), for a dense CRF per image
+     * per step (about 17% fewer trainer steps per second).
      * {@code averageDecay}: each model's published weights are an exponential moving average of its
      * weights over the steps, with this decay per step (Mean Teacher's schedule: the plain mean over
      * the first 1 / (1 - decay) steps); 0 publishes the weights of the latest step.
