@@ -29,7 +29,8 @@ import org.apache.flink.util.Collector;
 /**
  * The trainer as a Flink operator, a thin adapter over {@link StreamingTrainer}: it runs at
  * parallelism 1 (all samples keyed to one key, for the processing-time timers), steps after every
- * {@code trainer.samplesPerStep} new samples and, while no new ones come, on a timer, and emits
+ * {@code trainer.samplesPerStep} new samples and, while no new ones come, on a timer (pausing
+ * between such steps while samples still arrive, so that they are read first), and emits
  * due snapshots as model records. The whole trainer (weights, optimizer moments, buffers,
  * versions) is operator state, so a restore resumes training: versions published after the last
  * checkpoint were never committed (the sink is transactional) and are simply published again.
