@@ -136,6 +136,10 @@ public final class PipelineBench implements Callable<Integer> {
                     learning.inProcessStreamMiou(), learning.pacedInProcessMiou(),
                     learning.curve().stream().mapToInt(PipelineBenchmark.LearningPoint::newSamples).sum(), learning.freshnessMedianSeconds(),
                     learning.freshnessP95Seconds());
+            if (learning.lastAgainstBestEarlier() != null) {
+                System.out.printf("The last version against the best earlier one (serving gate's test): %s%n",
+                        learning.lastAgainstBestEarlier());
+            }
             Path chart = svg != null ? svg : Path.of("docs", "bench", camvid == null ? "learning-synthetic.svg" : "learning-camvid.svg");
             writeLearningSvg(learning, chart);
             System.out.println("Wrote " + chart);
@@ -152,6 +156,11 @@ public final class PipelineBench implements Callable<Integer> {
                 keys.put("offline_miou", learning.offlineMiou());
                 keys.put("in_process_stream_miou", learning.inProcessStreamMiou());
                 keys.put("paced_in_process_miou", learning.pacedInProcessMiou());
+                if (learning.lastAgainstBestEarlier() != null) { // issue 19's check: the served model does not fall beyond noise
+                    keys.put("best_earlier_miou", learning.lastAgainstBestEarlier().servedMiou());
+                    keys.put("last_minus_best_standard_error", learning.lastAgainstBestEarlier().standardError());
+                    keys.put("last_holds_against_best", learning.lastAgainstBestEarlier().serve());
+                }
                 keys.put("images", learning.images());
                 keys.put("freshness_p95_s", learning.freshnessP95Seconds());
                 json.put("learning", keys);

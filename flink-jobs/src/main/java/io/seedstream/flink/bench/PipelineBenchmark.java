@@ -23,11 +23,13 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.SegmenterTrainer;
+import io.seedstream.segmentation.train.ServingGate;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import io.seedstream.segmentation.train.WeightAverage;
 import java.io.IOException;
@@ -128,10 +130,12 @@ public final class PipelineBenchmark {
      *     the order their seeds were committed, a step after each, for as many steps as the stream
      * @param pacedInProcessMiou the same, each pseudo-label given at the step range of the version
      *     that first trained on it in the stream: the stream's schedule without the pipeline
+     * @param lastAgainstBestEarlier the last version against the best earlier one on the held-out
+     *     images, by the serving gate's test (null with one version)
      */
     public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
             double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, double inProcessStreamMiou,
-            double pacedInProcessMiou, int offlineSamples,
+            double pacedInProcessMiou, ServingGate.Decision lastAgainstBestEarlier, int offlineSamples,
             int offlineSkippedSteps, int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
 
     /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
@@ -279,6 +283,7 @@ public final class PipelineBenchmark {
             jobs.add(submit(job, config, classes, topics));
         }
         List<LearningPoint> curve = new ArrayList<>();
+        List<byte[]> snapshots = new ArrayList<>(); // each version's, for the final check against the best
         List<Double> freshness = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
                 KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
@@ -298,9 +303,11 @@ public final class PipelineBenchmark {
                     }
                     model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
                     double seconds = (received - started) / 1000.0;
+                    byte[] snapshot = Bytes.toArray(model.getParameters());
+                    snapshots.add(snapshot);
                     curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
                             Math.min(images.size(), (long) (seconds * options.learningRate())),
-                            heldOutMiou(manager, Bytes.toArray(model.getParameters()), heldOut, classes), model.getEvalMiou(),
+                            heldOutMiou(manager, snapshot, heldOut, classes), model.getEvalMiou(),
                             model.getNewSampleTimestampsMs().size()));
                 }
                 long elapsed = (System.currentTimeMillis() - started) / 1000;
@@ -319,6 +326,7 @@ public final class PipelineBenchmark {
             throw new IllegalStateException("no segmenter was published in the learning run: is the trainer job running?");
         }
         LearningPoint last = curve.get(curve.size() - 1);
+        ServingGate.Decision lastAgainstBest = lastAgainstBestEarlier(curve, snapshots, heldOut, classes);
         Map<String, byte[]> seeds = committedSeeds(topics);
         int[] skipped = new int[1];
         List<SegmenterTrainer.Example> examples = new ArrayList<>();
@@ -344,7 +352,7 @@ public final class PipelineBenchmark {
         double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
                 curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
-                offline.get(offline.size() - 1)[1], offline, inProcess, paced, examples.size(), skipped[0], heldOut.size(),
+                offline.get(offline.size() - 1)[1], offline, inProcess, paced, lastAgainstBest, examples.size(), skipped[0], heldOut.size(),
                 percentile(sorted, 0.5), percentile(sorted, 0.95));
     }
 
@@ -405,6 +413,35 @@ public final class PipelineBenchmark {
             return trainer.publishDue(Long.MAX_VALUE, 0).stream().filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
                     .findFirst().orElseThrow().evalMiou();
         }
+    }
+
+    /**
+     * Whether the last version holds up against the best earlier one on the held-out images: the
+     * serving gate's paired bootstrap over the images, at {@code trainer.gateStandardErrors}. Null
+     * with a single version.
+     */
+    private ServingGate.Decision lastAgainstBestEarlier(List<LearningPoint> curve, List<byte[]> snapshots, List<LabeledImage> heldOut,
+            ClassList classes) {
+        int best = -1;
+        for (int i = 0; i < curve.size() - 1; i++) {
+            if (best < 0 || curve.get(i).heldOutMiou() > curve.get(best).heldOutMiou()) {
+                best = i;
+            }
+        }
+        if (best < 0) {
+            return null;
+        }
+        List<List<SegmentationMetrics>> scores = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (byte[] snapshot : List.of(snapshots.get(snapshots.size() - 1), snapshots.get(best))) {
+                try (NDManager scope = manager.newSubManager();
+                        Segmenter segmenter = (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
+                    scores.add(StreamingTrainer.segmenterScores(segmenter, heldOut, classes, config.segmenter().batchSize()));
+                }
+            }
+        }
+        return new ServingGate(2, config.trainer().gateStandardErrors()).decide(scores.get(0), scores.get(1), classes.size(),
+                classes.background(), 0);
     }
 
     private static LabeledImage withoutMask(LabeledImage image) {

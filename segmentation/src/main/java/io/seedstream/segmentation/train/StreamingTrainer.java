@@ -344,7 +344,7 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     /** {@link #segmenterMiou}'s counts, one per image. */
-    private static List<SegmentationMetrics> segmenterScores(Segmenter segmenter, List<LabeledImage> images, ClassList classes,
+    public static List<SegmentationMetrics> segmenterScores(Segmenter segmenter, List<LabeledImage> images, ClassList classes,
             int batchSize) {
         List<SegmentationMetrics> scores = new ArrayList<>();
         for (int from = 0; from < images.size(); from += batchSize) {
