@@ -343,8 +343,16 @@ public final class PipelineBenchmark {
                 classes, skipped);
         Map<String, Long> stepAfterEach = new HashMap<>();
         Map<String, Long> streamPace = new HashMap<>();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            index.put(images.get(i).id(), i);
+        }
+        int trainable = 0; // the versions count only the images the trainer trains on: held-out ones are not
         for (String id : seeds.keySet()) {
-            streamPace.put(id, streamStep(curve, stepAfterEach.size()));
+            int i = index.get(id);
+            boolean heldOutByTrainer = StreamingTrainer.isHeldOut(withMask.test(i) ? images.get(i) : withoutMask(images.get(i)),
+                    config.trainer());
+            streamPace.put(id, heldOutByTrainer ? 0 : streamStep(curve, trainable++));
             stepAfterEach.put(id, (long) stepAfterEach.size());
         }
         double inProcess = inProcessStreamMiou("a step after each seed", images, seeds, stepAfterEach, last.trainingStep(), heldOut, classes);
@@ -416,9 +424,9 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * Whether the last version holds up against the best earlier one on the held-out images: the
-     * serving gate's paired bootstrap over the images, at {@code trainer.gateStandardErrors}. Null
-     * with a single version.
+     * Whether the last version holds up against the best earlier one on the held-out images (issue
+     * 19's criterion: the best is picked on the same images, which favours it): the serving gate's
+     * paired bootstrap over the images, at {@code trainer.gateStandardErrors}. Null with a single version.
      */
     private ServingGate.Decision lastAgainstBestEarlier(List<LearningPoint> curve, List<byte[]> snapshots, List<LabeledImage> heldOut,
             ClassList classes) {
@@ -524,12 +532,13 @@ public final class PipelineBenchmark {
 
     /** The held-out mIoU of the segmenter's averaged weights, or of its own without an average. */
     private double servedMiou(Segmenter segmenter, WeightAverage average, List<LabeledImage> heldOut, ClassList classes) {
-        if (average == null || average.values() == null) {
+        Map<String, float[]> values = average == null ? null : average.values();
+        if (values == null) {
             return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, config.segmenter().batchSize());
         }
         try (NDManager scope = segmenter.parameters().manager().newSubManager();
                 Segmenter averaged = (Segmenter) ModelSnapshot.of(StreamingTrainer.SEGMENTER, 0, segmenter.architecture(),
-                        classes.names(), average.values()).newNetwork(scope)) {
+                        classes.names(), values).newNetwork(scope)) {
             return StreamingTrainer.segmenterMiou(averaged, heldOut, classes, config.segmenter().batchSize());
         }
     }

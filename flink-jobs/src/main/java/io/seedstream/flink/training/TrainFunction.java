@@ -127,7 +127,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             }
             step(out);
             TimerService timers = context.timerService();
-            scheduleIdleStep(timers.currentProcessingTime() + pauseAfterTimerStepMs(lastStepMs, inputSinceTimerStep), timers);
+            long pause = pauseAfterTimerStepMs(lastStepMs, inputSinceTimerStep);
+            scheduleIdleStep(pause == 0 ? timestamp : timers.currentProcessingTime() + pause, timers); // no pause: due at once
             inputSinceTimerStep = false;
         } else {
             publish(out); // whatever the last idle steps left unpublished

@@ -302,7 +302,7 @@ public final class StreamingTrainer implements AutoCloseable {
             training = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
         }
         learner.stepsAtPublication = learner.steps;
-        ModelSnapshot current = learner.averaged(learner.version + 1).orElse(training);
+        ModelSnapshot current = learner.averaged(learner.version + 1).filter(ModelSnapshot::isFinite).orElse(training);
         current.loadInto(learner.network);
         try {
             return publish(learner, current);
@@ -668,12 +668,19 @@ public final class StreamingTrainer implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 newlyTrained.add(in.readLong());
             }
-            if (format >= 5) { // before, the average starts afresh; a state saved without averaging, or restored without it, likewise
-                long updates = in.readLong();
-                ModelSnapshot averaged = in.readBoolean() ? ModelSnapshot.fromBytes(in.readNBytes(in.readInt())) : null;
-                if (average != null && averaged != null) {
-                    average.reset(averaged.parameters(), updates);
-                }
+            // Before format 5, the average starts afresh; a state saved without averaging, or restored without it, likewise.
+            ModelSnapshot averaged = null;
+            long updates = 0;
+            if (format >= 5) {
+                updates = in.readLong();
+                averaged = in.readBoolean() ? ModelSnapshot.fromBytes(in.readNBytes(in.readInt())) : null;
+            }
+            if (average != null && averaged != null) {
+                averaged.loadInto(network); // checks the architecture; the training weights go back in below
+                checkpoint.model().loadInto(network);
+                average.reset(averaged.parameters(), updates);
+            } else if (average != null) {
+                average.clear();
             }
         }
     }

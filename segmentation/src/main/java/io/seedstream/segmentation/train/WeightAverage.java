@@ -70,6 +70,12 @@ public final class WeightAverage {
         return updates;
     }
 
+    /** Forgets the average: the next update starts it afresh. */
+    public void clear() {
+        average = null;
+        updates = 0;
+    }
+
     /** Starts again from {@code weights}, counted as {@code updates} updates (a restored state, or weights rolled back to). */
     public void reset(Map<String, float[]> weights, long updates) {
         average = new LinkedHashMap<>();

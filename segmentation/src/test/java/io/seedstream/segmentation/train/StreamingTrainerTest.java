@@ -164,8 +164,12 @@ class StreamingTrainerTest {
         try (var in = getClass().getResourceAsStream(file)) {
             saved = in.readAllBytes();
         }
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager);
+                StreamingTrainer unaveraged = new StreamingTrainer(config.with("trainer.averageDecay", 0), data.classes(), manager)) {
+            data.images(20, 4).forEach(i -> resumed.add(seeded(i, 1)));
+            resumed.step(); // an average of its own, which the restore must drop
             resumed.restore(saved);
+            unaveraged.restore(saved);
             assertThat(resumed.steps()).isEqualTo(6);
             assertThat(resumed.untrainedSamples()).isEqualTo(1);
             assertThat(resumed.evalSetSize()).isPositive();
@@ -175,8 +179,13 @@ class StreamingTrainerTest {
                 assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(0);
             }
             resumed.step();
-            assertThat(resumed.publishDue(60_000, 0)).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
+            unaveraged.step();
+            List<StreamingTrainer.Publication> published = resumed.publishDue(60_000, 0);
+            assertThat(published).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
                     .containsExactly("classifier v2", "segmenter v2", "affinity v2");
+            // The average starts afresh: after one step it is that step's weights.
+            Map<String, float[]> latest = segmenterOf(unaveraged.publishDue(60_000, 0)).snapshot().parameters();
+            segmenterOf(published).snapshot().parameters().forEach((name, values) -> assertThat(values).as(name).containsExactly(latest.get(name)));
         }
     }
 
