@@ -49,6 +49,7 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -283,7 +284,7 @@ public final class PipelineBenchmark {
             jobs.add(submit(job, config, classes, topics));
         }
         List<LearningPoint> curve = new ArrayList<>();
-        List<byte[]> snapshots = new ArrayList<>(); // each version's, for the final check against the best
+        List<List<SegmentationMetrics>> versionScores = new ArrayList<>(); // per held-out image, for the final check against the best
         List<Double> freshness = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
                 KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
@@ -303,11 +304,11 @@ public final class PipelineBenchmark {
                     }
                     model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
                     double seconds = (received - started) / 1000.0;
-                    byte[] snapshot = Bytes.toArray(model.getParameters());
-                    snapshots.add(snapshot);
+                    List<SegmentationMetrics> scores = heldOutScores(manager, Bytes.toArray(model.getParameters()), heldOut, classes);
+                    versionScores.add(scores);
                     curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
                             Math.min(images.size(), (long) (seconds * options.learningRate())),
-                            heldOutMiou(manager, snapshot, heldOut, classes), model.getEvalMiou(),
+                            SegmentationMetrics.merged(scores, classes.size(), classes.background()).meanIou(), model.getEvalMiou(),
                             model.getNewSampleTimestampsMs().size()));
                 }
                 long elapsed = (System.currentTimeMillis() - started) / 1000;
@@ -326,12 +327,17 @@ public final class PipelineBenchmark {
             throw new IllegalStateException("no segmenter was published in the learning run: is the trainer job running?");
         }
         LearningPoint last = curve.get(curve.size() - 1);
-        ServingGate.Decision lastAgainstBest = lastAgainstBestEarlier(curve, snapshots, heldOut, classes);
+        List<LabeledImage> sent = IntStream.range(0, images.size()) // as send() streams them
+                .mapToObj(i -> withMask.test(i) ? images.get(i) : withoutMask(images.get(i))).toList();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < sent.size(); i++) {
+            index.put(sent.get(i).id(), i);
+        }
+        ServingGate.Decision lastAgainstBest = lastAgainstBestEarlier(curve, versionScores, classes);
         Map<String, byte[]> seeds = committedSeeds(topics);
         int[] skipped = new int[1];
         List<SegmenterTrainer.Example> examples = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            LabeledImage image = withMask.test(i) ? images.get(i) : withoutMask(images.get(i)); // as send() streams them
+        for (LabeledImage image : sent) {
             byte[] label = seeds.get(image.id());
             if (label != null && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's size, as it trains
                 byte[] sized = LabeledImage.resizedLabels(label, image.width(), image.height(), config.trainer().imageWidth(),
@@ -343,20 +349,15 @@ public final class PipelineBenchmark {
                 classes, skipped);
         Map<String, Long> stepAfterEach = new HashMap<>();
         Map<String, Long> streamPace = new HashMap<>();
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < images.size(); i++) {
-            index.put(images.get(i).id(), i);
-        }
         int trainable = 0; // the versions count only the images the trainer trains on: held-out ones are not
         for (String id : seeds.keySet()) {
-            int i = index.get(id);
-            boolean heldOutByTrainer = StreamingTrainer.isHeldOut(withMask.test(i) ? images.get(i) : withoutMask(images.get(i)),
-                    config.trainer());
+            boolean heldOutByTrainer = StreamingTrainer.isHeldOut(sent.get(index.get(id)), config.trainer());
             streamPace.put(id, heldOutByTrainer ? 0 : streamStep(curve, trainable++));
             stepAfterEach.put(id, (long) stepAfterEach.size());
         }
-        double inProcess = inProcessStreamMiou("a step after each seed", images, seeds, stepAfterEach, last.trainingStep(), heldOut, classes);
-        double paced = inProcessStreamMiou("at the stream's pace", images, seeds, streamPace, last.trainingStep(), heldOut, classes);
+        double inProcess = inProcessStreamMiou("a step after each seed", sent, index, seeds, stepAfterEach, last.trainingStep(), heldOut,
+                classes);
+        double paced = inProcessStreamMiou("at the stream's pace", sent, index, seeds, streamPace, last.trainingStep(), heldOut, classes);
         double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
                 curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
@@ -390,14 +391,10 @@ public final class PipelineBenchmark {
      * seed it tells the pipeline's part (timing, backlog) from the trainer's schedule; paced as the
      * stream was, the schedule from the rest of the pipeline.
      */
-    private double inProcessStreamMiou(String pace, List<LabeledImage> images, Map<String, byte[]> seeds, Map<String, Long> arrivalStep,
-            long steps, List<LabeledImage> heldOut, ClassList classes) {
+    private double inProcessStreamMiou(String pace, List<LabeledImage> sent, Map<String, Integer> index, Map<String, byte[]> seeds,
+            Map<String, Long> arrivalStep, long steps, List<LabeledImage> heldOut, ClassList classes) {
         SeedStreamConfig settings = config.with("trainer.gate", false).with("stream.affinityWalk", false)
                 .with("trainer.evalImages", heldOut.size());
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < images.size(); i++) {
-            index.put(images.get(i).id(), i);
-        }
         Autograd.disableOnThisThread();
         try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
             heldOut.forEach(trainer::holdOut);
@@ -408,8 +405,7 @@ public final class PipelineBenchmark {
                     Map.Entry<String, byte[]> seed = it.next();
                     if (arrivalStep.get(seed.getKey()) <= step) {
                         int i = index.get(seed.getKey());
-                        LabeledImage image = withMask.test(i) ? images.get(i) : withoutMask(images.get(i));
-                        trainer.add(new StreamingTrainer.Sample(image, seed.getValue(), i));
+                        trainer.add(new StreamingTrainer.Sample(sent.get(i), seed.getValue(), i));
                         it.remove();
                     }
                 }
@@ -428,7 +424,7 @@ public final class PipelineBenchmark {
      * 19's criterion: the best is picked on the same images, which favours it): the serving gate's
      * paired bootstrap over the images, at {@code trainer.gateStandardErrors}. Null with a single version.
      */
-    private ServingGate.Decision lastAgainstBestEarlier(List<LearningPoint> curve, List<byte[]> snapshots, List<LabeledImage> heldOut,
+    private ServingGate.Decision lastAgainstBestEarlier(List<LearningPoint> curve, List<List<SegmentationMetrics>> versionScores,
             ClassList classes) {
         int best = -1;
         for (int i = 0; i < curve.size() - 1; i++) {
@@ -439,27 +435,19 @@ public final class PipelineBenchmark {
         if (best < 0) {
             return null;
         }
-        List<List<SegmentationMetrics>> scores = new ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            for (byte[] snapshot : List.of(snapshots.get(snapshots.size() - 1), snapshots.get(best))) {
-                try (NDManager scope = manager.newSubManager();
-                        Segmenter segmenter = (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
-                    scores.add(StreamingTrainer.segmenterScores(segmenter, heldOut, classes, config.segmenter().batchSize()));
-                }
-            }
-        }
-        return new ServingGate(2, config.trainer().gateStandardErrors()).decide(scores.get(0), scores.get(1), classes.size(),
-                classes.background(), 0);
+        return new ServingGate(2, config.trainer().gateStandardErrors()).decide(versionScores.get(versionScores.size() - 1),
+                versionScores.get(best), classes.size(), classes.background(), 0);
     }
 
     private static LabeledImage withoutMask(LabeledImage image) {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
     }
 
-    private double heldOutMiou(NDManager manager, byte[] snapshot, List<LabeledImage> heldOut, ClassList classes) {
+    /** A published segmenter's counts on each held-out image. */
+    private List<SegmentationMetrics> heldOutScores(NDManager manager, byte[] snapshot, List<LabeledImage> heldOut, ClassList classes) {
         try (NDManager scope = manager.newSubManager();
                 Segmenter segmenter = (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
-            return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, config.segmenter().batchSize());
+            return StreamingTrainer.segmenterScores(segmenter, heldOut, classes, config.segmenter().batchSize());
         }
     }
 

@@ -41,8 +41,7 @@ public final class WeightAverage {
     public void update(Map<String, float[]> weights) {
         double a = Math.min(decay, 1 - 1.0 / (updates + 1));
         if (average == null) {
-            average = new LinkedHashMap<>();
-            weights.forEach((name, values) -> average.put(name, values.clone()));
+            average = copy(weights);
         } else {
             for (Map.Entry<String, float[]> e : average.entrySet()) {
                 float[] mean = e.getValue();
@@ -57,12 +56,7 @@ public final class WeightAverage {
 
     /** A copy of the averaged weights (null before the first update). */
     public Map<String, float[]> values() {
-        if (average == null) {
-            return null;
-        }
-        Map<String, float[]> copy = new LinkedHashMap<>();
-        average.forEach((name, values) -> copy.put(name, values.clone()));
-        return copy;
+        return average == null ? null : copy(average);
     }
 
     /** How many weights were mixed in since the average was (re)started. */
@@ -78,8 +72,13 @@ public final class WeightAverage {
 
     /** Starts again from {@code weights}, counted as {@code updates} updates (a restored state, or weights rolled back to). */
     public void reset(Map<String, float[]> weights, long updates) {
-        average = new LinkedHashMap<>();
-        weights.forEach((name, values) -> average.put(name, values.clone()));
+        average = copy(weights);
         this.updates = updates;
+    }
+
+    private static Map<String, float[]> copy(Map<String, float[]> weights) {
+        Map<String, float[]> copy = new LinkedHashMap<>();
+        weights.forEach((name, values) -> copy.put(name, values.clone()));
+        return copy;
     }
 }

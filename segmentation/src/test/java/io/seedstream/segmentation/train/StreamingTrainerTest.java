@@ -115,9 +115,7 @@ class StreamingTrainerTest {
             ModelSnapshot fromOriginal = original.publishDue(60_000, 0).get(0).snapshot(); // the segmenter (then the affinity head)
             ModelSnapshot fromResumed = resumed.publishDue(60_000, 0).get(0).snapshot();
             assertThat(fromResumed.version()).isEqualTo(fromOriginal.version());
-            for (String name : fromOriginal.parameters().keySet()) {
-                assertThat(fromResumed.parameters().get(name)).as(name).containsExactly(fromOriginal.parameters().get(name));
-            }
+            assertSameWeights(fromResumed.parameters(), fromOriginal.parameters());
         }
     }
 
@@ -185,7 +183,7 @@ class StreamingTrainerTest {
                     .containsExactly("classifier v2", "segmenter v2", "affinity v2");
             // The average starts afresh: after one step it is that step's weights.
             Map<String, float[]> latest = segmenterOf(unaveraged.publishDue(60_000, 0)).snapshot().parameters();
-            segmenterOf(published).snapshot().parameters().forEach((name, values) -> assertThat(values).as(name).containsExactly(latest.get(name)));
+            assertSameWeights(segmenterOf(published).snapshot().parameters(), latest);
         }
     }
 
@@ -327,15 +325,19 @@ class StreamingTrainerTest {
             everything.step();
             Map<String, float[]> expected = segmenterOf(quiet.publishDue(60_000, 0)).snapshot().parameters();
             Map<String, float[]> actual = segmenterOf(everything.publishDue(60_000, 0)).snapshot().parameters();
-            for (String name : expected.keySet()) {
-                assertThat(actual.get(name)).as(name).containsExactly(expected.get(name));
-            }
+            assertSameWeights(actual, expected);
         }
     }
 
     /** The image as a sample without its mask, which the trainer would otherwise learn from as well. */
     private static LabeledImage withoutMask(LabeledImage image) {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
+    }
+
+    /** Every array bit for bit, under the same names. */
+    private static void assertSameWeights(Map<String, float[]> actual, Map<String, float[]> expected) {
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        expected.forEach((name, values) -> assertThat(actual.get(name)).as(name).containsExactly(values));
     }
 
     private static StreamingTrainer.Publication segmenterOf(List<StreamingTrainer.Publication> publications) {
