@@ -9,6 +9,7 @@ import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.train.ClassifierTrainer;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
@@ -117,7 +118,7 @@ public final class TrainerBenchmark {
         ClassList classes = data.classes();
         List<Point> curve = new ArrayList<>();
         long started = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(Devices.of(settings.device()));
                 StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
             manager.getEngine().setRandomSeed((int) settings.training().seed());
             List<LabeledImage> heldOut = data.heldOut();

@@ -11,6 +11,7 @@ import io.seedstream.segmentation.bench.SegmentationReport;
 import io.seedstream.segmentation.bench.TrainerBenchmark;
 import io.seedstream.segmentation.bench.TrainerReport;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.nn.ConvolutionCheck;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 /** The {@code ./seedstream} command line. */
 @Command(name = "seedstream", mixinStandardHelpOptions = true, version = "SeedStream 0.1.0",
         description = "Streaming active learning for weakly-supervised semantic segmentation.",
-        subcommands = {SeedStreamCli.Bench.class, SeedStreamCli.ShowConfig.class})
+        subcommands = {SeedStreamCli.Bench.class, SeedStreamCli.ShowConfig.class, SeedStreamCli.CheckEngine.class})
 public final class SeedStreamCli implements Runnable {
 
     @Override
@@ -65,6 +66,23 @@ public final class SeedStreamCli implements Runnable {
         public Integer call() throws Exception {
             System.out.println(config.load().toJson());
             return 0;
+        }
+    }
+
+    @Command(name = "check-engine", description = "Check that PyTorch's CPU convolutions are finite and repeatable on this machine "
+            + "(exit code 1 when not; ./seedstream runs it once per machine and then sets " + ConvolutionCheck.ISA_VARIABLE + ").")
+    static final class CheckEngine implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            try {
+                ConvolutionCheck.verifyCpu();
+                System.out.println("convolutions are finite and repeatable (" + ConvolutionCheck.ISA_VARIABLE + " is "
+                        + System.getenv().getOrDefault(ConvolutionCheck.ISA_VARIABLE, "not set") + ")");
+                return 0;
+            } catch (IllegalStateException e) {
+                System.err.println(e.getMessage());
+                return 1;
+            }
         }
     }
 

@@ -3,12 +3,23 @@ package io.seedstream.segmentation.nn;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
-/** The device named by the configuration: {@code cpu}, {@code gpu}, {@code gpu:<index>} or {@code auto}. */
+/**
+ * The device named by the configuration: {@code cpu}, {@code gpu}, {@code gpu:<index>} or {@code
+ * auto}. A CPU is only handed out once its convolutions pass {@link ConvolutionCheck}.
+ */
 public final class Devices {
 
     private Devices() {}
 
     public static Device of(String name) {
+        Device device = named(name);
+        if (!device.isGpu()) {
+            ConvolutionCheck.verifyCpu();
+        }
+        return device;
+    }
+
+    private static Device named(String name) {
         if (name.equals("cpu")) {
             return Device.cpu();
         }
