@@ -16,8 +16,9 @@ import java.util.Random;
  * that reports no CPU cache sizes, PyTorch 2.7.1's oneDNN kernels returned NaN in 963 of 2,000
  * identical 3x3 convolutions of the backbone's second layer; the segmenter's inference pass was
  * non-finite in 209 of 300 trials, and the trainers skipped steps and rolled back at random. Limiting
- * oneDNN to AVX2 ({@code DNNL_MAX_CPU_ISA=AVX2}) left rare non-finite backward passes, SSE4.1 none
- * (measured on that machine, 2026-12-04). Such a machine must say so at once instead of serving and
+ * oneDNN to AVX2 ({@code DNNL_MAX_CPU_ISA=AVX2}) left rare non-finite backward passes; AVX and SSE4.1
+ * none in 300 and 180 trainer steps (measured on that machine, 2026-12-04; PyTorch's own cpuinfo
+ * could not read that processor either: "Could not initialize NNPACK! Reason: Unsupported hardware"). Such a machine must say so at once instead of serving and
  * training on NaN.
  */
 public final class ConvolutionCheck {
@@ -60,7 +61,7 @@ public final class ConvolutionCheck {
         if (problem != null) {
             throw new IllegalStateException("the engine's convolutions are unreliable on this machine: " + problem
                     + ". Models would train and predict on NaN. Start again with " + ISA_VARIABLE
-                    + "=SSE41 in the environment (oneDNN's slower, reliable kernels), or on another machine");
+                    + "=AVX in the environment (oneDNN's older, slower kernels), or on another machine");
         }
     }
 
