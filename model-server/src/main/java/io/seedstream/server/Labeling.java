@@ -141,7 +141,7 @@ final class Labeling implements AutoCloseable {
 
     private void submit(Context ctx) throws IOException {
         refuseOtherOrigins(ctx);
-        String field = ctx.formParam("id");
+        String field = formField(ctx);
         if (field == null || field.isBlank()) {
             throw new ApiException(400, "name the image you label: form field 'id'");
         }
@@ -154,6 +154,19 @@ final class Labeling implements AutoCloseable {
             submit(ctx, id);
         } finally {
             saving.remove(id);
+        }
+    }
+
+    /**
+     * The form's 'id' field, after reading the whole form: the servlet's parser fails a malformed body
+     * with an IOException (undeclared, through Kotlin), which is the client's error, not the server's.
+     */
+    private static String formField(Context ctx) {
+        try {
+            ctx.uploadedFiles();
+            return ctx.formParam("id");
+        } catch (Exception e) {
+            throw new ApiException(400, "the body is not a readable multipart form (" + e.getMessage() + ")");
         }
     }
 

@@ -3,6 +3,7 @@ package io.seedstream.server;
 import ai.djl.Device;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.staticfiles.Location;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -32,6 +33,8 @@ public final class ModelServer implements AutoCloseable {
     private static final Set<String> FORMATS = Set.of("png", "json");
     private static final long RESULT_TIMEOUT_SECONDS = 120;
     private static final Logger LOG = LoggerFactory.getLogger(ModelServer.class);
+    /** The reason an error response already carries (a route's own 404 must not become "no such resource"). */
+    private static final String ERROR_REASON = "seedstream.errorReason";
 
     private final SeedStreamConfig config;
     private final ServerMetrics metrics = new ServerMetrics();
@@ -55,6 +58,10 @@ public final class ModelServer implements AutoCloseable {
         this.app = routes(Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
             javalin.http.maxRequestSize = settings.maxUploadBytes();
+            javalin.http.prefer405over404 = true; // answered below as 405 with Allow
+            // Jetty answers some requests itself (a URI it refuses, before any route): in JSON too.
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            javalin.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JsonErrorHandler()));
             javalin.staticFiles.add(files -> {
                 files.hostedPath = "/";
                 files.directory = "/public";
@@ -99,6 +106,11 @@ public final class ModelServer implements AutoCloseable {
         javalin.get("/v1/recent/{id}/{picture}", this::recentPicture);
         labeling.routes(javalin);
         javalin.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+        javalin.exception(MethodNotAllowedResponse.class, (e, ctx) -> {
+            String allowed = String.join(", ", e.getDetails().values()); // Javalin's one entry: the path's methods
+            ctx.header("Allow", allowed);
+            error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path() + "; allowed: " + allowed);
+        });
         javalin.exception(Inference.NotReadyException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
         javalin.exception(Inference.OverloadedException.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
         javalin.exception(Exception.class, (e, ctx) -> {
@@ -106,7 +118,7 @@ public final class ModelServer implements AutoCloseable {
             error(ctx, 500, "internal error: " + e);
         });
         javalin.error(404, ctx -> {
-            if (ctx.result() == null || ctx.path().startsWith("/v1/")) {
+            if (ctx.attribute(ERROR_REASON) == null) { // no route, no file; a route's own 404 keeps its reason
                 error(ctx, 404, "no such resource: " + ctx.method() + " " + ctx.path() + " (the API is described at /openapi.json)");
             }
         });
@@ -114,6 +126,7 @@ public final class ModelServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String reason) {
+        ctx.attribute(ERROR_REASON, reason);
         ctx.status(status).json(Map.of("error", reason));
     }
 

@@ -134,6 +134,16 @@ class ModelServerIntegrationTest {
         HttpResponse<String> unknownRoute = get("/v1/nothing-here");
         assertThat(unknownRoute.statusCode()).isEqualTo(404);
         assertThat(json(unknownRoute).get("error").asText()).contains("/openapi.json");
+        HttpResponse<String> unknownPage = get("/nothing-here.html"); // outside the API too: JSON, not Jetty's text
+        assertThat(unknownPage.statusCode()).isEqualTo(404);
+        assertThat(json(unknownPage).get("error").asText()).contains("no such resource: GET /nothing-here.html");
+        HttpResponse<String> wrongMethod = get("/v1/segment");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(json(wrongMethod).get("error").asText()).isEqualTo("GET is not allowed on /v1/segment; allowed: POST");
+        HttpResponse<String> escaping = get("/..%2f..%2fetc%2fpasswd"); // refused by Jetty before any route
+        assertThat(escaping.statusCode()).isEqualTo(400);
+        assertThat(json(escaping).get("error").asText()).startsWith("request refused (400): ");
         assertThat(post("/v1/segment", good).statusCode()).isEqualTo(200);
     }
 
@@ -328,6 +338,13 @@ class ModelServerIntegrationTest {
             assertThat(json(answers.get(what)).get("error").asText()).as(what).isNotBlank();
         });
         assertThat(json(answers.get("unknown class")).get("error").asText()).contains("unicorn").contains("cross, ring");
+        assertThat(json(answers.get("not requested")).get("error").asText()).isEqualTo("no pending label request for image 'u-7'");
+        HttpResponse<String> malformed = http.send(HttpRequest.newBuilder(uri("/v1/labels")).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "multipart/form-data; boundary=xyz")
+                .POST(HttpRequest.BodyPublishers.ofString("--xyz\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nu-1")).build(),
+                HttpResponse.BodyHandlers.ofString()); // no closing boundary
+        assertThat(malformed.statusCode()).as(malformed.body()).isEqualTo(400);
+        assertThat(json(malformed).get("error").asText()).startsWith("the body is not a readable multipart form");
         assertThat(json(answers.get("empty")).get("error").asText()).contains("tick the classes present");
 
         byte[] mask = image(41).mask().clone(); // u-1's true mask; ring ticked
