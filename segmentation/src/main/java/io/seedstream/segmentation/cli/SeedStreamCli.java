@@ -57,7 +57,7 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "config", description = "Print the effective configuration as JSON.")
+    @Command(name = "config", mixinStandardHelpOptions = true, description = "Print the effective configuration as JSON.")
     static final class ShowConfig implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions config = new ConfigOptions();
@@ -69,7 +69,7 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "check-engine", description = "Check that PyTorch's CPU convolutions are finite and repeatable on this machine "
+    @Command(name = "check-engine", mixinStandardHelpOptions = true, description = "Check that PyTorch's CPU convolutions are finite and repeatable on this machine "
             + "(exit code 1 when not; ./seedstream runs it once per machine and then sets " + ConvolutionCheck.ISA_VARIABLE + ").")
     static final class CheckEngine implements Callable<Integer> {
         @Override
@@ -86,7 +86,7 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "bench", description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class, Bench.Trainer.class, Bench.ActiveLearning.class})
+    @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its table.", subcommands = {Bench.Localization.class, Bench.Segmentation.class, Bench.Trainer.class, Bench.ActiveLearning.class})
     static final class Bench implements Runnable {
         @Override
         public void run() {
@@ -413,6 +413,43 @@ public final class SeedStreamCli implements Runnable {
             }
             throw e;
         });
+        CommandLine.IParameterExceptionHandler picocliDefault = commandLine.getParameterExceptionHandler();
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || cmd.getSubcommands().isEmpty()
+                    || unmatched.getUnmatched().isEmpty() || unmatched.getUnmatched().get(0).startsWith("-")) {
+                return picocliDefault.handleParseException(e, args);
+            }
+            String typed = unmatched.getUnmatched().get(0);
+            List<String> close = cmd.getSubcommands().keySet().stream().filter(name -> isTypo(typed, name)).toList();
+            cmd.getErr().println("seedstream: unknown command '" + typed + "'"
+                    + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?"));
+            cmd.getErr().println("commands: " + String.join(", ", cmd.getSubcommands().keySet()) + " (see "
+                    + cmd.getCommandSpec().qualifiedName() + " --help)");
+            return 2;
+        });
         return commandLine;
+    }
+
+    /**
+     * Whether {@code typed} is {@code name} with at most a third of its letters (at least one) wrong,
+     * missing, extra or swapped with a neighbour (optimal string alignment distance).
+     */
+    static boolean isTypo(String typed, String name) {
+        int[][] d = new int[typed.length() + 1][name.length() + 1];
+        for (int i = 0; i <= typed.length(); i++) {
+            for (int j = 0; j <= name.length(); j++) {
+                if (i == 0 || j == 0) {
+                    d[i][j] = i + j;
+                    continue;
+                }
+                int cost = typed.charAt(i - 1) == name.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+                if (i > 1 && j > 1 && typed.charAt(i - 1) == name.charAt(j - 2) && typed.charAt(i - 2) == name.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[typed.length()][name.length()] <= Math.max(1, name.length() / 3);
     }
 }

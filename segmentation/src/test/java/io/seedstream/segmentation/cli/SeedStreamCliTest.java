@@ -1,0 +1,56 @@
+package io.seedstream.segmentation.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class SeedStreamCliTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine commandLine = SeedStreamCli.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    @Test
+    void everyCommandWithSubcommandsOrSettingsAnswersHelp() {
+        assertThat(run("bench", "--help")).isZero();
+        assertThat(out.toString()).contains("Usage: seedstream bench").contains("trainer");
+        assertThat(run("config", "--help")).isZero();
+        assertThat(out.toString()).contains("Usage: seedstream config").contains("--set");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void anUnknownCommandIsNamedWithTheCommandsThereAre() {
+        assertThat(run("frobnicate")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("seedstream: unknown command 'frobnicate'\n")
+                .contains("commands: bench, config, check-engine").doesNotContain("Did you mean");
+    }
+
+    @Test
+    void aTypoOfACommandGetsTheCommand() {
+        assertThat(run("bnech")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("seedstream: unknown command 'bnech'; did you mean bench?");
+        assertThat(run("bench", "traner")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown command 'traner'; did you mean trainer?").contains("(see seedstream bench --help)");
+    }
+
+    @Test
+    void typosAreWithinAThirdOfTheName() {
+        assertThat(SeedStreamCli.isTypo("bench", "bench")).isTrue();
+        assertThat(SeedStreamCli.isTypo("bnech", "bench")).isTrue(); // one swap of neighbours; 1 allowed for 5 letters
+        assertThat(SeedStreamCli.isTypo("traner", "trainer")).isTrue(); // one missing; 2 allowed for 7
+        assertThat(SeedStreamCli.isTypo("tranr", "trainer")).isTrue(); // two missing
+        assertThat(SeedStreamCli.isTypo("trn", "trainer")).isFalse(); // four missing
+        assertThat(SeedStreamCli.isTypo("bnehc", "bench")).isFalse(); // "bnech" then e<->c..h: two edits, 1 allowed
+        assertThat(SeedStreamCli.isTypo("frobnicate", "topics")).isFalse();
+    }
+}
