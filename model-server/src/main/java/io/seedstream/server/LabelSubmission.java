@@ -28,21 +28,27 @@ final class LabelSubmission {
      */
     static LabeledImageRecord answer(LabelQueue.Pending pending, ClassList classes, List<String> ticked, byte[] mask, long nowMs) {
         TreeSet<Integer> labels = new TreeSet<>();
+        boolean backgroundTicked = false;
         for (String name : ticked) {
             if (name.isBlank()) {
                 continue;
             }
             int id = classes.names().indexOf(name.strip());
-            if (id < 0 || id == classes.background()) {
+            if (id < 0) {
                 throw new ApiException(400, "unknown class '" + name.strip() + "'; the classes are " + classes.foregroundNames());
             }
-            labels.add(id);
+            if (id == classes.background()) { // in every image already: the labels name the objects
+                backgroundTicked = true;
+            } else {
+                labels.add(id);
+            }
         }
         byte[] image = Bytes.toArray(pending.image().getImage());
         byte[] checkedMask = mask == null || mask.length == 0 ? null : checkMask(mask, image, classes, labels);
         if (labels.isEmpty()) {
             throw new ApiException(400, "empty answer for '" + pending.id() + "': tick the classes present in the image"
-                    + (checkedMask == null ? " (or upload a mask)" : "; the mask shows none"));
+                    + (checkedMask == null ? " (or upload a mask)" : "; the mask shows none")
+                    + (backgroundTicked ? "; '" + classes.names().get(classes.background()) + "' is in every image, so it names none" : ""));
         }
         return LabeledImageRecord.newBuilder()
                 .setId(pending.id())

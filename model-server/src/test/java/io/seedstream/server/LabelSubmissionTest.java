@@ -49,6 +49,8 @@ class LabelSubmissionTest {
         assertThat(answer.getMask()).isNull();
         assertThat(answer.getSource()).isEqualTo(LabelSubmission.SOURCE);
         assertThat(answer.getTimestampMs()).isEqualTo(42);
+        assertThat(LabelSubmission.answer(pending, CLASSES, List.of("background", "ring"), null, 0).getLabels())
+                .as("background, which the demo lists, is accepted and implied").containsExactly("ring");
     }
 
     @Test
@@ -67,7 +69,7 @@ class LabelSubmissionTest {
         assertThat(refusal(() -> LabelSubmission.answer(pending, CLASSES, List.of("cross", "unicorn"), null, 0)).getMessage())
                 .contains("unknown class 'unicorn'").contains("[cross, ring, bars]");
         assertThat(refusal(() -> LabelSubmission.answer(pending, CLASSES, List.of("background"), null, 0)).getMessage())
-                .contains("unknown class 'background'");
+                .contains("empty answer").contains("'background' is in every image, so it names none");
         assertThat(refusal(() -> LabelSubmission.answer(pending, CLASSES, List.of(" "), null, 0)).getMessage())
                 .contains("empty answer").contains("or upload a mask");
         byte[] onlyBackground = mask(0, 0, 255, 0);
