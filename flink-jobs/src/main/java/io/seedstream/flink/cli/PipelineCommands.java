@@ -7,6 +7,7 @@ import io.seedstream.flink.bench.ServerBench;
 import io.seedstream.flink.ingest.ImageStreamer;
 import io.seedstream.flink.ingest.OracleLabeler;
 import io.seedstream.flink.local.PipelineWatcher;
+import io.seedstream.flink.local.StatusInterval;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.records.kafka.TopicSetup;
@@ -235,12 +236,14 @@ public final class PipelineCommands {
                                 : "answer them at " + server.url() + "label.html");
 
                 try (PipelineWatcher watcher = new PipelineWatcher(servers, topics)) {
-                    long started = System.nanoTime();
+                    StatusInterval status = new StatusInterval(System.nanoTime(), Duration.ofSeconds(5));
                     while (!Thread.currentThread().isInterrupted()) {
-                        watcher.poll(Duration.ofSeconds(5));
-                        double seconds = (System.nanoTime() - started) / 1e9;
-                        System.out.printf("[%4.0f s] %.2f images/s seeded | %s%s%n", seconds, watcher.seeds() / seconds,
-                                watcher.status(), oracle != null ? " | oracle answered " + oracle.answered() : "");
+                        watcher.poll(status.untilDue(System.nanoTime())); // returns early when records arrive
+                        long now = System.nanoTime();
+                        if (status.due(now)) {
+                            System.out.printf("%s | %s%s%n", status.next(now, watcher.seeds()), watcher.status(),
+                                    oracle != null ? " | oracle answered " + oracle.answered() : "");
+                        }
                     }
                 } catch (org.apache.kafka.common.errors.InterruptException e) {
                     // Ctrl-C while polling
