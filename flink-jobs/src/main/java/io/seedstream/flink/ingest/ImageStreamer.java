@@ -1,6 +1,7 @@
 package io.seedstream.flink.ingest;
 
 import io.seedstream.records.ImageRecords;
+import io.seedstream.records.kafka.KafkaClients;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.IOException;
@@ -52,7 +53,8 @@ public final class ImageStreamer {
         AtomicLong acknowledged = new AtomicLong();
         Map<String, Long> failed = new ConcurrentHashMap<>();
         long started = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
+        try {
             for (int i = 0; i < images.size() && !Thread.currentThread().isInterrupted(); i++) {
                 pace(started, i);
                 LabeledImage image = images.get(i);
@@ -74,7 +76,11 @@ public final class ImageStreamer {
                     progress.printf("\rsent %d/%d images (%.1f/s)", i + 1, images.size(), (i + 1) / seconds(started));
                 }
             }
-            producer.flush();
+            if (!Thread.currentThread().isInterrupted()) { // stopped (Ctrl-C): what was not sent stays unsent
+                producer.flush();
+            }
+        } finally {
+            KafkaClients.closeAfterInterrupt(producer);
         }
         if (progress != null) {
             progress.println();

@@ -55,8 +55,9 @@ public final class OracleLabeler implements Runnable {
     @Override
     public void run() {
         Deque<Due> due = new ArrayDeque<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-oracle-");
-                KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers)) {
+        KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-oracle-");
+        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers);
+        try {
             consumer.subscribe(List.of(topics.labelRequests()));
             while (!Thread.currentThread().isInterrupted()) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
@@ -73,6 +74,9 @@ public final class OracleLabeler implements Runnable {
             }
         } catch (org.apache.kafka.common.errors.InterruptException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            KafkaClients.closeAfterInterrupt(consumer);
+            KafkaClients.closeAfterInterrupt(producer);
         }
     }
 

@@ -6,6 +6,7 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +86,6 @@ public final class PipelineWatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close();
+        KafkaClients.closeAfterInterrupt(consumer); // closed after Ctrl-C interrupted the polling thread
     }
 }

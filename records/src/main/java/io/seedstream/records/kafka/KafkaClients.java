@@ -18,4 +18,22 @@ public final class KafkaClients {
         p.put("value.serializer", ByteArraySerializer.class.getName());
         return new KafkaProducer<>(p);
     }
+
+    /**
+     * Closes a client on a thread that may have been interrupted to stop (Ctrl-C): Kafka's clients
+     * close cleanly (a consumer leaves its group, a producer joins its I/O thread) only without the
+     * interrupt, and otherwise log an ERROR with a stack trace. The interrupt is set again afterwards.
+     */
+    public static void closeAfterInterrupt(AutoCloseable client) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            client.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not close " + client.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }
