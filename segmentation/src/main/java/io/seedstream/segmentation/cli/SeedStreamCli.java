@@ -69,9 +69,14 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "check-engine", mixinStandardHelpOptions = true, description = "Check that PyTorch's CPU convolutions are finite and repeatable on this machine "
-            + "(exit code 1 when not; ./seedstream runs it once per machine and then sets " + ConvolutionCheck.ISA_VARIABLE + ").")
+    @Command(name = "check-engine", mixinStandardHelpOptions = true,
+            description = "Check that PyTorch's CPU convolutions are finite and repeatable on this machine (exit code "
+                    + CheckEngine.UNRELIABLE + " when not; ./seedstream runs it once per machine and then sets "
+                    + ConvolutionCheck.ISA_VARIABLE + ").")
     static final class CheckEngine implements Callable<Integer> {
+        /** The exit code for convolutions that fail the check (the script tells it from other failures). */
+        static final int UNRELIABLE = 3;
+
         @Override
         public Integer call() {
             try {
@@ -81,7 +86,7 @@ public final class SeedStreamCli implements Runnable {
                 return 0;
             } catch (IllegalStateException e) {
                 System.err.println(e.getMessage());
-                return 1;
+                return UNRELIABLE;
             }
         }
     }

@@ -17,9 +17,9 @@ import java.util.Random;
  * identical 3x3 convolutions of the backbone's second layer; the segmenter's inference pass was
  * non-finite in 209 of 300 trials, and the trainers skipped steps and rolled back at random. Limiting
  * oneDNN to AVX2 ({@code DNNL_MAX_CPU_ISA=AVX2}) left rare non-finite backward passes; AVX and SSE4.1
- * none in 300 and 180 trainer steps (measured on that machine, 2026-12-04; PyTorch's own cpuinfo
- * could not read that processor either: "Could not initialize NNPACK! Reason: Unsupported hardware"). Such a machine must say so at once instead of serving and
- * training on NaN.
+ * none in 300 and 180 trainer steps (measured on that machine, 2026-12-04). PyTorch's own cpuinfo
+ * could not read that processor either ("Could not initialize NNPACK! Reason: Unsupported
+ * hardware"). Such a machine must say so at once instead of serving and training on NaN.
  */
 public final class ConvolutionCheck {
 
@@ -34,8 +34,8 @@ public final class ConvolutionCheck {
 
     /**
      * Runs the same CPU convolution (the backbone's second layer at the default training size) {@link
-     * #TRIALS} times on fixed inputs, in about 0.1 s; throws, naming the fix, when a result is
-     * non-finite or differs from the first.
+     * #TRIALS} times on fixed inputs; throws, naming the fix, when a result is non-finite or differs
+     * from the first.
      */
     public static void verifyCpu() {
         List<float[]> results = new ArrayList<>(TRIALS);
