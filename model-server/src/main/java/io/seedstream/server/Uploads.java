@@ -1,22 +1,24 @@
 package io.seedstream.server;
 
+import io.seedstream.segmentation.data.ImageCheck;
 import io.seedstream.segmentation.data.ImageCodec;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
  * Checks an uploaded image before any model sees it: size in bytes (read no further than the
- * limit), format (PNG or JPEG, by its signature), dimensions (from the header, before decoding), and
- * then that it decodes completely. Each failure is an {@link ApiException} with its 4xx status.
+ * limit), then {@link ImageCheck}'s rules (format by signature, PNG chunks and CRCs, dimensions from
+ * the header before decoding, a complete decode). Each failure is an {@link ApiException} with its
+ * 4xx status.
  */
 public final class Uploads {
 
     private final int maxBytes;
-    private final int maxSide;
+    private final ImageCheck check;
 
     public Uploads(int maxBytes, int maxSide) {
         this.maxBytes = maxBytes;
-        this.maxSide = maxSide;
+        this.check = new ImageCheck(maxSide, "server.maxImageSide");
     }
 
     /** Reads at most the limit (plus one byte, to tell that it was exceeded). */
@@ -31,34 +33,17 @@ public final class Uploads {
         return bytes;
     }
 
+    /** The body's image, checked by the rules the stream's records meet too. */
     public ImageCodec.Rgb decode(byte[] bytes) {
-        if (bytes.length == 0) {
-            throw new ApiException(400, "the request body is empty: send the image's bytes (PNG or JPEG) as the body");
-        }
-        if (!ImageCodec.isPng(bytes) && !ImageCodec.isJpeg(bytes)) {
-            String what;
-            try {
-                ImageCodec.dimensions(bytes);
-                what = "an image in a format this server does not take";
-            } catch (IOException e) {
-                what = "not an image";
-            }
-            throw new ApiException(415, "the body is " + what + ": send PNG or JPEG");
-        }
-        int[] size;
         try {
-            size = ImageCodec.dimensions(bytes);
-        } catch (IOException e) {
-            throw new ApiException(400, "unreadable image: " + e.getMessage());
-        }
-        if (size[0] > maxSide || size[1] > maxSide) {
-            throw new ApiException(413, "the image is " + size[0] + "x" + size[1] + " pixels; the limit is " + maxSide
-                    + " on a side (server.maxImageSide)");
-        }
-        try {
-            return ImageCodec.decodeRgb(bytes);
-        } catch (IOException e) {
-            throw new ApiException(400, "unreadable image: " + e.getMessage());
+            return check.decode(bytes, null);
+        } catch (ImageCheck.RefusedImageException e) {
+            int status = switch (e.problem()) {
+                case NOT_AN_IMAGE, UNSUPPORTED_FORMAT -> 415;
+                case TOO_LARGE -> 413;
+                case EMPTY, WRONG_FORMAT_FIELD, UNREADABLE -> 400;
+            };
+            throw new ApiException(status, e.getMessage());
         }
     }
 

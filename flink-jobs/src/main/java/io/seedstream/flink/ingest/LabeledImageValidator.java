@@ -5,6 +5,7 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.ImageCheck;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.IOException;
@@ -14,16 +15,17 @@ import java.util.List;
 /**
  * Checks a message from the labeled-images topic and turns it into a {@link LabeledImage}, or says
  * exactly what is wrong with it (the reason a dead letter carries): undecodable bytes, a missing
- * id, an image that is not one or is too large, an unknown class, a mask that does not fit.
+ * id, an image {@link ImageCheck} refuses (the model server refuses the same ones), an unknown
+ * class, a mask that does not fit.
  */
 public final class LabeledImageValidator {
 
     private final ClassList classes;
-    private final int maxImageSide;
+    private final ImageCheck imageCheck;
 
     public LabeledImageValidator(ClassList classes, int maxImageSide) {
         this.classes = classes;
-        this.maxImageSide = maxImageSide;
+        this.imageCheck = new ImageCheck(maxImageSide, "stream.maxImageSide");
     }
 
     public LabeledImage validate(byte[] message) throws InvalidRecordException {
@@ -35,20 +37,10 @@ public final class LabeledImageValidator {
         if (id == null || id.isBlank()) {
             throw new InvalidRecordException("the image has no id");
         }
-        byte[] encoded = Bytes.toArray(record.getImage());
-        if (encoded.length == 0) {
-            throw new InvalidRecordException(id + ": the image is 0 bytes");
-        }
-        int[] size;
         ImageCodec.Rgb rgb;
         try {
-            size = ImageCodec.dimensions(encoded);
-            if (size[0] > maxImageSide || size[1] > maxImageSide) {
-                throw new InvalidRecordException(id + ": the image is " + size[0] + "x" + size[1] + ", larger than the "
-                        + maxImageSide + " pixel limit (stream.maxImageSide)");
-            }
-            rgb = ImageCodec.decodeRgb(encoded);
-        } catch (IOException e) {
+            rgb = imageCheck.decode(Bytes.toArray(record.getImage()), record.getFormat());
+        } catch (ImageCheck.RefusedImageException e) {
             throw new InvalidRecordException(id + ": " + e.getMessage(), e);
         }
         int[] labels = labels(id, record.getLabels());

@@ -46,10 +46,14 @@ class LabeledImageValidatorTest {
         assertThatThrownBy(() -> validator.validate(record("not an image".getBytes(), "cat").build()))
                 .hasMessageContaining("img-1: not an image");
         assertThatThrownBy(() -> validator.validate(record(Arrays.copyOf(good, good.length - 12), "cat").build()))
-                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("img-1: truncated PNG");
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("img-1: unreadable image: truncated PNG");
         assertThatThrownBy(() -> validator.validate(record(new byte[0], "cat").build())).hasMessageContaining("0 bytes");
         assertThatThrownBy(() -> validator.validate(record(png(65, 8), "cat").build()))
-                .hasMessageContaining("65x8, larger than the 64 pixel limit");
+                .hasMessage("img-1: the image is 65x8 pixels; the limit is 64 on a side (stream.maxImageSide)");
+        byte[] gif = "GIF89a and the rest".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // the server refuses it alike
+        assertThatThrownBy(() -> validator.validate(record(gif, "cat").build())).hasMessage("img-1: a GIF image: send PNG or JPEG");
+        assertThatThrownBy(() -> validator.validate(record(good, "cat").setFormat("jpeg").build()))
+                .hasMessage("img-1: the record's format is 'jpeg' but its bytes are PNG");
         assertThatThrownBy(() -> validator.validate(record(good, "horse").build()))
                 .hasMessageContaining("unknown class 'horse'; known: [cat, dog]");
         assertThatThrownBy(() -> validator.validate(record(good, "background").build())).hasMessageContaining("unknown class");

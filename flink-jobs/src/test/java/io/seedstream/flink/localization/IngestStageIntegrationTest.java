@@ -101,7 +101,7 @@ class IngestStageIntegrationTest {
                 "truncated PNG");
         add(messages, order, expectedReasons, "empty", message("empty", new byte[0], List.of("cross"), null), "0 bytes");
         add(messages, order, expectedReasons, "huge", message("huge", ImageCodec.encodePng(100, 20, new byte[100 * 20 * 3]),
-                List.of("cross"), null), "larger than the 64 pixel limit");
+                List.of("cross"), null), "the limit is 64 on a side (stream.maxImageSide)");
         add(messages, order, expectedReasons, "unknown-class", message("unknown-class", png, List.of("unicorn"), null),
                 "unknown class 'unicorn'");
         add(messages, order, expectedReasons, "bad-mask", message("bad-mask", png, List.of("cross"),
