@@ -5,12 +5,15 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import java.util.zip.CRC32;
 import javax.imageio.stream.ImageInputStream;
 
 /** Decoding and encoding of images and masks with the JDK's codecs (PNG, JPEG, BMP, GIF). */
@@ -128,12 +131,15 @@ public final class ImageCodec {
 
     /**
      * The JDK decodes a PNG without its end chunk, or a JPEG without its end-of-image marker, as if
-     * nothing were missing: such files were cut short, and their last rows may be garbage.
+     * nothing were missing: such files were cut short, and their last rows may be garbage. Nor does
+     * it check a PNG's chunk CRCs, so a flipped byte decoded into wrong pixels without a word.
      */
     private static void requireComplete(byte[] encoded) throws IOException {
-        if (isPng(encoded)
-                && !Arrays.equals(encoded, Math.max(0, encoded.length - PNG_END.length), encoded.length, PNG_END, 0, PNG_END.length)) {
-            throw new IOException("truncated PNG (it does not end with the IEND chunk)");
+        if (isPng(encoded)) {
+            checkPngChunks(encoded);
+            if (!Arrays.equals(encoded, Math.max(0, encoded.length - PNG_END.length), encoded.length, PNG_END, 0, PNG_END.length)) {
+                throw new IOException("truncated PNG (it does not end with the IEND chunk)");
+            }
         }
         if (isJpeg(encoded)) {
             int tail = Math.max(2, encoded.length - 16); // a few padding bytes may follow the marker
@@ -144,6 +150,33 @@ public final class ImageCodec {
             }
             throw new IOException("truncated JPEG (no end-of-image marker)");
         }
+    }
+
+    /** Every chunk after the signature whole and matching its CRC, up to IEND. */
+    private static void checkPngChunks(byte[] bytes) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        in.position(PNG_SIGNATURE.length);
+        while (in.hasRemaining()) {
+            if (in.remaining() < 12) {
+                throw new IOException("truncated PNG (a chunk is cut short)");
+            }
+            long length = Integer.toUnsignedLong(in.getInt());
+            int typeAt = in.position();
+            String type = new String(bytes, typeAt, 4, StandardCharsets.ISO_8859_1);
+            if (length > in.remaining() - 8) {
+                throw new IOException("truncated PNG (chunk " + type + " runs past the end)");
+            }
+            CRC32 crc = new CRC32();
+            crc.update(bytes, typeAt, 4 + (int) length);
+            in.position(typeAt + 4 + (int) length);
+            if ((int) crc.getValue() != in.getInt()) {
+                throw new IOException("corrupt PNG (chunk " + type + " fails its CRC)");
+            }
+            if (type.equals("IEND")) {
+                return;
+            }
+        }
+        throw new IOException("truncated PNG (no IEND chunk)");
     }
 
     private static boolean startsWith(byte[] bytes, byte[] prefix) {
