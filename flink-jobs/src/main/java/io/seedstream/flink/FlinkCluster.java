@@ -33,19 +33,27 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** The three jobs of the pipeline. */
     public enum Job {
-        LOCALIZATION("seedstream localization"),
-        TRAINER("seedstream trainer"),
-        ACTIVE_LEARNING("seedstream active learning");
+        LOCALIZATION("seedstream localization", "localization"),
+        TRAINER("seedstream trainer", "trainer"),
+        ACTIVE_LEARNING("seedstream active learning", "active-learning");
 
         final String title;
+        private final String directory;
 
-        Job(String title) {
+        Job(String title, String directory) {
             this.title = title;
+            this.directory = directory;
         }
 
         /** The job's name on the cluster. */
         public String title() {
             return title;
+        }
+
+        /** Where under the pipeline's checkpoint directory this job checkpoints, so that each job resumes from its own. */
+        public URI checkpoints(URI pipelineCheckpoints) {
+            String root = pipelineCheckpoints.toString();
+            return URI.create(root.endsWith("/") ? root + directory : root + "/" + directory);
         }
     }
 
@@ -105,8 +113,15 @@ public final class FlinkCluster implements AutoCloseable {
      */
     public JobClient submit(Job job, SeedStreamConfig config, ClassList classes, KafkaSettings settings, Duration interval,
             URI checkpoints) throws Exception {
+        return submit(job, config, classes, settings, interval, checkpoints, null);
+    }
+
+    /** As {@link #submit(Job, SeedStreamConfig, ClassList, KafkaSettings, Duration, URI)}, restored from {@code restoreFrom} unless it is null. */
+    public JobClient submit(Job job, SeedStreamConfig config, ClassList classes, KafkaSettings settings, Duration interval,
+            URI checkpoints, String restoreFrom) throws Exception {
+        Configuration configuration = JobEnvironment.configuration(interval, checkpoints);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, port,
-                JobEnvironment.configuration(interval, checkpoints), jars);
+                restoreFrom == null ? configuration : JobEnvironment.restoredFrom(configuration, restoreFrom), jars);
         env.setParallelism(1);
         switch (job) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classes, settings);

@@ -4,12 +4,13 @@ import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.bench.PipelineBench;
 import io.seedstream.flink.bench.ServerBench;
+import io.seedstream.flink.RetainedCheckpoints;
 import io.seedstream.flink.ingest.ImageStreamer;
-import io.seedstream.flink.ingest.OracleLabeler;
+import io.seedstream.flink.local.DataDirectory;
+import io.seedstream.flink.local.LocalPipeline;
 import io.seedstream.flink.local.PipelineWatcher;
 import io.seedstream.flink.local.StatusInterval;
 import io.seedstream.records.Topics;
-import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -21,13 +22,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
-import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -128,17 +128,21 @@ public final class PipelineCommands {
                 defaultValue = "${sys:seedstream.jobJar:-flink-jobs/target/seedstream-jobs.jar}")
         Path jobJar;
 
-        @Option(names = "--checkpoints", paramLabel = "URI", description = "where the jobs checkpoint (default: a new temporary "
-                + "directory; with --flink required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
+        @Option(names = "--checkpoints", paramLabel = "URI", description = "where the jobs checkpoint (default: checkpoints/ "
+                + "in the data directory; with --flink required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
         URI checkpoints;
 
         @Option(names = "--checkpoint-interval", description = "seconds between checkpoints, which is also how often seeds and models "
                 + "are committed (default ${DEFAULT-VALUE})", defaultValue = "5")
         int checkpointSeconds;
 
-        private static LabeledImage withoutLabels(LabeledImage image) {
-            return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, new int[0]);
-        }
+        @Option(names = "--data-dir", description = "where the run keeps what a restart needs: the embedded broker's log, the "
+                + "checkpoints, which images the producer and the oracle delivered; a second start on it resumes the run "
+                + "(default ${DEFAULT-VALUE})", defaultValue = "${sys:user.home}/.seedstream/demo")
+        Path dataDir;
+
+        @Option(names = "--fresh", description = "delete what the data directory (and --checkpoints) holds, and start over")
+        boolean fresh;
 
         @Override
         public Integer call() throws Exception {
@@ -159,8 +163,10 @@ public final class PipelineCommands {
             FlinkCluster remote = flinkAddress != null ? FlinkCluster.remote(flinkAddress, jobJar) : null; // checked before anything starts
             System.out.println("seedstream demo: " + DatasetOptions.describe(data));
             data.problems().forEach(p -> System.out.println("  skipped " + p));
+            int labeledCount = (int) Math.ceil(labeledShare * data.images().size());
+            LocalPipeline.Images images = new LocalPipeline.Images(data.classes(), data.images().subList(0, labeledCount),
+                    dataset::sendsMask, data.images().subList(labeledCount, data.images().size()));
 
-            List<AutoCloseable> resources = new ArrayList<>();
             CountDownLatch stopped = new CountDownLatch(1);
             Thread main = Thread.currentThread();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C: stop producing, cancel the jobs, close in order
@@ -171,96 +177,79 @@ public final class PipelineCommands {
                     Thread.currentThread().interrupt();
                 }
             }));
-            try {
-                String servers = kafkaOptions.bootstrapServers;
-                if (servers == null) {
-                    EmbeddedKafka kafka = EmbeddedKafka.start();
-                    resources.add(0, kafka);
-                    servers = kafka.bootstrapServers();
-                    System.out.println("Kafka: embedded broker at " + servers);
-                }
-                List<String> created = TopicSetup.ensure(servers, topics, 2);
-                System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
-                ModelServer server = ModelServer.start(config, servers, topics, "0.0.0.0",
-                        serverPort != null ? serverPort : config.server().port());
-                resources.add(0, server);
-                System.out.println("Model server: " + server.url() + " (live predictions and the learning curve; API at "
-                        + server.url() + "openapi.json)");
-
+            try (DataDirectory directory = openDataDirectory(config, data, topics)) {
                 FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
-                resources.add(0, flink);
                 System.out.println("Flink dashboard: " + flink.dashboardUrl());
-                KafkaSettings settings = new KafkaSettings(servers, topics, false);
-                URI checkpointDirectory = checkpoints != null ? checkpoints : Files.createTempDirectory("seedstream-checkpoints-").toUri();
-                System.out.println("checkpoints: " + checkpointDirectory);
-                List<JobClient> jobs = new ArrayList<>();
-                for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
-                    jobs.add(flink.submit(job, config, data.classes(), settings, Duration.ofSeconds(checkpointSeconds), checkpointDirectory));
+                try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Place(directory, kafkaOptions.bootstrapServers,
+                                checkpoints, topics), images, config, flink, Duration.ofSeconds(checkpointSeconds), rate,
+                        labeler == Labeler.oracle, System.out);
+                     ModelServer server = ModelServer.start(config, pipeline.bootstrapServers(), topics, "0.0.0.0",
+                             serverPort != null ? serverPort : config.server().port())) {
+                    System.out.println("Model server: " + server.url() + " (live predictions and the learning curve; API at "
+                            + server.url() + "openapi.json)");
+                    System.out.printf("active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s%n",
+                            images.labeled().size(), images.pool().size(), config.active().budget(), pipeline.oracle() != null
+                                    ? "the oracle answers each request after " + config.active().oracleDelayMs() + " ms"
+                                    : "answer them at " + server.url() + "label.html");
+                    watch(pipeline, topics);
+                    System.out.println("seedstream demo: shutting down; the next start on " + directory.root()
+                            + " resumes from here (--fresh starts over)");
+                    Thread.interrupted(); // closing must not be cut short by the interrupt that stopped us
                 }
-                resources.add(0, () -> jobs.forEach(j -> j.cancel().join()));
-
-                String bootstrap = servers;
-                int labeledCount = (int) Math.ceil(labeledShare * data.images().size());
-                List<LabeledImage> labeled = data.images().subList(0, labeledCount);
-                List<LabeledImage> pool = data.images().subList(labeledCount, data.images().size());
-                Thread producer = new Thread(() -> {
-                    try {
-                        ImageStreamer.Summary summary = new ImageStreamer(bootstrap, topics.labeledImages(), rate, null)
-                                .stream(labeled, data.classes(), dataset::sendsMask, "demo");
-                        ImageStreamer.Summary unlabeled = new ImageStreamer(bootstrap, topics.unlabeledImages(), rate, null)
-                                .stream(pool.stream().map(Demo::withoutLabels).toList(), data.classes(), i -> false, "demo");
-                        System.out.printf("producer: sent %d labeled and %d unlabeled images in %.0f s%s%n", summary.sent(),
-                                unlabeled.sent(), summary.seconds() + unlabeled.seconds(),
-                                summary.failed().isEmpty() && unlabeled.failed().isEmpty() ? ""
-                                        : ", refused " + summary.failed() + " " + unlabeled.failed());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "producer");
-                producer.setDaemon(true);
-                producer.start();
-                resources.add(0, producer::interrupt);
-                OracleLabeler oracle = null;
-                if (labeler == Labeler.oracle) {
-                    Map<String, LabeledImage> truth = pool.stream().collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
-                    oracle = new OracleLabeler(servers, topics, truth, data.classes(), Duration.ofMillis(config.active().oracleDelayMs()),
-                            true);
-                    Thread oracleThread = new Thread(oracle, "oracle");
-                    oracleThread.setDaemon(true);
-                    oracleThread.start();
-                    resources.add(0, oracleThread::interrupt);
-                }
-                System.out.printf("active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s%n",
-                        labeled.size(), pool.size(), config.active().budget(), oracle != null
-                                ? "the oracle answers each request after " + config.active().oracleDelayMs() + " ms"
-                                : "answer them at " + server.url() + "label.html");
-
-                try (PipelineWatcher watcher = new PipelineWatcher(servers, topics)) {
-                    StatusInterval status = new StatusInterval(System.nanoTime(), Duration.ofSeconds(5));
-                    while (!Thread.currentThread().isInterrupted()) {
-                        watcher.poll(status.untilDue(System.nanoTime())); // returns early when records arrive
-                        long now = System.nanoTime();
-                        if (status.due(now)) {
-                            System.out.printf("%s | %s%s%n", status.next(now, watcher.seeds()), watcher.status(),
-                                    oracle != null ? " | oracle answered " + oracle.answered() : "");
-                        }
-                    }
-                } catch (org.apache.kafka.common.errors.InterruptException e) {
-                    // Ctrl-C while polling
-                }
-                System.out.println("seedstream demo: shutting down");
                 return 0;
             } finally {
-                Thread.interrupted(); // closing must not be cut short by the interrupt that stopped us
-                for (AutoCloseable resource : resources) {
-                    try {
-                        resource.close();
-                    } catch (Exception e) {
-                        System.err.println("while shutting down: " + e);
-                    }
-                }
                 stopped.countDown();
             }
+        }
+
+        /** Prints the status line every few seconds until Ctrl-C. */
+        private static void watch(LocalPipeline pipeline, Topics topics) {
+            try (PipelineWatcher watcher = new PipelineWatcher(pipeline.bootstrapServers(), topics)) {
+                StatusInterval status = new StatusInterval(System.nanoTime(), Duration.ofSeconds(5));
+                while (!Thread.currentThread().isInterrupted()) {
+                    watcher.poll(status.untilDue(System.nanoTime())); // returns early when records arrive
+                    long now = System.nanoTime();
+                    if (status.due(now)) {
+                        System.out.printf("%s | %s%s%n", status.next(now, watcher.seedsSinceStart()), watcher.status(),
+                                pipeline.oracle() != null ? " | oracle answered " + pipeline.oracle().answered() : "");
+                    }
+                }
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                // Ctrl-C while polling
+            }
+        }
+
+        /** The data directory, opened for this run: what identifies the run is what a resumed one must share. */
+        private DataDirectory openDataDirectory(SeedStreamConfig config, DatasetLoad data, Topics topics) throws Exception {
+            Map<String, String> run = new TreeMap<>();
+            run.put("dataset", DatasetOptions.describe(data));
+            run.put("dataset.ids", fingerprint(data.images().stream().map(LabeledImage::id).collect(Collectors.joining("\n"))));
+            run.put("labeledShare", String.valueOf(labeledShare));
+            run.put("maskFraction", String.valueOf(dataset.maskFraction));
+            run.put("kafka", kafkaOptions.bootstrapServers != null ? kafkaOptions.bootstrapServers : "embedded");
+            run.put("topicPrefix", topics.prefix());
+            run.put("configuration", fingerprint(config.toJson()));
+            if (fresh) {
+                System.out.println("--fresh: deleting what " + dataDir.toAbsolutePath() + " holds");
+                if (checkpoints != null) {
+                    System.out.println("--fresh: deleting the jobs' checkpoints under " + checkpoints);
+                    for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
+                        RetainedCheckpoints.deleteAll(job.checkpoints(checkpoints));
+                    }
+                }
+                if (kafkaOptions.bootstrapServers != null) {
+                    System.out.println("--fresh: the topics on " + kafkaOptions.bootstrapServers + " keep their records, which the "
+                            + "jobs read again; for an empty start pass a new --topic-prefix");
+                }
+            }
+            DataDirectory directory = DataDirectory.open(dataDir, run, fresh);
+            System.out.println("data directory: " + directory.root() + (directory.resumed() ? " (resuming the run kept there)" : " (a new run)"));
+            return directory;
+        }
+
+        private static String fingerprint(String text) throws java.security.NoSuchAlgorithmException {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
         }
     }
 

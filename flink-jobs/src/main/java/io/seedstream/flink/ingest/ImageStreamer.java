@@ -26,8 +26,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class ImageStreamer {
 
-    /** What was sent, and per reason how many the broker (or the encoder) refused. */
-    public record Summary(long sent, Map<String, Long> failed, double seconds) {}
+    /** What was sent, what an earlier run had delivered already, and per reason how many the broker (or the encoder) refused. */
+    public record Summary(long sent, long deliveredBefore, Map<String, Long> failed, double seconds) {}
 
     private final String bootstrapServers;
     private final String topic;
@@ -44,6 +44,12 @@ public final class ImageStreamer {
 
     public Summary stream(List<LabeledImage> images, ClassList classes, IntPredicate withMask, String source)
             throws InterruptedException {
+        return stream(images, classes, withMask, source, DeliveredIds.inMemory());
+    }
+
+    /** Sends the images that {@code delivered} does not hold, and adds each one the broker acknowledges. */
+    public Summary stream(List<LabeledImage> images, ClassList classes, IntPredicate withMask, String source, DeliveredIds delivered)
+            throws InterruptedException {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -51,13 +57,18 @@ public final class ImageStreamer {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"); // a retried send is not a second image
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         AtomicLong acknowledged = new AtomicLong();
+        long deliveredBefore = 0;
         Map<String, Long> failed = new ConcurrentHashMap<>();
         long started = System.nanoTime();
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
         try {
             for (int i = 0; i < images.size() && !Thread.currentThread().isInterrupted(); i++) {
-                pace(started, i);
                 LabeledImage image = images.get(i);
+                if (delivered.contains(image.id())) {
+                    deliveredBefore++;
+                    continue;
+                }
+                pace(started, i - (int) deliveredBefore);
                 byte[] value;
                 try {
                     value = ImageRecords.encode(image, classes, withMask.test(i), source, System.currentTimeMillis());
@@ -68,6 +79,7 @@ public final class ImageStreamer {
                 producer.send(new ProducerRecord<>(topic, image.id().getBytes(StandardCharsets.UTF_8), value), (metadata, e) -> {
                     if (e == null) {
                         acknowledged.incrementAndGet();
+                        delivered.add(image.id());
                     } else {
                         failed.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1L, Long::sum);
                     }
@@ -85,7 +97,7 @@ public final class ImageStreamer {
         if (progress != null) {
             progress.println();
         }
-        return new Summary(acknowledged.get(), new TreeMap<>(failed), seconds(started));
+        return new Summary(acknowledged.get(), deliveredBefore, new TreeMap<>(failed), seconds(started));
     }
 
     private void pace(long started, int index) throws InterruptedException {

@@ -3,7 +3,6 @@ package io.seedstream.flink.ingest;
 import io.seedstream.flink.kafka.KafkaWiring;
 import io.seedstream.records.ImageRecords;
 import io.seedstream.records.InvalidRecordException;
-import io.seedstream.records.LabelRequest;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
@@ -26,7 +25,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Stands in for the people who label, for the demo and benchmarks: answers each committed label
  * request after {@code delay} with the image's true classes (and its mask, if {@code withMasks})
  * from the data set, on images.labeled under the request's image id. Requests for images it does
- * not know are counted and skipped.
+ * not know are counted and skipped, and so are requests it answered already (in {@code answered},
+ * which a restarted oracle reads back, as it reads every request again).
  */
 public final class OracleLabeler implements Runnable {
 
@@ -38,17 +38,18 @@ public final class OracleLabeler implements Runnable {
     private final ClassList classes;
     private final Duration delay;
     private final boolean withMasks;
-    private final AtomicLong answered = new AtomicLong();
+    private final DeliveredIds answered;
     private final AtomicLong unknown = new AtomicLong();
 
     public OracleLabeler(String bootstrapServers, Topics topics, Map<String, LabeledImage> truth, ClassList classes, Duration delay,
-            boolean withMasks) {
+            boolean withMasks, DeliveredIds answered) {
         this.bootstrapServers = bootstrapServers;
         this.topics = topics;
         this.truth = truth;
         this.classes = classes;
         this.delay = delay;
         this.withMasks = withMasks;
+        this.answered = answered;
     }
 
     /** Answers until the thread is interrupted. */
@@ -62,8 +63,10 @@ public final class OracleLabeler implements Runnable {
             while (!Thread.currentThread().isInterrupted()) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        LabelRequest request = RecordCodec.LABEL_REQUEST.decode(record.value());
-                        due.add(new Due(System.currentTimeMillis() + delay.toMillis(), request.getImageId().toString()));
+                        String imageId = RecordCodec.LABEL_REQUEST.decode(record.value()).getImageId().toString();
+                        if (!answered.contains(imageId)) {
+                            due.add(new Due(System.currentTimeMillis() + delay.toMillis(), imageId));
+                        }
                     } catch (InvalidRecordException e) {
                         unknown.incrementAndGet();
                     }
@@ -88,15 +91,20 @@ public final class OracleLabeler implements Runnable {
         }
         try {
             byte[] value = ImageRecords.encode(image, classes, withMasks && image.hasMask(), "oracle", System.currentTimeMillis());
-            producer.send(new ProducerRecord<>(topics.labeledImages(), imageId.getBytes(StandardCharsets.UTF_8), value));
-            answered.incrementAndGet();
+            producer.send(new ProducerRecord<>(topics.labeledImages(), imageId.getBytes(StandardCharsets.UTF_8), value),
+                    (metadata, e) -> {
+                        if (e == null) {
+                            answered.add(imageId);
+                        }
+                    });
         } catch (IOException e) {
             unknown.incrementAndGet();
         }
     }
 
+    /** Requests answered, by this oracle and the ones before it on the same {@code answered}. */
     public long answered() {
-        return answered.get();
+        return answered.size();
     }
 
     /** Requests that could not be answered: unreadable, or for an image not in the data set. */

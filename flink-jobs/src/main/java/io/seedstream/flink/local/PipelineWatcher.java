@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Follows what the pipeline commits (seeds, models, dead letters) and sums it up in one line: how
@@ -22,7 +23,10 @@ public final class PipelineWatcher implements AutoCloseable {
 
     private final Topics topics;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    /** Where the seeds topic ended when watching began: the seeds before it are an earlier run's. */
+    private final Map<TopicPartition, Long> seedsAtStart;
     private long seeds;
+    private long seedsSinceStart;
     private double pseudoLabelMiouSum;
     private long pseudoLabelMious;
     private final Map<String, ModelSnapshotRecord> latestModels = new TreeMap<>();
@@ -32,6 +36,8 @@ public final class PipelineWatcher implements AutoCloseable {
         this.topics = topics;
         consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-watcher-");
         consumer.subscribe(List.of(topics.seeds(), topics.models(), topics.deadLetters()));
+        seedsAtStart = consumer.endOffsets(consumer.partitionsFor(topics.seeds()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
     }
 
     /** Reads what arrived within {@code wait}. */
@@ -40,6 +46,9 @@ public final class PipelineWatcher implements AutoCloseable {
             try {
                 if (record.topic().equals(topics.seeds())) {
                     seeds++;
+                    if (record.offset() >= seedsAtStart.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L)) {
+                        seedsSinceStart++;
+                    }
                     Double miou = RecordCodec.SEED.decode(record.value()).getPseudoLabelMiou();
                     if (miou != null) {
                         pseudoLabelMiouSum += miou;
@@ -58,8 +67,14 @@ public final class PipelineWatcher implements AutoCloseable {
         }
     }
 
+    /** Seeds committed, in this run and earlier ones. */
     public long seeds() {
         return seeds;
+    }
+
+    /** Seeds committed since watching began. */
+    public long seedsSinceStart() {
+        return seedsSinceStart;
     }
 
     /** e.g. "seeds 412 (pseudo-label mIoU 0.262) | classifier v7 (eval mIoU 0.201) | segmenter v3 (eval mIoU 0.240) | dead letters 0". */

@@ -21,9 +21,11 @@ import org.apache.kafka.metadata.storage.Formatter;
 
 /**
  * A real single-node Kafka broker (KRaft, broker and controller in one process, no ZooKeeper)
- * inside this JVM, on free local ports and a fresh temporary log directory: the default of the
- * local run and of the integration tests. Set for one node: replication factor 1 and
- * {@code transaction.state.log.min.isr = 1}, without which transactions hang.
+ * inside this JVM, on free local ports: the default of the local run and of the integration tests.
+ * Its log directory is either temporary (deleted on close) or kept ({@link #start(Path)}): a broker
+ * started again on a kept directory has every topic, offset and transaction of the last one.
+ * Set for one node: replication factor 1 and {@code transaction.state.log.min.isr = 1}, without
+ * which transactions hang.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -31,17 +33,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int START_ATTEMPTS = 3;
 
     private final Path dataDir;
+    private final boolean temporary;
     private final int brokerPort;
     private final KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, int brokerPort, KafkaRaftServer server) {
+    private EmbeddedKafka(Path dataDir, boolean temporary, int brokerPort, KafkaRaftServer server) {
         this.dataDir = dataDir;
+        this.temporary = temporary;
         this.brokerPort = brokerPort;
         this.server = server;
     }
 
-    /** Formats a fresh log directory and starts the broker; returns once it accepts clients (about 3 s). */
+    /** Starts a broker on a fresh temporary log directory, deleted on close; returns once it accepts clients (about 3 s). */
     public static EmbeddedKafka start() throws Exception {
+        return start(null);
+    }
+
+    /**
+     * Starts a broker whose log directory is {@code logDirectory}, kept on close; formatted first when
+     * it holds no broker yet. The ports are new each time: clients find the broker by {@link #bootstrapServers()}.
+     */
+    public static EmbeddedKafka start(Path logDirectory) throws Exception {
         // Kafka's fatal-fault handlers halt the JVM (e.g. when the controller port is taken),
         // which would kill the whole job or test run: make them throw instead.
         Exit.setHaltProcedure((code, message) -> {
@@ -52,7 +64,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         });
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOn(freePort(), freePort());
+                return startOn(logDirectory, freePort(), freePort());
             } catch (Exception e) {
                 // A free port is check-then-use: another process may take it in between.
                 if (attempt >= START_ATTEMPTS || !(causedByBind(e) || e instanceof IllegalStateException)) {
@@ -66,8 +78,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         return "localhost:" + brokerPort;
     }
 
-    private static EmbeddedKafka startOn(int brokerPort, int controllerPort) throws Exception {
-        Path dataDir = Files.createTempDirectory("seedstream-kafka-");
+    private static EmbeddedKafka startOn(Path logDirectory, int brokerPort, int controllerPort) throws Exception {
+        boolean temporary = logDirectory == null;
+        Path dataDir = temporary ? Files.createTempDirectory("seedstream-kafka-") : Files.createDirectories(logDirectory);
         String logDir = dataDir.toAbsolutePath().toString();
         Map<String, String> p = new HashMap<>();
         p.put("process.roles", "broker,controller");
@@ -90,23 +103,27 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("log.cleaner.dedupe.buffer.size", "2097152"); // the default reserves 128 MiB of heap
         p.put("message.max.bytes", String.valueOf(64 << 20)); // model snapshots
         KafkaConfig config = new KafkaConfig(p, false);
-        new Formatter()
-                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(NODE_ID)
-                .setClusterId(Uuid.randomUuid().toString())
-                .setControllerListenerName("CONTROLLER")
-                .addDirectory(logDir)
-                .setMetadataLogDirectory(logDir)
-                .run();
+        if (!Files.exists(dataDir.resolve("meta.properties"))) { // a kept directory is formatted once, with its cluster id
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .addDirectory(logDir)
+                    .setMetadataLogDirectory(logDir)
+                    .run();
+        }
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
             server.startup();
         } catch (Throwable t) {
             server.shutdown();
-            deleteRecursively(dataDir);
+            if (temporary) {
+                deleteRecursively(dataDir);
+            }
             throw t;
         }
-        return new EmbeddedKafka(dataDir, brokerPort, server);
+        return new EmbeddedKafka(dataDir, temporary, brokerPort, server);
     }
 
     @Override
@@ -115,7 +132,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
         } finally {
-            deleteRecursively(dataDir);
+            if (temporary) {
+                deleteRecursively(dataDir);
+            }
         }
     }
 

@@ -1,0 +1,59 @@
+package io.seedstream.flink;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Optional;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * The checkpoints that one job's earlier runs left in its checkpoint directory (on any file system
+ * Flink reads: file, HDFS, S3), laid out as Flink writes them: {@code <dir>/<job id>/chk-<n>/_metadata}.
+ * Each run gets a new job id, so the newest complete checkpoint is found by its time, not its number.
+ */
+public final class RetainedCheckpoints {
+
+    private static final String METADATA = "_metadata"; // written last: a checkpoint without it is incomplete
+
+    private RetainedCheckpoints() {}
+
+    /** The newest complete checkpoint under {@code directory}, as a path to restore from; empty if there is none. */
+    public static Optional<String> latest(URI directory) throws IOException {
+        Path root = new Path(directory);
+        FileSystem fs = root.getFileSystem();
+        if (!fs.exists(root)) {
+            return Optional.empty();
+        }
+        FileStatus newest = null;
+        for (FileStatus run : directories(fs, root)) {
+            for (FileStatus checkpoint : directories(fs, run.getPath())) {
+                Path metadata = new Path(checkpoint.getPath(), METADATA);
+                if (checkpoint.getPath().getName().startsWith("chk-") && fs.exists(metadata)) {
+                    FileStatus status = fs.getFileStatus(metadata);
+                    if (newest == null || status.getModificationTime() > newest.getModificationTime()) {
+                        newest = status;
+                    }
+                }
+            }
+        }
+        return Optional.ofNullable(newest).map(status -> status.getPath().getParent().toString());
+    }
+
+    /** Deletes {@code directory} and every checkpoint in it (a fresh start). */
+    public static void deleteAll(URI directory) throws IOException {
+        Path root = new Path(directory);
+        FileSystem fs = root.getFileSystem();
+        if (fs.exists(root)) {
+            fs.delete(root, true);
+        }
+    }
+
+    private static FileStatus[] directories(FileSystem fs, Path parent) throws IOException {
+        FileStatus[] children = fs.listStatus(parent);
+        if (children == null) {
+            return new FileStatus[0];
+        }
+        return java.util.Arrays.stream(children).filter(FileStatus::isDir).toArray(FileStatus[]::new);
+    }
+}
