@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.function.IntPredicate;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * The whole pipeline run from one process, as {@code ./seedstream demo} runs it: Kafka (an embedded
@@ -33,6 +35,13 @@ import org.apache.flink.core.execution.JobClient;
 public final class LocalPipeline implements AutoCloseable {
 
     private static final Duration CLIENT_STOP_WAIT = Duration.ofSeconds(30);
+    /**
+     * Warnings that stopping brings, of things meant to stop: the periodic checkpoint that a job's
+     * cancellation cuts short (with a 35-line stack), the broker's client closed twice on its way down.
+     */
+    private static final Map<String, Level> SHUTDOWN_NOISE = Map.of(
+            "org.apache.flink.runtime.checkpoint.CheckpointFailureManager", Level.ERROR,
+            "org.apache.kafka.clients.NetworkClient", Level.ERROR);
 
     /** The images: the labeled ones first (the i-th with its mask if {@code sendsMask}), then the unlabeled pool. */
     public record Images(ClassList classes, List<LabeledImage> labeled, IntPredicate sendsMask, List<LabeledImage> pool) {}
@@ -131,9 +140,12 @@ public final class LocalPipeline implements AutoCloseable {
             }
             jobs.add(flink.submit(job, config, classes, settings, interval, directory, restore));
         }
+        // Cancelled, not stopped with a savepoint: the connector's committer re-commits a savepoint's
+        // already committed transactions on restore and reports each as fenced, at ERROR; the retained
+        // checkpoint serves as well, and the few seconds after it are done again, exactly once.
         resources.add(0, () -> {
             for (JobClient job : jobs) {
-                job.cancel().get(); // the latest checkpoint is retained for the next start
+                job.cancel().get();
             }
         });
     }
@@ -192,6 +204,7 @@ public final class LocalPipeline implements AutoCloseable {
     @Override
     public void close() {
         boolean interrupted = Thread.interrupted(); // closing must not be cut short by the interrupt that stopped the caller
+        Configurator.setLevel(SHUTDOWN_NOISE);
         try {
             for (AutoCloseable resource : resources) {
                 try {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -35,9 +36,12 @@ public final class PipelineWatcher implements AutoCloseable {
     public PipelineWatcher(String bootstrapServers, Topics topics) {
         this.topics = topics;
         consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-watcher-");
-        consumer.subscribe(List.of(topics.seeds(), topics.models(), topics.deadLetters()));
-        seedsAtStart = consumer.endOffsets(consumer.partitionsFor(topics.seeds()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList());
+        List<TopicPartition> partitions = Stream.of(topics.seeds(), topics.models(), topics.deadLetters())
+                .flatMap(topic -> consumer.partitionsFor(topic).stream())
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions); // no group: every partition, from the start
+        consumer.seekToBeginning(partitions);
+        seedsAtStart = consumer.endOffsets(partitions.stream().filter(p -> p.topic().equals(topics.seeds())).toList());
     }
 
     /** Reads what arrived within {@code wait}. */
