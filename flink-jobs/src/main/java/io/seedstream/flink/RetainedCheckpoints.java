@@ -40,6 +40,24 @@ public final class RetainedCheckpoints {
         return Optional.ofNullable(newest).map(status -> status.getPath().getParent().toString());
     }
 
+    /**
+     * Deletes the folders of every earlier run under {@code directory} but the one holding {@code keep}
+     * (a checkpoint path from {@link #latest}), so that restarts do not pile up checkpoints; returns how many.
+     */
+    public static int deleteAllBut(URI directory, String keep) throws IOException {
+        Path root = new Path(directory);
+        FileSystem fs = root.getFileSystem();
+        String kept = new Path(keep).getParent().toUri().getPath();
+        int deleted = 0;
+        for (FileStatus run : fs.exists(root) ? directories(fs, root) : new FileStatus[0]) {
+            if (!run.getPath().toUri().getPath().equals(kept)) {
+                fs.delete(run.getPath(), true);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     /** Deletes {@code directory} and every checkpoint in it (a fresh start). */
     public static void deleteAll(URI directory) throws IOException {
         Path root = new Path(directory);

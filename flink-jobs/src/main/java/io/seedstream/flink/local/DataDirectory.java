@@ -44,8 +44,7 @@ public final class DataDirectory implements AutoCloseable {
      * Opens {@code root} for the run described by {@code run}: resumes the run kept there, or starts
      * one in an empty directory; {@code fresh} deletes whatever is there first.
      *
-     * @throws IllegalStateException when another process holds the directory
-     * @throws IllegalArgumentException when it holds a different run
+     * @throws IllegalArgumentException when another process holds the directory, or it holds a different run or other files
      */
     public static DataDirectory open(Path root, Map<String, String> run, boolean fresh) throws IOException {
         Path directory = root.toAbsolutePath().normalize();
@@ -59,7 +58,7 @@ public final class DataDirectory implements AutoCloseable {
         }
         if (lock == null) {
             channel.close();
-            throw new IllegalStateException("another seedstream process is using the data directory " + directory
+            throw new IllegalArgumentException("another seedstream process is using the data directory " + directory
                     + ": stop it first, or pass another --data-dir");
         }
         try {

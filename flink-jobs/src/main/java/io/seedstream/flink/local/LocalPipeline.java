@@ -136,7 +136,8 @@ public final class LocalPipeline implements AutoCloseable {
             URI directory = job.checkpoints(checkpoints);
             String restore = RetainedCheckpoints.latest(directory).orElse(null);
             if (restore != null) {
-                out.println(job.title() + ": resuming from " + restore);
+                int older = RetainedCheckpoints.deleteAllBut(directory, restore);
+                out.println(job.title() + ": resuming from " + restore + (older > 0 ? " (deleted " + older + " older run folders)" : ""));
             }
             jobs.add(flink.submit(job, config, classes, settings, interval, directory, restore));
         }
