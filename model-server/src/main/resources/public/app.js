@@ -13,45 +13,89 @@ function svg(name, attributes, parent) {
 async function refreshStatus() {
   const {status, body} = await getJson("/health/ready");
   const badge = document.getElementById("status");
-  badge.textContent = status === 200 ? "ready" : "waiting for a model";
+  badge.textContent = status === 200 ? "ready" : "waiting for the first model";
   badge.className = "badge " + (status === 200 ? "ready" : "waiting");
-  document.getElementById("serving").textContent =
-    `serving classifier v${body.classifierVersion}, segmenter v${body.segmenterVersion}`;
+  const serving = [["classifier", body.classifierVersion], ["segmenter", body.segmenterVersion]]
+    .filter(([, version]) => version >= 0).map(([name, version]) => `${name} v${version}`);
+  document.getElementById("serving").textContent = serving.length ? "serving " + serving.join(", ") : "";
 }
 
-function drawChart(versions) {
+function drawChart(scores, versions) {
   const chart = document.getElementById("chart");
   chart.replaceChildren();
-  const points = versions.filter(v => v.name === "segmenter" && v.evalMiou !== null && v.evalMiou !== undefined);
+  const classifier = versions.filter(v => v.name === "classifier" && v.evalMiou !== null && v.evalMiou !== undefined);
   const summary = document.getElementById("chart-summary");
   const [left, right, top, bottom] = [50, 880, 15, 230];
   svg("line", {x1: left, y1: bottom, x2: right, y2: bottom, class: "axis"}, chart);
   svg("line", {x1: left, y1: top, x2: left, y2: bottom, class: "axis"}, chart);
-  if (points.length === 0) {
-    summary.textContent = "No scored segmenter version yet.";
-    chart.dataset.points = "0";
+  chart.dataset.points = String(scores.length);
+  if (scores.length === 0 && classifier.length === 0) {
+    summary.textContent = "No scored version yet.";
     return;
   }
-  const t0 = points[0].publishedMs;
-  const t1 = Math.max(points[points.length - 1].publishedMs, t0 + 1);
-  const yMax = Math.max(0.1, Math.ceil(Math.max(...points.map(p => p.evalMiou)) * 10) / 10);
+  const times = scores.map(s => s.publishedMs).concat(classifier.map(v => v.publishedMs));
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times, t0 + 1);
+  const highest = Math.max(...scores.map(s => s.meanIou + s.standardError), ...classifier.map(v => v.evalMiou));
+  const yMax = Math.max(0.1, Math.ceil(highest * 10) / 10);
   const x = t => left + (right - left) * (t - t0) / (t1 - t0);
-  const y = m => bottom - (bottom - top) * m / yMax;
+  const y = m => bottom - (bottom - top) * Math.max(0, m) / yMax;
   for (let i = 0; i <= 4; i++) {
     const m = yMax * i / 4;
     svg("text", {x: 8, y: y(m) + 4}, chart).textContent = m.toFixed(2);
   }
   svg("text", {x: left, y: 252}, chart).textContent = new Date(t0).toLocaleTimeString();
   svg("text", {x: right - 60, y: 252}, chart).textContent = new Date(t1).toLocaleTimeString();
-  svg("polyline", {class: "line", points: points.map(p => `${x(p.publishedMs)},${y(p.evalMiou)}`).join(" ")}, chart);
-  for (const p of points) {
-    const dot = svg("circle", {class: "point", cx: x(p.publishedMs), cy: y(p.evalMiou), r: 4}, chart);
-    svg("title", {}, dot).textContent = `v${p.version}, step ${p.trainingStep}: mIoU ${p.evalMiou.toFixed(3)}`;
+  if (scores.length > 0) {
+    const upper = scores.map(s => `${x(s.publishedMs)},${y(s.meanIou + s.standardError)}`);
+    const lower = scores.map(s => `${x(s.publishedMs)},${y(s.meanIou - s.standardError)}`).reverse();
+    svg("polygon", {class: "band", points: upper.concat(lower).join(" ")}, chart);
+    svg("polyline", {class: "line", points: scores.map(s => `${x(s.publishedMs)},${y(s.meanIou)}`).join(" ")}, chart);
+    for (const s of scores) {
+      const dot = svg("circle", {class: "point", cx: x(s.publishedMs), cy: y(s.meanIou), r: 4}, chart);
+      svg("title", {}, dot).textContent = `segmenter v${s.version}, step ${s.trainingStep}: mIoU ${s.meanIou.toFixed(3)} `
+        + `± ${s.standardError.toFixed(3)} on ${s.images} held-out images`;
+    }
   }
-  const first = points[0], last = points[points.length - 1];
-  summary.textContent = `${points.length} scored versions: mIoU ${first.evalMiou.toFixed(3)} (v${first.version}) → `
-    + `${last.evalMiou.toFixed(3)} (v${last.version}).`;
-  chart.dataset.points = String(points.length);
+  if (classifier.length > 0) {
+    svg("polyline", {class: "line classifier", points: classifier.map(v => `${x(v.publishedMs)},${y(v.evalMiou)}`).join(" ")}, chart);
+  }
+  const parts = [];
+  if (scores.length > 0) {
+    const first = scores[0], last = scores[scores.length - 1];
+    parts.push(`segmenter, ${scores.length} versions on ${last.images} held-out images: mIoU ${first.meanIou.toFixed(3)} `
+      + `± ${first.standardError.toFixed(3)} (v${first.version}) → ${last.meanIou.toFixed(3)} ± ${last.standardError.toFixed(3)} (v${last.version})`);
+  }
+  if (classifier.length > 0) {
+    const last = classifier[classifier.length - 1];
+    parts.push(`classifier v${last.version}: ${last.evalMiou.toFixed(3)} on the trainer's held-out images`);
+  }
+  summary.textContent = parts.join("; ") + ".";
+}
+
+let shownTiles = "";
+
+function drawHeldOut(body) {
+  document.getElementById("heldout-count").textContent = body.images === 0 ? "none yet" : `${body.images} images`;
+  document.getElementById("heldout-empty").hidden = body.tiles.length > 0;
+  const key = body.tiles.map(tile => tile.id + "@" + tile.segmenterVersion).join("\n");
+  if (key === shownTiles) return; // keep the decoded images until a new version re-predicts them
+  shownTiles = key;
+  const grid = document.getElementById("heldout");
+  grid.dataset.version = String(Math.max(-1, ...body.tiles.map(tile => tile.segmenterVersion)));
+  grid.replaceChildren(...body.tiles.map(tile => {
+    const card = document.createElement("div");
+    card.className = "card";
+    const pictures = document.createElement("div");
+    pictures.className = "pictures three";
+    pictures.append(picture(tile.pictures.image, "image"), picture(tile.pictures.truth, "true mask"),
+      picture(tile.pictures.prediction, `segmenter v${tile.segmenterVersion}`));
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = `${tile.id}: mIoU ${score(tile.miou)} (segmenter v${tile.segmenterVersion})`;
+    card.append(pictures, meta);
+    return card;
+  }));
 }
 
 function score(value) {
@@ -91,7 +135,9 @@ function drawRecent(body) {
 async function refresh() {
   try {
     await refreshStatus();
-    drawChart((await getJson("/v1/models")).body.versions);
+    const heldOut = (await getJson("/v1/heldout")).body;
+    drawChart(heldOut.scores, (await getJson("/v1/models")).body.versions);
+    drawHeldOut(heldOut);
     drawRecent((await getJson("/v1/recent")).body);
   } catch (error) {
     document.getElementById("status").textContent = "server unreachable";

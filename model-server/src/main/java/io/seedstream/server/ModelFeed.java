@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Reads the server's topics on one thread. The compacted models topic is read from the start:
  * everything up to its end at start-up is history, of which only the newest snapshot per model is
  * loaded; after that every new snapshot is offered as it comes. The labeled-images and seeds topics
- * are read from a little before their end, for the live page. Only committed records are read (the
+ * are read from a little before their end, for the live page; the held-out images from the start. Only committed records are read (the
  * jobs write transactionally).
  */
 public final class ModelFeed implements AutoCloseable {
@@ -34,15 +34,17 @@ public final class ModelFeed implements AutoCloseable {
     private final Topics topics;
     private final ServedModels models;
     private final RecentPredictions recent;
+    private final HeldOutScores heldOut;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean caughtUp;
 
-    public ModelFeed(String bootstrapServers, Topics topics, ServedModels models, RecentPredictions recent) {
+    public ModelFeed(String bootstrapServers, Topics topics, ServedModels models, RecentPredictions recent, HeldOutScores heldOut) {
         this.topics = topics;
         this.models = models;
         this.recent = recent;
+        this.heldOut = heldOut;
         this.consumer = TopicReaders.committedConsumer(bootstrapServers, "seedstream-model-server");
         this.thread = new Thread(this::run, "seedstream-model-feed");
         thread.setDaemon(true);
@@ -59,14 +61,17 @@ public final class ModelFeed implements AutoCloseable {
             List<TopicPartition> modelPartitions = TopicReaders.awaitPartitions(consumer, topics.models(), () -> running);
             List<TopicPartition> imagePartitions = TopicReaders.awaitPartitions(consumer, topics.labeledImages(), () -> running);
             List<TopicPartition> seedPartitions = TopicReaders.awaitPartitions(consumer, topics.seeds(), () -> running);
+            List<TopicPartition> heldOutPartitions = TopicReaders.awaitPartitions(consumer, topics.heldOutImages(), () -> running);
             if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
             List<TopicPartition> all = new ArrayList<>(modelPartitions);
             all.addAll(imagePartitions);
             all.addAll(seedPartitions);
+            all.addAll(heldOutPartitions);
             consumer.assign(all);
             consumer.seekToBeginning(modelPartitions);
+            consumer.seekToBeginning(heldOutPartitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(all);
             Map<TopicPartition, Long> begins = consumer.beginningOffsets(all);
             for (TopicPartition partition : imagePartitions) {
@@ -110,6 +115,8 @@ public final class ModelFeed implements AutoCloseable {
                 }
             } else if (topic.equals(topics.labeledImages())) {
                 recent.imageArrived(RecordCodec.LABELED_IMAGE.decode(record.value()));
+            } else if (topic.equals(topics.heldOutImages())) {
+                heldOut.imageArrived(RecordCodec.LABELED_IMAGE.decode(record.value()));
             } else {
                 recent.seedsArrived(RecordCodec.SEED.decode(record.value()));
             }

@@ -41,6 +41,7 @@ public final class ModelServer implements AutoCloseable {
     private final ServedModels models;
     private final Inference inference;
     private final RecentPredictions recent;
+    private final HeldOutScores heldOut;
     private final ModelFeed feed;
     private final Uploads uploads;
     private final Labeling labeling;
@@ -53,6 +54,7 @@ public final class ModelServer implements AutoCloseable {
         this.models = new ServedModels(device, metrics);
         this.inference = new Inference(config, models, metrics, device);
         this.recent = new RecentPredictions(inference, settings.recentPredictions());
+        this.heldOut = new HeldOutScores(inference, models, settings.maxBatchSize());
         this.uploads = new Uploads(settings.maxUploadBytes(), settings.maxImageSide());
         this.labeling = new Labeling(bootstrapServers, topics, models, inference, settings.unlabeledCacheBytes());
         this.app = routes(Javalin.create(javalin -> {
@@ -69,7 +71,7 @@ public final class ModelServer implements AutoCloseable {
             });
         }));
         app.start(host, port);
-        this.feed = new ModelFeed(bootstrapServers, topics, models, recent);
+        this.feed = new ModelFeed(bootstrapServers, topics, models, recent, heldOut);
     }
 
     /**
@@ -104,6 +106,8 @@ public final class ModelServer implements AutoCloseable {
         javalin.post("/v1/localize", this::localize);
         javalin.get("/v1/recent", this::listRecent);
         javalin.get("/v1/recent/{id}/{picture}", this::recentPicture);
+        javalin.get("/v1/heldout", this::listHeldOut);
+        javalin.get("/v1/heldout/{id}/{picture}", this::heldOutPicture);
         labeling.routes(javalin);
         javalin.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         javalin.exception(MethodNotAllowedResponse.class, (e, ctx) -> {
@@ -301,10 +305,35 @@ public final class ModelServer implements AutoCloseable {
         ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture);
     }
 
+    /** Every scored segmenter version on the held-out images, and the tiles re-predicted by the newest. */
+    private void listHeldOut(Context ctx) {
+        List<Map<String, Object>> tiles = new ArrayList<>();
+        for (HeldOutScores.Tile tile : heldOut.tiles()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("id", tile.id());
+            json.put("segmenterVersion", tile.version());
+            json.put("miou", tile.miou());
+            String base = "/v1/heldout/" + java.net.URLEncoder.encode(tile.id(), java.nio.charset.StandardCharsets.UTF_8) + "/";
+            String version = "?v=" + tile.version(); // a new prediction is a new address: the browser's copy is never stale
+            json.put("pictures", Map.of("image", base + "image", "truth", base + "truth", "prediction", base + "prediction" + version));
+            tiles.add(json);
+        }
+        ctx.json(Map.of("images", heldOut.images(), "scores", heldOut.scores(), "tiles", tiles));
+    }
+
+    private void heldOutPicture(Context ctx) {
+        HeldOutScores.Tile tile = heldOut.tile(ctx.pathParam("id"))
+                .orElseThrow(() -> new ApiException(404, "no held-out tile for image '" + ctx.pathParam("id") + "'"));
+        byte[] picture = tile.picture(ctx.pathParam("picture")).orElseThrow(() -> new ApiException(404,
+                "no picture '" + ctx.pathParam("picture") + "'; there are image, truth and prediction"));
+        ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture);
+    }
+
     @Override
     public void close() throws InterruptedException {
         app.stop(); // no new requests first: an answer in progress still reaches Kafka
         feed.close();
+        heldOut.close();
         labeling.close();
         inference.close();
         recent.close();

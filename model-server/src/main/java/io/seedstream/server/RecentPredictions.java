@@ -4,7 +4,6 @@ import io.seedstream.records.Bytes;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.segmentation.data.ImageCodec;
-import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -114,16 +113,7 @@ public final class RecentPredictions implements AutoCloseable {
         if (record.getMask() == null) {
             return null;
         }
-        byte[] truth = ImageCodec.decodeMask(Bytes.toArray(record.getMask()), predicted.width(), predicted.height());
-        int background = predicted.classes().indexOf("background");
-        SegmentationMetrics metrics = new SegmentationMetrics(predicted.classes().size(), background);
-        int[] classes = new int[predicted.mask().length];
-        for (int p = 0; p < classes.length; p++) {
-            classes[p] = predicted.mask()[p] & 0xFF;
-        }
-        metrics.add(classes, truth);
-        double miou = metrics.meanIou();
-        return Double.isNaN(miou) ? null : miou;
+        return HeldOutScores.miou(predicted, ImageCodec.decodeMask(Bytes.toArray(record.getMask()), predicted.width(), predicted.height()));
     }
 
     /** Newest first. */

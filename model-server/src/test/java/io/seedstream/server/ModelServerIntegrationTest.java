@@ -259,8 +259,33 @@ class ModelServerIntegrationTest {
 
     @Test
     @Order(6)
-    void thePagesShowRecentPredictionsAndTheLearningCurveInARealBrowser() throws Exception {
+    void theLivePageShowsHeldOutScoresWithTheirSpreadRefreshedTilesAndRecentPredictionsInARealBrowser() throws Exception {
         ClassList classes = TestModels.CLASSES;
+        for (int i = 0; i < 12; i++) { // the held-out set: masked images that nothing trains on
+            LabeledImage image = image(100 + i);
+            producer.send(new ProducerRecord<>(TOPICS.heldOutImages(), bytes(image.id()),
+                    ImageRecords.encode(image, classes, true, "test", T0 + i)));
+        }
+        producer.flush();
+        await("segmenter v6 scored on the 12 held-out images", () -> heldOutScores().size() == 1
+                && heldOutScores().get(0).get("images").asInt() == 12);
+        for (long version : new long[] {9, 10}) { // v7 and v8 were refused above
+            publish(TestModels.scored(TestModels.segmenter(version), 0.6, 10L * version, T0 + 60_000L * version));
+            await("segmenter v" + version + " scored", () -> heldOutScores().get(heldOutScores().size() - 1).get("version").asLong() == version);
+        }
+        List<JsonNode> scores = heldOutScores();
+        assertThat(scores).extracting(score -> score.get("version").asLong()).containsExactly(6L, 9L, 10L);
+        for (JsonNode score : scores) { // random weights: some pixels right, not all; a spread across images
+            assertThat(score.get("meanIou").asDouble()).isBetween(0.0, 1.0);
+            assertThat(score.get("standardError").asDouble()).isPositive().isLessThan(score.get("meanIou").asDouble() + 1e-9);
+        }
+        JsonNode tiles = json(get("/v1/heldout")).get("tiles");
+        assertThat(tiles).hasSize(HeldOutScores.TILES);
+        assertThat(tiles.get(0).get("segmenterVersion").asLong()).as("re-predicted by the newest").isEqualTo(10);
+        HttpResponse<byte[]> prediction = http.send(HttpRequest.newBuilder(uri(tiles.get(0).get("pictures").get("prediction").asText()))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(ImageCodec.decodeRgb(prediction.body()).width()).isEqualTo(96);
+
         for (int i = 0; i < 6; i++) {
             LabeledImage image = image(20 + i);
             producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes(image.id()),
@@ -279,16 +304,20 @@ class ModelServerIntegrationTest {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
         }
-        assertThat(item.get("segmenterVersion").asLong()).isEqualTo(6);
+        assertThat(item.get("segmenterVersion").asLong()).isEqualTo(10); // the newest, published above
 
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium),
                 "no Chromium at " + chromium + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
         PageCheck.Result page = PageCheck.run(chromium, server.url(), Path.of("target", "pages"));
-        assertThat(page.renderedImages()).as("pictures decoded by the browser").isGreaterThanOrEqualTo(24); // 6 cards x 4
+        assertThat(page.renderedImages()).as("pictures decoded by the browser: 6 recent x 4, 8 held-out x 3")
+                .isGreaterThanOrEqualTo(48);
         assertThat(page.brokenImages()).as("pictures that failed to load").isZero();
-        assertThat(page.chartPoints()).as("points of the mIoU chart").isEqualTo(6); // segmenter v1..v6 were scored
-        assertThat(page.dom()).contains(">ready<").contains("0.500 (v6)");
+        assertThat(page.chartPoints()).as("held-out scores drawn").isEqualTo(3);
+        assertThat(page.dom()).contains(">ready<").contains("class=\"band\"").contains("12 images")
+                .contains("data-version=\"10\"").contains("segmenter v10</figcaption>")
+                .contains(String.format("%.3f ± %.3f (v10)", scores.get(2).get("meanIou").asDouble(),
+                        scores.get(2).get("standardError").asDouble()));
         assertThat(Files.size(page.screenshot())).isGreaterThan(10_000);
     }
 
@@ -506,6 +535,12 @@ class ModelServerIntegrationTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<JsonNode> heldOutScores() throws Exception {
+        List<JsonNode> scores = new ArrayList<>();
+        json(get("/v1/heldout")).get("scores").forEach(scores::add);
+        return scores;
     }
 
     private static void publish(ModelSnapshotRecord record) throws Exception {

@@ -30,6 +30,11 @@ public record Topics(String prefix) {
         return prefix + "images.unlabeled";
     }
 
+    /** Images with masks that nothing trains on: the model server scores every model version on them. */
+    public String heldOutImages() {
+        return prefix + "images.heldout";
+    }
+
     public String seeds() {
         return prefix + "seeds";
     }
@@ -49,6 +54,6 @@ public record Topics(String prefix) {
 
     /** Every topic of the pipeline. */
     public List<String> all() {
-        return List.of(labeledImages(), unlabeledImages(), seeds(), models(), labelRequests(), deadLetters());
+        return List.of(labeledImages(), unlabeledImages(), heldOutImages(), seeds(), models(), labelRequests(), deadLetters());
     }
 }

@@ -30,7 +30,7 @@ class CreateTopicsTest {
             properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             try (Admin admin = Admin.create(properties)) {
                 Map<String, TopicDescription> described = admin.describeTopics(topics.all()).allTopicNames().get();
-                assertThat(described).hasSize(6);
+                assertThat(described).hasSize(7);
                 assertThat(described.get(topics.labeledImages()).partitions()).hasSize(3);
                 assertThat(described.get(topics.deadLetters()).partitions()).hasSize(3);
                 assertThat(described.get(topics.models()).partitions()).hasSize(1);
