@@ -136,6 +136,11 @@ public final class PipelineCommands {
                 + "are committed (default ${DEFAULT-VALUE})", defaultValue = "5")
         int checkpointSeconds;
 
+        @Option(names = "--held-out", description = "images with masks sent first to the held-out topic, which nothing trains "
+                + "on: the model server scores every segmenter version on them, for the live page (default ${DEFAULT-VALUE}; at most "
+                + "a quarter of the data set's masked images)", defaultValue = "100")
+        int heldOut;
+
         @Option(names = "--data-dir", description = "where the run keeps what a restart needs: the embedded broker's log, the "
                 + "checkpoints, which images the producer and the oracle delivered; a second start on it resumes the run "
                 + "(default ${DEFAULT-VALUE})", defaultValue = "${sys:user.home}/.seedstream/demo")
@@ -163,9 +168,7 @@ public final class PipelineCommands {
             FlinkCluster remote = flinkAddress != null ? FlinkCluster.remote(flinkAddress, jobJar) : null; // checked before anything starts
             System.out.println("seedstream demo: " + DatasetOptions.describe(data));
             data.problems().forEach(p -> System.out.println("  skipped " + p));
-            int labeledCount = (int) Math.ceil(labeledShare * data.images().size());
-            LocalPipeline.Images images = new LocalPipeline.Images(data.classes(), data.images().subList(0, labeledCount),
-                    dataset::sendsMask, data.images().subList(labeledCount, data.images().size()));
+            LocalPipeline.Images images = split(data);
 
             CountDownLatch stopped = new CountDownLatch(1);
             Thread main = Thread.currentThread();
@@ -202,6 +205,22 @@ public final class PipelineCommands {
             }
         }
 
+        /** Held out first (masked images, up to --held-out), then --labeled-share of the rest labeled, then the pool. */
+        private LocalPipeline.Images split(DatasetLoad data) {
+            if (heldOut < 0) {
+                throw new IllegalArgumentException("--held-out must be 0 or more, was " + heldOut);
+            }
+            List<LabeledImage> masked = data.images().stream().filter(LabeledImage::hasMask).toList();
+            List<LabeledImage> held = masked.subList(0, Math.min(heldOut, masked.size() / 4));
+            java.util.Set<String> heldIds = held.stream().map(LabeledImage::id).collect(Collectors.toSet());
+            List<LabeledImage> rest = data.images().stream().filter(image -> !heldIds.contains(image.id())).toList();
+            int labeledCount = (int) Math.ceil(labeledShare * rest.size());
+            System.out.println("held out: " + held.size() + " images with masks, never trained on: the live page scores every "
+                    + "segmenter version on them" + (held.size() < heldOut ? " (a quarter of the masked images)" : ""));
+            return new LocalPipeline.Images(data.classes(), held, rest.subList(0, labeledCount), dataset::sendsMask,
+                    rest.subList(labeledCount, rest.size()));
+        }
+
         /** Prints the status line every few seconds until Ctrl-C. */
         private static void watch(LocalPipeline pipeline, Topics topics) {
             try (PipelineWatcher watcher = new PipelineWatcher(pipeline.bootstrapServers(), topics)) {
@@ -226,6 +245,7 @@ public final class PipelineCommands {
             run.put("dataset.ids", fingerprint(data.images().stream().map(LabeledImage::id).collect(Collectors.joining("\n"))));
             run.put("labeledShare", String.valueOf(labeledShare));
             run.put("maskFraction", String.valueOf(dataset.maskFraction));
+            run.put("heldOut", String.valueOf(heldOut));
             run.put("kafka", kafkaOptions.bootstrapServers != null ? kafkaOptions.bootstrapServers : "embedded");
             run.put("topicPrefix", topics.prefix());
             run.put("configuration", fingerprint(config.toJson()));

@@ -43,8 +43,13 @@ public final class LocalPipeline implements AutoCloseable {
             "org.apache.flink.runtime.checkpoint.CheckpointFailureManager", Level.ERROR,
             "org.apache.kafka.clients.NetworkClient", Level.ERROR);
 
-    /** The images: the labeled ones first (the i-th with its mask if {@code sendsMask}), then the unlabeled pool. */
-    public record Images(ClassList classes, List<LabeledImage> labeled, IntPredicate sendsMask, List<LabeledImage> pool) {}
+    /**
+     * The images: the held-out ones first (with their masks; nothing trains on them, the model server
+     * scores every version on them), then the labeled ones (the i-th with its mask if {@code sendsMask}),
+     * then the unlabeled pool.
+     */
+    public record Images(ClassList classes, List<LabeledImage> heldOut, List<LabeledImage> labeled, IntPredicate sendsMask,
+            List<LabeledImage> pool) {}
 
     /** Where it runs: {@code kafka} null starts the embedded broker, {@code checkpoints} null keeps them in the data directory. */
     public record Place(DataDirectory data, String kafka, URI checkpoints, Topics topics) {}
@@ -159,6 +164,11 @@ public final class LocalPipeline implements AutoCloseable {
         List<LabeledImage> unlabeled = images.pool().stream().map(LocalPipeline::withoutLabels).toList();
         producer = new Thread(() -> {
             try {
+                ImageStreamer.Summary heldOut = new ImageStreamer(bootstrapServers, topics.heldOutImages(), 0, null)
+                        .stream(images.heldOut(), images.classes(), i -> true, "demo", delivered);
+                if (!heldOut.failed().isEmpty()) {
+                    out.println("producer: refused held-out images " + heldOut.failed());
+                }
                 ImageStreamer.Summary labeled = new ImageStreamer(bootstrapServers, topics.labeledImages(), rate, null)
                         .stream(images.labeled(), images.classes(), images.sendsMask(), "demo", delivered);
                 ImageStreamer.Summary pool = new ImageStreamer(bootstrapServers, topics.unlabeledImages(), rate, null)

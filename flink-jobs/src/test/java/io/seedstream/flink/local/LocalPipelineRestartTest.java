@@ -71,7 +71,7 @@ class LocalPipelineRestartTest {
                 Map.entry("active.oracleDelayMs", "200")));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         List<LabeledImage> all = data.images(0, LABELED + POOL);
-        LocalPipeline.Images images = new LocalPipeline.Images(data.classes(), all.subList(0, LABELED), i -> i % 4 == 0,
+        LocalPipeline.Images images = new LocalPipeline.Images(data.classes(), List.of(), all.subList(0, LABELED), i -> i % 4 == 0,
                 all.subList(LABELED, all.size()));
         Topics topics = TOPICS;
 
