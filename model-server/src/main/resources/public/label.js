@@ -42,7 +42,14 @@ function requestCard(item, classes) {
   const meta = document.createElement("div");
   meta.className = "meta";
   const guess = item.guessedClasses.length ? item.guessedClasses.join(", ") : "nothing";
-  meta.textContent = `Models guess: ${guess} · priority ${item.priority.toFixed(2)} (${item.reason})`;
+  meta.textContent = `Models guess: ${guess}. Asked because ${item.reason}.`;
+  if (item.details) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "the numbers";
+    details.append(summary, item.details);
+    meta.append(" ", details);
+  }
 
   const form = document.createElement("form");
   form.append(classChoices(classes, item.guessedClasses));
@@ -129,6 +136,10 @@ function draw(body) {
   }
   const summary = [`${body.items.length} ${body.items.length === 1 ? "request" : "requests"} waiting`];
   if (body.withoutImage > 0) summary.push(`${body.withoutImage} more whose images this server does not have`);
+  if (body.answeredByOracle > 0) {
+    summary.push(`the demo's oracle is answering the requests (${body.answeredByOracle} answered so far, from the data set's `
+      + "truth); start the demo with --labeler people to answer them here");
+  }
   if (body.waitingForTopic) summary.push(`waiting for topic ${body.waitingForTopic}`);
   if (body.classes.length === 0) summary.push("no classifier in service yet: answers can be sent once one is");
   document.getElementById("queue-summary").textContent = summary.join(" · ");

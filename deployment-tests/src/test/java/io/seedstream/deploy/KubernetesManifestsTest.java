@@ -209,7 +209,7 @@ class KubernetesManifestsTest {
         Topics topics = Topics.withDefaultPrefix();
         Map<String, KafkaTopic> byName = new java.util.HashMap<>();
         BASE.all(KafkaTopic.class).forEach(t -> byName.put(t.getSpec().getTopicName(), t));
-        assertThat(byName.keySet()).containsExactlyInAnyOrderElementsOf(topics.all()).hasSize(6);
+        assertThat(byName.keySet()).containsExactlyInAnyOrderElementsOf(topics.all()).hasSize(7);
         Kafka kafka = BASE.all(Kafka.class).get(0);
         int brokers = BASE.all(KafkaNodePool.class).stream().filter(p -> p.getSpec().getRoles().contains(ProcessRoles.BROKER))
                 .mapToInt(p -> p.getSpec().getReplicas()).sum();

@@ -35,7 +35,11 @@ public final class LabelQueue {
     private final Map<String, LabeledImageRecord> askedImages = new HashMap<>();
     /** Not asked about (yet), oldest first. */
     private final LinkedHashMap<String, LabeledImageRecord> recentImages = new LinkedHashMap<>();
+    /** The source the demo's oracle writes its answers with. */
+    static final String ORACLE = "oracle";
+
     private final Set<String> answered = new HashSet<>();
+    private int answeredByOracle;
     private long recentBytes;
 
     public LabelQueue(long cacheBytes) {
@@ -77,8 +81,14 @@ public final class LabelQueue {
         }
     }
 
-    /** An image with this id is on images.labeled: its request, if any, is answered. */
-    public synchronized void labeled(String id) {
+    /**
+     * An image with this id is on images.labeled, sent by {@code source} ("oracle" for the demo's
+     * oracle): its request, if any, is answered.
+     */
+    public synchronized void labeled(String id, String source) {
+        if (ORACLE.equals(source) && answered.add(id)) {
+            answeredByOracle++;
+        }
         answered.add(id);
         requests.remove(id);
         askedImages.remove(id);
@@ -86,6 +96,11 @@ public final class LabelQueue {
         if (image != null) {
             recentBytes -= size(image);
         }
+    }
+
+    /** Requests the demo's oracle answered: the labeling page says so, since people then have little to do. */
+    public synchronized int answeredByOracle() {
+        return answeredByOracle;
     }
 
     public synchronized boolean isAnswered(String id) {

@@ -78,6 +78,7 @@ final class Labeling implements AutoCloseable {
             item.put("id", pending.id());
             item.put("priority", request.getScore());
             item.put("reason", request.getReason());
+            item.put("details", request.getDetails());
             item.put("guessedClasses", request.getGuessedClasses());
             item.put("modelVersion", request.getModelVersion());
             item.put("requestedMs", request.getTimestampMs());
@@ -89,6 +90,7 @@ final class Labeling implements AutoCloseable {
         body.put("classes", labelableClasses());
         body.put("items", items);
         body.put("withoutImage", queue.withoutImage());
+        body.put("answeredByOracle", queue.answeredByOracle());
         body.put("waitingForTopic", feed.waitingFor());
         ctx.json(body);
     }
@@ -201,7 +203,7 @@ final class Labeling implements AutoCloseable {
         LabeledImageRecord answer = LabelSubmission.answer(pending, classes, ctx.formParams("classes"), mask,
                 System.currentTimeMillis());
         RecordMetadata written = write(answer);
-        queue.labeled(answer.getId());
+        queue.labeled(answer.getId(), answer.getSource());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", answer.getId());
         body.put("labels", answer.getLabels());

@@ -1,6 +1,7 @@
 package io.seedstream.server;
 
 import io.seedstream.records.InvalidRecordException;
+import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import java.time.Duration;
@@ -92,7 +93,8 @@ final class LabelingFeed implements AutoCloseable {
             } else if (record.topic().equals(topics.unlabeledImages())) {
                 queue.unlabeledImageArrived(RecordCodec.LABELED_IMAGE.decode(record.value()));
             } else {
-                queue.labeled(RecordCodec.LABELED_IMAGE.decode(record.value()).getId());
+                LabeledImageRecord labeled = RecordCodec.LABELED_IMAGE.decode(record.value());
+                queue.labeled(labeled.getId(), labeled.getSource());
             }
         } catch (InvalidRecordException e) {
             // The jobs send bad records to the dead-letter topic; the page only does not show them.

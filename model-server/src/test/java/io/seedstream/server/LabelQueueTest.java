@@ -39,16 +39,18 @@ class LabelQueueTest {
         assertThat(pendingIds(queue)).containsExactly("b", "c", "a");
         assertThat(queue.withoutImage()).isZero();
 
-        queue.labeled("b");
+        queue.labeled("b", "label-page");
         assertThat(pendingIds(queue)).containsExactly("c", "a");
         assertThat(queue.isAnswered("b")).isTrue();
         assertThat(queue.pending("b")).isEmpty();
 
-        queue.labeled("d"); // the answer read before its request and image
+        queue.labeled("d", LabelQueue.ORACLE); // the answer read before its request and image
         queue.requestArrived(request("d", 2.0, 3));
         queue.unlabeledImageArrived(image("d", 10));
         assertThat(pendingIds(queue)).containsExactly("c", "a");
         assertThat(queue.withoutImage()).isZero();
+        queue.labeled("d", LabelQueue.ORACLE); // read again: counted once
+        assertThat(queue.answeredByOracle()).as("d; b was a person's").isEqualTo(1);
     }
 
     @Test

@@ -332,7 +332,7 @@ class ModelServerIntegrationTest {
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-2"), labelRequest("u-2", 0.7)));
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-9"), labelRequest("u-9", 0.8))); // no image
         producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes("u-2"),
-                ImageRecords.encode(new LabeledImage("u-2", image(42).width(), image(42).height(), image(42).rgb(), null, image(42).labels()), TestModels.CLASSES, false, "someone else", T0)));
+                ImageRecords.encode(new LabeledImage("u-2", image(42).width(), image(42).height(), image(42).rgb(), null, image(42).labels()), TestModels.CLASSES, false, LabelQueue.ORACLE, T0)));
         producer.flush();
         // By priority; u-2 answered; u-9 without its image.
         await("the queue u-1, u-0", () -> {
@@ -341,8 +341,11 @@ class ModelServerIntegrationTest {
         });
         JsonNode queue = json(get("/v1/label-requests"));
         assertThat(queue.get("classes").toString()).isEqualTo("[\"cross\",\"ring\",\"bars\",\"dots\",\"checker\",\"wedge\"]");
+        assertThat(queue.get("answeredByOracle").asInt()).as("u-2, answered by the demo's oracle").isEqualTo(1);
         JsonNode first = queue.get("items").get(0);
         assertThat(first.get("guessedClasses").toString()).isEqualTo("[\"ring\",\"bars\"]");
+        assertThat(first.get("reason").asText()).isEqualTo("test");
+        assertThat(first.get("details").asText()).as("the numbers behind the reason").isEqualTo("priority 0.9");
         for (String picture : List.of("image", "overlay")) {
             HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri(first.get("pictures").get(picture).asText())).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
@@ -480,6 +483,7 @@ class ModelServerIntegrationTest {
 
     private static byte[] labelRequest(String id, double priority, String... guessed) {
         return RecordCodec.LABEL_REQUEST.encode(LabelRequest.newBuilder().setImageId(id).setScore(priority).setReason("test")
+                .setDetails("priority " + priority)
                 .setGuessedClasses(List.of(guessed)).setModelVersion(1).setTimestampMs(T0).build());
     }
 

@@ -24,7 +24,7 @@ public final class RecordCodec<T extends SpecificRecordBase> {
     public static final RecordCodec<ModelSnapshotRecord> MODEL_SNAPSHOT =
             new RecordCodec<>("model snapshot", ModelSnapshotRecord.getEncoder(), ModelSnapshotRecord.getDecoder());
     public static final RecordCodec<LabelRequest> LABEL_REQUEST = new RecordCodec<>("label request", LabelRequest.getEncoder(),
-            withOlderVersions(LabelRequest.getDecoder(), "LabelRequest-v1.avsc"));
+            withOlderVersions(LabelRequest.getDecoder(), "LabelRequest-v1.avsc", "LabelRequest-v2.avsc"));
     public static final RecordCodec<DeadLetter> DEAD_LETTER =
             new RecordCodec<>("dead letter", DeadLetter.getEncoder(), DeadLetter.getDecoder());
 

@@ -75,6 +75,29 @@ class RecordCodecTest {
     }
 
     @Test
+    void labelRequestsOfTheSecondSchemaVersionStillDecode() throws Exception {
+        Schema v2;
+        try (var file = RecordCodec.class.getResourceAsStream("history/LabelRequest-v2.avsc")) {
+            v2 = new Schema.Parser().parse(file);
+        }
+        GenericRecord old = new GenericData.Record(v2);
+        old.put("imageId", "u-2");
+        old.put("score", 0.5);
+        old.put("reason", "uncertainty 0.500 (mutual information 0.500, map entropy 0.000, segmenter entropy 0.000)");
+        old.put("guessedClasses", List.of("car"));
+        old.put("modelVersion", 8L);
+        old.put("timestampMs", 2L);
+        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old);
+        byte[] bytes = new byte[written.remaining()];
+        written.get(bytes);
+
+        LabelRequest read = RecordCodec.LABEL_REQUEST.decode(bytes);
+        assertThat(read.getReason()).startsWith("uncertainty 0.500");
+        assertThat(read.getGuessedClasses()).extracting(Object::toString).containsExactly("car");
+        assertThat(read.getDetails()).as("the field added in version 3 takes its default").isNull();
+    }
+
+    @Test
     void badBytesAreRejectedWithAReason() {
         byte[] good = RecordCodec.LABELED_IMAGE.encode(image());
         assertThatThrownBy(() -> RecordCodec.LABELED_IMAGE.decode(new byte[0])).hasMessageContaining("empty message");

@@ -166,7 +166,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
             for (int classId : chosen.guessedClasses()) {
                 guessed.add(classes.names().get(classId));
             }
-            LabelRequest request = new LabelRequest(chosen.imageId(), choice.priority(), choice.reason(), guessed,
+            LabelRequest request = new LabelRequest(chosen.imageId(), choice.priority(), choice.reason(), choice.details(), guessed,
                     chosen.modelVersion(), now);
             out.collect(new EncodedRecord(chosen.imageId(), RecordCodec.LABEL_REQUEST.encode(request)));
             asked.put(chosen.imageId(), new Asked(now, chosen.thumbnail()));

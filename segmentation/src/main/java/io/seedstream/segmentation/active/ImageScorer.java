@@ -36,11 +36,17 @@ public final class ImageScorer {
 
     /**
      * @param images of one size
-     * @param segmenter may be null before the first segmenter is published (its entropy counts 0)
+     * @param segmenter may be null before the first segmenter is published: its entropy is then NaN,
+     *     "not scored", and counts 0 in the uncertainty
      */
     public List<Candidate> score(Classifier classifier, Segmenter segmenter, List<LabeledImage> images, long modelVersion,
             long arrivedAtMs) {
-        double[] segmenterEntropy = segmenter == null ? new double[images.size()] : segmenterEntropies(segmenter, images);
+        double[] segmenterEntropy = new double[images.size()];
+        if (segmenter == null) {
+            Arrays.fill(segmenterEntropy, Double.NaN);
+        } else {
+            segmenterEntropy = segmenterEntropies(segmenter, images);
+        }
         SeedStreamConfig.Active active = config.active();
         List<Candidate> scored = new ArrayList<>(images.size());
         try (NDManager scope = classifier.parameters().manager().newSubManager()) {
@@ -65,7 +71,7 @@ public final class ImageScorer {
                 double mutualInformation = Uncertainty.mutualInformation(samples);
                 double mapEntropy = Uncertainty.mapEntropy(maps.get(b).toFloatArray(), presence);
                 double uncertainty = active.mutualInformationWeight() * mutualInformation + active.mapEntropyWeight() * mapEntropy
-                        + active.segmenterEntropyWeight() * segmenterEntropy[b];
+                        + (segmenter == null ? 0 : active.segmenterEntropyWeight() * segmenterEntropy[b]);
                 LabeledImage image = images.get(b);
                 scored.add(new Candidate(image.id(), uncertainty, mutualInformation, mapEntropy, segmenterEntropy[b],
                         guess(presence), Thumbnail.of(image), modelVersion, arrivedAtMs));

@@ -22,8 +22,8 @@ import java.util.Random;
  */
 public final class LabelSelector {
 
-    /** A chosen image and why, in words for the labeling page. */
-    public record Choice(Candidate candidate, double priority, String reason) {}
+    /** A chosen image and why: in words for the labeling page, and the numbers behind them. */
+    public record Choice(Candidate candidate, double priority, String reason, String details) {}
 
     /** The choices in order, and the pooled images found to be near-duplicates of asked ones. */
     public record Selection(List<Choice> choices, List<Candidate> duplicates) {}
@@ -63,7 +63,7 @@ public final class LabelSelector {
                 duplicates.add(best);
                 continue;
             }
-            choices.add(new Choice(best, bestPriority, reason(best, seen)));
+            choices.add(new Choice(best, bestPriority, reason(best, seen), details(best, bestPriority, seen)));
             taken.add(best.thumbnail());
             for (int id : best.guessedClasses()) {
                 seen.merge(id, 1L, Long::sum);
@@ -96,20 +96,57 @@ public final class LabelSelector {
         return false;
     }
 
+    /**
+     * The largest part of the priority, in words: the stochastic passes disagree (mutual
+     * information), the maps are spread out (map entropy), the segmenter is unsure (its pixel
+     * entropy), or the guessed class is rare; then the rarest guessed class, unless that was it.
+     */
     private String reason(Candidate candidate, Map<Integer, Long> seen) {
+        int rarest = rarestGuess(candidate, seen);
+        String rareClass = rarest < 0 ? null : classes.names().get(rarest);
+        long rareCount = rarest < 0 ? 0 : seen.getOrDefault(rarest, 0L);
+        double[] parts = {
+            config.mutualInformationWeight() * candidate.mutualInformation(),
+            config.mapEntropyWeight() * candidate.mapEntropy(),
+            Double.isNaN(candidate.segmenterEntropy()) ? 0 : config.segmenterEntropyWeight() * candidate.segmenterEntropy(),
+            config.rarityWeight() * rarity(candidate, seen)};
+        int largest = 0;
+        for (int i = 1; i < parts.length; i++) {
+            largest = parts[i] > parts[largest] ? i : largest;
+        }
+        String rare = String.format(Locale.ROOT, "few labels of %s so far (%d)", rareClass, rareCount);
+        String main = switch (largest) {
+            case 0 -> "the models disagree about this image";
+            case 1 -> "the models cannot tell where the objects in this image are";
+            case 2 -> "the segmenter is unsure about much of this image";
+            default -> rareClass == null ? "the models disagree about this image" : rare;
+        };
+        return largest == 3 || rareClass == null ? main : main + "; it looks like " + rareClass + ": " + rare;
+    }
+
+    /** The numbers behind the reason. */
+    private String details(Candidate candidate, double priority, Map<Integer, Long> seen) {
+        String segmenter = Double.isNaN(candidate.segmenterEntropy()) ? "none: no segmenter yet when it was scored"
+                : String.format(Locale.ROOT, "%.3f", candidate.segmenterEntropy());
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
-                "uncertainty %.3f (mutual information %.3f, map entropy %.3f, segmenter entropy %.3f)",
-                candidate.uncertainty(), candidate.mutualInformation(), candidate.mapEntropy(), candidate.segmenterEntropy()));
+                "priority %.3f = uncertainty %.3f (mutual information %.3f, map entropy %.3f, segmenter entropy %s) + rarity %.3f x %.2f",
+                priority, candidate.uncertainty(), candidate.mutualInformation(), candidate.mapEntropy(), segmenter,
+                rarity(candidate, seen), config.rarityWeight()));
+        int rarest = rarestGuess(candidate, seen);
+        if (rarest >= 0) {
+            text.append(String.format(Locale.ROOT, "; guessed %s, %d labels so far", classes.names().get(rarest),
+                    seen.getOrDefault(rarest, 0L)));
+        }
+        return text.toString();
+    }
+
+    private static int rarestGuess(Candidate candidate, Map<Integer, Long> seen) {
         int rarest = -1;
         for (int id : candidate.guessedClasses()) {
             if (rarest < 0 || seen.getOrDefault(id, 0L) < seen.getOrDefault(rarest, 0L)) {
                 rarest = id;
             }
         }
-        if (rarest >= 0) {
-            text.append(String.format(Locale.ROOT, "; guessed %s, %d labels so far",
-                    classes.names().get(rarest), seen.getOrDefault(rarest, 0L)));
-        }
-        return text.toString();
+        return rarest;
     }
 }

@@ -55,7 +55,13 @@ class LabelSelectorTest {
         assertThat(selection.choices()).extracting(choice -> choice.candidate().imageId()).containsExactly("e", "c", "a");
         assertThat(selection.choices().get(2).priority()).isEqualTo(1.0 + 0.5 / Math.sqrt(5), within(1e-12));
         assertThat(selection.duplicates()).extracting(Candidate::imageId).containsExactly("d");
-        assertThat(selection.choices().get(1).reason()).contains("uncertainty 0.800").contains("guessed b, 0 labels so far");
+        // c: disagreement 0.8 outweighs its rarity 0.5 x 1.0; its class b has no label yet
+        assertThat(selection.choices().get(1).reason())
+                .isEqualTo("the models disagree about this image; it looks like b: few labels of b so far (0)");
+        assertThat(selection.choices().get(1).details()).startsWith("priority 1.300 = uncertainty 0.800 (mutual information 0.800")
+                .contains("rarity 1.000 x 0.50").endsWith("guessed b, 0 labels so far");
+        // e: 1.2 of disagreement against 0.5 x 0.5 of rarity
+        assertThat(selection.choices().get(0).reason()).startsWith("the models disagree about this image");
     }
 
     @Test
