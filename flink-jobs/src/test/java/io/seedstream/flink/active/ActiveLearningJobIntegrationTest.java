@@ -96,7 +96,9 @@ class ActiveLearningJobIntegrationTest {
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 LabelRequest request = RecordCodec.LABEL_REQUEST.decode(record.value());
                 counts.merge(request.getImageId().toString(), 1, Integer::sum);
-                assertThat(request.getReason().toString()).startsWith("uncertainty ");
+                assertThat(request.getReason().toString()).startsWith("the ").doesNotContain("0.");
+                assertThat(request.getDetails().toString()).startsWith("priority ")
+                        .as("no segmenter in this test").contains("segmenter entropy none");
                 assertThat(request.getModelVersion()).isEqualTo(1);
             }
             assertThat(records).hasSize(12);
