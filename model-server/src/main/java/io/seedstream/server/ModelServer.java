@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -300,9 +301,13 @@ public final class ModelServer implements AutoCloseable {
     private void recentPicture(Context ctx) {
         RecentPredictions.Item item = recent.item(ctx.pathParam("id"))
                 .orElseThrow(() -> new ApiException(404, "no recent prediction for image '" + ctx.pathParam("id") + "'"));
-        byte[] picture = item.picture(ctx.pathParam("picture")).orElseThrow(() -> new ApiException(404,
-                "no picture '" + ctx.pathParam("picture") + "'; there are image, overlay, heatmap and seeds"));
-        ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture);
+        png(ctx, item.picture(ctx.pathParam("picture")), "image, overlay, heatmap and seeds");
+    }
+
+    /** A picture of the live page, cached by the browser (its address changes when it does); else 404 naming the ones there are. */
+    private static void png(Context ctx, Optional<byte[]> picture, String pictures) {
+        ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture.orElseThrow(() -> new ApiException(404,
+                "no picture '" + ctx.pathParam("picture") + "'; there are " + pictures)));
     }
 
     /** Every scored segmenter version on the held-out images, and the tiles re-predicted by the newest. */
@@ -324,9 +329,7 @@ public final class ModelServer implements AutoCloseable {
     private void heldOutPicture(Context ctx) {
         HeldOutScores.Tile tile = heldOut.tile(ctx.pathParam("id"))
                 .orElseThrow(() -> new ApiException(404, "no held-out tile for image '" + ctx.pathParam("id") + "'"));
-        byte[] picture = tile.picture(ctx.pathParam("picture")).orElseThrow(() -> new ApiException(404,
-                "no picture '" + ctx.pathParam("picture") + "'; there are image, truth and prediction"));
-        ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture);
+        png(ctx, tile.picture(ctx.pathParam("picture")), "image, truth and prediction");
     }
 
     @Override

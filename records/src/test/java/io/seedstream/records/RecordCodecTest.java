@@ -10,6 +10,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RecordCodecTest {
@@ -54,21 +55,8 @@ class RecordCodecTest {
 
     @Test
     void labelRequestsOfTheFirstSchemaVersionStillDecode() throws Exception {
-        Schema v1;
-        try (var file = RecordCodec.class.getResourceAsStream("history/LabelRequest-v1.avsc")) {
-            v1 = new Schema.Parser().parse(file);
-        }
-        GenericRecord old = new GenericData.Record(v1);
-        old.put("imageId", "u-1");
-        old.put("score", 0.4);
-        old.put("reason", "mutual information 0.4");
-        old.put("modelVersion", 7L);
-        old.put("timestampMs", 1L);
-        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
-        byte[] bytes = new byte[written.remaining()];
-        written.get(bytes);
-
-        LabelRequest read = RecordCodec.LABEL_REQUEST.decode(bytes);
+        LabelRequest read = RecordCodec.LABEL_REQUEST.decode(writtenBy("LabelRequest-v1.avsc", Map.of("imageId", "u-1", "score", 0.4,
+                "reason", "mutual information 0.4", "modelVersion", 7L, "timestampMs", 1L)));
         assertThat(read.getImageId()).isEqualTo("u-1");
         assertThat(read.getModelVersion()).isEqualTo(7);
         assertThat(read.getGuessedClasses()).as("the field added in version 2 takes its default").isEmpty();
@@ -76,25 +64,26 @@ class RecordCodecTest {
 
     @Test
     void labelRequestsOfTheSecondSchemaVersionStillDecode() throws Exception {
-        Schema v2;
-        try (var file = RecordCodec.class.getResourceAsStream("history/LabelRequest-v2.avsc")) {
-            v2 = new Schema.Parser().parse(file);
-        }
-        GenericRecord old = new GenericData.Record(v2);
-        old.put("imageId", "u-2");
-        old.put("score", 0.5);
-        old.put("reason", "uncertainty 0.500 (mutual information 0.500, map entropy 0.000, segmenter entropy 0.000)");
-        old.put("guessedClasses", List.of("car"));
-        old.put("modelVersion", 8L);
-        old.put("timestampMs", 2L);
-        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old);
-        byte[] bytes = new byte[written.remaining()];
-        written.get(bytes);
-
-        LabelRequest read = RecordCodec.LABEL_REQUEST.decode(bytes);
+        LabelRequest read = RecordCodec.LABEL_REQUEST.decode(writtenBy("LabelRequest-v2.avsc", Map.of("imageId", "u-2", "score", 0.5,
+                "reason", "uncertainty 0.500 (mutual information 0.500, map entropy 0.000, segmenter entropy 0.000)",
+                "guessedClasses", List.of("car"), "modelVersion", 8L, "timestampMs", 2L)));
         assertThat(read.getReason()).startsWith("uncertainty 0.500");
         assertThat(read.getGuessedClasses()).extracting(Object::toString).containsExactly("car");
         assertThat(read.getDetails()).as("the field added in version 3 takes its default").isNull();
+    }
+
+    /** A message as a writer of an older schema version (kept under history/) sent it. */
+    private static byte[] writtenBy(String schemaFile, Map<String, Object> fields) throws Exception {
+        Schema schema;
+        try (var file = RecordCodec.class.getResourceAsStream("history/" + schemaFile)) {
+            schema = new Schema.Parser().parse(file);
+        }
+        GenericRecord old = new GenericData.Record(schema);
+        fields.forEach(old::put);
+        ByteBuffer written = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(old);
+        byte[] bytes = new byte[written.remaining()];
+        written.get(bytes);
+        return bytes;
     }
 
     @Test
