@@ -52,6 +52,11 @@ public final class KafkaWiring {
                 .setGroupId(groupId)
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setProperty("isolation.level", "read_committed")
+                // The offsets that count are in the checkpoints. Committing them to the group as well
+                // queues a commit per checkpoint on the fetcher, which a backpressured source does not
+                // run: with unaligned checkpoints completing meanwhile, dozens failed at once in a demo
+                // (a warning and a stack each), and nothing reads the group's offsets.
+                .setProperty("commit.offsets.on.checkpoint", "false")
                 .setDeserializer(new RawDeserializer());
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());

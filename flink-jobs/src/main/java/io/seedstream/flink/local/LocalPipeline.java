@@ -153,6 +153,9 @@ public final class LocalPipeline implements AutoCloseable {
             for (JobClient job : jobs) {
                 job.cancel().get();
             }
+            for (JobClient job : jobs) { // cancelled, not only asked to: else the cluster's stop finds them still running
+                awaitTermination(job);
+            }
         });
     }
 
@@ -199,6 +202,13 @@ public final class LocalPipeline implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         resources.add(0, () -> stop(thread));
+    }
+
+    private static void awaitTermination(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + CLIENT_STOP_WAIT.toNanos();
+        while (!job.getJobStatus().get().isGloballyTerminalState() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
     }
 
     /** Interrupts a client thread and waits while it closes its Kafka client, whose last acknowledgements it records. */
