@@ -55,6 +55,7 @@ public final class PipelineCommands {
         commandLine.getSubcommands().get("bench").addSubcommand("pipeline", new PipelineBench());
         commandLine.getSubcommands().get("bench").addSubcommand("server", new ServerBench());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true); // applies to the subcommands added above
+        SeedStreamCli.wrapHelpAtSpaces(commandLine);
         return commandLine;
     }
 

@@ -408,6 +408,42 @@ public final class SeedStreamCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /**
+     * Every command's options listed with their descriptions wrapped at spaces only. Picocli wraps
+     * them with a line BreakIterator, which breaks after '.' and ';', and split setting names
+     * ("--set ficklenet." on one line, "windowSize=5" on the next). Call it once all commands are added.
+     */
+    public static void wrapHelpAtSpaces(CommandLine command) {
+        command.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, help -> {
+            CommandLine.Model.CommandSpec spec = help.commandSpec();
+            List<CommandLine.Model.OptionSpec> options = spec.options().stream().filter(option -> !option.hidden()).toList();
+            // the description column: what the usage width leaves after picocli's option columns (2 + 2 + 1 + long)
+            int room = spec.usageMessage().width() - 5 - help.calcLongOptionColumnWidth(options, spec.positionalParameters(),
+                    help.colorScheme()) - 2;
+            return help.optionListExcludingGroups(options.stream().map(option -> option.toBuilder()
+                    .names(option.names()) // as rendered: the standard help options' names are variables
+                    .description(wrapAtSpaces(String.join(" ", option.renderedDescription()), room)).build()).toList());
+        });
+        command.getSubcommands().values().forEach(SeedStreamCli::wrapHelpAtSpaces);
+    }
+
+    /** Lines of at most {@code width} characters, broken at spaces (a longer word gets a line of its own). */
+    static String[] wrapAtSpaces(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.trim().split(" +")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.length() > 0 ? " " : "").append(word);
+        }
+        if (line.length() > 0) {
+            lines.add(line.toString());
+        }
+        return lines.toArray(String[]::new);
+    }
+
     /** The command line with the commands of this module; modules that see more (Kafka, Flink) add theirs. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new SeedStreamCli());
@@ -433,6 +469,7 @@ public final class SeedStreamCli implements Runnable {
                     + cmd.getCommandSpec().qualifiedName() + " --help)");
             return 2;
         });
+        wrapHelpAtSpaces(commandLine);
         return commandLine;
     }
 
