@@ -42,7 +42,7 @@ function drawChart(scores, versions) {
   const y = m => bottom - (bottom - top) * Math.max(0, m) / yMax;
   for (let i = 0; i <= 4; i++) {
     const m = yMax * i / 4;
-    svg("text", {x: 8, y: y(m) + 4}, chart).textContent = m.toFixed(2);
+    svg("text", {x: 8, y: y(m) + 4}, chart).textContent = m.toFixed(3).replace(/0$/, ""); // 0.075, not 0.07
   }
   svg("text", {x: left, y: 252}, chart).textContent = new Date(t0).toLocaleTimeString();
   svg("text", {x: right - 60, y: 252}, chart).textContent = new Date(t1).toLocaleTimeString();
