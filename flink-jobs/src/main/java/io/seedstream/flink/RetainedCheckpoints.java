@@ -22,9 +22,6 @@ public final class RetainedCheckpoints {
     public static Optional<String> latest(URI directory) throws IOException {
         Path root = new Path(directory);
         FileSystem fs = root.getFileSystem();
-        if (!fs.exists(root)) {
-            return Optional.empty();
-        }
         FileStatus newest = null;
         for (FileStatus run : directories(fs, root)) {
             for (FileStatus checkpoint : directories(fs, run.getPath())) {
@@ -49,7 +46,7 @@ public final class RetainedCheckpoints {
         FileSystem fs = root.getFileSystem();
         String kept = new Path(keep).getParent().toUri().getPath();
         int deleted = 0;
-        for (FileStatus run : fs.exists(root) ? directories(fs, root) : new FileStatus[0]) {
+        for (FileStatus run : directories(fs, root)) {
             if (!run.getPath().toUri().getPath().equals(kept)) {
                 fs.delete(run.getPath(), true);
                 deleted++;
@@ -67,8 +64,9 @@ public final class RetainedCheckpoints {
         }
     }
 
+    /** The folders in {@code parent}; none when it does not exist (a job that never checkpointed). */
     private static FileStatus[] directories(FileSystem fs, Path parent) throws IOException {
-        FileStatus[] children = fs.listStatus(parent);
+        FileStatus[] children = fs.exists(parent) ? fs.listStatus(parent) : null;
         if (children == null) {
             return new FileStatus[0];
         }

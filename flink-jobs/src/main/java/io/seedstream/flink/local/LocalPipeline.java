@@ -146,9 +146,8 @@ public final class LocalPipeline implements AutoCloseable {
             }
             jobs.add(flink.submit(job, config, classes, settings, interval, directory, restore));
         }
-        // Cancelled, not stopped with a savepoint: the connector's committer re-commits a savepoint's
-        // already committed transactions on restore and reports each as fenced, at ERROR; the retained
-        // checkpoint serves as well, and the few seconds after it are done again, exactly once.
+        // Cancelled, not stopped with a savepoint: the retained checkpoint is what the next start
+        // restores, and the few seconds of work after it are done again, exactly once.
         resources.add(0, () -> {
             for (JobClient job : jobs) {
                 job.cancel().get();

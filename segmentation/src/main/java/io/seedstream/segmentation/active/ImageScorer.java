@@ -41,11 +41,12 @@ public final class ImageScorer {
      */
     public List<Candidate> score(Classifier classifier, Segmenter segmenter, List<LabeledImage> images, long modelVersion,
             long arrivedAtMs) {
-        double[] segmenterEntropy = new double[images.size()];
-        if (segmenter == null) {
-            Arrays.fill(segmenterEntropy, Double.NaN);
-        } else {
+        double[] segmenterEntropy;
+        if (segmenter != null) {
             segmenterEntropy = segmenterEntropies(segmenter, images);
+        } else {
+            segmenterEntropy = new double[images.size()];
+            Arrays.fill(segmenterEntropy, Double.NaN);
         }
         SeedStreamConfig.Active active = config.active();
         List<Candidate> scored = new ArrayList<>(images.size());
@@ -70,8 +71,8 @@ public final class ImageScorer {
                 }
                 double mutualInformation = Uncertainty.mutualInformation(samples);
                 double mapEntropy = Uncertainty.mapEntropy(maps.get(b).toFloatArray(), presence);
-                double uncertainty = active.mutualInformationWeight() * mutualInformation + active.mapEntropyWeight() * mapEntropy
-                        + (segmenter == null ? 0 : active.segmenterEntropyWeight() * segmenterEntropy[b]);
+                double[] parts = Uncertainty.weightedParts(active, mutualInformation, mapEntropy, segmenterEntropy[b]);
+                double uncertainty = parts[0] + parts[1] + parts[2];
                 LabeledImage image = images.get(b);
                 scored.add(new Candidate(image.id(), uncertainty, mutualInformation, mapEntropy, segmenterEntropy[b],
                         guess(presence), Thumbnail.of(image), modelVersion, arrivedAtMs));

@@ -3,6 +3,7 @@ package io.seedstream.segmentation.active;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -105,11 +106,9 @@ public final class LabelSelector {
         int rarest = rarestGuess(candidate, seen);
         String rareClass = rarest < 0 ? null : classes.names().get(rarest);
         long rareCount = rarest < 0 ? 0 : seen.getOrDefault(rarest, 0L);
-        double[] parts = {
-            config.mutualInformationWeight() * candidate.mutualInformation(),
-            config.mapEntropyWeight() * candidate.mapEntropy(),
-            Double.isNaN(candidate.segmenterEntropy()) ? 0 : config.segmenterEntropyWeight() * candidate.segmenterEntropy(),
-            config.rarityWeight() * rarity(candidate, seen)};
+        double[] parts = Arrays.copyOf(Uncertainty.weightedParts(config, candidate.mutualInformation(), candidate.mapEntropy(),
+                candidate.segmenterEntropy()), 4);
+        parts[3] = config.rarityWeight() * rarity(candidate, seen);
         int largest = 0;
         for (int i = 1; i < parts.length; i++) {
             largest = parts[i] > parts[largest] ? i : largest;

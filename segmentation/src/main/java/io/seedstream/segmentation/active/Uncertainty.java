@@ -1,5 +1,7 @@
 package io.seedstream.segmentation.active;
 
+import io.seedstream.segmentation.config.SeedStreamConfig;
+
 /**
  * How unsure the models are about an image, the scores active learning ranks by (natural logs).
  *
@@ -12,6 +14,19 @@ package io.seedstream.segmentation.active;
 public final class Uncertainty {
 
     private Uncertainty() {}
+
+    /**
+     * The parts of an image's uncertainty, each times its weight: mutual information, map entropy
+     * and segmenter entropy, which is NaN when no segmenter existed as the image was scored and then
+     * counts 0. The uncertainty the selector ranks by is their sum.
+     */
+    public static double[] weightedParts(SeedStreamConfig.Active weights, double mutualInformation, double mapEntropy,
+            double segmenterEntropy) {
+        return new double[] {
+            weights.mutualInformationWeight() * mutualInformation,
+            weights.mapEntropyWeight() * mapEntropy,
+            Double.isNaN(segmenterEntropy) ? 0 : weights.segmenterEntropyWeight() * segmenterEntropy};
+    }
 
     /** @param samples [pass][class] presence probabilities (sigmoid outputs) of one image */
     public static double mutualInformation(float[][] samples) {

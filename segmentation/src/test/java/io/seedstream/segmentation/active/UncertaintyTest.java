@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import org.junit.jupiter.api.Test;
 
 class UncertaintyTest {
@@ -48,5 +49,13 @@ class UncertaintyTest {
         assertThat(Uncertainty.mapEntropy(new float[] {4f, 2f}, new float[] {0f})).isCloseTo(0, within(1e-12));
         // Two classes equally strong at one pixel: (0, 0.5, 0.5) normalized, ln 2.
         assertThat(Uncertainty.mapEntropy(new float[] {1f, 1f}, new float[] {1f, 1f})).isCloseTo(LN2, within(1e-9));
+    }
+
+    @Test
+    void theWeightedPartsCountAMissingSegmenterAsZero() {
+        SeedStreamConfig.Active weights = SeedStreamConfig.defaults().with(java.util.Map.of("active.mutualInformationWeight", "2",
+                "active.mapEntropyWeight", "0.5", "active.segmenterEntropyWeight", "3")).active();
+        assertThat(Uncertainty.weightedParts(weights, 0.25, 0.5, 0.1)).containsExactly(0.5, 0.25, 0.30000000000000004);
+        assertThat(Uncertainty.weightedParts(weights, 0.25, 0.5, Double.NaN)).containsExactly(0.5, 0.25, 0.0);
     }
 }
