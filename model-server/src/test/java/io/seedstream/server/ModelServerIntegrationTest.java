@@ -267,11 +267,16 @@ class ModelServerIntegrationTest {
                     ImageRecords.encode(image, classes, true, "test", T0 + i)));
         }
         producer.flush();
-        await("segmenter v6 scored on the 12 held-out images", () -> heldOutScores().size() == 1
-                && heldOutScores().get(0).get("images").asInt() == 12);
+        await("segmenter v6 scored on the 12 held-out images", () -> {
+            List<JsonNode> scored = heldOutScores(); // one response per check: the list grows while we look
+            return scored.size() == 1 && scored.get(0).get("images").asInt() == 12;
+        });
         for (long version : new long[] {9, 10}) { // v7 and v8 were refused above
             publish(TestModels.scored(TestModels.segmenter(version), 0.6, 10L * version, T0 + 60_000L * version));
-            await("segmenter v" + version + " scored", () -> heldOutScores().get(heldOutScores().size() - 1).get("version").asLong() == version);
+            await("segmenter v" + version + " scored", () -> {
+                List<JsonNode> scored = heldOutScores();
+                return scored.get(scored.size() - 1).get("version").asLong() == version;
+            });
         }
         List<JsonNode> scores = heldOutScores();
         assertThat(scores).extracting(score -> score.get("version").asLong()).containsExactly(6L, 9L, 10L);
