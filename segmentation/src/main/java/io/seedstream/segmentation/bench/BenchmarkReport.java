@@ -128,9 +128,12 @@ public final class BenchmarkReport {
         return json;
     }
 
+    /** Writes beside the file and moves it into place, so that a benchmark stopped mid-write leaves the last whole file. */
     public static void writeJson(JsonObject json, Path file) throws IOException {
         createParent(file);
-        Files.writeString(file, GSON.toJson(json) + "\n");
+        Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        Files.writeString(partial, GSON.toJson(json) + "\n");
+        Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public static void writeCsv(LocalizationBenchmark.Result result, Path file) throws IOException {

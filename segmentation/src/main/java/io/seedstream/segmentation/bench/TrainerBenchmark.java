@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 
 /**
  * The streaming trainer over a long run, with GAIN's attention mining and DSRG's boundary loss each
@@ -68,15 +70,17 @@ public final class TrainerBenchmark {
      * @param collapsed whether a model ended below half of its best held-out mIoU along the run, or
      *     the segmenter no better than calling every pixel background
      * @param skippedSteps steps that diverged (non-finite loss or gradient) and were undone
+     * @param steps the steps taken so far (the options' steps once the run is over)
      */
     public record Run(String name, boolean gain, boolean boundary, List<Point> curve, long skippedSteps, boolean collapsed,
-            double seconds) {
+            double seconds, int steps) {
         public Point last() {
             return curve.get(curve.size() - 1);
         }
     }
 
-    public record Result(Options options, List<Run> runs) {}
+    /** @param complete false for the results so far, reported after each score of a run under way */
+    public record Result(Options options, List<Run> runs, boolean complete) {}
 
     private final SeedStreamConfig config;
     private final Options options;
@@ -99,17 +103,22 @@ public final class TrainerBenchmark {
         this.progress = progress;
     }
 
-    public Result run() {
+    /**
+     * @param soFar told, after each score, the finished runs and the one under way, so that a long
+     *     benchmark that is stopped keeps what it measured
+     */
+    public Result run(Consumer<Result> soFar) {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         List<Run> runs = new ArrayList<>();
         for (String name : options.runs()) {
             RunSwitches switches = RUNS.stream().filter(run -> run.name().equals(name)).findFirst().orElseThrow();
-            runs.add(run(name, switches.gain(), switches.boundary()));
+            runs.add(run(name, switches.gain(), switches.boundary(),
+                    underWay -> soFar.accept(new Result(options, Stream.concat(runs.stream(), Stream.of(underWay)).toList(), false))));
         }
-        return new Result(options, runs);
+        return new Result(options, runs, true);
     }
 
-    private Run run(String name, boolean gain, boolean boundary) {
+    private Run run(String name, boolean gain, boolean boundary, Consumer<Run> afterEachScore) {
         SeedStreamConfig settings = config.with("trainer.gain", gain).with("trainer.boundaryLoss", boundary)
                 .with("stream.affinityWalk", false).with("trainer.evalImages", options.evalImages())
                 .with("trainer.publishEverySteps", options.evalEvery())
@@ -124,6 +133,7 @@ public final class TrainerBenchmark {
             List<LabeledImage> heldOut = data.heldOut();
             heldOut.forEach(trainer::holdOut);
             Map<String, Double> latest = new LinkedHashMap<>();
+            double backgroundOnly = backgroundOnlyMiou(heldOut, classes);
             long next = 0;
             progress.start("trainer run " + name, options.steps());
             for (int step = 1; step <= options.steps(); step++) {
@@ -147,13 +157,17 @@ public final class TrainerBenchmark {
                     curve.add(new Point(step, latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
                             latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.lastClassifierTerms(),
                             trainer.lastSegmenterTerms()));
+                    if (step < options.steps()) {
+                        afterEachScore.accept(new Run(name, gain, boundary, List.copyOf(curve), trainer.divergedSteps(),
+                                collapsed(curve, backgroundOnly), (System.nanoTime() - started) / 1e9, step));
+                    }
                 }
                 progress.update(step, String.format("segmenter %.3f  classifier %.3f  skipped %d",
                         latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
                         latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.divergedSteps()));
             }
-            return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve, backgroundOnlyMiou(heldOut, classes)),
-                    (System.nanoTime() - started) / 1e9);
+            return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve, backgroundOnly),
+                    (System.nanoTime() - started) / 1e9, options.steps());
         }
     }
 

@@ -39,11 +39,13 @@ public final class TrainerReport {
         JsonObject json = new JsonObject();
         json.addProperty("benchmark", "trainer");
         json.add("options", BenchmarkReport.GSON.toJsonTree(result.options()));
+        json.addProperty("complete", result.complete());
         JsonObject runs = new JsonObject();
         for (TrainerBenchmark.Run run : result.runs()) {
             JsonObject r = new JsonObject();
             r.addProperty("gain", run.gain());
             r.addProperty("boundary_loss", run.boundary());
+            r.addProperty("steps", run.steps());
             r.addProperty("skipped_steps", run.skippedSteps());
             r.addProperty("collapsed", run.collapsed());
             r.addProperty("final_heldout_miou", run.last().segmenterMiou());

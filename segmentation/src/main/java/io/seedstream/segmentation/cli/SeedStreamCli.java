@@ -12,6 +12,8 @@ import io.seedstream.segmentation.bench.TrainerBenchmark;
 import io.seedstream.segmentation.bench.TrainerReport;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.nn.ConvolutionCheck;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -321,20 +323,35 @@ public final class SeedStreamCli implements Runnable {
                 var options = new TrainerBenchmark.Options(steps, evalEvery, imagesPerStep, maskFraction, evalImages, runs,
                         camVid == null ? null : camVid.toString());
                 long started = System.nanoTime();
-                TrainerBenchmark.Result result = new TrainerBenchmark(effective, options, new Progress(System.err)).run();
+                Path plot = svg != null ? svg : out == null ? null : out.resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + ".svg");
+                TrainerBenchmark.Result result = new TrainerBenchmark(effective, options, new Progress(System.err))
+                        .run(soFar -> { // a run of hours that is stopped keeps its scores so far ("complete": false)
+                            try {
+                                write(soFar, effective, (System.nanoTime() - started) / 1e9, plot);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        });
                 double wallSeconds = (System.nanoTime() - started) / 1e9;
                 TrainerReport.printTable(result, System.out);
                 System.out.printf("%nTotal %.0f s%n", wallSeconds);
+                write(result, effective, wallSeconds, plot);
                 if (out != null) {
-                    BenchmarkReport.writeJson(TrainerReport.toJson(result, effective, wallSeconds), out);
                     System.out.println("Wrote " + out);
                 }
-                Path plot = svg != null ? svg : out == null ? null : out.resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + ".svg");
                 if (plot != null) {
-                    TrainerReport.writeSvg(result, plot);
                     System.out.println("Wrote " + plot);
                 }
                 return 0;
+            }
+
+            private void write(TrainerBenchmark.Result result, SeedStreamConfig effective, double wallSeconds, Path plot) throws IOException {
+                if (out != null) {
+                    BenchmarkReport.writeJson(TrainerReport.toJson(result, effective, wallSeconds), out);
+                }
+                if (plot != null) {
+                    TrainerReport.writeSvg(result, plot);
+                }
             }
         }
 

@@ -41,6 +41,8 @@ public final class ClassifierTrainer {
     private final AdamUpdates updates;
     private final double learningRate;
     private final java.util.Random rescaling;
+    /** Its own stream, so that drawing mining pairs leaves the rescaling factors as they were. */
+    private final java.util.Random pairDraws;
 
     public ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective) {
         this(model, config, classes, objective, name -> 1.0);
@@ -64,6 +66,7 @@ public final class ClassifierTrainer {
         this.learningRate = config.training().learningRate();
         this.updates = new AdamUpdates(model.parameters(), learningRate, config.training().weightDecay(), learningRateScale);
         this.rescaling = new java.util.Random(config.training().seed());
+        this.pairDraws = new java.util.Random(config.training().seed() + 1);
     }
 
     /** The optimizer's memory, to save with the weights (see {@link TrainingCheckpoint}). */
@@ -129,7 +132,8 @@ public final class ClassifierTrainer {
             reCam = ReCamLoss.softmaxCrossEntropy(model.reCamLogits(features), targets);
             total = total.add(Ops.mul(reCam, config.recam().lambda()));
         }
-        long[] pairs = mining ? presentPairs(batch, (int) targets.getShape().get(1)) : new long[0];
+        long[] pairs = mining ? drawn(presentPairs(batch, (int) targets.getShape().get(1)), config.gain().maxErasedImages(), pairDraws)
+                : new long[0];
         if (pairs.length > 0) { // GAIN, for the classes present (a batch without labels has nothing to erase)
             SeedStreamConfig.Gain gain = config.gain();
             long b = images.getShape().get(0);
@@ -177,6 +181,26 @@ public final class ClassifierTrainer {
         int height = (int) Math.max(8, Math.round(shape[2] * factor));
         int width = (int) Math.max(8, Math.round(shape[3] * factor));
         return height == shape[2] && width == shape[3] ? images : Ops.resize(images, height, width);
+    }
+
+    /**
+     * At most {@code max} of the pairs, drawn uniformly without replacement (a partial Fisher-Yates
+     * shuffle) and kept in their order; all of them when there are no more than that.
+     */
+    static long[] drawn(long[] pairs, int max, java.util.Random random) {
+        if (pairs.length <= max) {
+            return pairs;
+        }
+        long[] shuffled = pairs.clone();
+        for (int i = 0; i < max; i++) {
+            int j = i + random.nextInt(shuffled.length - i);
+            long swap = shuffled[i];
+            shuffled[i] = shuffled[j];
+            shuffled[j] = swap;
+        }
+        long[] chosen = java.util.Arrays.copyOf(shuffled, max);
+        java.util.Arrays.sort(chosen);
+        return chosen;
     }
 
     /** Flattened indices b * C + k of the classes present in each image. */

@@ -50,9 +50,16 @@ class TrainerBenchmarkTest {
                 .with("backbone.channels", "8,8,8,8,8,8").with("segmenter.channels", "8,8,8,8,8,8")
                 .with("cam.scales", "1.0").with("training.batchSize", 4).with("segmenter.batchSize", 4);
         var options = new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("base", "gain+boundary"), null);
+        List<TrainerBenchmark.Result> soFar = new java.util.ArrayList<>();
         TrainerBenchmark.Result result = new TrainerBenchmark(config, options, new Progress(new PrintStream(new ByteArrayOutputStream())))
-                .run();
+                .run(soFar::add);
+        assertThat(result.complete()).isTrue();
         assertThat(result.runs()).extracting(TrainerBenchmark.Run::name).containsExactly("base", "gain+boundary");
+        // after the score at step 2 of each run: base under way; then base done and gain+boundary under way
+        assertThat(soFar).allSatisfy(partial -> assertThat(partial.complete()).isFalse());
+        assertThat(soFar).extracting(partial -> partial.runs().stream().map(run -> run.name() + "@" + run.steps()).toList())
+                .containsExactly(List.of("base@2"), List.of("base@4", "gain+boundary@2"));
+        assertThat(soFar.get(1).runs().get(1).curve()).extracting(TrainerBenchmark.Point::step).containsExactly(2L);
         for (TrainerBenchmark.Run run : result.runs()) {
             assertThat(run.curve()).extracting(TrainerBenchmark.Point::step).containsExactly(2L, 4L);
             assertThat(run.curve()).allSatisfy(point -> {

@@ -90,6 +90,29 @@ class ClassifierTrainerTest {
         }
     }
 
+    /**
+     * Mining erases at most maxErasedImages pairs: all of them when there are no more, otherwise
+     * that many distinct pairs, each as likely as any other (2 of 5: each pair in 2/5 of the draws).
+     */
+    @Test
+    void miningDrawsAtMostMaxErasedImagesPairsEachEquallyLikely() {
+        long[] pairs = {1, 4, 6, 9, 13};
+        java.util.Random random = new java.util.Random(3);
+        assertThat(ClassifierTrainer.drawn(pairs, 5, random)).containsExactly(1, 4, 6, 9, 13);
+        assertThat(ClassifierTrainer.drawn(pairs, 8, random)).containsExactly(1, 4, 6, 9, 13);
+        Map<Long, Integer> times = new java.util.HashMap<>();
+        int draws = 20_000;
+        for (int i = 0; i < draws; i++) {
+            long[] two = ClassifierTrainer.drawn(pairs, 2, random);
+            assertThat(two).hasSize(2).isSorted().doesNotHaveDuplicates();
+            for (long pair : two) {
+                times.merge(pair, 1, Integer::sum);
+            }
+        }
+        // only the five pairs, and 2/5 of 20,000 draws = 8,000 each; the binomial's standard deviation is ~69, so 8,000 +- 350 is 5 of them
+        assertThat(times).containsOnlyKeys(1L, 4L, 6L, 9L, 13L).allSatisfy((pair, n) -> assertThat(n).isBetween(7_650, 8_350));
+    }
+
     private static double[] train(ClassifierArchitecture.Head head, ClassifierTrainer.Objective objective, int steps) {
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier model = new Classifier(ClassifierArchitecture.of(CONFIG, head, 3), manager, 1)) {
