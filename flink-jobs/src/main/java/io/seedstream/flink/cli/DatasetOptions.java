@@ -29,6 +29,11 @@ public final class DatasetOptions {
     @Option(names = "--split", description = "the VOC or CamVid split (default ${DEFAULT-VALUE})", defaultValue = "train")
     String split;
 
+    @Option(names = "--held-out-split", defaultValue = "val", description = "the VOC or CamVid split whose images (with their "
+            + "masks) are held out, when it is not --split (default ${DEFAULT-VALUE}); without it, or for other sources, a share of "
+            + "the streamed images is held out")
+    String heldOutSplit;
+
     @Option(names = "--mask-fraction", defaultValue = "0.2",
             description = "share of images sent with their pixel mask, when they have one (default ${DEFAULT-VALUE}); the trainer "
                     + "holds some of them out to score its models, and trains on the rest")
@@ -57,6 +62,23 @@ public final class DatasetOptions {
         }
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         return new DatasetLoad(data.classes(), data.images(0, synthetic), List.of());
+    }
+
+    /**
+     * The VOC or CamVid split held out, when there is one apart from the streamed split: a data set's
+     * own validation images are the ones its results are reported on.
+     */
+    java.util.Optional<DatasetLoad> loadHeldOutSplit() throws IOException {
+        if ((voc == null && camvid == null) || heldOutSplit.equals(split)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(voc != null ? MaskedDatasetReader.voc(voc, heldOutSplit)
+                    : MaskedDatasetReader.camVid(camvid, heldOutSplit));
+        } catch (IOException e) { // no such split here: fall back to a share of the streamed images
+            System.out.println("no held-out split: " + e.getMessage());
+            return java.util.Optional.empty();
+        }
     }
 
     /** Whether the i-th image goes with its mask: spread evenly, so every prefix of the stream has its share. */

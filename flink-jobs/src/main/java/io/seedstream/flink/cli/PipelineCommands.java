@@ -138,8 +138,9 @@ public final class PipelineCommands {
         int checkpointSeconds;
 
         @Option(names = "--held-out", description = "images with masks sent first to the held-out topic, which nothing trains "
-                + "on: the model server scores every segmenter version on them, for the live page (default ${DEFAULT-VALUE}; at most "
-                + "a quarter of the data set's masked images)", defaultValue = "100")
+                + "on: the trainer scores and gates every version on them, and the model server scores every segmenter version on "
+                + "them for the live page (default ${DEFAULT-VALUE}; from --held-out-split, or else at most a quarter of the streamed "
+                + "masked images)", defaultValue = "100")
         int heldOut;
 
         @Option(names = "--data-dir", description = "where the run keeps what a restart needs: the embedded broker's log, the "
@@ -169,7 +170,7 @@ public final class PipelineCommands {
             FlinkCluster remote = flinkAddress != null ? FlinkCluster.remote(flinkAddress, jobJar) : null; // checked before anything starts
             System.out.println("seedstream demo: " + DatasetOptions.describe(data));
             data.problems().forEach(p -> System.out.println("  skipped " + p));
-            LocalPipeline.Images images = split(data);
+            LocalPipeline.Images images = split(data, dataset.loadHeldOutSplit());
 
             CountDownLatch stopped = new CountDownLatch(1);
             Thread main = Thread.currentThread();
@@ -206,18 +207,27 @@ public final class PipelineCommands {
             }
         }
 
-        /** Held out first (masked images, up to --held-out), then --labeled-share of the rest labeled, then the pool. */
-        private LocalPipeline.Images split(DatasetLoad data) {
+        /**
+         * Held out first (masked images, up to --held-out: the held-out split's, or else from the
+         * streamed ones), then --labeled-share of the rest labeled, then the pool.
+         */
+        LocalPipeline.Images split(DatasetLoad data, java.util.Optional<DatasetLoad> heldOutSplit) {
             if (heldOut < 0) {
                 throw new IllegalArgumentException("--held-out must be 0 or more, was " + heldOut);
             }
-            List<LabeledImage> masked = data.images().stream().filter(LabeledImage::hasMask).toList();
-            List<LabeledImage> held = masked.subList(0, Math.min(heldOut, masked.size() / 4));
+            List<LabeledImage> held = heldOutSplit
+                    .map(split -> split.images().stream().filter(LabeledImage::hasMask).limit(heldOut).toList())
+                    .orElseGet(() -> {
+                        List<LabeledImage> masked = data.images().stream().filter(LabeledImage::hasMask).toList();
+                        return masked.subList(0, Math.min(heldOut, masked.size() / 4));
+                    });
             java.util.Set<String> heldIds = held.stream().map(LabeledImage::id).collect(Collectors.toSet());
             List<LabeledImage> rest = data.images().stream().filter(image -> !heldIds.contains(image.id())).toList();
             int labeledCount = (int) Math.ceil(labeledShare * rest.size());
-            System.out.println("held out: " + held.size() + " images with masks, never trained on: the live page scores every "
-                    + "segmenter version on them" + (held.size() < heldOut ? " (a quarter of the masked images)" : ""));
+            System.out.println("held out: " + held.size() + " images with masks" + heldOutSplit.map(split -> " of the '"
+                    + dataset.heldOutSplit + "' split").orElse("") + ", never trained on: the trainer scores and gates every version "
+                    + "on them, the live page every segmenter version" + (heldOutSplit.isEmpty() && held.size() < heldOut
+                            ? " (a quarter of the masked images)" : ""));
             return new LocalPipeline.Images(data.classes(), held, rest.subList(0, labeledCount), dataset::sendsMask,
                     rest.subList(labeledCount, rest.size()));
         }
@@ -247,6 +257,9 @@ public final class PipelineCommands {
             run.put("labeledShare", String.valueOf(labeledShare));
             run.put("maskFraction", String.valueOf(dataset.maskFraction));
             run.put("heldOut", String.valueOf(heldOut));
+            if (dataset.voc != null || dataset.camvid != null) {
+                run.put("heldOutSplit", dataset.heldOutSplit);
+            }
             run.put("kafka", kafkaOptions.bootstrapServers != null ? kafkaOptions.bootstrapServers : "embedded");
             run.put("topicPrefix", topics.prefix());
             run.put("configuration", fingerprint(config.toJson()));
