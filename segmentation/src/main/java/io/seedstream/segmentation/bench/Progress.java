@@ -6,15 +6,17 @@ import java.time.Duration;
 /**
  * A one-line progress bar on a terminal stream: phase, bar, count, rate, time left and a status
  * such as the current loss. Redraws at most a few times a second; when the stream is not a
- * terminal it prints a plain line every ten percent instead.
+ * terminal (a log file) it prints a plain line every ten percent, and at least once a minute.
  */
 public final class Progress {
 
     private static final int WIDTH = 28;
     private static final long REDRAW_NANOS = 200_000_000L;
+    private static final long LOG_LINE_NANOS = 60_000_000_000L;
 
     private final PrintStream out;
     private final boolean terminal;
+    private final java.util.function.LongSupplier clock;
     private String phase = "";
     private long total;
     private long started;
@@ -22,23 +24,28 @@ public final class Progress {
     private long lastTenth = -1;
 
     public Progress(PrintStream out) {
+        this(out, System.console() != null, System::nanoTime);
+    }
+
+    Progress(PrintStream out, boolean terminal, java.util.function.LongSupplier clock) {
         this.out = out;
-        this.terminal = System.console() != null;
+        this.terminal = terminal;
+        this.clock = clock;
     }
 
     public void start(String phaseName, long totalUnits) {
         this.phase = phaseName;
         this.total = totalUnits;
-        this.started = System.nanoTime();
+        this.started = clock.getAsLong();
         this.lastDraw = 0;
         this.lastTenth = -1;
     }
 
     public void update(long done, String status) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         long tenth = total == 0 ? 10 : done * 10 / total;
         boolean finished = done >= total;
-        if (terminal ? (now - lastDraw < REDRAW_NANOS && !finished) : (tenth == lastTenth && !finished)) {
+        if (terminal ? (now - lastDraw < REDRAW_NANOS && !finished) : (tenth == lastTenth && now - lastDraw < LOG_LINE_NANOS && !finished)) {
             return;
         }
         lastDraw = now;
