@@ -29,7 +29,7 @@ import org.apache.flink.util.OutputTag;
  */
 public final class IngestStage {
 
-    static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
+    public static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
 
     /** The images that passed, and the dead letters of both steps. */
     public record Result(DataStream<LabeledImage> images, DataStream<RejectedRecord> deadLetters) {}
@@ -38,7 +38,7 @@ public final class IngestStage {
 
     public static Result apply(DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings) {
         SingleOutputStreamOperator<Validated> valid = messages
-                .process(new Validate(classes, settings.maxImageSide()))
+                .process(new Validate(classes, settings.maxImageSide(), false, "localization/validate"))
                 .name("validate and decode")
                 .uid("validate");
         SingleOutputStreamOperator<LabeledImage> unique = valid
@@ -52,15 +52,21 @@ public final class IngestStage {
     /** An image that passed validation, with the message it came from (for a later dead letter). */
     public record Validated(LabeledImage image, RawMessage message) {}
 
-    static final class Validate extends ProcessFunction<RawMessage, Validated> {
+    /** Each message as a checked image, or a dead letter saying why, from {@code stage}. */
+    public static final class Validate extends ProcessFunction<RawMessage, Validated> {
         private final ClassList classes;
         private final int maxImageSide;
+        private final boolean maskRequired;
+        private final String stage;
         private transient LabeledImageValidator validator;
         private transient Counter rejected;
 
-        Validate(ClassList classes, int maxImageSide) {
+        /** @param maskRequired whether an image without its pixel mask is refused (a held-out image is scored against it) */
+        public Validate(ClassList classes, int maxImageSide, boolean maskRequired, String stage) {
             this.classes = classes;
             this.maxImageSide = maxImageSide;
+            this.maskRequired = maskRequired;
+            this.stage = stage;
         }
 
         @Override
@@ -72,11 +78,14 @@ public final class IngestStage {
         @Override
         public void processElement(RawMessage message, Context context, Collector<Validated> out) {
             try {
-                out.collect(new Validated(validator.validate(message.value()), message));
+                LabeledImage image = validator.validate(message.value());
+                if (maskRequired && !image.hasMask()) {
+                    throw new InvalidRecordException(image.id() + ": a held-out image needs its mask, which its score is measured against");
+                }
+                out.collect(new Validated(image, message));
             } catch (InvalidRecordException | RuntimeException e) { // nothing a message holds may stop the job
                 rejected.inc();
-                context.output(REJECTED, RejectedRecord.of("localization/validate", e.getMessage() + " (" + message.position() + ")",
-                        message));
+                context.output(REJECTED, RejectedRecord.of(stage, e.getMessage() + " (" + message.position() + ")", message));
             }
         }
     }
