@@ -275,15 +275,19 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /**
      * Snapshots of the models that trained since their last candidate and are due: {@code
-     * publishEverySteps} steps, or {@code publishEverySeconds} since {@code lastPublishedMs}. A
-     * candidate the serving gate refuses is left out.
+     * publishEverySteps} steps, or {@code publishEverySeconds} since {@code lastPublishedMs} and
+     * since the model's last candidate. A candidate the serving gate refuses is left out, and the
+     * next one waits for the same cadence: scoring a candidate takes seconds, and retrying after
+     * every step kept a trainer on CamVid scoring, not training (a step every 23 s).
      */
     public List<Publication> publishDue(long nowMs, long lastPublishedMs) {
         List<Publication> due = new ArrayList<>();
-        boolean timeUp = nowMs - lastPublishedMs >= settings.publishEverySeconds() * 1000L;
+        long interval = settings.publishEverySeconds() * 1000L;
         for (Learner learner : learners()) {
             long newSteps = learner.steps - learner.stepsAtPublication;
+            boolean timeUp = nowMs - lastPublishedMs >= interval && nowMs - learner.candidateAtMs >= interval;
             if (newSteps > 0 && (timeUp || newSteps >= settings.publishEverySteps())) {
+                learner.candidateAtMs = nowMs;
                 Publication publication = publish(learner);
                 if (publication != null) {
                     due.add(publication);
@@ -496,6 +500,8 @@ public final class StreamingTrainer implements AutoCloseable {
         long steps;
         long version;
         long stepsAtPublication;
+        /** When its latest candidate was scored (not saved: after a restore the next one is due at once). */
+        long candidateAtMs = Long.MIN_VALUE / 2;
         double lastLoss = Double.NaN;
         long diverged;
         long refused;

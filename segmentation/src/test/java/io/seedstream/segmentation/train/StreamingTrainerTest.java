@@ -245,13 +245,16 @@ class StreamingTrainerTest {
             for (int s = 0; s < 60; s++) {
                 trainer.step();
             }
-            assertThat(segmenterOf(trainer.publishDue(2, 0))).isNull();
+            assertThat(segmenterOf(trainer.publishDue(100_000, 0))).isNull();
             ServingGate.Decision decision = trainer.lastGateDecision(StreamingTrainer.SEGMENTER);
             assertThat(decision.serve()).isFalse();
             assertThat(decision.servedMiou()).isEqualTo(served.evalMiou());
             assertThat(decision.candidateMiou()).isLessThan(served.evalMiou());
             assertThat(decision.images()).isEqualTo(4);
             assertThat(trainer.refusedVersions()).isEqualTo(1);
+            trainer.step(); // 30 s after the last publication but 1 s after the refused candidate: the next waits its turn
+            assertThat(trainer.publishDue(101_000, 0)).isEmpty();
+            assertThat(trainer.refusedVersions()).as("not scored again").isEqualTo(1);
 
             try (StreamingTrainer resumed = new StreamingTrainer(gated, data.classes(), manager)) {
                 resumed.restore(trainer.save());
