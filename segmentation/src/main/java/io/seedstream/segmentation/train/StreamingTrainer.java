@@ -500,8 +500,8 @@ public final class StreamingTrainer implements AutoCloseable {
         long steps;
         long version;
         long stepsAtPublication;
-        /** When its latest candidate was scored (not saved: after a restore the next one is due at once). */
-        long candidateAtMs = Long.MIN_VALUE / 2;
+        /** When its latest candidate was scored, in the caller's milliseconds (not saved: after a restore the next is due at once). */
+        long candidateAtMs;
         double lastLoss = Double.NaN;
         long diverged;
         long refused;

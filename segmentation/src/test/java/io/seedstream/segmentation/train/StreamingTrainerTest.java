@@ -282,13 +282,13 @@ class StreamingTrainerTest {
             List<Map<String, float[]>> steps = new java.util.ArrayList<>();
             for (int s = 0; s < 3; s++) {
                 plain.step();
-                steps.add(segmenterOf(plain.publishDue(60_000, 0)).snapshot().parameters());
+                steps.add(segmenterOf(plain.publishDue(60_000L * (s + 1), 0)).snapshot().parameters()); // a minute apart
                 averaging.step();
                 if (s == 1) { // a publication in between leaves the training weights as they were
-                    assertThat(averaging.publishDue(60_000, 0)).isNotEmpty();
+                    assertThat(averaging.publishDue(60_000L * (s + 1), 0)).isNotEmpty();
                 }
             }
-            Map<String, float[]> published = segmenterOf(averaging.publishDue(60_000, 0)).snapshot().parameters();
+            Map<String, float[]> published = segmenterOf(averaging.publishDue(240_000, 0)).snapshot().parameters();
             assertThat(published.keySet()).contains("backbone.0.weight", "backbone.0.runningMean");
             for (String name : published.keySet()) {
                 float[] mean = published.get(name);
