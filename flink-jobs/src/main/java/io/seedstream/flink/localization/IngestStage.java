@@ -29,7 +29,7 @@ import org.apache.flink.util.OutputTag;
  */
 public final class IngestStage {
 
-    public static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
+    static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
 
     /** The images that passed, and the dead letters of both steps. */
     public record Result(DataStream<LabeledImage> images, DataStream<RejectedRecord> deadLetters) {}
@@ -38,7 +38,7 @@ public final class IngestStage {
 
     public static Result apply(DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings) {
         SingleOutputStreamOperator<Validated> valid = messages
-                .process(new Validate(classes, settings.maxImageSide(), false, "localization/validate"))
+                .process(new Validate(classes, settings.maxImageSide()))
                 .name("validate and decode")
                 .uid("validate");
         SingleOutputStreamOperator<LabeledImage> unique = valid
@@ -52,21 +52,15 @@ public final class IngestStage {
     /** An image that passed validation, with the message it came from (for a later dead letter). */
     public record Validated(LabeledImage image, RawMessage message) {}
 
-    /** Each message as a checked image, or a dead letter saying why, from {@code stage}. */
-    public static final class Validate extends ProcessFunction<RawMessage, Validated> {
+    static final class Validate extends ProcessFunction<RawMessage, Validated> {
         private final ClassList classes;
         private final int maxImageSide;
-        private final boolean maskRequired;
-        private final String stage;
         private transient LabeledImageValidator validator;
         private transient Counter rejected;
 
-        /** @param maskRequired whether an image without its pixel mask is refused (a held-out image is scored against it) */
-        public Validate(ClassList classes, int maxImageSide, boolean maskRequired, String stage) {
+        Validate(ClassList classes, int maxImageSide) {
             this.classes = classes;
             this.maxImageSide = maxImageSide;
-            this.maskRequired = maskRequired;
-            this.stage = stage;
         }
 
         @Override
@@ -78,14 +72,11 @@ public final class IngestStage {
         @Override
         public void processElement(RawMessage message, Context context, Collector<Validated> out) {
             try {
-                LabeledImage image = validator.validate(message.value());
-                if (maskRequired && !image.hasMask()) {
-                    throw new InvalidRecordException(image.id() + ": a held-out image needs its mask, which its score is measured against");
-                }
-                out.collect(new Validated(image, message));
+                out.collect(new Validated(validator.validate(message.value()), message));
             } catch (InvalidRecordException | RuntimeException e) { // nothing a message holds may stop the job
                 rejected.inc();
-                context.output(REJECTED, RejectedRecord.of(stage, e.getMessage() + " (" + message.position() + ")", message));
+                context.output(REJECTED, RejectedRecord.of("localization/validate", e.getMessage() + " (" + message.position() + ")",
+                        message));
             }
         }
     }

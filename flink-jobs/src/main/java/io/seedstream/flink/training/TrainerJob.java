@@ -8,7 +8,6 @@ import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -43,9 +42,9 @@ public final class TrainerJob {
                 .process(new DecodeSeeds())
                 .name("decode seeds")
                 .uid("decode-seeds");
-        SingleOutputStreamOperator<IngestStage.Validated> heldOut = KafkaWiring
+        SingleOutputStreamOperator<LabeledImage> heldOut = KafkaWiring
                 .read(env, settings, topics.heldOutImages(), "trainer-held-out", "held-out images", "trainer-held-out-images")
-                .process(new IngestStage.Validate(classes, config.stream().maxImageSide(), true, "trainer/held-out images"))
+                .process(new DecodeHeldOutImages(classes, config.stream().maxImageSide()))
                 .name("check held-out images")
                 .uid("check-held-out-images");
 
@@ -56,10 +55,7 @@ public final class TrainerJob {
                 .name("pair images and seeds")
                 .uid("pair-images-seeds")
                 .keyBy(sample -> TrainFunction.KEY, Types.INT)
-                .connect(heldOut.map(IngestStage.Validated::image, TypeInformation.of(LabeledImage.class))
-                        .name("held-out image")
-                        .uid("held-out-image")
-                        .keyBy(image -> TrainFunction.KEY, Types.INT))
+                .connect(heldOut.keyBy(image -> TrainFunction.KEY, Types.INT))
                 .process(new TrainFunction(config, classes))
                 .name("train")
                 .uid("train")
@@ -68,7 +64,7 @@ public final class TrainerJob {
 
         models.sinkTo(KafkaWiring.sink(servers, topics.models(), topics.prefix() + "models")).name("models topic").uid("models-sink");
         seeds.getSideOutput(DecodeSeeds.REJECTED)
-                .union(heldOut.getSideOutput(IngestStage.REJECTED))
+                .union(heldOut.getSideOutput(DecodeHeldOutImages.REJECTED))
                 .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
                 .name("dead letters")
                 .uid("trainer-dead-letters-sink");

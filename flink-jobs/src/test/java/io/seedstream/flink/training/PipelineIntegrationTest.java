@@ -78,15 +78,13 @@ class PipelineIntegrationTest {
                     }
                     jobs.add(env.executeAsync(trainer ? "trainer" : "localization"));
                 }
-                List<ModelSnapshotRecord> before = segmenters(models(kafka, topics, segmenters -> segmenters.size() >= 3));
+                List<ModelSnapshotRecord> before = segmenters(models(kafka, topics, 3));
                 assertThat(before).as("segmenter versions before the failure").hasSizeGreaterThanOrEqualTo(3);
 
                 send(kafka, topics, data, 64, 16); // these find a segmenter: their seeds are grown
                 miniCluster.terminateTaskManager(0).get();
                 miniCluster.startTaskManager();
-                // at least three more versions, and until one beats the first (slower on a loaded machine, where seeds come later)
-                List<ModelSnapshotRecord> models = models(kafka, topics, segmenters -> segmenters.size() >= before.size() + 3
-                        && improved(segmenters.get(0), segmenters.get(segmenters.size() - 1)));
+                List<ModelSnapshotRecord> models = models(kafka, topics, before.size() + 3);
                 List<ModelSnapshotRecord> all = segmenters(models);
 
                 for (int i = 0; i < all.size(); i++) { // one committed record per version, in order, steps growing
@@ -139,9 +137,8 @@ class PipelineIntegrationTest {
         assertThat(sent.sent()).isEqualTo(count);
     }
 
-    /** Waits (4 minutes at most) until the committed segmenter snapshots are {@code enough}; returns every committed model record. */
-    private static List<ModelSnapshotRecord> models(EmbeddedKafka kafka, Topics topics,
-            java.util.function.Predicate<List<ModelSnapshotRecord>> enough) throws Exception {
+    /** Waits for at least {@code segmenters} committed segmenter snapshots; returns every committed model record. */
+    private static List<ModelSnapshotRecord> models(EmbeddedKafka kafka, Topics topics, int segmenters) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (true) {
             List<ModelSnapshotRecord> records = new ArrayList<>();
@@ -149,14 +146,10 @@ class PipelineIntegrationTest {
                     topics.models(), Integer.MAX_VALUE, 5)) {
                 records.add(RecordCodec.MODEL_SNAPSHOT.decode(r.value()));
             }
-            if (enough.test(segmenters(records)) || System.nanoTime() > deadline) {
+            if (segmenters(records).size() >= segmenters || System.nanoTime() > deadline) {
                 return records;
             }
         }
-    }
-
-    private static boolean improved(ModelSnapshotRecord first, ModelSnapshotRecord last) {
-        return first.getEvalMiou() != null && last.getEvalMiou() != null && last.getEvalMiou() > first.getEvalMiou();
     }
 
     private static List<ModelSnapshotRecord> segmenters(List<ModelSnapshotRecord> records) {
