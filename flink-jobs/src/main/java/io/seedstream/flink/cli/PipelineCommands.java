@@ -138,8 +138,7 @@ public final class PipelineCommands {
         int checkpointSeconds;
 
         @Option(names = "--held-out", description = "images with masks sent first to the held-out topic, which nothing trains "
-                + "on: the trainer scores and gates every version on them, and the model server scores every segmenter version on "
-                + "them for the live page (default ${DEFAULT-VALUE}; from --held-out-split, or else at most a quarter of the streamed "
+                + "on: the model server scores every segmenter version on them for the live page (default ${DEFAULT-VALUE}; from --held-out-split, or else at most a quarter of the streamed "
                 + "masked images)", defaultValue = "100")
         int heldOut;
 
@@ -225,8 +224,8 @@ public final class PipelineCommands {
             List<LabeledImage> rest = data.images().stream().filter(image -> !heldIds.contains(image.id())).toList();
             int labeledCount = (int) Math.ceil(labeledShare * rest.size());
             System.out.println("held out: " + held.size() + " images with masks" + heldOutSplit.map(split -> " of the '"
-                    + dataset.heldOutSplit + "' split").orElse("") + ", never trained on: the trainer scores and gates every version "
-                    + "on them, the live page every segmenter version" + (heldOutSplit.isEmpty() && held.size() < heldOut
+                    + dataset.heldOutSplit + "' split").orElse("") + ", never trained on: the live page scores every segmenter "
+                    + "version on them" + (heldOutSplit.isEmpty() && held.size() < heldOut
                             ? " (a quarter of the masked images)" : ""));
             return new LocalPipeline.Images(data.classes(), held, rest.subList(0, labeledCount), dataset::sendsMask,
                     rest.subList(labeledCount, rest.size()));

@@ -23,8 +23,7 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import io.seedstream.segmentation.data.LabeledImage;
-import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -35,9 +34,8 @@ import org.apache.flink.util.Collector;
  * due snapshots as model records. The whole trainer (weights, optimizer moments, buffers,
  * versions) is operator state, so a restore resumes training: versions published after the last
  * checkpoint were never committed (the sink is transactional) and are simply published again.
- * The second input, the held-out images, joins the evaluation set.
  */
-public final class TrainFunction extends KeyedCoProcessFunction<Integer, StreamingTrainer.Sample, LabeledImage, EncodedRecord>
+public final class TrainFunction extends KeyedProcessFunction<Integer, StreamingTrainer.Sample, EncodedRecord>
         implements CheckpointedFunction {
 
     /** The published models, in the order of the gauges' slots. */
@@ -107,7 +105,7 @@ public final class TrainFunction extends KeyedCoProcessFunction<Integer, Streami
     }
 
     @Override
-    public void processElement1(StreamingTrainer.Sample sample, Context context, Collector<EncodedRecord> out) {
+    public void processElement(StreamingTrainer.Sample sample, Context context, Collector<EncodedRecord> out) {
         trainer.add(sample);
         idleSteps = 0;
         inputSinceTimerStep = true;
@@ -117,11 +115,6 @@ public final class TrainFunction extends KeyedCoProcessFunction<Integer, Streami
         if (!timerSet) {
             scheduleIdleStep(context.timerService().currentProcessingTime(), context.timerService());
         }
-    }
-
-    @Override
-    public void processElement2(LabeledImage heldOut, Context context, Collector<EncodedRecord> out) {
-        trainer.holdOut(heldOut);
     }
 
     @Override

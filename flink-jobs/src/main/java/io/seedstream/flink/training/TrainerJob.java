@@ -17,14 +17,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * The trainer job: labeled images (validated as the localization job does; that job reports the
  * bad ones) and seed records are paired by image id into samples, and one trainer subtask keeps
  * training the classifier and the segmenter, publishing snapshots with their held-out mIoU to the
- * models topic, exactly once. The held-out images (their own topic, never trained on) fill the
- * evaluation set that scores and gates each version, before the labeled images' held-out share.
+ * models topic, exactly once.
  *
  * <pre>
  * images.labeled -> validate, drop duplicate ids --+
- *                                                  +-> pair by image id --+
- * seeds -> decode (bad ones: dead-letters) --------+                      +-> train (parallelism 1) -> models
- * images.heldout -> validate, mask required (bad ones: dead-letters) -----+
+ *                                                  +-> pair by image id -> train (parallelism 1) -> models
+ * seeds -> decode (bad ones: dead-letters) --------+
  * </pre>
  */
 public final class TrainerJob {
@@ -42,11 +40,6 @@ public final class TrainerJob {
                 .process(new DecodeSeeds())
                 .name("decode seeds")
                 .uid("decode-seeds");
-        SingleOutputStreamOperator<LabeledImage> heldOut = KafkaWiring
-                .read(env, settings, topics.heldOutImages(), "trainer-held-out", "held-out images", "trainer-held-out-images")
-                .process(new DecodeHeldOutImages(classes, config.stream().maxImageSide()))
-                .name("check held-out images")
-                .uid("check-held-out-images");
 
         DataStream<EncodedRecord> models = images
                 .keyBy(LabeledImage::id, Types.STRING)
@@ -55,7 +48,6 @@ public final class TrainerJob {
                 .name("pair images and seeds")
                 .uid("pair-images-seeds")
                 .keyBy(sample -> TrainFunction.KEY, Types.INT)
-                .connect(heldOut.keyBy(image -> TrainFunction.KEY, Types.INT))
                 .process(new TrainFunction(config, classes))
                 .name("train")
                 .uid("train")
@@ -64,7 +56,6 @@ public final class TrainerJob {
 
         models.sinkTo(KafkaWiring.sink(servers, topics.models(), topics.prefix() + "models")).name("models topic").uid("models-sink");
         seeds.getSideOutput(DecodeSeeds.REJECTED)
-                .union(heldOut.getSideOutput(DecodeHeldOutImages.REJECTED))
                 .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
                 .name("dead letters")
                 .uid("trainer-dead-letters-sink");

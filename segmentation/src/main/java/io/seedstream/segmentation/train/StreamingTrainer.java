@@ -153,15 +153,12 @@ public final class StreamingTrainer implements AutoCloseable {
         return seeds;
     }
 
-    /**
-     * Adds an image with its mask to the held-out set directly (the held-out topic's images, a
-     * benchmark's fixed ones), up to {@code trainer.evalImages}; an id already in the set is not added again.
-     */
+    /** Adds an image with its mask to the held-out set directly (a benchmark's fixed images), up to {@code trainer.evalImages}. */
     public void holdOut(LabeledImage image) {
         if (!image.hasMask()) {
             throw new IllegalArgumentException("held-out image " + image.id() + " has no mask to score against");
         }
-        if (evalImages.size() < settings.evalImages() && evalImages.stream().noneMatch(held -> held.id().equals(image.id()))) {
+        if (evalImages.size() < settings.evalImages()) {
             evalImages.add(atTrainingSize(new Sample(image, null, 0)).image());
         }
     }
