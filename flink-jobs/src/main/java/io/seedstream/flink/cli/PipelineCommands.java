@@ -138,8 +138,8 @@ public final class PipelineCommands {
         int checkpointSeconds;
 
         @Option(names = "--held-out", description = "images with masks sent first to the held-out topic, which nothing trains "
-                + "on: the model server scores every segmenter version on them for the live page (default ${DEFAULT-VALUE}; from --held-out-split, or else at most a quarter of the streamed "
-                + "masked images)", defaultValue = "100")
+                + "on: the model server scores every segmenter version on them for the live page (default ${DEFAULT-VALUE}; "
+                + "from --held-out-split, or else at most a quarter of the streamed masked images)", defaultValue = "100")
         int heldOut;
 
         @Option(names = "--data-dir", description = "where the run keeps what a restart needs: the embedded broker's log, the "

@@ -135,6 +135,7 @@ public final class TrainerBenchmark {
             Map<String, Double> latest = new LinkedHashMap<>();
             double backgroundOnly = backgroundOnlyMiou(heldOut, classes);
             long next = 0;
+            Run lastScored = null;
             progress.start("trainer run " + name, options.steps());
             for (int step = 1; step <= options.steps(); step++) {
                 for (int i = 0; i < options.imagesPerStep(); i++) {
@@ -157,17 +158,17 @@ public final class TrainerBenchmark {
                     curve.add(new Point(step, latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
                             latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.lastClassifierTerms(),
                             trainer.lastSegmenterTerms()));
+                    lastScored = new Run(name, gain, boundary, List.copyOf(curve), trainer.divergedSteps(), collapsed(curve, backgroundOnly),
+                            (System.nanoTime() - started) / 1e9, step);
                     if (step < options.steps()) {
-                        afterEachScore.accept(new Run(name, gain, boundary, List.copyOf(curve), trainer.divergedSteps(),
-                                collapsed(curve, backgroundOnly), (System.nanoTime() - started) / 1e9, step));
+                        afterEachScore.accept(lastScored);
                     }
                 }
                 progress.update(step, String.format("segmenter %.3f  classifier %.3f  skipped %d",
                         latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
                         latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.divergedSteps()));
             }
-            return new Run(name, gain, boundary, curve, trainer.divergedSteps(), collapsed(curve, backgroundOnly),
-                    (System.nanoTime() - started) / 1e9, options.steps());
+            return lastScored; // scored at the last step
         }
     }
 
