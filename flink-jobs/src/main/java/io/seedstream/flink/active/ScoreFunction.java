@@ -3,6 +3,7 @@ package io.seedstream.flink.active;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.TaskDevice;
 import io.seedstream.flink.models.LiveModels;
+import io.seedstream.flink.models.WaitingImages;
 import io.seedstream.segmentation.active.Candidate;
 import io.seedstream.segmentation.active.ImageScorer;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -11,10 +12,6 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.nn.Autograd;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -23,7 +20,7 @@ import org.apache.flink.util.Collector;
 /**
  * Scores each unlabeled image (keyed by id) with the newest classifier and segmenter from the
  * broadcast models stream ({@link ImageScorer}), at the size the trainer works at. Images that
- * arrive before any classifier wait in keyed state and are scored when it comes: none is dropped.
+ * arrive before any classifier wait in keyed state ({@link WaitingImages}) and are scored once it comes.
  */
 public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, LabeledImage, byte[], Candidate> {
 
@@ -32,8 +29,7 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
     private transient NDManager manager;
     private transient LiveModels models;
     private transient ImageScorer scorer;
-    private transient ListState<LabeledImage> waiting;
-    private transient Counter waited;
+    private transient WaitingImages waiting;
     private transient Histogram latency;
 
     public ScoreFunction(SeedStreamConfig config, ClassList classes) {
@@ -48,16 +44,14 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
         var metrics = getRuntimeContext().getMetricGroup();
         models = new LiveModels(manager, classes, metrics);
         scorer = new ImageScorer(config, classes);
-        waiting = getRuntimeContext().getListState(waitingImages());
-        waited = metrics.counter("imagesWaitedForModel");
+        waiting = new WaitingImages(getRuntimeContext(), "waitingImages");
         latency = metrics.histogram("scoringLatencyMs", new DescriptiveStatisticsHistogram(1000));
     }
 
     @Override
     public void processElement(LabeledImage image, ReadOnlyContext context, Collector<Candidate> out) throws Exception {
         if (!models.restoreFrom(context.getBroadcastState(LiveModels.STATE))) {
-            waited.inc();
-            waiting.add(image);
+            waiting.hold(List.of(image), context.timerService());
             return;
         }
         score(List.of(image), context.currentProcessingTime(), out);
@@ -65,10 +59,13 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
 
     @Override
     public void processBroadcastElement(byte[] message, Context context, Collector<Candidate> out) throws Exception {
-        if (models.offer(message, context.getBroadcastState(LiveModels.STATE)) == LiveModels.Update.FIRST_CLASSIFIER) {
-            long now = context.currentProcessingTime();
-            LiveModels.releaseWaiting(context, waitingImages(), images -> score(images, now, out));
-        }
+        models.offer(message, context.getBroadcastState(LiveModels.STATE));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<Candidate> out) throws Exception {
+        waiting.onTimer(models.restoreFrom(context.getBroadcastState(LiveModels.STATE)), context.timerService(),
+                images -> score(images, context.currentProcessingTime(), out));
     }
 
     private void score(List<LabeledImage> images, long now, Collector<Candidate> out) {
@@ -80,10 +77,6 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
                     .forEach(out::collect);
             latency.update((System.nanoTime() - started) / 1_000_000);
         }
-    }
-
-    private static ListStateDescriptor<LabeledImage> waitingImages() {
-        return new ListStateDescriptor<>("waitingImages", TypeInformation.of(LabeledImage.class));
     }
 
     @Override

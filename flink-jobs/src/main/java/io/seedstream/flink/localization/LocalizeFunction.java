@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.flink.TaskDevice;
 import io.seedstream.flink.models.LiveModels;
+import io.seedstream.flink.models.WaitingImages;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -20,10 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MeterView;
@@ -39,8 +37,8 @@ import org.apache.flink.util.Collector;
  * classifier and one live segmenter, built when they arrive (or on the first record after a
  * restore) and closed in {@code close()}. Images come in micro-batches ({@link MicroBatcher}); the
  * images of one size in a batch share one forward pass of each model. Batches that arrive before
- * any classifier wait in keyed state (keyed by their first image's id) and are localized the moment
- * the first one arrives: nothing is dropped.
+ * any classifier wait in keyed state (keyed by their first image's id, see {@link WaitingImages}) and
+ * are localized one batch at a time once the first one arrives.
  * Before the first segmenter, images go on without probabilities (seeds are then not grown). With
  * {@code stream.affinityWalk}, the maps are walked with the newest affinity head ({@link
  * AffinityWalk}); before the first, they go on unwalked (counted in {@code imagesNotWalked}). Maps
@@ -53,12 +51,11 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     private final SeedStreamConfig config;
     private final ClassList classes;
-    private transient ListState<LabeledImage> pending;
+    private transient WaitingImages waiting;
     private transient NDManager manager;
     private transient LiveModels models;
     private transient LiveModels.Live<Classifier> classifier;
     private transient LiveModels.Live<Segmenter> segmenter;
-    private transient Counter waited;
     private transient Histogram latency;
     private transient Counter passes;
     private transient Counter walked;
@@ -80,8 +77,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
         models = new LiveModels(manager, classes, metrics);
         classifier = models.classifier;
         segmenter = models.segmenter;
-        pending = getRuntimeContext().getListState(pendingImages());
-        waited = metrics.counter("imagesWaitedForModel");
+        waiting = new WaitingImages(getRuntimeContext(), "pendingImages");
         latency = metrics.histogram("localizationLatencyMs", new DescriptiveStatisticsHistogram(1000));
         passes = metrics.counter("stochasticPasses");
         walked = metrics.counter("imagesWalked");
@@ -94,8 +90,7 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     @Override
     public void processElement(List<LabeledImage> images, ReadOnlyContext context, Collector<LocalizedImage> out) throws Exception {
         if (!models.restoreFrom(context.getBroadcastState(MODELS))) {
-            waited.inc(images.size());
-            pending.addAll(images);
+            waiting.hold(images, context.timerService());
             return;
         }
         localize(images, out);
@@ -103,14 +98,12 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
 
     @Override
     public void processBroadcastElement(byte[] message, Context context, Collector<LocalizedImage> out) throws Exception {
-        if (models.offer(message, context.getBroadcastState(MODELS)) == LiveModels.Update.FIRST_CLASSIFIER) {
-            LiveModels.releaseWaiting(context, pendingImages(), images -> localize(images, out));
-        }
+        models.offer(message, context.getBroadcastState(MODELS));
     }
 
-    /** Per batch (keyed by its first image's id), the images waiting for the first classifier. */
-    private static ListStateDescriptor<LabeledImage> pendingImages() {
-        return new ListStateDescriptor<>("pendingImages", TypeInformation.of(LabeledImage.class));
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<LocalizedImage> out) throws Exception {
+        waiting.onTimer(models.restoreFrom(context.getBroadcastState(MODELS)), context.timerService(), images -> localize(images, out));
     }
 
     private void localize(List<LabeledImage> images, Collector<LocalizedImage> out) {

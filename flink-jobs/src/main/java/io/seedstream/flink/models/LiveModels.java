@@ -6,25 +6,20 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.data.ClassList;
-import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +38,6 @@ public final class LiveModels implements AutoCloseable {
             new MapStateDescriptor<>("models", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveModels.class);
-
-    /** What a message on the models topic changed. */
-    public enum Update { IGNORED, REFUSED, LOADED, FIRST_CLASSIFIER }
 
     public final Live<Classifier> classifier;
     public final Live<Segmenter> segmenter;
@@ -75,49 +67,29 @@ public final class LiveModels implements AutoCloseable {
     }
 
     /** Applies one message of the models topic and keeps it in {@code state} if it was loaded. */
-    /**
-     * Hands the images each key held back until the first classifier to {@code process} and clears
-     * them: what a function does on {@link Update#FIRST_CLASSIFIER}.
-     */
-    public static <K> void releaseWaiting(KeyedBroadcastProcessFunction<K, ?, ?, ?>.Context context,
-            ListStateDescriptor<LabeledImage> waiting, Consumer<List<LabeledImage>> process) throws Exception {
-        context.applyToKeyedState(waiting, (key, state) -> {
-            List<LabeledImage> images = new ArrayList<>();
-            state.get().forEach(images::add);
-            if (!images.isEmpty()) {
-                process.accept(images);
-                state.clear();
-            }
-        });
-    }
-
-    public Update offer(byte[] message, BroadcastState<String, byte[]> state) throws Exception {
+    public void offer(byte[] message, BroadcastState<String, byte[]> state) throws Exception {
         ModelSnapshotRecord record;
         try {
             record = RecordCodec.MODEL_SNAPSHOT.decode(message);
         } catch (InvalidRecordException e) {
             LOG.warn("ignored a message on the models topic: {}", e.getMessage());
             refused.inc();
-            return Update.REFUSED;
+            return;
         }
         Live<?> model = List.of(classifier, segmenter, affinity).stream()
                 .filter(live -> live.name.equals(record.getName())).findFirst().orElse(null);
-        if (model == null) {
-            return Update.IGNORED;
-        }
-        boolean hadClassifier = restoreFrom(state);
-        if (model.isLive() && model.version >= record.getVersion()) {
-            return Update.IGNORED;
+        restoreFrom(state);
+        if (model == null || model.isLive() && model.version >= record.getVersion()) {
+            return;
         }
         try {
             model.load(record);
         } catch (ModelSnapshot.InvalidSnapshotException e) {
             LOG.warn("ignored {} v{}: {}", record.getName(), record.getVersion(), e.getMessage());
             refused.inc();
-            return Update.REFUSED;
+            return;
         }
         state.put(model.name, message);
-        return !hadClassifier && model == classifier ? Update.FIRST_CLASSIFIER : Update.LOADED;
     }
 
     @Override

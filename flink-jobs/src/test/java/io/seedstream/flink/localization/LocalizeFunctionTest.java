@@ -25,7 +25,7 @@ import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
-/** The operator in a test harness: waiting for the first model, model updates, restore from a checkpoint, micro-batches. */
+/** The operator in a test harness: waiting for the first model, a backlog's release, model updates, restore from a checkpoint, micro-batches. */
 class LocalizeFunctionTest {
 
     private final SeedStreamConfig config = SeedStreamConfig.defaults()
@@ -63,10 +63,14 @@ class LocalizeFunctionTest {
         OperatorSubtaskState checkpoint;
         try (var harness = harness()) {
             harness.open();
+            harness.setProcessingTime(0);
             harness.processElement(List.of(first, second), 1); // one micro-batch
+            harness.setProcessingTime(5_000);
             assertThat(harness.extractOutputValues()).isEmpty(); // no classifier yet: they wait, nothing is dropped
 
             harness.processBroadcastElement(model(1, 101), 3);
+            assertThat(harness.extractOutputValues()).isEmpty(); // released by the batch's own timer, within a second
+            harness.setProcessingTime(6_000);
             List<LocalizedImage> out = harness.extractOutputValues();
             assertThat(out).extracting(o -> o.image().id()).containsExactlyInAnyOrder(first.id(), second.id());
             assertThat(out).allSatisfy(o -> assertThat(o.classifierVersion()).isEqualTo(1));
@@ -90,6 +94,37 @@ class LocalizeFunctionTest {
             float[] expected = expectedMaps(202, third);
             assertThat(java.util.Arrays.copyOf(out.get(0).maps(), expected.length)).usingComparatorWithPrecision(1e-5f)
                     .containsExactly(expected);
+        }
+    }
+
+    /**
+     * A backlog is released a batch per timer, each in its own mailbox action: a checkpoint taken
+     * between two keeps the rest waiting, and the restored job releases exactly those.
+     */
+    @Test
+    void aBacklogIsReleasedOneBatchPerTimerAndACheckpointBetweenKeepsTheRest() throws Exception {
+        LabeledImage a = data.image(3);
+        LabeledImage b = data.image(4);
+        OperatorSubtaskState checkpoint;
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(List.of(a), 1); // its timer: 1,000
+            harness.setProcessingTime(1);
+            harness.processElement(List.of(b), 2); // its timer: 1,001
+            harness.processBroadcastElement(model(1, 7), 3);
+            harness.setProcessingTime(1_000);
+            assertThat(harness.extractOutputValues()).extracting(o -> o.image().id()).containsExactly(a.id());
+            checkpoint = harness.snapshot(1, 4);
+        }
+        try (var restored = harness()) {
+            restored.initializeState(checkpoint);
+            restored.open();
+            restored.setProcessingTime(1_001);
+            restored.setProcessingTime(10_000);
+            List<LocalizedImage> out = restored.extractOutputValues();
+            assertThat(out).extracting(o -> o.image().id()).containsExactly(b.id());
+            assertThat(out.get(0).classifierVersion()).isEqualTo(1);
         }
     }
 
