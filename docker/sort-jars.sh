@@ -20,7 +20,7 @@ native_jar="$(realpath "$deps"/pytorch-native-cpu-*.jar)"
 
 cp flink-jobs/target/seedstream-jobs.jar "$out"/jobs/
 
-own='segmentation-*.jar records-*.jar model-server-*.jar flink-jobs-*.jar'
+own='segmentation-*.jar records-*.jar embedded-kafka-*.jar model-server-*.jar flink-jobs-*.jar cli-*.jar benchmarks-*.jar'
 sort_app() { # sort_app MODULE IMAGE: the module's runtime jars and its own jar, split into lib/ and app/
   cp "$1"/target/dependency/*.jar "$out/$2"/lib/
   cp "$1"/target/"$1"-*.jar "$out/$2"/app/
@@ -32,4 +32,4 @@ sort_app() { # sort_app MODULE IMAGE: the module's runtime jars and its own jar,
   done
 }
 sort_app model-server server
-sort_app flink-jobs cli
+sort_app benchmarks cli # the command line with bench: the top of the module graph

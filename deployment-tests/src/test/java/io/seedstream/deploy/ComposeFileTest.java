@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.seedstream.cli.SeedStreamCli;
 import io.seedstream.flink.ClusterJob;
 import io.seedstream.flink.FlinkCluster;
-import io.seedstream.flink.cli.PipelineCommands;
 import io.seedstream.server.ServeCommand;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,11 +81,11 @@ class ComposeFileTest {
     void commandsAreOnesTheProgramsAccept() {
         String bootstrap = "kafka:9092";
         for (String name : List.of("topics", "producer")) {
-            CommandLine.ParseResult parsed = PipelineCommands.commandLine().parseArgs(args(name));
+            CommandLine.ParseResult parsed = SeedStreamCli.commandLine().parseArgs(args(name));
             assertThat(parsed.subcommand().matchedOptionValue("--kafka", "")).as(name).isEqualTo(bootstrap);
         }
-        assertThat(PipelineCommands.commandLine().parseArgs(args("topics")).subcommand().commandSpec().name()).isEqualTo("topics");
-        assertThat(PipelineCommands.commandLine().parseArgs(args("producer")).subcommand().commandSpec().name()).isEqualTo("ingest");
+        assertThat(SeedStreamCli.commandLine().parseArgs(args("topics")).subcommand().commandSpec().name()).isEqualTo("topics");
+        assertThat(SeedStreamCli.commandLine().parseArgs(args("producer")).subcommand().commandSpec().name()).isEqualTo("ingest");
 
         CommandLine.ParseResult server = new CommandLine(new ServeCommand()).parseArgs(args("model-server"));
         assertThat(server.matchedOptionValue("--kafka", "")).isEqualTo(bootstrap);

@@ -3,7 +3,7 @@ package io.seedstream.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.seedstream.flink.TaskDevice;
+import io.seedstream.flink.common.TaskDevice;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,12 @@
 package io.seedstream.flink;
 
 import io.seedstream.flink.active.ActiveLearningJob;
+import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.flink.training.TrainerJob;
+import io.seedstream.records.ConfigOptions;
+import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.Topics;
-import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
@@ -14,10 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * One SeedStream job as a Flink application: the entry class of the job jar on a cluster (a
@@ -33,13 +35,13 @@ public final class ClusterJob implements Callable<Integer> {
     String job;
 
     @CommandLine.Mixin
-    SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+    ConfigOptions configOptions = new ConfigOptions();
 
     @Option(names = "--kafka", required = true, description = "bootstrap servers of the pipeline's Kafka cluster")
     String bootstrapServers;
 
     @CommandLine.Mixin
-    SeedStreamCli.TopicPrefixOption topicPrefix = new SeedStreamCli.TopicPrefixOption();
+    TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
     @Option(names = "--classes", defaultValue = "synthetic", description = "the class list: synthetic, voc or camvid, or the "
             + "names separated by commas, background first if the data set has one (default ${DEFAULT-VALUE})")

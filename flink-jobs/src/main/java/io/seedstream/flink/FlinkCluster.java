@@ -3,6 +3,7 @@ package io.seedstream.flink;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.seedstream.flink.active.ActiveLearningJob;
+import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.flink.training.TrainerJob;
 import io.seedstream.segmentation.config.SeedStreamConfig;

@@ -2,13 +2,14 @@ package io.seedstream.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.seedstream.flink.ingest.ImageStreamer;
-import io.seedstream.records.kafka.TopicSetup;
-import io.seedstream.records.kafka.EmbeddedKafka;
-import io.seedstream.records.ModelRecords;
+import io.seedstream.embedded.EmbeddedKafka;
+import io.seedstream.flink.common.KafkaSettings;
+import io.seedstream.flink.common.ModelRecords;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.train.StreamingTrainer;

@@ -1,7 +1,7 @@
 package io.seedstream.flink;
 
+import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.records.kafka.KafkaClients;
-import io.seedstream.flink.kafka.KafkaWiring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,14 @@
 package io.seedstream.server;
 
+import io.seedstream.records.ConfigOptions;
+import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.Topics;
-import io.seedstream.segmentation.cli.SeedStreamCli;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code seedstream serve}: the model server on its own, reading the models of an existing Kafka cluster. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -16,13 +17,13 @@ import picocli.CommandLine.Option;
 public final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
-    SeedStreamCli.ConfigOptions configOptions = new SeedStreamCli.ConfigOptions();
+    ConfigOptions configOptions = new ConfigOptions();
 
     @Option(names = "--kafka", required = true, description = "bootstrap servers of the Kafka cluster with the models topic")
     String bootstrapServers;
 
     @CommandLine.Mixin
-    SeedStreamCli.TopicPrefixOption topicPrefix = new SeedStreamCli.TopicPrefixOption();
+    TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "0.0.0.0")
     String host;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.records.Bytes;
 import io.seedstream.records.ImageRecords;
 import io.seedstream.records.LabelRequest;
@@ -12,7 +13,6 @@ import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
-import io.seedstream.records.kafka.EmbeddedKafka;
 import io.seedstream.records.kafka.KafkaClients;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;

@@ -1,15 +1,16 @@
 package io.seedstream.server;
 
 import io.seedstream.records.Bytes;
-import io.seedstream.records.InvalidRecordException;
-import io.seedstream.records.ModelRecords;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.snapshot.InitialModels;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** Real, freshly initialised model snapshots as records of the models topic, and damaged copies of them. */
 final class TestModels {
@@ -21,15 +22,23 @@ final class TestModels {
     private TestModels() {}
 
     static ModelSnapshotRecord segmenter(long version) {
-        return decoded(ModelRecords.initialSegmenter(CONFIG, CLASSES, version, 100 + version));
+        return record(InitialModels.segmenter(CONFIG, CLASSES, version, 100 + version));
     }
 
     static ModelSnapshotRecord classifier(long version) {
-        return decoded(ModelRecords.initialClassifier(CONFIG, CLASSES, version, 200 + version));
+        return record(InitialModels.classifier(CONFIG, CLASSES, version, 200 + version));
     }
 
     static ModelSnapshotRecord affinity(long version) {
-        return decoded(ModelRecords.initialAffinity(CONFIG, CLASSES, version, 300 + version));
+        return record(InitialModels.affinity(CONFIG, CLASSES, version, 300 + version));
+    }
+
+    /** The snapshot as the trainer publishes it, before it has been scored. */
+    private static ModelSnapshotRecord record(ModelSnapshot snapshot) {
+        return ModelSnapshotRecord.newBuilder().setName(snapshot.name()).setVersion(snapshot.version())
+                .setArchitecture(snapshot.architecture().toString()).setClasses(snapshot.classes())
+                .setParameters(ByteBuffer.wrap(snapshot.toBytes())).setSha256(snapshot.sha256()).setTrainingStep(0)
+                .setEvalMiou(null).setTimestampMs(0).setNewSampleTimestampsMs(List.of()).build();
     }
 
     /** The same model with evaluation metadata, as the trainer publishes it. */
@@ -53,14 +62,6 @@ final class TestModels {
         }
         return ModelSnapshotRecord.newBuilder(record)
                 .setParameters(ByteBuffer.wrap(renamed.getBytes(StandardCharsets.ISO_8859_1))).build();
-    }
-
-    private static ModelSnapshotRecord decoded(byte[] message) {
-        try {
-            return RecordCodec.MODEL_SNAPSHOT.decode(message);
-        } catch (InvalidRecordException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static byte[] encoded(ModelSnapshotRecord record) {

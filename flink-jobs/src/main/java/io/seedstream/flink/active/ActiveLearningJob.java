@@ -1,10 +1,10 @@
 package io.seedstream.flink.active;
 
-import io.seedstream.flink.KafkaSettings;
-import io.seedstream.flink.kafka.KafkaWiring;
-import io.seedstream.flink.kafka.RawMessage;
-import io.seedstream.flink.localization.IngestStage;
-import io.seedstream.flink.models.LiveModels;
+import io.seedstream.flink.common.IngestStage;
+import io.seedstream.flink.common.KafkaSettings;
+import io.seedstream.flink.common.KafkaWiring;
+import io.seedstream.flink.common.LiveModels;
+import io.seedstream.flink.common.RawMessage;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;

@@ -1,9 +1,9 @@
 package io.seedstream.flink.active;
 
 import ai.djl.ndarray.NDManager;
-import io.seedstream.flink.TaskDevice;
-import io.seedstream.flink.models.LiveModels;
-import io.seedstream.flink.models.WaitingImages;
+import io.seedstream.flink.common.LiveModels;
+import io.seedstream.flink.common.TaskDevice;
+import io.seedstream.flink.common.WaitingImages;
 import io.seedstream.segmentation.active.Candidate;
 import io.seedstream.segmentation.active.ImageScorer;
 import io.seedstream.segmentation.config.SeedStreamConfig;

@@ -1,6 +1,6 @@
 package io.seedstream.flink.active;
 
-import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.flink.common.EncodedRecord;
 import io.seedstream.records.LabelRequest;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.active.Candidate;

@@ -1,9 +1,10 @@
 package io.seedstream.flink.localization;
 
-import io.seedstream.flink.KafkaSettings;
-import io.seedstream.flink.kafka.EncodedRecord;
-import io.seedstream.flink.kafka.KafkaWiring;
-import io.seedstream.flink.kafka.RawMessage;
+import io.seedstream.flink.common.EncodedRecord;
+import io.seedstream.flink.common.IngestStage;
+import io.seedstream.flink.common.KafkaSettings;
+import io.seedstream.flink.common.KafkaWiring;
+import io.seedstream.flink.common.RawMessage;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;

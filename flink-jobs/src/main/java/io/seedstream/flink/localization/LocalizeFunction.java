@@ -2,13 +2,13 @@ package io.seedstream.flink.localization;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.seedstream.flink.TaskDevice;
-import io.seedstream.flink.models.LiveModels;
-import io.seedstream.flink.models.WaitingImages;
+import io.seedstream.flink.common.LiveModels;
+import io.seedstream.flink.common.TaskDevice;
+import io.seedstream.flink.common.WaitingImages;
+import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
-import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;

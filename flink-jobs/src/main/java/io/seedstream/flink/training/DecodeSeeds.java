@@ -1,7 +1,7 @@
 package io.seedstream.flink.training;
 
-import io.seedstream.flink.kafka.RawMessage;
-import io.seedstream.flink.kafka.RejectedRecord;
+import io.seedstream.flink.common.RawMessage;
+import io.seedstream.flink.common.RejectedRecord;
 import io.seedstream.records.Bytes;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.RecordCodec;

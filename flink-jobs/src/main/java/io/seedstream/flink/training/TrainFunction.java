@@ -1,9 +1,9 @@
 package io.seedstream.flink.training;
 
-import io.seedstream.records.ModelRecords;
 import ai.djl.ndarray.NDManager;
-import io.seedstream.flink.TaskDevice;
-import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.flink.common.EncodedRecord;
+import io.seedstream.flink.common.ModelRecords;
+import io.seedstream.flink.common.TaskDevice;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;

@@ -1,9 +1,9 @@
 package io.seedstream.flink.training;
 
-import io.seedstream.flink.KafkaSettings;
-import io.seedstream.flink.kafka.EncodedRecord;
-import io.seedstream.flink.kafka.KafkaWiring;
-import io.seedstream.flink.localization.IngestStage;
+import io.seedstream.flink.common.EncodedRecord;
+import io.seedstream.flink.common.IngestStage;
+import io.seedstream.flink.common.KafkaSettings;
+import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;

@@ -2,15 +2,15 @@ package io.seedstream.flink.active;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.JobEnvironment;
-import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.KafkaTestClients;
-import io.seedstream.flink.ingest.ImageStreamer;
+import io.seedstream.flink.common.KafkaSettings;
+import io.seedstream.flink.common.ModelRecords;
 import io.seedstream.records.LabelRequest;
-import io.seedstream.records.ModelRecords;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
-import io.seedstream.records.kafka.EmbeddedKafka;
+import io.seedstream.records.kafka.ImageStreamer;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;

@@ -2,7 +2,7 @@ package io.seedstream.flink.active;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.seedstream.flink.kafka.EncodedRecord;
+import io.seedstream.flink.common.EncodedRecord;
 import io.seedstream.records.LabelRequest;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.active.Candidate;

@@ -2,20 +2,21 @@ package io.seedstream.flink.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.JobEnvironment;
-import io.seedstream.flink.KafkaSettings;
 import io.seedstream.flink.KafkaTestClients;
-import io.seedstream.flink.ingest.ImageStreamer;
-import io.seedstream.records.kafka.TopicSetup;
-import io.seedstream.records.kafka.EmbeddedKafka;
+import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +28,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole loop on a real broker and a MiniCluster, starting from no model at all: the trainer

@@ -1,0 +1,93 @@
+package io.seedstream.cli;
+
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.DatasetLoad;
+import io.seedstream.segmentation.data.ImageFolderReader;
+import io.seedstream.segmentation.data.MaskedDatasetReader;
+import io.seedstream.segmentation.data.SyntheticDataset;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Where the images to stream come from: the synthetic generator (default) or a data set on disk. */
+public final class DatasetOptions {
+
+    @Option(names = "--synthetic", description = "stream this many synthetic images (default ${DEFAULT-VALUE})", defaultValue = "1000")
+    int synthetic;
+
+    @Option(names = "--folder", description = "a folder of images with a labels.csv (file,class;class;...)")
+    Path folder;
+
+    @Option(names = "--voc", description = "a PASCAL VOC root (JPEGImages, SegmentationClass, ImageSets)")
+    Path voc;
+
+    @Option(names = "--camvid", description = "a CamVid root (<split>/ and <split>annot/)")
+    Path camvid;
+
+    @Option(names = "--split", description = "the VOC or CamVid split (default ${DEFAULT-VALUE})", defaultValue = "train")
+    String split;
+
+    @Option(names = "--held-out-split", defaultValue = "val", description = "the VOC or CamVid split whose images (with their "
+            + "masks) are held out, when it is not --split (default ${DEFAULT-VALUE}); without it, or for other sources, a share of "
+            + "the streamed images is held out")
+    String heldOutSplit;
+
+    @Option(names = "--mask-fraction", defaultValue = "0.2",
+            description = "share of images sent with their pixel mask, when they have one (default ${DEFAULT-VALUE}); the trainer "
+                    + "holds some of them out to score its models, and trains on the rest")
+    double maskFraction;
+
+    /** Reads the chosen source; files that cannot be read are listed in the result, not fatal. */
+    DatasetLoad load(SeedStreamConfig config) throws IOException {
+        int chosen = (folder != null ? 1 : 0) + (voc != null ? 1 : 0) + (camvid != null ? 1 : 0);
+        if (chosen > 1) {
+            throw new IllegalArgumentException("choose one of --folder, --voc and --camvid");
+        }
+        if (maskFraction < 0 || maskFraction > 1) {
+            throw new IllegalArgumentException("--mask-fraction must be in [0, 1]");
+        }
+        if (folder != null) {
+            return ImageFolderReader.read(folder);
+        }
+        if (voc != null) {
+            return MaskedDatasetReader.voc(voc, split);
+        }
+        if (camvid != null) {
+            return MaskedDatasetReader.camVid(camvid, split);
+        }
+        if (synthetic < 1) {
+            throw new IllegalArgumentException("--synthetic must be at least 1");
+        }
+        SyntheticDataset data = new SyntheticDataset(config.synthetic());
+        return new DatasetLoad(data.classes(), data.images(0, synthetic), List.of());
+    }
+
+    /**
+     * The VOC or CamVid split held out, when there is one apart from the streamed split: a data set's
+     * own validation images are the ones its results are reported on.
+     */
+    java.util.Optional<DatasetLoad> loadHeldOutSplit() throws IOException {
+        if ((voc == null && camvid == null) || heldOutSplit.equals(split)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(voc != null ? MaskedDatasetReader.voc(voc, heldOutSplit)
+                    : MaskedDatasetReader.camVid(camvid, heldOutSplit));
+        } catch (IOException e) { // no such split here: fall back to a share of the streamed images
+            System.out.println("no held-out split: " + e.getMessage());
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Whether the i-th image goes with its mask: spread evenly, so every prefix of the stream has its share. */
+    boolean sendsMask(int index) {
+        return Math.floor((index + 1) * maskFraction) > Math.floor(index * maskFraction);
+    }
+
+    static String describe(DatasetLoad load) {
+        ClassList classes = load.classes();
+        return load.images().size() + " images, " + classes.size() + " classes " + classes.names();
+    }
+}

@@ -1,0 +1,168 @@
+package io.seedstream.embedded;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker and controller in one process, no ZooKeeper)
+ * inside this JVM, on free local ports: the default of the local run and of the integration tests.
+ * Its log directory is either temporary (deleted on close) or kept ({@link #start(Path)}): a broker
+ * started again on a kept directory has every topic, offset and transaction of the last one.
+ * Set for one node: replication factor 1 and {@code transaction.state.log.min.isr = 1}, without
+ * which transactions hang.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final int NODE_ID = 1;
+    private static final int START_ATTEMPTS = 3;
+
+    private final Path dataDir;
+    private final boolean temporary;
+    private final int brokerPort;
+    private final KafkaRaftServer server;
+
+    private EmbeddedKafka(Path dataDir, boolean temporary, int brokerPort, KafkaRaftServer server) {
+        this.dataDir = dataDir;
+        this.temporary = temporary;
+        this.brokerPort = brokerPort;
+        this.server = server;
+    }
+
+    /** Starts a broker on a fresh temporary log directory, deleted on close; returns once it accepts clients (about 3 s). */
+    public static EmbeddedKafka start() throws Exception {
+        return start(null);
+    }
+
+    /**
+     * Starts a broker whose log directory is {@code logDirectory}, kept on close; formatted first when
+     * it holds no broker yet. The ports are new each time: clients find the broker by {@link #bootstrapServers()}.
+     */
+    public static EmbeddedKafka start(Path logDirectory) throws Exception {
+        // Kafka's fatal-fault handlers halt the JVM (e.g. when the controller port is taken),
+        // which would kill the whole job or test run: make them throw instead.
+        Exit.setHaltProcedure((code, message) -> {
+            throw new IllegalStateException("Kafka requested Runtime.halt(" + code + "): " + message);
+        });
+        Exit.setExitProcedure((code, message) -> {
+            throw new IllegalStateException("Kafka requested System.exit(" + code + "): " + message);
+        });
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOn(logDirectory, freePort(), freePort());
+            } catch (Exception e) {
+                // A free port is check-then-use: another process may take it in between.
+                if (attempt >= START_ATTEMPTS || !(causedByBind(e) || e instanceof IllegalStateException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    public String bootstrapServers() {
+        return "localhost:" + brokerPort;
+    }
+
+    private static EmbeddedKafka startOn(Path logDirectory, int brokerPort, int controllerPort) throws Exception {
+        boolean temporary = logDirectory == null;
+        Path dataDir = temporary ? Files.createTempDirectory("seedstream-kafka-") : Files.createDirectories(logDirectory);
+        String logDir = dataDir.toAbsolutePath().toString();
+        Map<String, String> p = new HashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", String.valueOf(NODE_ID));
+        p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", logDir);
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1"); // the default 50 makes the first consumer group slow
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("log.cleaner.dedupe.buffer.size", "2097152"); // the default reserves 128 MiB of heap
+        p.put("message.max.bytes", String.valueOf(64 << 20)); // model snapshots
+        KafkaConfig config = new KafkaConfig(p, false);
+        if (!Files.exists(dataDir.resolve("meta.properties"))) { // a kept directory is formatted once, with its cluster id
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(NODE_ID)
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setControllerListenerName("CONTROLLER")
+                    // Transactions as before KIP-890: version 2 bumps a producer's epoch at every commit, so
+                    // Flink's Kafka sink (5.0.0-2.2), re-committing a restored checkpoint's transaction that
+                    // was committed before the stop, is refused as fenced and logs it as likely data loss
+                    // (FLINK-40689); under version 1 that second commit is the no-op it is meant to be.
+                    .setFeatureLevel("transaction.version", (short) 1)
+                    .addDirectory(logDir)
+                    .setMetadataLogDirectory(logDir)
+                    .run();
+        }
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            server.startup();
+        } catch (Throwable t) {
+            server.shutdown();
+            if (temporary) {
+                deleteRecursively(dataDir);
+            }
+            throw t;
+        }
+        return new EmbeddedKafka(dataDir, temporary, brokerPort, server);
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            if (temporary) {
+                deleteRecursively(dataDir);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean causedByBind(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary directory is harmless
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package io.seedstream.flink.common;
+
+import io.seedstream.records.Topics;
+import java.io.Serializable;
+
+/**
+ * Where a job reads and writes: the Kafka cluster and the topic names. {@code bounded} stops the
+ * sources at the offsets current at start (tests, replays); otherwise they follow the topics.
+ */
+public record KafkaSettings(String bootstrapServers, Topics topics, boolean bounded) implements Serializable {}

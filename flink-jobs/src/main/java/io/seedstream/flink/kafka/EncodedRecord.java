@@ -1,4 +1,0 @@
-package io.seedstream.flink.kafka;
-
-/** A record ready for a topic: its key and its encoded value. */
-public record EncodedRecord(String key, byte[] value) {}
