@@ -38,11 +38,21 @@ import java.util.stream.Collectors;
  */
 public final class ActiveLearningBenchmark {
 
-    public enum Strategy { ACTIVE, RANDOM }
+    public enum Strategy {
+        ACTIVE,
+        RANDOM
+    }
 
     /** How much work; the methods' settings come from {@link SeedStreamConfig}. */
-    public record Options(List<Long> seeds, int poolImages, int evalImages, int initialLabels, int batch, int rounds,
-            int classifierStepsPerRound, int segmenterStepsPerRound) {
+    public record Options(
+            List<Long> seeds,
+            int poolImages,
+            int evalImages,
+            int initialLabels,
+            int batch,
+            int rounds,
+            int classifierStepsPerRound,
+            int segmenterStepsPerRound) {
         public static Options defaults() {
             return new Options(List.of(1L, 2L, 3L), 400, 100, 16, 16, 5, 40, 40);
         }
@@ -67,8 +77,12 @@ public final class ActiveLearningBenchmark {
     private final ClassList classes;
 
     public ActiveLearningBenchmark(SeedStreamConfig config, Options options, Progress progress) {
-        if (options.initialLabels() < 1 || options.batch() < 1 || options.rounds() < 1 || options.seeds().isEmpty()) {
-            throw new IllegalArgumentException("the benchmark needs at least one seed, initial label, round and label per round");
+        if (options.initialLabels() < 1
+                || options.batch() < 1
+                || options.rounds() < 1
+                || options.seeds().isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the benchmark needs at least one seed, initial label, round and label per round");
         }
         if (options.finalBudget() > options.poolImages()) {
             throw new IllegalArgumentException("the budget (" + options.finalBudget() + " labels) exceeds the pool ("
@@ -86,7 +100,8 @@ public final class ActiveLearningBenchmark {
         List<LabeledImage> heldOut = synthetic.images(SyntheticDataset.HELD_OUT_START, options.evalImages());
         List<Run> runs = new ArrayList<>();
         for (long seed : options.seeds()) {
-            List<LabeledImage> pool = synthetic.images(seed * 1_000_000L, options.poolImages()); // a fresh pool per seed
+            List<LabeledImage> pool =
+                    synthetic.images(seed * 1_000_000L, options.poolImages()); // a fresh pool per seed
             for (Strategy strategy : Strategy.values()) {
                 runs.add(run(strategy, seed, pool, heldOut));
             }
@@ -101,45 +116,68 @@ public final class ActiveLearningBenchmark {
         List<Point> curve = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
             manager.getEngine().setRandomSeed((int) seed);
-            try (Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                    classes.numForeground()), manager, config.training().seed());
-                    Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
+            try (Classifier classifier = new Classifier(
+                            ClassifierArchitecture.of(
+                                    config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
+                            manager,
+                            config.training().seed());
+                    Segmenter segmenter = new Segmenter(
+                            SegmenterArchitecture.of(config.segmenter(), classes.size()),
+                            manager,
                             config.segmenter().seed())) {
-                ClassifierTrainer classifierTrainer = new ClassifierTrainer(classifier, config, classes, ClassifierTrainer.Objective.RECAM);
-                SegmenterTrainer segmenterTrainer = new SegmenterTrainer(segmenter, config, classes,
-                        new SegmenterTrainer.Objective(false, false, false));
+                ClassifierTrainer classifierTrainer =
+                        new ClassifierTrainer(classifier, config, classes, ClassifierTrainer.Objective.RECAM);
+                SegmenterTrainer segmenterTrainer = new SegmenterTrainer(
+                        segmenter, config, classes, new SegmenterTrainer.Objective(false, false, false));
                 ImageScorer scorer = new ImageScorer(config, classes);
                 LabelSelector selector = new LabelSelector(config.active(), classes);
                 Random batches = new Random(seed * 31 + 7);
                 String label = label(strategy, seed);
                 for (int round = 0; ; round++) {
-                    progress.start(label + ", " + labeled.size() + " labels: training",
+                    progress.start(
+                            label + ", " + labeled.size() + " labels: training",
                             options.classifierStepsPerRound() + options.segmenterStepsPerRound());
                     train(classifierTrainer, segmenterTrainer, labeled, batches);
-                    double miou = SegmentationBenchmark.evaluate(segmenter, heldOut, classes, config.segmenter().batchSize()).miou();
+                    double miou = SegmentationBenchmark.evaluate(
+                                    segmenter,
+                                    heldOut,
+                                    classes,
+                                    config.segmenter().batchSize())
+                            .miou();
                     curve.add(new Point(labeled.size(), miou));
                     if (round == options.rounds()) {
                         break;
                     }
                     List<LabeledImage> unlabeled = unlabeled(pool, labeled);
-                    labeled.addAll(strategy == Strategy.RANDOM
-                            ? LabelSelector.random(unlabeled, options.batch(), random)
-                            : selectActively(scorer, selector, classifier, segmenter, unlabeled, labeled, label));
+                    labeled.addAll(
+                            strategy == Strategy.RANDOM
+                                    ? LabelSelector.random(unlabeled, options.batch(), random)
+                                    : selectActively(
+                                            scorer, selector, classifier, segmenter, unlabeled, labeled, label));
                 }
             }
         }
         Run run = new Run(strategy, seed, curve, (System.nanoTime() - started) / 1e9);
-        progress.note(String.format(java.util.Locale.ROOT, "%s done in %.0f s: %s", label(strategy, seed), run.seconds(),
-                curve.stream().map(p -> String.format(java.util.Locale.ROOT, "%d labels %.3f", p.labels(), p.miou()))
+        progress.note(String.format(
+                java.util.Locale.ROOT,
+                "%s done in %.0f s: %s",
+                label(strategy, seed),
+                run.seconds(),
+                curve.stream()
+                        .map(p -> String.format(java.util.Locale.ROOT, "%d labels %.3f", p.labels(), p.miou()))
                         .collect(Collectors.joining(", "))));
         return run;
     }
 
     private static String label(Strategy strategy, long seed) {
-        return String.format(java.util.Locale.ROOT, "seed %d, %s", seed, strategy.name().toLowerCase(java.util.Locale.ROOT));
+        return String.format(
+                java.util.Locale.ROOT, "seed %d, %s", seed, strategy.name().toLowerCase(java.util.Locale.ROOT));
     }
 
-    private void train(ClassifierTrainer classifierTrainer, SegmenterTrainer segmenterTrainer, List<LabeledImage> labeled,
+    private void train(
+            ClassifierTrainer classifierTrainer,
+            SegmenterTrainer segmenterTrainer,
+            List<LabeledImage> labeled,
             Random batches) {
         int done = 0;
         for (int step = 0; step < options.classifierStepsPerRound(); step++) {
@@ -148,27 +186,40 @@ public final class ActiveLearningBenchmark {
         }
         for (int step = 0; step < options.segmenterStepsPerRound(); step++) {
             segmenterTrainer.step(draw(labeled, config.segmenter().batchSize(), batches).stream()
-                    .map(image -> new SegmenterTrainer.Example(image, Batches.maskLabels(image.mask()))).toList());
+                    .map(image -> new SegmenterTrainer.Example(image, Batches.maskLabels(image.mask())))
+                    .toList());
             progress.update(++done, "segmenter");
         }
     }
 
-    private List<LabeledImage> selectActively(ImageScorer scorer, LabelSelector selector, Classifier classifier, Segmenter segmenter,
-            List<LabeledImage> unlabeled, List<LabeledImage> labeled, String label) {
+    private List<LabeledImage> selectActively(
+            ImageScorer scorer,
+            LabelSelector selector,
+            Classifier classifier,
+            Segmenter segmenter,
+            List<LabeledImage> unlabeled,
+            List<LabeledImage> labeled,
+            String label) {
         progress.start(label + ", " + labeled.size() + " labels: scoring the pool", unlabeled.size());
         List<Candidate> candidates = new ArrayList<>();
         int batchSize = config.segmenter().batchSize();
         for (int from = 0; from < unlabeled.size(); from += batchSize) {
-            candidates.addAll(scorer.score(classifier, segmenter, unlabeled.subList(from, Math.min(unlabeled.size(), from + batchSize)),
-                    0, 0));
+            candidates.addAll(scorer.score(
+                    classifier,
+                    segmenter,
+                    unlabeled.subList(from, Math.min(unlabeled.size(), from + batchSize)),
+                    0,
+                    0));
             progress.update(candidates.size(), "");
         }
         Map<Integer, Long> labelsSeen = new HashMap<>();
-        labeled.forEach(image -> java.util.Arrays.stream(image.labels()).forEach(id -> labelsSeen.merge(id, 1L, Long::sum)));
+        labeled.forEach(
+                image -> java.util.Arrays.stream(image.labels()).forEach(id -> labelsSeen.merge(id, 1L, Long::sum)));
         List<float[]> asked = labeled.stream().map(Thumbnail::of).toList();
         Map<String, LabeledImage> byId = unlabeled.stream().collect(Collectors.toMap(LabeledImage::id, image -> image));
         return selector.select(candidates, labelsSeen, asked, options.batch()).choices().stream()
-                .map(choice -> byId.get(choice.candidate().imageId())).toList();
+                .map(choice -> byId.get(choice.candidate().imageId()))
+                .toList();
     }
 
     private static List<LabeledImage> draw(List<LabeledImage> images, int count, Random random) {
@@ -188,14 +239,22 @@ public final class ActiveLearningBenchmark {
     public static Map<Strategy, List<double[]>> summary(Result result) {
         Map<Strategy, List<double[]>> summary = new LinkedHashMap<>();
         for (Strategy strategy : Strategy.values()) {
-            List<Run> runs = result.runs().stream().filter(run -> run.strategy() == strategy).toList();
+            List<Run> runs = result.runs().stream()
+                    .filter(run -> run.strategy() == strategy)
+                    .toList();
             List<double[]> rows = new ArrayList<>();
             for (int i = 0; i < runs.get(0).curve().size(); i++) {
                 int index = i;
-                double[] values = runs.stream().mapToDouble(run -> run.curve().get(index).miou()).toArray();
+                double[] values = runs.stream()
+                        .mapToDouble(run -> run.curve().get(index).miou())
+                        .toArray();
                 double mean = java.util.Arrays.stream(values).average().orElse(0);
-                double variance = values.length < 2 ? 0
-                        : java.util.Arrays.stream(values).map(v -> (v - mean) * (v - mean)).sum() / (values.length - 1);
+                double variance = values.length < 2
+                        ? 0
+                        : java.util.Arrays.stream(values)
+                                        .map(v -> (v - mean) * (v - mean))
+                                        .sum()
+                                / (values.length - 1);
                 rows.add(new double[] {runs.get(0).curve().get(i).labels(), mean, Math.sqrt(variance)});
             }
             summary.put(strategy, rows);

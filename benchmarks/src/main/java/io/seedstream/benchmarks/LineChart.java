@@ -24,9 +24,12 @@ public final class LineChart {
 
     /** Writes the panels side by side into an SVG file (its folder created if need be). */
     public static void write(List<Panel> panels, Path file) throws IOException {
-        StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
+        StringBuilder svg = new StringBuilder(String.format(
+                Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n"
-                        + "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n", panels.size() * PANEL_WIDTH, HEIGHT));
+                        + "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n",
+                panels.size() * PANEL_WIDTH,
+                HEIGHT));
         for (int p = 0; p < panels.size(); p++) {
             panel(svg, panels.get(p), p * PANEL_WIDTH);
         }
@@ -42,30 +45,67 @@ public final class LineChart {
         int right = x0 + PANEL_WIDTH - 15;
         int top = 40;
         int bottom = HEIGHT - 45;
-        double maxY = Math.max(0.1, Math.ceil(panel.lines().stream().flatMap(line -> line.points().stream()).mapToDouble(p -> p[1])
-                .filter(Double::isFinite).max().orElse(0.1) * 10) / 10);
+        double maxY = Math.max(
+                0.1,
+                Math.ceil(panel.lines().stream()
+                                        .flatMap(line -> line.points().stream())
+                                        .mapToDouble(p -> p[1])
+                                        .filter(Double::isFinite)
+                                        .max()
+                                        .orElse(0.1)
+                                * 10)
+                        / 10);
         double maxX = panel.maxX();
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>%n", left, panel.title()));
+        svg.append(String.format(
+                Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>%n", left, panel.title()));
         for (double tick = 0; tick <= maxY + 1e-9; tick += 0.1) {
             double y = bottom - tick / maxY * (bottom - top);
-            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>%n", left, right, y, y, left - 6, y + 4, tick));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>%n",
+                    left,
+                    right,
+                    y,
+                    y,
+                    left - 6,
+                    y + 4,
+                    tick));
         }
-        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">0</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f %s</text>%n",
-                left, bottom + 18, right, bottom + 18, maxX, panel.xUnit()));
+        svg.append(String.format(
+                Locale.ROOT,
+                "<text x=\"%d\" y=\"%d\">0</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f %s</text>%n",
+                left,
+                bottom + 18,
+                right,
+                bottom + 18,
+                maxX,
+                panel.xUnit()));
         for (int l = 0; l < panel.lines().size(); l++) {
             Line line = panel.lines().get(l);
             StringBuilder points = new StringBuilder();
             for (double[] point : line.points()) {
                 if (Double.isFinite(point[1])) {
-                    points.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + point[0] / maxX * (right - left),
+                    points.append(String.format(
+                            Locale.ROOT,
+                            "%.1f,%.1f ",
+                            left + point[0] / maxX * (right - left),
                             bottom - point[1] / maxY * (bottom - top)));
                 }
             }
-            svg.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s/>%n",
-                    points.toString().trim(), line.colour(), line.dashed() ? " stroke-dasharray=\"6,4\"" : ""));
-            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n", left + 10, top + 14 + l * 16,
-                    line.colour(), line.name()));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s/>%n",
+                    points.toString().trim(),
+                    line.colour(),
+                    line.dashed() ? " stroke-dasharray=\"6,4\"" : ""));
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>%n",
+                    left + 10,
+                    top + 14 + l * 16,
+                    line.colour(),
+                    line.name()));
         }
     }
 }

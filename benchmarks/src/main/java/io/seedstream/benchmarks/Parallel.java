@@ -19,7 +19,10 @@ final class Parallel {
         progress.start(phase, count);
         List<T> results = new ArrayList<>(count);
         for (int from = 0; from < count; from += CHUNK) {
-            results.addAll(IntStream.range(from, Math.min(count, from + CHUNK)).parallel().mapToObj(work).toList());
+            results.addAll(IntStream.range(from, Math.min(count, from + CHUNK))
+                    .parallel()
+                    .mapToObj(work)
+                    .toList());
             progress.update(results.size(), "");
         }
         return results;

@@ -77,17 +77,50 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class PipelineBenchmark {
 
     /** The parts of the benchmark. */
-    public enum Part { THROUGHPUT, FRESHNESS, STATE, LEARNING }
+    public enum Part {
+        THROUGHPUT,
+        FRESHNESS,
+        STATE,
+        LEARNING
+    }
 
     /**
      * @param learningTailSeconds how long the learning run goes on after the last image is sent, so
      *     that the trainer also trains on the last ones (idle steps replay the buffer)
      */
-    public record Options(Set<Part> parts, int throughputImages, List<Integer> passes, int stochasticImages, double freshnessRate,
-            int freshnessSeconds, int stateImages, double stateRate, int stateRetentionSeconds, int learningImages,
-            double learningRate, int learningTailSeconds, int heldOutImages, Path learningCamVid, int learningMaskEvery) {
+    public record Options(
+            Set<Part> parts,
+            int throughputImages,
+            List<Integer> passes,
+            int stochasticImages,
+            double freshnessRate,
+            int freshnessSeconds,
+            int stateImages,
+            double stateRate,
+            int stateRetentionSeconds,
+            int learningImages,
+            double learningRate,
+            int learningTailSeconds,
+            int heldOutImages,
+            Path learningCamVid,
+            int learningMaskEvery) {
         public static Options defaults() {
-            return new Options(EnumSet.allOf(Part.class), 400, List.of(0, 200), 48, 1.0, 240, 10_000, 100, 10, 600, 2.0, 120, 64, null, 5);
+            return new Options(
+                    EnumSet.allOf(Part.class),
+                    400,
+                    List.of(0, 200),
+                    48,
+                    1.0,
+                    240,
+                    10_000,
+                    100,
+                    10,
+                    600,
+                    2.0,
+                    120,
+                    64,
+                    null,
+                    5);
         }
 
         /**
@@ -96,8 +129,15 @@ public final class PipelineBenchmark {
          * the run spans many retention windows.
          */
         Map<String, String> stateConfig() {
-            return Map.of("synthetic.imageSize", "32", "backbone.channels", "8,8,16,16,16,16",
-                    "segmenter.channels", "8,8,16,16,16,16", "stream.duplicateIdRetentionSeconds", Integer.toString(stateRetentionSeconds));
+            return Map.of(
+                    "synthetic.imageSize",
+                    "32",
+                    "backbone.channels",
+                    "8,8,16,16,16,16",
+                    "segmenter.channels",
+                    "8,8,16,16,16,16",
+                    "stream.duplicateIdRetentionSeconds",
+                    Integer.toString(stateRetentionSeconds));
         }
     }
 
@@ -105,8 +145,15 @@ public final class PipelineBenchmark {
     public record Throughput(int passes, int images, double imagesPerSecond, double secondsPerImage) {}
 
     /** Image-to-model freshness at a fixed input rate. */
-    public record Freshness(double inputRate, int seconds, int images, int publications, double medianSeconds, double p95Seconds,
-            double maxSeconds, long trainerStateBytes) {}
+    public record Freshness(
+            double inputRate,
+            int seconds,
+            int images,
+            int publications,
+            double medianSeconds,
+            double p95Seconds,
+            double maxSeconds,
+            long trainerStateBytes) {}
 
     /** The localization job's checkpointed state when {@code images} had been seeded, {@code seconds} into the run. */
     public record StatePoint(long images, double seconds, long stateBytes) {}
@@ -116,8 +163,14 @@ public final class PipelineBenchmark {
      * had been sent; its mIoU on the benchmark's held-out images and on the trainer's own eval set;
      * {@code newSamples} pseudo-labeled images it is the first version to have trained on.
      */
-    public record LearningPoint(long version, long trainingStep, double seconds, long imagesSent, double heldOutMiou,
-            Double trainerEvalMiou, int newSamples) {}
+    public record LearningPoint(
+            long version,
+            long trainingStep,
+            double seconds,
+            long imagesSent,
+            double heldOutMiou,
+            Double trainerEvalMiou,
+            int newSamples) {}
 
     /**
      * The stream's learning against the offline reference on the same pseudo-labeled images.
@@ -133,10 +186,24 @@ public final class PipelineBenchmark {
      * @param lastAgainstBestEarlier the last version against the best earlier one on the held-out
      *     images, by the serving gate's test (null with one version)
      */
-    public record Learning(double inputRate, int images, double seconds, List<LearningPoint> curve, double streamFinalMiou,
-            double streamBestMiou, long streamSteps, double offlineMiou, List<double[]> offlineCurve, double inProcessStreamMiou,
-            double pacedInProcessMiou, ServingGate.Decision lastAgainstBestEarlier, int offlineSamples,
-            int offlineSkippedSteps, int heldOutImages, double freshnessMedianSeconds, double freshnessP95Seconds) {}
+    public record Learning(
+            double inputRate,
+            int images,
+            double seconds,
+            List<LearningPoint> curve,
+            double streamFinalMiou,
+            double streamBestMiou,
+            long streamSteps,
+            double offlineMiou,
+            List<double[]> offlineCurve,
+            double inProcessStreamMiou,
+            double pacedInProcessMiou,
+            ServingGate.Decision lastAgainstBestEarlier,
+            int offlineSamples,
+            int offlineSkippedSteps,
+            int heldOutImages,
+            double freshnessMedianSeconds,
+            double freshnessP95Seconds) {}
 
     /** The parts not run are empty, or null for freshness and learning (so that the JSON report leaves them out). */
     public record Result(List<Throughput> throughput, Freshness freshness, List<StatePoint> state, Learning learning) {}
@@ -157,7 +224,8 @@ public final class PipelineBenchmark {
     /** Which of the images sent carry their mask: every {@code learningMaskEvery}-th (every fifth: the demo's default). */
     private final IntPredicate withMask;
 
-    public PipelineBenchmark(SeedStreamConfig config, Options options, Progress progress, String servers, FlinkCluster flink) {
+    public PipelineBenchmark(
+            SeedStreamConfig config, Options options, Progress progress, String servers, FlinkCluster flink) {
         this.config = config;
         this.options = options;
         this.progress = progress;
@@ -230,15 +298,23 @@ public final class PipelineBenchmark {
                         model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
                     }
                 }
-                progress.update(Math.min(options.freshnessSeconds(), (System.currentTimeMillis() - started) / 1000),
+                progress.update(
+                        Math.min(options.freshnessSeconds(), (System.currentTimeMillis() - started) / 1000),
                         freshness.size() + " images in " + publications + " segmenter versions");
             }
             producer.interrupt();
             producer.join();
             long trainerState = flink.latestCheckpointStateBytes(trainer).orElse(-1);
-            double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            return new Freshness(options.freshnessRate(), options.freshnessSeconds(), sorted.length, publications,
-                    percentile(sorted, 0.5), percentile(sorted, 0.95), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
+            double[] sorted =
+                    freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return new Freshness(
+                    options.freshnessRate(),
+                    options.freshnessSeconds(),
+                    sorted.length,
+                    publications,
+                    percentile(sorted, 0.5),
+                    percentile(sorted, 0.95),
+                    sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
                     trainerState);
         } finally {
             localization.cancel().get();
@@ -253,18 +329,27 @@ public final class PipelineBenchmark {
     private LearningData learningData() throws IOException {
         if (options.learningCamVid() == null) {
             SyntheticDataset data = new SyntheticDataset(config.synthetic());
-            return new LearningData(data.classes(), data.images(0, options.learningImages()),
+            return new LearningData(
+                    data.classes(),
+                    data.images(0, options.learningImages()),
                     data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages()));
         }
         DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), "train");
         DatasetLoad val = MaskedDatasetReader.camVid(options.learningCamVid(), "val");
         for (DatasetLoad load : List.of(train, val)) {
             if (!load.problems().isEmpty()) {
-                progress.note(load.problems().size() + " CamVid files skipped, first: " + load.problems().get(0));
+                progress.note(load.problems().size() + " CamVid files skipped, first: "
+                        + load.problems().get(0));
             }
         }
-        List<LabeledImage> heldOut = val.images().stream().limit(options.heldOutImages()).map(this::atTrainingSize).toList();
-        return new LearningData(train.classes(), train.images().stream().limit(options.learningImages()).toList(), heldOut);
+        List<LabeledImage> heldOut = val.images().stream()
+                .limit(options.heldOutImages())
+                .map(this::atTrainingSize)
+                .toList();
+        return new LearningData(
+                train.classes(),
+                train.images().stream().limit(options.learningImages()).toList(),
+                heldOut);
     }
 
     private LabeledImage atTrainingSize(LabeledImage image) {
@@ -283,7 +368,8 @@ public final class PipelineBenchmark {
             jobs.add(submit(job, config, classes, topics));
         }
         List<LearningPoint> curve = new ArrayList<>();
-        List<List<SegmentationMetrics>> versionScores = new ArrayList<>(); // per held-out image, for the final check against the best
+        List<List<SegmentationMetrics>> versionScores =
+                new ArrayList<>(); // per held-out image, for the final check against the best
         List<Double> freshness = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
                 KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
@@ -292,8 +378,10 @@ public final class PipelineBenchmark {
             Thread producer = sending(topics, classes, images, options.learningRate());
             double sendSeconds = images.size() / options.learningRate();
             long end = started + (long) ((sendSeconds + options.learningTailSeconds()) * 1000);
-            progress.start("learning: " + images.size() + " images at " + options.learningRate() + " images/s, then "
-                    + options.learningTailSeconds() + " s", (long) (sendSeconds + options.learningTailSeconds()));
+            progress.start(
+                    "learning: " + images.size() + " images at " + options.learningRate() + " images/s, then "
+                            + options.learningTailSeconds() + " s",
+                    (long) (sendSeconds + options.learningTailSeconds()));
             while (System.currentTimeMillis() < end) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
                     long received = System.currentTimeMillis();
@@ -303,17 +391,29 @@ public final class PipelineBenchmark {
                     }
                     model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
                     double seconds = (received - started) / 1000.0;
-                    List<SegmentationMetrics> scores = heldOutScores(manager, Bytes.toArray(model.getParameters()), heldOut, classes);
+                    List<SegmentationMetrics> scores =
+                            heldOutScores(manager, Bytes.toArray(model.getParameters()), heldOut, classes);
                     versionScores.add(scores);
-                    curve.add(new LearningPoint(model.getVersion(), model.getTrainingStep(), seconds,
+                    curve.add(new LearningPoint(
+                            model.getVersion(),
+                            model.getTrainingStep(),
+                            seconds,
                             Math.min(images.size(), (long) (seconds * options.learningRate())),
-                            SegmentationMetrics.merged(scores, classes.size(), classes.background()).meanIou(), model.getEvalMiou(),
+                            SegmentationMetrics.merged(scores, classes.size(), classes.background())
+                                    .meanIou(),
+                            model.getEvalMiou(),
                             model.getNewSampleTimestampsMs().size()));
                 }
                 long elapsed = (System.currentTimeMillis() - started) / 1000;
-                progress.update(Math.min(elapsed, (long) (sendSeconds + options.learningTailSeconds())), curve.isEmpty() ? ""
-                        : String.format("segmenter v%d, step %d, held-out mIoU %.3f", curve.get(curve.size() - 1).version(),
-                                curve.get(curve.size() - 1).trainingStep(), curve.get(curve.size() - 1).heldOutMiou()));
+                progress.update(
+                        Math.min(elapsed, (long) (sendSeconds + options.learningTailSeconds())),
+                        curve.isEmpty()
+                                ? ""
+                                : String.format(
+                                        "segmenter v%d, step %d, held-out mIoU %.3f",
+                                        curve.get(curve.size() - 1).version(),
+                                        curve.get(curve.size() - 1).trainingStep(),
+                                        curve.get(curve.size() - 1).heldOutMiou()));
             }
             producer.interrupt();
             producer.join();
@@ -323,11 +423,13 @@ public final class PipelineBenchmark {
             }
         }
         if (curve.isEmpty()) {
-            throw new IllegalStateException("no segmenter was published in the learning run: is the trainer job running?");
+            throw new IllegalStateException(
+                    "no segmenter was published in the learning run: is the trainer job running?");
         }
         LearningPoint last = curve.get(curve.size() - 1);
         List<LabeledImage> sent = IntStream.range(0, images.size()) // as send() streams them
-                .mapToObj(i -> withMask.test(i) ? images.get(i) : withoutMask(images.get(i))).toList();
+                .mapToObj(i -> withMask.test(i) ? images.get(i) : withoutMask(images.get(i)))
+                .toList();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < sent.size(); i++) {
             index.put(sent.get(i).id(), i);
@@ -338,14 +440,19 @@ public final class PipelineBenchmark {
         List<SegmenterTrainer.Example> examples = new ArrayList<>();
         for (LabeledImage image : sent) {
             byte[] label = seeds.get(image.id());
-            if (label != null && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's size, as it trains
-                byte[] sized = LabeledImage.resizedLabels(label, image.width(), image.height(), config.trainer().imageWidth(),
+            if (label != null
+                    && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's size, as it trains
+                byte[] sized = LabeledImage.resizedLabels(
+                        label,
+                        image.width(),
+                        image.height(),
+                        config.trainer().imageWidth(),
                         config.trainer().imageHeight());
                 examples.add(new SegmenterTrainer.Example(atTrainingSize(image), Batches.maskLabels(sized)));
             }
         }
-        List<double[]> offline = offlineCurve(examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut,
-                classes, skipped);
+        List<double[]> offline = offlineCurve(
+                examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut, classes, skipped);
         Map<String, Long> stepAfterEach = new HashMap<>();
         Map<String, Long> streamPace = new HashMap<>();
         int trainable = 0; // the versions count only the images the trainer trains on: held-out ones are not
@@ -354,14 +461,30 @@ public final class PipelineBenchmark {
             streamPace.put(id, heldOutByTrainer ? 0 : streamStep(curve, trainable++));
             stepAfterEach.put(id, (long) stepAfterEach.size());
         }
-        double inProcess = inProcessStreamMiou("a step after each seed", sent, index, seeds, stepAfterEach, last.trainingStep(), heldOut,
-                classes);
-        double paced = inProcessStreamMiou("at the stream's pace", sent, index, seeds, streamPace, last.trainingStep(), heldOut, classes);
-        double[] sorted = freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return new Learning(options.learningRate(), images.size(), last.seconds(), curve, last.heldOutMiou(),
-                curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN), last.trainingStep(),
-                offline.get(offline.size() - 1)[1], offline, inProcess, paced, lastAgainstBest, examples.size(), skipped[0], heldOut.size(),
-                percentile(sorted, 0.5), percentile(sorted, 0.95));
+        double inProcess = inProcessStreamMiou(
+                "a step after each seed", sent, index, seeds, stepAfterEach, last.trainingStep(), heldOut, classes);
+        double paced = inProcessStreamMiou(
+                "at the stream's pace", sent, index, seeds, streamPace, last.trainingStep(), heldOut, classes);
+        double[] sorted =
+                freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Learning(
+                options.learningRate(),
+                images.size(),
+                last.seconds(),
+                curve,
+                last.heldOutMiou(),
+                curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN),
+                last.trainingStep(),
+                offline.get(offline.size() - 1)[1],
+                offline,
+                inProcess,
+                paced,
+                lastAgainstBest,
+                examples.size(),
+                skipped[0],
+                heldOut.size(),
+                percentile(sorted, 0.5),
+                percentile(sorted, 0.95));
     }
 
     /**
@@ -390,12 +513,21 @@ public final class PipelineBenchmark {
      * seed it tells the pipeline's part (timing, backlog) from the trainer's schedule; paced as the
      * stream was, the schedule from the rest of the pipeline.
      */
-    private double inProcessStreamMiou(String pace, List<LabeledImage> sent, Map<String, Integer> index, Map<String, byte[]> seeds,
-            Map<String, Long> arrivalStep, long steps, List<LabeledImage> heldOut, ClassList classes) {
-        SeedStreamConfig settings = config.with("trainer.gate", false).with("stream.affinityWalk", false)
+    private double inProcessStreamMiou(
+            String pace,
+            List<LabeledImage> sent,
+            Map<String, Integer> index,
+            Map<String, byte[]> seeds,
+            Map<String, Long> arrivalStep,
+            long steps,
+            List<LabeledImage> heldOut,
+            ClassList classes) {
+        SeedStreamConfig settings = config.with("trainer.gate", false)
+                .with("stream.affinityWalk", false)
                 .with("trainer.evalImages", heldOut.size());
         Autograd.disableOnThisThread();
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
             heldOut.forEach(trainer::holdOut);
             progress.start("in-process stream, " + pace + ": " + steps + " steps on the same pseudo-labels", steps);
             List<Map.Entry<String, byte[]>> waiting = new ArrayList<>(seeds.entrySet());
@@ -413,8 +545,11 @@ public final class PipelineBenchmark {
                 }
                 progress.update(trainer.steps(), "");
             }
-            return trainer.publishDue(Long.MAX_VALUE, 0).stream().filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
-                    .findFirst().orElseThrow().evalMiou();
+            return trainer.publishDue(Long.MAX_VALUE, 0).stream()
+                    .filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
+                    .findFirst()
+                    .orElseThrow()
+                    .evalMiou();
         }
     }
 
@@ -423,8 +558,8 @@ public final class PipelineBenchmark {
      * 19's criterion: the best is picked on the same images, which favours it): the serving gate's
      * paired bootstrap over the images, at {@code trainer.gateStandardErrors}. Null with a single version.
      */
-    private ServingGate.Decision lastAgainstBestEarlier(List<LearningPoint> curve, List<List<SegmentationMetrics>> versionScores,
-            ClassList classes) {
+    private ServingGate.Decision lastAgainstBestEarlier(
+            List<LearningPoint> curve, List<List<SegmentationMetrics>> versionScores, ClassList classes) {
         int best = -1;
         for (int i = 0; i < curve.size() - 1; i++) {
             if (best < 0 || curve.get(i).heldOutMiou() > curve.get(best).heldOutMiou()) {
@@ -434,8 +569,13 @@ public final class PipelineBenchmark {
         if (best < 0) {
             return null;
         }
-        return new ServingGate(2, config.trainer().gateStandardErrors()).decide(versionScores.get(versionScores.size() - 1),
-                versionScores.get(best), classes.size(), classes.background(), 0);
+        return new ServingGate(2, config.trainer().gateStandardErrors())
+                .decide(
+                        versionScores.get(versionScores.size() - 1),
+                        versionScores.get(best),
+                        classes.size(),
+                        classes.background(),
+                        0);
     }
 
     private static LabeledImage withoutMask(LabeledImage image) {
@@ -443,10 +583,13 @@ public final class PipelineBenchmark {
     }
 
     /** A published segmenter's counts on each held-out image. */
-    private List<SegmentationMetrics> heldOutScores(NDManager manager, byte[] snapshot, List<LabeledImage> heldOut, ClassList classes) {
+    private List<SegmentationMetrics> heldOutScores(
+            NDManager manager, byte[] snapshot, List<LabeledImage> heldOut, ClassList classes) {
         try (NDManager scope = manager.newSubManager();
-                Segmenter segmenter = (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
-            return StreamingTrainer.segmenterScores(segmenter, heldOut, classes, config.segmenter().batchSize());
+                Segmenter segmenter =
+                        (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
+            return StreamingTrainer.segmenterScores(
+                    segmenter, heldOut, classes, config.segmenter().batchSize());
         }
     }
 
@@ -473,23 +616,35 @@ public final class PipelineBenchmark {
      * same objective and batch size in shuffled epochs over the examples, scored at each of {@code
      * scoredSteps} (ascending; the last is where it stops).
      */
-    private List<double[]> offlineCurve(List<SegmenterTrainer.Example> examples, long[] scoredSteps, List<LabeledImage> heldOut,
-            ClassList classes, int[] skipped) {
+    private List<double[]> offlineCurve(
+            List<SegmenterTrainer.Example> examples,
+            long[] scoredSteps,
+            List<LabeledImage> heldOut,
+            ClassList classes,
+            int[] skipped) {
         long steps = scoredSteps[scoredSteps.length - 1];
         List<double[]> scores = new ArrayList<>();
         int next = 0;
         Autograd.disableOnThisThread(); // the trainer turns gradients on inside its steps
         try (NDManager manager = NDManager.newBaseManager();
-                Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
+                Segmenter segmenter = new Segmenter(
+                        SegmenterArchitecture.of(config.segmenter(), classes.size()),
+                        manager,
                         config.segmenter().seed())) {
-            SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config, classes,
+            SegmenterTrainer trainer = new SegmenterTrainer(
+                    segmenter,
+                    config,
+                    classes,
                     new SegmenterTrainer.Objective(true, config.trainer().boundaryLoss(), true));
             int batchSize = config.segmenter().batchSize();
             Random random = new Random(config.segmenter().seed());
             // Scored as the trainer publishes: the weights' moving average, when it keeps one.
-            WeightAverage average = config.trainer().averageDecay() > 0 ? new WeightAverage(config.trainer().averageDecay()) : null;
+            WeightAverage average = config.trainer().averageDecay() > 0
+                    ? new WeightAverage(config.trainer().averageDecay())
+                    : null;
             List<SegmenterTrainer.Example> epoch = new ArrayList<>();
-            progress.start("offline reference: " + steps + " steps on " + examples.size() + " pseudo-labeled images", steps);
+            progress.start(
+                    "offline reference: " + steps + " steps on " + examples.size() + " pseudo-labeled images", steps);
             for (long step = 1; step <= steps; step++) {
                 List<SegmenterTrainer.Example> batch = new ArrayList<>();
                 while (batch.size() < Math.min(batchSize, examples.size())) {
@@ -518,15 +673,19 @@ public final class PipelineBenchmark {
     }
 
     /** The held-out mIoU of the segmenter's averaged weights, or of its own without an average. */
-    private double servedMiou(Segmenter segmenter, WeightAverage average, List<LabeledImage> heldOut, ClassList classes) {
+    private double servedMiou(
+            Segmenter segmenter, WeightAverage average, List<LabeledImage> heldOut, ClassList classes) {
         Map<String, float[]> values = average == null ? null : average.values();
         if (values == null) {
-            return StreamingTrainer.segmenterMiou(segmenter, heldOut, classes, config.segmenter().batchSize());
+            return StreamingTrainer.segmenterMiou(
+                    segmenter, heldOut, classes, config.segmenter().batchSize());
         }
         try (NDManager scope = segmenter.parameters().manager().newSubManager();
-                Segmenter averaged = (Segmenter) ModelSnapshot.of(StreamingTrainer.SEGMENTER, 0, segmenter.architecture(),
-                        classes.names(), values).newNetwork(scope)) {
-            return StreamingTrainer.segmenterMiou(averaged, heldOut, classes, config.segmenter().batchSize());
+                Segmenter averaged = (Segmenter) ModelSnapshot.of(
+                                StreamingTrainer.SEGMENTER, 0, segmenter.architecture(), classes.names(), values)
+                        .newNetwork(scope)) {
+            return StreamingTrainer.segmenterMiou(
+                    averaged, heldOut, classes, config.segmenter().batchSize());
         }
     }
 
@@ -553,12 +712,19 @@ public final class PipelineBenchmark {
                         nextSample = seeded + options.stateImages() / 20;
                     }
                 }
-                progress.update(seeded, points.isEmpty() ? "" : "state " + points.get(points.size() - 1).stateBytes() + " B");
+                progress.update(
+                        seeded,
+                        points.isEmpty()
+                                ? ""
+                                : "state " + points.get(points.size() - 1).stateBytes() + " B");
             }
             // Seeds are committed by a checkpoint; the one after it holds the state after the last image.
             long before = points.isEmpty() ? -1 : points.get(points.size() - 1).stateBytes();
             Thread.sleep(2 * CHECKPOINTS.toMillis());
-            points.add(new StatePoint(seeded, (System.nanoTime() - started) / 1e9, flink.latestCheckpointStateBytes(job).orElse(before)));
+            points.add(new StatePoint(
+                    seeded,
+                    (System.nanoTime() - started) / 1e9,
+                    flink.latestCheckpointStateBytes(job).orElse(before)));
             producer.join();
             return points;
         } finally {
@@ -567,8 +733,14 @@ public final class PipelineBenchmark {
     }
 
     /** Submits a job on these topics, checkpointing every {@link #CHECKPOINTS} into a new temporary directory. */
-    private JobClient submit(FlinkCluster.Job job, SeedStreamConfig effective, ClassList classes, Topics topics) throws Exception {
-        return flink.submit(job, effective, classes, new KafkaSettings(servers, topics, false), CHECKPOINTS,
+    private JobClient submit(FlinkCluster.Job job, SeedStreamConfig effective, ClassList classes, Topics topics)
+            throws Exception {
+        return flink.submit(
+                job,
+                effective,
+                classes,
+                new KafkaSettings(servers, topics, false),
+                CHECKPOINTS,
                 Files.createTempDirectory("seedstream-bench-").toUri());
     }
 
@@ -579,12 +751,21 @@ public final class PipelineBenchmark {
     private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data) throws Exception {
         TopicSetup.ensure(servers, topics, 2);
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(servers)) {
-            producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.CLASSIFIER),
-                    ModelRecords.initialClassifier(effective, data.classes(), 1, 5))).get();
-            producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.SEGMENTER),
-                    ModelRecords.initialSegmenter(effective, data.classes(), 1, 5))).get();
-            producer.send(new ProducerRecord<>(topics.models(), key(StreamingTrainer.AFFINITY),
-                    ModelRecords.initialAffinity(effective, data.classes(), 1, 5))).get();
+            producer.send(new ProducerRecord<>(
+                            topics.models(),
+                            key(StreamingTrainer.CLASSIFIER),
+                            ModelRecords.initialClassifier(effective, data.classes(), 1, 5)))
+                    .get();
+            producer.send(new ProducerRecord<>(
+                            topics.models(),
+                            key(StreamingTrainer.SEGMENTER),
+                            ModelRecords.initialSegmenter(effective, data.classes(), 1, 5)))
+                    .get();
+            producer.send(new ProducerRecord<>(
+                            topics.models(),
+                            key(StreamingTrainer.AFFINITY),
+                            ModelRecords.initialAffinity(effective, data.classes(), 1, 5)))
+                    .get();
         }
     }
 
@@ -593,19 +774,22 @@ public final class PipelineBenchmark {
     }
 
     /** The images, those of {@link #withMask} with their mask. */
-    private void send(Topics topics, ClassList classes, List<LabeledImage> images, double rate) throws InterruptedException {
+    private void send(Topics topics, ClassList classes, List<LabeledImage> images, double rate)
+            throws InterruptedException {
         new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, classes, withMask, "bench");
     }
 
     /** Sends the images on a thread of its own (interrupt it to stop early). */
     private Thread sending(Topics topics, ClassList classes, List<LabeledImage> images, double rate) {
-        Thread producer = new Thread(() -> {
-            try {
-                send(topics, classes, images, rate);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "bench-producer");
+        Thread producer = new Thread(
+                () -> {
+                    try {
+                        send(topics, classes, images, rate);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "bench-producer");
         producer.start();
         return producer;
     }

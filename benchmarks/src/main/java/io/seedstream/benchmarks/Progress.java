@@ -45,7 +45,9 @@ public final class Progress {
         long now = clock.getAsLong();
         long tenth = total == 0 ? 10 : done * 10 / total;
         boolean finished = done >= total;
-        if (terminal ? (now - lastDraw < REDRAW_NANOS && !finished) : (tenth == lastTenth && now - lastDraw < LOG_LINE_NANOS && !finished)) {
+        if (terminal
+                ? (now - lastDraw < REDRAW_NANOS && !finished)
+                : (tenth == lastTenth && now - lastDraw < LOG_LINE_NANOS && !finished)) {
             return;
         }
         lastDraw = now;
@@ -54,8 +56,16 @@ public final class Progress {
         double rate = seconds > 0 ? done / seconds : 0;
         long left = rate > 0 ? (long) ((total - done) / rate) : 0;
         int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
-        String line = String.format("%-22s [%s%s] %d/%d  %.1f/s  %s left  %s", phase, "#".repeat(filled),
-                ".".repeat(WIDTH - filled), done, total, rate, format(Duration.ofSeconds(left)), status);
+        String line = String.format(
+                "%-22s [%s%s] %d/%d  %.1f/s  %s left  %s",
+                phase,
+                "#".repeat(filled),
+                ".".repeat(WIDTH - filled),
+                done,
+                total,
+                rate,
+                format(Duration.ofSeconds(left)),
+                status);
         if (terminal) {
             out.print("\r" + line + (finished ? "\n" : ""));
         } else {
@@ -71,7 +81,8 @@ public final class Progress {
     }
 
     private static String format(Duration d) {
-        return d.toHours() > 0 ? String.format("%dh%02dm", d.toHours(), d.toMinutesPart())
+        return d.toHours() > 0
+                ? String.format("%dh%02dm", d.toHours(), d.toMinutesPart())
                 : String.format("%dm%02ds", d.toMinutesPart(), d.toSecondsPart());
     }
 }

@@ -41,7 +41,8 @@ import java.util.stream.IntStream;
 final class PseudoLabelAblation {
 
     /** The background constants tried on the tuning split. */
-    private static final double[] BACKGROUND_SCORES = IntStream.rangeClosed(1, 14).mapToDouble(i -> 0.05 * i).toArray();
+    private static final double[] BACKGROUND_SCORES =
+            IntStream.rangeClosed(1, 14).mapToDouble(i -> 0.05 * i).toArray();
 
     /**
      * @param rows scores of every stage on the training images, in pipeline order
@@ -53,8 +54,14 @@ final class PseudoLabelAblation {
      * @param seedLabels that row's seeds of every training image
      * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
-    record Outcome(Map<String, SegmentationBenchmark.Scores> rows, Map<String, Double> backgroundScores, String bestRow,
-            List<int[]> trainingLabels, String seedRow, List<int[]> seedLabels, int affinitySkippedSteps) {}
+    record Outcome(
+            Map<String, SegmentationBenchmark.Scores> rows,
+            Map<String, Double> backgroundScores,
+            String bestRow,
+            List<int[]> trainingLabels,
+            String seedRow,
+            List<int[]> seedLabels,
+            int affinitySkippedSteps) {}
 
     /** A class-map stage: the classifier and how its maps are read. */
     private record MapRow(String name, Classifier classifier, ImageClassMaps maps) {}
@@ -66,15 +73,23 @@ final class PseudoLabelAblation {
     private final List<LabeledImage> train;
     /** Each image's CRF, its kernels built once for every labelling of it (thresholds tried, seeds, growing). */
     private final List<LabelCrf.ImageCrf> tuningCrfs;
+
     private final List<LabelCrf.ImageCrf> trainCrfs;
     /** The first training images drawn stage by stage, when a sheet is asked for. */
     private final PseudoLabelSheet sheet;
+
     private int affinitySkippedSteps;
     private static final int SHEET_IMAGES = 8;
 
     /** @param trainCrfs the CRF of each training image, in order, shared with the growing segmenters */
-    PseudoLabelAblation(SeedStreamConfig config, ClassList classes, Progress progress, List<LabeledImage> tuning,
-            List<LabeledImage> train, List<LabelCrf.ImageCrf> trainCrfs, boolean drawSheet) {
+    PseudoLabelAblation(
+            SeedStreamConfig config,
+            ClassList classes,
+            Progress progress,
+            List<LabeledImage> tuning,
+            List<LabeledImage> train,
+            List<LabelCrf.ImageCrf> trainCrfs,
+            boolean drawSheet) {
         this.sheet = drawSheet ? new PseudoLabelSheet(classes) : null;
         this.config = config;
         this.classes = classes;
@@ -88,7 +103,9 @@ final class PseudoLabelAblation {
     /** The CRF of each image with the configured settings (at the image's size); kernels are built on first use. */
     static List<LabelCrf.ImageCrf> crfs(SeedStreamConfig.Seeds settings, List<LabeledImage> images) {
         ConfidentSeeds rule = new ConfidentSeeds(settings);
-        return images.stream().map(image -> rule.crf(image.rgb(), image.width(), image.height())).toList();
+        return images.stream()
+                .map(image -> rule.crf(image.rgb(), image.width(), image.height()))
+                .toList();
     }
 
     /**
@@ -101,14 +118,16 @@ final class PseudoLabelAblation {
         Map<String, Double> backgroundScores = new LinkedHashMap<>();
         Map<String, Double> tuningMiou = new LinkedHashMap<>();
         MultiScaleMaps single = new MultiScaleMaps(List.of(1.0), false);
-        MultiScaleMaps multi = new MultiScaleMaps(config.cam().scales(), config.cam().flip());
+        MultiScaleMaps multi =
+                new MultiScaleMaps(config.cam().scales(), config.cam().flip());
         List<MapRow> mapRows = new ArrayList<>();
         if (stride8 != null) {
             mapRows.add(new MapRow("cam-stride8", stride8, new ImageClassMaps(single, false, null)));
         }
         mapRows.add(new MapRow("cam-stride4", cam, new ImageClassMaps(single, false, null)));
         mapRows.add(new MapRow("multi-scale-flip", cam, new ImageClassMaps(multi, false, null)));
-        mapRows.add(new MapRow("ficklenet", cam, new ImageClassMaps(multi, false, new StochasticLocalizer(config.ficklenet()))));
+        mapRows.add(new MapRow(
+                "ficklenet", cam, new ImageClassMaps(multi, false, new StochasticLocalizer(config.ficklenet()))));
         mapRows.add(new MapRow("recam", reCam, new ImageClassMaps(multi, true, null)));
 
         // Each class-map row: its constant chosen on the tuning split, then scored on the training images.
@@ -118,7 +137,8 @@ final class PseudoLabelAblation {
             sheet.addImages(sheetImages());
         }
         for (MapRow row : mapRows) {
-            Maps maps = new Maps(maps(row, tuning, "maps: " + row.name() + " (tuning)"), maps(row, train, "maps: " + row.name()));
+            Maps maps = new Maps(
+                    maps(row, tuning, "maps: " + row.name() + " (tuning)"), maps(row, train, "maps: " + row.name()));
             draw(row.name(), maps.train);
             double score = tune(row.name(), maps.tuning, backgroundScores, tuningMiou);
             rows.put(row.name(), score(maps.train, score));
@@ -128,12 +148,18 @@ final class PseudoLabelAblation {
             }
         }
         String chosenMapRow = bestMapRow;
-        Classifier mapsClassifier = mapRows.stream().filter(r -> r.name().equals(chosenMapRow)).findFirst().orElseThrow().classifier();
+        Classifier mapsClassifier = mapRows.stream()
+                .filter(r -> r.name().equals(chosenMapRow))
+                .findFirst()
+                .orElseThrow()
+                .classifier();
 
         // MCIBI's dataset-level context on the best maps, the memory updated image by image in stream order.
         Maps remembered = withMemory(mapsClassifier, best, backgroundScores, tuningMiou);
         draw("class-memory", remembered.train);
-        rows.put("class-memory", score(remembered.train, tune("class-memory", remembered.tuning, backgroundScores, tuningMiou)));
+        rows.put(
+                "class-memory",
+                score(remembered.train, tune("class-memory", remembered.tuning, backgroundScores, tuningMiou)));
         if (tuningMiou.get("class-memory") > tuningMiou.get(bestMapRow)) {
             best = remembered;
         }
@@ -145,7 +171,10 @@ final class PseudoLabelAblation {
         rows.put("confident-seeds", scoreLabels(confident, train));
         List<int[]> crfSeeds = seeds(crf, best.train, train, trainCrfs, "confident seeds + CRF");
         rows.put("crf-seeds", scoreLabels(crfSeeds, train));
-        tuningMiou.put("crf-seeds", scoreLabels(seeds(crf, best.tuning, tuning, tuningCrfs, "confident seeds + CRF (tuning)"), tuning).miou());
+        tuningMiou.put(
+                "crf-seeds",
+                scoreLabels(seeds(crf, best.tuning, tuning, tuningCrfs, "confident seeds + CRF (tuning)"), tuning)
+                        .miou());
         drawLabels("confident-seeds", confident);
         drawLabels("crf-seeds", crfSeeds);
 
@@ -158,7 +187,8 @@ final class PseudoLabelAblation {
         // The affinity head learns from the CRF seeds, then walks the best maps.
         AffinityWalk walk = new AffinityWalk(config.affinity());
         try (AffinityHead head = trainAffinity(manager, mapsClassifier, crfSeeds)) {
-            List<float[]> walkedTuning = walked(head, mapsClassifier, walk, best.tuning, tuning, "affinity walk (tuning)");
+            List<float[]> walkedTuning =
+                    walked(head, mapsClassifier, walk, best.tuning, tuning, "affinity walk (tuning)");
             List<float[]> walkedTrain = walked(head, mapsClassifier, walk, best.train, train, "affinity walk");
             double score = tune("affinity-walk", walkedTuning, backgroundScores, tuningMiou);
             rows.put("affinity-walk", score(walkedTrain, score));
@@ -168,12 +198,29 @@ final class PseudoLabelAblation {
             List<int[]> walkLabels = denseLabels(walkedTrain, score);
             drawLabels("affinity-walk", walkLabels);
             drawLabels("walk-seeds", walkSeeds);
-            tuningMiou.put("walk-seeds", scoreLabels(seeds(crf, walkedTuning, tuning, tuningCrfs, "walk seeds (tuning)"), tuning).miou());
-            Map<String, List<int[]>> labels = Map.of("crf-seeds", crfSeeds, "crf-labels", crfLabels, "affinity-walk", walkLabels,
-                    "walk-seeds", walkSeeds);
+            tuningMiou.put(
+                    "walk-seeds",
+                    scoreLabels(seeds(crf, walkedTuning, tuning, tuningCrfs, "walk seeds (tuning)"), tuning)
+                            .miou());
+            Map<String, List<int[]>> labels = Map.of(
+                    "crf-seeds",
+                    crfSeeds,
+                    "crf-labels",
+                    crfLabels,
+                    "affinity-walk",
+                    walkLabels,
+                    "walk-seeds",
+                    walkSeeds);
             String bestRow = bestOf(tuningMiou, List.of("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds"));
             String seedRow = bestOf(tuningMiou, List.of("crf-seeds", "walk-seeds"));
-            return new Outcome(rows, backgroundScores, bestRow, labels.get(bestRow), seedRow, labels.get(seedRow), affinitySkippedSteps);
+            return new Outcome(
+                    rows,
+                    backgroundScores,
+                    bestRow,
+                    labels.get(bestRow),
+                    seedRow,
+                    labels.get(seedRow),
+                    affinitySkippedSteps);
         }
     }
 
@@ -204,6 +251,7 @@ final class PseudoLabelAblation {
 
     /** The class memory's context weights and temperatures tried on the tuning split. */
     private static final double[] MEMORY_WEIGHTS = {0.1, 0.25, 0.5};
+
     private static final double[] MEMORY_TEMPERATURES = {0.05, 0.1, 0.2};
 
     /**
@@ -214,21 +262,36 @@ final class PseudoLabelAblation {
      * final memory, and the context's weight and temperature are those with the best tuning mIoU
      * (recorded under "memory-weight" and "memory-temperature").
      */
-    private Maps withMemory(Classifier classifier, Maps maps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
+    private Maps withMemory(
+            Classifier classifier, Maps maps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
         SeedStreamConfig.ClassMemory settings = config.memory();
         ClassMemory memory = new ClassMemory(settings);
         ConfidentSeeds seedRule = new ConfidentSeeds(withCrf(false));
         // What the memory holds after the stream does not depend on the context mixed into the maps.
         Map<Integer, ClassMemory.State> finalStates = new java.util.HashMap<>();
-        refinedByMemory(classifier, maps.train, this.train, finalStates, memory, seedRule, settings, "class memory (learning)");
+        refinedByMemory(
+                classifier, maps.train, this.train, finalStates, memory, seedRule, settings, "class memory (learning)");
         SeedStreamConfig.ClassMemory best = settings;
         List<float[]> bestTuning = null;
         double bestMiou = -1;
         for (double weight : MEMORY_WEIGHTS) {
             for (double temperature : MEMORY_TEMPERATURES) {
-                SeedStreamConfig.ClassMemory candidate = new SeedStreamConfig.ClassMemory(settings.initialMomentum(), settings.power(),
-                        settings.annealingUpdates(), settings.minMomentum(), weight, temperature, settings.backgroundPrototypes());
-                List<float[]> tuningMaps = refinedByMemory(classifier, maps.tuning, tuning, finalStates, null, seedRule, candidate,
+                SeedStreamConfig.ClassMemory candidate = new SeedStreamConfig.ClassMemory(
+                        settings.initialMomentum(),
+                        settings.power(),
+                        settings.annealingUpdates(),
+                        settings.minMomentum(),
+                        weight,
+                        temperature,
+                        settings.backgroundPrototypes());
+                List<float[]> tuningMaps = refinedByMemory(
+                        classifier,
+                        maps.tuning,
+                        tuning,
+                        finalStates,
+                        null,
+                        seedRule,
+                        candidate,
                         String.format("class memory at weight %.2f, temperature %.2f (tuning)", weight, temperature));
                 Map<String, Double> scores = new LinkedHashMap<>();
                 tune("class-memory", tuningMaps, scores, scores);
@@ -241,14 +304,20 @@ final class PseudoLabelAblation {
         }
         chosen.put("memory-weight", best.contextWeight());
         chosen.put("memory-temperature", best.temperature());
-        List<float[]> train = refinedByMemory(classifier, maps.train, this.train, new java.util.HashMap<>(), memory, seedRule, best,
-                "class memory");
+        List<float[]> train = refinedByMemory(
+                classifier, maps.train, this.train, new java.util.HashMap<>(), memory, seedRule, best, "class memory");
         return new Maps(bestTuning, train);
     }
 
     /** With a {@code memory}, each image also updates the states after it is refined. */
-    private List<float[]> refinedByMemory(Classifier classifier, List<float[]> maps, List<LabeledImage> images,
-            Map<Integer, ClassMemory.State> states, ClassMemory memory, ConfidentSeeds seedRule, SeedStreamConfig.ClassMemory settings,
+    private List<float[]> refinedByMemory(
+            Classifier classifier,
+            List<float[]> maps,
+            List<LabeledImage> images,
+            Map<Integer, ClassMemory.State> states,
+            ClassMemory memory,
+            ConfidentSeeds seedRule,
+            SeedStreamConfig.ClassMemory settings,
             String phase) {
         int background = classes.background();
         progress.start(phase, images.size());
@@ -264,14 +333,21 @@ final class PseudoLabelAblation {
             try (NDManager scope = classifier.parameters().manager().newSubManager()) {
                 NDArray features = classifier.features(Batches.images(scope, List.of(image)), false);
                 NDArray map = scope.create(maps.get(i), new Shape(1, ids.length, image.height(), image.width()));
-                refined.add(MemoryContext.refineWithMemory(features, map, ids, background, states, settings).toFloatArray());
+                refined.add(MemoryContext.refineWithMemory(features, map, ids, background, states, settings)
+                        .toFloatArray());
                 if (memory != null) {
                     Shape shape = features.getShape();
-                    int[] seeds = seedRule.seeds(maps.get(i), ids, background, image.rgb(), image.width(), image.height());
-                    int[] reduced = AffinityLabels.downsample(seeds, image.width(), image.height(), (int) shape.get(3), (int) shape.get(2));
-                    MemoryContext.classFeatures(features.toFloatArray(), (int) shape.get(1), reduced, ids, background).forEach((id, rows) ->
-                            states.put(id, memory.update(states.getOrDefault(id, ClassMemory.State.EMPTY), rows,
-                                    id == background ? settings.backgroundPrototypes() : 1)));
+                    int[] seeds =
+                            seedRule.seeds(maps.get(i), ids, background, image.rgb(), image.width(), image.height());
+                    int[] reduced = AffinityLabels.downsample(
+                            seeds, image.width(), image.height(), (int) shape.get(3), (int) shape.get(2));
+                    MemoryContext.classFeatures(features.toFloatArray(), (int) shape.get(1), reduced, ids, background)
+                            .forEach((id, rows) -> states.put(
+                                    id,
+                                    memory.update(
+                                            states.getOrDefault(id, ClassMemory.State.EMPTY),
+                                            rows,
+                                            id == background ? settings.backgroundPrototypes() : 1)));
                 }
             }
             progress.update(i + 1, "");
@@ -289,22 +365,28 @@ final class PseudoLabelAblation {
 
     /** The thresholds tried for confident seeds; each labelling is computed once per threshold and image. */
     private static final double[] FOREGROUND_THRESHOLDS = {0.3, 0.4, 0.5, 0.6, 0.7};
+
     private static final double[] BACKGROUND_THRESHOLDS = {0.05, 0.1, 0.2, 0.3};
 
     /** The confident seeds' thresholds (with the CRF) with the best mIoU on the tuning split; recorded under "seeds-fg" and "seeds-bg". */
     private SeedStreamConfig.Seeds tunedSeeds(List<float[]> tuningMaps, Map<String, Double> chosen) {
         ConfidentSeeds rule = new ConfidentSeeds(withCrf(true));
-        double[] all = java.util.stream.DoubleStream.concat(Arrays.stream(FOREGROUND_THRESHOLDS), Arrays.stream(BACKGROUND_THRESHOLDS))
-                .distinct().toArray();
+        double[] all = java.util.stream.DoubleStream.concat(
+                        Arrays.stream(FOREGROUND_THRESHOLDS), Arrays.stream(BACKGROUND_THRESHOLDS))
+                .distinct()
+                .toArray();
         Map<Double, List<int[]>> labellings = new LinkedHashMap<>();
         for (double threshold : all) {
-            labellings.put(threshold, Parallel.map(tuning.size(), progress, String.format("seed labelling at %.2f (tuning)", threshold),
-                    i -> {
-                        LabeledImage image = tuning.get(i);
-                        int m = image.labels().length;
-                        return m == 0 ? new int[image.width() * image.height()]
-                                : rule.labelling(tuningMaps.get(i), m, threshold, tuningCrfs.get(i));
-                    }));
+            labellings.put(
+                    threshold,
+                    Parallel.map(
+                            tuning.size(), progress, String.format("seed labelling at %.2f (tuning)", threshold), i -> {
+                                LabeledImage image = tuning.get(i);
+                                int m = image.labels().length;
+                                return m == 0
+                                        ? new int[image.width() * image.height()]
+                                        : rule.labelling(tuningMaps.get(i), m, threshold, tuningCrfs.get(i));
+                            }));
         }
         double bestForeground = FOREGROUND_THRESHOLDS[0];
         double bestBackground = BACKGROUND_THRESHOLDS[0];
@@ -316,8 +398,11 @@ final class PseudoLabelAblation {
                 }
                 List<int[]> seeds = new ArrayList<>();
                 for (int i = 0; i < tuning.size(); i++) {
-                    seeds.add(ConfidentSeeds.combine(labellings.get(foreground).get(i), labellings.get(background).get(i),
-                            tuning.get(i).labels(), classes.background()));
+                    seeds.add(ConfidentSeeds.combine(
+                            labellings.get(foreground).get(i),
+                            labellings.get(background).get(i),
+                            tuning.get(i).labels(),
+                            classes.background()));
                 }
                 double miou = scoreLabels(seeds, tuning).miou();
                 if (miou > bestMiou) {
@@ -333,14 +418,21 @@ final class PseudoLabelAblation {
     }
 
     /** The constant for the CRF-refined dense labelling with the best mIoU on the tuning split. */
-    private double tuneCrfLabels(ConfidentSeeds rule, List<float[]> tuningMaps, Map<String, Double> chosen,
-            Map<String, Double> tuningMiou) {
+    private double tuneCrfLabels(
+            ConfidentSeeds rule, List<float[]> tuningMaps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
         double best = BACKGROUND_SCORES[0];
         double bestMiou = -1;
         for (double score : BACKGROUND_SCORES) {
-            double miou = scoreLabels(crfLabels(rule, tuningMaps, tuning, tuningCrfs, score,
-                    String.format("CRF labels at %.2f (tuning)", score)),
-                    tuning).miou();
+            double miou = scoreLabels(
+                            crfLabels(
+                                    rule,
+                                    tuningMaps,
+                                    tuning,
+                                    tuningCrfs,
+                                    score,
+                                    String.format("CRF labels at %.2f (tuning)", score)),
+                            tuning)
+                    .miou();
             if (miou > bestMiou) {
                 best = score;
                 bestMiou = miou;
@@ -352,8 +444,13 @@ final class PseudoLabelAblation {
     }
 
     /** Dense labels: the background constant against the maps in an argmax, refined by the CRF. */
-    private List<int[]> crfLabels(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, List<LabelCrf.ImageCrf> crfs,
-            double constant, String phase) {
+    private List<int[]> crfLabels(
+            ConfidentSeeds rule,
+            List<float[]> maps,
+            List<LabeledImage> images,
+            List<LabelCrf.ImageCrf> crfs,
+            double constant,
+            String phase) {
         return Parallel.map(images.size(), progress, phase, i -> {
             LabeledImage image = images.get(i);
             int m = image.labels().length;
@@ -370,10 +467,15 @@ final class PseudoLabelAblation {
         progress.start(phase, images.size());
         List<float[]> result = new ArrayList<>(images.size());
         for (LabeledImage image : images) {
-            int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
+            int[] index =
+                    Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             try (NDManager scope = row.classifier().parameters().manager().newSubManager()) {
-                result.add(index.length == 0 ? new float[0]
-                        : row.maps().maps(row.classifier(), Batches.images(scope, List.of(image)), index).toFloatArray());
+                result.add(
+                        index.length == 0
+                                ? new float[0]
+                                : row.maps()
+                                        .maps(row.classifier(), Batches.images(scope, List.of(image)), index)
+                                        .toFloatArray());
             }
             progress.update(result.size(), "");
         }
@@ -381,11 +483,13 @@ final class PseudoLabelAblation {
     }
 
     /** The background constant with the best mIoU on the tuning maps; records it and that mIoU. */
-    private double tune(String row, List<float[]> tuningMaps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
+    private double tune(
+            String row, List<float[]> tuningMaps, Map<String, Double> chosen, Map<String, Double> tuningMiou) {
         double best = BACKGROUND_SCORES[0];
         double bestMiou = -1;
         for (double score : BACKGROUND_SCORES) {
-            double miou = scoreLabels(denseLabels(tuningMaps, tuning, score), tuning).miou();
+            double miou =
+                    scoreLabels(denseLabels(tuningMaps, tuning, score), tuning).miou();
             if (miou > bestMiou) {
                 best = score;
                 bestMiou = miou;
@@ -408,8 +512,11 @@ final class PseudoLabelAblation {
         List<int[]> labels = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             LabeledImage image = images.get(i);
-            labels.add(image.labels().length == 0 ? allBackground(image)
-                    : ConfidentSeeds.argmaxWithBackground(maps.get(i), image.labels(), classes.background(), backgroundScore));
+            labels.add(
+                    image.labels().length == 0
+                            ? allBackground(image)
+                            : ConfidentSeeds.argmaxWithBackground(
+                                    maps.get(i), image.labels(), classes.background(), backgroundScore));
         }
         return labels;
     }
@@ -420,10 +527,17 @@ final class PseudoLabelAblation {
         return labels;
     }
 
-    private List<int[]> seeds(ConfidentSeeds rule, List<float[]> maps, List<LabeledImage> images, List<LabelCrf.ImageCrf> crfs,
+    private List<int[]> seeds(
+            ConfidentSeeds rule,
+            List<float[]> maps,
+            List<LabeledImage> images,
+            List<LabelCrf.ImageCrf> crfs,
             String phase) {
-        return Parallel.map(images.size(), progress, phase, i -> rule.seeds(maps.get(i), images.get(i).labels(), classes.background(),
-                crfs.get(i)));
+        return Parallel.map(
+                images.size(),
+                progress,
+                phase,
+                i -> rule.seeds(maps.get(i), images.get(i).labels(), classes.background(), crfs.get(i)));
     }
 
     private SegmentationBenchmark.Scores scoreLabels(List<int[]> labels, List<LabeledImage> images) {
@@ -431,17 +545,22 @@ final class PseudoLabelAblation {
     }
 
     private static String bestOf(Map<String, Double> tuningMiou, List<String> candidates) {
-        return candidates.stream().max((a, b) -> Double.compare(tuningMiou.get(a), tuningMiou.get(b))).orElseThrow();
+        return candidates.stream()
+                .max((a, b) -> Double.compare(tuningMiou.get(a), tuningMiou.get(b)))
+                .orElseThrow();
     }
 
     /** AffinityNet's head on the image's colours and the classifier's levels, trained from the seeds of the training images. */
     private AffinityHead trainAffinity(NDManager manager, Classifier classifier, List<int[]> seeds) {
         SeedStreamConfig.Affinity settings = config.affinity();
-        AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(), settings.channels()), manager,
+        AffinityHead head = new AffinityHead(
+                new AffinityArchitecture(classifier.architecture().affinityInputChannels(), settings.channels()),
+                manager,
                 settings.seed());
         AffinityTrainer trainer = new AffinityTrainer(head, settings, classes.background());
         int batchSize = config.training().batchSize();
-        List<Integer> order = new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
+        List<Integer> order =
+                new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
         Random random = new Random(settings.seed());
         int stepsPerEpoch = (order.size() + batchSize - 1) / batchSize;
         progress.start("training affinity head", (long) settings.epochs() * stepsPerEpoch);
@@ -450,23 +569,34 @@ final class PseudoLabelAblation {
         for (int epoch = 0; epoch < settings.epochs(); epoch++) {
             Collections.shuffle(order, random);
             for (int from = 0; from < order.size(); from += batchSize) {
-                List<AffinityTrainer.Example> batch = order.subList(from, Math.min(order.size(), from + batchSize)).stream()
-                        .map(i -> new AffinityTrainer.Example(train.get(i), seeds.get(i))).toList();
+                List<AffinityTrainer.Example> batch =
+                        order.subList(from, Math.min(order.size(), from + batchSize)).stream()
+                                .map(i -> new AffinityTrainer.Example(train.get(i), seeds.get(i)))
+                                .toList();
                 try {
                     loss = 0.95 * loss + 0.05 * trainer.step(classifier, batch);
                 } catch (TrainingDivergedException e) {
                     affinitySkippedSteps++;
                 }
                 step++;
-                progress.update(step, String.format("epoch %d/%d  loss %.4f", epoch + 1, settings.epochs(), loss / (1 - Math.pow(0.95, step))));
+                progress.update(
+                        step,
+                        String.format(
+                                "epoch %d/%d  loss %.4f",
+                                epoch + 1, settings.epochs(), loss / (1 - Math.pow(0.95, step))));
             }
         }
         return head;
     }
 
     /** The maps of every image walked with the head's affinities, at image size, divided by their maximum (over the cores). */
-    private List<float[]> walked(AffinityHead head, Classifier classifier, AffinityWalk walk, List<float[]> maps,
-            List<LabeledImage> images, String phase) {
+    private List<float[]> walked(
+            AffinityHead head,
+            Classifier classifier,
+            AffinityWalk walk,
+            List<float[]> maps,
+            List<LabeledImage> images,
+            String phase) {
         return Parallel.map(images.size(), progress, phase, i -> {
             LabeledImage image = images.get(i);
             int m = image.labels().length;
@@ -476,7 +606,8 @@ final class PseudoLabelAblation {
             Autograd.disableOnThisThread(); // a worker thread records gradients unless told not to
             try (NDManager scope = head.parameters().manager().newSubManager()) {
                 NDArray full = scope.create(maps.get(i), new Shape(1, m, image.height(), image.width()));
-                return walk.walked(head, classifier, Batches.images(scope, List.of(image)), full).toFloatArray();
+                return walk.walked(head, classifier, Batches.images(scope, List.of(image)), full)
+                        .toFloatArray();
             }
         });
     }

@@ -54,14 +54,18 @@ final class PseudoLabelSheet {
 
     void addImages(List<LabeledImage> images) {
         add("image", images.stream().map(LabeledImage::rgb).toList());
-        add("truth", images.stream().map(image -> {
-            int[] mask = new int[image.width() * image.height()];
-            for (int u = 0; u < mask.length; u++) {
-                int id = image.mask()[u] & 0xFF;
-                mask[u] = id == ClassList.IGNORE ? -1 : id;
-            }
-            return coloured(mask);
-        }).toList());
+        add(
+                "truth",
+                images.stream()
+                        .map(image -> {
+                            int[] mask = new int[image.width() * image.height()];
+                            for (int u = 0; u < mask.length; u++) {
+                                int id = image.mask()[u] & 0xFF;
+                                mask[u] = id == ClassList.IGNORE ? -1 : id;
+                            }
+                            return coloured(mask);
+                        })
+                        .toList());
     }
 
     private void add(String stage, List<byte[]> drawn) {
@@ -81,7 +85,9 @@ final class PseudoLabelSheet {
     }
 
     private static int palette(int id) {
-        int[] colours = {0xe6194b, 0x3cb44b, 0xffe119, 0x4363d8, 0xf58231, 0x911eb4, 0x46f0f0, 0xf032e6, 0xbcf60c, 0xfabebe};
+        int[] colours = {
+            0xe6194b, 0x3cb44b, 0xffe119, 0x4363d8, 0xf58231, 0x911eb4, 0x46f0f0, 0xf032e6, 0xbcf60c, 0xfabebe
+        };
         return colours[id % colours.length];
     }
 
@@ -96,7 +102,12 @@ final class PseudoLabelSheet {
             for (int r = 0; r < rows; r++) {
                 byte[] panel = panels.get(s).get(r);
                 for (int y = 0; y < height; y++) {
-                    System.arraycopy(panel, y * width * 3, sheet, ((r * (height + GAP) + y) * sheetWidth + s * (width + GAP)) * 3, width * 3);
+                    System.arraycopy(
+                            panel,
+                            y * width * 3,
+                            sheet,
+                            ((r * (height + GAP) + y) * sheetWidth + s * (width + GAP)) * 3,
+                            width * 3);
                 }
             }
         }

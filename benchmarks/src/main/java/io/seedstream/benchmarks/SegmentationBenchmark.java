@@ -53,15 +53,28 @@ public final class SegmentationBenchmark {
      *     localization benchmark measures N itself)
      * @param sheet a PNG to draw the first training images' pseudo-labels into, stage by stage, or null
      */
-    public record Options(int classifierSteps, int reCamSteps, int trainImages, int evalImages, int tuningImages,
-            double pixelLabeledFraction, boolean todayRow, int ficklenetPasses, String sheet) {
+    public record Options(
+            int classifierSteps,
+            int reCamSteps,
+            int trainImages,
+            int evalImages,
+            int tuningImages,
+            double pixelLabeledFraction,
+            boolean todayRow,
+            int ficklenetPasses,
+            String sheet) {
         public static Options defaults() {
             return new Options(800, 200, 1000, 100, 100, 0.1, true, 50, null);
         }
     }
 
     /** One way of training the segmenter. */
-    public record Row(String name, String description, SegmenterTrainer.Objective objective, boolean growing, boolean fullMasks,
+    public record Row(
+            String name,
+            String description,
+            SegmenterTrainer.Objective objective,
+            boolean growing,
+            boolean fullMasks,
             double pixelLabeled) {}
 
     /** mIoU, mean precision and mean recall (foreground classes) of label maps against the truth. */
@@ -71,8 +84,13 @@ public final class SegmentationBenchmark {
      * A trained segmenter: held-out scores, the pseudo-labels it trained on after each epoch, and
      * the steps skipped because their gradients were not finite (counted, never fatal).
      */
-    public record SegmenterResult(String description, Scores heldOut, List<Scores> pseudoLabelsByEpoch, double seconds,
-            double finalLoss, int skippedSteps) {}
+    public record SegmenterResult(
+            String description,
+            Scores heldOut,
+            List<Scores> pseudoLabelsByEpoch,
+            double seconds,
+            double finalLoss,
+            int skippedSteps) {}
 
     /**
      * @param seeds every pseudo-label stage's scores on the training images, in pipeline order
@@ -82,15 +100,29 @@ public final class SegmentationBenchmark {
      * @param classifierSkippedSteps classifier steps skipped for non-finite gradients
      * @param affinitySkippedSteps affinity head steps skipped for a non-finite loss
      */
-    public record Result(String dataset, Map<String, Scores> seeds, Map<String, Double> backgroundScores, String bestPseudoLabelRow,
-            String seedRow, Map<String, SegmenterResult> segmenters, double classifierSeconds, int classifierSkippedSteps,
-            int affinitySkippedSteps, int trainImages, int evalImages) {}
+    public record Result(
+            String dataset,
+            Map<String, Scores> seeds,
+            Map<String, Double> backgroundScores,
+            String bestPseudoLabelRow,
+            String seedRow,
+            Map<String, SegmenterResult> segmenters,
+            double classifierSeconds,
+            int classifierSkippedSteps,
+            int affinitySkippedSteps,
+            int trainImages,
+            int evalImages) {}
 
     /**
      * Training images (with their true masks, for scoring), held-out images, and a tuning split
      * (masked images used only to choose thresholds) of one data set.
      */
-    public record Data(String name, ClassList classes, List<LabeledImage> train, List<LabeledImage> heldOut, List<LabeledImage> tuning) {}
+    public record Data(
+            String name,
+            ClassList classes,
+            List<LabeledImage> train,
+            List<LabeledImage> heldOut,
+            List<LabeledImage> tuning) {}
 
     private final SeedStreamConfig config;
     private final Data data;
@@ -109,9 +141,16 @@ public final class SegmentationBenchmark {
     /** The synthetic data set: {@code trainImages} training and {@code evalImages} held-out images. */
     public static Data synthetic(SeedStreamConfig config, Options options, Progress progress) {
         SyntheticDataset synthetic = new SyntheticDataset(config.synthetic());
-        return new Data("synthetic", synthetic.classes(),
+        return new Data(
+                "synthetic",
+                synthetic.classes(),
                 generate(synthetic, progress, "generating train set", 0, options.trainImages()),
-                generate(synthetic, progress, "generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages()),
+                generate(
+                        synthetic,
+                        progress,
+                        "generating held-out set",
+                        SyntheticDataset.HELD_OUT_START,
+                        options.evalImages()),
                 generate(synthetic, progress, "generating tuning set", TUNING_START, options.tuningImages()));
     }
 
@@ -130,7 +169,9 @@ public final class SegmentationBenchmark {
             if (load.images().isEmpty()) {
                 throw new IOException("no readable CamVid images in " + root.resolve(split));
             }
-            splits.add(load.images().stream().map(image -> image.resized(width, height)).toList());
+            splits.add(load.images().stream()
+                    .map(image -> image.resized(width, height))
+                    .toList());
         }
         List<LabeledImage> train = new ArrayList<>();
         List<LabeledImage> tuning = new ArrayList<>();
@@ -143,13 +184,48 @@ public final class SegmentationBenchmark {
     /** DSRG's ablation, rows (a) to (f). */
     public static List<Row> rows(double pixelLabeled) {
         return List.of(
-                new Row("a-seed-loss", "(a) seed loss only", new SegmenterTrainer.Objective(false, false, false), false, false, 0),
-                new Row("b-balanced", "(b) + balanced seed loss", new SegmenterTrainer.Objective(true, false, false), false, false, 0),
-                new Row("c-growing", "(c) + region growing", new SegmenterTrainer.Objective(true, false, false), true, false, 0),
-                new Row("d-boundary", "(d) + boundary loss", new SegmenterTrainer.Objective(true, true, false), true, false, 0),
-                new Row("e-semi", String.format("(e) (d) + %.0f%% pixel-labeled", 100 * pixelLabeled),
-                        new SegmenterTrainer.Objective(true, true, true), true, false, pixelLabeled),
-                new Row("f-full", "(f) full masks (upper bound)", new SegmenterTrainer.Objective(false, false, false), false, true, 0));
+                new Row(
+                        "a-seed-loss",
+                        "(a) seed loss only",
+                        new SegmenterTrainer.Objective(false, false, false),
+                        false,
+                        false,
+                        0),
+                new Row(
+                        "b-balanced",
+                        "(b) + balanced seed loss",
+                        new SegmenterTrainer.Objective(true, false, false),
+                        false,
+                        false,
+                        0),
+                new Row(
+                        "c-growing",
+                        "(c) + region growing",
+                        new SegmenterTrainer.Objective(true, false, false),
+                        true,
+                        false,
+                        0),
+                new Row(
+                        "d-boundary",
+                        "(d) + boundary loss",
+                        new SegmenterTrainer.Objective(true, true, false),
+                        true,
+                        false,
+                        0),
+                new Row(
+                        "e-semi",
+                        String.format("(e) (d) + %.0f%% pixel-labeled", 100 * pixelLabeled),
+                        new SegmenterTrainer.Objective(true, true, true),
+                        true,
+                        false,
+                        pixelLabeled),
+                new Row(
+                        "f-full",
+                        "(f) full masks (upper bound)",
+                        new SegmenterTrainer.Objective(false, false, false),
+                        false,
+                        true,
+                        0));
     }
 
     /**
@@ -157,7 +233,9 @@ public final class SegmentationBenchmark {
      * where nearly every class is in nearly every image and the weak ablation says little.
      */
     public static List<Row> semiSupervisedRows(double pixelLabeled) {
-        return rows(pixelLabeled).stream().filter(row -> row.objective().boundary() || row.fullMasks()).toList();
+        return rows(pixelLabeled).stream()
+                .filter(row -> row.objective().boundary() || row.fullMasks())
+                .toList();
     }
 
     /**
@@ -171,7 +249,8 @@ public final class SegmentationBenchmark {
             manager.getEngine().setRandomSeed((int) config.training().seed());
             List<LabeledImage> pool = data.train();
             List<LabeledImage> heldOut = data.heldOut();
-            List<LabeledImage> weak = pool.stream().map(SegmentationBenchmark::withoutMask).toList();
+            List<LabeledImage> weak =
+                    pool.stream().map(SegmentationBenchmark::withoutMask).toList();
             List<LabelCrf.ImageCrf> crfs = PseudoLabelAblation.crfs(config.seeds(), pool);
 
             long started = System.nanoTime();
@@ -180,8 +259,14 @@ public final class SegmentationBenchmark {
             Classifier today = options.todayRow() ? trainClassifier(manager, todayConfig(), weak, skipped) : null;
             try (Classifier cam = trainClassifier(manager, config, weak, skipped);
                     Classifier reCam = fineTuneReCam(manager, cam, weak, skipped)) {
-                PseudoLabelAblation ablation = new PseudoLabelAblation(config.with("ficklenet.passes", options.ficklenetPasses()),
-                        classes, progress, data.tuning(), pool, crfs, options.sheet() != null);
+                PseudoLabelAblation ablation = new PseudoLabelAblation(
+                        config.with("ficklenet.passes", options.ficklenetPasses()),
+                        classes,
+                        progress,
+                        data.tuning(),
+                        pool,
+                        crfs,
+                        options.sheet() != null);
                 pseudoLabels = ablation.run(manager, today, cam, reCam);
                 if (options.sheet() != null) {
                     Path sheet = Path.of(options.sheet().replace("{dataset}", data.name()));
@@ -200,9 +285,18 @@ public final class SegmentationBenchmark {
                 List<int[]> labels = row.growing() ? pseudoLabels.seedLabels() : pseudoLabels.trainingLabels();
                 segmenters.put(row.name(), train(manager, row, pool, weak, labels, crfs, heldOut));
             }
-            return new Result(data.name(), pseudoLabels.rows(), pseudoLabels.backgroundScores(), pseudoLabels.bestRow(),
-                    pseudoLabels.seedRow(), segmenters,
-                    classifierSeconds, skipped[0], pseudoLabels.affinitySkippedSteps(), pool.size(), heldOut.size());
+            return new Result(
+                    data.name(),
+                    pseudoLabels.rows(),
+                    pseudoLabels.backgroundScores(),
+                    pseudoLabels.bestRow(),
+                    pseudoLabels.seedRow(),
+                    segmenters,
+                    classifierSeconds,
+                    skipped[0],
+                    pseudoLabels.affinitySkippedSteps(),
+                    pool.size(),
+                    heldOut.size());
         }
     }
 
@@ -211,7 +305,8 @@ public final class SegmentationBenchmark {
         return config.with("backbone.strides", "2,1,2,1,2,1").with("backbone.dilations", "1,1,1,1,1,2");
     }
 
-    private static List<LabeledImage> generate(SyntheticDataset synthetic, Progress progress, String phase, long from, int count) {
+    private static List<LabeledImage> generate(
+            SyntheticDataset synthetic, Progress progress, String phase, long from, int count) {
         progress.start(phase, count);
         List<LabeledImage> images = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -225,24 +320,39 @@ public final class SegmentationBenchmark {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
     }
 
-    private Classifier trainClassifier(NDManager manager, SeedStreamConfig settings, List<LabeledImage> weak, int[] skipped) {
-        Classifier model = new Classifier(ClassifierArchitecture.of(settings, ClassifierArchitecture.Head.FICKLENET,
-                classes.numForeground()), manager, settings.training().seed());
-        String stride = model.architecture().strides().stream().reduce(1, (a, b) -> a * b).toString();
-        train(new ClassifierTrainer(model, settings, classes, ClassifierTrainer.Objective.BCE), weak, options.classifierSteps(),
-                "training classifier (output stride " + stride + ")", skipped);
+    private Classifier trainClassifier(
+            NDManager manager, SeedStreamConfig settings, List<LabeledImage> weak, int[] skipped) {
+        Classifier model = new Classifier(
+                ClassifierArchitecture.of(settings, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
+                manager,
+                settings.training().seed());
+        String stride = model.architecture().strides().stream()
+                .reduce(1, (a, b) -> a * b)
+                .toString();
+        train(
+                new ClassifierTrainer(model, settings, classes, ClassifierTrainer.Objective.BCE),
+                weak,
+                options.classifierSteps(),
+                "training classifier (output stride " + stride + ")",
+                skipped);
         return model;
     }
 
     /** ReCAM's second stage on a copy of the CAM classifier: BCE + lambda SCE, all but the ReCAM head at a tenth of the rate. */
     private Classifier fineTuneReCam(NDManager manager, Classifier cam, List<LabeledImage> weak, int[] skipped) {
-        Classifier model = new Classifier(cam.architecture(), manager, config.training().seed());
+        Classifier model =
+                new Classifier(cam.architecture(), manager, config.training().seed());
         try (NDManager scope = manager.newSubManager()) {
             java.util.Map<String, float[]> values = new LinkedHashMap<>();
             cam.parameters().all().forEach((name, array) -> values.put(name, array.toFloatArray()));
             model.parameters().load(values);
         }
-        train(ClassifierTrainer.reCamFineTuning(model, config, classes), weak, options.reCamSteps(), "ReCAM fine-tuning", skipped);
+        train(
+                ClassifierTrainer.reCamFineTuning(model, config, classes),
+                weak,
+                options.reCamSteps(),
+                "ReCAM fine-tuning",
+                skipped);
         return model;
     }
 
@@ -262,29 +372,47 @@ public final class SegmentationBenchmark {
             } catch (TrainingDivergedException e) { // counted and reported; the run goes on
                 skipped[0]++;
             }
-            progress.update(step, String.format("loss %.4f%s", done == 0 ? Double.NaN : loss / (1 - Math.pow(0.98, done)),
-                    skipped[0] == 0 ? "" : "  skipped " + skipped[0]));
+            progress.update(
+                    step,
+                    String.format(
+                            "loss %.4f%s",
+                            done == 0 ? Double.NaN : loss / (1 - Math.pow(0.98, done)),
+                            skipped[0] == 0 ? "" : "  skipped " + skipped[0]));
         }
     }
 
-    private SegmenterResult train(NDManager manager, Row row, List<LabeledImage> pool, List<LabeledImage> weak,
-            List<int[]> seeds, List<LabelCrf.ImageCrf> crfs, List<LabeledImage> heldOut) {
+    private SegmenterResult train(
+            NDManager manager,
+            Row row,
+            List<LabeledImage> pool,
+            List<LabeledImage> weak,
+            List<int[]> seeds,
+            List<LabelCrf.ImageCrf> crfs,
+            List<LabeledImage> heldOut) {
         List<LabeledImage> images = new ArrayList<>(weak);
-        for (int i = 0; i < images.size(); i++) { // spread evenly over the stream: every 1/fraction-th image has its mask
+        for (int i = 0;
+                i < images.size();
+                i++) { // spread evenly over the stream: every 1/fraction-th image has its mask
             if (Math.floor((i + 1) * row.pixelLabeled()) > Math.floor(i * row.pixelLabeled())) {
                 images.set(i, pool.get(i));
             }
         }
-        List<int[]> labels = new ArrayList<>(row.fullMasks() ? pool.stream().map(p -> Batches.maskLabels(p.mask())).toList() : seeds);
-        SeededRegionGrowing growing = new SeededRegionGrowing(config.dsrg().foregroundGrowThreshold(),
-                config.dsrg().backgroundGrowThreshold());
+        List<int[]> labels = new ArrayList<>(
+                row.fullMasks()
+                        ? pool.stream().map(p -> Batches.maskLabels(p.mask())).toList()
+                        : seeds);
+        SeededRegionGrowing growing = new SeededRegionGrowing(
+                config.dsrg().foregroundGrowThreshold(), config.dsrg().backgroundGrowThreshold());
         List<Scores> pseudoLabels = new ArrayList<>();
         int batchSize = config.segmenter().batchSize();
         int stepsPerEpoch = (images.size() + batchSize - 1) / batchSize;
         int epochs = config.segmenter().epochs();
         Random random = new Random(config.segmenter().seed());
         long started = System.nanoTime();
-        try (Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, config.segmenter().seed())) {
+        try (Segmenter segmenter = new Segmenter(
+                SegmenterArchitecture.of(config.segmenter(), classes.size()),
+                manager,
+                config.segmenter().seed())) {
             SegmenterTrainer trainer = new SegmenterTrainer(segmenter, config, classes, row.objective());
             double loss = 0;
             int step = 0;
@@ -292,7 +420,9 @@ public final class SegmentationBenchmark {
             int skipped = 0;
             progress.start("training " + row.name(), (long) epochs * stepsPerEpoch);
             for (int epoch = 1; epoch <= epochs; epoch++) {
-                List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, images.size()).boxed().toList());
+                List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, images.size())
+                        .boxed()
+                        .toList());
                 Collections.shuffle(order, random);
                 for (int from = 0; from < order.size(); from += batchSize) {
                     List<SegmenterTrainer.Example> batch = new ArrayList<>();
@@ -306,8 +436,14 @@ public final class SegmentationBenchmark {
                     } catch (TrainingDivergedException e) { // counted and reported; the run goes on
                         skipped++;
                     }
-                    progress.update(step, String.format("epoch %d/%d  loss %.4f%s", epoch, epochs, smoothed(loss, trained),
-                            skipped == 0 ? "" : "  skipped " + skipped));
+                    progress.update(
+                            step,
+                            String.format(
+                                    "epoch %d/%d  loss %.4f%s",
+                                    epoch,
+                                    epochs,
+                                    smoothed(loss, trained),
+                                    skipped == 0 ? "" : "  skipped " + skipped));
                 }
                 if (row.growing()) { // dynamic supervision: grow the original seeds with the current segmenter
                     labels = grow(segmenter, growing, images, seeds, crfs);
@@ -315,8 +451,13 @@ public final class SegmentationBenchmark {
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            return new SegmenterResult(row.description(), evaluate(segmenter, heldOut, classes, batchSize), pseudoLabels, seconds,
-                    smoothed(loss, trained), skipped);
+            return new SegmenterResult(
+                    row.description(),
+                    evaluate(segmenter, heldOut, classes, batchSize),
+                    pseudoLabels,
+                    seconds,
+                    smoothed(loss, trained),
+                    skipped);
         }
     }
 
@@ -325,7 +466,11 @@ public final class SegmentationBenchmark {
     }
 
     /** The seeds grown on the segmenter's CRF-refined probabilities; the CRFs of a batch run in parallel. */
-    private List<int[]> grow(Segmenter segmenter, SeededRegionGrowing growing, List<LabeledImage> images, List<int[]> seeds,
+    private List<int[]> grow(
+            Segmenter segmenter,
+            SeededRegionGrowing growing,
+            List<LabeledImage> images,
+            List<int[]> seeds,
             List<LabelCrf.ImageCrf> crfs) {
         List<int[]> grown = new ArrayList<>(images.size());
         int batchSize = config.segmenter().batchSize();
@@ -334,11 +479,19 @@ public final class SegmentationBenchmark {
             float[][] probabilities = new float[batch.size()][];
             forEachProbabilities(segmenter, batch, batchSize, (b, p) -> probabilities[b] = p);
             int first = from;
-            grown.addAll(java.util.stream.IntStream.range(0, batch.size()).parallel().mapToObj(b -> {
-                LabeledImage image = batch.get(b);
-                int[] allowed = SeededRegionGrowing.allowedClasses(image.labels(), classes.background());
-                return growing.growRefined(seeds.get(first + b), probabilities[b], allowed, classes.background(), crfs.get(first + b));
-            }).toList());
+            grown.addAll(java.util.stream.IntStream.range(0, batch.size())
+                    .parallel()
+                    .mapToObj(b -> {
+                        LabeledImage image = batch.get(b);
+                        int[] allowed = SeededRegionGrowing.allowedClasses(image.labels(), classes.background());
+                        return growing.growRefined(
+                                seeds.get(first + b),
+                                probabilities[b],
+                                allowed,
+                                classes.background(),
+                                crfs.get(first + b));
+                    })
+                    .toList());
         }
         return grown;
     }
@@ -346,7 +499,11 @@ public final class SegmentationBenchmark {
     /** Held-out scores: each pixel gets the segmenter's most probable class (no image labels at test time). */
     static Scores evaluate(Segmenter segmenter, List<LabeledImage> heldOut, ClassList classes, int batchSize) {
         List<int[]> predictions = new ArrayList<>(heldOut.size());
-        forEachProbabilities(segmenter, heldOut, batchSize, (i, probabilities) -> predictions.add(argmax(probabilities, classes.size())));
+        forEachProbabilities(
+                segmenter,
+                heldOut,
+                batchSize,
+                (i, probabilities) -> predictions.add(argmax(probabilities, classes.size())));
         return score(predictions, heldOut, classes);
     }
 
@@ -355,11 +512,13 @@ public final class SegmentationBenchmark {
     }
 
     /** Class-major probabilities (classes x pixels) of every image, in order, batch by batch. */
-    private static void forEachProbabilities(Segmenter segmenter, List<LabeledImage> images, int batchSize, ProbabilityConsumer consumer) {
+    private static void forEachProbabilities(
+            Segmenter segmenter, List<LabeledImage> images, int batchSize, ProbabilityConsumer consumer) {
         for (int from = 0; from < images.size(); from += batchSize) {
             List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
             try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
-                float[] all = segmenter.probabilities(Batches.images(scope, batch)).toFloatArray();
+                float[] all =
+                        segmenter.probabilities(Batches.images(scope, batch)).toFloatArray();
                 int perImage = all.length / batch.size();
                 for (int b = 0; b < batch.size(); b++) {
                     consumer.accept(from + b, Arrays.copyOfRange(all, b * perImage, (b + 1) * perImage));

@@ -16,32 +16,59 @@ public final class SegmentationReport {
     private SegmentationReport() {}
 
     public static void printTable(SegmentationBenchmark.Result result, PrintStream out) {
-        out.printf("%n[%s] Pseudo-labels of the %d training images against their true masks (unlabeled pixels count as misses)%n",
+        out.printf(
+                "%n[%s] Pseudo-labels of the %d training images against their true masks (unlabeled pixels count as misses)%n",
                 result.dataset(), result.trainImages());
         header(out, "pseudo-labels");
-        result.seeds().forEach((name, s) -> line(out, name + (result.backgroundScores().containsKey(name)
-                ? String.format(" (bg %.2f)", result.backgroundScores().get(name)) : ""), s));
+        result.seeds()
+                .forEach((name, s) -> line(
+                        out,
+                        name
+                                + (result.backgroundScores().containsKey(name)
+                                        ? String.format(
+                                                " (bg %.2f)",
+                                                result.backgroundScores().get(name))
+                                        : ""),
+                        s));
         result.segmenters().forEach((name, r) -> {
             for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
-                line(out, String.format("grown, %s, epoch %d", name.substring(0, 1), e + 1), r.pseudoLabelsByEpoch().get(e));
+                line(
+                        out,
+                        String.format("grown, %s, epoch %d", name.substring(0, 1), e + 1),
+                        r.pseudoLabelsByEpoch().get(e));
             }
         });
-        out.printf("%n[%s] Segmenter on %d held-out images (most probable class per pixel)%n", result.dataset(), result.evalImages());
+        out.printf(
+                "%n[%s] Segmenter on %d held-out images (most probable class per pixel)%n",
+                result.dataset(), result.evalImages());
         out.printf("%-36s | %7s %8s %8s | %-12s | %s%n", "training", "mIoU", "prec", "recall", "share of (f)", "time");
         out.println("-".repeat(36) + "-+-" + "-".repeat(25) + "-+-" + "-".repeat(12) + "-+-" + "-".repeat(6));
         double full = fullMiou(result);
-        result.segmenters().forEach((name, r) -> out.printf("%-36s | %7.3f %8.3f %8.3f | %11.1f%% | %4.0f s%n",
-                r.description(), r.heldOut().miou(), r.heldOut().precision(), r.heldOut().recall(),
-                100 * r.heldOut().miou() / full, r.seconds()));
-        out.printf("%nSegmenters trained on: %s (best on the tuning split); rows that grow start from %s (the best seeds there)%n",
+        result.segmenters()
+                .forEach((name, r) -> out.printf(
+                        "%-36s | %7.3f %8.3f %8.3f | %11.1f%% | %4.0f s%n",
+                        r.description(),
+                        r.heldOut().miou(),
+                        r.heldOut().precision(),
+                        r.heldOut().recall(),
+                        100 * r.heldOut().miou() / full,
+                        r.seconds()));
+        out.printf(
+                "%nSegmenters trained on: %s (best on the tuning split); rows that grow start from %s (the best seeds there)%n",
                 result.bestPseudoLabelRow(), result.seedRow());
         out.printf("Classifier training and pseudo-labels: %.0f s%n", result.classifierSeconds());
-        int skipped = result.classifierSkippedSteps() + result.affinitySkippedSteps()
-                + result.segmenters().values().stream().mapToInt(r -> r.skippedSteps()).sum();
+        int skipped = result.classifierSkippedSteps()
+                + result.affinitySkippedSteps()
+                + result.segmenters().values().stream()
+                        .mapToInt(r -> r.skippedSteps())
+                        .sum();
         if (skipped > 0) {
-            out.printf("Steps skipped for non-finite gradients: classifier %d, affinity head %d, %s%n", result.classifierSkippedSteps(),
+            out.printf(
+                    "Steps skipped for non-finite gradients: classifier %d, affinity head %d, %s%n",
+                    result.classifierSkippedSteps(),
                     result.affinitySkippedSteps(),
-                    result.segmenters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue().skippedSteps())
+                    result.segmenters().entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue().skippedSteps())
                             .collect(java.util.stream.Collectors.joining(", ")));
         }
     }
@@ -57,11 +84,16 @@ public final class SegmentationReport {
     }
 
     private static void line(PrintStream out, String name, SegmentationBenchmark.Scores s) {
-        out.printf("%-36s | %7.3f %8.3f %8.3f | %6.1f%%%n", name, s.miou(), s.precision(), s.recall(), 100 * s.labeledShare());
+        out.printf(
+                "%-36s | %7.3f %8.3f %8.3f | %6.1f%%%n",
+                name, s.miou(), s.precision(), s.recall(), 100 * s.labeledShare());
     }
 
-    public static JsonObject toJson(SegmentationBenchmark.Result result, SeedStreamConfig config,
-            SegmentationBenchmark.Options options, double wallSeconds) {
+    public static JsonObject toJson(
+            SegmentationBenchmark.Result result,
+            SeedStreamConfig config,
+            SegmentationBenchmark.Options options,
+            double wallSeconds) {
         JsonObject json = new JsonObject();
         json.addProperty("benchmark", "segmentation");
         json.addProperty("dataset", result.dataset());
@@ -83,10 +115,17 @@ public final class SegmentationReport {
         if (Double.isFinite(bestWeak / fullMiou(result))) { // both rows were trained
             json.addProperty("weak_share_of_full_miou", bestWeak / fullMiou(result));
         }
-        rows.values().stream().filter(r -> !r.pseudoLabelsByEpoch().isEmpty()).findFirst().ifPresent(grown -> {
-            double last = grown.pseudoLabelsByEpoch().get(grown.pseudoLabelsByEpoch().size() - 1).miou();
-            json.addProperty("growing_pseudo_label_miou_gain", last - result.seeds().get(result.seedRow()).miou());
-        });
+        rows.values().stream()
+                .filter(r -> !r.pseudoLabelsByEpoch().isEmpty())
+                .findFirst()
+                .ifPresent(grown -> {
+                    double last = grown.pseudoLabelsByEpoch()
+                            .get(grown.pseudoLabelsByEpoch().size() - 1)
+                            .miou();
+                    json.addProperty(
+                            "growing_pseudo_label_miou_gain",
+                            last - result.seeds().get(result.seedRow()).miou());
+                });
         json.addProperty("classifier_seconds", result.classifierSeconds());
         json.add("options", BenchmarkReport.GSON.toJsonTree(options));
         json.add("config", config.toJsonTree());
@@ -103,7 +142,12 @@ public final class SegmentationReport {
             result.seeds().forEach((name, s) -> csv.append(row(dataset, "seeds", name, 0, s)));
             result.segmenters().forEach((name, r) -> {
                 for (int e = 0; e < r.pseudoLabelsByEpoch().size(); e++) {
-                    csv.append(row(dataset, "grown", name, e + 1, r.pseudoLabelsByEpoch().get(e)));
+                    csv.append(row(
+                            dataset,
+                            "grown",
+                            name,
+                            e + 1,
+                            r.pseudoLabelsByEpoch().get(e)));
                 }
                 csv.append(row(dataset, "segmenter", name, 0, r.heldOut()));
             });
@@ -112,7 +156,16 @@ public final class SegmentationReport {
     }
 
     private static String row(String dataset, String kind, String name, int epoch, SegmentationBenchmark.Scores s) {
-        return String.format(Locale.ROOT, "%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f%n", dataset, kind, name, epoch, s.miou(), s.precision(),
-                s.recall(), s.labeledShare());
+        return String.format(
+                Locale.ROOT,
+                "%s,%s,%s,%d,%.4f,%.4f,%.4f,%.4f%n",
+                dataset,
+                kind,
+                name,
+                epoch,
+                s.miou(),
+                s.precision(),
+                s.recall(),
+                s.labeledShare());
     }
 }

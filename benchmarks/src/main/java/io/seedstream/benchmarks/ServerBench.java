@@ -37,9 +37,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code seedstream bench server}: load on the model server from this process, the server in a
@@ -47,23 +47,33 @@ import picocli.CommandLine;
  * requests in flight so that batches can fill. The swap run publishes a new segmenter every
  * {@code --swap-every-ms} while the load runs and counts failed requests.
  */
-@Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Measure the model server under load from a second process on loopback: requests/s and p50/p99 latency of "
-                + "POST /v1/segment at maximum batch sizes 1, 8 and 32, and during model swaps.")
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        description =
+                "Measure the model server under load from a second process on loopback: requests/s and p50/p99 latency of "
+                        + "POST /v1/segment at maximum batch sizes 1, 8 and 32, and during model swaps.")
 public final class ServerBench implements Callable<Integer> {
 
     @CommandLine.Mixin
     ConfigOptions configOptions = new ConfigOptions();
 
-    @Option(names = "--batch-sizes", split = ",", description = "server.maxBatchSize values (default ${DEFAULT-VALUE})",
+    @Option(
+            names = "--batch-sizes",
+            split = ",",
+            description = "server.maxBatchSize values (default ${DEFAULT-VALUE})",
             defaultValue = "1,8,32")
     List<Integer> batchSizes;
 
-    @Option(names = "--seconds", description = "measured seconds per run, after a warm-up of a third of it (default ${DEFAULT-VALUE})",
+    @Option(
+            names = "--seconds",
+            description = "measured seconds per run, after a warm-up of a third of it (default ${DEFAULT-VALUE})",
             defaultValue = "15")
     int seconds;
 
-    @Option(names = "--swap-every-ms", description = "in the swap run, a new segmenter every this many ms (default ${DEFAULT-VALUE})",
+    @Option(
+            names = "--swap-every-ms",
+            description = "in the swap run, a new segmenter every this many ms (default ${DEFAULT-VALUE})",
             defaultValue = "1000")
     int swapEveryMs;
 
@@ -71,8 +81,17 @@ public final class ServerBench implements Callable<Integer> {
     Path out;
 
     /** One measured run. */
-    record Run(String name, int maxBatchSize, int clients, int requests, int failed, double requestsPerSecond, double p50Ms,
-            double p99Ms, double meanBatch, int swaps) {}
+    record Run(
+            String name,
+            int maxBatchSize,
+            int clients,
+            int requests,
+            int failed,
+            double requestsPerSecond,
+            double p50Ms,
+            double p99Ms,
+            double meanBatch,
+            int swaps) {}
 
     @Override
     public Integer call() throws Exception {
@@ -101,34 +120,64 @@ public final class ServerBench implements Callable<Integer> {
             }
         }
         System.out.println();
-        System.out.printf("%-22s %8s %8s %10s %9s %9s %10s %6s %6s%n", "run", "clients", "requests", "requests/s", "p50 ms",
-                "p99 ms", "mean batch", "swaps", "failed");
+        System.out.printf(
+                "%-22s %8s %8s %10s %9s %9s %10s %6s %6s%n",
+                "run", "clients", "requests", "requests/s", "p50 ms", "p99 ms", "mean batch", "swaps", "failed");
         for (Run run : runs) {
-            System.out.printf("%-22s %8d %8d %10.1f %9.1f %9.1f %10.2f %6d %6d%n", run.name(), run.clients(), run.requests(),
-                    run.requestsPerSecond(), run.p50Ms(), run.p99Ms(), run.meanBatch(), run.swaps(), run.failed());
+            System.out.printf(
+                    "%-22s %8d %8d %10.1f %9.1f %9.1f %10.2f %6d %6d%n",
+                    run.name(),
+                    run.clients(),
+                    run.requests(),
+                    run.requestsPerSecond(),
+                    run.p50Ms(),
+                    run.p99Ms(),
+                    run.meanBatch(),
+                    run.swaps(),
+                    run.failed());
         }
         if (out != null) {
-            Files.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(Map.of(
-                    "benchmark", "server", "image", config.synthetic().imageSize() + " px PNG",
-                    "cores", Runtime.getRuntime().availableProcessors(), "runs", runs)));
+            Files.writeString(
+                    out,
+                    new GsonBuilder()
+                            .setPrettyPrinting()
+                            .create()
+                            .toJson(Map.of(
+                                    "benchmark",
+                                    "server",
+                                    "image",
+                                    config.synthetic().imageSize() + " px PNG",
+                                    "cores",
+                                    Runtime.getRuntime().availableProcessors(),
+                                    "runs",
+                                    runs)));
             System.out.println("wrote " + out);
         }
         return runs.stream().allMatch(run -> run.failed() == 0) ? 0 : 1;
     }
 
-    private static void publishSegmenter(KafkaProducer<byte[], byte[]> producer, Topics topics, SeedStreamConfig config,
-            SyntheticDataset data, int version) {
+    private static void publishSegmenter(
+            KafkaProducer<byte[], byte[]> producer,
+            Topics topics,
+            SeedStreamConfig config,
+            SyntheticDataset data,
+            int version) {
         try {
-            producer.send(new ProducerRecord<>(topics.models(), "segmenter".getBytes(StandardCharsets.UTF_8),
-                    ModelRecords.initialSegmenter(config, data.classes(), version, version))).get();
+            producer.send(new ProducerRecord<>(
+                            topics.models(),
+                            "segmenter".getBytes(StandardCharsets.UTF_8),
+                            ModelRecords.initialSegmenter(config, data.classes(), version, version)))
+                    .get();
         } catch (Exception e) {
             throw new IllegalStateException("could not publish segmenter v" + version, e);
         }
     }
 
-    private Run load(ServerProcess server, String name, int batch, List<byte[]> images, Runnable swap) throws Exception {
+    private Run load(ServerProcess server, String name, int batch, List<byte[]> images, Runnable swap)
+            throws Exception {
         int clients = 2 * batch;
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         long warmUpEnds = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 3));
         long ends = warmUpEnds + TimeUnit.SECONDS.toNanos(seconds);
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -137,32 +186,40 @@ public final class ServerBench implements Callable<Integer> {
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int client = c;
-            Thread thread = new Thread(() -> {
-                for (int i = client; running.get(); i += clients) {
-                    long started = System.nanoTime();
-                    boolean ok;
-                    try {
-                        HttpRequest request = HttpRequest.newBuilder(server.uri("/v1/segment")).timeout(Duration.ofSeconds(60))
-                                .header("Content-Type", "image/png")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(images.get(i % images.size()))).build();
-                        ok = http.send(request, HttpResponse.BodyHandlers.ofByteArray()).statusCode() == 200;
-                    } catch (IOException | InterruptedException e) {
-                        ok = false;
-                    }
-                    long finished = System.nanoTime();
-                    if (started >= warmUpEnds && finished <= ends) {
-                        if (ok) {
-                            latencies.add(finished - started);
-                        } else {
-                            failed.incrementAndGet();
+            Thread thread = new Thread(
+                    () -> {
+                        for (int i = client; running.get(); i += clients) {
+                            long started = System.nanoTime();
+                            boolean ok;
+                            try {
+                                HttpRequest request = HttpRequest.newBuilder(server.uri("/v1/segment"))
+                                        .timeout(Duration.ofSeconds(60))
+                                        .header("Content-Type", "image/png")
+                                        .POST(HttpRequest.BodyPublishers.ofByteArray(images.get(i % images.size())))
+                                        .build();
+                                ok = http.send(request, HttpResponse.BodyHandlers.ofByteArray())
+                                                .statusCode()
+                                        == 200;
+                            } catch (IOException | InterruptedException e) {
+                                ok = false;
+                            }
+                            long finished = System.nanoTime();
+                            if (started >= warmUpEnds && finished <= ends) {
+                                if (ok) {
+                                    latencies.add(finished - started);
+                                } else {
+                                    failed.incrementAndGet();
+                                }
+                            }
                         }
-                    }
-                }
-            }, "load-" + c);
+                    },
+                    "load-" + c);
             thread.start();
             threads.add(thread);
         }
-        System.err.printf("server bench: %s, %d clients, %d s warm-up + %d s%n", name, clients, Math.max(1, seconds / 3), seconds);
+        System.err.printf(
+                "server bench: %s, %d clients, %d s warm-up + %d s%n",
+                name, clients, Math.max(1, seconds / 3), seconds);
         Thread.sleep(TimeUnit.NANOSECONDS.toMillis(warmUpEnds - System.nanoTime()));
         double[] batchBefore = server.batchHistogram(http);
         long swapsBefore = server.swaps(http);
@@ -170,7 +227,9 @@ public final class ServerBench implements Callable<Integer> {
             if (swap != null) {
                 swap.run();
             }
-            Thread.sleep(Math.min(swap != null ? swapEveryMs : 200, Math.max(1, TimeUnit.NANOSECONDS.toMillis(ends - System.nanoTime()))));
+            Thread.sleep(Math.min(
+                    swap != null ? swapEveryMs : 200,
+                    Math.max(1, TimeUnit.NANOSECONDS.toMillis(ends - System.nanoTime()))));
         }
         double[] batchAfter = server.batchHistogram(http);
         long swaps = server.swaps(http) - swapsBefore;
@@ -180,8 +239,17 @@ public final class ServerBench implements Callable<Integer> {
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         double meanBatch = (batchAfter[0] - batchBefore[0]) / Math.max(1, batchAfter[1] - batchBefore[1]);
-        return new Run(name, batch, clients, sorted.length, failed.get(), sorted.length / (double) seconds,
-                percentile(sorted, 0.50), percentile(sorted, 0.99), meanBatch, (int) swaps);
+        return new Run(
+                name,
+                batch,
+                clients,
+                sorted.length,
+                failed.get(),
+                sorted.length / (double) seconds,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                meanBatch,
+                (int) swaps);
     }
 
     private static double percentile(long[] sorted, double q) {
@@ -201,21 +269,39 @@ public final class ServerBench implements Callable<Integer> {
             this.port = port;
         }
 
-        static ServerProcess start(String bootstrapServers, SeedStreamConfig config, int maxBatchSize) throws Exception {
+        static ServerProcess start(String bootstrapServers, SeedStreamConfig config, int maxBatchSize)
+                throws Exception {
             Path configFile = Files.createTempFile("seedstream-server-bench", ".json");
-            Files.writeString(configFile, config.with("server.maxBatchSize", maxBatchSize).toJson());
-            List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx4g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1", "-Dlog4j2.level=warn",
-                    "-cp", System.getProperty("java.class.path"), ServeCommand.class.getName(),
-                    "--kafka", bootstrapServers, "--host", "127.0.0.1", "--port", "0", "--config", configFile.toString()));
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            Files.writeString(
+                    configFile, config.with("server.maxBatchSize", maxBatchSize).toJson());
+            List<String> command = new ArrayList<>(List.of(
+                    Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx4g",
+                    "-Dai.djl.offline=true",
+                    "-Dai.djl.pytorch.num_interop_threads=1",
+                    "-Dlog4j2.level=warn",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ServeCommand.class.getName(),
+                    "--kafka",
+                    bootstrapServers,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--config",
+                    configFile.toString()));
+            Process process = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             Pattern portLine = Pattern.compile("seedstream serve: port (\\d+)");
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 Matcher m = portLine.matcher(line);
                 if (m.find()) {
                     ServerProcess server = new ServerProcess(process, Integer.parseInt(m.group(1)));
-                    Thread drain = new Thread(() -> lines.lines().forEach(l -> { }), "server-stdout");
+                    Thread drain = new Thread(() -> lines.lines().forEach(l -> {}), "server-stdout");
                     drain.setDaemon(true);
                     drain.start();
                     server.awaitReady();
@@ -233,8 +319,12 @@ public final class ServerBench implements Callable<Integer> {
             HttpClient http = HttpClient.newHttpClient();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
-                if (http.send(HttpRequest.newBuilder(uri("/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
+                if (http.send(
+                                        HttpRequest.newBuilder(uri("/health/ready"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) {
                     return;
                 }
                 Thread.sleep(200);
@@ -243,13 +333,16 @@ public final class ServerBench implements Callable<Integer> {
         }
 
         private String metrics(HttpClient http) throws Exception {
-            return http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
         }
 
         /** Sum and count of the batch-size histogram. */
         double[] batchHistogram(HttpClient http) throws Exception {
             String text = metrics(http);
-            return new double[] {metric(text, "seedstream_server_batch_size_sum"), metric(text, "seedstream_server_batch_size_count")};
+            return new double[] {
+                metric(text, "seedstream_server_batch_size_sum"), metric(text, "seedstream_server_batch_size_count")
+            };
         }
 
         long swaps(HttpClient http) throws Exception {
@@ -257,8 +350,12 @@ public final class ServerBench implements Callable<Integer> {
         }
 
         private static double metric(String text, String name) {
-            return Arrays.stream(text.split("\n")).filter(line -> line.startsWith(name + " ")).findFirst()
-                    .map(line -> Double.parseDouble(line.substring(name.length() + 1).trim())).orElse(0.0);
+            return Arrays.stream(text.split("\n"))
+                    .filter(line -> line.startsWith(name + " "))
+                    .findFirst()
+                    .map(line ->
+                            Double.parseDouble(line.substring(name.length() + 1).trim()))
+                    .orElse(0.0);
         }
 
         @Override

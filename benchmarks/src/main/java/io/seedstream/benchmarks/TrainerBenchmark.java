@@ -46,10 +46,17 @@ public final class TrainerBenchmark {
      * @param camVid a CamVid root whose train split is streamed (over and over, at the trainer's size)
      *     and whose val split is held out; null for synthetic images
      */
-    public record Options(int steps, int evalEvery, int imagesPerStep, double maskFraction, int evalImages, List<String> runs,
+    public record Options(
+            int steps,
+            int evalEvery,
+            int imagesPerStep,
+            double maskFraction,
+            int evalImages,
+            List<String> runs,
             String camVid) {
         public static Options defaults() {
-            return new Options(5000, 250, 4, 0.1, 64, RUNS.stream().map(RunSwitches::name).toList(), null);
+            return new Options(
+                    5000, 250, 4, 0.1, 64, RUNS.stream().map(RunSwitches::name).toList(), null);
         }
     }
 
@@ -59,11 +66,18 @@ public final class TrainerBenchmark {
     /** A run's name and its switches, trainer.gain and trainer.boundaryLoss. */
     record RunSwitches(String name, boolean gain, boolean boundary) {}
 
-    static final List<RunSwitches> RUNS = List.of(new RunSwitches("base", false, false), new RunSwitches("gain", true, false),
-            new RunSwitches("boundary", false, true), new RunSwitches("gain+boundary", true, true));
+    static final List<RunSwitches> RUNS = List.of(
+            new RunSwitches("base", false, false),
+            new RunSwitches("gain", true, false),
+            new RunSwitches("boundary", false, true),
+            new RunSwitches("gain+boundary", true, true));
 
     /** One evaluation: held-out mIoU of both models and the latest step's loss terms. */
-    public record Point(long step, double segmenterMiou, double classifierMiou, ClassifierTrainer.StepLosses classifier,
+    public record Point(
+            long step,
+            double segmenterMiou,
+            double classifierMiou,
+            ClassifierTrainer.StepLosses classifier,
             SegmenterTrainer.StepLosses segmenter) {}
 
     /**
@@ -72,8 +86,15 @@ public final class TrainerBenchmark {
      * @param skippedSteps steps that diverged (non-finite loss or gradient) and were undone
      * @param steps the steps taken so far (the options' steps once the run is over)
      */
-    public record Run(String name, boolean gain, boolean boundary, List<Point> curve, long skippedSteps, boolean collapsed,
-            double seconds, int steps) {
+    public record Run(
+            String name,
+            boolean gain,
+            boolean boundary,
+            List<Point> curve,
+            long skippedSteps,
+            boolean collapsed,
+            double seconds,
+            int steps) {
         public Point last() {
             return curve.get(curve.size() - 1);
         }
@@ -87,10 +108,14 @@ public final class TrainerBenchmark {
     private final Progress progress;
 
     public TrainerBenchmark(SeedStreamConfig config, Options options, Progress progress) {
-        if (options.steps() < 1 || options.evalEvery() < 1 || options.imagesPerStep() < 1 || options.evalImages() < 1
+        if (options.steps() < 1
+                || options.evalEvery() < 1
+                || options.imagesPerStep() < 1
+                || options.evalImages() < 1
                 || !(options.maskFraction() >= 0 && options.maskFraction() <= 1)) {
-            throw new IllegalArgumentException("the trainer benchmark needs steps, evalEvery, imagesPerStep and evalImages >= 1 "
-                    + "and maskFraction in [0, 1], got " + options);
+            throw new IllegalArgumentException(
+                    "the trainer benchmark needs steps, evalEvery, imagesPerStep and evalImages >= 1 "
+                            + "and maskFraction in [0, 1], got " + options);
         }
         List<String> known = RUNS.stream().map(RunSwitches::name).toList();
         for (String run : options.runs()) {
@@ -111,16 +136,27 @@ public final class TrainerBenchmark {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         List<Run> runs = new ArrayList<>();
         for (String name : options.runs()) {
-            RunSwitches switches = RUNS.stream().filter(run -> run.name().equals(name)).findFirst().orElseThrow();
-            runs.add(run(name, switches.gain(), switches.boundary(),
-                    underWay -> soFar.accept(new Result(options, Stream.concat(runs.stream(), Stream.of(underWay)).toList(), false))));
+            RunSwitches switches = RUNS.stream()
+                    .filter(run -> run.name().equals(name))
+                    .findFirst()
+                    .orElseThrow();
+            runs.add(run(
+                    name,
+                    switches.gain(),
+                    switches.boundary(),
+                    underWay -> soFar.accept(new Result(
+                            options,
+                            Stream.concat(runs.stream(), Stream.of(underWay)).toList(),
+                            false))));
         }
         return new Result(options, runs, true);
     }
 
     private Run run(String name, boolean gain, boolean boundary, Consumer<Run> afterEachScore) {
-        SeedStreamConfig settings = config.with("trainer.gain", gain).with("trainer.boundaryLoss", boundary)
-                .with("stream.affinityWalk", false).with("trainer.evalImages", options.evalImages())
+        SeedStreamConfig settings = config.with("trainer.gain", gain)
+                .with("trainer.boundaryLoss", boundary)
+                .with("stream.affinityWalk", false)
+                .with("trainer.evalImages", options.evalImages())
                 .with("trainer.publishEverySteps", options.evalEvery())
                 .with("trainer.gate", false); // scores what training does to the models, refused versions included
         Data data = data(settings);
@@ -140,9 +176,12 @@ public final class TrainerBenchmark {
             for (int step = 1; step <= options.steps(); step++) {
                 for (int i = 0; i < options.imagesPerStep(); i++) {
                     LabeledImage image = data.streamed().apply((int) next);
-                    boolean masked = Math.floor((next + 1) * options.maskFraction()) > Math.floor(next * options.maskFraction());
-                    LabeledImage labeled = masked ? image : new LabeledImage(image.id(), image.width(), image.height(), image.rgb(),
-                            null, image.labels());
+                    boolean masked =
+                            Math.floor((next + 1) * options.maskFraction()) > Math.floor(next * options.maskFraction());
+                    LabeledImage labeled = masked
+                            ? image
+                            : new LabeledImage(
+                                    image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
                     trainer.add(new StreamingTrainer.Sample(labeled, null, next));
                     trainer.add(new StreamingTrainer.Sample(labeled, seeds(image), next));
                     next++;
@@ -152,21 +191,37 @@ public final class TrainerBenchmark {
                     latest.put(publication.snapshot().name(), publication.evalMiou());
                 }
                 if (step % options.evalEvery() == 0 || step == options.steps()) {
-                    if (step == options.steps()) { // the last point scores the final weights, whatever the publishing cadence
-                        trainer.publishDue(Long.MAX_VALUE, 0).forEach(p -> latest.put(p.snapshot().name(), p.evalMiou()));
+                    if (step == options.steps()) { // the last point scores the final weights, whatever the publishing
+                        // cadence
+                        trainer.publishDue(Long.MAX_VALUE, 0)
+                                .forEach(p -> latest.put(p.snapshot().name(), p.evalMiou()));
                     }
-                    curve.add(new Point(step, latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
-                            latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.lastClassifierTerms(),
+                    curve.add(new Point(
+                            step,
+                            latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
+                            latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN),
+                            trainer.lastClassifierTerms(),
                             trainer.lastSegmenterTerms()));
-                    lastScored = new Run(name, gain, boundary, List.copyOf(curve), trainer.divergedSteps(), collapsed(curve, backgroundOnly),
-                            (System.nanoTime() - started) / 1e9, step);
+                    lastScored = new Run(
+                            name,
+                            gain,
+                            boundary,
+                            List.copyOf(curve),
+                            trainer.divergedSteps(),
+                            collapsed(curve, backgroundOnly),
+                            (System.nanoTime() - started) / 1e9,
+                            step);
                     if (step < options.steps()) {
                         afterEachScore.accept(lastScored);
                     }
                 }
-                progress.update(step, String.format("segmenter %.3f  classifier %.3f  skipped %d",
-                        latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
-                        latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN), trainer.divergedSteps()));
+                progress.update(
+                        step,
+                        String.format(
+                                "segmenter %.3f  classifier %.3f  skipped %d",
+                                latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
+                                latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN),
+                                trainer.divergedSteps()));
             }
             return lastScored; // scored at the last step
         }
@@ -176,7 +231,9 @@ public final class TrainerBenchmark {
     private Data data(SeedStreamConfig settings) {
         if (options.camVid() == null) {
             SyntheticDataset synthetic = new SyntheticDataset(settings.synthetic());
-            return new Data(synthetic.classes(), synthetic::image,
+            return new Data(
+                    synthetic.classes(),
+                    synthetic::image,
                     synthetic.images(SyntheticDataset.HELD_OUT_START, options.evalImages()));
         }
         try {
@@ -184,12 +241,20 @@ public final class TrainerBenchmark {
             DatasetLoad val = MaskedDatasetReader.camVid(Path.of(options.camVid()), "val");
             int width = settings.trainer().imageWidth();
             int height = settings.trainer().imageHeight();
-            List<LabeledImage> images = train.images().stream().map(image -> image.resized(width, height)).toList();
+            List<LabeledImage> images = train.images().stream()
+                    .map(image -> image.resized(width, height))
+                    .toList();
             if (images.isEmpty()) {
-                throw new IllegalArgumentException("no CamVid train images under " + options.camVid() + ": " + train.problems());
+                throw new IllegalArgumentException(
+                        "no CamVid train images under " + options.camVid() + ": " + train.problems());
             }
-            return new Data(train.classes(), i -> images.get(i % images.size()),
-                    val.images().stream().limit(options.evalImages()).map(image -> image.resized(width, height)).toList());
+            return new Data(
+                    train.classes(),
+                    i -> images.get(i % images.size()),
+                    val.images().stream()
+                            .limit(options.evalImages())
+                            .map(image -> image.resized(width, height))
+                            .toList());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read CamVid at " + options.camVid() + ": " + e.getMessage(), e);
         }
@@ -201,10 +266,19 @@ public final class TrainerBenchmark {
      * before the first score has no earlier best to fall from).
      */
     static boolean collapsed(List<Point> curve, double backgroundOnlyMiou) {
-        double bestSegmenter = curve.stream().mapToDouble(Point::segmenterMiou).filter(Double::isFinite).max().orElse(0);
-        double bestClassifier = curve.stream().mapToDouble(Point::classifierMiou).filter(Double::isFinite).max().orElse(0);
+        double bestSegmenter = curve.stream()
+                .mapToDouble(Point::segmenterMiou)
+                .filter(Double::isFinite)
+                .max()
+                .orElse(0);
+        double bestClassifier = curve.stream()
+                .mapToDouble(Point::classifierMiou)
+                .filter(Double::isFinite)
+                .max()
+                .orElse(0);
         Point last = curve.get(curve.size() - 1);
-        return !(last.segmenterMiou() >= bestSegmenter / 2) || !(last.segmenterMiou() > backgroundOnlyMiou + 0.01)
+        return !(last.segmenterMiou() >= bestSegmenter / 2)
+                || !(last.segmenterMiou() > backgroundOnlyMiou + 0.01)
                 || !(last.classifierMiou() >= bestClassifier / 2);
     }
 

@@ -17,22 +17,42 @@ public final class TrainerReport {
     private TrainerReport() {}
 
     public static void printTable(TrainerBenchmark.Result result, PrintStream out) {
-        out.printf("%nStreaming trainer on %s, %d steps, %d new images per step; held-out mIoU on %d images%n",
-                result.options().camVid() == null ? "synthetic images" : "CamVid (" + result.options().camVid() + ")",
-                result.options().steps(), result.options().imagesPerStep(), result.options().evalImages());
-        out.printf("%-14s | %9s %9s | %9s %9s | %7s %9s | %6s%n", "run", "segmenter", "best", "classif.", "best", "skipped",
-                "collapsed", "time");
-        out.println("-".repeat(14) + "-+-" + "-".repeat(19) + "-+-" + "-".repeat(19) + "-+-" + "-".repeat(17) + "-+-------");
+        out.printf(
+                "%nStreaming trainer on %s, %d steps, %d new images per step; held-out mIoU on %d images%n",
+                result.options().camVid() == null
+                        ? "synthetic images"
+                        : "CamVid (" + result.options().camVid() + ")",
+                result.options().steps(),
+                result.options().imagesPerStep(),
+                result.options().evalImages());
+        out.printf(
+                "%-14s | %9s %9s | %9s %9s | %7s %9s | %6s%n",
+                "run", "segmenter", "best", "classif.", "best", "skipped", "collapsed", "time");
+        out.println("-".repeat(14) + "-+-" + "-".repeat(19) + "-+-" + "-".repeat(19) + "-+-" + "-".repeat(17)
+                + "-+-------");
         for (TrainerBenchmark.Run run : result.runs()) {
-            out.printf(Locale.ROOT, "%-14s | %9.3f %9.3f | %9.3f %9.3f | %7d %9s | %4.0f s%n", run.name(), run.last().segmenterMiou(),
-                    best(run, TrainerBenchmark.Point::segmenterMiou), run.last().classifierMiou(),
-                    best(run, TrainerBenchmark.Point::classifierMiou), run.skippedSteps(), run.collapsed() ? "yes" : "no", run.seconds());
+            out.printf(
+                    Locale.ROOT,
+                    "%-14s | %9.3f %9.3f | %9.3f %9.3f | %7d %9s | %4.0f s%n",
+                    run.name(),
+                    run.last().segmenterMiou(),
+                    best(run, TrainerBenchmark.Point::segmenterMiou),
+                    run.last().classifierMiou(),
+                    best(run, TrainerBenchmark.Point::classifierMiou),
+                    run.skippedSteps(),
+                    run.collapsed() ? "yes" : "no",
+                    run.seconds());
         }
-        out.println("(segmenter: most probable class per pixel; classifier: confident seeds of its maps, unseeded pixels count as misses)");
+        out.println(
+                "(segmenter: most probable class per pixel; classifier: confident seeds of its maps, unseeded pixels count as misses)");
     }
 
     private static double best(TrainerBenchmark.Run run, ToDoubleFunction<TrainerBenchmark.Point> miou) {
-        return run.curve().stream().mapToDouble(miou).filter(Double::isFinite).max().orElse(Double.NaN);
+        return run.curve().stream()
+                .mapToDouble(miou)
+                .filter(Double::isFinite)
+                .max()
+                .orElse(Double.NaN);
     }
 
     public static JsonObject toJson(TrainerBenchmark.Result result, SeedStreamConfig config, double wallSeconds) {
@@ -64,16 +84,28 @@ public final class TrainerReport {
 
     /** Two panels, the segmenter's and the classifier's held-out mIoU against steps, one line per run. */
     public static void writeSvg(TrainerBenchmark.Result result, Path file) throws IOException {
-        LineChart.write(List.of(panel(result, "segmenter held-out mIoU", TrainerBenchmark.Point::segmenterMiou),
-                panel(result, "classifier (seeds of its maps) held-out mIoU", TrainerBenchmark.Point::classifierMiou)), file);
+        LineChart.write(
+                List.of(
+                        panel(result, "segmenter held-out mIoU", TrainerBenchmark.Point::segmenterMiou),
+                        panel(
+                                result,
+                                "classifier (seeds of its maps) held-out mIoU",
+                                TrainerBenchmark.Point::classifierMiou)),
+                file);
     }
 
-    private static LineChart.Panel panel(TrainerBenchmark.Result result, String title, ToDoubleFunction<TrainerBenchmark.Point> miou) {
+    private static LineChart.Panel panel(
+            TrainerBenchmark.Result result, String title, ToDoubleFunction<TrainerBenchmark.Point> miou) {
         List<LineChart.Line> lines = new ArrayList<>();
         for (int r = 0; r < result.runs().size(); r++) {
             TrainerBenchmark.Run run = result.runs().get(r);
-            lines.add(new LineChart.Line(run.name() + (run.collapsed() ? " (collapsed)" : ""), LineChart.COLOURS.get(r % LineChart.COLOURS.size()),
-                    run.curve().stream().map(point -> new double[] {point.step(), miou.applyAsDouble(point)}).toList(), false));
+            lines.add(new LineChart.Line(
+                    run.name() + (run.collapsed() ? " (collapsed)" : ""),
+                    LineChart.COLOURS.get(r % LineChart.COLOURS.size()),
+                    run.curve().stream()
+                            .map(point -> new double[] {point.step(), miou.applyAsDouble(point)})
+                            .toList(),
+                    false));
         }
         return new LineChart.Panel(title, "steps", result.options().steps(), lines);
     }

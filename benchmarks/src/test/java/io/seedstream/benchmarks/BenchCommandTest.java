@@ -24,8 +24,13 @@ class BenchCommandTest {
     @Test
     void benchIsACommandWithEveryBenchmark() {
         assertThat(SeedStreamCli.commandLine().getSubcommands()).containsKey("bench");
-        assertThat(SeedStreamCli.commandLine().getSubcommands().get("bench").getSubcommands().keySet())
-                .containsExactlyInAnyOrder("localization", "segmentation", "trainer", "active-learning", "pipeline", "server");
+        assertThat(SeedStreamCli.commandLine()
+                        .getSubcommands()
+                        .get("bench")
+                        .getSubcommands()
+                        .keySet())
+                .containsExactlyInAnyOrder(
+                        "localization", "segmentation", "trainer", "active-learning", "pipeline", "server");
         assertThat(run("bench", "--help")).isZero();
         assertThat(out.toString()).contains("Usage: seedstream bench").contains("trainer");
         assertThat(err.toString()).isEmpty();
@@ -36,6 +41,8 @@ class BenchCommandTest {
         assertThat(run("bnech")).isEqualTo(2);
         assertThat(err.toString()).startsWith("seedstream: unknown command 'bnech'; did you mean bench?");
         assertThat(run("bench", "traner")).isEqualTo(2);
-        assertThat(err.toString()).contains("unknown command 'traner'; did you mean trainer?").contains("(see seedstream bench --help)");
+        assertThat(err.toString())
+                .contains("unknown command 'traner'; did you mean trainer?")
+                .contains("(see seedstream bench --help)");
     }
 }

@@ -27,9 +27,21 @@ class SegmentationBenchmarkTest {
         SegmentationBenchmark.Result result =
                 new SegmentationBenchmark(config, data, options, quiet).run(SegmentationBenchmark.rows(0.1));
 
-        assertThat(result.segmenters()).containsOnlyKeys("a-seed-loss", "b-balanced", "c-growing", "d-boundary", "e-semi", "f-full");
-        assertThat(result.seeds()).containsOnlyKeys("cam-stride8", "cam-stride4", "multi-scale-flip", "ficklenet", "recam",
-                "class-memory", "confident-seeds", "crf-seeds", "crf-labels", "affinity-walk", "walk-seeds");
+        assertThat(result.segmenters())
+                .containsOnlyKeys("a-seed-loss", "b-balanced", "c-growing", "d-boundary", "e-semi", "f-full");
+        assertThat(result.seeds())
+                .containsOnlyKeys(
+                        "cam-stride8",
+                        "cam-stride4",
+                        "multi-scale-flip",
+                        "ficklenet",
+                        "recam",
+                        "class-memory",
+                        "confident-seeds",
+                        "crf-seeds",
+                        "crf-labels",
+                        "affinity-walk",
+                        "walk-seeds");
         assertThat(result.bestPseudoLabelRow()).isIn("crf-seeds", "crf-labels", "affinity-walk", "walk-seeds");
         // dense rows label every pixel; the confident seeds leave their ignore band unlabeled
         assertThat(result.seeds().get("multi-scale-flip").labeledShare()).isEqualTo(1.0);
@@ -42,16 +54,21 @@ class SegmentationBenchmarkTest {
             boolean grows = name.startsWith("c") || name.startsWith("d") || name.startsWith("e");
             assertThat(row.pseudoLabelsByEpoch()).as(name).hasSize(grows ? 2 : 0);
             // region growing keeps every seed: the labeled share can only rise
-            row.pseudoLabelsByEpoch().forEach(grown -> assertThat(grown.labeledShare()).isGreaterThanOrEqualTo(seeded));
+            row.pseudoLabelsByEpoch()
+                    .forEach(grown -> assertThat(grown.labeledShare()).isGreaterThanOrEqualTo(seeded));
         });
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         SegmentationReport.printTable(result, new PrintStream(table, true, StandardCharsets.UTF_8));
-        assertThat(table.toString(StandardCharsets.UTF_8)).contains("(f) full masks (upper bound)", "affinity-walk (bg ",
-                "Segmenters trained on: " + result.bestPseudoLabelRow());
+        assertThat(table.toString(StandardCharsets.UTF_8))
+                .contains(
+                        "(f) full masks (upper bound)",
+                        "affinity-walk (bg ",
+                        "Segmenters trained on: " + result.bestPseudoLabelRow());
         var json = SegmentationReport.toJson(result, config, options, 1.0);
         assertThat(json.get("weak_share_of_full_miou")).isNotNull();
         assertThat(json.get("best_pseudo_label_row").getAsString()).isEqualTo(result.bestPseudoLabelRow());
         assertThat(json.get("seed_row").getAsString()).isEqualTo(result.seedRow());
-        assertThat(json.getAsJsonObject("seeds").getAsJsonObject("crf-seeds").get("miou")).isNotNull();
+        assertThat(json.getAsJsonObject("seeds").getAsJsonObject("crf-seeds").get("miou"))
+                .isNotNull();
     }
 }

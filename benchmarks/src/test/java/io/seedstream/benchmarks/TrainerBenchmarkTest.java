@@ -23,12 +23,17 @@ class TrainerBenchmarkTest {
 
     @Test
     void aRunCollapsedWhenAModelEndsBelowHalfItsBest() {
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.3, 0.3)), 0.12)).isFalse();
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.19, 0.3)), 0.12)).isTrue();
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.4, 0.1)), 0.12)).isTrue();
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, Double.NaN, 0.3)), 0.12)).isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.3, 0.3)), 0.12))
+                .isFalse();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.19, 0.3)), 0.12))
+                .isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, 0.4, 0.1)), 0.12))
+                .isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.4, 0.3), point(2, Double.NaN, 0.3)), 0.12))
+                .isTrue();
         // background everywhere from the first score on: no best to fall from, still a collapse
-        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.12, 0.3), point(2, 0.12, 0.3)), 0.12)).isTrue();
+        assertThat(TrainerBenchmark.collapsed(List.of(point(1, 0.12, 0.3), point(2, 0.12, 0.3)), 0.12))
+                .isTrue();
     }
 
     private static TrainerBenchmark.Point point(long step, double segmenter, double classifier) {
@@ -38,28 +43,43 @@ class TrainerBenchmarkTest {
     @Test
     void callingEveryPixelBackgroundScoresTheBackgroundsIouOverTheClasses() {
         // 2 x 2 mask: background, background, class 1, class 2 -> background IoU 2/4, classes 0: mIoU (0.5 + 0 + 0) / 3
-        io.seedstream.segmentation.data.ClassList classes = new io.seedstream.segmentation.data.ClassList(List.of("bg", "a", "b"), true);
+        io.seedstream.segmentation.data.ClassList classes =
+                new io.seedstream.segmentation.data.ClassList(List.of("bg", "a", "b"), true);
         LabeledImage image = new LabeledImage("x", 2, 2, new byte[12], new byte[] {0, 0, 1, 2}, new int[] {1, 2});
-        assertThat(TrainerBenchmark.backgroundOnlyMiou(List.of(image), classes)).isCloseTo(0.5 / 3, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(TrainerBenchmark.backgroundOnlyMiou(List.of(image), classes))
+                .isCloseTo(0.5 / 3, org.assertj.core.api.Assertions.within(1e-9));
     }
 
     @Test
     void runsTheStreamingTrainerWithEachTermAndScoresItAlongTheWay() {
-        SeedStreamConfig config = SeedStreamConfig.defaults().with("synthetic.imageSize", 32).with("trainer.imageWidth", 32)
-                .with("trainer.imageHeight", 32).with("gain.startStep", 1).with("boundary.warmupSteps", 0)
-                .with("backbone.channels", "8,8,8,8,8,8").with("segmenter.channels", "8,8,8,8,8,8")
-                .with("cam.scales", "1.0").with("training.batchSize", 4).with("segmenter.batchSize", 4);
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with("synthetic.imageSize", 32)
+                .with("trainer.imageWidth", 32)
+                .with("trainer.imageHeight", 32)
+                .with("gain.startStep", 1)
+                .with("boundary.warmupSteps", 0)
+                .with("backbone.channels", "8,8,8,8,8,8")
+                .with("segmenter.channels", "8,8,8,8,8,8")
+                .with("cam.scales", "1.0")
+                .with("training.batchSize", 4)
+                .with("segmenter.batchSize", 4);
         var options = new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("base", "gain+boundary"), null);
         List<TrainerBenchmark.Result> soFar = new java.util.ArrayList<>();
-        TrainerBenchmark.Result result = new TrainerBenchmark(config, options, new Progress(new PrintStream(new ByteArrayOutputStream())))
+        TrainerBenchmark.Result result = new TrainerBenchmark(
+                        config, options, new Progress(new PrintStream(new ByteArrayOutputStream())))
                 .run(soFar::add);
         assertThat(result.complete()).isTrue();
         assertThat(result.runs()).extracting(TrainerBenchmark.Run::name).containsExactly("base", "gain+boundary");
         // after the score at step 2 of each run: base under way; then base done and gain+boundary under way
         assertThat(soFar).allSatisfy(partial -> assertThat(partial.complete()).isFalse());
-        assertThat(soFar).extracting(partial -> partial.runs().stream().map(run -> run.name() + "@" + run.steps()).toList())
+        assertThat(soFar)
+                .extracting(partial -> partial.runs().stream()
+                        .map(run -> run.name() + "@" + run.steps())
+                        .toList())
                 .containsExactly(List.of("base@2"), List.of("base@4", "gain+boundary@2"));
-        assertThat(soFar.get(1).runs().get(1).curve()).extracting(TrainerBenchmark.Point::step).containsExactly(2L);
+        assertThat(soFar.get(1).runs().get(1).curve())
+                .extracting(TrainerBenchmark.Point::step)
+                .containsExactly(2L);
         for (TrainerBenchmark.Run run : result.runs()) {
             assertThat(run.curve()).extracting(TrainerBenchmark.Point::step).containsExactly(2L, 4L);
             assertThat(run.curve()).allSatisfy(point -> {
@@ -73,7 +93,9 @@ class TrainerBenchmarkTest {
         assertThat(both.segmenter().boundary()).as("no warm-up").isPositive();
         assertThat(result.runs().get(0).last().classifier().attentionMining()).isZero();
         assertThat(result.runs().get(0).last().segmenter().boundary()).isZero();
-        assertThatThrownBy(() -> new TrainerBenchmark(config, new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("nope"), null), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown run nope");
+        assertThatThrownBy(() -> new TrainerBenchmark(
+                        config, new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("nope"), null), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown run nope");
     }
 }

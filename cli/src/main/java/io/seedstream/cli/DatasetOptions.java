@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
 /** Where the images to stream come from: the synthetic generator (default) or a data set on disk. */
 public final class DatasetOptions {
 
-    @Option(names = "--synthetic", description = "stream this many synthetic images (default ${DEFAULT-VALUE})", defaultValue = "1000")
+    @Option(
+            names = "--synthetic",
+            description = "stream this many synthetic images (default ${DEFAULT-VALUE})",
+            defaultValue = "1000")
     int synthetic;
 
     @Option(names = "--folder", description = "a folder of images with a labels.csv (file,class;class;...)")
@@ -26,17 +29,26 @@ public final class DatasetOptions {
     @Option(names = "--camvid", description = "a CamVid root (<split>/ and <split>annot/)")
     Path camvid;
 
-    @Option(names = "--split", description = "the VOC or CamVid split (default ${DEFAULT-VALUE})", defaultValue = "train")
+    @Option(
+            names = "--split",
+            description = "the VOC or CamVid split (default ${DEFAULT-VALUE})",
+            defaultValue = "train")
     String split;
 
-    @Option(names = "--held-out-split", defaultValue = "val", description = "the VOC or CamVid split whose images (with their "
-            + "masks) are held out, when it is not --split (default ${DEFAULT-VALUE}); without it, or for other sources, a share of "
-            + "the streamed images is held out")
+    @Option(
+            names = "--held-out-split",
+            defaultValue = "val",
+            description = "the VOC or CamVid split whose images (with their "
+                    + "masks) are held out, when it is not --split (default ${DEFAULT-VALUE}); without it, or for other sources, a share of "
+                    + "the streamed images is held out")
     String heldOutSplit;
 
-    @Option(names = "--mask-fraction", defaultValue = "0.2",
-            description = "share of images sent with their pixel mask, when they have one (default ${DEFAULT-VALUE}); the trainer "
-                    + "holds some of them out to score its models, and trains on the rest")
+    @Option(
+            names = "--mask-fraction",
+            defaultValue = "0.2",
+            description =
+                    "share of images sent with their pixel mask, when they have one (default ${DEFAULT-VALUE}); the trainer "
+                            + "holds some of them out to score its models, and trains on the rest")
     double maskFraction;
 
     /** Reads the chosen source; files that cannot be read are listed in the result, not fatal. */
@@ -73,8 +85,10 @@ public final class DatasetOptions {
             return java.util.Optional.empty();
         }
         try {
-            return java.util.Optional.of(voc != null ? MaskedDatasetReader.voc(voc, heldOutSplit)
-                    : MaskedDatasetReader.camVid(camvid, heldOutSplit));
+            return java.util.Optional.of(
+                    voc != null
+                            ? MaskedDatasetReader.voc(voc, heldOutSplit)
+                            : MaskedDatasetReader.camVid(camvid, heldOutSplit));
         } catch (IOException e) { // no such split here: fall back to a share of the streamed images
             System.out.println("no held-out split: " + e.getMessage());
             return java.util.Optional.empty();

@@ -25,9 +25,9 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * The commands that run the streaming pipeline: {@code demo} (everything on this machine, the model
@@ -43,12 +43,16 @@ public final class PipelineCommands {
             return "";
         }
         long unanswerable = oracle.unanswerable();
-        return " | oracle answered " + oracle.answered() + (unanswerable > 0 ? " (could not answer " + unanswerable + ")" : "");
+        return " | oracle answered " + oracle.answered()
+                + (unanswerable > 0 ? " (could not answer " + unanswerable + ")" : "");
     }
 
     /** Where the pipeline's Kafka is, and its topic prefix. */
     static final class KafkaOptions {
-        @Option(names = "--kafka", description = "bootstrap servers of an existing Kafka cluster (demo: default starts an embedded broker; ingest: required)")
+        @Option(
+                names = "--kafka",
+                description =
+                        "bootstrap servers of an existing Kafka cluster (demo: default starts an embedded broker; ingest: required)")
         String bootstrapServers;
 
         @CommandLine.Mixin
@@ -61,18 +65,22 @@ public final class PipelineCommands {
         /** The bootstrap servers, for a command that cannot start a broker of its own. */
         String requiredBy(String command) {
             if (bootstrapServers == null) {
-                throw new IllegalArgumentException(command + " needs --kafka, the bootstrap servers of the pipeline's Kafka");
+                throw new IllegalArgumentException(
+                        command + " needs --kafka, the bootstrap servers of the pipeline's Kafka");
             }
             return bootstrapServers;
         }
     }
 
-    @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization, "
-                    + "trainer and active-learning jobs in a local Flink cluster with its web dashboard, a producer streaming labeled "
-                    + "and unlabeled images into it, an oracle answering the label requests (or people, on the labeling "
-                    + "page), and the model server (HTTP inference with the newest models, live and labeling pages). "
-                    + "Prints progress until Ctrl-C, then shuts everything down.")
+    @Command(
+            name = "demo",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Run the whole pipeline on this machine: an embedded Kafka broker (or --kafka), the localization, "
+                            + "trainer and active-learning jobs in a local Flink cluster with its web dashboard, a producer streaming labeled "
+                            + "and unlabeled images into it, an oracle answering the label requests (or people, on the labeling "
+                            + "page), and the model server (HTTP inference with the newest models, live and labeling pages). "
+                            + "Prints progress until Ctrl-C, then shuts everything down.")
     static final class Demo implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions configOptions = new ConfigOptions();
@@ -83,58 +91,93 @@ public final class PipelineCommands {
         @CommandLine.Mixin
         KafkaOptions kafkaOptions = new KafkaOptions();
 
-        @Option(names = "--rate", description = "images per second the producer sends (default ${DEFAULT-VALUE}; 0 = unthrottled)",
+        @Option(
+                names = "--rate",
+                description = "images per second the producer sends (default ${DEFAULT-VALUE}; 0 = unthrottled)",
                 defaultValue = "5")
         double rate;
 
-        @Option(names = "--dashboard-port", description = "port of the local Flink cluster's web dashboard (default ${DEFAULT-VALUE})",
+        @Option(
+                names = "--dashboard-port",
+                description = "port of the local Flink cluster's web dashboard (default ${DEFAULT-VALUE})",
                 defaultValue = "8081")
         int dashboardPort;
 
-        @Option(names = "--labeled-share", description = "share of the data set sent labeled; the rest goes to the unlabeled "
-                + "pool, from which the active-learning job asks (default ${DEFAULT-VALUE})",
+        @Option(
+                names = "--labeled-share",
+                description = "share of the data set sent labeled; the rest goes to the unlabeled "
+                        + "pool, from which the active-learning job asks (default ${DEFAULT-VALUE})",
                 defaultValue = "0.25")
         double labeledShare;
 
         /** Who answers the label requests. */
-        enum Labeler { oracle, people }
+        enum Labeler {
+            oracle,
+            people
+        }
 
-        @Option(names = "--labeler", description = "who answers the label requests: oracle (the data set's truth, after "
-                + "active.oracleDelayMs) or people (on the model server's labeling page, /label.html) (default ${DEFAULT-VALUE})",
+        @Option(
+                names = "--labeler",
+                description =
+                        "who answers the label requests: oracle (the data set's truth, after "
+                                + "active.oracleDelayMs) or people (on the model server's labeling page, /label.html) (default ${DEFAULT-VALUE})",
                 defaultValue = "oracle")
         Labeler labeler;
 
-        @Option(names = "--server-port", description = "port of the model server (default: server.port of the configuration, "
-                + "8090; 0 = any free port)")
+        @Option(
+                names = "--server-port",
+                description = "port of the model server (default: server.port of the configuration, "
+                        + "8090; 0 = any free port)")
         Integer serverPort;
 
-        @Option(names = "--flink", paramLabel = "HOST:PORT", description = "run the jobs on an existing Flink cluster whose job "
-                + "manager serves REST here, instead of a local one (the cluster needs DJL in its lib/; see the README)")
+        @Option(
+                names = "--flink",
+                paramLabel = "HOST:PORT",
+                description =
+                        "run the jobs on an existing Flink cluster whose job "
+                                + "manager serves REST here, instead of a local one (the cluster needs DJL in its lib/; see the README)")
         String flinkAddress;
 
-        @Option(names = "--job-jar", description = "with --flink: the job jar to upload (default ${DEFAULT-VALUE})",
+        @Option(
+                names = "--job-jar",
+                description = "with --flink: the job jar to upload (default ${DEFAULT-VALUE})",
                 defaultValue = "${sys:seedstream.jobJar:-flink-jobs/target/seedstream-jobs.jar}")
         Path jobJar;
 
-        @Option(names = "--checkpoints", paramLabel = "URI", description = "where the jobs checkpoint (default: checkpoints/ "
-                + "in the data directory; with --flink required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
+        @Option(
+                names = "--checkpoints",
+                paramLabel = "URI",
+                description =
+                        "where the jobs checkpoint (default: checkpoints/ "
+                                + "in the data directory; with --flink required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
         URI checkpoints;
 
-        @Option(names = "--checkpoint-interval", description = "seconds between checkpoints, which is also how often seeds and models "
-                + "are committed (default ${DEFAULT-VALUE})", defaultValue = "5")
+        @Option(
+                names = "--checkpoint-interval",
+                description = "seconds between checkpoints, which is also how often seeds and models "
+                        + "are committed (default ${DEFAULT-VALUE})",
+                defaultValue = "5")
         int checkpointSeconds;
 
-        @Option(names = "--held-out", description = "images with masks sent first to the held-out topic, which nothing trains "
-                + "on: the model server scores every segmenter version on them for the live page (default ${DEFAULT-VALUE}; "
-                + "from --held-out-split, or else at most a quarter of the streamed masked images)", defaultValue = "100")
+        @Option(
+                names = "--held-out",
+                description = "images with masks sent first to the held-out topic, which nothing trains "
+                        + "on: the model server scores every segmenter version on them for the live page (default ${DEFAULT-VALUE}; "
+                        + "from --held-out-split, or else at most a quarter of the streamed masked images)",
+                defaultValue = "100")
         int heldOut;
 
-        @Option(names = "--data-dir", description = "where the run keeps what a restart needs: the embedded broker's log, the "
-                + "checkpoints, which images the producer and the oracle delivered; a second start on it resumes the run "
-                + "(default ${DEFAULT-VALUE})", defaultValue = "${sys:user.home}/.seedstream/demo")
+        @Option(
+                names = "--data-dir",
+                description = "where the run keeps what a restart needs: the embedded broker's log, the "
+                        + "checkpoints, which images the producer and the oracle delivered; a second start on it resumes the run "
+                        + "(default ${DEFAULT-VALUE})",
+                defaultValue = "${sys:user.home}/.seedstream/demo")
         Path dataDir;
 
-        @Option(names = "--fresh", description = "delete what the data directory (and --checkpoints) holds, and start over")
+        @Option(
+                names = "--fresh",
+                description = "delete what the data directory (and --checkpoints) holds, and start over")
         boolean fresh;
 
         @Override
@@ -143,44 +186,67 @@ public final class PipelineCommands {
             DatasetLoad data = dataset.load(config);
             Topics topics = kafkaOptions.topics(config);
             if (flinkAddress != null && kafkaOptions.bootstrapServers == null) {
-                throw new IllegalArgumentException("--flink needs --kafka HOST:PORT: the cluster's task managers cannot reach "
-                        + "a broker embedded in this process");
+                throw new IllegalArgumentException(
+                        "--flink needs --kafka HOST:PORT: the cluster's task managers cannot reach "
+                                + "a broker embedded in this process");
             }
             if (flinkAddress != null && checkpoints == null) {
-                throw new IllegalArgumentException("--flink needs --checkpoints URI: a directory the cluster's job and task "
-                        + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");
+                throw new IllegalArgumentException(
+                        "--flink needs --checkpoints URI: a directory the cluster's job and task "
+                                + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");
             }
             if (labeledShare <= 0 || labeledShare > 1) {
                 throw new IllegalArgumentException("--labeled-share must be in (0, 1], was " + labeledShare);
             }
-            FlinkCluster remote = flinkAddress != null ? FlinkCluster.remote(flinkAddress, jobJar) : null; // checked before anything starts
+            FlinkCluster remote = flinkAddress != null
+                    ? FlinkCluster.remote(flinkAddress, jobJar)
+                    : null; // checked before anything starts
             System.out.println("seedstream demo: " + DatasetOptions.describe(data));
             data.problems().forEach(p -> System.out.println("  skipped " + p));
             LocalPipeline.Images images = split(data, dataset.loadHeldOutSplit());
 
             CountDownLatch stopped = new CountDownLatch(1);
             Thread main = Thread.currentThread();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C: stop producing, cancel the jobs, close in order
-                main.interrupt();
-                try {
-                    stopped.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> { // Ctrl-C: stop producing, cancel the jobs, close in order
+                                main.interrupt();
+                                try {
+                                    stopped.await();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }));
             try (DataDirectory directory = openDataDirectory(config, data, topics)) {
                 FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
                 System.out.println("Flink dashboard: " + flink.dashboardUrl());
-                try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Place(directory, kafkaOptions.bootstrapServers,
-                                checkpoints, topics), images, config, flink, Duration.ofSeconds(checkpointSeconds), rate,
-                        labeler == Labeler.oracle, System.out);
-                     ModelServer server = ModelServer.start(config, pipeline.bootstrapServers(), topics, "0.0.0.0",
-                             serverPort != null ? serverPort : config.server().port())) {
-                    System.out.println("Model server: " + server.url() + " (live predictions and the learning curve; API at "
-                            + server.url() + "openapi.json)");
-                    System.out.printf("active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s%n",
-                            images.labeled().size(), images.pool().size(), config.active().budget(), pipeline.oracle() != null
-                                    ? "the oracle answers each request after " + config.active().oracleDelayMs() + " ms"
+                try (LocalPipeline pipeline = LocalPipeline.start(
+                                new LocalPipeline.Place(directory, kafkaOptions.bootstrapServers, checkpoints, topics),
+                                images,
+                                config,
+                                flink,
+                                Duration.ofSeconds(checkpointSeconds),
+                                rate,
+                                labeler == Labeler.oracle,
+                                System.out);
+                        ModelServer server = ModelServer.start(
+                                config,
+                                pipeline.bootstrapServers(),
+                                topics,
+                                "0.0.0.0",
+                                serverPort != null
+                                        ? serverPort
+                                        : config.server().port())) {
+                    System.out.println("Model server: " + server.url()
+                            + " (live predictions and the learning curve; API at " + server.url() + "openapi.json)");
+                    System.out.printf(
+                            "active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s%n",
+                            images.labeled().size(),
+                            images.pool().size(),
+                            config.active().budget(),
+                            pipeline.oracle() != null
+                                    ? "the oracle answers each request after "
+                                            + config.active().oracleDelayMs() + " ms"
                                     : "answer them at " + server.url() + "label.html");
                     watch(pipeline, topics);
                     System.out.println("seedstream demo: shutting down; the next start on " + directory.root()
@@ -202,19 +268,32 @@ public final class PipelineCommands {
                 throw new IllegalArgumentException("--held-out must be 0 or more, was " + heldOut);
             }
             List<LabeledImage> held = heldOutSplit
-                    .map(split -> split.images().stream().filter(LabeledImage::hasMask).limit(heldOut).toList())
+                    .map(split -> split.images().stream()
+                            .filter(LabeledImage::hasMask)
+                            .limit(heldOut)
+                            .toList())
                     .orElseGet(() -> {
-                        List<LabeledImage> masked = data.images().stream().filter(LabeledImage::hasMask).toList();
+                        List<LabeledImage> masked = data.images().stream()
+                                .filter(LabeledImage::hasMask)
+                                .toList();
                         return masked.subList(0, Math.min(heldOut, masked.size() / 4));
                     });
             java.util.Set<String> heldIds = held.stream().map(LabeledImage::id).collect(Collectors.toSet());
-            List<LabeledImage> rest = data.images().stream().filter(image -> !heldIds.contains(image.id())).toList();
+            List<LabeledImage> rest = data.images().stream()
+                    .filter(image -> !heldIds.contains(image.id()))
+                    .toList();
             int labeledCount = (int) Math.ceil(labeledShare * rest.size());
-            System.out.println("held out: " + held.size() + " images with masks" + heldOutSplit.map(split -> " of the '"
-                    + dataset.heldOutSplit + "' split").orElse("") + ", never trained on: the live page scores every segmenter "
-                    + "version on them" + (heldOutSplit.isEmpty() && held.size() < heldOut
-                            ? " (a quarter of the masked images)" : ""));
-            return new LocalPipeline.Images(data.classes(), held, rest.subList(0, labeledCount), dataset::sendsMask,
+            System.out.println("held out: " + held.size() + " images with masks"
+                    + heldOutSplit
+                            .map(split -> " of the '" + dataset.heldOutSplit + "' split")
+                            .orElse("") + ", never trained on: the live page scores every segmenter "
+                    + "version on them"
+                    + (heldOutSplit.isEmpty() && held.size() < heldOut ? " (a quarter of the masked images)" : ""));
+            return new LocalPipeline.Images(
+                    data.classes(),
+                    held,
+                    rest.subList(0, labeledCount),
+                    dataset::sendsMask,
                     rest.subList(labeledCount, rest.size()));
         }
 
@@ -226,7 +305,10 @@ public final class PipelineCommands {
                     watcher.poll(status.untilDue(System.nanoTime())); // returns early when records arrive
                     long now = System.nanoTime();
                     if (status.due(now)) {
-                        System.out.printf("%s | %s%s%n", status.next(now, watcher.seedsSinceStart()), watcher.status(),
+                        System.out.printf(
+                                "%s | %s%s%n",
+                                status.next(now, watcher.seedsSinceStart()),
+                                watcher.status(),
                                 oracleStatus(pipeline.oracle()));
                     }
                 }
@@ -236,10 +318,13 @@ public final class PipelineCommands {
         }
 
         /** The data directory, opened for this run: what identifies the run is what a resumed one must share. */
-        private DataDirectory openDataDirectory(SeedStreamConfig config, DatasetLoad data, Topics topics) throws Exception {
+        private DataDirectory openDataDirectory(SeedStreamConfig config, DatasetLoad data, Topics topics)
+                throws Exception {
             Map<String, String> run = new TreeMap<>();
             run.put("dataset", DatasetOptions.describe(data));
-            run.put("dataset.ids", fingerprint(data.images().stream().map(LabeledImage::id).collect(Collectors.joining("\n"))));
+            run.put(
+                    "dataset.ids",
+                    fingerprint(data.images().stream().map(LabeledImage::id).collect(Collectors.joining("\n"))));
             run.put("labeledShare", String.valueOf(labeledShare));
             run.put("maskFraction", String.valueOf(dataset.maskFraction));
             run.put("heldOut", String.valueOf(heldOut));
@@ -258,25 +343,31 @@ public final class PipelineCommands {
                     }
                 }
                 if (kafkaOptions.bootstrapServers != null) {
-                    System.out.println("--fresh: the topics on " + kafkaOptions.bootstrapServers + " keep their records, which the "
+                    System.out.println("--fresh: the topics on " + kafkaOptions.bootstrapServers
+                            + " keep their records, which the "
                             + "jobs read again; for an empty start pass a new --topic-prefix");
                 }
             }
             DataDirectory directory = DataDirectory.open(dataDir, run, fresh);
-            System.out.println("data directory: " + directory.root() + (directory.resumed() ? " (resuming the run kept there)" : " (a new run)"));
+            System.out.println("data directory: " + directory.root()
+                    + (directory.resumed() ? " (resuming the run kept there)" : " (a new run)"));
             return directory;
         }
 
         private static String fingerprint(String text) throws java.security.NoSuchAlgorithmException {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 8);
         }
     }
 
-    @Command(name = "ingest", mixinStandardHelpOptions = true,
-            description = "Stream labeled images into the pipeline's labeled-images topic, with a rate limit and progress, and "
-                    + "sum up what was sent and what was refused. The jobs validate every image: the ones they reject are on "
-                    + "the dead-letters topic with the reason.")
+    @Command(
+            name = "ingest",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Stream labeled images into the pipeline's labeled-images topic, with a rate limit and progress, and "
+                            + "sum up what was sent and what was refused. The jobs validate every image: the ones they reject are on "
+                            + "the dead-letters topic with the reason.")
     static final class Ingest implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions configOptions = new ConfigOptions();
@@ -287,7 +378,9 @@ public final class PipelineCommands {
         @CommandLine.Mixin
         KafkaOptions kafkaOptions = new KafkaOptions();
 
-        @Option(names = "--rate", description = "images per second (default ${DEFAULT-VALUE}; 0 = as fast as the broker takes them)",
+        @Option(
+                names = "--rate",
+                description = "images per second (default ${DEFAULT-VALUE}; 0 = as fast as the broker takes them)",
                 defaultValue = "0")
         double rate;
 
@@ -300,17 +393,26 @@ public final class PipelineCommands {
             System.out.println("ingest: " + DatasetOptions.describe(data) + " -> " + topics.labeledImages());
             ImageStreamer.Summary summary = new ImageStreamer(servers, topics.labeledImages(), rate, System.out)
                     .stream(data.images(), data.classes(), dataset::sendsMask, "ingest");
-            System.out.printf("sent %d images in %.1f s (%.1f/s)%n", summary.sent(), summary.seconds(), summary.sent() / summary.seconds());
-            System.out.println("not sent: " + (data.problems().size() + summary.failed().values().stream().mapToLong(Long::longValue).sum()));
+            System.out.printf(
+                    "sent %d images in %.1f s (%.1f/s)%n",
+                    summary.sent(), summary.seconds(), summary.sent() / summary.seconds());
+            System.out.println("not sent: "
+                    + (data.problems().size()
+                            + summary.failed().values().stream()
+                                    .mapToLong(Long::longValue)
+                                    .sum()));
             data.problems().forEach(p -> System.out.println("  unreadable file " + p));
             summary.failed().forEach((reason, count) -> System.out.println("  " + count + " x " + reason));
             return summary.failed().isEmpty() && data.problems().isEmpty() ? 0 : 1;
         }
     }
 
-    @Command(name = "topics", mixinStandardHelpOptions = true,
-            description = "Create the pipeline's topics on a Kafka cluster where they are missing (models log-compacted, with "
-                    + "room for model snapshots); existing topics are left as they are.")
+    @Command(
+            name = "topics",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Create the pipeline's topics on a Kafka cluster where they are missing (models log-compacted, with "
+                            + "room for model snapshots); existing topics are left as they are.")
     static final class CreateTopics implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions configOptions = new ConfigOptions();
@@ -318,11 +420,16 @@ public final class PipelineCommands {
         @CommandLine.Mixin
         KafkaOptions kafkaOptions = new KafkaOptions();
 
-        @Option(names = "--partitions", defaultValue = "2",
+        @Option(
+                names = "--partitions",
+                defaultValue = "2",
                 description = "partitions of each topic but models, which has one (default ${DEFAULT-VALUE})")
         int partitions;
 
-        @Option(names = "--replication-factor", defaultValue = "1", description = "replicas of each topic (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--replication-factor",
+                defaultValue = "1",
+                description = "replicas of each topic (default ${DEFAULT-VALUE})")
         short replicationFactor;
 
         @Override

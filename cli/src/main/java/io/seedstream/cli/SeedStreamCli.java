@@ -7,14 +7,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The {@code ./seedstream} command line. */
-@Command(name = "seedstream", mixinStandardHelpOptions = true, version = "SeedStream 0.1.0",
+@Command(
+        name = "seedstream",
+        mixinStandardHelpOptions = true,
+        version = "SeedStream 0.1.0",
         description = "Streaming active learning for weakly-supervised semantic segmentation.",
-        subcommands = {SeedStreamCli.ShowConfig.class, SeedStreamCli.CheckEngine.class, PipelineCommands.Demo.class,
-            PipelineCommands.Ingest.class, PipelineCommands.CreateTopics.class, ServeCommand.class})
+        subcommands = {
+            SeedStreamCli.ShowConfig.class,
+            SeedStreamCli.CheckEngine.class,
+            PipelineCommands.Demo.class,
+            PipelineCommands.Ingest.class,
+            PipelineCommands.CreateTopics.class,
+            ServeCommand.class
+        })
 public final class SeedStreamCli implements Runnable {
 
     @Override
@@ -22,7 +31,10 @@ public final class SeedStreamCli implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
-    @Command(name = "config", mixinStandardHelpOptions = true, description = "Print the effective configuration as JSON.")
+    @Command(
+            name = "config",
+            mixinStandardHelpOptions = true,
+            description = "Print the effective configuration as JSON.")
     static final class ShowConfig implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptions config = new ConfigOptions();
@@ -34,7 +46,9 @@ public final class SeedStreamCli implements Runnable {
         }
     }
 
-    @Command(name = "check-engine", mixinStandardHelpOptions = true,
+    @Command(
+            name = "check-engine",
+            mixinStandardHelpOptions = true,
             description = "Check that PyTorch's CPU convolutions are finite and repeatable on this machine (exit code "
                     + CheckEngine.UNRELIABLE + " when not; ./seedstream runs it once per machine and then sets "
                     + ConvolutionCheck.ISA_VARIABLE + ").")
@@ -68,13 +82,19 @@ public final class SeedStreamCli implements Runnable {
     public static void wrapHelpAtSpaces(CommandLine command) {
         command.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, help -> {
             CommandLine.Model.CommandSpec spec = help.commandSpec();
-            List<CommandLine.Model.OptionSpec> options = spec.options().stream().filter(option -> !option.hidden()).toList();
+            List<CommandLine.Model.OptionSpec> options =
+                    spec.options().stream().filter(option -> !option.hidden()).toList();
             // the description column: what the usage width leaves after picocli's option columns (2 + 2 + 1 + long)
-            int room = spec.usageMessage().width() - 5 - help.calcLongOptionColumnWidth(options, spec.positionalParameters(),
-                    help.colorScheme()) - 2;
-            return help.optionListExcludingGroups(options.stream().map(option -> option.toBuilder()
-                    .names(option.names()) // as rendered: the standard help options' names are variables
-                    .description(wrapAtSpaces(String.join(" ", option.renderedDescription()), room)).build()).toList());
+            int room = spec.usageMessage().width()
+                    - 5
+                    - help.calcLongOptionColumnWidth(options, spec.positionalParameters(), help.colorScheme())
+                    - 2;
+            return help.optionListExcludingGroups(options.stream()
+                    .map(option -> option.toBuilder()
+                            .names(option.names()) // as rendered: the standard help options' names are variables
+                            .description(wrapAtSpaces(String.join(" ", option.renderedDescription()), room))
+                            .build())
+                    .toList());
         });
         command.getSubcommands().values().forEach(SeedStreamCli::wrapHelpAtSpaces);
     }
@@ -111,16 +131,23 @@ public final class SeedStreamCli implements Runnable {
         CommandLine.IParameterExceptionHandler picocliDefault = commandLine.getParameterExceptionHandler();
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
-            if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || cmd.getSubcommands().isEmpty()
-                    || unmatched.getUnmatched().isEmpty() || unmatched.getUnmatched().get(0).startsWith("-")) {
+            if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched)
+                    || cmd.getSubcommands().isEmpty()
+                    || unmatched.getUnmatched().isEmpty()
+                    || unmatched.getUnmatched().get(0).startsWith("-")) {
                 return picocliDefault.handleParseException(e, args);
             }
             String typed = unmatched.getUnmatched().get(0);
-            List<String> close = cmd.getSubcommands().keySet().stream().filter(name -> isTypo(typed, name)).toList();
-            cmd.getErr().println("seedstream: unknown command '" + typed + "'"
-                    + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?"));
-            cmd.getErr().println("commands: " + String.join(", ", cmd.getSubcommands().keySet()) + " (see "
-                    + cmd.getCommandSpec().qualifiedName() + " --help)");
+            List<String> close = cmd.getSubcommands().keySet().stream()
+                    .filter(name -> isTypo(typed, name))
+                    .toList();
+            cmd.getErr()
+                    .println("seedstream: unknown command '" + typed + "'"
+                            + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?"));
+            cmd.getErr()
+                    .println("commands: "
+                            + String.join(", ", cmd.getSubcommands().keySet()) + " (see "
+                            + cmd.getCommandSpec().qualifiedName() + " --help)");
             return 2;
         });
         wrapHelpAtSpaces(commandLine);
@@ -141,7 +168,10 @@ public final class SeedStreamCli implements Runnable {
                 }
                 int cost = typed.charAt(i - 1) == name.charAt(j - 1) ? 0 : 1;
                 d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
-                if (i > 1 && j > 1 && typed.charAt(i - 1) == name.charAt(j - 2) && typed.charAt(i - 2) == name.charAt(j - 1)) {
+                if (i > 1
+                        && j > 1
+                        && typed.charAt(i - 1) == name.charAt(j - 2)
+                        && typed.charAt(i - 2) == name.charAt(j - 1)) {
                     d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
                 }
             }

@@ -24,12 +24,21 @@ class CreateTopicsTest {
     void createsTheMissingTopicsAndLeavesTheRest() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             Topics topics = new Topics("t.");
-            assertThat(SeedStreamCli.commandLine().execute("topics", "--kafka", kafka.bootstrapServers(), "--topic-prefix", "t.",
-                    "--partitions", "3")).isZero();
+            assertThat(SeedStreamCli.commandLine()
+                            .execute(
+                                    "topics",
+                                    "--kafka",
+                                    kafka.bootstrapServers(),
+                                    "--topic-prefix",
+                                    "t.",
+                                    "--partitions",
+                                    "3"))
+                    .isZero();
             Properties properties = new Properties();
             properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             try (Admin admin = Admin.create(properties)) {
-                Map<String, TopicDescription> described = admin.describeTopics(topics.all()).allTopicNames().get();
+                Map<String, TopicDescription> described =
+                        admin.describeTopics(topics.all()).allTopicNames().get();
                 assertThat(described).hasSize(7);
                 assertThat(described.get(topics.labeledImages()).partitions()).hasSize(3);
                 assertThat(described.get(topics.deadLetters()).partitions()).hasSize(3);
@@ -37,7 +46,8 @@ class CreateTopicsTest {
                 ConfigResource models = new ConfigResource(ConfigResource.Type.TOPIC, topics.models());
                 var config = admin.describeConfigs(List.of(models)).all().get().get(models);
                 assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
-                assertThat(config.get("max.message.bytes").value()).isEqualTo(String.valueOf(TopicSetup.MAX_MODEL_BYTES));
+                assertThat(config.get("max.message.bytes").value())
+                        .isEqualTo(String.valueOf(TopicSetup.MAX_MODEL_BYTES));
             }
             // a second run finds them all and changes nothing
             assertThat(TopicSetup.ensure(kafka.bootstrapServers(), topics, 5)).isEmpty();

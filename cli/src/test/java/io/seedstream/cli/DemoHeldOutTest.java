@@ -23,20 +23,33 @@ class DemoHeldOutTest {
         write("train", 6);
         write("val", 4);
         LocalPipeline.Images images = split("--camvid", camVid.toString(), "--held-out", "3", "--labeled-share", "0.5");
-        assertThat(images.heldOut()).extracting(LabeledImage::id).containsExactly("val-0.png", "val-1.png", "val-2.png");
+        assertThat(images.heldOut())
+                .extracting(LabeledImage::id)
+                .containsExactly("val-0.png", "val-1.png", "val-2.png");
         assertThat(images.heldOut()).allMatch(LabeledImage::hasMask);
-        assertThat(images.labeled()).extracting(LabeledImage::id).containsExactly("train-0.png", "train-1.png", "train-2.png");
-        assertThat(images.pool()).extracting(LabeledImage::id).containsExactly("train-3.png", "train-4.png", "train-5.png");
+        assertThat(images.labeled())
+                .extracting(LabeledImage::id)
+                .containsExactly("train-0.png", "train-1.png", "train-2.png");
+        assertThat(images.pool())
+                .extracting(LabeledImage::id)
+                .containsExactly("train-3.png", "train-4.png", "train-5.png");
     }
 
     @Test
     void withoutAValidationSplitAQuarterOfTheStreamedMaskedImagesIsHeldOut() throws Exception {
         write("train", 8);
-        for (String[] args : new String[][] {{"--camvid", camVid.toString(), "--held-out", "5", "--labeled-share", "1"},
-                {"--camvid", camVid.toString(), "--held-out", "5", "--labeled-share", "1", "--held-out-split", "train"}}) {
+        for (String[] args : new String[][] {
+            {"--camvid", camVid.toString(), "--held-out", "5", "--labeled-share", "1"},
+            {"--camvid", camVid.toString(), "--held-out", "5", "--labeled-share", "1", "--held-out-split", "train"}
+        }) {
             LocalPipeline.Images images = split(args);
-            assertThat(images.heldOut()).extracting(LabeledImage::id).containsExactly("train-0.png", "train-1.png"); // 8 masked / 4
-            assertThat(images.labeled()).hasSize(6).noneMatch(image -> image.id().equals("train-0.png") || image.id().equals("train-1.png"));
+            assertThat(images.heldOut())
+                    .extracting(LabeledImage::id)
+                    .containsExactly("train-0.png", "train-1.png"); // 8 masked / 4
+            assertThat(images.labeled())
+                    .hasSize(6)
+                    .noneMatch(image ->
+                            image.id().equals("train-0.png") || image.id().equals("train-1.png"));
         }
     }
 
@@ -56,7 +69,9 @@ class DemoHeldOutTest {
             byte[] rgb = new byte[64 * 3];
             java.util.Arrays.fill(rgb, (byte) (20 * i));
             Files.write(camVid.resolve(split).resolve(split + "-" + i + ".png"), ImageCodec.encodePng(8, 8, rgb));
-            Files.write(camVid.resolve(split + "annot").resolve(split + "-" + i + ".png"), ImageCodec.encodeMask(8, 8, mask));
+            Files.write(
+                    camVid.resolve(split + "annot").resolve(split + "-" + i + ".png"),
+                    ImageCodec.encodeMask(8, 8, mask));
         }
     }
 }

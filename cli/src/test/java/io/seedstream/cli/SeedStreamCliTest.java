@@ -32,20 +32,26 @@ class SeedStreamCliTest {
     @Test
     void helpKeepsSettingNamesWhole() {
         assertThat(run("config", "--help")).isZero();
-        assertThat(out.toString()).as("picocli alone broke after the dot: 'ficklenet.' / 'windowSize=5'")
-                .contains("ficklenet.windowSize=5").contains("  -h, --help ").doesNotContain("${");
+        assertThat(out.toString())
+                .as("picocli alone broke after the dot: 'ficklenet.' / 'windowSize=5'")
+                .contains("ficklenet.windowSize=5")
+                .contains("  -h, --help ")
+                .doesNotContain("${");
         for (String line : out.toString().split("\n")) {
             assertThat(line.length()).as(line).isLessThanOrEqualTo(80);
         }
         assertThat(SeedStreamCli.wrapAtSpaces("a bb ccc dddd", 6)).containsExactly("a bb", "ccc", "dddd");
-        assertThat(SeedStreamCli.wrapAtSpaces("see ficklenet.windowSize", 8)).containsExactly("see", "ficklenet.windowSize");
+        assertThat(SeedStreamCli.wrapAtSpaces("see ficklenet.windowSize", 8))
+                .containsExactly("see", "ficklenet.windowSize");
     }
 
     @Test
     void anUnknownCommandIsNamedWithTheCommandsThereAre() {
         assertThat(run("frobnicate")).isEqualTo(2);
-        assertThat(err.toString()).startsWith("seedstream: unknown command 'frobnicate'\n")
-                .contains("commands: config, check-engine, demo, ingest, topics, serve").doesNotContain("Did you mean");
+        assertThat(err.toString())
+                .startsWith("seedstream: unknown command 'frobnicate'\n")
+                .contains("commands: config, check-engine, demo, ingest, topics, serve")
+                .doesNotContain("Did you mean");
     }
 
     @Test

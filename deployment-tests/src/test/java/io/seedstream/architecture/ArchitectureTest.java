@@ -24,53 +24,125 @@ class ArchitectureTest {
 
     @Test
     void theCoreKnowsNoStreamingServingOrCommandLine() {
-        noClasses().that().resideInAPackage("io.seedstream.segmentation..").should().dependOnClassesThat().resideInAnyPackage(
-                "org.apache.flink..", "org.apache.kafka..", "kafka..", "org.apache.avro..", "picocli..", "io.javalin..",
-                "io.seedstream.records..", "io.seedstream.embedded..", "io.seedstream.flink..", "io.seedstream.server..",
-                "io.seedstream.cli..", "io.seedstream.benchmarks..").check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.segmentation..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.apache.flink..",
+                        "org.apache.kafka..",
+                        "kafka..",
+                        "org.apache.avro..",
+                        "picocli..",
+                        "io.javalin..",
+                        "io.seedstream.records..",
+                        "io.seedstream.embedded..",
+                        "io.seedstream.flink..",
+                        "io.seedstream.server..",
+                        "io.seedstream.cli..",
+                        "io.seedstream.benchmarks..")
+                .check(MAIN);
     }
 
     @Test
     void recordsUseNoDjlAndNoBroker() {
-        noClasses().that().resideInAPackage("io.seedstream.records..").should().dependOnClassesThat().resideInAnyPackage(
-                "ai.djl..", "kafka..", "org.apache.kafka.metadata..", "org.apache.flink..", "io.javalin..",
-                "io.seedstream.segmentation.nn..", "io.seedstream.embedded..", "io.seedstream.flink..", "io.seedstream.server..",
-                "io.seedstream.cli..", "io.seedstream.benchmarks..").check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.records..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "ai.djl..",
+                        "kafka..",
+                        "org.apache.kafka.metadata..",
+                        "org.apache.flink..",
+                        "io.javalin..",
+                        "io.seedstream.segmentation.nn..",
+                        "io.seedstream.embedded..",
+                        "io.seedstream.flink..",
+                        "io.seedstream.server..",
+                        "io.seedstream.cli..",
+                        "io.seedstream.benchmarks..")
+                .check(MAIN);
     }
 
     @Test
     void theJobsAndTheServerDoNotKnowEachOtherNorWhatRunsThem() {
-        noClasses().that().resideInAPackage("io.seedstream.flink..").should().dependOnClassesThat().resideInAnyPackage(
-                "io.seedstream.server..", "io.seedstream.embedded..", "io.seedstream.cli..", "io.seedstream.benchmarks..")
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.flink..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.seedstream.server..",
+                        "io.seedstream.embedded..",
+                        "io.seedstream.cli..",
+                        "io.seedstream.benchmarks..")
                 .check(MAIN);
-        noClasses().that().resideInAPackage("io.seedstream.server..").should().dependOnClassesThat().resideInAnyPackage(
-                "org.apache.flink..", "io.seedstream.flink..", "io.seedstream.embedded..", "io.seedstream.cli..",
-                "io.seedstream.benchmarks..").check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.server..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.apache.flink..",
+                        "io.seedstream.flink..",
+                        "io.seedstream.embedded..",
+                        "io.seedstream.cli..",
+                        "io.seedstream.benchmarks..")
+                .check(MAIN);
     }
 
     @Test
     void theJobsShareOnlyTheirPlumbing() {
-        List<String> jobs = List.of("io.seedstream.flink.localization..", "io.seedstream.flink.training..", "io.seedstream.flink.active..");
+        List<String> jobs = List.of(
+                "io.seedstream.flink.localization..", "io.seedstream.flink.training..", "io.seedstream.flink.active..");
         for (String job : jobs) {
             List<String> others = new ArrayList<>(jobs);
             others.remove(job);
             others.add("io.seedstream.flink");
-            noClasses().that().resideInAPackage(job).should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
+            noClasses()
+                    .that()
+                    .resideInAPackage(job)
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(others.toArray(String[]::new))
                     .check(MAIN);
         }
         List<String> above = new ArrayList<>(jobs);
         above.add("io.seedstream.flink");
-        noClasses().that().resideInAPackage("io.seedstream.flink.common..").should().dependOnClassesThat()
-                .resideInAnyPackage(above.toArray(String[]::new)).check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.flink.common..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(above.toArray(String[]::new))
+                .check(MAIN);
     }
 
     @Test
     void theCommandLineDoesNotKnowTheBenchmarksAndTheBrokerKnowsNoSeedStream() {
-        noClasses().that().resideInAPackage("io.seedstream.cli..").should().dependOnClassesThat()
-                .resideInAPackage("io.seedstream.benchmarks..").check(MAIN);
-        noClasses().that().resideInAPackage("io.seedstream.embedded..").should().dependOnClassesThat().resideInAnyPackage(
-                "io.seedstream.segmentation..", "io.seedstream.records..", "io.seedstream.flink..", "io.seedstream.server..",
-                "io.seedstream.cli..", "io.seedstream.benchmarks..").check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.seedstream.benchmarks..")
+                .check(MAIN);
+        noClasses()
+                .that()
+                .resideInAPackage("io.seedstream.embedded..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.seedstream.segmentation..",
+                        "io.seedstream.records..",
+                        "io.seedstream.flink..",
+                        "io.seedstream.server..",
+                        "io.seedstream.cli..",
+                        "io.seedstream.benchmarks..")
+                .check(MAIN);
     }
 
     @Test

@@ -16,17 +16,29 @@ import java.util.Map;
  */
 record ComposeFile(String name, Map<String, Service> services, Map<String, Object> volumes) {
 
-    record Service(String image, Build build, JsonNode command, Map<String, Object> environment, List<String> volumes,
-            List<String> ports, @JsonProperty("depends_on") Map<String, Dependency> dependsOn, Healthcheck healthcheck,
-            Deploy deploy, List<String> profiles, String restart) {
+    record Service(
+            String image,
+            Build build,
+            JsonNode command,
+            Map<String, Object> environment,
+            List<String> volumes,
+            List<String> ports,
+            @JsonProperty("depends_on") Map<String, Dependency> dependsOn,
+            Healthcheck healthcheck,
+            Deploy deploy,
+            List<String> profiles,
+            String restart) {
 
         /** The command as arguments (a string command is split on spaces, as Compose does). */
         List<String> arguments() {
             if (command == null) {
                 return List.of();
             }
-            return command.isTextual() ? Arrays.asList(command.asText().split("\\s+"))
-                    : Repository.JSON.convertValue(command, Repository.JSON.getTypeFactory().constructCollectionType(List.class, String.class));
+            return command.isTextual()
+                    ? Arrays.asList(command.asText().split("\\s+"))
+                    : Repository.JSON.convertValue(
+                            command,
+                            Repository.JSON.getTypeFactory().constructCollectionType(List.class, String.class));
         }
 
         String env(String key) {
@@ -34,8 +46,11 @@ record ComposeFile(String name, Map<String, Service> services, Map<String, Objec
         }
 
         boolean reservesGpu() {
-            return deploy != null && deploy.resources() != null && deploy.resources().reservations() != null
-                    && deploy.resources().reservations().devices().stream().anyMatch(d -> d.capabilities().contains("gpu"));
+            return deploy != null
+                    && deploy.resources() != null
+                    && deploy.resources().reservations() != null
+                    && deploy.resources().reservations().devices().stream()
+                            .anyMatch(d -> d.capabilities().contains("gpu"));
         }
     }
 
@@ -43,7 +58,11 @@ record ComposeFile(String name, Map<String, Service> services, Map<String, Objec
 
     record Dependency(String condition) {}
 
-    record Healthcheck(List<String> test, String interval, String timeout, @JsonProperty("start_period") String startPeriod,
+    record Healthcheck(
+            List<String> test,
+            String interval,
+            String timeout,
+            @JsonProperty("start_period") String startPeriod,
             Integer retries) {}
 
     record Deploy(Integer replicas, Resources resources) {}
@@ -56,7 +75,10 @@ record ComposeFile(String name, Map<String, Service> services, Map<String, Objec
 
     static ComposeFile read(Path file) {
         ObjectNode tree = (ObjectNode) Repository.yamlWithMergeKeys(file);
-        tree.remove(tree.properties().stream().map(Map.Entry::getKey).filter(k -> k.startsWith("x-")).toList());
+        tree.remove(tree.properties().stream()
+                .map(Map.Entry::getKey)
+                .filter(k -> k.startsWith("x-"))
+                .toList());
         try {
             return Repository.JSON.treeToValue(tree, ComposeFile.class);
         } catch (JsonProcessingException e) {

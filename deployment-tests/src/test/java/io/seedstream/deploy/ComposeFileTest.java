@@ -32,15 +32,25 @@ class ComposeFileTest {
         Map<String, String> built = new java.util.HashMap<>();
         COMPOSE.services().forEach((name, service) -> {
             if (service.build() != null) {
-                assertThat(Repository.path("docker").resolve(service.build().context()).normalize()).as(name).isEqualTo(Repository.ROOT);
+                assertThat(Repository.path("docker")
+                                .resolve(service.build().context())
+                                .normalize())
+                        .as(name)
+                        .isEqualTo(Repository.ROOT);
                 assertThat(service.build().dockerfile()).isEqualTo("docker/Dockerfile");
-                assertThat(DOCKERFILE.stage(service.build().target())).as(name + " target").isPresent();
-                assertThat(service.image()).as(name).isEqualTo(Repository.IMAGES.get(service.build().target()));
+                assertThat(DOCKERFILE.stage(service.build().target()))
+                        .as(name + " target")
+                        .isPresent();
+                assertThat(service.image())
+                        .as(name)
+                        .isEqualTo(Repository.IMAGES.get(service.build().target()));
                 built.put(service.build().target(), service.image());
             }
         });
         assertThat(built).isEqualTo(Repository.IMAGES);
-        COMPOSE.services().values().forEach(service -> assertThat(service.image()).isIn(imagesAvailable()));
+        COMPOSE.services()
+                .values()
+                .forEach(service -> assertThat(service.image()).isIn(imagesAvailable()));
     }
 
     @Test
@@ -49,7 +59,9 @@ class ComposeFileTest {
         assertThat(kafka.image()).isEqualTo("apache/kafka:" + Repository.KAFKA_VERSION);
         assertThat(kafka.env("KAFKA_PROCESS_ROLES")).contains("controller").contains("broker");
         // one broker: internal topics with one replica, or the jobs' transactions hang (DESIGN.md)
-        for (String key : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        for (String key : List.of(
+                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
                 "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")) {
             assertThat(kafka.env(key)).as(key).isEqualTo("1");
         }
@@ -66,9 +78,15 @@ class ComposeFileTest {
                 ComposeFile.Service other = COMPOSE.services().get(dependency);
                 assertThat(other).as(name + " depends on " + dependency).isNotNull();
                 switch (how.condition()) {
-                    case "service_healthy" -> assertThat(other.healthcheck()).as(dependency + " needs a health check").isNotNull();
-                    case "service_completed_successfully" -> assertThat(other.restart()).as(dependency + " runs once").isEqualTo("no");
-                    case "service_started" -> { }
+                    case "service_healthy" ->
+                        assertThat(other.healthcheck())
+                                .as(dependency + " needs a health check")
+                                .isNotNull();
+                    case "service_completed_successfully" ->
+                        assertThat(other.restart())
+                                .as(dependency + " runs once")
+                                .isEqualTo("no");
+                    case "service_started" -> {}
                     default -> throw new AssertionError("unknown condition " + how.condition());
                 }
             });
@@ -82,10 +100,22 @@ class ComposeFileTest {
         String bootstrap = "kafka:9092";
         for (String name : List.of("topics", "producer")) {
             CommandLine.ParseResult parsed = SeedStreamCli.commandLine().parseArgs(args(name));
-            assertThat(parsed.subcommand().matchedOptionValue("--kafka", "")).as(name).isEqualTo(bootstrap);
+            assertThat(parsed.subcommand().matchedOptionValue("--kafka", ""))
+                    .as(name)
+                    .isEqualTo(bootstrap);
         }
-        assertThat(SeedStreamCli.commandLine().parseArgs(args("topics")).subcommand().commandSpec().name()).isEqualTo("topics");
-        assertThat(SeedStreamCli.commandLine().parseArgs(args("producer")).subcommand().commandSpec().name()).isEqualTo("ingest");
+        assertThat(SeedStreamCli.commandLine()
+                        .parseArgs(args("topics"))
+                        .subcommand()
+                        .commandSpec()
+                        .name())
+                .isEqualTo("topics");
+        assertThat(SeedStreamCli.commandLine()
+                        .parseArgs(args("producer"))
+                        .subcommand()
+                        .commandSpec()
+                        .name())
+                .isEqualTo("ingest");
 
         CommandLine.ParseResult server = new CommandLine(new ServeCommand()).parseArgs(args("model-server"));
         assertThat(server.matchedOptionValue("--kafka", "")).isEqualTo(bootstrap);
@@ -102,10 +132,13 @@ class ComposeFileTest {
         for (String job : submittedJobs()) {
             List<String> arguments = new ArrayList<>(List.of(job));
             arguments.addAll(jobArguments);
-            CommandLine.ParseResult parsed = new CommandLine(new ClusterJob()).parseArgs(arguments.toArray(String[]::new));
+            CommandLine.ParseResult parsed =
+                    new CommandLine(new ClusterJob()).parseArgs(arguments.toArray(String[]::new));
             assertThat(parsed.matchedOptionValue("--kafka", "")).isEqualTo(bootstrap);
             FlinkCluster.Job known = ClusterJob.job(job);
-            assertThat("seedstream " + job.replace('-', ' ')).as("the title the script looks for").isEqualTo(known.title());
+            assertThat("seedstream " + job.replace('-', ' '))
+                    .as("the title the script looks for")
+                    .isEqualTo(known.title());
             jobs.add(known);
         }
         assertThat(jobs).containsExactlyInAnyOrder(FlinkCluster.Job.values());
@@ -129,12 +162,18 @@ class ComposeFileTest {
     @Test
     void prometheusScrapesWhatTheServicesExpose() {
         JsonNode prometheus = Repository.yaml(Repository.path("docker/prometheus.yml"));
-        String reporterPort = Repository.yaml(Repository.path("docker/flink/config.yaml")).path("metrics.reporter.prom.port").asText();
-        int serverPort = new CommandLine(new ServeCommand()).parseArgs(args("model-server")).matchedOptionValue("--port", -1);
+        String reporterPort = Repository.yaml(Repository.path("docker/flink/config.yaml"))
+                .path("metrics.reporter.prom.port")
+                .asText();
+        int serverPort = new CommandLine(new ServeCommand())
+                .parseArgs(args("model-server"))
+                .matchedOptionValue("--port", -1);
         for (JsonNode job : prometheus.path("scrape_configs")) {
             for (JsonNode discovery : job.path("dns_sd_configs")) {
                 assertThat(discovery.path("port").asText()).isEqualTo(reporterPort);
-                discovery.path("names").forEach(n -> assertThat(COMPOSE.services()).containsKey(n.asText()));
+                discovery
+                        .path("names")
+                        .forEach(n -> assertThat(COMPOSE.services()).containsKey(n.asText()));
             }
             for (JsonNode targets : job.path("static_configs")) {
                 for (JsonNode target : targets.path("targets")) {
@@ -145,7 +184,8 @@ class ComposeFileTest {
                 }
             }
         }
-        assertThat(COMPOSE.services().get("prometheus").volumes()).contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+        assertThat(COMPOSE.services().get("prometheus").volumes())
+                .contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro");
     }
 
     @Test
@@ -171,10 +211,13 @@ class ComposeFileTest {
     /** SeedStream's images and the pinned third-party ones. */
     private static List<String> imagesAvailable() {
         List<String> images = new ArrayList<>(Repository.IMAGES.values());
-        COMPOSE.services().values().stream().filter(s -> s.build() == null).map(ComposeFile.Service::image).forEach(image -> {
-            assertThat(image).as("pinned").matches("[a-z0-9./-]+:v?\\d+(\\.\\d+)+.*");
-            images.add(image);
-        });
+        COMPOSE.services().values().stream()
+                .filter(s -> s.build() == null)
+                .map(ComposeFile.Service::image)
+                .forEach(image -> {
+                    assertThat(image).as("pinned").matches("[a-z0-9./-]+:v?\\d+(\\.\\d+)+.*");
+                    images.add(image);
+                });
         return images;
     }
 }

@@ -16,12 +16,17 @@ class DockerImagesTest {
 
     @Test
     void baseImagesArePinnedToTheBuildsVersions() {
-        assertThat(DOCKERFILE.globalArgs()).allSatisfy((name, image) ->
-                assertThat(image).as(name).matches("[a-z0-9./-]+:\\d+(\\.\\d+)+[\\w.+-]*").doesNotContain("latest"));
-        assertThat(DOCKERFILE.globalArgs().get("FLINK_IMAGE")).isEqualTo("flink:" + Repository.FLINK_VERSION + "-scala_2.12-java" + JAVA_RELEASE);
+        assertThat(DOCKERFILE.globalArgs())
+                .allSatisfy((name, image) -> assertThat(image)
+                        .as(name)
+                        .matches("[a-z0-9./-]+:\\d+(\\.\\d+)+[\\w.+-]*")
+                        .doesNotContain("latest"));
+        assertThat(DOCKERFILE.globalArgs().get("FLINK_IMAGE"))
+                .isEqualTo("flink:" + Repository.FLINK_VERSION + "-scala_2.12-java" + JAVA_RELEASE);
         assertThat(DOCKERFILE.globalArgs().get("JDK_IMAGE")).startsWith("eclipse-temurin:" + JAVA_RELEASE + ".");
         assertThat(DOCKERFILE.globalArgs().get("JRE_IMAGE")).startsWith("eclipse-temurin:" + JAVA_RELEASE + ".");
-        assertThat(DOCKERFILE.baseImage("flink-jobs-cpu")).isEqualTo(DOCKERFILE.globalArgs().get("FLINK_IMAGE"));
+        assertThat(DOCKERFILE.baseImage("flink-jobs-cpu"))
+                .isEqualTo(DOCKERFILE.globalArgs().get("FLINK_IMAGE"));
         assertThat(DOCKERFILE.baseImage("flink-jobs-gpu")).startsWith("nvidia/cuda:");
     }
 
@@ -34,18 +39,27 @@ class DockerImagesTest {
 
     @Test
     void libtorchMatchesTheBuildsPytorchAndAJniLibraryOfItsFlavourShipsWithDjl() {
-        Map<String, String> flavours = Map.of("flink-jobs-cpu", "cpu", "flink-jobs-gpu", "cu128", "model-server", "cpu", "cli", "cpu");
+        Map<String, String> flavours =
+                Map.of("flink-jobs-cpu", "cpu", "flink-jobs-gpu", "cu128", "model-server", "cpu", "cli", "cpu");
         flavours.forEach((target, flavour) -> {
             Map<String, String> env = DOCKERFILE.environment(target);
-            assertThat(env).as(target).containsEntry("PYTORCH_VERSION", Repository.PYTORCH_VERSION).containsEntry("PYTORCH_FLAVOR", flavour)
+            assertThat(env)
+                    .as(target)
+                    .containsEntry("PYTORCH_VERSION", Repository.PYTORCH_VERSION)
+                    .containsEntry("PYTORCH_FLAVOR", flavour)
                     .containsKeys("PYTORCH_LIBRARY_PATH", "DJL_CACHE_DIR");
             // DJL finds its JNI library for the flavour in the pytorch-jni jar (offline: nothing is downloaded)
-            assertThat(getClass().getResource("/jnilib/linux-x86_64/" + flavour + "/libdjl_torch.so")).as(flavour).isNotNull();
+            assertThat(getClass().getResource("/jnilib/linux-x86_64/" + flavour + "/libdjl_torch.so"))
+                    .as(flavour)
+                    .isNotNull();
         });
-        String download = DOCKERFILE.stage("flink-jobs-gpu").orElseThrow().all("ARG").stream().filter(a -> a.startsWith("LIBTORCH_URL="))
-                .findFirst().orElseThrow();
+        String download = DOCKERFILE.stage("flink-jobs-gpu").orElseThrow().all("ARG").stream()
+                .filter(a -> a.startsWith("LIBTORCH_URL="))
+                .findFirst()
+                .orElseThrow();
         assertThat(download).contains("/cu128/").contains("-" + Repository.PYTORCH_VERSION + "%2Bcu128.zip");
-        assertThat(DOCKERFILE.environment("model-server").get("JAVA_TOOL_OPTIONS")).contains("-Dai.djl.offline=true");
+        assertThat(DOCKERFILE.environment("model-server").get("JAVA_TOOL_OPTIONS"))
+                .contains("-Dai.djl.offline=true");
     }
 
     @Test
@@ -54,15 +68,21 @@ class DockerImagesTest {
             List<String> entryPoint = List.of(Repository.JSON.readValue(
                     DOCKERFILE.stage(target).orElseThrow().all("ENTRYPOINT").get(0), String[].class));
             assertThat(entryPoint.subList(0, 3)).containsExactly("java", "-cp", "/app/lib/*");
-            assertThat(Class.forName(entryPoint.get(3)).getMethod("main", String[].class)).as(target).isNotNull();
+            assertThat(Class.forName(entryPoint.get(3)).getMethod("main", String[].class))
+                    .as(target)
+                    .isNotNull();
         }
-        assertThat(DOCKERFILE.stage("model-server").orElseThrow().all("HEALTHCHECK")).singleElement().asString().contains("/health/live");
+        assertThat(DOCKERFILE.stage("model-server").orElseThrow().all("HEALTHCHECK"))
+                .singleElement()
+                .asString()
+                .contains("/health/live");
     }
 
     @Test
     void theFlinkConfigurationLoadsDjlOnceAndKeepsStateInRocksDb() {
         JsonNode config = Repository.yaml(Repository.path("docker/flink/config.yaml"));
-        assertThat(config.path("classloader.parent-first-patterns.additional").asText()).contains("ai.djl.");
+        assertThat(config.path("classloader.parent-first-patterns.additional").asText())
+                .contains("ai.djl.");
         assertThat(config.path("env.java.opts.taskmanager").asText()).contains("-Dai.djl.offline=true");
         assertThat(config.path("state.backend.type").asText()).isEqualTo("rocksdb");
         assertThat(config.path("execution.checkpointing.dir").asText()).startsWith("file:///opt/flink/checkpoints");
@@ -70,11 +90,15 @@ class DockerImagesTest {
         JsonNode gpu = Repository.yaml(Repository.path("docker/flink/gpu.yaml"));
         assertThat(gpu.path("external-resources").asText()).isEqualTo(TaskDevice.GPU_RESOURCE);
         String prefix = "external-resource." + TaskDevice.GPU_RESOURCE + ".";
-        assertThat(gpu.path(prefix + "driver-factory.class").asText()).isEqualTo("org.apache.flink.externalresource.gpu.GPUDriverFactory");
-        assertThat(gpu.path(prefix + "param.discovery-script.path").asText()).startsWith("plugins/external-resource-gpu/");
+        assertThat(gpu.path(prefix + "driver-factory.class").asText())
+                .isEqualTo("org.apache.flink.externalresource.gpu.GPUDriverFactory");
+        assertThat(gpu.path(prefix + "param.discovery-script.path").asText())
+                .startsWith("plugins/external-resource-gpu/");
         assertThat(gpu.path(prefix + "amount").asInt()).isPositive();
         // appended in the GPU image only
-        assertThat(DOCKERFILE.stage("flink-jobs-gpu").orElseThrow().all("COPY")).anyMatch(c -> c.contains("docker/flink/gpu.yaml"));
-        assertThat(DOCKERFILE.chain("flink-jobs-cpu")).noneMatch(s -> s.all("COPY").stream().anyMatch(c -> c.contains("gpu.yaml")));
+        assertThat(DOCKERFILE.stage("flink-jobs-gpu").orElseThrow().all("COPY"))
+                .anyMatch(c -> c.contains("docker/flink/gpu.yaml"));
+        assertThat(DOCKERFILE.chain("flink-jobs-cpu"))
+                .noneMatch(s -> s.all("COPY").stream().anyMatch(c -> c.contains("gpu.yaml")));
     }
 }

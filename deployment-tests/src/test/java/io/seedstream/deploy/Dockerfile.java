@@ -15,7 +15,10 @@ record Dockerfile(Map<String, String> globalArgs, List<Stage> stages) {
 
     record Stage(String name, String from, List<Instruction> instructions) {
         List<String> all(String keyword) {
-            return instructions.stream().filter(i -> i.keyword().equals(keyword)).map(Instruction::arguments).toList();
+            return instructions.stream()
+                    .filter(i -> i.keyword().equals(keyword))
+                    .map(Instruction::arguments)
+                    .toList();
         }
     }
 

@@ -34,20 +34,36 @@ class ImageLibTorchTest {
 
     @Test
     void theCpuImagesLoadTheUnpackedLibtorch(@TempDir Path djlCache) throws Exception {
-        List<String> classpath = Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));
-        String nativeJar = classpath.stream().filter(p -> p.contains(NATIVE_JAR)).findFirst().orElseThrow();
+        List<String> classpath =
+                Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator));
+        String nativeJar = classpath.stream()
+                .filter(p -> p.contains(NATIVE_JAR))
+                .findFirst()
+                .orElseThrow();
         // next to DJL's own cache (outside target/, kept across "mvn clean"), where the build sets one
         String djlHome = System.getenv("DJL_CACHE_DIR");
-        Path libtorch = unpack(Path.of(nativeJar), (djlHome != null ? Path.of(djlHome).resolveSibling("image-libtorch")
-                : Path.of("target", "image-libtorch")).resolve(Repository.PYTORCH_VERSION + "-cpu").resolve("lib"));
+        Path libtorch = unpack(
+                Path.of(nativeJar),
+                (djlHome != null
+                                ? Path.of(djlHome).resolveSibling("image-libtorch")
+                                : Path.of("target", "image-libtorch"))
+                        .resolve(Repository.PYTORCH_VERSION + "-cpu")
+                        .resolve("lib"));
         assertThat(Repository.read("docker/sort-jars.sh")).contains("'" + LIBTORCH_IN_JAR + "*'");
 
-        Map<String, String> imageEnvironment = Dockerfile.parse(Repository.read("docker/Dockerfile")).environment("flink-jobs-cpu");
-        ProcessBuilder probe = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp",
-                classpath.stream().filter(p -> !p.contains(NATIVE_JAR)).collect(Collectors.joining(File.pathSeparator)),
-                LibTorchProbe.class.getName()).redirectErrorStream(true);
-        probe.environment().put("PYTORCH_LIBRARY_PATH", libtorch.toAbsolutePath().toString());
+        Map<String, String> imageEnvironment =
+                Dockerfile.parse(Repository.read("docker/Dockerfile")).environment("flink-jobs-cpu");
+        ProcessBuilder probe = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Dai.djl.offline=true",
+                        "-cp",
+                        classpath.stream()
+                                .filter(p -> !p.contains(NATIVE_JAR))
+                                .collect(Collectors.joining(File.pathSeparator)),
+                        LibTorchProbe.class.getName())
+                .redirectErrorStream(true);
+        probe.environment()
+                .put("PYTORCH_LIBRARY_PATH", libtorch.toAbsolutePath().toString());
         probe.environment().put("PYTORCH_VERSION", imageEnvironment.get("PYTORCH_VERSION"));
         probe.environment().put("PYTORCH_FLAVOR", imageEnvironment.get("PYTORCH_FLAVOR"));
         probe.environment().put("DJL_CACHE_DIR", djlCache.toString());
@@ -57,7 +73,9 @@ class ImageLibTorchTest {
         assertThat(process.exitValue()).as(output).isZero();
         assertThat(output).contains("engine PyTorch " + Repository.PYTORCH_VERSION + " sum 6.0");
         try (Stream<Path> cached = Files.walk(djlCache)) {
-            long bytes = cached.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            long bytes = cached.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
             assertThat(bytes).as("only the JNI library is extracted").isLessThan(32L << 20);
         }
     }
@@ -67,7 +85,9 @@ class ImageLibTorchTest {
         Files.createDirectories(dir);
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             List<ZipEntry> entries = new ArrayList<>();
-            zip.stream().filter(e -> !e.isDirectory() && e.getName().startsWith(LIBTORCH_IN_JAR)).forEach(entries::add);
+            zip.stream()
+                    .filter(e -> !e.isDirectory() && e.getName().startsWith(LIBTORCH_IN_JAR))
+                    .forEach(entries::add);
             assertThat(entries).isNotEmpty();
             for (ZipEntry entry : entries) {
                 Path target = dir.resolve(entry.getName().substring(LIBTORCH_IN_JAR.length()));

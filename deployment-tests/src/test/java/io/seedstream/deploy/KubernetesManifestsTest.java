@@ -76,7 +76,9 @@ class KubernetesManifestsTest {
         for (String dir : List.of("k8s/base", "k8s/overlays/cpu-only")) {
             Path rendered = Files.createTempFile("kustomize", ".yaml");
             Files.writeString(rendered, kubectlKustomize(Repository.path(dir)));
-            assertThat(Repository.yamlDocuments(rendered)).as(dir).containsExactlyInAnyOrderElementsOf(Kustomization.render(Repository.path(dir)));
+            assertThat(Repository.yamlDocuments(rendered))
+                    .as(dir)
+                    .containsExactlyInAnyOrderElementsOf(Kustomization.render(Repository.path(dir)));
             Files.delete(rendered);
         }
     }
@@ -85,12 +87,20 @@ class KubernetesManifestsTest {
     @Test
     void anOverlayMovesEveryImageToAnotherRegistry(@TempDir Path overlay) throws Exception {
         Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed");
-        Files.writeString(overlay.resolve("kustomization.yaml"), "resources: [" + overlay.relativize(Repository.path("k8s/overlays/cpu-only")) + "]\n"
-                + "images:\n"
-                + "  - {name: seedstream/flink-jobs, newName: registry.example.com/seedstream/flink-jobs}\n"
-                + "  - {name: seedstream/model-server, newName: registry.example.com/seedstream/model-server}\n");
-        List<String> images = kubectlKustomize(overlay).lines().map(String::strip).filter(l -> l.startsWith("image:")).toList();
-        assertThat(images).hasSize(4).allSatisfy(line -> assertThat(line).startsWith("image: registry.example.com/seedstream/"));
+        Files.writeString(
+                overlay.resolve("kustomization.yaml"),
+                "resources: [" + overlay.relativize(Repository.path("k8s/overlays/cpu-only")) + "]\n"
+                        + "images:\n"
+                        + "  - {name: seedstream/flink-jobs, newName: registry.example.com/seedstream/flink-jobs}\n"
+                        + "  - {name: seedstream/model-server, newName: registry.example.com/seedstream/model-server}\n");
+        List<String> images = kubectlKustomize(overlay)
+                .lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("image:"))
+                .toList();
+        assertThat(images)
+                .hasSize(4)
+                .allSatisfy(line -> assertThat(line).startsWith("image: registry.example.com/seedstream/"));
     }
 
     @Test
@@ -115,14 +125,17 @@ class KubernetesManifestsTest {
     void flinkDeploymentsNameTheFlinkVersionOfTheImages() {
         String expected = "v" + Repository.FLINK_VERSION.replaceAll("^(\\d+)\\.(\\d+).*", "$1_$2");
         assertThat(DOCKERFILE.globalArgs().get("FLINK_IMAGE")).startsWith("flink:" + Repository.FLINK_VERSION + "-");
-        assertThat(BASE.flinkVersions).hasSize(3).allSatisfy((name, version) -> assertThat(version).as(name).isEqualTo(expected));
+        assertThat(BASE.flinkVersions)
+                .hasSize(3)
+                .allSatisfy((name, version) -> assertThat(version).as(name).isEqualTo(expected));
     }
 
     @Test
     void everyImageIsOneThatDockerBuilds() {
         for (Manifests manifests : List.of(BASE, CPU_ONLY)) {
             for (FlinkDeployment flink : manifests.all(FlinkDeployment.class)) {
-                assertThat(flink.getSpec().getImage()).as(flink.getMetadata().getName())
+                assertThat(flink.getSpec().getImage())
+                        .as(flink.getMetadata().getName())
                         .isIn(Repository.IMAGES.get("flink-jobs-cpu"), Repository.IMAGES.get("flink-jobs-gpu"));
             }
             Container server = serverContainer(manifests);
@@ -133,12 +146,16 @@ class KubernetesManifestsTest {
     @Test
     void eachJobRunsOnceFromTheJarInTheImage() throws Exception {
         String jarPath = DOCKERFILE.stage("flink-jobs-cpu").orElseThrow().all("COPY").stream()
-                .filter(c -> c.endsWith(".jar")).map(c -> c.substring(c.lastIndexOf(' ') + 1)).findFirst().orElseThrow();
+                .filter(c -> c.endsWith(".jar"))
+                .map(c -> c.substring(c.lastIndexOf(' ') + 1))
+                .findFirst()
+                .orElseThrow();
         List<FlinkCluster.Job> jobs = new ArrayList<>();
         for (FlinkDeployment flink : BASE.all(FlinkDeployment.class)) {
             var job = flink.getSpec().getJob();
             assertThat(job.getJarURI()).isEqualTo("local://" + jarPath);
-            assertThat(Class.forName(job.getEntryClass()).getMethod("main", String[].class)).isNotNull();
+            assertThat(Class.forName(job.getEntryClass()).getMethod("main", String[].class))
+                    .isNotNull();
             assertThat(job.getEntryClass()).isEqualTo(ClusterJob.class.getName());
             CommandLine.ParseResult args = new CommandLine(new ClusterJob()).parseArgs(job.getArgs());
             jobs.add(ClusterJob.job(args.matchedPositional(0).getValue()));
@@ -154,20 +171,31 @@ class KubernetesManifestsTest {
             Map<String, String> conf = flink.getSpec().getFlinkConfiguration();
             String name = flink.getMetadata().getName();
             assertThat(conf.get("state.backend.type")).as(name).isEqualTo("rocksdb");
-            for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir", "high-availability.storageDir")) {
+            for (String key : List.of(
+                    "execution.checkpointing.dir",
+                    "execution.checkpointing.savepoint-dir",
+                    "high-availability.storageDir")) {
                 assertThat(conf.get(key)).as(name + " " + key).matches("(s3|s3a|gs|abfss|hdfs)://.+");
             }
-            assertThat(checkpointDirs.add(conf.get("execution.checkpointing.dir"))).as("one checkpoint folder per job").isTrue();
+            assertThat(checkpointDirs.add(conf.get("execution.checkpointing.dir")))
+                    .as("one checkpoint folder per job")
+                    .isTrue();
             assertThat(conf).containsKey("execution.checkpointing.interval");
             assertThat(flink.getSpec().getJob().getUpgradeMode()).isEqualTo(UpgradeMode.SAVEPOINT);
             // The image's conf/ is replaced by the operator's: DJL's class loading must be set here too.
-            assertThat(conf.get("classloader.parent-first-patterns.additional")).as(name).contains("ai.djl.");
+            assertThat(conf.get("classloader.parent-first-patterns.additional"))
+                    .as(name)
+                    .contains("ai.djl.");
             assertThat(conf.get("env.java.opts.taskmanager")).contains("-Dai.djl.offline=true");
-            assertThat(flink.getSpec().getServiceAccount()).isIn(BASE.all(ServiceAccount.class).stream().map(a -> a.getMetadata().getName()).toList());
+            assertThat(flink.getSpec().getServiceAccount())
+                    .isIn(BASE.all(ServiceAccount.class).stream()
+                            .map(a -> a.getMetadata().getName())
+                            .toList());
         }
         // the service account may manage the task manager pods
-        assertThat(BASE.all(RoleBinding.class)).anySatisfy(binding ->
-                assertThat(binding.getSubjects()).anySatisfy(s -> assertThat(s.getName()).isEqualTo("flink")));
+        assertThat(BASE.all(RoleBinding.class))
+                .anySatisfy(binding -> assertThat(binding.getSubjects())
+                        .anySatisfy(s -> assertThat(s.getName()).isEqualTo("flink")));
     }
 
     @Test
@@ -179,28 +207,39 @@ class KubernetesManifestsTest {
                 assertThat(flink.getSpec().getImage()).isEqualTo(Repository.IMAGES.get("flink-jobs-gpu"));
                 assertThat(conf.get("external-resources")).isEqualTo(TaskDevice.GPU_RESOURCE);
                 String prefix = "external-resource." + TaskDevice.GPU_RESOURCE + ".";
-                assertThat(conf.get(prefix + "driver-factory.class")).isEqualTo("org.apache.flink.externalresource.gpu.GPUDriverFactory");
+                assertThat(conf.get(prefix + "driver-factory.class"))
+                        .isEqualTo("org.apache.flink.externalresource.gpu.GPUDriverFactory");
                 assertThat(conf.get(prefix + "kubernetes.config-key")).isEqualTo(GPU_KEY);
                 int amount = Integer.parseInt(conf.get(prefix + "amount"));
                 assertThat(amount).isPositive();
-                PodSpec taskManager = flink.getSpec().getTaskManager().getPodTemplate().getSpec();
-                assertThat(mainContainer(taskManager).getResources().getLimits().get(GPU_KEY)).isEqualTo(new Quantity(String.valueOf(amount)));
+                PodSpec taskManager =
+                        flink.getSpec().getTaskManager().getPodTemplate().getSpec();
+                assertThat(mainContainer(taskManager).getResources().getLimits().get(GPU_KEY))
+                        .isEqualTo(new Quantity(String.valueOf(amount)));
                 assertThat(taskManager.getNodeSelector()).isNotEmpty();
-                assertThat(taskManager.getTolerations()).anySatisfy(t -> assertThat(t.getKey()).isEqualTo(GPU_KEY));
-                assertThat(gpuRequests(flink.getSpec().getJobManager().getPodTemplate())).as("job manager").isFalse();
-                assertThat(gpuRequests(flink.getSpec().getPodTemplate())).as("every pod").isFalse();
+                assertThat(taskManager.getTolerations())
+                        .anySatisfy(t -> assertThat(t.getKey()).isEqualTo(GPU_KEY));
+                assertThat(gpuRequests(flink.getSpec().getJobManager().getPodTemplate()))
+                        .as("job manager")
+                        .isFalse();
+                assertThat(gpuRequests(flink.getSpec().getPodTemplate()))
+                        .as("every pod")
+                        .isFalse();
             } else {
                 assertCpuOnly(flink);
             }
         }
-        assertThat(BASE.all(Deployment.class)).noneSatisfy(d -> assertThat(gpuRequests(d.getSpec().getTemplate())).isTrue());
+        assertThat(BASE.all(Deployment.class))
+                .noneSatisfy(
+                        d -> assertThat(gpuRequests(d.getSpec().getTemplate())).isTrue());
     }
 
     @Test
     void theCpuOnlyOverlayAsksForNoGpu() {
         assertThat(CPU_ONLY.all(FlinkDeployment.class)).hasSize(3).allSatisfy(KubernetesManifestsTest::assertCpuOnly);
-        assertThat(CPU_ONLY.all(FlinkDeployment.class)).allSatisfy(flink ->
-                assertThat(flink.getSpec().getFlinkConfiguration()).containsKey("state.backend.type"));
+        assertThat(CPU_ONLY.all(FlinkDeployment.class))
+                .allSatisfy(flink ->
+                        assertThat(flink.getSpec().getFlinkConfiguration()).containsKey("state.backend.type"));
         assertThat(names(CPU_ONLY.resources)).containsExactlyInAnyOrderElementsOf(names(BASE.resources));
     }
 
@@ -209,37 +248,56 @@ class KubernetesManifestsTest {
         Topics topics = Topics.withDefaultPrefix();
         Map<String, KafkaTopic> byName = new java.util.HashMap<>();
         BASE.all(KafkaTopic.class).forEach(t -> byName.put(t.getSpec().getTopicName(), t));
-        assertThat(byName.keySet()).containsExactlyInAnyOrderElementsOf(topics.all()).hasSize(7);
+        assertThat(byName.keySet())
+                .containsExactlyInAnyOrderElementsOf(topics.all())
+                .hasSize(7);
         Kafka kafka = BASE.all(Kafka.class).get(0);
-        int brokers = BASE.all(KafkaNodePool.class).stream().filter(p -> p.getSpec().getRoles().contains(ProcessRoles.BROKER))
-                .mapToInt(p -> p.getSpec().getReplicas()).sum();
+        int brokers = BASE.all(KafkaNodePool.class).stream()
+                .filter(p -> p.getSpec().getRoles().contains(ProcessRoles.BROKER))
+                .mapToInt(p -> p.getSpec().getReplicas())
+                .sum();
         for (KafkaTopic topic : byName.values()) {
-            assertThat(topic.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", kafka.getMetadata().getName());
+            assertThat(topic.getMetadata().getLabels())
+                    .containsEntry("strimzi.io/cluster", kafka.getMetadata().getName());
             assertThat(topic.getSpec().getReplicas()).isBetween(1, brokers);
         }
         KafkaTopic models = byName.get(topics.models());
-        assertThat(models.getSpec().getPartitions()).as("one partition keeps the versions in order").isEqualTo(1);
+        assertThat(models.getSpec().getPartitions())
+                .as("one partition keeps the versions in order")
+                .isEqualTo(1);
         assertThat(models.getSpec().getConfig()).containsEntry("cleanup.policy", "compact");
-        assertThat(((Number) models.getSpec().getConfig().get("max.message.bytes")).intValue()).isEqualTo(TopicSetup.MAX_MODEL_BYTES);
+        assertThat(((Number) models.getSpec().getConfig().get("max.message.bytes")).intValue())
+                .isEqualTo(TopicSetup.MAX_MODEL_BYTES);
 
         Map<String, Object> broker = kafka.getSpec().getKafka().getConfig();
-        assertThat(((Number) broker.get("replica.fetch.max.bytes")).intValue()).isGreaterThanOrEqualTo(TopicSetup.MAX_MODEL_BYTES);
+        assertThat(((Number) broker.get("replica.fetch.max.bytes")).intValue())
+                .isGreaterThanOrEqualTo(TopicSetup.MAX_MODEL_BYTES);
         assertThat(((Number) broker.getOrDefault("transaction.max.timeout.ms", 900_000)).intValue())
-                .as("the exactly-once sinks' transactions must fit").isGreaterThanOrEqualTo(KafkaWiring.TRANSACTION_TIMEOUT_MS);
+                .as("the exactly-once sinks' transactions must fit")
+                .isGreaterThanOrEqualTo(KafkaWiring.TRANSACTION_TIMEOUT_MS);
         assertThat(((Number) broker.get("min.insync.replicas")).intValue()).isLessThan(brokers);
 
-        int localizationParallelism = BASE.named(FlinkDeployment.class, "seedstream-localization").getSpec().getJob().getParallelism();
+        int localizationParallelism = BASE.named(FlinkDeployment.class, "seedstream-localization")
+                .getSpec()
+                .getJob()
+                .getParallelism();
         assertThat(byName.get(topics.labeledImages()).getSpec().getPartitions())
-                .as("every localization subtask reads a partition").isGreaterThanOrEqualTo(localizationParallelism);
+                .as("every localization subtask reads a partition")
+                .isGreaterThanOrEqualTo(localizationParallelism);
     }
 
     @Test
     void kafkaRunsInKraftModeWithATopicOperator() {
         Kafka kafka = BASE.all(Kafka.class).get(0);
         List<KafkaNodePool> pools = BASE.all(KafkaNodePool.class);
-        assertThat(pools).allSatisfy(p -> assertThat(p.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", kafka.getMetadata().getName()));
-        assertThat(pools.stream().flatMap(p -> p.getSpec().getRoles().stream())).contains(ProcessRoles.CONTROLLER, ProcessRoles.BROKER);
-        assertThat(kafka.getSpec().getEntityOperator().getTopicOperator()).as("KafkaTopics need the topic operator").isNotNull();
+        assertThat(pools)
+                .allSatisfy(p -> assertThat(p.getMetadata().getLabels())
+                        .containsEntry("strimzi.io/cluster", kafka.getMetadata().getName()));
+        assertThat(pools.stream().flatMap(p -> p.getSpec().getRoles().stream()))
+                .contains(ProcessRoles.CONTROLLER, ProcessRoles.BROKER);
+        assertThat(kafka.getSpec().getEntityOperator().getTopicOperator())
+                .as("KafkaTopics need the topic operator")
+                .isNotNull();
     }
 
     @Test
@@ -247,26 +305,38 @@ class KubernetesManifestsTest {
         Deployment deployment = BASE.named(Deployment.class, "model-server");
         Container server = serverContainer(BASE);
         ServeCommand serve = new ServeCommand();
-        CommandLine.ParseResult args = new CommandLine(serve).parseArgs(server.getArgs().toArray(String[]::new));
+        CommandLine.ParseResult args =
+                new CommandLine(serve).parseArgs(server.getArgs().toArray(String[]::new));
         assertThat(args.matchedOptionValue("--kafka", "")).isEqualTo(bootstrap(BASE));
         int port = args.matchedOptionValue("--port", -1);
         assertThat(port(server, "http")).isEqualTo(port);
         assertThat(DOCKERFILE.stage("model-server").orElseThrow().all("EXPOSE")).contains(String.valueOf(port));
 
-        var api = Repository.JSON.readTree(ServeCommand.class.getResourceAsStream("/public/openapi.json")).path("paths");
+        var api = Repository.JSON
+                .readTree(ServeCommand.class.getResourceAsStream("/public/openapi.json"))
+                .path("paths");
         assertThat(server.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
         assertThat(server.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
-        assertThat(api.has("/health/ready") && api.has("/health/live") && api.has("/metrics")).isTrue();
+        assertThat(api.has("/health/ready") && api.has("/health/live") && api.has("/metrics"))
+                .isTrue();
 
         Service service = BASE.named(Service.class, "model-server");
-        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
-        assertThat(service.getSpec().getPorts()).allSatisfy(p -> assertThat(port(server, p.getTargetPort().getStrVal())).isPositive());
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                .containsAllEntriesOf(service.getSpec().getSelector());
+        assertThat(service.getSpec().getPorts())
+                .allSatisfy(p ->
+                        assertThat(port(server, p.getTargetPort().getStrVal())).isPositive());
 
         HorizontalPodAutoscaler autoscaler = BASE.named(HorizontalPodAutoscaler.class, "model-server");
         assertThat(autoscaler.getSpec().getScaleTargetRef().getName()).isEqualTo("model-server");
-        assertThat(deployment.getSpec().getReplicas()).as("the autoscaler's to set; every apply would reset it").isNull();
-        assertThat(autoscaler.getSpec().getMetrics()).anySatisfy(m -> assertThat(m.getResource().getName()).isEqualTo("cpu"));
-        assertThat(server.getResources().getRequests()).as("CPU utilization is relative to the request").containsKey("cpu");
+        assertThat(deployment.getSpec().getReplicas())
+                .as("the autoscaler's to set; every apply would reset it")
+                .isNull();
+        assertThat(autoscaler.getSpec().getMetrics())
+                .anySatisfy(m -> assertThat(m.getResource().getName()).isEqualTo("cpu"));
+        assertThat(server.getResources().getRequests())
+                .as("CPU utilization is relative to the request")
+                .containsKey("cpu");
     }
 
     @Test
@@ -278,18 +348,26 @@ class KubernetesManifestsTest {
             assertThat(security.getRunAsNonRoot()).isTrue();
             assertThat(security.getRunAsUser()).isEqualTo(flinkUid);
         }
-        var security = BASE.named(Deployment.class, "model-server").getSpec().getTemplate().getSpec().getSecurityContext();
+        var security = BASE.named(Deployment.class, "model-server")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getSecurityContext();
         assertThat(security.getRunAsNonRoot()).isTrue();
         assertThat(security.getRunAsUser()).isEqualTo(serverUid);
     }
 
     @Test
     void prometheusScrapesPortsThatThePodsOpen() {
-        String reporterPort = Repository.yaml(Repository.path("docker/flink/config.yaml")).path("metrics.reporter.prom.port").asText();
+        String reporterPort = Repository.yaml(Repository.path("docker/flink/config.yaml"))
+                .path("metrics.reporter.prom.port")
+                .asText();
         List<PodTemplateSpec> pods = new ArrayList<>();
         for (FlinkDeployment flink : BASE.all(FlinkDeployment.class)) {
-            assertThat(flink.getSpec().getFlinkConfiguration().get("metrics.reporter.prom.port")).isEqualTo(reporterPort);
-            assertThat(port(mainContainer(flink.getSpec().getPodTemplate().getSpec()), "metrics")).isEqualTo(Integer.parseInt(reporterPort));
+            assertThat(flink.getSpec().getFlinkConfiguration().get("metrics.reporter.prom.port"))
+                    .isEqualTo(reporterPort);
+            assertThat(port(mainContainer(flink.getSpec().getPodTemplate().getSpec()), "metrics"))
+                    .isEqualTo(Integer.parseInt(reporterPort));
             pods.add(flink.getSpec().getPodTemplate());
         }
         pods.add(BASE.named(Deployment.class, "model-server").getSpec().getTemplate());
@@ -299,11 +377,16 @@ class KubernetesManifestsTest {
                 continue; // Strimzi's own pods
             }
             List<PodTemplateSpec> selected = pods.stream()
-                    .filter(p -> p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())).toList();
-            assertThat(selected).as(monitor.getMetadata().getName() + " selects pods").isNotEmpty();
+                    .filter(p -> p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                    .toList();
+            assertThat(selected)
+                    .as(monitor.getMetadata().getName() + " selects pods")
+                    .isNotEmpty();
             List<Map<String, Object>> endpoints = monitor.get("spec", "podMetricsEndpoints");
             for (Map<String, Object> endpoint : endpoints) {
-                assertThat(selected).allSatisfy(p -> assertThat(port(mainContainer(p.getSpec()), (String) endpoint.get("port"))).isPositive());
+                assertThat(selected)
+                        .allSatisfy(p -> assertThat(port(mainContainer(p.getSpec()), (String) endpoint.get("port")))
+                                .isPositive());
             }
         }
     }
@@ -325,7 +408,9 @@ class KubernetesManifestsTest {
         if (pod == null || pod.getSpec() == null) {
             return false;
         }
-        return pod.getSpec().getContainers().stream().map(Container::getResources).filter(r -> r != null)
+        return pod.getSpec().getContainers().stream()
+                .map(Container::getResources)
+                .filter(r -> r != null)
                 .anyMatch(r -> (r.getLimits() != null && r.getLimits().containsKey(GPU_KEY))
                         || (r.getRequests() != null && r.getRequests().containsKey(GPU_KEY)));
     }
@@ -335,31 +420,47 @@ class KubernetesManifestsTest {
     }
 
     private static Container serverContainer(Manifests manifests) {
-        return mainContainer(manifests.named(Deployment.class, "model-server").getSpec().getTemplate().getSpec());
+        return mainContainer(manifests
+                .named(Deployment.class, "model-server")
+                .getSpec()
+                .getTemplate()
+                .getSpec());
     }
 
     private static int port(Container container, String name) {
-        return Optional.ofNullable(container.getPorts()).orElse(List.of()).stream().filter(p -> name.equals(p.getName()))
-                .map(ContainerPort::getContainerPort).findFirst().orElse(-1);
+        return Optional.ofNullable(container.getPorts()).orElse(List.of()).stream()
+                .filter(p -> name.equals(p.getName()))
+                .map(ContainerPort::getContainerPort)
+                .findFirst()
+                .orElse(-1);
     }
 
     /** host:port of the Strimzi cluster's plain internal listener. */
     private static String bootstrap(Manifests manifests) {
         Kafka kafka = manifests.all(Kafka.class).get(0);
-        GenericKafkaListener plain = kafka.getSpec().getKafka().getListeners().stream().filter(l -> !l.isTls()).findFirst().orElseThrow();
+        GenericKafkaListener plain = kafka.getSpec().getKafka().getListeners().stream()
+                .filter(l -> !l.isTls())
+                .findFirst()
+                .orElseThrow();
         return kafka.getMetadata().getName() + "-kafka-bootstrap:" + plain.getPort();
     }
 
     private static int uid(String target) {
         return DOCKERFILE.stage(target).orElseThrow().all("RUN").stream()
-                .map(run -> java.util.regex.Pattern.compile("useradd [^;&]*--uid[= ](\\d+)").matcher(run))
-                .filter(java.util.regex.Matcher::find).map(m -> Integer.parseInt(m.group(1))).findFirst().orElseThrow();
+                .map(run -> java.util.regex.Pattern.compile("useradd [^;&]*--uid[= ](\\d+)")
+                        .matcher(run))
+                .filter(java.util.regex.Matcher::find)
+                .map(m -> Integer.parseInt(m.group(1)))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** {@code kubectl kustomize DIR}'s output (resources outside DIR allowed, as a user's overlay has them). */
     private static String kubectlKustomize(Path dir) throws IOException, InterruptedException {
-        Process kubectl = new ProcessBuilder("kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone", dir.toString())
-                .redirectErrorStream(true).start();
+        Process kubectl = new ProcessBuilder(
+                        "kubectl", "kustomize", "--load-restrictor", "LoadRestrictionsNone", dir.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(kubectl.waitFor()).as(output).isZero();
         return output;
@@ -371,6 +472,8 @@ class KubernetesManifestsTest {
     }
 
     private static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> resources) {
-        return resources.stream().map(r -> r.getKind() + "/" + r.getMetadata().getName()).toList();
+        return resources.stream()
+                .map(r -> r.getKind() + "/" + r.getMetadata().getName())
+                .toList();
     }
 }

@@ -17,7 +17,8 @@ import java.util.Set;
  */
 final class Kustomization {
 
-    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "resources", "patches", "configurations");
+    private static final Set<String> SUPPORTED =
+            Set.of("apiVersion", "kind", "namespace", "resources", "patches", "configurations");
     private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
 
     private Kustomization() {}
@@ -59,21 +60,33 @@ final class Kustomization {
         }
         String namespace = kustomization.path("namespace").asText(null);
         if (namespace != null) {
-            documents.stream().filter(d -> !CLUSTER_SCOPED.contains(d.path("kind").asText()))
+            documents.stream()
+                    .filter(d -> !CLUSTER_SCOPED.contains(d.path("kind").asText()))
                     .forEach(d -> ((ObjectNode) d.path("metadata")).put("namespace", namespace));
             // as kustomize does: the service accounts a binding names are the ones in the namespace
-            documents.stream().filter(d -> d.path("kind").asText().endsWith("RoleBinding"))
-                    .flatMap(d -> java.util.stream.StreamSupport.stream(d.path("subjects").spliterator(), false))
-                    .filter(subject -> subject.path("kind").asText().equals("ServiceAccount") && !subject.has("namespace"))
+            documents.stream()
+                    .filter(d -> d.path("kind").asText().endsWith("RoleBinding"))
+                    .flatMap(d -> java.util.stream.StreamSupport.stream(
+                            d.path("subjects").spliterator(), false))
+                    .filter(subject ->
+                            subject.path("kind").asText().equals("ServiceAccount") && !subject.has("namespace"))
                     .forEach(subject -> ((ObjectNode) subject).put("namespace", namespace));
         }
         return documents;
     }
 
     private static boolean matches(JsonNode document, JsonNode target) {
-        String group = document.path("apiVersion").asText().contains("/") ? document.path("apiVersion").asText().split("/")[0] : "";
+        String group = document.path("apiVersion").asText().contains("/")
+                ? document.path("apiVersion").asText().split("/")[0]
+                : "";
         return (!target.has("group") || target.path("group").asText().equals(group))
-                && (!target.has("kind") || target.path("kind").asText().equals(document.path("kind").asText()))
-                && (!target.has("name") || target.path("name").asText().equals(document.path("metadata").path("name").asText()));
+                && (!target.has("kind")
+                        || target.path("kind")
+                                .asText()
+                                .equals(document.path("kind").asText()))
+                && (!target.has("name")
+                        || target.path("name")
+                                .asText()
+                                .equals(document.path("metadata").path("name").asText()));
     }
 }

@@ -12,8 +12,8 @@ public final class LibTorchProbe {
     public static void main(String[] args) {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray sum = manager.create(new float[] {1, 2, 3}).sum();
-            System.out.println("engine " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion() + " sum "
-                    + sum.getFloat());
+            System.out.println("engine " + Engine.getInstance().getEngineName() + " "
+                    + Engine.getInstance().getVersion() + " sum " + sum.getFloat());
         }
     }
 }

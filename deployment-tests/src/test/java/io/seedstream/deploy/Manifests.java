@@ -56,6 +56,7 @@ final class Manifests {
 
     /** The FlinkDeployments' flinkVersion as written: the 1.10.0 API's enum stops at v1_20. */
     final Map<String, String> flinkVersions = new java.util.LinkedHashMap<>();
+
     final List<HasMetadata> resources = new ArrayList<>();
 
     Manifests(Path kustomization) {
@@ -67,8 +68,8 @@ final class Manifests {
                 throw new AssertionError(kind + " " + name + ": a kind the tests do not know");
             }
             if (!known.apiVersion().equals(document.path("apiVersion").asText())) {
-                throw new AssertionError(kind + " " + name + ": apiVersion " + document.path("apiVersion").asText() + ", expected "
-                        + known.apiVersion());
+                throw new AssertionError(kind + " " + name + ": apiVersion "
+                        + document.path("apiVersion").asText() + ", expected " + known.apiVersion());
             }
             if (kind.equals("FlinkDeployment")) {
                 JsonNode version = ((ObjectNode) document.path("spec")).remove("flinkVersion");
@@ -93,7 +94,9 @@ final class Manifests {
     }
 
     <T extends HasMetadata> T named(Class<T> type, String name) {
-        return all(type).stream().filter(r -> r.getMetadata().getName().equals(name)).findFirst()
+        return all(type).stream()
+                .filter(r -> r.getMetadata().getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " named " + name));
     }
 
@@ -120,12 +123,15 @@ final class Manifests {
             return;
         }
         String pkg = value.getClass().getPackageName();
-        if (!(pkg.startsWith("io.fabric8.kubernetes.api.model") || pkg.startsWith("io.strimzi.api")
+        if (!(pkg.startsWith("io.fabric8.kubernetes.api.model")
+                || pkg.startsWith("io.strimzi.api")
                 || pkg.startsWith("org.apache.flink.kubernetes.operator.api"))) {
             return;
         }
         for (Method getter : value.getClass().getMethods()) {
-            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers()) || !getter.getName().startsWith("get")
+            if (getter.getParameterCount() != 0
+                    || Modifier.isStatic(getter.getModifiers())
+                    || !getter.getName().startsWith("get")
                     || getter.getDeclaringClass().getPackageName().startsWith("io.fabric8.kubernetes.client")) {
                 continue; // CustomResource's own getters (plural, CRD name, ...) are not fields
             }

@@ -19,12 +19,15 @@ import org.yaml.snakeyaml.Yaml;
 /** The repository under test, the versions the build uses, and the readers of its files. */
 final class Repository {
 
-    static final Path ROOT = Path.of(System.getProperty("seedstream.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT = Path.of(System.getProperty("seedstream.root", ".."))
+            .toAbsolutePath()
+            .normalize();
     static final String FLINK_VERSION = System.getProperty("flink.version", "2.2.1");
     static final String PYTORCH_VERSION = System.getProperty("pytorch.version", "2.7.1");
     static final String KAFKA_VERSION = System.getProperty("kafka.version", "4.2.2");
     /** The tag of SeedStream's images: the project's version without -SNAPSHOT. */
-    static final String IMAGE_VERSION = System.getProperty("seedstream.version", "0.1.0-SNAPSHOT").replace("-SNAPSHOT", "");
+    static final String IMAGE_VERSION =
+            System.getProperty("seedstream.version", "0.1.0-SNAPSHOT").replace("-SNAPSHOT", "");
 
     /** The images docker/Dockerfile builds, by target: compose names them so, and k8s/ pulls them. */
     static final Map<String, String> IMAGES = Map.of(
@@ -34,7 +37,10 @@ final class Repository {
             "cli", "seedstream/cli:" + IMAGE_VERSION);
 
     /** Jackson for the model classes; unknown fields of classes without an "additional properties" map fail. */
-    static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
     private static final YAMLMapper YAML = new YAMLMapper();
 
     private Repository() {}

@@ -80,7 +80,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static EmbeddedKafka startOn(Path logDirectory, int brokerPort, int controllerPort) throws Exception {
         boolean temporary = logDirectory == null;
-        Path dataDir = temporary ? Files.createTempDirectory("seedstream-kafka-") : Files.createDirectories(logDirectory);
+        Path dataDir =
+                temporary ? Files.createTempDirectory("seedstream-kafka-") : Files.createDirectories(logDirectory);
         String logDir = dataDir.toAbsolutePath().toString();
         Map<String, String> p = new HashMap<>();
         p.put("process.roles", "broker,controller");
@@ -103,7 +104,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("log.cleaner.dedupe.buffer.size", "2097152"); // the default reserves 128 MiB of heap
         p.put("message.max.bytes", String.valueOf(64 << 20)); // model snapshots
         KafkaConfig config = new KafkaConfig(p, false);
-        if (!Files.exists(dataDir.resolve("meta.properties"))) { // a kept directory is formatted once, with its cluster id
+        if (!Files.exists(
+                dataDir.resolve("meta.properties"))) { // a kept directory is formatted once, with its cluster id
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                     .setNodeId(NODE_ID)

@@ -16,10 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /**
  * One SeedStream job as a Flink application: the entry class of the job jar on a cluster (a
@@ -27,7 +27,9 @@ import picocli.CommandLine;
  * list come from the arguments; checkpointing, the state backend and parallelism from the cluster's
  * configuration, as an operator-managed deployment expects.
  */
-@Command(name = "seedstream-job", mixinStandardHelpOptions = true,
+@Command(
+        name = "seedstream-job",
+        mixinStandardHelpOptions = true,
         description = "Run one SeedStream job on the Flink cluster this is submitted to.")
 public final class ClusterJob implements Callable<Integer> {
 
@@ -43,8 +45,11 @@ public final class ClusterJob implements Callable<Integer> {
     @CommandLine.Mixin
     TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
-    @Option(names = "--classes", defaultValue = "synthetic", description = "the class list: synthetic, voc or camvid, or the "
-            + "names separated by commas, background first if the data set has one (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--classes",
+            defaultValue = "synthetic",
+            description = "the class list: synthetic, voc or camvid, or the "
+                    + "names separated by commas, background first if the data set has one (default ${DEFAULT-VALUE})")
     String classes;
 
     /** Flink 2's entry point for standalone application clusters (operator mode: standalone) passes its own host. */
@@ -63,8 +68,7 @@ public final class ClusterJob implements Callable<Integer> {
         SeedStreamConfig config = configOptions.load();
         FlinkCluster.Job chosen = job(job);
         ClassList classList = classes(classes, config);
-        KafkaSettings settings = new KafkaSettings(bootstrapServers,
-                new Topics(topicPrefix.prefix(config)), false);
+        KafkaSettings settings = new KafkaSettings(bootstrapServers, new Topics(topicPrefix.prefix(config)), false);
         switch (chosen) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classList, settings);
             case TRAINER -> TrainerJob.build(env, config, classList, settings);
@@ -78,8 +82,9 @@ public final class ClusterJob implements Callable<Integer> {
         try {
             return FlinkCluster.Job.valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(new ClusterJob()), "unknown job '" + name
-                    + "'; the jobs are localization, trainer and active-learning");
+            throw new CommandLine.ParameterException(
+                    new CommandLine(new ClusterJob()),
+                    "unknown job '" + name + "'; the jobs are localization, trainer and active-learning");
         }
     }
 
@@ -90,10 +95,13 @@ public final class ClusterJob implements Callable<Integer> {
             case "voc" -> MaskedDatasetReader.VOC_CLASSES;
             case "camvid" -> MaskedDatasetReader.CAMVID_CLASSES;
             default -> {
-                List<String> names = Arrays.stream(spec.split(",")).map(String::strip).filter(n -> !n.isEmpty()).toList();
+                List<String> names = Arrays.stream(spec.split(","))
+                        .map(String::strip)
+                        .filter(n -> !n.isEmpty())
+                        .toList();
                 if (names.size() < 2) {
-                    throw new IllegalArgumentException("--classes '" + spec + "': name synthetic, voc or camvid, or at least two "
-                            + "classes separated by commas");
+                    throw new IllegalArgumentException("--classes '" + spec
+                            + "': name synthetic, voc or camvid, or at least two " + "classes separated by commas");
                 }
                 yield new ClassList(names, names.get(0).equalsIgnoreCase("background"));
             }
@@ -104,7 +112,8 @@ public final class ClusterJob implements Callable<Integer> {
     public static void main(String[] args) {
         int code = new CommandLine(new ClusterJob()).execute(args);
         if (code != 0) {
-            throw new IllegalArgumentException("seedstream-job " + String.join(" ", args) + " failed (exit code " + code + ")");
+            throw new IllegalArgumentException(
+                    "seedstream-job " + String.join(" ", args) + " failed (exit code " + code + ")");
         }
     }
 }

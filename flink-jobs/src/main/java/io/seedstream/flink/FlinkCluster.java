@@ -76,9 +76,13 @@ public final class FlinkCluster implements AutoCloseable {
         Configuration configuration = new Configuration();
         configuration.set(RestOptions.PORT, dashboardPort);
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                .setConfiguration(configuration).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+                .setConfiguration(configuration)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(slots)
+                .build());
         cluster.start();
-        return new FlinkCluster(cluster, "localhost", cluster.getRestAddress().get().getPort(), new String[0]);
+        return new FlinkCluster(
+                cluster, "localhost", cluster.getRestAddress().get().getPort(), new String[0]);
     }
 
     /**
@@ -88,7 +92,8 @@ public final class FlinkCluster implements AutoCloseable {
     public static FlinkCluster remote(String address, Path jobJar) {
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
-            throw new IllegalArgumentException("Flink address '" + address + "' is not HOST:PORT (the job manager's REST port, 8081 by default)");
+            throw new IllegalArgumentException(
+                    "Flink address '" + address + "' is not HOST:PORT (the job manager's REST port, 8081 by default)");
         }
         int port;
         try {
@@ -97,8 +102,9 @@ public final class FlinkCluster implements AutoCloseable {
             throw new IllegalArgumentException("Flink address '" + address + "': the port is not a number");
         }
         if (!Files.isRegularFile(jobJar)) {
-            throw new IllegalArgumentException("job jar " + jobJar + " does not exist: build it with ./mvnw package -DskipTests "
-                    + "(flink-jobs/target/seedstream-jobs.jar) or pass --job-jar");
+            throw new IllegalArgumentException(
+                    "job jar " + jobJar + " does not exist: build it with ./mvnw package -DskipTests "
+                            + "(flink-jobs/target/seedstream-jobs.jar) or pass --job-jar");
         }
         return new FlinkCluster(null, address.substring(0, colon), port, new String[] {jobJar.toString()});
     }
@@ -112,17 +118,33 @@ public final class FlinkCluster implements AutoCloseable {
      * Submits one job with parallelism 1, checkpointing every {@code interval} into {@code checkpoints}
      * (a URI every task manager and the job manager can reach).
      */
-    public JobClient submit(Job job, SeedStreamConfig config, ClassList classes, KafkaSettings settings, Duration interval,
-            URI checkpoints) throws Exception {
+    public JobClient submit(
+            Job job,
+            SeedStreamConfig config,
+            ClassList classes,
+            KafkaSettings settings,
+            Duration interval,
+            URI checkpoints)
+            throws Exception {
         return submit(job, config, classes, settings, interval, checkpoints, null);
     }
 
     /** As {@link #submit(Job, SeedStreamConfig, ClassList, KafkaSettings, Duration, URI)}, restored from {@code restoreFrom} unless it is null. */
-    public JobClient submit(Job job, SeedStreamConfig config, ClassList classes, KafkaSettings settings, Duration interval,
-            URI checkpoints, String restoreFrom) throws Exception {
+    public JobClient submit(
+            Job job,
+            SeedStreamConfig config,
+            ClassList classes,
+            KafkaSettings settings,
+            Duration interval,
+            URI checkpoints,
+            String restoreFrom)
+            throws Exception {
         Configuration configuration = JobEnvironment.configuration(interval, checkpoints);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(host, port,
-                restoreFrom == null ? configuration : JobEnvironment.restoredFrom(configuration, restoreFrom), jars);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
+                host,
+                port,
+                restoreFrom == null ? configuration : JobEnvironment.restoredFrom(configuration, restoreFrom),
+                jars);
         env.setParallelism(1);
         switch (job) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classes, settings);
@@ -134,14 +156,21 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** The full state size of the job's latest completed checkpoint, from the REST API; empty before the first. */
     public OptionalLong latestCheckpointStateBytes(JobClient job) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(dashboardUrl() + "/jobs/" + job.getJobID() + "/checkpoints"))
-                .timeout(Duration.ofSeconds(10)).build();
-        JsonObject body = JsonParser.parseString(http.send(request, HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create(dashboardUrl() + "/jobs/" + job.getJobID() + "/checkpoints"))
+                .timeout(Duration.ofSeconds(10))
+                .build();
+        JsonObject body = JsonParser.parseString(
+                        http.send(request, HttpResponse.BodyHandlers.ofString()).body())
+                .getAsJsonObject();
         JsonObject latest = body.getAsJsonObject("latest");
-        if (latest == null || latest.get("completed") == null || latest.get("completed").isJsonNull()) {
+        if (latest == null
+                || latest.get("completed") == null
+                || latest.get("completed").isJsonNull()) {
             return OptionalLong.empty();
         }
-        return OptionalLong.of(latest.getAsJsonObject("completed").get("state_size").getAsLong());
+        return OptionalLong.of(
+                latest.getAsJsonObject("completed").get("state_size").getAsLong());
     }
 
     @Override

@@ -27,7 +27,9 @@ public final class JobEnvironment {
         configuration.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
         configuration.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         configuration.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDirectory.toString());
-        configuration.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        configuration.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         // Flink 2.2.1's uncompressed snapshot streams move operator state one byte per system call
         // (CompressibleFSDataInputStream/OutputStream override only read() and write(int)): the
         // trainer's 24 MB took about 30 s to checkpoint and 50 s to restore. Snappy buffers them.

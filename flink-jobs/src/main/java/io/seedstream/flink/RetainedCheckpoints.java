@@ -34,7 +34,8 @@ public final class RetainedCheckpoints {
                 }
             }
         }
-        return Optional.ofNullable(newest).map(status -> status.getPath().getParent().toString());
+        return Optional.ofNullable(newest)
+                .map(status -> status.getPath().getParent().toString());
     }
 
     /**

@@ -20,20 +20,34 @@ class ClusterJobTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         String name = job.build(env);
         assertThat(name).startsWith("seedstream ");
-        return env.getStreamGraph().getStreamNodes().stream().map(StreamNode::getOperatorName).toList();
+        return env.getStreamGraph().getStreamNodes().stream()
+                .map(StreamNode::getOperatorName)
+                .toList();
     }
 
     @Test
     void eachJobBuildsItsGraphFromTheArguments() throws Exception {
-        assertThat(String.join("|", operators("localization", "--kafka", "kafka:9092"))).containsIgnoringCase("seeds");
-        assertThat(String.join("|", operators("trainer", "--kafka", "kafka:9092", "--topic-prefix", "prod."))).isNotEmpty();
-        assertThat(String.join("|", operators("active-learning", "--kafka", "kafka:9092", "--classes", "voc",
-                "--set", "active.budget=50"))).containsIgnoringCase("label requests");
+        assertThat(String.join("|", operators("localization", "--kafka", "kafka:9092")))
+                .containsIgnoringCase("seeds");
+        assertThat(String.join("|", operators("trainer", "--kafka", "kafka:9092", "--topic-prefix", "prod.")))
+                .isNotEmpty();
+        assertThat(String.join(
+                        "|",
+                        operators(
+                                "active-learning",
+                                "--kafka",
+                                "kafka:9092",
+                                "--classes",
+                                "voc",
+                                "--set",
+                                "active.budget=50")))
+                .containsIgnoringCase("label requests");
     }
 
     @Test
     void acceptsTheHostThatFlinksStandaloneEntryPointAdds() throws Exception {
-        assertThat(operators("localization", "--host", "10.1.2.3", "--kafka", "kafka:9092")).isNotEmpty();
+        assertThat(operators("localization", "--host", "10.1.2.3", "--kafka", "kafka:9092"))
+                .isNotEmpty();
     }
 
     @Test
@@ -46,6 +60,7 @@ class ClusterJobTest {
         assertThat(custom.hasBackground()).isTrue();
         assertThat(ClusterJob.classes("road,car", config).hasBackground()).isFalse();
         assertThatThrownBy(() -> ClusterJob.classes("cat", config)).hasMessageContaining("at least two");
-        assertThatThrownBy(() -> ClusterJob.job("segmenter")).hasMessageContaining("localization, trainer and active-learning");
+        assertThatThrownBy(() -> ClusterJob.job("segmenter"))
+                .hasMessageContaining("localization, trainer and active-learning");
     }
 }

@@ -34,31 +34,48 @@ class ExternalClusterIT {
     @Test
     void theJobJarRunsTheLocalizationJobOnAnExternalCluster(@TempDir Path work) throws Exception {
         Path jobJar = Path.of("target", "seedstream-jobs.jar");
-        SeedStreamConfig config = SeedStreamConfig.defaults().with("synthetic.imageSize", 32).with("backbone.channels", "8,8,16,16,16,16");
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with("synthetic.imageSize", 32)
+                .with("backbone.channels", "8,8,16,16,16,16");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         Topics topics = new Topics("external-test.");
         int images = 10;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(); StandaloneFlink flink = StandaloneFlink.start(work);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+                StandaloneFlink flink = StandaloneFlink.start(work);
                 FlinkCluster cluster = FlinkCluster.remote(flink.restAddress(), jobJar)) {
             String servers = kafka.bootstrapServers();
             TopicSetup.ensure(servers, topics, 2);
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(servers)) {
-                producer.send(new ProducerRecord<>(topics.models(), StreamingTrainer.CLASSIFIER.getBytes(StandardCharsets.UTF_8),
-                        ModelRecords.initialClassifier(config, data.classes(), 1, 5))).get();
+                producer.send(new ProducerRecord<>(
+                                topics.models(),
+                                StreamingTrainer.CLASSIFIER.getBytes(StandardCharsets.UTF_8),
+                                ModelRecords.initialClassifier(config, data.classes(), 1, 5)))
+                        .get();
             }
-            new ImageStreamer(servers, topics.labeledImages(), 0, null).stream(data.images(0, images), data.classes(), i -> false, "test");
+            new ImageStreamer(servers, topics.labeledImages(), 0, null)
+                    .stream(data.images(0, images), data.classes(), i -> false, "test");
 
-            JobClient job = cluster.submit(FlinkCluster.Job.LOCALIZATION, config, data.classes(), new KafkaSettings(servers, topics, false),
-                    Duration.ofSeconds(1), work.resolve("checkpoints").toUri());
+            JobClient job = cluster.submit(
+                    FlinkCluster.Job.LOCALIZATION,
+                    config,
+                    data.classes(),
+                    new KafkaSettings(servers, topics, false),
+                    Duration.ofSeconds(1),
+                    work.resolve("checkpoints").toUri());
             try {
                 Set<String> seeded = new HashSet<>();
-                for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(servers, topics.seeds(), images, 120)) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        KafkaTestClients.readCommitted(servers, topics.seeds(), images, 120)) {
                     SeedRecord seed = RecordCodec.SEED.decode(record.value());
-                    assertThat(seeded.add(seed.getImageId())).as("one seed record per image").isTrue();
+                    assertThat(seeded.add(seed.getImageId()))
+                            .as("one seed record per image")
+                            .isTrue();
                     assertThat(seed.getClassifierVersion()).isEqualTo(1);
                 }
                 assertThat(seeded).hasSize(images);
-                assertThat(cluster.latestCheckpointStateBytes(job)).as("checkpointed on the cluster").isPresent();
+                assertThat(cluster.latestCheckpointStateBytes(job))
+                        .as("checkpointed on the cluster")
+                        .isPresent();
             } finally {
                 job.cancel().get();
             }

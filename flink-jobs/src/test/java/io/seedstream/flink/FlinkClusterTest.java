@@ -23,7 +23,8 @@ class FlinkClusterTest {
         Path jar = Files.createFile(dir.resolve("jobs.jar"));
         assertThatThrownBy(() -> FlinkCluster.remote("jobmanager", jar)).hasMessageContaining("is not HOST:PORT");
         assertThatThrownBy(() -> FlinkCluster.remote("jobmanager:", jar)).hasMessageContaining("is not HOST:PORT");
-        assertThatThrownBy(() -> FlinkCluster.remote("jobmanager:rest", jar)).hasMessageContaining("port is not a number");
+        assertThatThrownBy(() -> FlinkCluster.remote("jobmanager:rest", jar))
+                .hasMessageContaining("port is not a number");
         assertThatThrownBy(() -> FlinkCluster.remote("jobmanager:8081", dir.resolve("missing.jar")))
                 .hasMessageContaining("does not exist");
     }

@@ -22,8 +22,8 @@ public final class KafkaTestClients {
      * The committed records of a topic (read_committed, from the start, as a new group), waiting up
      * to {@code seconds} for the expected number and then half a second more for any extras.
      */
-    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic, int expected,
-            int seconds) {
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            String bootstrapServers, String topic, int expected, int seconds) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(bootstrapServers, "reader-")) {
             consumer.subscribe(List.of(topic));

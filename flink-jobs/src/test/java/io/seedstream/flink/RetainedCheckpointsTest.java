@@ -18,10 +18,13 @@ class RetainedCheckpointsTest {
         checkpoint(dir, "run-b/chk-3", 2_000);
         Files.createDirectories(dir.resolve("run-b/chk-4")); // begun, never completed: no _metadata
         Files.createDirectories(dir.resolve("run-b/shared"));
-        assertThat(RetainedCheckpoints.latest(dir.toUri())).hasValueSatisfying(path -> assertThat(path).endsWith("run-b/chk-3"));
+        assertThat(RetainedCheckpoints.latest(dir.toUri()))
+                .hasValueSatisfying(path -> assertThat(path).endsWith("run-b/chk-3"));
 
         String latest = RetainedCheckpoints.latest(dir.toUri()).orElseThrow();
-        assertThat(RetainedCheckpoints.deleteAllBut(dir.toUri(), latest)).as("run-a's folder").isEqualTo(1);
+        assertThat(RetainedCheckpoints.deleteAllBut(dir.toUri(), latest))
+                .as("run-a's folder")
+                .isEqualTo(1);
         assertThat(dir.resolve("run-a")).doesNotExist();
         assertThat(dir.resolve("run-b/chk-3/_metadata")).exists();
         assertThat(RetainedCheckpoints.latest(dir.toUri())).hasValue(latest);

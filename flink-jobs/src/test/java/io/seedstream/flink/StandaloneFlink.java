@@ -23,8 +23,13 @@ import java.util.stream.Collectors;
  */
 public final class StandaloneFlink implements AutoCloseable {
 
-    private static final List<String> NOT_IN_A_FLINK_DISTRIBUTION = List.of("/io/seedstream/", "/org/apache/kafka/",
-            "/org/apache/flink/flink-connector-kafka/", "/org/apache/avro/", "/com/fasterxml/jackson/", "/org/scala-lang/");
+    private static final List<String> NOT_IN_A_FLINK_DISTRIBUTION = List.of(
+            "/io/seedstream/",
+            "/org/apache/kafka/",
+            "/org/apache/flink/flink-connector-kafka/",
+            "/org/apache/avro/",
+            "/com/fasterxml/jackson/",
+            "/org/scala-lang/");
 
     private final List<Process> processes = new ArrayList<>();
     private final int restPort;
@@ -36,36 +41,45 @@ public final class StandaloneFlink implements AutoCloseable {
     public static StandaloneFlink start(Path workDirectory) throws Exception {
         int restPort = freePort();
         Path conf = Files.createDirectories(workDirectory.resolve("conf"));
-        Files.writeString(conf.resolve("config.yaml"), String.join("\n",
-                "jobmanager.rpc.address: localhost",
-                "jobmanager.rpc.port: " + freePort(),
-                "jobmanager.bind-host: localhost",
-                "rest.address: localhost",
-                "rest.bind-address: localhost",
-                "rest.port: " + restPort,
-                "taskmanager.host: localhost",
-                "taskmanager.bind-host: localhost",
-                "taskmanager.numberOfTaskSlots: 2",
-                // A task manager started without Flink's scripts needs its memory spelled out.
-                "taskmanager.cpu.cores: 2",
-                "taskmanager.memory.framework.heap.size: 128m",
-                "taskmanager.memory.framework.off-heap.size: 128m",
-                "taskmanager.memory.task.heap.size: 1g",
-                "taskmanager.memory.task.off-heap.size: 0m",
-                "taskmanager.memory.network.min: 64m",
-                "taskmanager.memory.network.max: 64m",
-                "taskmanager.memory.managed.size: 256m",
-                "taskmanager.memory.jvm-metaspace.size: 256m",
-                "taskmanager.memory.jvm-overhead.min: 192m",
-                "taskmanager.memory.jvm-overhead.max: 192m",
-                // DJL from lib/, parent-first: its native library loads once per JVM (see the README).
-                "classloader.parent-first-patterns.additional: ai.djl.",
-                "") );
+        Files.writeString(
+                conf.resolve("config.yaml"),
+                String.join(
+                        "\n",
+                        "jobmanager.rpc.address: localhost",
+                        "jobmanager.rpc.port: " + freePort(),
+                        "jobmanager.bind-host: localhost",
+                        "rest.address: localhost",
+                        "rest.bind-address: localhost",
+                        "rest.port: " + restPort,
+                        "taskmanager.host: localhost",
+                        "taskmanager.bind-host: localhost",
+                        "taskmanager.numberOfTaskSlots: 2",
+                        // A task manager started without Flink's scripts needs its memory spelled out.
+                        "taskmanager.cpu.cores: 2",
+                        "taskmanager.memory.framework.heap.size: 128m",
+                        "taskmanager.memory.framework.off-heap.size: 128m",
+                        "taskmanager.memory.task.heap.size: 1g",
+                        "taskmanager.memory.task.off-heap.size: 0m",
+                        "taskmanager.memory.network.min: 64m",
+                        "taskmanager.memory.network.max: 64m",
+                        "taskmanager.memory.managed.size: 256m",
+                        "taskmanager.memory.jvm-metaspace.size: 256m",
+                        "taskmanager.memory.jvm-overhead.min: 192m",
+                        "taskmanager.memory.jvm-overhead.max: 192m",
+                        // DJL from lib/, parent-first: its native library loads once per JVM (see the README).
+                        "classloader.parent-first-patterns.additional: ai.djl.",
+                        ""));
         String lib = clusterClasspath();
         StandaloneFlink flink = new StandaloneFlink(restPort);
         try {
-            flink.launch("jobmanager", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", lib, conf, workDirectory);
-            flink.launch("taskmanager", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", lib, conf, workDirectory);
+            flink.launch(
+                    "jobmanager",
+                    "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                    lib,
+                    conf,
+                    workDirectory);
+            flink.launch(
+                    "taskmanager", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", lib, conf, workDirectory);
             flink.awaitSlots(Duration.ofSeconds(90));
         } catch (Exception e) {
             flink.close();
@@ -78,12 +92,22 @@ public final class StandaloneFlink implements AutoCloseable {
         return "localhost:" + restPort;
     }
 
-    private void launch(String name, String mainClass, String classpath, Path conf, Path workDirectory) throws IOException {
+    private void launch(String name, String mainClass, String classpath, Path conf, Path workDirectory)
+            throws IOException {
         Path log = workDirectory.resolve(name + ".log");
-        processes.add(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1500m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_interop_threads=1",
-                "-cp", classpath, mainClass, "--configDir", conf.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        processes.add(new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx1500m",
+                        "-Dai.djl.offline=true",
+                        "-Dai.djl.pytorch.num_interop_threads=1",
+                        "-cp",
+                        classpath,
+                        mainClass,
+                        "--configDir",
+                        conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start());
     }
 
     private void awaitSlots(Duration timeout) throws Exception {
@@ -92,13 +116,21 @@ public final class StandaloneFlink implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             for (Process process : processes) {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("a Flink process exited with " + process.exitValue() + "; see its log");
+                    throw new IllegalStateException(
+                            "a Flink process exited with " + process.exitValue() + "; see its log");
                 }
             }
             try {
-                String body = http.send(HttpRequest.newBuilder(URI.create("http://" + restAddress() + "/overview")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                if (JsonParser.parseString(body).getAsJsonObject().get("slots-total").getAsInt() > 0) {
+                String body = http.send(
+                                HttpRequest.newBuilder(URI.create("http://" + restAddress() + "/overview"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                if (JsonParser.parseString(body)
+                                .getAsJsonObject()
+                                .get("slots-total")
+                                .getAsInt()
+                        > 0) {
                     return;
                 }
             } catch (IOException | RuntimeException notUpYet) {
@@ -119,8 +151,10 @@ public final class StandaloneFlink implements AutoCloseable {
         String testClasspath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path project = Path.of("").toAbsolutePath().getParent();
         return Arrays.stream(testClasspath.split(File.pathSeparator))
-                .filter(entry -> entry.endsWith(".jar") && !Path.of(entry).toAbsolutePath().startsWith(project))
-                .filter(entry -> NOT_IN_A_FLINK_DISTRIBUTION.stream().noneMatch(entry.replace(File.separatorChar, '/')::contains))
+                .filter(entry -> entry.endsWith(".jar")
+                        && !Path.of(entry).toAbsolutePath().startsWith(project))
+                .filter(entry -> NOT_IN_A_FLINK_DISTRIBUTION.stream()
+                        .noneMatch(entry.replace(File.separatorChar, '/')::contains))
                 .collect(Collectors.joining(File.pathSeparator));
     }
 

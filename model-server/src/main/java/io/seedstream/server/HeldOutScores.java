@@ -27,18 +27,20 @@ import org.slf4j.LoggerFactory;
 public final class HeldOutScores implements AutoCloseable {
 
     /** One version's score on the held-out images. */
-    public record Score(long version, long trainingStep, long publishedMs, int images, double meanIou, double standardError) {}
+    public record Score(
+            long version, long trainingStep, long publishedMs, int images, double meanIou, double standardError) {}
 
     /** A held-out image with its truth and the newest version's prediction (PNG pictures). */
     public record Tile(String id, long version, Double miou, byte[] image, byte[] truth, byte[] prediction) {
 
         public Optional<byte[]> picture(String name) {
-            return Optional.ofNullable(switch (name) {
-                case "image" -> image;
-                case "truth" -> truth;
-                case "prediction" -> prediction;
-                default -> null;
-            });
+            return Optional.ofNullable(
+                    switch (name) {
+                        case "image" -> image;
+                        case "truth" -> truth;
+                        case "prediction" -> prediction;
+                        default -> null;
+                    });
         }
     }
 
@@ -46,6 +48,7 @@ public final class HeldOutScores implements AutoCloseable {
 
     /** Enough for a standard error of a few hundredths; more only costs scoring time. */
     static final int MAX_IMAGES = 500;
+
     static final int TILES = 8;
     private static final Logger LOG = LoggerFactory.getLogger(HeldOutScores.class);
 
@@ -118,8 +121,10 @@ public final class HeldOutScores implements AutoCloseable {
         try {
             List<Inference.Segmentation> predicted = new ArrayList<>();
             for (int from = 0; from < set.size(); from += batchSize) { // a batch at a time: API requests queue between
-                List<CompletableFuture<Inference.Segmentation>> batch = set.subList(from, Math.min(set.size(), from + batchSize))
-                        .stream().map(image -> inference.segment(image.rgb())).toList();
+                List<CompletableFuture<Inference.Segmentation>> batch =
+                        set.subList(from, Math.min(set.size(), from + batchSize)).stream()
+                                .map(image -> inference.segment(image.rgb()))
+                                .toList();
                 batch.forEach(result -> predicted.add(result.join()));
             }
             if (predicted.stream().anyMatch(p -> p.modelVersion() != version)) {
@@ -127,7 +132,10 @@ public final class HeldOutScores implements AutoCloseable {
             }
             record(version, set, predicted);
         } catch (RuntimeException e) {
-            LOG.debug("held-out scoring of segmenter v{} stopped: {}", version, e.getMessage()); // tried again in a second
+            LOG.debug(
+                    "held-out scoring of segmenter v{} stopped: {}",
+                    version,
+                    e.getMessage()); // tried again in a second
         }
     }
 
@@ -145,11 +153,19 @@ public final class HeldOutScores implements AutoCloseable {
             }
         }
         double mean = mious.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        double variance = mious.size() < 2 ? 0 : mious.stream().mapToDouble(m -> (m - mean) * (m - mean)).sum() / (mious.size() - 1);
+        double variance = mious.size() < 2
+                ? 0
+                : mious.stream().mapToDouble(m -> (m - mean) * (m - mean)).sum() / (mious.size() - 1);
         ServedModels.Version published = models.history().stream()
-                .filter(v -> v.name().equals(ServedModels.SEGMENTER) && v.version() == version).findFirst().orElse(null);
-        Score score = new Score(version, published == null ? -1 : published.trainingStep(),
-                published == null ? System.currentTimeMillis() : published.publishedMs(), mious.size(), mean,
+                .filter(v -> v.name().equals(ServedModels.SEGMENTER) && v.version() == version)
+                .findFirst()
+                .orElse(null);
+        Score score = new Score(
+                version,
+                published == null ? -1 : published.trainingStep(),
+                published == null ? System.currentTimeMillis() : published.publishedMs(),
+                mious.size(),
+                mean,
                 Math.sqrt(variance / Math.max(1, mious.size())));
         synchronized (this) {
             if (!mious.isEmpty()) { // else every truth pixel is ignored: nothing to score
@@ -164,8 +180,14 @@ public final class HeldOutScores implements AutoCloseable {
 
     private static Tile tile(HeldOutImage image, Inference.Segmentation predicted, Double miou) {
         try {
-            return new Tile(image.id(), predicted.modelVersion(), miou,
-                    ImageCodec.encodePng(image.rgb().width(), image.rgb().height(), image.rgb().pixels()),
+            return new Tile(
+                    image.id(),
+                    predicted.modelVersion(),
+                    miou,
+                    ImageCodec.encodePng(
+                            image.rgb().width(),
+                            image.rgb().height(),
+                            image.rgb().pixels()),
                     Renderings.maskOverlay(image.rgb(), image.truth(), predicted.classes()),
                     Renderings.maskOverlay(image.rgb(), predicted.mask(), predicted.classes()));
         } catch (IOException e) {
@@ -176,7 +198,8 @@ public final class HeldOutScores implements AutoCloseable {
     /** One image's mIoU (over the classes in its truth or its prediction); null when its truth is all ignored. */
     static Double miou(Inference.Segmentation predicted, byte[] truth) {
         int background = predicted.classes().indexOf("background");
-        SegmentationMetrics metrics = new SegmentationMetrics(predicted.classes().size(), background);
+        SegmentationMetrics metrics =
+                new SegmentationMetrics(predicted.classes().size(), background);
         int[] classes = new int[predicted.mask().length];
         for (int p = 0; p < classes.length; p++) {
             classes[p] = predicted.mask()[p] & 0xFF;

@@ -4,8 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.affinity.AffinityWalk;
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.ImageClassMaps;
@@ -49,7 +49,8 @@ public final class Inference implements AutoCloseable {
     }
 
     /** A class mask at the image's size, from the segmenter version that computed it. */
-    public record Segmentation(long modelVersion, List<String> classes, int width, int height, byte[] mask, int batchSize) {}
+    public record Segmentation(
+            long modelVersion, List<String> classes, int width, int height, byte[] mask, int batchSize) {}
 
     /**
      * A class's localization map, the localization job's: {@code map} at the training size (the
@@ -58,8 +59,17 @@ public final class Inference implements AutoCloseable {
      * affinityVersion} when the job walks and one is in service, else {@code affinityVersion} is -1),
      * {@code upsampled} at the image's size.
      */
-    public record Localization(long modelVersion, long affinityVersion, String className, int passes, int mapWidth, int mapHeight,
-            float[] map, int width, int height, float[] upsampled) {
+    public record Localization(
+            long modelVersion,
+            long affinityVersion,
+            String className,
+            int passes,
+            int mapWidth,
+            int mapHeight,
+            float[] map,
+            int width,
+            int height,
+            float[] upsampled) {
         public boolean walked() {
             return affinityVersion >= 0;
         }
@@ -74,10 +84,16 @@ public final class Inference implements AutoCloseable {
         CompletableFuture<?> result();
     }
 
-    private record SegmentTask(ImageCodec.Rgb image, CompletableFuture<Segmentation> result, long enqueuedNanos) implements Task {}
+    private record SegmentTask(ImageCodec.Rgb image, CompletableFuture<Segmentation> result, long enqueuedNanos)
+            implements Task {}
 
-    private record LocalizeTask(ImageCodec.Rgb image, String className, int passes, CompletableFuture<Localization> result,
-            long enqueuedNanos) implements Task {}
+    private record LocalizeTask(
+            ImageCodec.Rgb image,
+            String className,
+            int passes,
+            CompletableFuture<Localization> result,
+            long enqueuedNanos)
+            implements Task {}
 
     private static final Logger LOG = LoggerFactory.getLogger(Inference.class);
 
@@ -120,7 +136,8 @@ public final class Inference implements AutoCloseable {
     /** The classifier's expected maps (CAM) of the named classes, as one heat-map; all zero for no classes. */
     public CompletableFuture<Heat> heat(ImageCodec.Rgb image, List<String> classNames) {
         requireServing(ServedModels.CLASSIFIER);
-        List<CompletableFuture<Localization>> maps = classNames.stream().map(name -> localize(image, name, 0)).toList();
+        List<CompletableFuture<Localization>> maps =
+                classNames.stream().map(name -> localize(image, name, 0)).toList();
         return CompletableFuture.allOf(maps.toArray(CompletableFuture[]::new)).thenApply(done -> {
             float[] heat = new float[image.width() * image.height()];
             long version = models.servingVersion(ServedModels.CLASSIFIER);
@@ -165,7 +182,12 @@ public final class Inference implements AutoCloseable {
                 List<SegmentTask> batch = new ArrayList<>();
                 add(first, batch, deferred);
                 if (!batch.isEmpty()) {
-                    fill(batch, deferred, first.enqueuedNanos() + TimeUnit.MILLISECONDS.toNanos(config.server().maxBatchWaitMs()));
+                    fill(
+                            batch,
+                            deferred,
+                            first.enqueuedNanos()
+                                    + TimeUnit.MILLISECONDS.toNanos(
+                                            config.server().maxBatchWaitMs()));
                 }
                 metrics.queued.set(queue.size());
                 if (!batch.isEmpty()) {
@@ -208,15 +230,20 @@ public final class Inference implements AutoCloseable {
         try (ServedModels.Lease<Segmenter> lease = models.lease(ServedModels.SEGMENTER, Segmenter.class)
                         .orElseThrow(() -> new NotReadyException(ServedModels.SEGMENTER));
                 NDManager scope = manager.newSubManager()) {
-            List<LabeledImage> inputs = batch.stream().map(task -> atTrainingSize(task.image())).toList();
+            List<LabeledImage> inputs =
+                    batch.stream().map(task -> atTrainingSize(task.image())).toList();
             NDArray logits = lease.network().logits(Batches.images(scope, inputs), false);
             for (int b = 0; b < batch.size(); b++) {
                 ImageCodec.Rgb image = batch.get(b).image();
                 // Scores are upsampled before the argmax, so class borders fall between output pixels.
-                byte[] mask = Ops.resize(logits.get(b).expandDims(0), image.height(), image.width()).argMax(1)
-                        .toType(DataType.UINT8, false).toByteArray();
-                batch.get(b).result().complete(new Segmentation(lease.version(), lease.classes(), image.width(), image.height(),
-                        mask, batch.size()));
+                byte[] mask = Ops.resize(logits.get(b).expandDims(0), image.height(), image.width())
+                        .argMax(1)
+                        .toType(DataType.UINT8, false)
+                        .toByteArray();
+                batch.get(b)
+                        .result()
+                        .complete(new Segmentation(
+                                lease.version(), lease.classes(), image.width(), image.height(), mask, batch.size()));
             }
         } catch (RuntimeException e) {
             LOG.error("segmentation of a batch of {} failed", batch.size(), e);
@@ -231,13 +258,19 @@ public final class Inference implements AutoCloseable {
             Classifier classifier = lease.network();
             int classId = lease.classes().indexOf(task.className());
             // The classifier has outputs for the foreground classes only: the background, if any, comes first.
-            int index = classId - (lease.classes().size() - classifier.architecture().numClasses());
+            int index = classId
+                    - (lease.classes().size() - classifier.architecture().numClasses());
             if (classId < 0 || index < 0) {
                 throw new IllegalArgumentException("no localization map for class '" + task.className()
-                        + "'; the classifier's classes are " + lease.classes().subList(lease.classes().size()
-                        - classifier.architecture().numClasses(), lease.classes().size()));
+                        + "'; the classifier's classes are "
+                        + lease.classes()
+                                .subList(
+                                        lease.classes().size()
+                                                - classifier.architecture().numClasses(),
+                                        lease.classes().size()));
             }
-            // The localization job's maps (multi-scale and flipped, FickleNet's passes per view if asked), at the training size.
+            // The localization job's maps (multi-scale and flipped, FickleNet's passes per view if asked), at the
+            // training size.
             LabeledImage input = atTrainingSize(task.image());
             int h = input.height();
             int w = input.width();
@@ -245,7 +278,8 @@ public final class Inference implements AutoCloseable {
             NDArray map = ImageClassMaps.configured(config, task.passes()).maps(classifier, pixels, new int[] {index});
             long affinityVersion = -1;
             if (config.stream().affinityWalk()) { // walked as the localization job walks them
-                Optional<ServedModels.Lease<AffinityHead>> affinity = models.lease(ServedModels.AFFINITY, AffinityHead.class);
+                Optional<ServedModels.Lease<AffinityHead>> affinity =
+                        models.lease(ServedModels.AFFINITY, AffinityHead.class);
                 if (affinity.isPresent()) {
                     try (ServedModels.Lease<AffinityHead> head = affinity.get()) {
                         map = walk.walked(head.network(), classifier, pixels, map);
@@ -255,8 +289,18 @@ public final class Inference implements AutoCloseable {
             }
             ImageCodec.Rgb image = task.image();
             float[] upsampled = Ops.resize(map, image.height(), image.width()).toFloatArray();
-            task.result().complete(new Localization(lease.version(), affinityVersion, task.className(), task.passes(), w, h,
-                    map.toFloatArray(), image.width(), image.height(), upsampled));
+            task.result()
+                    .complete(new Localization(
+                            lease.version(),
+                            affinityVersion,
+                            task.className(),
+                            task.passes(),
+                            w,
+                            h,
+                            map.toFloatArray(),
+                            image.width(),
+                            image.height(),
+                            upsampled));
         } catch (RuntimeException e) {
             task.result().completeExceptionally(e);
         }

@@ -23,7 +23,8 @@ final class JsonErrorHandler extends ErrorHandler {
     private static final Gson GSON = new Gson();
 
     @Override
-    public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    public void handle(String target, Request baseRequest, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         int status = response.getStatus();
         Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
         response.setContentType("application/json");

@@ -117,7 +117,8 @@ public final class LabelQueue {
             }
         }
         pending.sort(Comparator.comparingDouble((Pending p) -> -p.request().getScore())
-                .thenComparingLong(p -> p.request().getTimestampMs()).thenComparing(Pending::id));
+                .thenComparingLong(p -> p.request().getTimestampMs())
+                .thenComparing(Pending::id));
         return pending;
     }
 

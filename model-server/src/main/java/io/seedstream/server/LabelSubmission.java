@@ -26,7 +26,8 @@ final class LabelSubmission {
      * @param ticked class names as submitted (blank entries ignored)
      * @param mask the uploaded mask file, or null
      */
-    static LabeledImageRecord answer(LabelQueue.Pending pending, ClassList classes, List<String> ticked, byte[] mask, long nowMs) {
+    static LabeledImageRecord answer(
+            LabelQueue.Pending pending, ClassList classes, List<String> ticked, byte[] mask, long nowMs) {
         TreeSet<Integer> labels = new TreeSet<>();
         boolean backgroundTicked = false;
         for (String name : ticked) {
@@ -35,7 +36,8 @@ final class LabelSubmission {
             }
             int id = classes.names().indexOf(name.strip());
             if (id < 0) {
-                throw new ApiException(400, "unknown class '" + name.strip() + "'; the classes are " + classes.foregroundNames());
+                throw new ApiException(
+                        400, "unknown class '" + name.strip() + "'; the classes are " + classes.foregroundNames());
             }
             if (id == classes.background()) { // in every image already: the labels name the objects
                 backgroundTicked = true;
@@ -46,9 +48,14 @@ final class LabelSubmission {
         byte[] image = Bytes.toArray(pending.image().getImage());
         byte[] checkedMask = mask == null || mask.length == 0 ? null : checkMask(mask, image, classes, labels);
         if (labels.isEmpty()) {
-            throw new ApiException(400, "empty answer for '" + pending.id() + "': tick the classes present in the image"
-                    + (checkedMask == null ? " (or upload a mask)" : "; the mask shows none")
-                    + (backgroundTicked ? "; '" + classes.names().get(classes.background()) + "' is in every image, so it names none" : ""));
+            throw new ApiException(
+                    400,
+                    "empty answer for '" + pending.id() + "': tick the classes present in the image"
+                            + (checkedMask == null ? " (or upload a mask)" : "; the mask shows none")
+                            + (backgroundTicked
+                                    ? "; '" + classes.names().get(classes.background())
+                                            + "' is in every image, so it names none"
+                                    : ""));
         }
         return LabeledImageRecord.newBuilder()
                 .setId(pending.id())
@@ -64,8 +71,10 @@ final class LabelSubmission {
     /** The mask re-encoded as an 8-bit grey PNG; the foreground classes it shows are added to the labels. */
     private static byte[] checkMask(byte[] encoded, byte[] image, ClassList classes, TreeSet<Integer> labels) {
         if (!ImageCodec.isPng(encoded)) {
-            throw new ApiException(400, "the mask must be a PNG (one grey band, pixel value = class id, "
-                    + ClassList.IGNORE + " = not labeled)");
+            throw new ApiException(
+                    400,
+                    "the mask must be a PNG (one grey band, pixel value = class id, " + ClassList.IGNORE
+                            + " = not labeled)");
         }
         int[] size;
         byte[] mask;
@@ -73,8 +82,10 @@ final class LabelSubmission {
             size = ImageCodec.dimensions(image);
             int[] maskSize = ImageCodec.dimensions(encoded); // from the header: a small file may claim a huge size
             if (maskSize[0] != size[0] || maskSize[1] != size[1]) {
-                throw new ApiException(400, "the mask is " + maskSize[0] + "x" + maskSize[1] + " but its image is " + size[0] + "x"
-                        + size[1]);
+                throw new ApiException(
+                        400,
+                        "the mask is " + maskSize[0] + "x" + maskSize[1] + " but its image is " + size[0] + "x"
+                                + size[1]);
             }
             mask = ImageCodec.decodeMask(encoded, size[0], size[1]);
         } catch (IOException e) {
@@ -86,8 +97,10 @@ final class LabelSubmission {
                 continue;
             }
             if (id >= classes.size()) {
-                throw new ApiException(400, "mask value " + id + " is not a class id (0.." + (classes.size() - 1) + ", or "
-                        + ClassList.IGNORE + " for pixels not labeled)");
+                throw new ApiException(
+                        400,
+                        "mask value " + id + " is not a class id (0.." + (classes.size() - 1) + ", or "
+                                + ClassList.IGNORE + " for pixels not labeled)");
             }
             labels.add(id);
         }

@@ -99,12 +99,14 @@ final class Labeling implements AutoCloseable {
         if (queue.isAnswered(id)) {
             throw new ApiException(409, "image '" + id + "' is already labeled");
         }
-        return queue.pending(id).orElseThrow(() -> new ApiException(404, "no pending label request for image '" + id + "'"));
+        return queue.pending(id)
+                .orElseThrow(() -> new ApiException(404, "no pending label request for image '" + id + "'"));
     }
 
     private void image(Context ctx) {
         LabeledImageRecord image = pending(ctx.pathParam("id")).image();
-        ctx.contentType("jpeg".equals(image.getFormat()) ? "image/jpeg" : "image/png").result(Bytes.toArray(image.getImage()));
+        ctx.contentType("jpeg".equals(image.getFormat()) ? "image/jpeg" : "image/png")
+                .result(Bytes.toArray(image.getImage()));
     }
 
     private void overlay(Context ctx) throws IOException {
@@ -114,7 +116,8 @@ final class Labeling implements AutoCloseable {
             png = overlays.get(overlayKey(pending.id(), models.servingVersion(ServedModels.CLASSIFIER)));
         }
         if (png == null) {
-            ImageCodec.Rgb image = ImageCodec.decodeRgb(Bytes.toArray(pending.image().getImage()));
+            ImageCodec.Rgb image =
+                    ImageCodec.decodeRgb(Bytes.toArray(pending.image().getImage()));
             Inference.Heat heat = ModelServer.await(inference.heat(image, guessedOrAll(pending.request())));
             png = Renderings.heatMap(image, heat.map());
             synchronized (overlays) {
@@ -185,13 +188,15 @@ final class Labeling implements AutoCloseable {
             authority = null;
         }
         if (authority == null || !authority.equalsIgnoreCase(ctx.host())) {
-            throw new ApiException(403, "answers are taken only from this server's own labeling page, not from " + origin);
+            throw new ApiException(
+                    403, "answers are taken only from this server's own labeling page, not from " + origin);
         }
     }
 
     private void submit(Context ctx, String id) throws IOException {
         ClassList classes = models.labelClasses()
-                .orElseThrow(() -> new ApiException(503, "no classifier in service yet, so the class names are not known"));
+                .orElseThrow(
+                        () -> new ApiException(503, "no classifier in service yet, so the class names are not known"));
         LabelQueue.Pending pending = pending(id);
         UploadedFile maskFile = ctx.uploadedFile("mask");
         byte[] mask = null;
@@ -200,8 +205,8 @@ final class Labeling implements AutoCloseable {
                 mask = content.readAllBytes();
             }
         }
-        LabeledImageRecord answer = LabelSubmission.answer(pending, classes, ctx.formParams("classes"), mask,
-                System.currentTimeMillis());
+        LabeledImageRecord answer =
+                LabelSubmission.answer(pending, classes, ctx.formParams("classes"), mask, System.currentTimeMillis());
         RecordMetadata written = write(answer);
         queue.labeled(answer.getId(), answer.getSource());
         Map<String, Object> body = new LinkedHashMap<>();
@@ -216,13 +221,17 @@ final class Labeling implements AutoCloseable {
 
     private RecordMetadata write(LabeledImageRecord answer) {
         try {
-            return producer.send(new ProducerRecord<>(topics.labeledImages(), answer.getId().getBytes(StandardCharsets.UTF_8),
-                    RecordCodec.LABELED_IMAGE.encode(answer))).get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(
+                            topics.labeledImages(),
+                            answer.getId().getBytes(StandardCharsets.UTF_8),
+                            RecordCodec.LABELED_IMAGE.encode(answer)))
+                    .get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException(503, "the server is shutting down; the answer was not saved");
         } catch (ExecutionException | TimeoutException e) {
-            throw new ApiException(503, "Kafka did not take the answer (" + e.getMessage() + "); it was not saved, send it again");
+            throw new ApiException(
+                    503, "Kafka did not take the answer (" + e.getMessage() + "); it was not saved, send it again");
         }
     }
 

@@ -54,7 +54,8 @@ final class LabelingFeed implements AutoCloseable {
                 answersAndRequests.addAll(TopicReaders.awaitPartitions(consumer, topic, () -> running));
             }
             waitingFor = topics.unlabeledImages();
-            List<TopicPartition> images = TopicReaders.awaitPartitions(consumer, topics.unlabeledImages(), () -> running);
+            List<TopicPartition> images =
+                    TopicReaders.awaitPartitions(consumer, topics.unlabeledImages(), () -> running);
             if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -72,7 +73,8 @@ final class LabelingFeed implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     handle(record);
                 }
-                if (!readingImages && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                if (!readingImages
+                        && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                     consumer.resume(images);
                     readingImages = true;
                 }

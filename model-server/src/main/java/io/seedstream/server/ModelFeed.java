@@ -28,6 +28,7 @@ public final class ModelFeed implements AutoCloseable {
 
     /** How far before the end the live page's topics are read from, per partition. */
     private static final int RECENT_BACKLOG = 64;
+
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Logger LOG = LoggerFactory.getLogger(ModelFeed.class);
 
@@ -40,7 +41,12 @@ public final class ModelFeed implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean caughtUp;
 
-    public ModelFeed(String bootstrapServers, Topics topics, ServedModels models, RecentPredictions recent, HeldOutScores heldOut) {
+    public ModelFeed(
+            String bootstrapServers,
+            Topics topics,
+            ServedModels models,
+            RecentPredictions recent,
+            HeldOutScores heldOut) {
         this.topics = topics;
         this.models = models;
         this.recent = recent;
@@ -58,10 +64,13 @@ public final class ModelFeed implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> modelPartitions = TopicReaders.awaitPartitions(consumer, topics.models(), () -> running);
-            List<TopicPartition> imagePartitions = TopicReaders.awaitPartitions(consumer, topics.labeledImages(), () -> running);
+            List<TopicPartition> modelPartitions =
+                    TopicReaders.awaitPartitions(consumer, topics.models(), () -> running);
+            List<TopicPartition> imagePartitions =
+                    TopicReaders.awaitPartitions(consumer, topics.labeledImages(), () -> running);
             List<TopicPartition> seedPartitions = TopicReaders.awaitPartitions(consumer, topics.seeds(), () -> running);
-            List<TopicPartition> heldOutPartitions = TopicReaders.awaitPartitions(consumer, topics.heldOutImages(), () -> running);
+            List<TopicPartition> heldOutPartitions =
+                    TopicReaders.awaitPartitions(consumer, topics.heldOutImages(), () -> running);
             if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -81,13 +90,16 @@ public final class ModelFeed implements AutoCloseable {
             for (TopicPartition partition : seedPartitions) {
                 consumer.seek(partition, Math.max(begins.get(partition), ends.get(partition) - RECENT_BACKLOG));
             }
-            Map<TopicPartition, Long> historyEnds = modelPartitions.stream().collect(Collectors.toMap(p -> p, ends::get));
+            Map<TopicPartition, Long> historyEnds =
+                    modelPartitions.stream().collect(Collectors.toMap(p -> p, ends::get));
             Map<String, ModelSnapshotRecord> newest = new LinkedHashMap<>();
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     handle(record, newest);
                 }
-                if (!caughtUp && historyEnds.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                if (!caughtUp
+                        && historyEnds.entrySet().stream()
+                                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                     newest.values().forEach(models::offer);
                     newest.clear();
                     caughtUp = true;
@@ -123,7 +135,8 @@ public final class ModelFeed implements AutoCloseable {
         } catch (InvalidRecordException e) {
             // Bad images go to the dead-letter topic through the jobs; here they are only not shown.
             if (topic.equals(topics.models())) {
-                models.refuse("unreadable message on " + topic + " at offset " + record.offset() + ": " + e.getMessage());
+                models.refuse(
+                        "unreadable message on " + topic + " at offset " + record.offset() + ": " + e.getMessage());
             }
         }
     }

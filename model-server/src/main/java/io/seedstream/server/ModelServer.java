@@ -79,7 +79,8 @@ public final class ModelServer implements AutoCloseable {
      * Starts serving on {@code host:port} (port 0: any free one) and starts reading the models topic.
      * Until the first segmenter arrives, readiness is 503 and segmentation requests are refused with 503.
      */
-    public static ModelServer start(SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
+    public static ModelServer start(
+            SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
         return new ModelServer(config, bootstrapServers, topics, host, port);
     }
 
@@ -101,7 +102,8 @@ public final class ModelServer implements AutoCloseable {
         javalin.after(this::count);
         javalin.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
         javalin.get("/health/ready", this::readiness);
-        javalin.get("/metrics", ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()));
+        javalin.get(
+                "/metrics", ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()));
         javalin.get("/v1/models", this::listModels);
         javalin.post("/v1/segment", this::segment);
         javalin.post("/v1/localize", this::localize);
@@ -124,7 +126,11 @@ public final class ModelServer implements AutoCloseable {
         });
         javalin.error(404, ctx -> {
             if (ctx.attribute(ERROR_REASON) == null) { // no route, no file; a route's own 404 keeps its reason
-                error(ctx, 404, "no such resource: " + ctx.method() + " " + ctx.path() + " (the API is described at /openapi.json)");
+                error(
+                        ctx,
+                        404,
+                        "no such resource: " + ctx.method() + " " + ctx.path()
+                                + " (the API is described at /openapi.json)");
             }
         });
         return javalin;
@@ -141,7 +147,9 @@ public final class ModelServer implements AutoCloseable {
         if (route == null || route.isEmpty() || route.equals("*")) {
             route = ctx.status().getCode() == 404 ? "unmatched" : "static";
         }
-        metrics.requests.labelValues(route, String.valueOf(ctx.status().getCode())).inc();
+        metrics.requests
+                .labelValues(route, String.valueOf(ctx.status().getCode()))
+                .inc();
         if (started != null) {
             metrics.latency.labelValues(route).observe((System.nanoTime() - started) / 1e9);
         }
@@ -162,9 +170,14 @@ public final class ModelServer implements AutoCloseable {
 
     private void listModels(Context ctx) {
         ctx.json(Map.of(
-                "serving", Map.of(ServedModels.CLASSIFIER, models.servingVersion(ServedModels.CLASSIFIER),
-                        ServedModels.SEGMENTER, models.servingVersion(ServedModels.SEGMENTER),
-                        ServedModels.AFFINITY, models.servingVersion(ServedModels.AFFINITY)),
+                "serving",
+                        Map.of(
+                                ServedModels.CLASSIFIER,
+                                models.servingVersion(ServedModels.CLASSIFIER),
+                                ServedModels.SEGMENTER,
+                                models.servingVersion(ServedModels.SEGMENTER),
+                                ServedModels.AFFINITY,
+                                models.servingVersion(ServedModels.AFFINITY)),
                 "versions", models.history()));
     }
 
@@ -186,8 +199,17 @@ public final class ModelServer implements AutoCloseable {
         for (int id = 0; id < pixels.length; id++) {
             classes.add(Map.of("id", id, "name", result.classes().get(id), "pixels", pixels[id]));
         }
-        ctx.json(Map.of("modelVersion", result.modelVersion(), "width", result.width(), "height", result.height(),
-                "batchSize", result.batchSize(), "classes", classes));
+        ctx.json(Map.of(
+                "modelVersion",
+                result.modelVersion(),
+                "width",
+                result.width(),
+                "height",
+                result.height(),
+                "batchSize",
+                result.batchSize(),
+                "classes",
+                classes));
     }
 
     private void localize(Context ctx) throws IOException {
@@ -197,11 +219,12 @@ public final class ModelServer implements AutoCloseable {
             throw new ApiException(400, "name the class to localize: ?class=NAME");
         }
         String method = ctx.queryParamAsClass("method", String.class).getOrDefault("cam");
-        int passes = switch (method) {
-            case "cam" -> 0;
-            case "ficklenet" -> passes(ctx);
-            default -> throw new ApiException(400, "method must be cam or ficklenet, was '" + method + "'");
-        };
+        int passes =
+                switch (method) {
+                    case "cam" -> 0;
+                    case "ficklenet" -> passes(ctx);
+                    default -> throw new ApiException(400, "method must be cam or ficklenet, was '" + method + "'");
+                };
         ImageCodec.Rgb image = upload(ctx);
         Inference.Localization map = await(inference.localize(image, className, passes));
         ctx.header("X-Model-Version", String.valueOf(map.modelVersion()));
@@ -210,9 +233,25 @@ public final class ModelServer implements AutoCloseable {
             ctx.contentType("image/png").result(Renderings.heatMap(image, map.upsampled()));
             return;
         }
-        ctx.json(Map.of("modelVersion", map.modelVersion(), "walked", map.walked(), "affinityVersion", map.affinityVersion(),
-                "class", map.className(), "method", method, "passes", map.passes(), "width", map.mapWidth(), "height", map.mapHeight(),
-                "map", map.map()));
+        ctx.json(Map.of(
+                "modelVersion",
+                map.modelVersion(),
+                "walked",
+                map.walked(),
+                "affinityVersion",
+                map.affinityVersion(),
+                "class",
+                map.className(),
+                "method",
+                method,
+                "passes",
+                map.passes(),
+                "width",
+                map.mapWidth(),
+                "height",
+                map.mapHeight(),
+                "map",
+                map.map()));
     }
 
     private int passes(Context ctx) {
@@ -225,14 +264,19 @@ public final class ModelServer implements AutoCloseable {
             }
             return passes;
         } catch (NumberFormatException e) {
-            throw new ApiException(400, "passes must be a whole number from 1 to " + max + " (server.maxLocalizationPasses), was '"
-                    + text + "'");
+            throw new ApiException(
+                    400,
+                    "passes must be a whole number from 1 to " + max + " (server.maxLocalizationPasses), was '" + text
+                            + "'");
         }
     }
 
     private static String format(Context ctx) {
-        String format = ctx.queryParamAsClass("format", String.class).getOrDefault(
-                ctx.header("Accept") != null && ctx.header("Accept").contains("application/json") ? "json" : "png");
+        String format = ctx.queryParamAsClass("format", String.class)
+                .getOrDefault(
+                        ctx.header("Accept") != null && ctx.header("Accept").contains("application/json")
+                                ? "json"
+                                : "png");
         if (!FORMATS.contains(format)) {
             throw new ApiException(400, "format must be png or json, was '" + format + "'");
         }
@@ -280,9 +324,19 @@ public final class ModelServer implements AutoCloseable {
             json.put("seedCoverage", item.seedCoverage());
             json.put("pseudoLabelMiou", item.pseudoLabelMiou());
             json.put("predictionMiou", item.predictionMiou());
-            String base = "/v1/recent/" + java.net.URLEncoder.encode(item.id(), java.nio.charset.StandardCharsets.UTF_8) + "/";
-            json.put("pictures", Map.of("image", base + "image", "overlay", base + "overlay", "heatmap", base + "heatmap",
-                    "seeds", base + "seeds"));
+            String base = "/v1/recent/" + java.net.URLEncoder.encode(item.id(), java.nio.charset.StandardCharsets.UTF_8)
+                    + "/";
+            json.put(
+                    "pictures",
+                    Map.of(
+                            "image",
+                            base + "image",
+                            "overlay",
+                            base + "overlay",
+                            "heatmap",
+                            base + "heatmap",
+                            "seeds",
+                            base + "seeds"));
             items.add(json);
         }
         ctx.json(Map.of("items", items, "colours", colours(recentItems)));
@@ -300,14 +354,17 @@ public final class ModelServer implements AutoCloseable {
 
     private void recentPicture(Context ctx) {
         RecentPredictions.Item item = recent.item(ctx.pathParam("id"))
-                .orElseThrow(() -> new ApiException(404, "no recent prediction for image '" + ctx.pathParam("id") + "'"));
+                .orElseThrow(
+                        () -> new ApiException(404, "no recent prediction for image '" + ctx.pathParam("id") + "'"));
         png(ctx, item.picture(ctx.pathParam("picture")), "image, overlay, heatmap and seeds");
     }
 
     /** A picture of the live page, cached by the browser (its address changes when it does); else 404 naming the ones there are. */
     private static void png(Context ctx, Optional<byte[]> picture, String pictures) {
-        ctx.header("Cache-Control", "max-age=3600").contentType("image/png").result(picture.orElseThrow(() -> new ApiException(404,
-                "no picture '" + ctx.pathParam("picture") + "'; there are " + pictures)));
+        ctx.header("Cache-Control", "max-age=3600")
+                .contentType("image/png")
+                .result(picture.orElseThrow(() ->
+                        new ApiException(404, "no picture '" + ctx.pathParam("picture") + "'; there are " + pictures)));
     }
 
     /** Every scored segmenter version on the held-out images, and the tiles re-predicted by the newest. */
@@ -318,9 +375,19 @@ public final class ModelServer implements AutoCloseable {
             json.put("id", tile.id());
             json.put("segmenterVersion", tile.version());
             json.put("miou", tile.miou());
-            String base = "/v1/heldout/" + java.net.URLEncoder.encode(tile.id(), java.nio.charset.StandardCharsets.UTF_8) + "/";
-            String version = "?v=" + tile.version(); // a new prediction is a new address: the browser's copy is never stale
-            json.put("pictures", Map.of("image", base + "image", "truth", base + "truth", "prediction", base + "prediction" + version));
+            String base = "/v1/heldout/"
+                    + java.net.URLEncoder.encode(tile.id(), java.nio.charset.StandardCharsets.UTF_8) + "/";
+            String version =
+                    "?v=" + tile.version(); // a new prediction is a new address: the browser's copy is never stale
+            json.put(
+                    "pictures",
+                    Map.of(
+                            "image",
+                            base + "image",
+                            "truth",
+                            base + "truth",
+                            "prediction",
+                            base + "prediction" + version));
             tiles.add(json);
         }
         ctx.json(Map.of("images", heldOut.images(), "scores", heldOut.scores(), "tiles", tiles));

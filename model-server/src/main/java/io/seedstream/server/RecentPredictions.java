@@ -26,23 +26,37 @@ import org.slf4j.LoggerFactory;
 public final class RecentPredictions implements AutoCloseable {
 
     /** One image on the live page; pictures are PNG. */
-    public record Item(String id, List<String> labels, List<String> classes, long enteredMs, long seededMs, long classifierVersion, long segmenterVersion,
-            float seedCoverage, Double pseudoLabelMiou, Double predictionMiou, byte[] image, byte[] overlay, byte[] heatMap,
+    public record Item(
+            String id,
+            List<String> labels,
+            List<String> classes,
+            long enteredMs,
+            long seededMs,
+            long classifierVersion,
+            long segmenterVersion,
+            float seedCoverage,
+            Double pseudoLabelMiou,
+            Double predictionMiou,
+            byte[] image,
+            byte[] overlay,
+            byte[] heatMap,
             byte[] seeds) {
 
         public Optional<byte[]> picture(String name) {
-            return Optional.ofNullable(switch (name) {
-                case "image" -> image;
-                case "overlay" -> overlay;
-                case "heatmap" -> heatMap;
-                case "seeds" -> seeds;
-                default -> null;
-            });
+            return Optional.ofNullable(
+                    switch (name) {
+                        case "image" -> image;
+                        case "overlay" -> overlay;
+                        case "heatmap" -> heatMap;
+                        case "seeds" -> seeds;
+                        default -> null;
+                    });
         }
     }
 
     /** Images wait here for their seeds (which follow a checkpoint or more later). */
     private static final int AWAITING_SEEDS = 512;
+
     private static final Logger LOG = LoggerFactory.getLogger(RecentPredictions.class);
 
     private final Inference inference;
@@ -90,12 +104,21 @@ public final class RecentPredictions implements AutoCloseable {
             Inference.Segmentation predicted = segmentation.join();
             Inference.Heat heat = maps.join();
             byte[] seedPixels = Bytes.toArray(seeds.getSeeds());
-            Item item = new Item(record.getId(), record.getLabels().stream().map(Object::toString).toList(), predicted.classes(),
+            Item item = new Item(
+                    record.getId(),
+                    record.getLabels().stream().map(Object::toString).toList(),
+                    predicted.classes(),
                     record.getTimestampMs(),
-                    seeds.getTimestampMs(), heat.classifierVersion(), predicted.modelVersion(), seeds.getSeedCoverage(),
-                    seeds.getPseudoLabelMiou(), predictionMiou(record, predicted), ImageCodec.encodePng(image.width(),
-                    image.height(), image.pixels()), Renderings.maskOverlay(image, predicted.mask(), predicted.classes()),
-                    Renderings.heatMap(image, heat.map()), seedPixels.length == heat.map().length ? Renderings.seeds(image, seedPixels) : null);
+                    seeds.getTimestampMs(),
+                    heat.classifierVersion(),
+                    predicted.modelVersion(),
+                    seeds.getSeedCoverage(),
+                    seeds.getPseudoLabelMiou(),
+                    predictionMiou(record, predicted),
+                    ImageCodec.encodePng(image.width(), image.height(), image.pixels()),
+                    Renderings.maskOverlay(image, predicted.mask(), predicted.classes()),
+                    Renderings.heatMap(image, heat.map()),
+                    seedPixels.length == heat.map().length ? Renderings.seeds(image, seedPixels) : null);
             synchronized (this) {
                 items.addFirst(item);
                 while (items.size() > capacity) {
@@ -109,11 +132,14 @@ public final class RecentPredictions implements AutoCloseable {
     }
 
     /** The prediction's mIoU against the image's mask, when it came with one. */
-    private static Double predictionMiou(LabeledImageRecord record, Inference.Segmentation predicted) throws IOException {
+    private static Double predictionMiou(LabeledImageRecord record, Inference.Segmentation predicted)
+            throws IOException {
         if (record.getMask() == null) {
             return null;
         }
-        return HeldOutScores.miou(predicted, ImageCodec.decodeMask(Bytes.toArray(record.getMask()), predicted.width(), predicted.height()));
+        return HeldOutScores.miou(
+                predicted,
+                ImageCodec.decodeMask(Bytes.toArray(record.getMask()), predicted.width(), predicted.height()));
     }
 
     /** Newest first. */

@@ -10,8 +10,11 @@ import java.util.List;
 public final class Renderings {
 
     /** Distinct colours (PASCAL VOC's first ones), reused cyclically. */
-    private static final int[] PALETTE = {0x808080, 0xE6194B, 0x3CB44B, 0xFFE119, 0x4363D8, 0xF58231, 0x911EB4, 0x46F0F0,
-        0xF032E6, 0xBCF60C, 0xFABEBE, 0x008080, 0xE6BEFF, 0x9A6324, 0xFFFAC8, 0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1, 0x000075};
+    private static final int[] PALETTE = {
+        0x808080, 0xE6194B, 0x3CB44B, 0xFFE119, 0x4363D8, 0xF58231, 0x911EB4, 0x46F0F0, 0xF032E6, 0xBCF60C, 0xFABEBE,
+        0x008080, 0xE6BEFF, 0x9A6324, 0xFFFAC8, 0x800000, 0xAAFFC3, 0x808000, 0xFFD8B1, 0x000075
+    };
+
     private static final float MASK_OPACITY = 0.55f;
 
     private Renderings() {}
@@ -26,7 +29,9 @@ public final class Renderings {
         byte[] out = image.pixels().clone();
         for (int p = 0; p < mask.length; p++) {
             int id = mask[p] & 0xFF;
-            if (id != ClassList.IGNORE && id < classes.size() && !classes.get(id).equalsIgnoreCase("background")) {
+            if (id != ClassList.IGNORE
+                    && id < classes.size()
+                    && !classes.get(id).equalsIgnoreCase("background")) {
                 blend(out, p, colour(id), MASK_OPACITY);
             }
         }

@@ -6,20 +6,26 @@ import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** {@code seedstream serve}: the model server on its own, reading the models of an existing Kafka cluster. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the newest models of the models topic over HTTP (segmentation, localization maps, metrics, pages) "
-                + "until Ctrl-C.")
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description =
+                "Serve the newest models of the models topic over HTTP (segmentation, localization maps, metrics, pages) "
+                        + "until Ctrl-C.")
 public final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ConfigOptions configOptions = new ConfigOptions();
 
-    @Option(names = "--kafka", required = true, description = "bootstrap servers of the Kafka cluster with the models topic")
+    @Option(
+            names = "--kafka",
+            required = true,
+            description = "bootstrap servers of the Kafka cluster with the models topic")
     String bootstrapServers;
 
     @CommandLine.Mixin
@@ -28,26 +34,35 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "0.0.0.0")
     String host;
 
-    @Option(names = "--port", description = "port to listen on (default: server.port of the configuration; 0 = any free port)")
+    @Option(
+            names = "--port",
+            description = "port to listen on (default: server.port of the configuration; 0 = any free port)")
     Integer port;
 
     @Override
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
         Topics topics = new Topics(topicPrefix.prefix(config));
-        ModelServer server = ModelServer.start(config, bootstrapServers, topics, host, port != null ? port : config.server().port());
+        ModelServer server = ModelServer.start(
+                config,
+                bootstrapServers,
+                topics,
+                host,
+                port != null ? port : config.server().port());
         CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or SIGTERM: stop reading, finish the batch in progress
-            try {
-                server.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                closed.countDown();
-            }
-        }));
-        System.out.println("seedstream serve: model server at " + server.url() + " (models from " + topics.models() + " on "
-                + bootstrapServers + ")");
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> { // Ctrl-C or SIGTERM: stop reading, finish the batch in progress
+                            try {
+                                server.close();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            } finally {
+                                closed.countDown();
+                            }
+                        }));
+        System.out.println("seedstream serve: model server at " + server.url() + " (models from " + topics.models()
+                + " on " + bootstrapServers + ")");
         // The benchmark's load generator, a separate process, waits for this line.
         System.out.println("seedstream serve: port " + server.port());
         closed.await();

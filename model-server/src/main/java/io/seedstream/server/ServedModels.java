@@ -36,15 +36,26 @@ public final class ServedModels implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServedModels.class);
 
     /** A published model version, as the pages and {@code GET /v1/models} list it. */
-    public record Version(String name, long version, long trainingStep, Double evalMiou, long publishedMs, String sha256) {
+    public record Version(
+            String name, long version, long trainingStep, Double evalMiou, long publishedMs, String sha256) {
         static Version of(ModelSnapshotRecord record) {
-            return new Version(record.getName(), record.getVersion(), record.getTrainingStep(), record.getEvalMiou(),
-                    record.getTimestampMs(), record.getSha256());
+            return new Version(
+                    record.getName(),
+                    record.getVersion(),
+                    record.getTrainingStep(),
+                    record.getEvalMiou(),
+                    record.getTimestampMs(),
+                    record.getSha256());
         }
     }
 
     /** What became of an offered snapshot. */
-    public enum Outcome { SERVING, OLDER_THAN_SERVED, REFUSED, NOT_A_SERVED_NAME }
+    public enum Outcome {
+        SERVING,
+        OLDER_THAN_SERVED,
+        REFUSED,
+        NOT_A_SERVED_NAME
+    }
 
     /** A model in service: freed when it has been replaced and its last lease is returned. */
     private static final class Live {
@@ -117,8 +128,8 @@ public final class ServedModels implements AutoCloseable {
 
     private final Device device;
     private final ServerMetrics metrics;
-    private final Map<String, AtomicReference<Live>> serving = Map.of(CLASSIFIER, new AtomicReference<>(), SEGMENTER,
-            new AtomicReference<>(), AFFINITY, new AtomicReference<>());
+    private final Map<String, AtomicReference<Live>> serving = Map.of(
+            CLASSIFIER, new AtomicReference<>(), SEGMENTER, new AtomicReference<>(), AFFINITY, new AtomicReference<>());
     /** Every version seen, by name and version; the oldest entries go first beyond the limit. */
     private final Map<String, Version> history = new LinkedHashMap<>() {
         @Override
@@ -148,8 +159,8 @@ public final class ServedModels implements AutoCloseable {
         try {
             next = build(record);
         } catch (ModelSnapshot.InvalidSnapshotException e) {
-            refuse(name + " v" + record.getVersion() + " (still serving " + (current == null ? "nothing" : "v" + current.version.version())
-                    + "): " + e.getMessage());
+            refuse(name + " v" + record.getVersion() + " (still serving "
+                    + (current == null ? "nothing" : "v" + current.version.version()) + "): " + e.getMessage());
             return Outcome.REFUSED;
         }
         Live replaced = slot.getAndSet(next);
@@ -158,7 +169,11 @@ public final class ServedModels implements AutoCloseable {
         }
         metrics.swaps.labelValues(name).inc();
         metrics.modelVersion.labelValues(name).set(record.getVersion());
-        LOG.info("serving {} v{} (training step {}, eval mIoU {})", name, record.getVersion(), record.getTrainingStep(),
+        LOG.info(
+                "serving {} v{} (training step {}, eval mIoU {})",
+                name,
+                record.getVersion(),
+                record.getTrainingStep(),
                 record.getEvalMiou());
         return Outcome.SERVING;
     }
@@ -196,7 +211,11 @@ public final class ServedModels implements AutoCloseable {
 
     /** The class names of the models in service (they share them), or empty before the first. */
     public Optional<List<String>> servedClasses() {
-        return serving.values().stream().map(AtomicReference::get).filter(l -> l != null).map(l -> l.classes).findFirst();
+        return serving.values().stream()
+                .map(AtomicReference::get)
+                .filter(l -> l != null)
+                .map(l -> l.classes)
+                .findFirst();
     }
 
     /** The classes a label may name (the classifier's; a background, if any, first), or empty before the first classifier. */
@@ -236,7 +255,9 @@ public final class ServedModels implements AutoCloseable {
     public List<Version> history() {
         synchronized (history) {
             List<Version> copy = new ArrayList<>(history.values());
-            copy.sort(Comparator.comparingLong(Version::publishedMs).thenComparing(Version::name).thenComparingLong(Version::version));
+            copy.sort(Comparator.comparingLong(Version::publishedMs)
+                    .thenComparing(Version::name)
+                    .thenComparingLong(Version::version));
             return copy;
         }
     }

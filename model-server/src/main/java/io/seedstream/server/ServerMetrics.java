@@ -16,23 +16,47 @@ public final class ServerMetrics {
     public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    final Counter requests = Counter.builder().name("seedstream_server_requests")
-            .help("HTTP requests by route and status").labelNames("route", "status").withoutExemplars().register(registry);
-    final Histogram latency = Histogram.builder().name("seedstream_server_request_duration_seconds")
-            .help("HTTP request latency by route").labelNames("route").classicOnly().withoutExemplars()
-            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).register(registry);
-    final Histogram batchSize = Histogram.builder().name("seedstream_server_batch_size")
-            .help("Images per segmentation forward pass").classicOnly().withoutExemplars()
-            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).register(registry);
-    final Gauge queued = Gauge.builder().name("seedstream_server_queued_requests")
-            .help("Inference requests waiting for the model").register(registry);
-    final Gauge modelVersion = Gauge.builder().name("seedstream_server_model_version")
-            .help("Version of the model being served (-1: none yet)").labelNames("model").register(registry);
-    final Counter swaps = Counter.builder().name("seedstream_server_model_swaps")
-            .help("Models put into service").labelNames("model").withoutExemplars().register(registry);
-    final Counter refusals = Counter.builder().name("seedstream_server_model_refusals")
+    final Counter requests = Counter.builder()
+            .name("seedstream_server_requests")
+            .help("HTTP requests by route and status")
+            .labelNames("route", "status")
+            .withoutExemplars()
+            .register(registry);
+    final Histogram latency = Histogram.builder()
+            .name("seedstream_server_request_duration_seconds")
+            .help("HTTP request latency by route")
+            .labelNames("route")
+            .classicOnly()
+            .withoutExemplars()
+            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(registry);
+    final Histogram batchSize = Histogram.builder()
+            .name("seedstream_server_batch_size")
+            .help("Images per segmentation forward pass")
+            .classicOnly()
+            .withoutExemplars()
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128)
+            .register(registry);
+    final Gauge queued = Gauge.builder()
+            .name("seedstream_server_queued_requests")
+            .help("Inference requests waiting for the model")
+            .register(registry);
+    final Gauge modelVersion = Gauge.builder()
+            .name("seedstream_server_model_version")
+            .help("Version of the model being served (-1: none yet)")
+            .labelNames("model")
+            .register(registry);
+    final Counter swaps = Counter.builder()
+            .name("seedstream_server_model_swaps")
+            .help("Models put into service")
+            .labelNames("model")
+            .withoutExemplars()
+            .register(registry);
+    final Counter refusals = Counter.builder()
+            .name("seedstream_server_model_refusals")
             .help("Snapshots refused (bad checksum, unknown architecture, other classes, unreadable)")
-            .withoutExemplars().register(registry);
+            .withoutExemplars()
+            .register(registry);
 
     public ServerMetrics() {
         modelVersion.labelValues(ServedModels.CLASSIFIER).set(-1);

@@ -38,7 +38,9 @@ final class TopicReaders {
             try {
                 List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
                 if (partitions != null && !partitions.isEmpty()) {
-                    return partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+                    return partitions.stream()
+                            .map(p -> new TopicPartition(topic, p.partition()))
+                            .toList();
                 }
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
                 LOG.warn("waiting for Kafka to list topic {}: {}", topic, e.getMessage());

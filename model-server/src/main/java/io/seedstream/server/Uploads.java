@@ -38,17 +38,20 @@ public final class Uploads {
         try {
             return check.decode(bytes, null);
         } catch (ImageCheck.RefusedImageException e) {
-            int status = switch (e.problem()) {
-                case NOT_AN_IMAGE, UNSUPPORTED_FORMAT -> 415;
-                case TOO_LARGE -> 413;
-                case EMPTY, WRONG_FORMAT_FIELD, UNREADABLE -> 400;
-            };
+            int status =
+                    switch (e.problem()) {
+                        case NOT_AN_IMAGE, UNSUPPORTED_FORMAT -> 415;
+                        case TOO_LARGE -> 413;
+                        case EMPTY, WRONG_FORMAT_FIELD, UNREADABLE -> 400;
+                    };
             throw new ApiException(status, e.getMessage());
         }
     }
 
     private ApiException tooLarge(long length) {
-        return new ApiException(413, "the upload is " + (length < 0 ? "more than " + maxBytes : length) + " bytes; the limit is "
-                + maxBytes + " (server.maxUploadBytes)");
+        return new ApiException(
+                413,
+                "the upload is " + (length < 0 ? "more than " + maxBytes : length) + " bytes; the limit is " + maxBytes
+                        + " (server.maxUploadBytes)");
     }
 }

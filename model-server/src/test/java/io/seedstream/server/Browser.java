@@ -45,17 +45,31 @@ final class Browser implements AutoCloseable {
     private Browser(Process process, Path profile, String pageSocket) {
         this.process = process;
         this.profile = profile;
-        this.socket = http.newWebSocketBuilder().buildAsync(URI.create(pageSocket), new Replies()).join();
+        this.socket = http.newWebSocketBuilder()
+                .buildAsync(URI.create(pageSocket), new Replies())
+                .join();
     }
 
     /** Starts Chromium with one blank page; its log goes to {@code log}. */
     static Browser start(Path chromium, Path log) throws Exception {
         Path profile = Files.createTempDirectory("chromium-profile");
-        List<String> command = List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--hide-scrollbars", "--window-size=1400,1200", "--remote-debugging-port=0",
-                "--user-data-dir=" + profile, "about:blank");
-        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        List<String> command = List.of(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--window-size=1400,1200",
+                "--remote-debugging-port=0",
+                "--user-data-dir=" + profile,
+                "about:blank");
+        Process process =
+                new ProcessBuilder(command).redirectError(log.toFile()).start();
         try {
             return new Browser(process, profile, pageSocket(process, log));
         } catch (Exception | AssertionError e) {
@@ -73,7 +87,8 @@ final class Browser implements AutoCloseable {
             Matcher listening = LISTENING.matcher(Files.readString(log));
             if (listening.find()) {
                 URI list = URI.create(listening.group(1).replaceFirst("^ws://([^/]+)/.*$", "http://$1/json/list"));
-                String targets = client.send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString()).body();
+                String targets = client.send(HttpRequest.newBuilder(list).build(), HttpResponse.BodyHandlers.ofString())
+                        .body();
                 for (JsonNode target : JSON.readTree(targets)) {
                     if (target.get("type").asText().equals("page")) {
                         return target.get("webSocketDebuggerUrl").asText();
@@ -82,7 +97,8 @@ final class Browser implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IOException("chromium opened no page for DevTools within " + TIMEOUT.toSeconds() + " s; see " + log.toAbsolutePath());
+        throw new IOException("chromium opened no page for DevTools within " + TIMEOUT.toSeconds() + " s; see "
+                + log.toAbsolutePath());
     }
 
     /** Opens the address and waits until the page and its scripts have loaded. */
@@ -93,7 +109,8 @@ final class Browser implements AutoCloseable {
 
     /** The value of a JavaScript expression in the page (promises are awaited). */
     JsonNode evaluate(String expression) throws Exception {
-        JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
+        JsonNode result =
+                call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
         if (result.has("exceptionDetails")) {
             throw new AssertionError("the page threw on " + expression + ": " + result.get("exceptionDetails"));
         }
@@ -133,17 +150,27 @@ final class Browser implements AutoCloseable {
 
     /** Chooses a file in the file input matching the selector, as the file dialog would. */
     void chooseFile(String selector, Path file) throws Exception {
-        int document = call("DOM.getDocument", Map.of()).get("root").get("nodeId").asInt();
-        int input = call("DOM.querySelector", Map.of("nodeId", document, "selector", selector)).get("nodeId").asInt();
+        int document =
+                call("DOM.getDocument", Map.of()).get("root").get("nodeId").asInt();
+        int input = call("DOM.querySelector", Map.of("nodeId", document, "selector", selector))
+                .get("nodeId")
+                .asInt();
         if (input == 0) {
             throw new AssertionError("no file input matches " + selector);
         }
-        call("DOM.setFileInputFiles", Map.of("nodeId", input, "files", List.of(file.toAbsolutePath().toString())));
+        call(
+                "DOM.setFileInputFiles",
+                Map.of("nodeId", input, "files", List.of(file.toAbsolutePath().toString())));
     }
 
     void screenshot(Path file) throws Exception {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.write(file, Base64.getDecoder().decode(call("Page.captureScreenshot", Map.of("format", "png")).get("data").asText()));
+        Files.write(
+                file,
+                Base64.getDecoder()
+                        .decode(call("Page.captureScreenshot", Map.of("format", "png"))
+                                .get("data")
+                                .asText()));
     }
 
     private JsonNode call(String method, Map<String, Object> params) throws Exception {
@@ -170,7 +197,8 @@ final class Browser implements AutoCloseable {
             if (last) {
                 try {
                     JsonNode message = JSON.readTree(partial.toString());
-                    CompletableFuture<JsonNode> reply = message.has("id") ? waiting.remove(message.get("id").asInt()) : null;
+                    CompletableFuture<JsonNode> reply =
+                            message.has("id") ? waiting.remove(message.get("id").asInt()) : null;
                     if (reply != null) {
                         reply.complete(message);
                     }
@@ -205,7 +233,8 @@ final class Browser implements AutoCloseable {
     static void deleteRecursively(Path directory) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try (var paths = Files.walk(directory)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path path :
+                        paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(path);
                 }
                 return;

@@ -38,8 +38,11 @@ class InferenceTest {
     }
 
     private Inference start(int maxBatch, int maxWaitMs) {
-        inference = new Inference(TestModels.CONFIG.with("server.maxBatchSize", maxBatch).with("server.maxBatchWaitMs", maxWaitMs),
-                models, metrics, Device.cpu());
+        inference = new Inference(
+                TestModels.CONFIG.with("server.maxBatchSize", maxBatch).with("server.maxBatchWaitMs", maxWaitMs),
+                models,
+                metrics,
+                Device.cpu());
         return inference;
     }
 
@@ -60,18 +63,24 @@ class InferenceTest {
         models.offer(TestModels.segmenter(1));
         List<ImageCodec.Rgb> images = images();
         Inference alone = start(1, 0);
-        List<byte[]> expected = images.stream().map(image -> alone.segment(image).join()).map(Inference.Segmentation::mask).toList();
+        List<byte[]> expected = images.stream()
+                .map(image -> alone.segment(image).join())
+                .map(Inference.Segmentation::mask)
+                .toList();
         inference = null;
         closeQuietly(alone);
 
         Inference batching = start(32, 200);
-        List<CompletableFuture<Inference.Segmentation>> futures = images.stream().map(batching::segment).toList();
+        List<CompletableFuture<Inference.Segmentation>> futures =
+                images.stream().map(batching::segment).toList();
         int largestBatch = 0;
         for (int i = 0; i < images.size(); i++) {
             Inference.Segmentation result = futures.get(i).join();
             assertThat(result.width()).isEqualTo(images.get(i).width());
             assertThat(result.height()).isEqualTo(images.get(i).height());
-            assertThat(agreement(result.mask(), expected.get(i))).as("image %d", i).isGreaterThan(0.999);
+            assertThat(agreement(result.mask(), expected.get(i)))
+                    .as("image %d", i)
+                    .isGreaterThan(0.999);
             largestBatch = Math.max(largestBatch, result.batchSize());
         }
         assertThat(largestBatch).isGreaterThan(1); // they really were batched
@@ -95,7 +104,8 @@ class InferenceTest {
         assertThat(fickle.passes()).isEqualTo(4);
         assertThat(fickle.map()).hasSize(cam.map().length);
         assertThatThrownBy(() -> inference.localize(image, "background", 0).join())
-                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no localization map for class 'background'");
         assertThatThrownBy(() -> inference.segment(image)).isInstanceOf(Inference.NotReadyException.class);
     }
@@ -119,7 +129,8 @@ class InferenceTest {
 
         // The same maps, computed as LocalizeFunction computes them for an image of the training size.
         SeedStreamConfig config = TestModels.CONFIG;
-        LabeledImage input = new LabeledImage("request", image.width(), image.height(), image.pixels(), null, new int[0])
+        LabeledImage input = new LabeledImage(
+                        "request", image.width(), image.height(), image.pixels(), null, new int[0])
                 .resized(config.trainer().imageWidth(), config.trainer().imageHeight());
         int cross = TestModels.CLASSES.classifierIndex(TestModels.CLASSES.idOf("cross"));
         try (NDManager manager = NDManager.newBaseManager();
@@ -127,8 +138,12 @@ class InferenceTest {
                 AffinityHead head = (AffinityHead) snapshot(affinityRecord).newNetwork(manager)) {
             NDArray pixels = Batches.images(manager, List.of(input));
             NDArray maps = ImageClassMaps.configured(config, 0).maps(classifier, pixels, new int[] {cross});
-            assertThat(walked.map()).containsExactly(new AffinityWalk(config.affinity()).walked(head, classifier, pixels, maps)
-                    .toFloatArray(), within(1e-5f));
+            assertThat(walked.map())
+                    .containsExactly(
+                            new AffinityWalk(config.affinity())
+                                    .walked(head, classifier, pixels, maps)
+                                    .toFloatArray(),
+                            within(1e-5f));
             assertThat(unwalked.map()).containsExactly(maps.toFloatArray(), within(1e-5f));
         }
         assertThat(walked.map()).isNotEqualTo(unwalked.map());
@@ -139,7 +154,8 @@ class InferenceTest {
         models.offer(TestModels.classifier(3));
         models.offer(TestModels.affinity(5));
         inference = new Inference(TestModels.CONFIG.with("stream.affinityWalk", false), models, metrics, Device.cpu());
-        assertThat(inference.localize(images().get(1), "cross", 0).join().walked()).isFalse();
+        assertThat(inference.localize(images().get(1), "cross", 0).join().walked())
+                .isFalse();
     }
 
     private static ModelSnapshot snapshot(ModelSnapshotRecord record) {

@@ -12,13 +12,23 @@ import org.junit.jupiter.api.Test;
 class LabelQueueTest {
 
     static LabelRequest request(String id, double priority, long atMs) {
-        return LabelRequest.newBuilder().setImageId(id).setScore(priority).setReason("test").setGuessedClasses(List.of("cross"))
-                .setModelVersion(1).setTimestampMs(atMs).build();
+        return LabelRequest.newBuilder()
+                .setImageId(id)
+                .setScore(priority)
+                .setReason("test")
+                .setGuessedClasses(List.of("cross"))
+                .setModelVersion(1)
+                .setTimestampMs(atMs)
+                .build();
     }
 
     static LabeledImageRecord image(String id, int bytes) {
-        return LabeledImageRecord.newBuilder().setId(id).setImage(ByteBuffer.wrap(new byte[bytes])).setFormat("png")
-                .setTimestampMs(0).build();
+        return LabeledImageRecord.newBuilder()
+                .setId(id)
+                .setImage(ByteBuffer.wrap(new byte[bytes]))
+                .setFormat("png")
+                .setTimestampMs(0)
+                .build();
     }
 
     private static List<String> pendingIds(LabelQueue queue) {

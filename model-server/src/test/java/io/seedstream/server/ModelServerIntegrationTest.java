@@ -53,8 +53,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ModelServerIntegrationTest {
 
-    private static final SeedStreamConfig CONFIG = TestModels.CONFIG
-            .with(Map.of("server.maxUploadBytes", "262144", "server.maxImageSide", "512", "server.maxBatchWaitMs", "5"));
+    private static final SeedStreamConfig CONFIG = TestModels.CONFIG.with(
+            Map.of("server.maxUploadBytes", "262144", "server.maxImageSide", "512", "server.maxBatchWaitMs", "5"));
     private static final Topics TOPICS = new Topics("server-test.");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long T0 = 1_700_000_000_000L;
@@ -111,8 +111,26 @@ class ModelServerIntegrationTest {
         byte[] tooManyBytes = new byte[300_000];
         tooManyBytes[0] = (byte) 0x89;
         Map<String, Integer> expected = Map.of(
-                "empty", 400, "text", 415, "gif", 415, "truncated", 400, "too many bytes", 413, "too many pixels", 413,
-                "bad format parameter", 400, "no class", 400, "unknown class", 400, "zero passes", 400);
+                "empty",
+                400,
+                "text",
+                415,
+                "gif",
+                415,
+                "truncated",
+                400,
+                "too many bytes",
+                413,
+                "too many pixels",
+                413,
+                "bad format parameter",
+                400,
+                "no class",
+                400,
+                "unknown class",
+                400,
+                "zero passes",
+                400);
         Map<String, HttpResponse<String>> responses = Map.of(
                 "empty", post("/v1/segment", new byte[0]),
                 "text", post("/v1/segment", "just some text".getBytes(StandardCharsets.UTF_8)),
@@ -140,7 +158,8 @@ class ModelServerIntegrationTest {
         HttpResponse<String> wrongMethod = get("/v1/segment");
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("POST");
-        assertThat(json(wrongMethod).get("error").asText()).isEqualTo("GET is not allowed on /v1/segment; allowed: POST");
+        assertThat(json(wrongMethod).get("error").asText())
+                .isEqualTo("GET is not allowed on /v1/segment; allowed: POST");
         HttpResponse<String> escaping = get("/..%2f..%2fetc%2fpasswd"); // refused by Jetty before any route
         assertThat(escaping.statusCode()).isEqualTo(400);
         assertThat(json(escaping).get("error").asText()).startsWith("request refused (400): ");
@@ -164,14 +183,17 @@ class ModelServerIntegrationTest {
             Thread thread = new Thread(() -> {
                 for (int i = 0; loading.get(); i++) {
                     try {
-                        HttpResponse<byte[]> response = http.send(request("/v1/segment", images.get((client + i) % images.size())),
+                        HttpResponse<byte[]> response = http.send(
+                                request("/v1/segment", images.get((client + i) % images.size())),
                                 HttpResponse.BodyHandlers.ofByteArray());
                         if (response.statusCode() != 200) {
-                            failures.add(response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8));
+                            failures.add(
+                                    response.statusCode() + " " + new String(response.body(), StandardCharsets.UTF_8));
                             continue;
                         }
                         ImageCodec.decodeMask(response.body(), 96, 96); // a whole mask of the image's size
-                        versionsSeen.add(Long.parseLong(response.headers().firstValue("X-Model-Version").orElseThrow()));
+                        versionsSeen.add(Long.parseLong(
+                                response.headers().firstValue("X-Model-Version").orElseThrow()));
                         succeeded.incrementAndGet();
                     } catch (Exception e) {
                         failures.add(e.toString());
@@ -183,13 +205,18 @@ class ModelServerIntegrationTest {
         }
         for (int version = 2; version <= 6; version++) {
             Thread.sleep(400);
-            publish(TestModels.scored(TestModels.segmenter(version), 0.1 + 0.08 * (version - 1), 10L * version,
+            publish(TestModels.scored(
+                    TestModels.segmenter(version),
+                    0.1 + 0.08 * (version - 1),
+                    10L * version,
                     T0 + 60_000L * (version - 1)));
         }
         publish(TestModels.corrupted(TestModels.segmenter(7)));
         publish(TestModels.unknownArchitecture(TestModels.segmenter(8)));
-        await("segmenter v6 in service and both bad snapshots refused", () -> server.models().servingVersion("segmenter") == 6
-                && scrape().contains("seedstream_server_model_refusals_total 2.0"));
+        await(
+                "segmenter v6 in service and both bad snapshots refused",
+                () -> server.models().servingVersion("segmenter") == 6
+                        && scrape().contains("seedstream_server_model_refusals_total 2.0"));
         Thread.sleep(1000); // load continues on v6 after the refusals
         loading.set(false);
         for (Thread thread : clients) {
@@ -197,8 +224,12 @@ class ModelServerIntegrationTest {
         }
         assertThat(failures).as("failed requests").isEmpty();
         assertThat(succeeded.get()).isGreaterThan(50);
-        assertThat(versionsSeen).as("versions served during the run").hasSizeGreaterThanOrEqualTo(3).contains(6L);
-        HttpResponse<byte[]> after = http.send(request("/v1/segment", images.get(0)), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(versionsSeen)
+                .as("versions served during the run")
+                .hasSizeGreaterThanOrEqualTo(3)
+                .contains(6L);
+        HttpResponse<byte[]> after =
+                http.send(request("/v1/segment", images.get(0)), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(after.headers().firstValue("X-Model-Version")).contains("6"); // refused snapshots left v6 serving
     }
 
@@ -221,12 +252,14 @@ class ModelServerIntegrationTest {
         assertThat(counts.get("modelVersion").asLong()).isEqualTo(6);
 
         JsonNode cam = json(post("/v1/localize?class=cross&format=json", body));
-        assertThat(cam.get("map").size()).isEqualTo(cam.get("width").asInt() * cam.get("height").asInt());
+        assertThat(cam.get("map").size())
+                .isEqualTo(cam.get("width").asInt() * cam.get("height").asInt());
         assertThat(cam.get("walked").asBoolean()).isFalse(); // no affinity head published here
         assertThat(cam.get("affinityVersion").asLong()).isEqualTo(-1);
         JsonNode fickle = json(post("/v1/localize?class=cross&method=ficklenet&passes=8&format=json", body));
         assertThat(fickle.get("passes").asInt()).isEqualTo(8);
-        HttpResponse<byte[]> heat = http.send(request("/v1/localize?class=ring&method=ficklenet&passes=4", body),
+        HttpResponse<byte[]> heat = http.send(
+                request("/v1/localize?class=ring&method=ficklenet&passes=4", body),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(heat.statusCode()).isEqualTo(200);
         assertThat(ImageCodec.decodeRgb(heat.body()).width()).isEqualTo(80);
@@ -245,25 +278,33 @@ class ModelServerIntegrationTest {
         }
         assertThat(segmenters).contains(1L, 2L, 3L, 4L, 5L, 6L);
         String metrics = scrape();
-        assertThat(metrics).contains("seedstream_server_requests_total{route=\"/v1/segment\",status=\"200\"}")
+        assertThat(metrics)
+                .contains("seedstream_server_requests_total{route=\"/v1/segment\",status=\"200\"}")
                 .contains("seedstream_server_request_duration_seconds_bucket{route=\"/v1/segment\"")
                 .contains("seedstream_server_batch_size_count")
                 .contains("seedstream_server_model_version{model=\"segmenter\"} 6.0")
                 .contains("seedstream_server_model_swaps_total{model=\"segmenter\"} 6.0");
-        Matcher largest = Pattern.compile("seedstream_server_batch_size_bucket\\{le=\"1.0\"} (\\S+)").matcher(metrics);
-        Matcher all = Pattern.compile("seedstream_server_batch_size_count (\\S+)").matcher(metrics);
+        Matcher largest = Pattern.compile("seedstream_server_batch_size_bucket\\{le=\"1.0\"} (\\S+)")
+                .matcher(metrics);
+        Matcher all =
+                Pattern.compile("seedstream_server_batch_size_count (\\S+)").matcher(metrics);
         assertThat(largest.find() && all.find()).isTrue();
-        assertThat(Double.parseDouble(largest.group(1))).as("batches of one").isLessThan(Double.parseDouble(all.group(1)));
+        assertThat(Double.parseDouble(largest.group(1)))
+                .as("batches of one")
+                .isLessThan(Double.parseDouble(all.group(1)));
         assertThat(json(get("/openapi.json")).get("paths").has("/v1/segment")).isTrue();
     }
 
     @Test
     @Order(6)
-    void theLivePageShowsHeldOutScoresWithTheirSpreadRefreshedTilesAndRecentPredictionsInARealBrowser() throws Exception {
+    void theLivePageShowsHeldOutScoresWithTheirSpreadRefreshedTilesAndRecentPredictionsInARealBrowser()
+            throws Exception {
         ClassList classes = TestModels.CLASSES;
         for (int i = 0; i < 12; i++) { // the held-out set: masked images that nothing trains on
             LabeledImage image = image(100 + i);
-            producer.send(new ProducerRecord<>(TOPICS.heldOutImages(), bytes(image.id()),
+            producer.send(new ProducerRecord<>(
+                    TOPICS.heldOutImages(),
+                    bytes(image.id()),
                     ImageRecords.encode(image, classes, true, "test", T0 + i)));
         }
         producer.flush();
@@ -282,46 +323,69 @@ class ModelServerIntegrationTest {
         assertThat(scores).extracting(score -> score.get("version").asLong()).containsExactly(6L, 9L, 10L);
         for (JsonNode score : scores) { // random weights: some pixels right, not all; a spread across images
             assertThat(score.get("meanIou").asDouble()).isBetween(0.0, 1.0);
-            assertThat(score.get("standardError").asDouble()).isPositive().isLessThan(score.get("meanIou").asDouble() + 1e-9);
+            assertThat(score.get("standardError").asDouble())
+                    .isPositive()
+                    .isLessThan(score.get("meanIou").asDouble() + 1e-9);
         }
         JsonNode tiles = json(get("/v1/heldout")).get("tiles");
         assertThat(tiles).hasSize(HeldOutScores.TILES);
-        assertThat(tiles.get(0).get("segmenterVersion").asLong()).as("re-predicted by the newest").isEqualTo(10);
-        HttpResponse<byte[]> prediction = http.send(HttpRequest.newBuilder(uri(tiles.get(0).get("pictures").get("prediction").asText()))
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(tiles.get(0).get("segmenterVersion").asLong())
+                .as("re-predicted by the newest")
+                .isEqualTo(10);
+        HttpResponse<byte[]> prediction = http.send(
+                HttpRequest.newBuilder(uri(
+                                tiles.get(0).get("pictures").get("prediction").asText()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(ImageCodec.decodeRgb(prediction.body()).width()).isEqualTo(96);
 
         for (int i = 0; i < 6; i++) {
             LabeledImage image = image(20 + i);
-            producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes(image.id()),
+            producer.send(new ProducerRecord<>(
+                    TOPICS.labeledImages(),
+                    bytes(image.id()),
                     ImageRecords.encode(image, classes, true, "test", T0 + i)));
         }
         producer.flush();
         Thread.sleep(500); // images first, as the jobs produce them
         for (int i = 0; i < 6; i++) {
-            producer.send(new ProducerRecord<>(TOPICS.seeds(), bytes(image(20 + i).id()), RecordCodec.SEED.encode(seeds(image(20 + i)))));
+            producer.send(new ProducerRecord<>(
+                    TOPICS.seeds(), bytes(image(20 + i).id()), RecordCodec.SEED.encode(seeds(image(20 + i)))));
         }
         producer.flush();
-        await("six recent predictions", () -> json(get("/v1/recent")).get("items").size() == 6);
+        await(
+                "six recent predictions",
+                () -> json(get("/v1/recent")).get("items").size() == 6);
         JsonNode item = json(get("/v1/recent")).get("items").get(0);
         for (String picture : List.of("image", "overlay", "heatmap", "seeds")) {
-            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri(item.get("pictures").get(picture).asText())).build(),
+            HttpResponse<byte[]> png = http.send(
+                    HttpRequest.newBuilder(uri(item.get("pictures").get(picture).asText()))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
         }
         assertThat(item.get("segmenterVersion").asLong()).isEqualTo(10); // the newest, published above
 
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium),
-                "no Chromium at " + chromium + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isExecutable(chromium),
+                "no Chromium at " + chromium
+                        + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
         PageCheck.Result page = PageCheck.run(chromium, server.url(), Path.of("target", "pages"));
-        assertThat(page.renderedImages()).as("pictures decoded by the browser: 6 recent x 4, 8 held-out x 3")
+        assertThat(page.renderedImages())
+                .as("pictures decoded by the browser: 6 recent x 4, 8 held-out x 3")
                 .isGreaterThanOrEqualTo(48);
         assertThat(page.brokenImages()).as("pictures that failed to load").isZero();
         assertThat(page.chartPoints()).as("held-out scores drawn").isEqualTo(3);
-        assertThat(page.dom()).contains(">ready<").contains("class=\"band\"").contains("12 images")
-                .contains("data-version=\"10\"").contains("segmenter v10</figcaption>")
-                .contains(String.format("%.3f ± %.3f (v10)", scores.get(2).get("meanIou").asDouble(),
+        assertThat(page.dom())
+                .contains(">ready<")
+                .contains("class=\"band\"")
+                .contains("12 images")
+                .contains("data-version=\"10\"")
+                .contains("segmenter v10</figcaption>")
+                .contains(String.format(
+                        "%.3f ± %.3f (v10)",
+                        scores.get(2).get("meanIou").asDouble(),
                         scores.get(2).get("standardError").asDouble()));
         assertThat(Files.size(page.screenshot())).isGreaterThan(10_000);
     }
@@ -330,29 +394,53 @@ class ModelServerIntegrationTest {
     @Order(7)
     void theLabelQueueShowsPendingRequestsWithTheirPicturesAndRefusesBadAnswers() throws Exception {
         for (int i = 0; i < 3; i++) {
-            producer.send(new ProducerRecord<>(TOPICS.unlabeledImages(), bytes("u-" + i), unlabeled("u-" + i, image(40 + i))));
+            producer.send(new ProducerRecord<>(
+                    TOPICS.unlabeledImages(), bytes("u-" + i), unlabeled("u-" + i, image(40 + i))));
         }
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-0"), labelRequest("u-0", 0.4, "cross")));
-        producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-1"), labelRequest("u-1", 0.9, "ring", "bars")));
+        producer.send(
+                new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-1"), labelRequest("u-1", 0.9, "ring", "bars")));
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-2"), labelRequest("u-2", 0.7)));
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-9"), labelRequest("u-9", 0.8))); // no image
-        producer.send(new ProducerRecord<>(TOPICS.labeledImages(), bytes("u-2"),
-                ImageRecords.encode(new LabeledImage("u-2", image(42).width(), image(42).height(), image(42).rgb(), null, image(42).labels()), TestModels.CLASSES, false, LabelQueue.ORACLE, T0)));
+        producer.send(new ProducerRecord<>(
+                TOPICS.labeledImages(),
+                bytes("u-2"),
+                ImageRecords.encode(
+                        new LabeledImage(
+                                "u-2",
+                                image(42).width(),
+                                image(42).height(),
+                                image(42).rgb(),
+                                null,
+                                image(42).labels()),
+                        TestModels.CLASSES,
+                        false,
+                        LabelQueue.ORACLE,
+                        T0)));
         producer.flush();
         // By priority; u-2 answered; u-9 without its image.
         await("the queue u-1, u-0", () -> {
             JsonNode read = json(get("/v1/label-requests"));
-            return read.get("items").findValuesAsText("id").equals(List.of("u-1", "u-0")) && read.get("withoutImage").asInt() == 1;
+            return read.get("items").findValuesAsText("id").equals(List.of("u-1", "u-0"))
+                    && read.get("withoutImage").asInt() == 1;
         });
         JsonNode queue = json(get("/v1/label-requests"));
-        assertThat(queue.get("classes").toString()).isEqualTo("[\"cross\",\"ring\",\"bars\",\"dots\",\"checker\",\"wedge\"]");
-        assertThat(queue.get("answeredByOracle").asInt()).as("u-2, answered by the demo's oracle").isEqualTo(1);
+        assertThat(queue.get("classes").toString())
+                .isEqualTo("[\"cross\",\"ring\",\"bars\",\"dots\",\"checker\",\"wedge\"]");
+        assertThat(queue.get("answeredByOracle").asInt())
+                .as("u-2, answered by the demo's oracle")
+                .isEqualTo(1);
         JsonNode first = queue.get("items").get(0);
         assertThat(first.get("guessedClasses").toString()).isEqualTo("[\"ring\",\"bars\"]");
         assertThat(first.get("reason").asText()).isEqualTo("test");
-        assertThat(first.get("details").asText()).as("the numbers behind the reason").isEqualTo("priority 0.9");
+        assertThat(first.get("details").asText())
+                .as("the numbers behind the reason")
+                .isEqualTo("priority 0.9");
         for (String picture : List.of("image", "overlay")) {
-            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(uri(first.get("pictures").get(picture).asText())).build(),
+            HttpResponse<byte[]> png = http.send(
+                    HttpRequest.newBuilder(
+                                    uri(first.get("pictures").get(picture).asText()))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(png.statusCode()).as(picture).isEqualTo(200);
             assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
@@ -360,33 +448,60 @@ class ModelServerIntegrationTest {
 
         Map<String, HttpResponse<String>> answers = new java.util.LinkedHashMap<>();
         answers.put("no id", postForm(Map.of("classes", List.of("cross")), null));
-        answers.put("unknown class", postForm(Map.of("id", List.of("u-1"), "classes", List.of("cross", "unicorn")), null));
+        answers.put(
+                "unknown class", postForm(Map.of("id", List.of("u-1"), "classes", List.of("cross", "unicorn")), null));
         answers.put("empty", postForm(Map.of("id", List.of("u-1")), null));
-        answers.put("mask of another size", postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")),
-                ImageCodec.encodeMask(10, 10, new byte[100])));
+        answers.put(
+                "mask of another size",
+                postForm(
+                        Map.of("id", List.of("u-1"), "classes", List.of("ring")),
+                        ImageCodec.encodeMask(10, 10, new byte[100])));
         answers.put("not requested", postForm(Map.of("id", List.of("u-7"), "classes", List.of("ring")), null));
         answers.put("answered already", postForm(Map.of("id", List.of("u-2"), "classes", List.of("ring")), null));
-        answers.put("another site's page", postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), null,
-                "http://elsewhere.example"));
-        Map<String, Integer> expected = Map.of("no id", 400, "unknown class", 400, "empty", 400, "mask of another size", 400,
-                "not requested", 404, "answered already", 409, "another site's page", 403);
+        answers.put(
+                "another site's page",
+                postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), null, "http://elsewhere.example"));
+        Map<String, Integer> expected = Map.of(
+                "no id",
+                400,
+                "unknown class",
+                400,
+                "empty",
+                400,
+                "mask of another size",
+                400,
+                "not requested",
+                404,
+                "answered already",
+                409,
+                "another site's page",
+                403);
         expected.forEach((what, status) -> {
-            assertThat(answers.get(what).statusCode()).as(what + ": " + answers.get(what).body()).isEqualTo(status);
+            assertThat(answers.get(what).statusCode())
+                    .as(what + ": " + answers.get(what).body())
+                    .isEqualTo(status);
             assertThat(json(answers.get(what)).get("error").asText()).as(what).isNotBlank();
         });
-        assertThat(json(answers.get("unknown class")).get("error").asText()).contains("unicorn").contains("cross, ring");
-        assertThat(json(answers.get("not requested")).get("error").asText()).isEqualTo("no pending label request for image 'u-7'");
-        HttpResponse<String> malformed = http.send(HttpRequest.newBuilder(uri("/v1/labels")).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "multipart/form-data; boundary=xyz")
-                .POST(HttpRequest.BodyPublishers.ofString("--xyz\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nu-1")).build(),
+        assertThat(json(answers.get("unknown class")).get("error").asText())
+                .contains("unicorn")
+                .contains("cross, ring");
+        assertThat(json(answers.get("not requested")).get("error").asText())
+                .isEqualTo("no pending label request for image 'u-7'");
+        HttpResponse<String> malformed = http.send(
+                HttpRequest.newBuilder(uri("/v1/labels"))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "multipart/form-data; boundary=xyz")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "--xyz\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nu-1"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString()); // no closing boundary
         assertThat(malformed.statusCode()).as(malformed.body()).isEqualTo(400);
         assertThat(json(malformed).get("error").asText()).startsWith("the body is not a readable multipart form");
         assertThat(json(answers.get("empty")).get("error").asText()).contains("tick the classes present");
 
         byte[] mask = image(41).mask().clone(); // u-1's true mask; ring ticked
-        HttpResponse<String> accepted = postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")),
-                ImageCodec.encodeMask(96, 96, mask));
+        HttpResponse<String> accepted =
+                postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), ImageCodec.encodeMask(96, 96, mask));
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
         LabeledImageRecord written = labeledOnTopic("u-1");
         List<String> maskClasses = new ArrayList<>();
@@ -401,19 +516,25 @@ class ModelServerIntegrationTest {
         java.util.TreeSet<String> labels = new java.util.TreeSet<>(maskClasses);
         labels.add("ring");
         assertThat(written.getLabels()).containsExactlyInAnyOrderElementsOf(labels);
-        assertThat(ImageCodec.decodeMask(Bytes.toArray(written.getMask()), 96, 96)).isEqualTo(mask);
+        assertThat(ImageCodec.decodeMask(Bytes.toArray(written.getMask()), 96, 96))
+                .isEqualTo(mask);
         assertThat(json(accepted).get("offset").asLong()).isGreaterThanOrEqualTo(0);
-        assertThat(json(get("/v1/label-requests")).get("items").findValuesAsText("id")).containsExactly("u-0");
-        assertThat(postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), null).statusCode())
-                .as("the same answer twice").isEqualTo(409);
+        assertThat(json(get("/v1/label-requests")).get("items").findValuesAsText("id"))
+                .containsExactly("u-0");
+        assertThat(postForm(Map.of("id", List.of("u-1"), "classes", List.of("ring")), null)
+                        .statusCode())
+                .as("the same answer twice")
+                .isEqualTo(409);
     }
 
     @Test
     @Order(8)
     void aPersonLabelsAnImageOnTheLabelingPageInARealBrowser() throws Exception {
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium),
-                "no Chromium at " + chromium + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isExecutable(chromium),
+                "no Chromium at " + chromium
+                        + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
         Path output = Files.createDirectories(Path.of("target", "pages"));
         producer.send(new ProducerRecord<>(TOPICS.unlabeledImages(), bytes("u-3"), unlabeled("u-3", image(43))));
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-3"), labelRequest("u-3", 0.2, "wedge")));
@@ -423,21 +544,29 @@ class ModelServerIntegrationTest {
         try (Browser browser = Browser.start(chromium, output.resolve("chromium-label.log"))) {
             browser.open(server.url() + "label.html");
             String card = ".request[data-id='u-0']";
-            browser.waitFor("u-0's pictures", "document.querySelectorAll(\"" + card + " img[data-loaded='true']\").length === 2");
-            assertThat(browser.evaluate("document.querySelector(\"" + card + " label.guess\").textContent.trim()").asText())
-                    .as("the guess is marked").isEqualTo("cross");
+            browser.waitFor(
+                    "u-0's pictures",
+                    "document.querySelectorAll(\"" + card + " img[data-loaded='true']\").length === 2");
+            assertThat(browser.evaluate("document.querySelector(\"" + card + " label.guess\").textContent.trim()")
+                            .asText())
+                    .as("the guess is marked")
+                    .isEqualTo("cross");
 
             browser.click(card + " button[type=submit]"); // nothing ticked
             browser.waitFor("the refusal", "document.querySelector(\"" + card + " .message.error\") !== null");
-            assertThat(browser.evaluate("document.querySelector(\"" + card + " .message\").textContent").asText())
-                    .contains("empty answer").contains("tick the classes present");
+            assertThat(browser.evaluate("document.querySelector(\"" + card + " .message\").textContent")
+                            .asText())
+                    .contains("empty answer")
+                    .contains("tick the classes present");
 
             browser.click(card + " input[value=cross]");
             browser.click(card + " input[value=dots]");
             browser.click(card + " button[type=submit]");
             browser.waitFor("the confirmation", "document.querySelector(\"" + card + " .message.done\") !== null");
-            assertThat(browser.evaluate("document.querySelector(\"" + card + " .message\").textContent").asText())
-                    .contains("Sent: cross, dots").contains(TOPICS.labeledImages());
+            assertThat(browser.evaluate("document.querySelector(\"" + card + " .message\").textContent")
+                            .asText())
+                    .contains("Sent: cross, dots")
+                    .contains(TOPICS.labeledImages());
             browser.screenshot(output.resolve("label-page.png"));
 
             String second = ".request[data-id='u-3']"; // a mask alone: its classes are the labels
@@ -445,19 +574,27 @@ class ModelServerIntegrationTest {
             browser.chooseFile(second + " input[type=file]", maskFile);
             browser.click(second + " button[type=submit]");
             browser.waitFor("the confirmation", "document.querySelector(\"" + second + " .message.done\") !== null");
-            assertThat(browser.evaluate("document.querySelector(\"" + second + " .message\").textContent").asText())
+            assertThat(browser.evaluate("document.querySelector(\"" + second + " .message\").textContent")
+                            .asText())
                     .contains("with a mask");
         }
         LabeledImageRecord masked = labeledOnTopic("u-3");
-        assertThat(ImageCodec.decodeMask(Bytes.toArray(masked.getMask()), 96, 96)).isEqualTo(image(43).mask());
-        assertThat(masked.getLabels()).containsExactlyElementsOf(Arrays.stream(image(43).labels()).sorted()
-                .mapToObj(TestModels.CLASSES.names()::get).toList());
+        assertThat(ImageCodec.decodeMask(Bytes.toArray(masked.getMask()), 96, 96))
+                .isEqualTo(image(43).mask());
+        assertThat(masked.getLabels())
+                .containsExactlyElementsOf(Arrays.stream(image(43).labels())
+                        .sorted()
+                        .mapToObj(TestModels.CLASSES.names()::get)
+                        .toList());
         LabeledImageRecord written = labeledOnTopic("u-0");
         assertThat(written.getLabels()).containsExactly("cross", "dots");
         assertThat(written.getSource()).isEqualTo("labeling page");
         assertThat(written.getMask()).isNull();
-        assertThat(ImageCodec.decodeRgb(Bytes.toArray(written.getImage())).pixels()).isEqualTo(image(40).rgb());
-        await("the queue to empty", () -> json(get("/v1/label-requests")).get("items").isEmpty());
+        assertThat(ImageCodec.decodeRgb(Bytes.toArray(written.getImage())).pixels())
+                .isEqualTo(image(40).rgb());
+        await(
+                "the queue to empty",
+                () -> json(get("/v1/label-requests")).get("items").isEmpty());
     }
 
     /** The first labeled image with this id on images.labeled (committed records, from the start). */
@@ -472,7 +609,8 @@ class ModelServerIntegrationTest {
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     LabeledImageRecord image = RecordCodec.LABELED_IMAGE.decode(record.value());
                     if (image.getId().equals(id)) {
-                        assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(id);
+                        assertThat(new String(record.key(), StandardCharsets.UTF_8))
+                                .isEqualTo(id);
                         return image;
                     }
                 }
@@ -482,14 +620,25 @@ class ModelServerIntegrationTest {
     }
 
     private static byte[] unlabeled(String id, LabeledImage image) throws Exception {
-        return RecordCodec.LABELED_IMAGE.encode(LabeledImageRecord.newBuilder().setId(id).setImage(ByteBuffer.wrap(png(image)))
-                .setFormat("png").setSource("test").setTimestampMs(T0).build());
+        return RecordCodec.LABELED_IMAGE.encode(LabeledImageRecord.newBuilder()
+                .setId(id)
+                .setImage(ByteBuffer.wrap(png(image)))
+                .setFormat("png")
+                .setSource("test")
+                .setTimestampMs(T0)
+                .build());
     }
 
     private static byte[] labelRequest(String id, double priority, String... guessed) {
-        return RecordCodec.LABEL_REQUEST.encode(LabelRequest.newBuilder().setImageId(id).setScore(priority).setReason("test")
+        return RecordCodec.LABEL_REQUEST.encode(LabelRequest.newBuilder()
+                .setImageId(id)
+                .setScore(priority)
+                .setReason("test")
                 .setDetails("priority " + priority)
-                .setGuessedClasses(List.of(guessed)).setModelVersion(1).setTimestampMs(T0).build());
+                .setGuessedClasses(List.of(guessed))
+                .setModelVersion(1)
+                .setTimestampMs(T0)
+                .build());
     }
 
     /** A multipart form, as a browser sends it: the fields, and the mask file when there is one. */
@@ -497,7 +646,8 @@ class ModelServerIntegrationTest {
         return postForm(fields, mask, "http://127.0.0.1:" + server.port()); // as the page sends it
     }
 
-    private static HttpResponse<String> postForm(Map<String, List<String>> fields, byte[] mask, String origin) throws Exception {
+    private static HttpResponse<String> postForm(Map<String, List<String>> fields, byte[] mask, String origin)
+            throws Exception {
         String boundary = "----seedstream-test-boundary";
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
@@ -507,15 +657,21 @@ class ModelServerIntegrationTest {
             }
         }
         if (mask != null) {
-            body.writeBytes(bytes("--" + boundary + "\r\nContent-Disposition: form-data; name=\"mask\"; filename=\"mask.png\"\r\n"
-                    + "Content-Type: image/png\r\n\r\n"));
+            body.writeBytes(bytes(
+                    "--" + boundary + "\r\nContent-Disposition: form-data; name=\"mask\"; filename=\"mask.png\"\r\n"
+                            + "Content-Type: image/png\r\n\r\n"));
             body.writeBytes(mask);
             body.writeBytes(bytes("\r\n"));
         }
         body.writeBytes(bytes("--" + boundary + "--\r\n"));
-        return http.send(HttpRequest.newBuilder(uri("/v1/labels")).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary).header("Origin", origin)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(uri("/v1/labels"))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .header("Origin", origin)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static SeedRecord seeds(LabeledImage image) {
@@ -523,9 +679,18 @@ class ModelServerIntegrationTest {
         for (int p = 0; p < seeds.length; p += 3) {
             seeds[p] = (byte) ClassList.IGNORE; // a third unseeded
         }
-        return SeedRecord.newBuilder().setImageId(image.id()).setWidth(image.width()).setHeight(image.height())
-                .setSeeds(ByteBuffer.wrap(seeds)).setPseudoLabel(ByteBuffer.wrap(image.mask())).setClassifierVersion(1)
-                .setSegmenterVersion(6).setSeedCoverage(0.67f).setPseudoLabelMiou(0.8).setTimestampMs(T0 + 1000).build();
+        return SeedRecord.newBuilder()
+                .setImageId(image.id())
+                .setWidth(image.width())
+                .setHeight(image.height())
+                .setSeeds(ByteBuffer.wrap(seeds))
+                .setPseudoLabel(ByteBuffer.wrap(image.mask()))
+                .setClassifierVersion(1)
+                .setSegmenterVersion(6)
+                .setSeedCoverage(0.67f)
+                .setPseudoLabelMiou(0.8)
+                .setTimestampMs(T0 + 1000)
+                .build();
     }
 
     private static LabeledImage image(int index) {
@@ -538,7 +703,8 @@ class ModelServerIntegrationTest {
 
     private static byte[] gif() throws Exception {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB), "gif", out);
+        javax.imageio.ImageIO.write(
+                new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB), "gif", out);
         return out.toByteArray();
     }
 
@@ -553,7 +719,9 @@ class ModelServerIntegrationTest {
     }
 
     private static void publish(ModelSnapshotRecord record) throws Exception {
-        producer.send(new ProducerRecord<>(TOPICS.models(), bytes(record.getName().toString()), TestModels.encoded(record))).get();
+        producer.send(new ProducerRecord<>(
+                        TOPICS.models(), bytes(record.getName().toString()), TestModels.encoded(record)))
+                .get();
     }
 
     private static URI uri(String path) {
@@ -561,8 +729,11 @@ class ModelServerIntegrationTest {
     }
 
     private static HttpRequest request(String path, byte[] body) {
-        return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return HttpRequest.newBuilder(uri(path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
     }
 
     private static HttpResponse<String> post(String path, byte[] body) throws Exception {

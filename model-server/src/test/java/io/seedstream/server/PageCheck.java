@@ -20,9 +20,17 @@ final class PageCheck {
     record Result(String dom, int renderedImages, int brokenImages, int chartPoints, Path screenshot) {}
 
     /** Without the background-networking flags Chromium keeps trying to reach Google, which this machine refuses. */
-    private static final List<String> FLAGS = List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--hide-scrollbars", "--virtual-time-budget=10000");
+    private static final List<String> FLAGS = List.of(
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--virtual-time-budget=10000");
 
     private PageCheck() {}
 
@@ -32,22 +40,29 @@ final class PageCheck {
         Path screenshot = outputDirectory.resolve("live-page.png").toAbsolutePath();
         chromium(chromium, outputDirectory, "--screenshot=" + screenshot, "--window-size=1400,1500", url);
         Files.writeString(outputDirectory.resolve("live-page.html"), dom);
-        return new Result(dom, count(dom, "data-loaded=\"true\""), count(dom, "data-loaded=\"error\"")
-                + count(dom, "data-loaded=\"empty\""), chartPoints(dom), screenshot);
+        return new Result(
+                dom,
+                count(dom, "data-loaded=\"true\""),
+                count(dom, "data-loaded=\"error\"") + count(dom, "data-loaded=\"empty\""),
+                chartPoints(dom),
+                screenshot);
     }
 
-    private static String chromium(Path chromium, Path workDirectory, String... arguments) throws IOException, InterruptedException {
+    private static String chromium(Path chromium, Path workDirectory, String... arguments)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(chromium.toString()));
         command.addAll(FLAGS);
         Path profile = Files.createTempDirectory("chromium-profile");
         command.add("--user-data-dir=" + profile);
         command.addAll(List.of(arguments));
         Path log = workDirectory.resolve("chromium.log");
-        Process process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        Process process =
+                new ProcessBuilder(command).redirectError(log.toFile()).start();
         try {
             byte[] stdout = process.getInputStream().readAllBytes();
             if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new IOException("chromium failed (" + String.join(" ", command) + "); see " + log.toAbsolutePath());
+                throw new IOException(
+                        "chromium failed (" + String.join(" ", command) + "); see " + log.toAbsolutePath());
             }
             return new String(stdout, StandardCharsets.UTF_8);
         } finally {
@@ -65,7 +80,8 @@ final class PageCheck {
     }
 
     private static int chartPoints(String dom) {
-        Matcher points = Pattern.compile("id=\"chart\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
+        Matcher points =
+                Pattern.compile("id=\"chart\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
         int declared = points.find() ? Integer.parseInt(points.group(1)) : 0;
         int drawn = count(dom, "class=\"point\"");
         return Math.min(declared, drawn);

@@ -28,23 +28,31 @@ class ServedModelsTest {
         assertThat(models.ready()).isTrue();
         assertThat(models.offer(TestModels.segmenter(1))).isEqualTo(ServedModels.Outcome.OLDER_THAN_SERVED);
         assertThat(models.offer(TestModels.corrupted(TestModels.segmenter(3)))).isEqualTo(ServedModels.Outcome.REFUSED);
-        assertThat(models.offer(TestModels.unknownArchitecture(TestModels.segmenter(4)))).isEqualTo(ServedModels.Outcome.REFUSED);
+        assertThat(models.offer(TestModels.unknownArchitecture(TestModels.segmenter(4))))
+                .isEqualTo(ServedModels.Outcome.REFUSED);
         // A classifier published under the segmenter's name.
-        var misnamed = io.seedstream.records.ModelSnapshotRecord.newBuilder(TestModels.classifier(5)).setName("segmenter").build();
+        var misnamed = io.seedstream.records.ModelSnapshotRecord.newBuilder(TestModels.classifier(5))
+                .setName("segmenter")
+                .build();
         assertThat(models.offer(misnamed)).isEqualTo(ServedModels.Outcome.REFUSED);
         assertThat(models.servingVersion(ServedModels.SEGMENTER)).isEqualTo(2);
-        assertThat(metrics.scrape()).contains("seedstream_server_model_refusals_total 3.0")
+        assertThat(metrics.scrape())
+                .contains("seedstream_server_model_refusals_total 3.0")
                 .contains("seedstream_server_model_version{model=\"segmenter\"} 2.0");
         // The refused versions were published, so they are in the history; the older one too.
-        assertThat(models.history()).extracting(ServedModels.Version::version).containsExactlyInAnyOrder(2L, 1L, 3L, 4L, 5L);
+        assertThat(models.history())
+                .extracting(ServedModels.Version::version)
+                .containsExactlyInAnyOrder(2L, 1L, 3L, 4L, 5L);
     }
 
     @Test
     void aLeasedModelStaysUsableAfterItIsReplacedAndIsFreedWithItsLastLease() {
         models.offer(TestModels.segmenter(1));
-        ServedModels.Lease<Segmenter> old = models.lease(ServedModels.SEGMENTER, Segmenter.class).orElseThrow();
+        ServedModels.Lease<Segmenter> old =
+                models.lease(ServedModels.SEGMENTER, Segmenter.class).orElseThrow();
         models.offer(TestModels.segmenter(2));
-        try (ServedModels.Lease<Segmenter> current = models.lease(ServedModels.SEGMENTER, Segmenter.class).orElseThrow()) {
+        try (ServedModels.Lease<Segmenter> current =
+                models.lease(ServedModels.SEGMENTER, Segmenter.class).orElseThrow()) {
             assertThat(current.version()).isEqualTo(2);
             assertThat(old.version()).isEqualTo(1);
             float[] before = logits(old.network());
@@ -52,7 +60,8 @@ class ServedModelsTest {
             assertThat(logits(old.network())).containsExactly(before); // the replaced one still computes
         }
         old.close();
-        assertThat(old.network().parameters().all().values().iterator().next().isReleased()).isTrue();
+        assertThat(old.network().parameters().all().values().iterator().next().isReleased())
+                .isTrue();
     }
 
     private static float[] logits(Segmenter segmenter) {

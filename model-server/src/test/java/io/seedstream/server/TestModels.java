@@ -35,22 +35,36 @@ final class TestModels {
 
     /** The snapshot as the trainer publishes it, before it has been scored. */
     private static ModelSnapshotRecord record(ModelSnapshot snapshot) {
-        return ModelSnapshotRecord.newBuilder().setName(snapshot.name()).setVersion(snapshot.version())
-                .setArchitecture(snapshot.architecture().toString()).setClasses(snapshot.classes())
-                .setParameters(ByteBuffer.wrap(snapshot.toBytes())).setSha256(snapshot.sha256()).setTrainingStep(0)
-                .setEvalMiou(null).setTimestampMs(0).setNewSampleTimestampsMs(List.of()).build();
+        return ModelSnapshotRecord.newBuilder()
+                .setName(snapshot.name())
+                .setVersion(snapshot.version())
+                .setArchitecture(snapshot.architecture().toString())
+                .setClasses(snapshot.classes())
+                .setParameters(ByteBuffer.wrap(snapshot.toBytes()))
+                .setSha256(snapshot.sha256())
+                .setTrainingStep(0)
+                .setEvalMiou(null)
+                .setTimestampMs(0)
+                .setNewSampleTimestampsMs(List.of())
+                .build();
     }
 
     /** The same model with evaluation metadata, as the trainer publishes it. */
     static ModelSnapshotRecord scored(ModelSnapshotRecord record, double evalMiou, long step, long publishedMs) {
-        return ModelSnapshotRecord.newBuilder(record).setEvalMiou(evalMiou).setTrainingStep(step).setTimestampMs(publishedMs).build();
+        return ModelSnapshotRecord.newBuilder(record)
+                .setEvalMiou(evalMiou)
+                .setTrainingStep(step)
+                .setTimestampMs(publishedMs)
+                .build();
     }
 
     /** One parameter byte flipped: the checksum no longer matches. */
     static ModelSnapshotRecord corrupted(ModelSnapshotRecord record) {
         byte[] snapshot = Bytes.toArray(record.getParameters());
         snapshot[snapshot.length - 3] ^= 0x40;
-        return ModelSnapshotRecord.newBuilder(record).setParameters(ByteBuffer.wrap(snapshot)).build();
+        return ModelSnapshotRecord.newBuilder(record)
+                .setParameters(ByteBuffer.wrap(snapshot))
+                .build();
     }
 
     /** The header names a network kind no server knows (same length, so the header stays well-formed). */
@@ -61,7 +75,8 @@ final class TestModels {
             throw new IllegalStateException("the snapshot header has no segmenter kind");
         }
         return ModelSnapshotRecord.newBuilder(record)
-                .setParameters(ByteBuffer.wrap(renamed.getBytes(StandardCharsets.ISO_8859_1))).build();
+                .setParameters(ByteBuffer.wrap(renamed.getBytes(StandardCharsets.ISO_8859_1)))
+                .build();
     }
 
     static byte[] encoded(ModelSnapshotRecord record) {

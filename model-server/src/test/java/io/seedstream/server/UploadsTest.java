@@ -44,7 +44,10 @@ class UploadsTest {
         byte[] png = encoded("png", 8, 6);
         refused(() -> uploads.decode(new byte[0]), 400, "the image is 0 bytes");
         refused(() -> uploads.decode("hello, not an image".getBytes()), 415, "not an image");
-        refused(() -> uploads.decode(encodedUnchecked("gif")), 415, "a GIF image: send PNG or JPEG"); // as the stream says it
+        refused(
+                () -> uploads.decode(encodedUnchecked("gif")),
+                415,
+                "a GIF image: send PNG or JPEG"); // as the stream says it
         refused(() -> uploads.decode(Arrays.copyOf(png, png.length - 20)), 400, "truncated PNG");
         refused(() -> uploads.decode(encodedUnchecked("png", 65, 10)), 413, "65x10");
     }

@@ -11,7 +11,10 @@ public final class ConfigOptions {
     @Option(names = "--config", description = "JSON configuration file (partial; the rest keeps the defaults)")
     Path file;
 
-    @Option(names = "--set", description = "override one setting, e.g. --set ficklenet.windowSize=5", paramLabel = "KEY=VALUE")
+    @Option(
+            names = "--set",
+            description = "override one setting, e.g. --set ficklenet.windowSize=5",
+            paramLabel = "KEY=VALUE")
     Map<String, String> overrides = new LinkedHashMap<>();
 
     public SeedStreamConfig load() throws Exception {

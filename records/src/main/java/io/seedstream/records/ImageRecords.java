@@ -13,13 +13,16 @@ public final class ImageRecords {
     private ImageRecords() {}
 
     /** @param withMask whether to send the image's mask along (when it has one) */
-    public static byte[] encode(LabeledImage image, ClassList classes, boolean withMask, String source, long timestampMs)
+    public static byte[] encode(
+            LabeledImage image, ClassList classes, boolean withMask, String source, long timestampMs)
             throws IOException {
         LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder()
                 .setId(image.id())
                 .setImage(ByteBuffer.wrap(ImageCodec.encodePng(image.width(), image.height(), image.rgb())))
                 .setFormat("png")
-                .setLabels(Arrays.stream(image.labels()).mapToObj(id -> classes.names().get(id)).toList())
+                .setLabels(Arrays.stream(image.labels())
+                        .mapToObj(id -> classes.names().get(id))
+                        .toList())
                 .setSource(source)
                 .setTimestampMs(timestampMs);
         if (withMask && image.hasMask()) {

@@ -20,10 +20,13 @@ public final class RecordCodec<T extends SpecificRecordBase> {
 
     public static final RecordCodec<LabeledImageRecord> LABELED_IMAGE =
             new RecordCodec<>("labeled image", LabeledImageRecord.getEncoder(), LabeledImageRecord.getDecoder());
-    public static final RecordCodec<SeedRecord> SEED = new RecordCodec<>("seed record", SeedRecord.getEncoder(), SeedRecord.getDecoder());
+    public static final RecordCodec<SeedRecord> SEED =
+            new RecordCodec<>("seed record", SeedRecord.getEncoder(), SeedRecord.getDecoder());
     public static final RecordCodec<ModelSnapshotRecord> MODEL_SNAPSHOT =
             new RecordCodec<>("model snapshot", ModelSnapshotRecord.getEncoder(), ModelSnapshotRecord.getDecoder());
-    public static final RecordCodec<LabelRequest> LABEL_REQUEST = new RecordCodec<>("label request", LabelRequest.getEncoder(),
+    public static final RecordCodec<LabelRequest> LABEL_REQUEST = new RecordCodec<>(
+            "label request",
+            LabelRequest.getEncoder(),
             withOlderVersions(LabelRequest.getDecoder(), "LabelRequest-v1.avsc", "LabelRequest-v2.avsc"));
     public static final RecordCodec<DeadLetter> DEAD_LETTER =
             new RecordCodec<>("dead letter", DeadLetter.getEncoder(), DeadLetter.getDecoder());
@@ -39,7 +42,8 @@ public final class RecordCodec<T extends SpecificRecordBase> {
     }
 
     /** Lets the decoder read messages that older schema versions (kept under history/) wrote. */
-    private static <T> BinaryMessageDecoder<T> withOlderVersions(BinaryMessageDecoder<T> decoder, String... schemaFiles) {
+    private static <T> BinaryMessageDecoder<T> withOlderVersions(
+            BinaryMessageDecoder<T> decoder, String... schemaFiles) {
         for (String file : schemaFiles) {
             try (InputStream schema = RecordCodec.class.getResourceAsStream("history/" + file)) {
                 if (schema == null) {
@@ -74,9 +78,11 @@ public final class RecordCodec<T extends SpecificRecordBase> {
         try {
             return decoder.decode(bytes);
         } catch (org.apache.avro.message.BadHeaderException e) {
-            throw new InvalidRecordException("not a SeedStream record (no Avro single-object header), expected a " + kind, e);
+            throw new InvalidRecordException(
+                    "not a SeedStream record (no Avro single-object header), expected a " + kind, e);
         } catch (org.apache.avro.message.MissingSchemaException e) {
-            throw new InvalidRecordException("a record of another type or an unknown schema version, expected a " + kind, e);
+            throw new InvalidRecordException(
+                    "a record of another type or an unknown schema version, expected a " + kind, e);
         } catch (IOException | RuntimeException e) {
             throw new InvalidRecordException("corrupt or truncated " + kind + ": " + e, e);
         }

@@ -5,7 +5,9 @@ import picocli.CommandLine.Option;
 
 /** {@code --topic-prefix}, for every command that talks to the pipeline's Kafka. */
 public final class TopicPrefixOption {
-    @Option(names = "--topic-prefix", description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
+    @Option(
+            names = "--topic-prefix",
+            description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
     String prefix;
 
     public String prefix(SeedStreamConfig config) {

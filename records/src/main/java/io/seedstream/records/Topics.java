@@ -12,7 +12,8 @@ public record Topics(String prefix) {
 
     public Topics {
         if (prefix == null || !prefix.matches("[a-zA-Z0-9._-]*")) {
-            throw new IllegalArgumentException("a topic prefix may only hold letters, digits, '.', '_' and '-': " + prefix);
+            throw new IllegalArgumentException(
+                    "a topic prefix may only hold letters, digits, '.', '_' and '-': " + prefix);
         }
     }
 
@@ -54,6 +55,7 @@ public record Topics(String prefix) {
 
     /** Every topic of the pipeline. */
     public List<String> all() {
-        return List.of(labeledImages(), unlabeledImages(), heldOutImages(), seeds(), models(), labelRequests(), deadLetters());
+        return List.of(
+                labeledImages(), unlabeledImages(), heldOutImages(), seeds(), models(), labelRequests(), deadLetters());
     }
 }

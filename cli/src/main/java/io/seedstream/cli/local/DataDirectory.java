@@ -49,7 +49,8 @@ public final class DataDirectory implements AutoCloseable {
     public static DataDirectory open(Path root, Map<String, String> run, boolean fresh) throws IOException {
         Path directory = root.toAbsolutePath().normalize();
         Files.createDirectories(directory);
-        FileChannel channel = FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(directory.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -63,7 +64,8 @@ public final class DataDirectory implements AutoCloseable {
         }
         try {
             Path runFile = directory.resolve(RUN_FILE);
-            if (!Files.exists(runFile) && !isEmpty(directory)) { // never fill, or delete, a folder that holds other things
+            if (!Files.exists(runFile)
+                    && !isEmpty(directory)) { // never fill, or delete, a folder that holds other things
                 throw new IllegalArgumentException(directory + " is not empty and holds no seedstream run (" + RUN_FILE
                         + "): pass an empty or new --data-dir");
             }
@@ -74,8 +76,9 @@ public final class DataDirectory implements AutoCloseable {
             if (resumed) {
                 List<String> differences = differences(read(runFile), run);
                 if (!differences.isEmpty()) {
-                    throw new IllegalArgumentException("the data directory " + directory + " holds another run (" + String.join("; ", differences)
-                            + "): pass --fresh to delete it and start over, or another --data-dir");
+                    throw new IllegalArgumentException(
+                            "the data directory " + directory + " holds another run (" + String.join("; ", differences)
+                                    + "): pass --fresh to delete it and start over, or another --data-dir");
                 }
             } else {
                 write(runFile, run);

@@ -47,7 +47,11 @@ public final class LocalPipeline implements AutoCloseable {
      * scores every version on them), then the labeled ones (the i-th with its mask if {@code sendsMask}),
      * then the unlabeled pool.
      */
-    public record Images(ClassList classes, List<LabeledImage> heldOut, List<LabeledImage> labeled, IntPredicate sendsMask,
+    public record Images(
+            ClassList classes,
+            List<LabeledImage> heldOut,
+            List<LabeledImage> labeled,
+            IntPredicate sendsMask,
             List<LabeledImage> pool) {}
 
     /** Where it runs: {@code kafka} null starts the embedded broker, {@code checkpoints} null keeps them in the data directory. */
@@ -71,8 +75,16 @@ public final class LocalPipeline implements AutoCloseable {
      * Starts it on {@code flink}, which it closes on {@link #close}; {@code rate} is images per second
      * (0: unthrottled); {@code oracle} answers the label requests with the pool's truth (else people do).
      */
-    public static LocalPipeline start(Place place, Images images, SeedStreamConfig config, FlinkCluster flink,
-            Duration checkpointInterval, double rate, boolean oracle, PrintStream out) throws Exception {
+    public static LocalPipeline start(
+            Place place,
+            Images images,
+            SeedStreamConfig config,
+            FlinkCluster flink,
+            Duration checkpointInterval,
+            double rate,
+            boolean oracle,
+            PrintStream out)
+            throws Exception {
         List<AutoCloseable> opened = new ArrayList<>();
         opened.add(flink);
         try {
@@ -81,7 +93,8 @@ public final class LocalPipeline implements AutoCloseable {
                 EmbeddedKafka kafka = EmbeddedKafka.start(place.data().kafkaLogs());
                 opened.add(kafka); // closed after Flink, whose tasks write to it
                 servers = kafka.bootstrapServers();
-                out.println("Kafka: embedded broker at " + servers + ", log in " + place.data().kafkaLogs());
+                out.println("Kafka: embedded broker at " + servers + ", log in "
+                        + place.data().kafkaLogs());
             }
             List<String> created = TopicSetup.ensure(servers, place.topics(), 2);
             out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
@@ -131,9 +144,16 @@ public final class LocalPipeline implements AutoCloseable {
         return !producer.isAlive();
     }
 
-    private void submitJobs(FlinkCluster flink, SeedStreamConfig config, ClassList classes, Place place, Duration interval,
-            PrintStream out) throws Exception {
-        URI checkpoints = place.checkpoints() != null ? place.checkpoints() : place.data().checkpoints();
+    private void submitJobs(
+            FlinkCluster flink,
+            SeedStreamConfig config,
+            ClassList classes,
+            Place place,
+            Duration interval,
+            PrintStream out)
+            throws Exception {
+        URI checkpoints =
+                place.checkpoints() != null ? place.checkpoints() : place.data().checkpoints();
         out.println("checkpoints: " + checkpoints + " (kept when the demo stops; the next start resumes from them)");
         KafkaSettings settings = new KafkaSettings(bootstrapServers, place.topics(), false);
         for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
@@ -141,7 +161,8 @@ public final class LocalPipeline implements AutoCloseable {
             String restore = RetainedCheckpoints.latest(directory).orElse(null);
             if (restore != null) {
                 int older = RetainedCheckpoints.deleteAllBut(directory, restore);
-                out.println(job.title() + ": resuming from " + restore + (older > 0 ? " (deleted " + older + " older run folders)" : ""));
+                out.println(job.title() + ": resuming from " + restore
+                        + (older > 0 ? " (deleted " + older + " older run folders)" : ""));
             }
             jobs.add(flink.submit(job, config, classes, settings, interval, directory, restore));
         }
@@ -151,7 +172,8 @@ public final class LocalPipeline implements AutoCloseable {
             for (JobClient job : jobs) {
                 job.cancel().get();
             }
-            for (JobClient job : jobs) { // cancelled, not only asked to: else the cluster's stop finds them still running
+            for (JobClient job :
+                    jobs) { // cancelled, not only asked to: else the cluster's stop finds them still running
                 awaitTermination(job);
             }
         });
@@ -162,37 +184,56 @@ public final class LocalPipeline implements AutoCloseable {
         if (before > 0) {
             out.println("producer: " + before + " images were delivered before; sending the rest");
         }
-        List<LabeledImage> unlabeled = images.pool().stream().map(LocalPipeline::withoutLabels).toList();
-        producer = new Thread(() -> {
-            try {
-                ImageStreamer.Summary heldOut = new ImageStreamer(bootstrapServers, topics.heldOutImages(), 0, null)
-                        .stream(images.heldOut(), images.classes(), i -> true, "demo", delivered);
-                if (!heldOut.failed().isEmpty()) {
-                    out.println("producer: refused held-out images " + heldOut.failed());
-                }
-                ImageStreamer.Summary labeled = new ImageStreamer(bootstrapServers, topics.labeledImages(), rate, null)
-                        .stream(images.labeled(), images.classes(), images.sendsMask(), "demo", delivered);
-                ImageStreamer.Summary pool = new ImageStreamer(bootstrapServers, topics.unlabeledImages(), rate, null)
-                        .stream(unlabeled, images.classes(), i -> false, "demo", delivered);
-                out.printf("producer: sent %d labeled and %d unlabeled images in %.0f s%s%s%n", labeled.sent(), pool.sent(),
-                        labeled.seconds() + pool.seconds(),
-                        labeled.deliveredBefore() + pool.deliveredBefore() > 0
-                                ? " (" + (labeled.deliveredBefore() + pool.deliveredBefore()) + " were delivered before)" : "",
-                        labeled.failed().isEmpty() && pool.failed().isEmpty() ? "" : ", refused " + labeled.failed() + " " + pool.failed());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "producer");
+        List<LabeledImage> unlabeled =
+                images.pool().stream().map(LocalPipeline::withoutLabels).toList();
+        producer = new Thread(
+                () -> {
+                    try {
+                        ImageStreamer.Summary heldOut = new ImageStreamer(
+                                        bootstrapServers, topics.heldOutImages(), 0, null)
+                                .stream(images.heldOut(), images.classes(), i -> true, "demo", delivered);
+                        if (!heldOut.failed().isEmpty()) {
+                            out.println("producer: refused held-out images " + heldOut.failed());
+                        }
+                        ImageStreamer.Summary labeled = new ImageStreamer(
+                                        bootstrapServers, topics.labeledImages(), rate, null)
+                                .stream(images.labeled(), images.classes(), images.sendsMask(), "demo", delivered);
+                        ImageStreamer.Summary pool = new ImageStreamer(
+                                        bootstrapServers, topics.unlabeledImages(), rate, null)
+                                .stream(unlabeled, images.classes(), i -> false, "demo", delivered);
+                        out.printf(
+                                "producer: sent %d labeled and %d unlabeled images in %.0f s%s%s%n",
+                                labeled.sent(),
+                                pool.sent(),
+                                labeled.seconds() + pool.seconds(),
+                                labeled.deliveredBefore() + pool.deliveredBefore() > 0
+                                        ? " (" + (labeled.deliveredBefore() + pool.deliveredBefore())
+                                                + " were delivered before)"
+                                        : "",
+                                labeled.failed().isEmpty() && pool.failed().isEmpty()
+                                        ? ""
+                                        : ", refused " + labeled.failed() + " " + pool.failed());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "producer");
         producer.setDaemon(true);
         producer.start();
         resources.add(0, () -> stop(producer));
     }
 
     private void startOracle(Images images, Topics topics, SeedStreamConfig config, PrintStream out) {
-        Map<String, LabeledImage> truth = images.pool().stream()
-                .collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
-        oracle = new OracleLabeler(bootstrapServers, topics, truth, images.classes(), Duration.ofMillis(config.active().oracleDelayMs()),
-                true, answered);
+        Map<String, LabeledImage> truth =
+                images.pool().stream().collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
+        oracle = new OracleLabeler(
+                bootstrapServers,
+                topics,
+                truth,
+                images.classes(),
+                Duration.ofMillis(config.active().oracleDelayMs()),
+                true,
+                answered);
         if (answered.size() > 0) {
             out.println("oracle: " + answered.size() + " requests were answered before; answering the rest");
         }
@@ -222,7 +263,8 @@ public final class LocalPipeline implements AutoCloseable {
     /** Stops the oracle and the producer, cancels the jobs (their latest checkpoints stay), stops Flink and the broker. */
     @Override
     public void close() {
-        boolean interrupted = Thread.interrupted(); // closing must not be cut short by the interrupt that stopped the caller
+        boolean interrupted =
+                Thread.interrupted(); // closing must not be cut short by the interrupt that stopped the caller
         Configurator.setLevel(SHUTDOWN_NOISE);
         try {
             for (AutoCloseable resource : resources) {

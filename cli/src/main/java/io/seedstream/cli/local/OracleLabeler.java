@@ -42,8 +42,14 @@ public final class OracleLabeler implements Runnable {
     private final DeliveredIds answered;
     private final AtomicLong unknown = new AtomicLong();
 
-    public OracleLabeler(String bootstrapServers, Topics topics, Map<String, LabeledImage> truth, ClassList classes, Duration delay,
-            boolean withMasks, DeliveredIds answered) {
+    public OracleLabeler(
+            String bootstrapServers,
+            Topics topics,
+            Map<String, LabeledImage> truth,
+            ClassList classes,
+            Duration delay,
+            boolean withMasks,
+            DeliveredIds answered) {
         this.bootstrapServers = bootstrapServers;
         this.topics = topics;
         this.truth = truth;
@@ -64,7 +70,10 @@ public final class OracleLabeler implements Runnable {
             while (!Thread.currentThread().isInterrupted()) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        String imageId = RecordCodec.LABEL_REQUEST.decode(record.value()).getImageId().toString();
+                        String imageId = RecordCodec.LABEL_REQUEST
+                                .decode(record.value())
+                                .getImageId()
+                                .toString();
                         if (!answered.contains(imageId)) {
                             due.add(new Due(System.currentTimeMillis() + delay.toMillis(), imageId));
                         }
@@ -91,8 +100,10 @@ public final class OracleLabeler implements Runnable {
             return;
         }
         try {
-            byte[] value = ImageRecords.encode(image, classes, withMasks && image.hasMask(), "oracle", System.currentTimeMillis());
-            producer.send(new ProducerRecord<>(topics.labeledImages(), imageId.getBytes(StandardCharsets.UTF_8), value),
+            byte[] value = ImageRecords.encode(
+                    image, classes, withMasks && image.hasMask(), "oracle", System.currentTimeMillis());
+            producer.send(
+                    new ProducerRecord<>(topics.labeledImages(), imageId.getBytes(StandardCharsets.UTF_8), value),
                     (metadata, e) -> {
                         if (e == null) {
                             answered.add(imageId);

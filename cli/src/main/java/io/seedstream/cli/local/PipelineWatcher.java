@@ -26,6 +26,7 @@ public final class PipelineWatcher implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     /** Where the seeds topic ended when watching began: the seeds before it are an earlier run's. */
     private final Map<TopicPartition, Long> seedsAtStart;
+
     private long seeds;
     private long seedsSinceStart;
     private double pseudoLabelMiouSum;
@@ -38,10 +39,13 @@ public final class PipelineWatcher implements AutoCloseable {
         consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-watcher-");
         List<TopicPartition> partitions = Stream.of(topics.seeds(), topics.models(), topics.deadLetters())
                 .flatMap(topic -> consumer.partitionsFor(topic).stream())
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions); // no group: every partition, from the start
         consumer.seekToBeginning(partitions);
-        seedsAtStart = consumer.endOffsets(partitions.stream().filter(p -> p.topic().equals(topics.seeds())).toList());
+        seedsAtStart = consumer.endOffsets(partitions.stream()
+                .filter(p -> p.topic().equals(topics.seeds()))
+                .toList());
     }
 
     /** Reads what arrived within {@code wait}. */
@@ -50,7 +54,8 @@ public final class PipelineWatcher implements AutoCloseable {
             try {
                 if (record.topic().equals(topics.seeds())) {
                     seeds++;
-                    if (record.offset() >= seedsAtStart.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L)) {
+                    if (record.offset()
+                            >= seedsAtStart.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L)) {
                         seedsSinceStart++;
                     }
                     Double miou = RecordCodec.SEED.decode(record.value()).getPseudoLabelMiou();
@@ -63,7 +68,8 @@ public final class PipelineWatcher implements AutoCloseable {
                     latestModels.put(model.getName(), model);
                 } else {
                     DeadLetter letter = RecordCodec.DEAD_LETTER.decode(record.value());
-                    deadLetters.merge(letter.getStage() + ": " + letter.getReason().replaceAll(" \\(.*\\)$", ""), 1L, Long::sum);
+                    deadLetters.merge(
+                            letter.getStage() + ": " + letter.getReason().replaceAll(" \\(.*\\)$", ""), 1L, Long::sum);
                 }
             } catch (InvalidRecordException e) {
                 deadLetters.merge("unreadable on " + record.topic(), 1L, Long::sum);
@@ -88,13 +94,18 @@ public final class PipelineWatcher implements AutoCloseable {
             line.append(String.format(" (pseudo-label mIoU %.3f)", pseudoLabelMiouSum / pseudoLabelMious));
         }
         for (ModelSnapshotRecord model : latestModels.values()) {
-            line.append(" | ").append(model.getName()).append(" v").append(model.getVersion())
-                    .append(" step ").append(model.getTrainingStep());
+            line.append(" | ")
+                    .append(model.getName())
+                    .append(" v")
+                    .append(model.getVersion())
+                    .append(" step ")
+                    .append(model.getTrainingStep());
             if (model.getEvalMiou() != null) {
                 line.append(String.format(" (eval mIoU %.3f)", model.getEvalMiou()));
             }
         }
-        line.append(" | dead letters ").append(deadLetters.values().stream().mapToLong(Long::longValue).sum());
+        line.append(" | dead letters ")
+                .append(deadLetters.values().stream().mapToLong(Long::longValue).sum());
         return line.toString();
     }
 

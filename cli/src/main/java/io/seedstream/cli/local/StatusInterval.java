@@ -35,7 +35,8 @@ public final class StatusInterval {
     /** The line's start, e.g. "[  10 s] 0.58 images/s seeded", and the interval starts again. */
     public String next(long nowNanos, long seeds) {
         double seconds = (nowNanos - lastNanos) / 1e9;
-        String head = String.format("[%4.0f s] %.2f images/s seeded", (nowNanos - startedNanos) / 1e9, (seeds - lastSeeds) / seconds);
+        String head = String.format(
+                "[%4.0f s] %.2f images/s seeded", (nowNanos - startedNanos) / 1e9, (seeds - lastSeeds) / seconds);
         lastNanos = nowNanos;
         lastSeeds = seeds;
         return head;

@@ -42,12 +42,14 @@ class LocalPipelineRestartTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"embedded broker, checkpoints in the data directory", "--kafka and --checkpoints elsewhere"})
-    void aRestartedPipelineNeitherLosesNorRepeatsAndItsModelsContinue(String place, @TempDir Path dataDir, @TempDir Path elsewhere)
-            throws Exception {
+    @ValueSource(
+            strings = {"embedded broker, checkpoints in the data directory", "--kafka and --checkpoints elsewhere"})
+    void aRestartedPipelineNeitherLosesNorRepeatsAndItsModelsContinue(
+            String place, @TempDir Path dataDir, @TempDir Path elsewhere) throws Exception {
         if (place.startsWith("--kafka")) {
             try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-                restartAndCount(new LocalPipeline.Place(null, kafka.bootstrapServers(), elsewhere.toUri(), TOPICS), dataDir);
+                restartAndCount(
+                        new LocalPipeline.Place(null, kafka.bootstrapServers(), elsewhere.toUri(), TOPICS), dataDir);
             }
         } else {
             restartAndCount(new LocalPipeline.Place(null, null, null, TOPICS), dataDir);
@@ -55,33 +57,37 @@ class LocalPipelineRestartTest {
     }
 
     private void restartAndCount(LocalPipeline.Place where, Path dataDir) throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.ofEntries(
-                Map.entry("synthetic.imageSize", "32"),
-                Map.entry("synthetic.numClasses", "2"),
-                Map.entry("synthetic.maxObjects", "2"),
-                Map.entry("backbone.channels", "8,8,16,16,16,16"),
-                Map.entry("segmenter.channels", "8,8,16,16,16,16"),
-                Map.entry("trainer.imageWidth", "32"),
-                Map.entry("trainer.imageHeight", "32"),
-                Map.entry("trainer.publishEverySteps", "15"),
-                Map.entry("active.windowSize", "8"),
-                Map.entry("active.batchSize", "4"),
-                Map.entry("active.budget", "8"),
-                Map.entry("active.selectEveryMs", "2000"),
-                Map.entry("active.oracleDelayMs", "200")));
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with(Map.ofEntries(
+                        Map.entry("synthetic.imageSize", "32"),
+                        Map.entry("synthetic.numClasses", "2"),
+                        Map.entry("synthetic.maxObjects", "2"),
+                        Map.entry("backbone.channels", "8,8,16,16,16,16"),
+                        Map.entry("segmenter.channels", "8,8,16,16,16,16"),
+                        Map.entry("trainer.imageWidth", "32"),
+                        Map.entry("trainer.imageHeight", "32"),
+                        Map.entry("trainer.publishEverySteps", "15"),
+                        Map.entry("active.windowSize", "8"),
+                        Map.entry("active.batchSize", "4"),
+                        Map.entry("active.budget", "8"),
+                        Map.entry("active.selectEveryMs", "2000"),
+                        Map.entry("active.oracleDelayMs", "200")));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         List<LabeledImage> all = data.images(0, LABELED + POOL);
-        LocalPipeline.Images images = new LocalPipeline.Images(data.classes(), List.of(), all.subList(0, LABELED), i -> i % 4 == 0,
-                all.subList(LABELED, all.size()));
+        LocalPipeline.Images images = new LocalPipeline.Images(
+                data.classes(), List.of(), all.subList(0, LABELED), i -> i % 4 == 0, all.subList(LABELED, all.size()));
         Topics topics = TOPICS;
 
         List<String> seedsBefore;
         List<ModelSnapshotRecord> modelsBefore;
         int deliveredBefore;
         try (DataDirectory directory = DataDirectory.open(dataDir, RUN, false);
-             LocalPipeline pipeline = start(where, directory, images, config, 1.0)) {
+                LocalPipeline pipeline = start(where, directory, images, config, 1.0)) {
             assertThat(directory.resumed()).isFalse();
-            waitFor(() -> seeds(pipeline, topics).size() >= 5 && !models(pipeline, topics).isEmpty(), "the first seeds and model");
+            waitFor(
+                    () -> seeds(pipeline, topics).size() >= 5
+                            && !models(pipeline, topics).isEmpty(),
+                    "the first seeds and model");
             deliveredBefore = pipeline.delivered();
             seedsBefore = seeds(pipeline, topics);
             modelsBefore = models(pipeline, topics);
@@ -89,34 +95,46 @@ class LocalPipelineRestartTest {
         assertThat(deliveredBefore).as("stopped mid-stream").isLessThan(LABELED + POOL);
 
         try (DataDirectory directory = DataDirectory.open(dataDir, RUN, false);
-             LocalPipeline pipeline = start(where, directory, images, config, 0)) {
+                LocalPipeline pipeline = start(where, directory, images, config, 0)) {
             assertThat(directory.resumed()).isTrue();
-            waitFor(() -> {
-                List<String> seeds = seeds(pipeline, topics);
-                return pipeline.producerDone() && seeds.size() >= LABELED + pipeline.oracle().answered()
-                        && models(pipeline, topics).size() > modelsBefore.size();
-            }, "every image seeded and a new model");
+            waitFor(
+                    () -> {
+                        List<String> seeds = seeds(pipeline, topics);
+                        return pipeline.producerDone()
+                                && seeds.size() >= LABELED + pipeline.oracle().answered()
+                                && models(pipeline, topics).size() > modelsBefore.size();
+                    },
+                    "every image seeded and a new model");
             List<String> seeds = seeds(pipeline, topics);
             List<ModelSnapshotRecord> models = models(pipeline, topics);
 
             assertThat(pipeline.delivered()).isEqualTo(LABELED + POOL);
-            assertThat(seeds).as("seeds by image id, %d before the restart", seedsBefore.size())
+            assertThat(seeds)
+                    .as("seeds by image id, %d before the restart", seedsBefore.size())
                     .doesNotHaveDuplicates()
                     .containsAll(seedsBefore)
                     .containsAll(images.labeled().stream().map(LabeledImage::id).toList())
                     .hasSize(LABELED + (int) pipeline.oracle().answered());
-            assertThat(pipeline.oracle().answered()).as("the pool's images asked and answered").isPositive();
+            assertThat(pipeline.oracle().answered())
+                    .as("the pool's images asked and answered")
+                    .isPositive();
             assertThat(KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.deadLetters(), 0, 1))
-                    .as("no image sent twice (a second one is a duplicate-id dead letter)").isEmpty();
+                    .as("no image sent twice (a second one is a duplicate-id dead letter)")
+                    .isEmpty();
 
             for (Map.Entry<String, List<ModelSnapshotRecord>> byName : models.stream()
-                    .collect(Collectors.groupingBy(m -> m.getName().toString())).entrySet()) {
+                    .collect(Collectors.groupingBy(m -> m.getName().toString()))
+                    .entrySet()) {
                 List<ModelSnapshotRecord> versions = byName.getValue().stream()
-                        .sorted(Comparator.comparingLong(ModelSnapshotRecord::getVersion)).toList();
+                        .sorted(Comparator.comparingLong(ModelSnapshotRecord::getVersion))
+                        .toList();
                 for (int i = 0; i < versions.size(); i++) {
-                    assertThat(versions.get(i).getVersion()).as(byName.getKey() + " versions, one each").isEqualTo(i + 1);
+                    assertThat(versions.get(i).getVersion())
+                            .as(byName.getKey() + " versions, one each")
+                            .isEqualTo(i + 1);
                     if (i > 0) {
-                        assertThat(versions.get(i).getTrainingStep()).as(byName.getKey() + " steps go on")
+                        assertThat(versions.get(i).getTrainingStep())
+                                .as(byName.getKey() + " steps go on")
                                 .isGreaterThan(versions.get(i - 1).getTrainingStep());
                     }
                 }
@@ -124,15 +142,28 @@ class LocalPipelineRestartTest {
         }
     }
 
-    private static LocalPipeline start(LocalPipeline.Place where, DataDirectory directory, LocalPipeline.Images images,
-            SeedStreamConfig config, double rate) throws Exception {
-        return LocalPipeline.start(new LocalPipeline.Place(directory, where.kafka(), where.checkpoints(), where.topics()), images, config,
-                FlinkCluster.local(0, 4), Duration.ofSeconds(1), rate, true, QUIET);
+    private static LocalPipeline start(
+            LocalPipeline.Place where,
+            DataDirectory directory,
+            LocalPipeline.Images images,
+            SeedStreamConfig config,
+            double rate)
+            throws Exception {
+        return LocalPipeline.start(
+                new LocalPipeline.Place(directory, where.kafka(), where.checkpoints(), where.topics()),
+                images,
+                config,
+                FlinkCluster.local(0, 4),
+                Duration.ofSeconds(1),
+                rate,
+                true,
+                QUIET);
     }
 
     private static List<String> seeds(LocalPipeline pipeline, Topics topics) {
         List<String> ids = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.seeds(), 0, 1)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.seeds(), 0, 1)) {
             try {
                 ids.add(RecordCodec.SEED.decode(record.value()).getImageId().toString());
             } catch (InvalidRecordException e) {
@@ -144,7 +175,8 @@ class LocalPipelineRestartTest {
 
     private static List<ModelSnapshotRecord> models(LocalPipeline pipeline, Topics topics) {
         List<ModelSnapshotRecord> models = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.models(), 0, 1)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.models(), 0, 1)) {
             try {
                 models.add(RecordCodec.MODEL_SNAPSHOT.decode(record.value()));
             } catch (InvalidRecordException e) {

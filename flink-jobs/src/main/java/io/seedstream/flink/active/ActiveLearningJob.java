@@ -39,25 +39,30 @@ public final class ActiveLearningJob {
 
     private ActiveLearningJob() {}
 
-    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
+    public static void build(
+            StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
         String servers = settings.bootstrapServers();
         Topics topics = settings.topics();
         IngestStage.Result unlabeled = IngestStage.apply(
-                KafkaWiring.read(env, settings, topics.unlabeledImages(), "active", "unlabeled images", "unlabeled-images"),
-                classes, config.stream());
-        BroadcastStream<byte[]> models = KafkaWiring.read(env, settings, topics.models(), "active-models", "models", "models")
+                KafkaWiring.read(
+                        env, settings, topics.unlabeledImages(), "active", "unlabeled images", "unlabeled-images"),
+                classes,
+                config.stream());
+        BroadcastStream<byte[]> models = KafkaWiring.read(
+                        env, settings, topics.models(), "active-models", "models", "models")
                 .map(RawMessage::value, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .name("model bytes")
                 .uid("model-bytes")
                 .broadcast(LiveModels.STATE);
-        DataStream<Candidate> scored = unlabeled.images()
+        DataStream<Candidate> scored = unlabeled
+                .images()
                 .keyBy(image -> image.id(), Types.STRING)
                 .connect(models)
                 .process(new ScoreFunction(config, classes), TypeInformation.of(Candidate.class))
                 .name("score")
                 .uid("score");
-        DataStream<LabelFeedback> answers = KafkaWiring.read(env, settings, topics.labeledImages(), "active-answers", "labeled images",
-                        "labeled-images")
+        DataStream<LabelFeedback> answers = KafkaWiring.read(
+                        env, settings, topics.labeledImages(), "active-answers", "labeled images", "labeled-images")
                 .flatMap((RawMessage message, Collector<LabelFeedback> out) -> feedback(message, classes, out))
                 .returns(LabelFeedback.class)
                 .name("answers")
@@ -71,8 +76,10 @@ public final class ActiveLearningJob {
                 .sinkTo(KafkaWiring.sink(servers, topics.labelRequests(), topics.prefix() + "label-requests"))
                 .name("label requests topic")
                 .uid("label-requests-sink");
-        unlabeled.deadLetters()
-                .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "active-dead-letters"))
+        unlabeled
+                .deadLetters()
+                .sinkTo(KafkaWiring.deadLetterSink(
+                        servers, topics.deadLetters(), topics.prefix() + "active-dead-letters"))
                 .name("dead letters")
                 .uid("dead-letters-sink");
     }
@@ -85,8 +92,12 @@ public final class ActiveLearningJob {
         } catch (InvalidRecordException e) {
             return;
         }
-        int[] ids = record.getLabels().stream().map(CharSequence::toString).mapToInt(classes.names()::indexOf)
-                .filter(id -> id >= 0 && id != classes.background()).distinct().toArray();
+        int[] ids = record.getLabels().stream()
+                .map(CharSequence::toString)
+                .mapToInt(classes.names()::indexOf)
+                .filter(id -> id >= 0 && id != classes.background())
+                .distinct()
+                .toArray();
         out.collect(new LabelFeedback(record.getId().toString(), ids));
     }
 }

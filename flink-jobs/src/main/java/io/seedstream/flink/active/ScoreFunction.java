@@ -64,7 +64,9 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
 
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<Candidate> out) throws Exception {
-        waiting.onTimer(models.restoreFrom(context.getBroadcastState(LiveModels.STATE)), context.timerService(),
+        waiting.onTimer(
+                models.restoreFrom(context.getBroadcastState(LiveModels.STATE)),
+                context.timerService(),
                 images -> score(images, context.currentProcessingTime(), out));
     }
 
@@ -73,7 +75,12 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
         for (LabeledImage image : images) {
             long started = System.nanoTime();
             LabeledImage resized = image.resized(size.imageWidth(), size.imageHeight());
-            scorer.score(models.classifier.model(), models.segmenter.model(), List.of(resized), models.classifier.version(), now)
+            scorer.score(
+                            models.classifier.model(),
+                            models.segmenter.model(),
+                            List.of(resized),
+                            models.classifier.version(),
+                            now)
                     .forEach(out::collect);
             latency.update((System.nanoTime() - started) / 1_000_000);
         }

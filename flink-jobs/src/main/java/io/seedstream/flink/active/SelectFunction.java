@@ -52,6 +52,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     private transient ValueState<Long> timer;
     /** The fraction of a request partial windows have earned but not yet asked. */
     private transient ValueState<Double> owedShare;
+
     private transient Counter requests;
     private transient Counter answers;
     private transient Counter duplicates;
@@ -59,6 +60,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     private transient Histogram labelLatency;
     /** Mirrors of state for the gauges (metrics are read outside any key's context). */
     private transient volatile int poolSize;
+
     private transient volatile double meanUncertainty;
     private transient volatile int budgetLeft;
 
@@ -166,8 +168,14 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
             for (int classId : chosen.guessedClasses()) {
                 guessed.add(classes.names().get(classId));
             }
-            LabelRequest request = new LabelRequest(chosen.imageId(), choice.priority(), choice.reason(), choice.details(), guessed,
-                    chosen.modelVersion(), now);
+            LabelRequest request = new LabelRequest(
+                    chosen.imageId(),
+                    choice.priority(),
+                    choice.reason(),
+                    choice.details(),
+                    guessed,
+                    chosen.modelVersion(),
+                    now);
             out.collect(new EncodedRecord(chosen.imageId(), RecordCodec.LABEL_REQUEST.encode(request)));
             asked.put(chosen.imageId(), new Asked(now, chosen.thumbnail()));
             pool.remove(chosen.imageId());

@@ -26,7 +26,8 @@ import org.apache.flink.util.OutputTag;
  */
 public final class IngestStage {
 
-    static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
+    static final OutputTag<RejectedRecord> REJECTED =
+            new OutputTag<>("rejected", TypeInformation.of(RejectedRecord.class));
 
     /** The images that passed, and the dead letters of both steps. */
     public record Result(DataStream<LabeledImage> images, DataStream<RejectedRecord> deadLetters) {}
@@ -34,12 +35,11 @@ public final class IngestStage {
     private IngestStage() {}
 
     public static Result apply(DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings) {
-        SingleOutputStreamOperator<Validated> valid = messages
-                .process(new Validate(classes, settings.maxImageSide()))
+        SingleOutputStreamOperator<Validated> valid = messages.process(new Validate(classes, settings.maxImageSide()))
                 .name("validate and decode")
                 .uid("validate");
-        SingleOutputStreamOperator<LabeledImage> unique = valid
-                .keyBy(v -> v.image().id(), Types.STRING)
+        SingleOutputStreamOperator<LabeledImage> unique = valid.keyBy(
+                        v -> v.image().id(), Types.STRING)
                 .process(new FirstOfEachId(settings.duplicateIdRetention()))
                 .name("drop duplicate ids")
                 .uid("deduplicate");
@@ -72,8 +72,10 @@ public final class IngestStage {
                 out.collect(new Validated(validator.validate(message.value()), message));
             } catch (InvalidRecordException | RuntimeException e) { // nothing a message holds may stop the job
                 rejected.inc();
-                context.output(REJECTED, RejectedRecord.of("localization/validate", e.getMessage() + " (" + message.position() + ")",
-                        message));
+                context.output(
+                        REJECTED,
+                        RejectedRecord.of(
+                                "localization/validate", e.getMessage() + " (" + message.position() + ")", message));
             }
         }
     }
@@ -103,9 +105,14 @@ public final class IngestStage {
         public void processElement(Validated validated, Context context, Collector<LabeledImage> out) throws Exception {
             if (seen.value() != null) {
                 duplicates.inc();
-                context.output(REJECTED, RejectedRecord.of("localization/deduplicate",
-                        "duplicate id '" + validated.image().id() + "': an image with this id was already received ("
-                                + validated.message().position() + ")", validated.message()));
+                context.output(
+                        REJECTED,
+                        RejectedRecord.of(
+                                "localization/deduplicate",
+                                "duplicate id '" + validated.image().id()
+                                        + "': an image with this id was already received ("
+                                        + validated.message().position() + ")",
+                                validated.message()));
                 return;
             }
             seen.update(true);

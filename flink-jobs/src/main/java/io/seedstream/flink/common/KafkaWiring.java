@@ -36,15 +36,27 @@ public final class KafkaWiring {
      * A job's stream of every message of {@code topic}, undecoded, read as consumer group
      * prefix + {@code group}; the source operator is named {@code name} and has the stable {@code uid}.
      */
-    public static DataStream<RawMessage> read(StreamExecutionEnvironment env, KafkaSettings settings, String topic,
-            String group, String name, String uid) {
-        return env.fromSource(rawSource(settings.bootstrapServers(), topic, settings.topics().prefix() + group, settings.bounded()),
-                        WatermarkStrategy.noWatermarks(), name)
+    public static DataStream<RawMessage> read(
+            StreamExecutionEnvironment env,
+            KafkaSettings settings,
+            String topic,
+            String group,
+            String name,
+            String uid) {
+        return env.fromSource(
+                        rawSource(
+                                settings.bootstrapServers(),
+                                topic,
+                                settings.topics().prefix() + group,
+                                settings.bounded()),
+                        WatermarkStrategy.noWatermarks(),
+                        name)
                 .uid(uid);
     }
 
     /** Every message of the topic, undecoded; bounded sources stop at the offsets current at start. */
-    public static KafkaSource<RawMessage> rawSource(String bootstrapServers, String topic, String groupId, boolean bounded) {
+    public static KafkaSource<RawMessage> rawSource(
+            String bootstrapServers, String topic, String groupId, boolean bounded) {
         var builder = KafkaSource.<RawMessage>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)
@@ -77,16 +89,19 @@ public final class KafkaWiring {
 
     /** Encoded records to a topic, in checkpointed Kafka transactions (exactly once). */
     public static KafkaSink<EncodedRecord> sink(String bootstrapServers, String topic, String transactionalIdPrefix) {
-        KafkaRecordSerializationSchema<EncodedRecord> serializer = (record, context, timestamp) ->
-                new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
-                        record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), record.value());
+        KafkaRecordSerializationSchema<EncodedRecord> serializer =
+                (record, context, timestamp) -> new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        topic, record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), record.value());
         return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
     }
 
     /** Dead letters, written in checkpointed Kafka transactions (exactly once). */
-    public static KafkaSink<RejectedRecord> deadLetterSink(String bootstrapServers, String topic, String transactionalIdPrefix) {
-        KafkaRecordSerializationSchema<RejectedRecord> serializer = (rejected, context, timestamp) ->
-                new org.apache.kafka.clients.producer.ProducerRecord<>(topic, rejected.key(),
+    public static KafkaSink<RejectedRecord> deadLetterSink(
+            String bootstrapServers, String topic, String transactionalIdPrefix) {
+        KafkaRecordSerializationSchema<RejectedRecord> serializer =
+                (rejected, context, timestamp) -> new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        topic,
+                        rejected.key(),
                         RecordCodec.DEAD_LETTER.encode(DeadLetter.newBuilder()
                                 .setStage(rejected.stage())
                                 .setReason(rejected.reason())
@@ -98,8 +113,8 @@ public final class KafkaWiring {
         return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
     }
 
-    private static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
-            String transactionalIdPrefix) {
+    private static <T> KafkaSink<T> exactlyOnce(
+            String bootstrapServers, KafkaRecordSerializationSchema<T> serializer, String transactionalIdPrefix) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(serializer)
@@ -113,7 +128,12 @@ public final class KafkaWiring {
     private static final class RawDeserializer implements KafkaRecordDeserializationSchema<RawMessage> {
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawMessage> out) {
-            out.collect(new RawMessage(record.topic(), record.partition(), record.offset(), record.key(), record.value(),
+            out.collect(new RawMessage(
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key(),
+                    record.value(),
                     record.timestamp()));
         }
 

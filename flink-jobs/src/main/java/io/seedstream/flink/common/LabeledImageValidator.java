@@ -44,7 +44,8 @@ public final class LabeledImageValidator {
             throw new InvalidRecordException(id + ": " + e.getMessage(), e);
         }
         int[] labels = labels(id, record.getLabels());
-        byte[] mask = record.getMask() == null ? null : mask(id, Bytes.toArray(record.getMask()), rgb.width(), rgb.height());
+        byte[] mask =
+                record.getMask() == null ? null : mask(id, Bytes.toArray(record.getMask()), rgb.width(), rgb.height());
         return new LabeledImage(id, rgb.width(), rgb.height(), rgb.pixels(), mask, labels);
     }
 
@@ -54,8 +55,8 @@ public final class LabeledImageValidator {
             String name = names.get(i);
             int classId = classes.names().indexOf(name);
             if (classId < 0 || classId == classes.background()) {
-                throw new InvalidRecordException(id + ": unknown class '" + name + "'; known: "
-                        + classes.foregroundNames());
+                throw new InvalidRecordException(
+                        id + ": unknown class '" + name + "'; known: " + classes.foregroundNames());
             }
             ids[i] = classId;
         }
@@ -72,8 +73,8 @@ public final class LabeledImageValidator {
         for (byte value : mask) {
             int classId = value & 0xFF;
             if (classId >= classes.size() && classId != ClassList.IGNORE) {
-                throw new InvalidRecordException(id + ": mask value " + classId + " is not a class id (0.." + (classes.size() - 1)
-                        + ", or " + ClassList.IGNORE + " for unlabeled pixels)");
+                throw new InvalidRecordException(id + ": mask value " + classId + " is not a class id (0.."
+                        + (classes.size() - 1) + ", or " + ClassList.IGNORE + " for unlabeled pixels)");
             }
         }
         return mask;

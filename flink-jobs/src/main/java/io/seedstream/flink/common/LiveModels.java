@@ -77,7 +77,9 @@ public final class LiveModels implements AutoCloseable {
             return;
         }
         Live<?> model = List.of(classifier, segmenter, affinity).stream()
-                .filter(live -> live.name.equals(record.getName())).findFirst().orElse(null);
+                .filter(live -> live.name.equals(record.getName()))
+                .findFirst()
+                .orElse(null);
         restoreFrom(state);
         if (model == null || model.isLive() && model.version >= record.getVersion()) {
             return;

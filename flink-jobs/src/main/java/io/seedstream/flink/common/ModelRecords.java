@@ -18,7 +18,11 @@ public final class ModelRecords {
      * @param evalMiou the held-out score, or null when there was nothing to score on
      * @param newSampleTimestampsMs entry times of the images this version is the first to have trained on
      */
-    public static ModelSnapshotRecord of(ModelSnapshot snapshot, long trainingStep, Double evalMiou, long timestampMs,
+    public static ModelSnapshotRecord of(
+            ModelSnapshot snapshot,
+            long trainingStep,
+            Double evalMiou,
+            long timestampMs,
             long[] newSampleTimestampsMs) {
         return ModelSnapshotRecord.newBuilder()
                 .setName(snapshot.name())
@@ -30,7 +34,8 @@ public final class ModelRecords {
                 .setTrainingStep(trainingStep)
                 .setEvalMiou(evalMiou)
                 .setTimestampMs(timestampMs)
-                .setNewSampleTimestampsMs(Arrays.stream(newSampleTimestampsMs).boxed().toList())
+                .setNewSampleTimestampsMs(
+                        Arrays.stream(newSampleTimestampsMs).boxed().toList())
                 .build();
     }
 

@@ -23,7 +23,9 @@ public final class TaskDevice {
 
     /** The device for a subtask: from its task manager's GPUs, else {@code configured}. */
     public static Device of(RuntimeContext context, String configured) {
-        return Devices.of(choose(context.getExternalResourceInfos(GPU_RESOURCE), context.getTaskInfo().getIndexOfThisSubtask(),
+        return Devices.of(choose(
+                context.getExternalResourceInfos(GPU_RESOURCE),
+                context.getTaskInfo().getIndexOfThisSubtask(),
                 configured));
     }
 

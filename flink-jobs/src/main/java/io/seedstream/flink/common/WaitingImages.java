@@ -50,7 +50,8 @@ public final class WaitingImages {
      * On the current key's timer (either kind): hands its images to {@code process} and forgets them
      * once a classifier is live, or checks again a second later.
      */
-    public void onTimer(boolean classifierLive, TimerService timers, Consumer<List<LabeledImage>> process) throws Exception {
+    public void onTimer(boolean classifierLive, TimerService timers, Consumer<List<LabeledImage>> process)
+            throws Exception {
         List<LabeledImage> held = new ArrayList<>();
         images.get().forEach(held::add);
         if (held.isEmpty()) {

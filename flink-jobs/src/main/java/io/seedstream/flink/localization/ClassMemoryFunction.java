@@ -34,7 +34,8 @@ public final class ClassMemoryFunction extends KeyedProcessFunction<Integer, Cla
     @Override
     public void open(OpenContext context) {
         memory = new ClassMemory(settings);
-        state = getRuntimeContext().getState(new ValueStateDescriptor<>("memory", TypeInformation.of(ClassMemory.State.class)));
+        state = getRuntimeContext()
+                .getState(new ValueStateDescriptor<>("memory", TypeInformation.of(ClassMemory.State.class)));
         latest = new HashMap<>();
     }
 
@@ -48,7 +49,8 @@ public final class ClassMemoryFunction extends KeyedProcessFunction<Integer, Cla
         }
         state.update(next);
         if (latest.put(features.classId(), next) == null) {
-            MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("class", String.valueOf(features.classId()));
+            MetricGroup group =
+                    getRuntimeContext().getMetricGroup().addGroup("class", String.valueOf(features.classId()));
             group.gauge("memoryUpdates", () -> latest.get(features.classId()).updates());
             group.gauge("memoryNorm", () -> norm(latest.get(features.classId()).vector()));
         }

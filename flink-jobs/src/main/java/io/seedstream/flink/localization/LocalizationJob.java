@@ -34,26 +34,33 @@ public final class LocalizationJob {
 
     private LocalizationJob() {}
 
-    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
+    public static void build(
+            StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
         String servers = settings.bootstrapServers();
         Topics topics = settings.topics();
-        DataStream<RawMessage> raw = KafkaWiring.read(env, settings, topics.labeledImages(), "localization", "labeled images",
-                "labeled-images");
+        DataStream<RawMessage> raw = KafkaWiring.read(
+                env, settings, topics.labeledImages(), "localization", "labeled images", "labeled-images");
         IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream());
 
-        BroadcastStream<byte[]> models = KafkaWiring.read(env, settings, topics.models(), "localization-models", "models", "models")
+        BroadcastStream<byte[]> models = KafkaWiring.read(
+                        env, settings, topics.models(), "localization-models", "models", "models")
                 .map(RawMessage::value, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)
                 .name("model bytes")
                 .uid("model-bytes")
                 .broadcast(LocalizeFunction.MODELS);
         SeedStreamConfig.Stream stream = config.stream();
         DataStream<List<LabeledImage>> batches = ingest.images()
-                .transform("micro-batches", Types.LIST(TypeInformation.of(LabeledImage.class)),
-                        new MicroBatcher<LabeledImage>(stream.microBatchSize(), stream.microBatchMaxPixels(),
-                                image -> (long) image.width() * image.height(), stream.microBatchMaxWaitMs()))
+                .transform(
+                        "micro-batches",
+                        Types.LIST(TypeInformation.of(LabeledImage.class)),
+                        new MicroBatcher<LabeledImage>(
+                                stream.microBatchSize(),
+                                stream.microBatchMaxPixels(),
+                                image -> (long) image.width() * image.height(),
+                                stream.microBatchMaxWaitMs()))
                 .uid("micro-batches");
-        DataStream<LocalizedImage> localized = batches
-                .keyBy(batch -> batch.get(0).id(), Types.STRING)
+        DataStream<LocalizedImage> localized = batches.keyBy(
+                        batch -> batch.get(0).id(), Types.STRING)
                 .connect(models)
                 .process(new LocalizeFunction(config, classes))
                 .name("localize")
@@ -74,9 +81,12 @@ public final class LocalizationJob {
                 .name("seeds")
                 .uid("seeds");
 
-        seeds.sinkTo(KafkaWiring.sink(servers, topics.seeds(), topics.prefix() + "seeds")).name("seeds topic").uid("seeds-sink");
+        seeds.sinkTo(KafkaWiring.sink(servers, topics.seeds(), topics.prefix() + "seeds"))
+                .name("seeds topic")
+                .uid("seeds-sink");
         ingest.deadLetters()
-                .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "localization-dead-letters"))
+                .sinkTo(KafkaWiring.deadLetterSink(
+                        servers, topics.deadLetters(), topics.prefix() + "localization-dead-letters"))
                 .name("dead letters")
                 .uid("dead-letters-sink");
     }

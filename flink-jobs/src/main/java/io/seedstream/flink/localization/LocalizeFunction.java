@@ -45,7 +45,8 @@ import org.apache.flink.util.Collector;
  * are the classifier's class maps with dropout off (FickleNet's expectation), or with {@code
  * stream.localizationPasses} = N per view the per-class maximum of N stochastic Grad-CAM maps.
  */
-public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String, List<LabeledImage>, byte[], LocalizedImage> {
+public final class LocalizeFunction
+        extends KeyedBroadcastProcessFunction<String, List<LabeledImage>, byte[], LocalizedImage> {
 
     public static final MapStateDescriptor<String, byte[]> MODELS = LiveModels.STATE;
 
@@ -88,7 +89,8 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     }
 
     @Override
-    public void processElement(List<LabeledImage> images, ReadOnlyContext context, Collector<LocalizedImage> out) throws Exception {
+    public void processElement(List<LabeledImage> images, ReadOnlyContext context, Collector<LocalizedImage> out)
+            throws Exception {
         if (!models.restoreFrom(context.getBroadcastState(MODELS))) {
             waiting.hold(images, context.timerService());
             return;
@@ -97,18 +99,23 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     }
 
     @Override
-    public void processBroadcastElement(byte[] message, Context context, Collector<LocalizedImage> out) throws Exception {
+    public void processBroadcastElement(byte[] message, Context context, Collector<LocalizedImage> out)
+            throws Exception {
         models.offer(message, context.getBroadcastState(MODELS));
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<LocalizedImage> out) throws Exception {
-        waiting.onTimer(models.restoreFrom(context.getBroadcastState(MODELS)), context.timerService(), images -> localize(images, out));
+        waiting.onTimer(
+                models.restoreFrom(context.getBroadcastState(MODELS)),
+                context.timerService(),
+                images -> localize(images, out));
     }
 
     private void localize(List<LabeledImage> images, Collector<LocalizedImage> out) {
-        Map<List<Integer>, List<LabeledImage>> bySize = images.stream().collect(
-                Collectors.groupingBy(image -> List.of(image.width(), image.height()), LinkedHashMap::new, Collectors.toList()));
+        Map<List<Integer>, List<LabeledImage>> bySize = images.stream()
+                .collect(Collectors.groupingBy(
+                        image -> List.of(image.width(), image.height()), LinkedHashMap::new, Collectors.toList()));
         bySize.values().forEach(sameSize -> localizeSameSize(sameSize, out));
     }
 
@@ -122,12 +129,25 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
             for (int b = 0; b < images.size(); b++) {
                 LabeledImage image = images.get(b);
                 NDArray own = features.get(b).expandDims(0);
-                int[] classIndex = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
-                float[] maps = classIndex.length == 0 ? new float[0] : maps(pixels.get(b).expandDims(0), classIndex);
+                int[] classIndex = Arrays.stream(image.labels())
+                        .map(classes::classifierIndex)
+                        .toArray();
+                float[] maps = classIndex.length == 0
+                        ? new float[0]
+                        : maps(pixels.get(b).expandDims(0), classIndex);
                 passes.inc((long) config.stream().localizationPasses() * views()); // 0 with dropout off
-                out.collect(new LocalizedImage(image, classifier.version(), segmenter.version(), (int) shape[1], (int) shape[2],
-                        (int) shape[3], own.toFloatArray(), maps, probabilities == null ? null : probabilities[b]));
-                // From the start of its batch's forward passes to its own result (the wait to fill the batch is not counted).
+                out.collect(new LocalizedImage(
+                        image,
+                        classifier.version(),
+                        segmenter.version(),
+                        (int) shape[1],
+                        (int) shape[2],
+                        (int) shape[3],
+                        own.toFloatArray(),
+                        maps,
+                        probabilities == null ? null : probabilities[b]));
+                // From the start of its batch's forward passes to its own result (the wait to fill the batch is not
+                // counted).
                 latency.update((System.nanoTime() - started) / 1_000_000);
             }
         }
@@ -155,10 +175,13 @@ public final class LocalizeFunction extends KeyedBroadcastProcessFunction<String
     /** At the size the segmenter trains on, then scaled back to the images' size: per image (classes x H x W) probabilities. */
     private float[][] segmenterProbabilities(NDManager scope, List<LabeledImage> images) {
         SeedStreamConfig.Trainer input = config.trainer();
-        List<LabeledImage> resized = images.stream().map(image -> image.resized(input.imageWidth(), input.imageHeight())).toList();
+        List<LabeledImage> resized = images.stream()
+                .map(image -> image.resized(input.imageWidth(), input.imageHeight()))
+                .toList();
         NDArray logits = segmenter.model().logits(Batches.images(scope, resized), false);
         LabeledImage first = images.get(0);
-        NDArray probabilities = Ops.resize(logits, first.height(), first.width()).softmax(1);
+        NDArray probabilities =
+                Ops.resize(logits, first.height(), first.width()).softmax(1);
         float[][] perImage = new float[images.size()][];
         for (int b = 0; b < images.size(); b++) {
             perImage[b] = probabilities.get(b).toFloatArray();

@@ -11,5 +11,13 @@ import io.seedstream.segmentation.data.LabeledImage;
  * @param classifierVersion the version of the classifier that computed the maps
  * @param segmenterVersion the segmenter's version, -1 when there was none
  */
-public record LocalizedImage(LabeledImage image, long classifierVersion, long segmenterVersion, int featureChannels,
-        int featureHeight, int featureWidth, float[] features, float[] maps, float[] segmenterProbabilities) {}
+public record LocalizedImage(
+        LabeledImage image,
+        long classifierVersion,
+        long segmenterVersion,
+        int featureChannels,
+        int featureHeight,
+        int featureWidth,
+        float[] features,
+        float[] maps,
+        float[] segmenterProbabilities) {}

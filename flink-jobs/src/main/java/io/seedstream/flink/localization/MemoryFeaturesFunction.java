@@ -26,7 +26,8 @@ public final class MemoryFeaturesFunction extends RichFlatMapFunction<LocalizedI
 
     @Override
     public void open(OpenContext context) {
-        seedRule = new ConfidentSeeds(ConfidentSeeds.withoutCrf(config.seeds())); // the memory learns from every image: no CRF
+        seedRule = new ConfidentSeeds(
+                ConfidentSeeds.withoutCrf(config.seeds())); // the memory learns from every image: no CRF
     }
 
     @Override
@@ -37,8 +38,8 @@ public final class MemoryFeaturesFunction extends RichFlatMapFunction<LocalizedI
         }
         LabeledImage image = localized.image();
         int[] seeds = seedRule.seeds(localized.maps(), ids, background, image.rgb(), image.width(), image.height());
-        int[] reduced = AffinityLabels.downsample(seeds, image.width(), image.height(), localized.featureWidth(),
-                localized.featureHeight());
+        int[] reduced = AffinityLabels.downsample(
+                seeds, image.width(), image.height(), localized.featureWidth(), localized.featureHeight());
         MemoryContext.classFeatures(localized.features(), localized.featureChannels(), reduced, ids, background)
                 .forEach((classId, rows) -> {
                     if (rows.length > 0) {

@@ -15,7 +15,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * end of the input. So no record is ever held in this operator
  * across a checkpoint, and it needs no state of its own for exactly-once.
  */
-public final class MicroBatcher<T> extends AbstractStreamOperator<List<T>> implements OneInputStreamOperator<T, List<T>>, BoundedOneInput {
+public final class MicroBatcher<T> extends AbstractStreamOperator<List<T>>
+        implements OneInputStreamOperator<T, List<T>>, BoundedOneInput {
 
     private final int maxSize;
     private final long maxWeight;

@@ -59,7 +59,8 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     @Override
     public void open(OpenContext context) {
         seedRule = new ConfidentSeeds(config.seeds());
-        growing = new SeededRegionGrowing(config.dsrg().foregroundGrowThreshold(), config.dsrg().backgroundGrowThreshold());
+        growing = new SeededRegionGrowing(
+                config.dsrg().foregroundGrowThreshold(), config.dsrg().backgroundGrowThreshold());
         Autograd.disableOnThisThread();
         manager = NDManager.newBaseManager();
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
@@ -69,7 +70,8 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     }
 
     @Override
-    public void processBroadcastElement(MemoryUpdate update, Context context, Collector<EncodedRecord> out) throws Exception {
+    public void processBroadcastElement(MemoryUpdate update, Context context, Collector<EncodedRecord> out)
+            throws Exception {
         ClassMemory.State current = context.getBroadcastState(MEMORY).get(update.classId());
         if (current == null || update.state().updates() > current.updates()) {
             context.getBroadcastState(MEMORY).put(update.classId(), update.state());
@@ -77,10 +79,12 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
     }
 
     @Override
-    public void processElement(LocalizedImage localized, ReadOnlyContext context, Collector<EncodedRecord> out) throws Exception {
+    public void processElement(LocalizedImage localized, ReadOnlyContext context, Collector<EncodedRecord> out)
+            throws Exception {
         Map<Integer, ClassMemory.State> memory = new HashMap<>();
         long memoryUpdates = 0;
-        for (Map.Entry<Integer, ClassMemory.State> e : context.getBroadcastState(MEMORY).immutableEntries()) {
+        for (Map.Entry<Integer, ClassMemory.State> e :
+                context.getBroadcastState(MEMORY).immutableEntries()) {
             memory.put(e.getKey(), e.getValue());
             memoryUpdates += e.getValue().updates();
         }
@@ -88,20 +92,30 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
         int[] ids = image.labels();
         int background = classes.background();
         float[] maps = localized.maps();
-        if (ids.length > 0 && config.memory().contextWeight() > 0) { // with no context the maps go on as localized (and walked)
+        if (ids.length > 0
+                && config.memory().contextWeight() > 0) { // with no context the maps go on as localized (and walked)
             try (NDManager scope = manager.newSubManager()) {
-                NDArray features = scope.create(localized.features(),
+                NDArray features = scope.create(
+                        localized.features(),
                         new Shape(1, localized.featureChannels(), localized.featureHeight(), localized.featureWidth()));
                 NDArray imageMaps = scope.create(maps, new Shape(1, ids.length, image.height(), image.width()));
-                maps = MemoryContext.refineWithMemory(features, imageMaps, ids, background, memory, config.memory()).toFloatArray();
+                maps = MemoryContext.refineWithMemory(features, imageMaps, ids, background, memory, config.memory())
+                        .toFloatArray();
             }
         }
-        LabelCrf.ImageCrf crf = seedRule.crf(image.rgb(), image.width(), image.height()); // the seeds and the growing share its kernels
+        LabelCrf.ImageCrf crf =
+                seedRule.crf(image.rgb(), image.width(), image.height()); // the seeds and the growing share its kernels
         int[] seeds = seedRule.seeds(maps, ids, background, crf);
-        int[] pseudoLabel = localized.segmenterProbabilities() == null ? seeds
-                : growing.growRefined(seeds, localized.segmenterProbabilities(), SeededRegionGrowing.allowedClasses(ids, background),
-                        background, crf);
-        long labeled = Arrays.stream(seeds).filter(s -> s != ConfidentSeeds.UNSEEDED).count();
+        int[] pseudoLabel = localized.segmenterProbabilities() == null
+                ? seeds
+                : growing.growRefined(
+                        seeds,
+                        localized.segmenterProbabilities(),
+                        SeededRegionGrowing.allowedClasses(ids, background),
+                        background,
+                        crf);
+        long labeled =
+                Arrays.stream(seeds).filter(s -> s != ConfidentSeeds.UNSEEDED).count();
         lastCoverage = (double) labeled / pseudoLabel.length;
         Double miou = image.hasMask() ? miou(pseudoLabel, image.mask()) : null;
         if (miou != null) {

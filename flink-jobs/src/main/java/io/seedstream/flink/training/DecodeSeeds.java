@@ -16,7 +16,8 @@ import org.apache.flink.util.OutputTag;
 /** Seed records from the seeds topic become pseudo-labels; unreadable ones become dead letters. */
 final class DecodeSeeds extends ProcessFunction<RawMessage, PseudoLabel> {
 
-    static final OutputTag<RejectedRecord> REJECTED = new OutputTag<>("rejected-seeds", TypeInformation.of(RejectedRecord.class));
+    static final OutputTag<RejectedRecord> REJECTED =
+            new OutputTag<>("rejected-seeds", TypeInformation.of(RejectedRecord.class));
 
     private transient Counter rejected;
 
@@ -30,14 +31,18 @@ final class DecodeSeeds extends ProcessFunction<RawMessage, PseudoLabel> {
         try {
             SeedRecord record = RecordCodec.SEED.decode(message.value());
             byte[] labels = Bytes.toArray(record.getPseudoLabel());
-            if (record.getWidth() <= 0 || record.getHeight() <= 0 || labels.length != record.getWidth() * record.getHeight()) {
+            if (record.getWidth() <= 0
+                    || record.getHeight() <= 0
+                    || labels.length != record.getWidth() * record.getHeight()) {
                 throw new InvalidRecordException("pseudo-label has " + labels.length + " pixels, the record says "
                         + record.getWidth() + "x" + record.getHeight());
             }
             out.collect(new PseudoLabel(record.getImageId(), record.getWidth(), record.getHeight(), labels));
         } catch (InvalidRecordException | RuntimeException e) {
             rejected.inc();
-            context.output(REJECTED, RejectedRecord.of("trainer/seeds", e.getMessage() + " (" + message.position() + ")", message));
+            context.output(
+                    REJECTED,
+                    RejectedRecord.of("trainer/seeds", e.getMessage() + " (" + message.position() + ")", message));
         }
     }
 }

@@ -8,7 +8,6 @@ import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
@@ -19,7 +18,8 @@ import org.apache.flink.util.Collector;
  * the segmenter), whichever comes first. A sample's time is the image's entry time (its Kafka
  * timestamp). Halves that never find their other half expire after the retention.
  */
-public final class SeedJoinFunction extends KeyedCoProcessFunction<String, LabeledImage, PseudoLabel, StreamingTrainer.Sample> {
+public final class SeedJoinFunction
+        extends KeyedCoProcessFunction<String, LabeledImage, PseudoLabel, StreamingTrainer.Sample> {
 
     private final Duration retention;
     private transient ValueState<StreamingTrainer.Sample> image;
@@ -36,7 +36,8 @@ public final class SeedJoinFunction extends KeyedCoProcessFunction<String, Label
         ValueStateDescriptor<StreamingTrainer.Sample> imageDescriptor =
                 new ValueStateDescriptor<>("image", TypeInformation.of(StreamingTrainer.Sample.class));
         imageDescriptor.enableTimeToLive(ttl);
-        ValueStateDescriptor<PseudoLabel> seedsDescriptor = new ValueStateDescriptor<>("seeds", TypeInformation.of(PseudoLabel.class));
+        ValueStateDescriptor<PseudoLabel> seedsDescriptor =
+                new ValueStateDescriptor<>("seeds", TypeInformation.of(PseudoLabel.class));
         seedsDescriptor.enableTimeToLive(ttl);
         image = getRuntimeContext().getState(imageDescriptor);
         seeds = getRuntimeContext().getState(seedsDescriptor);
@@ -44,7 +45,8 @@ public final class SeedJoinFunction extends KeyedCoProcessFunction<String, Label
     }
 
     @Override
-    public void processElement1(LabeledImage labeled, Context context, Collector<StreamingTrainer.Sample> out) throws Exception {
+    public void processElement1(LabeledImage labeled, Context context, Collector<StreamingTrainer.Sample> out)
+            throws Exception {
         StreamingTrainer.Sample sample = new StreamingTrainer.Sample(labeled, null, entryTime(context));
         out.collect(sample);
         PseudoLabel waiting = seeds.value();
@@ -57,7 +59,8 @@ public final class SeedJoinFunction extends KeyedCoProcessFunction<String, Label
     }
 
     @Override
-    public void processElement2(PseudoLabel record, Context context, Collector<StreamingTrainer.Sample> out) throws Exception {
+    public void processElement2(PseudoLabel record, Context context, Collector<StreamingTrainer.Sample> out)
+            throws Exception {
         StreamingTrainer.Sample waiting = image.value();
         if (waiting != null) {
             emit(waiting, record, out);

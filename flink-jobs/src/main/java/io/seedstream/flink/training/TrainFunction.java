@@ -39,7 +39,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         implements CheckpointedFunction {
 
     /** The published models, in the order of the gauges' slots. */
-    private static final List<String> MODELS = List.of(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
+    private static final List<String> MODELS =
+            List.of(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
 
     /** The single key all samples go to. */
     public static final int KEY = 0;
@@ -55,6 +56,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
     private transient boolean timerSet;
     /** How long the latest step took, and whether a sample came since the latest step on the timer. */
     private transient long lastStepMs;
+
     private transient boolean inputSinceTimerStep;
     private transient Counter steps;
     private transient Histogram freshness;
@@ -69,7 +71,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
     @Override
     public void initializeState(FunctionInitializationContext context) throws Exception {
         checkpointed = context.getOperatorStateStore()
-                .getListState(new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+                .getListState(
+                        new ListStateDescriptor<>("trainer", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         if (context.isRestored()) {
             for (byte[] saved : checkpointed.get()) {
                 restored = saved;
@@ -128,7 +131,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             step(out);
             TimerService timers = context.timerService();
             long pause = pauseAfterTimerStepMs(lastStepMs, inputSinceTimerStep);
-            scheduleIdleStep(pause == 0 ? timestamp : timers.currentProcessingTime() + pause, timers); // no pause: due at once
+            scheduleIdleStep(
+                    pause == 0 ? timestamp : timers.currentProcessingTime() + pause, timers); // no pause: due at once
             inputSinceTimerStep = false;
         } else {
             publish(out); // whatever the last idle steps left unpublished
@@ -177,8 +181,14 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             if (snapshot.name().equals(StreamingTrainer.SEGMENTER)) {
                 Arrays.stream(publication.newSampleTimestampsMs()).forEach(t -> freshness.update(now - t));
             }
-            out.collect(new EncodedRecord(snapshot.name(), RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(snapshot, publication.step(),
-                    publication.evalMiou(), now, publication.newSampleTimestampsMs()))));
+            out.collect(new EncodedRecord(
+                    snapshot.name(),
+                    RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(
+                            snapshot,
+                            publication.step(),
+                            publication.evalMiou(),
+                            now,
+                            publication.newSampleTimestampsMs()))));
         }
     }
 

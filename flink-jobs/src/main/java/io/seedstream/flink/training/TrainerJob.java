@@ -29,20 +29,28 @@ public final class TrainerJob {
 
     private TrainerJob() {}
 
-    public static void build(StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
+    public static void build(
+            StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
         String servers = settings.bootstrapServers();
         Topics topics = settings.topics();
         DataStream<LabeledImage> images = IngestStage.apply(
-                KafkaWiring.read(env, settings, topics.labeledImages(), "trainer", "labeled images", "trainer-labeled-images"),
-                classes, config.stream()).images();
-        SingleOutputStreamOperator<PseudoLabel> seeds = KafkaWiring
-                .read(env, settings, topics.seeds(), "trainer-seeds", "seeds", "trainer-seeds")
+                        KafkaWiring.read(
+                                env,
+                                settings,
+                                topics.labeledImages(),
+                                "trainer",
+                                "labeled images",
+                                "trainer-labeled-images"),
+                        classes,
+                        config.stream())
+                .images();
+        SingleOutputStreamOperator<PseudoLabel> seeds = KafkaWiring.read(
+                        env, settings, topics.seeds(), "trainer-seeds", "seeds", "trainer-seeds")
                 .process(new DecodeSeeds())
                 .name("decode seeds")
                 .uid("decode-seeds");
 
-        DataStream<EncodedRecord> models = images
-                .keyBy(LabeledImage::id, Types.STRING)
+        DataStream<EncodedRecord> models = images.keyBy(LabeledImage::id, Types.STRING)
                 .connect(seeds.keyBy(PseudoLabel::imageId, Types.STRING))
                 .process(new SeedJoinFunction(config.trainer().pairingRetention()))
                 .name("pair images and seeds")
@@ -54,9 +62,12 @@ public final class TrainerJob {
                 .setParallelism(1)
                 .setMaxParallelism(1);
 
-        models.sinkTo(KafkaWiring.sink(servers, topics.models(), topics.prefix() + "models")).name("models topic").uid("models-sink");
+        models.sinkTo(KafkaWiring.sink(servers, topics.models(), topics.prefix() + "models"))
+                .name("models topic")
+                .uid("models-sink");
         seeds.getSideOutput(DecodeSeeds.REJECTED)
-                .sinkTo(KafkaWiring.deadLetterSink(servers, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
+                .sinkTo(KafkaWiring.deadLetterSink(
+                        servers, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
                 .name("dead letters")
                 .uid("trainer-dead-letters-sink");
     }

@@ -43,8 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ActiveLearningJobIntegrationTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     private static final Topics TOPICS = new Topics("active-test.");
     private static EmbeddedKafka kafka;
@@ -53,9 +55,14 @@ class ActiveLearningJobIntegrationTest {
     static void startKafka() throws Exception {
         kafka = EmbeddedKafka.start();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPICS.unlabeledImages(), 2, (short) 1), new NewTopic(TOPICS.labeledImages(), 1, (short) 1),
-                    new NewTopic(TOPICS.models(), 1, (short) 1), new NewTopic(TOPICS.labelRequests(), 1, (short) 1),
-                    new NewTopic(TOPICS.deadLetters(), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(TOPICS.unlabeledImages(), 2, (short) 1),
+                            new NewTopic(TOPICS.labeledImages(), 1, (short) 1),
+                            new NewTopic(TOPICS.models(), 1, (short) 1),
+                            new NewTopic(TOPICS.labelRequests(), 1, (short) 1),
+                            new NewTopic(TOPICS.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
         }
     }
 
@@ -67,13 +74,33 @@ class ActiveLearningJobIntegrationTest {
     }
 
     @Test
-    void spendsTheBudgetExactlyOnceThroughARestart(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.of("synthetic.imageSize", "32", "backbone.channels", "8,8,16,16,16,16",
-                "trainer.imageWidth", "32", "trainer.imageHeight", "32", "active.stochasticPasses", "4", "active.windowSize", "6",
-                "active.batchSize", "4", "active.budget", "12", "active.selectEveryMs", "500"));
+    void spendsTheBudgetExactlyOnceThroughARestart(
+            @InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with(Map.of(
+                        "synthetic.imageSize",
+                        "32",
+                        "backbone.channels",
+                        "8,8,16,16,16,16",
+                        "trainer.imageWidth",
+                        "32",
+                        "trainer.imageHeight",
+                        "32",
+                        "active.stochasticPasses",
+                        "4",
+                        "active.windowSize",
+                        "6",
+                        "active.batchSize",
+                        "4",
+                        "active.budget",
+                        "12",
+                        "active.selectEveryMs",
+                        "500"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
-            producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8),
+            producer.send(new ProducerRecord<>(
+                    TOPICS.models(),
+                    "classifier".getBytes(StandardCharsets.UTF_8),
                     ModelRecords.initialClassifier(config, data.classes(), 1, 5)));
         }
         sendUnlabeled(data, 0, 10);
@@ -81,15 +108,18 @@ class ActiveLearningJobIntegrationTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.configure(JobEnvironment.configuration(Duration.ofMillis(200), checkpoints.toUri()));
         env.setParallelism(2);
-        ActiveLearningJob.build(env, config, data.classes(), new KafkaSettings(kafka.bootstrapServers(), TOPICS, false));
+        ActiveLearningJob.build(
+                env, config, data.classes(), new KafkaSettings(kafka.bootstrapServers(), TOPICS, false));
         JobClient job = env.executeAsync("active learning with a failure");
         try {
-            assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 3, 60)).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 3, 60))
+                    .hasSizeGreaterThanOrEqualTo(3);
             miniCluster.terminateTaskManager(0).get(); // the running job loses its task manager
             miniCluster.startTaskManager();
             sendUnlabeled(data, 10, 20);
             // 30 images, a budget of 12: exactly 12 committed requests, each for a different sent image.
-            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 12, 120);
+            List<ConsumerRecord<byte[], byte[]>> records =
+                    KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 12, 120);
             Thread.sleep(2000); // anything beyond the budget would show up now
             records = KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 13, 5);
             Map<String, Integer> counts = new HashMap<>();
@@ -97,18 +127,25 @@ class ActiveLearningJobIntegrationTest {
                 LabelRequest request = RecordCodec.LABEL_REQUEST.decode(record.value());
                 counts.merge(request.getImageId().toString(), 1, Integer::sum);
                 assertThat(request.getReason().toString()).startsWith("the ").doesNotContain("0.");
-                assertThat(request.getDetails().toString()).startsWith("priority ")
-                        .as("no segmenter in this test").contains("segmenter entropy none");
+                assertThat(request.getDetails().toString())
+                        .startsWith("priority ")
+                        .as("no segmenter in this test")
+                        .contains("segmenter entropy none");
                 assertThat(request.getModelVersion()).isEqualTo(1);
             }
             assertThat(records).hasSize(12);
             assertThat(counts.values()).as("no image asked twice").containsOnly(1);
-            assertThat(counts.keySet()).allSatisfy(id -> assertThat(Integer.parseInt(id.substring(4))).isBetween(0, 29));
+            assertThat(counts.keySet())
+                    .allSatisfy(
+                            id -> assertThat(Integer.parseInt(id.substring(4))).isBetween(0, 29));
             var graph = miniCluster.getExecutionGraph(job.getJobID()).get();
-            assertThat(graph.getStatusTimestamp(JobStatus.RESTARTING)).as("the job went through a restart").isGreaterThan(0);
+            assertThat(graph.getStatusTimestamp(JobStatus.RESTARTING))
+                    .as("the job went through a restart")
+                    .isGreaterThan(0);
         } finally {
             job.cancel().get();
-            // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit deletes
+            // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit
+            // deletes
             miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }

@@ -22,12 +22,27 @@ import org.junit.jupiter.api.Test;
 class SelectFunctionTest {
 
     private static final ClassList CLASSES = new ClassList(List.of("background", "a", "b"), true);
-    private final SeedStreamConfig.Active config = SeedStreamConfig.defaults().with(Map.of("active.windowSize", "4",
-            "active.batchSize", "2", "active.budget", "5", "active.selectEveryMs", "1000", "active.rarityWeight", "0.5")).active();
+    private final SeedStreamConfig.Active config = SeedStreamConfig.defaults()
+            .with(Map.of(
+                    "active.windowSize",
+                    "4",
+                    "active.batchSize",
+                    "2",
+                    "active.budget",
+                    "5",
+                    "active.selectEveryMs",
+                    "1000",
+                    "active.rarityWeight",
+                    "0.5"))
+            .active();
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, Candidate, LabelFeedback, EncodedRecord> harness() throws Exception {
-        return new KeyedTwoInputStreamOperatorTestHarness<>(new KeyedCoProcessOperator<>(new SelectFunction(config, CLASSES)),
-                c -> ActiveLearningJob.SELECTOR_KEY, f -> ActiveLearningJob.SELECTOR_KEY, Types.STRING);
+    private KeyedTwoInputStreamOperatorTestHarness<String, Candidate, LabelFeedback, EncodedRecord> harness()
+            throws Exception {
+        return new KeyedTwoInputStreamOperatorTestHarness<>(
+                new KeyedCoProcessOperator<>(new SelectFunction(config, CLASSES)),
+                c -> ActiveLearningJob.SELECTOR_KEY,
+                f -> ActiveLearningJob.SELECTOR_KEY,
+                Types.STRING);
     }
 
     /** Image i with this uncertainty, guessed class a, a thumbnail orthogonal to every other's. */
@@ -37,14 +52,17 @@ class SelectFunctionTest {
         return new Candidate("c" + i, uncertainty, uncertainty, 0, 0, new int[] {1}, thumbnail, 3, 0);
     }
 
-    private static List<String> requested(KeyedTwoInputStreamOperatorTestHarness<?, ?, ?, EncodedRecord> harness) throws Exception {
+    private static List<String> requested(KeyedTwoInputStreamOperatorTestHarness<?, ?, ?, EncodedRecord> harness)
+            throws Exception {
         List<String> ids = new ArrayList<>();
         for (EncodedRecord record : harness.extractOutputValues()) {
             LabelRequest request = RecordCodec.LABEL_REQUEST.decode(record.value());
             assertThat(record.key()).isEqualTo(request.getImageId().toString());
             assertThat(request.getModelVersion()).isEqualTo(3);
-            assertThat(request.getGuessedClasses()).as("the guess, by name").containsExactly(
-                    CLASSES.names().get(request.getImageId().toString().equals("b1") ? 2 : 1));
+            assertThat(request.getGuessedClasses())
+                    .as("the guess, by name")
+                    .containsExactly(
+                            CLASSES.names().get(request.getImageId().toString().equals("b1") ? 2 : 1));
             ids.add(request.getImageId().toString());
         }
         return ids;
@@ -74,7 +92,8 @@ class SelectFunctionTest {
             restored.processElement1(candidate(6, 0.6), 8);
             restored.processElement1(candidate(7, 0.05), 9); // c1 and c2 were passed over: the window is c5, c6, c7
             assertThat(requested(restored)).as("not a full window").isEmpty();
-            // The timer: 3 of 4 images earn 2 x 3 / 4 = 1.5 requests: c6 (0.6 + 0.5 > c5's 0.5 + 0.5); 0.5 carries over.
+            // The timer: 3 of 4 images earn 2 x 3 / 4 = 1.5 requests: c6 (0.6 + 0.5 > c5's 0.5 + 0.5); 0.5 carries
+            // over.
             restored.setProcessingTime(1100);
             assertThat(requested(restored)).containsExactly("c6");
             for (int i = 8; i <= 11; i++) {
@@ -114,7 +133,8 @@ class SelectFunctionTest {
             harness.processElement1(candidate(1, 0.9), 1);
             harness.processElement2(new LabelFeedback("c1", new int[] {1}), 2); // labeled before anyone asked
             harness.processElement2(new LabelFeedback("x", new int[] {1}), 3); // class a: 2 labels now
-            Candidate rareB = new Candidate("b1", 0.5, 0.5, 0, 0, new int[] {2}, candidate(20, 0).thumbnail(), 3, 0);
+            Candidate rareB = new Candidate(
+                    "b1", 0.5, 0.5, 0, 0, new int[] {2}, candidate(20, 0).thumbnail(), 3, 0);
             harness.processElement1(rareB, 4); // 0.5 + 0.5 x 1 = 1.0
             harness.processElement1(candidate(2, 0.6), 5); // 0.6 + 0.5 / sqrt 3 = 0.889
             harness.processElement1(candidate(3, 0.1), 6);

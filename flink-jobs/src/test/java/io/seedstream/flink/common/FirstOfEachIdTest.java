@@ -20,20 +20,27 @@ class FirstOfEachIdTest {
     @Test
     void anIdPassesOnceWithinTheRetention() throws Exception {
         var operator = new KeyedProcessOperator<>(new IngestStage.FirstOfEachId(Duration.ofHours(1)));
-        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator, (IngestStage.Validated v) -> v.image().id(),
-                Types.STRING)) {
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                operator, (IngestStage.Validated v) -> v.image().id(), Types.STRING)) {
             harness.open();
             harness.setStateTtlProcessingTime(0);
             harness.processElement(image("a", 1), 0);
             harness.processElement(image("b", 2), 0);
             harness.processElement(image("a", 3), 0); // duplicate
-            assertThat(harness.extractOutputValues()).extracting(LabeledImage::id).containsExactly("a", "b");
-            assertThat(harness.getSideOutput(IngestStage.REJECTED)).singleElement()
-                    .satisfies(r -> assertThat(r.getValue().reason()).contains("duplicate id 'a'").contains("t-0@3"));
+            assertThat(harness.extractOutputValues())
+                    .extracting(LabeledImage::id)
+                    .containsExactly("a", "b");
+            assertThat(harness.getSideOutput(IngestStage.REJECTED))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.getValue().reason())
+                            .contains("duplicate id 'a'")
+                            .contains("t-0@3"));
 
             harness.setStateTtlProcessingTime(Duration.ofHours(2).toMillis()); // past the retention: "a" is new again
             harness.processElement(image("a", 4), 0);
-            assertThat(harness.extractOutputValues()).extracting(LabeledImage::id).containsExactly("a", "b", "a");
+            assertThat(harness.extractOutputValues())
+                    .extracting(LabeledImage::id)
+                    .containsExactly("a", "b", "a");
         }
     }
 }

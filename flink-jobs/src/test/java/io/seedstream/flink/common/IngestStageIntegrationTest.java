@@ -43,8 +43,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class IngestStageIntegrationTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     private static EmbeddedKafka kafka;
     private static final Topics TOPICS = new Topics("ingest-test.");
@@ -53,8 +55,11 @@ class IngestStageIntegrationTest {
     static void startKafka() throws Exception {
         kafka = EmbeddedKafka.start();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPICS.labeledImages(), 2, (short) 1),
-                    new NewTopic(TOPICS.deadLetters(), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(TOPICS.labeledImages(), 2, (short) 1),
+                            new NewTopic(TOPICS.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
         }
     }
 
@@ -66,8 +71,12 @@ class IngestStageIntegrationTest {
     }
 
     private static byte[] message(String id, byte[] image, List<String> labels, byte[] mask) {
-        LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder().setId(id).setImage(ByteBuffer.wrap(image))
-                .setFormat("png").setLabels(labels).setTimestampMs(System.currentTimeMillis());
+        LabeledImageRecord.Builder record = LabeledImageRecord.newBuilder()
+                .setId(id)
+                .setImage(ByteBuffer.wrap(image))
+                .setFormat("png")
+                .setLabels(labels)
+                .setTimestampMs(System.currentTimeMillis());
         if (mask != null) {
             record.setMask(ByteBuffer.wrap(mask));
         }
@@ -76,7 +85,8 @@ class IngestStageIntegrationTest {
 
     @Test
     void goodImagesPassOnceAndEveryBadInputIsADeadLetterWithItsReason() throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults().with("synthetic.imageSize", 32).with("stream.maxImageSide", 64);
+        SeedStreamConfig config =
+                SeedStreamConfig.defaults().with("synthetic.imageSize", 32).with("stream.maxImageSide", 64);
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();
         Map<String, byte[]> messages = new HashMap<>(); // key -> value, in sending order below
@@ -84,7 +94,9 @@ class IngestStageIntegrationTest {
         List<String> good = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             LabeledImage image = data.image(i);
-            List<String> labels = Arrays.stream(image.labels()).mapToObj(id -> classes.names().get(id)).toList();
+            List<String> labels = Arrays.stream(image.labels())
+                    .mapToObj(id -> classes.names().get(id))
+                    .toList();
             byte[] mask = i % 2 == 0 ? ImageCodec.encodeMask(32, 32, image.mask()) : null;
             String id = "good-" + i;
             order.add(id);
@@ -93,18 +105,55 @@ class IngestStageIntegrationTest {
         }
         byte[] png = ImageCodec.encodePng(32, 32, data.image(0).rgb());
         Map<String, String> expectedReasons = new HashMap<>();
-        add(messages, order, expectedReasons, "garbage", "not Avro at all".getBytes(StandardCharsets.UTF_8), "not a SeedStream record");
-        add(messages, order, expectedReasons, "not-an-image", message("not-an-image", "hello".getBytes(), List.of("cross"), null),
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "garbage",
+                "not Avro at all".getBytes(StandardCharsets.UTF_8),
+                "not a SeedStream record");
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "not-an-image",
+                message("not-an-image", "hello".getBytes(), List.of("cross"), null),
                 "not an image");
-        add(messages, order, expectedReasons, "truncated", message("truncated", Arrays.copyOf(png, png.length - 20), List.of("cross"), null),
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "truncated",
+                message("truncated", Arrays.copyOf(png, png.length - 20), List.of("cross"), null),
                 "truncated PNG");
-        add(messages, order, expectedReasons, "empty", message("empty", new byte[0], List.of("cross"), null), "0 bytes");
-        add(messages, order, expectedReasons, "huge", message("huge", ImageCodec.encodePng(100, 20, new byte[100 * 20 * 3]),
-                List.of("cross"), null), "the limit is 64 on a side (stream.maxImageSide)");
-        add(messages, order, expectedReasons, "unknown-class", message("unknown-class", png, List.of("unicorn"), null),
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "empty",
+                message("empty", new byte[0], List.of("cross"), null),
+                "0 bytes");
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "huge",
+                message("huge", ImageCodec.encodePng(100, 20, new byte[100 * 20 * 3]), List.of("cross"), null),
+                "the limit is 64 on a side (stream.maxImageSide)");
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "unknown-class",
+                message("unknown-class", png, List.of("unicorn"), null),
                 "unknown class 'unicorn'");
-        add(messages, order, expectedReasons, "bad-mask", message("bad-mask", png, List.of("cross"),
-                ImageCodec.encodeMask(16, 16, new byte[256])), "mask is 16x16 but its image is 32x32");
+        add(
+                messages,
+                order,
+                expectedReasons,
+                "bad-mask",
+                message("bad-mask", png, List.of("cross"), ImageCodec.encodeMask(16, 16, new byte[256])),
+                "mask is 16x16 but its image is 32x32");
         // the same image again under another message key; the two may land in different partitions,
         // so either may arrive first: one passes, the other is the dead letter
         messages.put("duplicate", messages.get("good-0"));
@@ -112,7 +161,8 @@ class IngestStageIntegrationTest {
 
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
             for (String key : order) {
-                producer.send(new ProducerRecord<>(TOPICS.labeledImages(), key.getBytes(StandardCharsets.UTF_8), messages.get(key)));
+                producer.send(new ProducerRecord<>(
+                        TOPICS.labeledImages(), key.getBytes(StandardCharsets.UTF_8), messages.get(key)));
             }
             producer.flush();
         }
@@ -123,7 +173,8 @@ class IngestStageIntegrationTest {
         var source = KafkaWiring.rawSource(kafka.bootstrapServers(), TOPICS.labeledImages(), "ingest-test", true);
         IngestStage.Result result = IngestStage.apply(
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "labeled images"), classes, config.stream());
-        result.deadLetters().sinkTo(KafkaWiring.deadLetterSink(kafka.bootstrapServers(), TOPICS.deadLetters(), "ingest-test"));
+        result.deadLetters()
+                .sinkTo(KafkaWiring.deadLetterSink(kafka.bootstrapServers(), TOPICS.deadLetters(), "ingest-test"));
         List<String> passed = new ArrayList<>();
         try (CloseableIterator<LabeledImage> images = result.images().executeAndCollect("ingest")) {
             images.forEachRemaining(image -> passed.add(image.id()));
@@ -134,10 +185,16 @@ class IngestStageIntegrationTest {
         String duplicateKey = reasons.containsKey("duplicate") ? "duplicate" : "good-0";
         assertThat(reasons.remove(duplicateKey)).contains("duplicate id 'good-0'");
         assertThat(reasons).hasSize(expectedReasons.size());
-        expectedReasons.forEach((key, reason) -> assertThat(reasons.get(key)).as(key).contains(reason));
+        expectedReasons.forEach(
+                (key, reason) -> assertThat(reasons.get(key)).as(key).contains(reason));
     }
 
-    private static void add(Map<String, byte[]> messages, List<String> order, Map<String, String> reasons, String key, byte[] value,
+    private static void add(
+            Map<String, byte[]> messages,
+            List<String> order,
+            Map<String, String> reasons,
+            String key,
+            byte[] value,
             String reason) {
         messages.put(key, value);
         order.add(key);
@@ -147,11 +204,13 @@ class IngestStageIntegrationTest {
     /** Committed dead letters by message key, waiting up to 30 s for the expected number. */
     private static Map<String, String> readDeadLetters(int expected) throws Exception {
         Map<String, String> reasons = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.deadLetters(),
-                expected, 30)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.deadLetters(), expected, 30)) {
             DeadLetter letter = RecordCodec.DEAD_LETTER.decode(record.value());
             String key = new String(record.key(), StandardCharsets.UTF_8);
-            assertThat(reasons.put(key, letter.getReason())).as("one dead letter per bad message: " + key).isNull();
+            assertThat(reasons.put(key, letter.getReason()))
+                    .as("one dead letter per bad message: " + key)
+                    .isNull();
             assertThat(letter.getOriginal()).isNotNull();
         }
         return reasons;

@@ -37,6 +37,7 @@ class TaskDeviceTest {
         assertThat(TaskDevice.choose(Set.of(), 0, "cpu")).isEqualTo("cpu");
         assertThat(TaskDevice.choose(Set.of(), 0, "auto")).isEqualTo("auto");
         // A resource without an index (another driver) is not a GPU we can address.
-        assertThat(TaskDevice.choose(Set.of(new FakeGpu(Map.of("vendor", "x"))), 0, "cpu")).isEqualTo("cpu");
+        assertThat(TaskDevice.choose(Set.of(new FakeGpu(Map.of("vendor", "x"))), 0, "cpu"))
+                .isEqualTo("cpu");
     }
 }

@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 /** The class memory as keyed state: updates per class, and the state restored from a checkpoint. */
 class ClassMemoryFunctionTest {
 
-    private final SeedStreamConfig config = SeedStreamConfig.defaults()
-            .with("memory.annealingUpdates", 10); // m(1) = 0.9 * 0.9^0.9 = 0.818579
+    private final SeedStreamConfig config =
+            SeedStreamConfig.defaults().with("memory.annealingUpdates", 10); // m(1) = 0.9 * 0.9^0.9 = 0.818579
 
     private KeyedOneInputStreamOperatorTestHarness<Integer, ClassFeatures, MemoryUpdate> harness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ClassMemoryFunction(config, 0)),
-                ClassFeatures::classId, Types.INT);
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ClassMemoryFunction(config, 0)), ClassFeatures::classId, Types.INT);
     }
 
     @Test
@@ -41,8 +41,10 @@ class ClassMemoryFunctionTest {
             restored.processElement(new ClassFeatures(1, "b", new float[][] {{0, 2}}), 5);
             MemoryUpdate update = restored.extractOutputValues().get(0);
             assertThat(update.state().updates()).isEqualTo(2);
-            assertThat(update.state().vector()[0]).isCloseTo(0.5f * 0.181421f, org.assertj.core.api.Assertions.within(1e-5f));
-            assertThat(update.state().vector()[1]).isCloseTo(0.5f * 0.181421f + 2 * 0.818579f, org.assertj.core.api.Assertions.within(1e-5f));
+            assertThat(update.state().vector()[0])
+                    .isCloseTo(0.5f * 0.181421f, org.assertj.core.api.Assertions.within(1e-5f));
+            assertThat(update.state().vector()[1])
+                    .isCloseTo(0.5f * 0.181421f + 2 * 0.818579f, org.assertj.core.api.Assertions.within(1e-5f));
         }
     }
 

@@ -44,8 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalizationJobIntegrationTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
 
     private static final Topics TOPICS = new Topics("localization-test.");
     private static EmbeddedKafka kafka;
@@ -54,8 +56,13 @@ class LocalizationJobIntegrationTest {
     static void startKafka() throws Exception {
         kafka = EmbeddedKafka.start();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(TOPICS.labeledImages(), 2, (short) 1), new NewTopic(TOPICS.models(), 1, (short) 1),
-                    new NewTopic(TOPICS.seeds(), 2, (short) 1), new NewTopic(TOPICS.deadLetters(), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(TOPICS.labeledImages(), 2, (short) 1),
+                            new NewTopic(TOPICS.models(), 1, (short) 1),
+                            new NewTopic(TOPICS.seeds(), 2, (short) 1),
+                            new NewTopic(TOPICS.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
         }
     }
 
@@ -76,8 +83,12 @@ class LocalizationJobIntegrationTest {
         int images = 12;
         sendImages(TOPICS, data, 0, images);
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
-            producer.send(new ProducerRecord<>(TOPICS.labeledImages(), "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}));
-            producer.send(new ProducerRecord<>(TOPICS.models(), "classifier".getBytes(StandardCharsets.UTF_8), ModelRecords.initialClassifier(config, classes, 1, 5)));
+            producer.send(new ProducerRecord<>(
+                    TOPICS.labeledImages(), "junk".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}));
+            producer.send(new ProducerRecord<>(
+                    TOPICS.models(),
+                    "classifier".getBytes(StandardCharsets.UTF_8),
+                    ModelRecords.initialClassifier(config, classes, 1, 5)));
         }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -87,9 +98,12 @@ class LocalizationJobIntegrationTest {
         env.execute("localization");
 
         Map<String, SeedRecord> seeds = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.seeds(), images, 30)) {
+        for (ConsumerRecord<byte[], byte[]> record :
+                KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.seeds(), images, 30)) {
             SeedRecord seed = RecordCodec.SEED.decode(record.value());
-            assertThat(seeds.put(seed.getImageId(), seed)).as("one seed record per image: " + seed.getImageId()).isNull();
+            assertThat(seeds.put(seed.getImageId(), seed))
+                    .as("one seed record per image: " + seed.getImageId())
+                    .isNull();
         }
         assertThat(seeds).hasSize(images);
         for (int i = 0; i < images; i++) {
@@ -97,17 +111,26 @@ class LocalizationJobIntegrationTest {
             assertThat(seed.getClassifierVersion()).isEqualTo(1);
             assertThat(seed.getSeeds().remaining()).isEqualTo(32 * 32);
             assertThat(seed.getSeedCoverage()).isBetween(0f, 1f);
-            assertThat(seed.getPseudoLabelMiou() != null).as("mIoU only with a mask").isEqualTo(i % 3 == 0);
+            assertThat(seed.getPseudoLabelMiou() != null)
+                    .as("mIoU only with a mask")
+                    .isEqualTo(i % 3 == 0);
         }
-        assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.deadLetters(), 1, 30)).hasSize(1);
+        assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.deadLetters(), 1, 30))
+                .hasSize(1);
     }
 
     @Test
-    void exactlyOnceAcrossALostTaskManager(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
+    void exactlyOnceAcrossALostTaskManager(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints)
+            throws Exception {
         Topics topics = new Topics("restart-test.");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topics.labeledImages(), 2, (short) 1), new NewTopic(topics.models(), 1, (short) 1),
-                    new NewTopic(topics.seeds(), 2, (short) 1), new NewTopic(topics.deadLetters(), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(topics.labeledImages(), 2, (short) 1),
+                            new NewTopic(topics.models(), 1, (short) 1),
+                            new NewTopic(topics.seeds(), 2, (short) 1),
+                            new NewTopic(topics.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
         }
         SeedStreamConfig config = SeedStreamConfig.defaults()
                 .with("synthetic.imageSize", 32)
@@ -115,7 +138,10 @@ class LocalizationJobIntegrationTest {
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();
         try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
-            producer.send(new ProducerRecord<>(topics.models(), "classifier".getBytes(StandardCharsets.UTF_8), ModelRecords.initialClassifier(config, classes, 1, 5)));
+            producer.send(new ProducerRecord<>(
+                    topics.models(),
+                    "classifier".getBytes(StandardCharsets.UTF_8),
+                    ModelRecords.initialClassifier(config, classes, 1, 5)));
         }
         sendImages(topics, data, 0, 20);
 
@@ -127,18 +153,21 @@ class LocalizationJobIntegrationTest {
         JobClient job = env.executeAsync("localization with a failure");
         try {
             // All of the first 20 committed: a checkpoint holds the memory's updates from (nearly) all of them.
-            List<ConsumerRecord<byte[], byte[]>> firstRun = KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 20, 60);
+            List<ConsumerRecord<byte[], byte[]>> firstRun =
+                    KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 20, 60);
             assertThat(firstRun).hasSize(20);
             // What the memory had learned by the last image seeded before the failure.
             long firstUpdates = 0;
             for (ConsumerRecord<byte[], byte[]> record : firstRun) {
-                firstUpdates = Math.max(firstUpdates, RecordCodec.SEED.decode(record.value()).getMemoryUpdates());
+                firstUpdates = Math.max(
+                        firstUpdates, RecordCodec.SEED.decode(record.value()).getMemoryUpdates());
             }
             assertThat(firstUpdates).isPositive();
             miniCluster.terminateTaskManager(0).get(); // the running job loses its task manager
             miniCluster.startTaskManager();
             sendImages(topics, data, 20, 20);
-            List<ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 40, 120);
+            List<ConsumerRecord<byte[], byte[]>> records =
+                    KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.seeds(), 40, 120);
             Map<String, Integer> counts = new HashMap<>();
             long leastMemoryAfterRestart = Long.MAX_VALUE;
             for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -154,11 +183,15 @@ class LocalizationJobIntegrationTest {
             assertThat(counts).hasSize(40);
             assertThat(counts.values()).as("no image seeded twice").containsOnly(1);
             var graph = miniCluster.getExecutionGraph(job.getJobID()).get();
-            assertThat(graph.getStatusTimestamp(JobStatus.RESTARTING)).as("the job went through a restart").isGreaterThan(0);
-            assertThat(graph.getStateBackendName()).hasValueSatisfying(name -> assertThat(name).containsIgnoringCase("rocksdb"));
+            assertThat(graph.getStatusTimestamp(JobStatus.RESTARTING))
+                    .as("the job went through a restart")
+                    .isGreaterThan(0);
+            assertThat(graph.getStateBackendName())
+                    .hasValueSatisfying(name -> assertThat(name).containsIgnoringCase("rocksdb"));
         } finally {
             job.cancel().get();
-            // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit deletes
+            // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit
+            // deletes
             miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
@@ -168,11 +201,11 @@ class LocalizationJobIntegrationTest {
         List<LabeledImage> images = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
             LabeledImage image = data.image(i);
-            images.add(new LabeledImage("img-" + i, image.width(), image.height(), image.rgb(), image.mask(), image.labels()));
+            images.add(new LabeledImage(
+                    "img-" + i, image.width(), image.height(), image.rgb(), image.mask(), image.labels()));
         }
         ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), topics.labeledImages(), 0, null)
                 .stream(images, data.classes(), i -> (from + i) % 3 == 0, "test");
         assertThat(sent.sent()).isEqualTo(count);
     }
-
 }

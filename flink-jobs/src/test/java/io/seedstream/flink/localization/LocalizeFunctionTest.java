@@ -28,14 +28,16 @@ import org.junit.jupiter.api.Test;
 /** The operator in a test harness: waiting for the first model, a backlog's release, model updates, restore from a checkpoint, micro-batches. */
 class LocalizeFunctionTest {
 
-    private final SeedStreamConfig config = SeedStreamConfig.defaults()
-            .with("synthetic.imageSize", 32)
-            .with("backbone.channels", "8,8,16,16,16,16");
+    private final SeedStreamConfig config =
+            SeedStreamConfig.defaults().with("synthetic.imageSize", 32).with("backbone.channels", "8,8,16,16,16,16");
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
 
-    private KeyedBroadcastOperatorTestHarness<String, List<LabeledImage>, byte[], LocalizedImage> harness() throws Exception {
-        var operator = new CoBroadcastWithKeyedOperator<>(new LocalizeFunction(config, data.classes()), List.of(LocalizeFunction.MODELS));
-        var harness = new KeyedBroadcastOperatorTestHarness<>(operator, batch -> batch.get(0).id(), Types.STRING, 1, 1, 0);
+    private KeyedBroadcastOperatorTestHarness<String, List<LabeledImage>, byte[], LocalizedImage> harness()
+            throws Exception {
+        var operator = new CoBroadcastWithKeyedOperator<>(
+                new LocalizeFunction(config, data.classes()), List.of(LocalizeFunction.MODELS));
+        var harness = new KeyedBroadcastOperatorTestHarness<>(
+                operator, batch -> batch.get(0).id(), Types.STRING, 1, 1, 0);
         harness.setup();
         return harness;
     }
@@ -47,10 +49,16 @@ class LocalizeFunctionTest {
 
     private float[] expectedMaps(long seed, LabeledImage image) {
         try (NDManager manager = NDManager.newBaseManager();
-                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                        data.classes().numForeground()), manager, seed)) {
+                Classifier classifier = new Classifier(
+                        ClassifierArchitecture.of(
+                                config,
+                                ClassifierArchitecture.Head.FICKLENET,
+                                data.classes().numForeground()),
+                        manager,
+                        seed)) {
             int c = image.labels()[0] - 1; // the first labeled class's map: multi-scale, flipped, at the image's size
-            return ImageClassMaps.configured(config, 0).maps(classifier, Batches.images(manager, List.of(image)), new int[] {c})
+            return ImageClassMaps.configured(config, 0)
+                    .maps(classifier, Batches.images(manager, List.of(image)), new int[] {c})
                     .toFloatArray();
         }
     }
@@ -74,7 +82,10 @@ class LocalizeFunctionTest {
             List<LocalizedImage> out = harness.extractOutputValues();
             assertThat(out).extracting(o -> o.image().id()).containsExactlyInAnyOrder(first.id(), second.id());
             assertThat(out).allSatisfy(o -> assertThat(o.classifierVersion()).isEqualTo(1));
-            LocalizedImage localizedFirst = out.stream().filter(o -> o.image().id().equals(first.id())).findFirst().orElseThrow();
+            LocalizedImage localizedFirst = out.stream()
+                    .filter(o -> o.image().id().equals(first.id()))
+                    .findFirst()
+                    .orElseThrow();
             float[] expected = expectedMaps(101, first);
             float[] firstClass = java.util.Arrays.copyOf(localizedFirst.maps(), expected.length);
             assertThat(firstClass).usingComparatorWithPrecision(1e-5f).containsExactly(expected);
@@ -92,7 +103,8 @@ class LocalizeFunctionTest {
             assertThat(out).hasSize(1);
             assertThat(out.get(0).classifierVersion()).isEqualTo(2);
             float[] expected = expectedMaps(202, third);
-            assertThat(java.util.Arrays.copyOf(out.get(0).maps(), expected.length)).usingComparatorWithPrecision(1e-5f)
+            assertThat(java.util.Arrays.copyOf(out.get(0).maps(), expected.length))
+                    .usingComparatorWithPrecision(1e-5f)
                     .containsExactly(expected);
         }
     }
@@ -114,7 +126,9 @@ class LocalizeFunctionTest {
             harness.processElement(List.of(b), 2); // its timer: 1,001
             harness.processBroadcastElement(model(1, 7), 3);
             harness.setProcessingTime(1_000);
-            assertThat(harness.extractOutputValues()).extracting(o -> o.image().id()).containsExactly(a.id());
+            assertThat(harness.extractOutputValues())
+                    .extracting(o -> o.image().id())
+                    .containsExactly(a.id());
             checkpoint = harness.snapshot(1, 4);
         }
         try (var restored = harness()) {
@@ -146,7 +160,9 @@ class LocalizeFunctionTest {
             assertThat(inBatch.features()).usingComparatorWithPrecision(1e-5f).containsExactly(alone.features());
             assertThat(inBatch.maps()).usingComparatorWithPrecision(1e-5f).containsExactly(alone.maps());
             assertThat(inBatch.segmenterProbabilities()).hasSize(data.classes().size() * b.width() * b.height());
-            assertThat(inBatch.segmenterProbabilities()).usingComparatorWithPrecision(1e-5f).containsExactly(alone.segmenterProbabilities());
+            assertThat(inBatch.segmenterProbabilities())
+                    .usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(alone.segmenterProbabilities());
             assertThat(inBatch.maps()).isNotEqualTo(out.get(0).maps()); // and not its neighbour's
         }
     }
@@ -163,10 +179,15 @@ class LocalizeFunctionTest {
             harness.processElement(List.of(wide), 4);
             List<LocalizedImage> out = harness.extractOutputValues();
             assertThat(out).extracting(o -> o.image().id()).containsExactly(wide.id(), small.id(), wide.id());
-            assertThat(out.get(0).segmenterProbabilities()).hasSize(data.classes().size() * 48 * 24)
-                    .usingComparatorWithPrecision(1e-5f).containsExactly(out.get(2).segmenterProbabilities());
-            assertThat(out.get(0).maps()).usingComparatorWithPrecision(1e-5f).containsExactly(out.get(2).maps());
-            assertThat(out.get(1).segmenterProbabilities()).hasSize(data.classes().size() * small.width() * small.height());
+            assertThat(out.get(0).segmenterProbabilities())
+                    .hasSize(data.classes().size() * 48 * 24)
+                    .usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(out.get(2).segmenterProbabilities());
+            assertThat(out.get(0).maps())
+                    .usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(out.get(2).maps());
+            assertThat(out.get(1).segmenterProbabilities())
+                    .hasSize(data.classes().size() * small.width() * small.height());
         }
     }
 
@@ -177,23 +198,47 @@ class LocalizeFunctionTest {
     @Test
     void mapsAreWalkedOnceAnAffinityHeadIsLive() throws Exception {
         LabeledImage image = data.image(7);
-        try (var harness = harness(); NDManager manager = NDManager.newBaseManager();
-                Classifier classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                        data.classes().numForeground()), manager, 11);
-                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(),
-                        config.affinity().channels()), manager, 12)) {
+        try (var harness = harness();
+                NDManager manager = NDManager.newBaseManager();
+                Classifier classifier = new Classifier(
+                        ClassifierArchitecture.of(
+                                config,
+                                ClassifierArchitecture.Head.FICKLENET,
+                                data.classes().numForeground()),
+                        manager,
+                        11);
+                AffinityHead head = new AffinityHead(
+                        new AffinityArchitecture(
+                                classifier.architecture().affinityInputChannels(),
+                                config.affinity().channels()),
+                        manager,
+                        12)) {
             harness.open();
             harness.processBroadcastElement(model(1, 11), 1);
             harness.processElement(List.of(image), 2);
-            harness.processBroadcastElement(RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(
-                    ModelSnapshot.of(StreamingTrainer.AFFINITY, 1, head, data.classes().names()), 0, null, 0, new long[0])), 3);
+            harness.processBroadcastElement(
+                    RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(
+                            ModelSnapshot.of(
+                                    StreamingTrainer.AFFINITY,
+                                    1,
+                                    head,
+                                    data.classes().names()),
+                            0,
+                            null,
+                            0,
+                            new long[0])),
+                    3);
             harness.processElement(List.of(image), 4);
             List<LocalizedImage> out = harness.extractOutputValues();
 
-            int[] index = java.util.Arrays.stream(image.labels()).map(data.classes()::classifierIndex).toArray();
+            int[] index = java.util.Arrays.stream(image.labels())
+                    .map(data.classes()::classifierIndex)
+                    .toArray();
             NDArray pixels = Batches.images(manager, List.of(image));
             NDArray maps = ImageClassMaps.configured(config, 0).maps(classifier, pixels, index);
-            float[] walked = new AffinityWalk(config.affinity()).walked(head, classifier, pixels, maps).toFloatArray();
+            float[] walked = new AffinityWalk(config.affinity())
+                    .walked(head, classifier, pixels, maps)
+                    .toFloatArray();
             assertThat(out.get(0).maps()).usingComparatorWithPrecision(1e-5f).containsExactly(maps.toFloatArray());
             assertThat(out.get(1).maps()).usingComparatorWithPrecision(1e-4f).containsExactly(walked);
             assertThat(walked).isNotEqualTo(maps.toFloatArray());

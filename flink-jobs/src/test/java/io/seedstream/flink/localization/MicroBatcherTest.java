@@ -46,7 +46,8 @@ class MicroBatcherTest {
             harness.setProcessingTime(200); // "c"'s deadline
             assertThat(harness.extractOutputValues()).containsExactly(List.of("a", "b"), List.of("c", "d", "e"));
             harness.setProcessingTime(220); // "f"'s
-            assertThat(harness.extractOutputValues()).containsExactly(List.of("a", "b"), List.of("c", "d", "e"), List.of("f"));
+            assertThat(harness.extractOutputValues())
+                    .containsExactly(List.of("a", "b"), List.of("c", "d", "e"), List.of("f"));
         }
     }
 
@@ -70,8 +71,8 @@ class MicroBatcherTest {
             harness.processElement("cccccccc", 0); // heavier than the budget: alone, at once
             harness.processElement("d", 0);
             harness.processElement("eeee", 0); // exactly the budget: leaves
-            assertThat(harness.extractOutputValues()).containsExactly(
-                    List.of("aa"), List.of("bbbb"), List.of("cccccccc"), List.of("d", "eeee"));
+            assertThat(harness.extractOutputValues())
+                    .containsExactly(List.of("aa"), List.of("bbbb"), List.of("cccccccc"), List.of("d", "eeee"));
         }
     }
 }

@@ -41,21 +41,25 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineIntegrationTest {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(4)
+            .build());
 
     @Test
-    void modelsImproveAndTrainingResumesAfterALostTaskManager(@InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.of(
-                "synthetic.imageSize", "32",
-                "synthetic.numClasses", "2", // small enough to learn in the seconds a test has
-                "synthetic.maxObjects", "2",
-                "backbone.channels", "8,8,16,16,16,16",
-                "segmenter.channels", "8,8,16,16,16,16",
-                "trainer.imageWidth", "32",
-                "trainer.imageHeight", "32",
-                "trainer.publishEverySteps", "15",
-                "trainer.evalPercent", "25"));
+    void modelsImproveAndTrainingResumesAfterALostTaskManager(
+            @InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
+        SeedStreamConfig config = SeedStreamConfig.defaults()
+                .with(Map.of(
+                        "synthetic.imageSize", "32",
+                        "synthetic.numClasses", "2", // small enough to learn in the seconds a test has
+                        "synthetic.maxObjects", "2",
+                        "backbone.channels", "8,8,16,16,16,16",
+                        "segmenter.channels", "8,8,16,16,16,16",
+                        "trainer.imageWidth", "32",
+                        "trainer.imageHeight", "32",
+                        "trainer.publishEverySteps", "15",
+                        "trainer.evalPercent", "25"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         Topics topics = new Topics("pipeline-test.");
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
@@ -87,16 +91,23 @@ class PipelineIntegrationTest {
                 for (int i = 0; i < all.size(); i++) { // one committed record per version, in order, steps growing
                     assertThat(all.get(i).getVersion()).isEqualTo(i + 1);
                     if (i > 0) {
-                        assertThat(all.get(i).getTrainingStep()).isGreaterThan(all.get(i - 1).getTrainingStep());
+                        assertThat(all.get(i).getTrainingStep())
+                                .isGreaterThan(all.get(i - 1).getTrainingStep());
                     }
                 }
                 ModelSnapshotRecord first = all.get(0);
                 ModelSnapshotRecord last = all.get(all.size() - 1);
                 assertThat(first.getEvalMiou()).isNotNull();
-                assertThat(last.getEvalMiou()).as("later segmenter scores better on the held-out images: "
-                                + all.stream().map(r -> r.getVersion() + "@" + r.getTrainingStep() + "=" + r.getEvalMiou()).toList()
-                                + " classifiers " + models.stream().filter(r -> r.getName().equals(StreamingTrainer.CLASSIFIER))
-                                        .map(r -> r.getVersion() + "@" + r.getTrainingStep() + "=" + r.getEvalMiou()).toList())
+                assertThat(last.getEvalMiou())
+                        .as("later segmenter scores better on the held-out images: "
+                                + all.stream()
+                                        .map(r -> r.getVersion() + "@" + r.getTrainingStep() + "=" + r.getEvalMiou())
+                                        .toList()
+                                + " classifiers "
+                                + models.stream()
+                                        .filter(r -> r.getName().equals(StreamingTrainer.CLASSIFIER))
+                                        .map(r -> r.getVersion() + "@" + r.getTrainingStep() + "=" + r.getEvalMiou())
+                                        .toList())
                         .isGreaterThan(first.getEvalMiou());
 
                 List<ConsumerRecord<byte[], byte[]>> seeds =
@@ -105,36 +116,47 @@ class PipelineIntegrationTest {
                 for (ConsumerRecord<byte[], byte[]> r : seeds) {
                     decoded.add(RecordCodec.SEED.decode(r.value()));
                 }
-                assertThat(decoded).extracting(SeedRecord::getImageId).doesNotHaveDuplicates().hasSize(80);
-                assertThat(decoded).extracting(SeedRecord::getClassifierVersion).as("every image waited for a trained classifier")
+                assertThat(decoded)
+                        .extracting(SeedRecord::getImageId)
+                        .doesNotHaveDuplicates()
+                        .hasSize(80);
+                assertThat(decoded)
+                        .extracting(SeedRecord::getClassifierVersion)
+                        .as("every image waited for a trained classifier")
                         .allMatch(v -> v >= 1);
-                assertThat(decoded.stream().filter(seed -> Integer.parseInt(seed.getImageId().substring("train-".length())) >= 64))
-                        .extracting(SeedRecord::getSegmenterVersion).as("images sent once a segmenter was out are grown with it")
+                assertThat(decoded.stream()
+                                .filter(seed ->
+                                        Integer.parseInt(seed.getImageId().substring("train-".length())) >= 64))
+                        .extracting(SeedRecord::getSegmenterVersion)
+                        .as("images sent once a segmenter was out are grown with it")
                         .allMatch(v -> v >= 1);
             } finally {
                 for (JobClient job : jobs) {
                     job.cancel().get();
                 }
-                for (JobClient job : jobs) { // cancelling returns when asked; a job may still write into the folder JUnit deletes
+                for (JobClient job :
+                        jobs) { // cancelling returns when asked; a job may still write into the folder JUnit deletes
                     miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
                 }
             }
         }
     }
 
-    private static void send(EmbeddedKafka kafka, Topics topics, SyntheticDataset data, int from, int count) throws Exception {
+    private static void send(EmbeddedKafka kafka, Topics topics, SyntheticDataset data, int from, int count)
+            throws Exception {
         ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), topics.labeledImages(), 0, null)
                 .stream(data.images(from, count), data.classes(), i -> true, "test");
         assertThat(sent.sent()).isEqualTo(count);
     }
 
     /** Waits for at least {@code segmenters} committed segmenter snapshots; returns every committed model record. */
-    private static List<ModelSnapshotRecord> models(EmbeddedKafka kafka, Topics topics, int segmenters) throws Exception {
+    private static List<ModelSnapshotRecord> models(EmbeddedKafka kafka, Topics topics, int segmenters)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         while (true) {
             List<ModelSnapshotRecord> records = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : KafkaTestClients.readCommitted(kafka.bootstrapServers(),
-                    topics.models(), Integer.MAX_VALUE, 5)) {
+            for (ConsumerRecord<byte[], byte[]> r :
+                    KafkaTestClients.readCommitted(kafka.bootstrapServers(), topics.models(), Integer.MAX_VALUE, 5)) {
                 records.add(RecordCodec.MODEL_SNAPSHOT.decode(r.value()));
             }
             if (segmenters(records).size() >= segmenters || System.nanoTime() > deadline) {
@@ -144,6 +166,8 @@ class PipelineIntegrationTest {
     }
 
     private static List<ModelSnapshotRecord> segmenters(List<ModelSnapshotRecord> records) {
-        return records.stream().filter(r -> r.getName().equals(StreamingTrainer.SEGMENTER)).toList();
+        return records.stream()
+                .filter(r -> r.getName().equals(StreamingTrainer.SEGMENTER))
+                .toList();
     }
 }

@@ -41,11 +41,12 @@ public final class DeliveredIds implements AutoCloseable {
                 channel.truncate(earlier.substring(0, whole).getBytes(StandardCharsets.UTF_8).length);
             }
         }
-        DeliveredIds delivered = new DeliveredIds(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        DeliveredIds delivered = new DeliveredIds(Files.newBufferedWriter(
+                file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
         for (String line : earlier.substring(0, whole).split("\n")) {
             if (!line.isEmpty()) {
-                delivered.ids.add(URLDecoder.decode(line, StandardCharsets.UTF_8)); // encoded: an id may hold a line break
+                delivered.ids.add(
+                        URLDecoder.decode(line, StandardCharsets.UTF_8)); // encoded: an id may hold a line break
             }
         }
         return delivered;

@@ -47,7 +47,8 @@ public final class ImageStreamer {
     }
 
     /** Sends the images that {@code delivered} does not hold, and adds each one the broker acknowledges. */
-    public Summary stream(List<LabeledImage> images, ClassList classes, IntPredicate withMask, String source, DeliveredIds delivered)
+    public Summary stream(
+            List<LabeledImage> images, ClassList classes, IntPredicate withMask, String source, DeliveredIds delivered)
             throws InterruptedException {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -75,14 +76,16 @@ public final class ImageStreamer {
                     failed.merge("could not encode: " + e.getMessage(), 1L, Long::sum);
                     continue;
                 }
-                producer.send(new ProducerRecord<>(topic, image.id().getBytes(StandardCharsets.UTF_8), value), (metadata, e) -> {
-                    if (e == null) {
-                        acknowledged.incrementAndGet();
-                        delivered.add(image.id());
-                    } else {
-                        failed.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1L, Long::sum);
-                    }
-                });
+                producer.send(
+                        new ProducerRecord<>(topic, image.id().getBytes(StandardCharsets.UTF_8), value),
+                        (metadata, e) -> {
+                            if (e == null) {
+                                acknowledged.incrementAndGet();
+                                delivered.add(image.id());
+                            } else {
+                                failed.merge(e.getClass().getSimpleName() + ": " + e.getMessage(), 1L, Long::sum);
+                            }
+                        });
                 if (progress != null && (i + 1) % 10 == 0) {
                     progress.printf("\rsent %d/%d images (%.1f/s)", i + 1, images.size(), (i + 1) / seconds(started));
                 }

@@ -29,7 +29,8 @@ public final class KafkaClients {
         try {
             client.close();
         } catch (Exception e) {
-            throw new IllegalStateException("could not close " + client.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "could not close " + client.getClass().getSimpleName() + ": " + e.getMessage(), e);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

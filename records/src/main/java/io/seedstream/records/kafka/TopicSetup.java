@@ -39,11 +39,15 @@ public final class TopicSetup {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String name : topics.all()) {
-                missing.add(name.equals(topics.models())
-                        ? new NewTopic(name, 1, replicationFactor).configs(Map.of(
-                                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_MODEL_BYTES)))
-                        : new NewTopic(name, partitions, replicationFactor));
+                missing.add(
+                        name.equals(topics.models())
+                                ? new NewTopic(name, 1, replicationFactor)
+                                        .configs(Map.of(
+                                                TopicConfig.CLEANUP_POLICY_CONFIG,
+                                                TopicConfig.CLEANUP_POLICY_COMPACT,
+                                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                                String.valueOf(MAX_MODEL_BYTES)))
+                                : new NewTopic(name, partitions, replicationFactor));
             }
             missing.removeIf(t -> existing.contains(t.name()));
             if (!missing.isEmpty()) {

@@ -26,7 +26,9 @@ class DeliveredIdsTest {
             ids.add("b");
         }
         try (DeliveredIds ids = DeliveredIds.kept(file)) {
-            assertThat(ids.contains("b")).as("written on a line of its own, after the cut one").isTrue();
+            assertThat(ids.contains("b"))
+                    .as("written on a line of its own, after the cut one")
+                    .isTrue();
             assertThat(ids.size()).isEqualTo(3);
         }
     }

@@ -7,6 +7,14 @@ import java.io.Serializable;
  * weighted sum {@code uncertainty} and its parts), the classes they guess are in it, and its
  * {@link Thumbnail} for spotting near-duplicates.
  */
-public record Candidate(String imageId, double uncertainty, double mutualInformation, double mapEntropy,
-        double segmenterEntropy, int[] guessedClasses, float[] thumbnail, long modelVersion, long arrivedAtMs)
+public record Candidate(
+        String imageId,
+        double uncertainty,
+        double mutualInformation,
+        double mapEntropy,
+        double segmenterEntropy,
+        int[] guessedClasses,
+        float[] thumbnail,
+        long modelVersion,
+        long arrivedAtMs)
         implements Serializable {}

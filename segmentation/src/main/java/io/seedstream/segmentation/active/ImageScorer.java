@@ -39,7 +39,11 @@ public final class ImageScorer {
      * @param segmenter may be null before the first segmenter is published: its entropy is then NaN,
      *     "not scored", and counts 0 in the uncertainty
      */
-    public List<Candidate> score(Classifier classifier, Segmenter segmenter, List<LabeledImage> images, long modelVersion,
+    public List<Candidate> score(
+            Classifier classifier,
+            Segmenter segmenter,
+            List<LabeledImage> images,
+            long modelVersion,
             long arrivedAtMs) {
         double[] segmenterEntropy;
         if (segmenter != null) {
@@ -57,9 +61,18 @@ public final class ImageScorer {
             int w = (int) features.getShape().get(3);
             int s = classifier.architecture().windowSize();
             for (int b = 0; b < images.size(); b++) {
-                NDArray masks = CenterPreservingDropout.sample(scope, active.stochasticPasses(), h, w, s, config.ficklenet().dropRate());
-                float[] probabilities = localizer.stochasticLogits(classifier, features.get("{}:{}", b, b + 1), masks)
-                        .getNDArrayInternal().sigmoid().toFloatArray();
+                NDArray masks = CenterPreservingDropout.sample(
+                        scope,
+                        active.stochasticPasses(),
+                        h,
+                        w,
+                        s,
+                        config.ficklenet().dropRate());
+                float[] probabilities = localizer
+                        .stochasticLogits(classifier, features.get("{}:{}", b, b + 1), masks)
+                        .getNDArrayInternal()
+                        .sigmoid()
+                        .toFloatArray();
                 float[][] samples = new float[active.stochasticPasses()][];
                 int foreground = probabilities.length / samples.length;
                 float[] presence = new float[foreground];
@@ -74,8 +87,16 @@ public final class ImageScorer {
                 double[] parts = Uncertainty.weightedParts(active, mutualInformation, mapEntropy, segmenterEntropy[b]);
                 double uncertainty = parts[0] + parts[1] + parts[2];
                 LabeledImage image = images.get(b);
-                scored.add(new Candidate(image.id(), uncertainty, mutualInformation, mapEntropy, segmenterEntropy[b],
-                        guess(presence), Thumbnail.of(image), modelVersion, arrivedAtMs));
+                scored.add(new Candidate(
+                        image.id(),
+                        uncertainty,
+                        mutualInformation,
+                        mapEntropy,
+                        segmenterEntropy[b],
+                        guess(presence),
+                        Thumbnail.of(image),
+                        modelVersion,
+                        arrivedAtMs));
             }
         }
         return scored;
@@ -87,8 +108,8 @@ public final class ImageScorer {
             int perImage = all.length / images.size();
             double[] entropies = new double[images.size()];
             for (int b = 0; b < images.size(); b++) {
-                entropies[b] = Uncertainty.meanPixelEntropy(Arrays.copyOfRange(all, b * perImage, (b + 1) * perImage),
-                        segmenter.numClasses());
+                entropies[b] = Uncertainty.meanPixelEntropy(
+                        Arrays.copyOfRange(all, b * perImage, (b + 1) * perImage), segmenter.numClasses());
             }
             return entropies;
         }
@@ -97,7 +118,10 @@ public final class ImageScorer {
     /** Class ids whose presence exceeds 1/2, or the single most likely one. */
     int[] guess(float[] presence) {
         int offset = classes.hasBackground() ? 1 : 0;
-        int[] present = java.util.stream.IntStream.range(0, presence.length).filter(c -> presence[c] > 0.5f).map(c -> c + offset).toArray();
+        int[] present = java.util.stream.IntStream.range(0, presence.length)
+                .filter(c -> presence[c] > 0.5f)
+                .map(c -> c + offset)
+                .toArray();
         if (present.length > 0) {
             return present;
         }

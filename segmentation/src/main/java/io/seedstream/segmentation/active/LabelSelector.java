@@ -106,34 +106,47 @@ public final class LabelSelector {
         int rarest = rarestGuess(candidate, seen);
         String rareClass = rarest < 0 ? null : classes.names().get(rarest);
         long rareCount = rarest < 0 ? 0 : seen.getOrDefault(rarest, 0L);
-        double[] parts = Arrays.copyOf(Uncertainty.weightedParts(config, candidate.mutualInformation(), candidate.mapEntropy(),
-                candidate.segmenterEntropy()), 4);
+        double[] parts = Arrays.copyOf(
+                Uncertainty.weightedParts(
+                        config, candidate.mutualInformation(), candidate.mapEntropy(), candidate.segmenterEntropy()),
+                4);
         parts[3] = config.rarityWeight() * rarity(candidate, seen);
         int largest = 0;
         for (int i = 1; i < parts.length; i++) {
             largest = parts[i] > parts[largest] ? i : largest;
         }
         String rare = String.format(Locale.ROOT, "few labels of %s so far (%d)", rareClass, rareCount);
-        String main = switch (largest) {
-            case 0 -> "the models disagree about this image";
-            case 1 -> "the models cannot tell where the objects in this image are";
-            case 2 -> "the segmenter is unsure about much of this image";
-            default -> rareClass == null ? "the models disagree about this image" : rare;
-        };
+        String main =
+                switch (largest) {
+                    case 0 -> "the models disagree about this image";
+                    case 1 -> "the models cannot tell where the objects in this image are";
+                    case 2 -> "the segmenter is unsure about much of this image";
+                    default -> rareClass == null ? "the models disagree about this image" : rare;
+                };
         return largest == 3 || rareClass == null ? main : main + "; it looks like " + rareClass + ": " + rare;
     }
 
     /** The numbers behind the reason. */
     private String details(Candidate candidate, double priority, Map<Integer, Long> seen) {
-        String segmenter = Double.isNaN(candidate.segmenterEntropy()) ? "none: no segmenter yet when it was scored"
+        String segmenter = Double.isNaN(candidate.segmenterEntropy())
+                ? "none: no segmenter yet when it was scored"
                 : String.format(Locale.ROOT, "%.3f", candidate.segmenterEntropy());
-        StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
+        StringBuilder text = new StringBuilder(String.format(
+                Locale.ROOT,
                 "priority %.3f = uncertainty %.3f (mutual information %.3f, map entropy %.3f, segmenter entropy %s) + rarity %.3f x %.2f",
-                priority, candidate.uncertainty(), candidate.mutualInformation(), candidate.mapEntropy(), segmenter,
-                rarity(candidate, seen), config.rarityWeight()));
+                priority,
+                candidate.uncertainty(),
+                candidate.mutualInformation(),
+                candidate.mapEntropy(),
+                segmenter,
+                rarity(candidate, seen),
+                config.rarityWeight()));
         int rarest = rarestGuess(candidate, seen);
         if (rarest >= 0) {
-            text.append(String.format(Locale.ROOT, "; guessed %s, %d labels so far", classes.names().get(rarest),
+            text.append(String.format(
+                    Locale.ROOT,
+                    "; guessed %s, %d labels so far",
+                    classes.names().get(rarest),
                     seen.getOrDefault(rarest, 0L)));
         }
         return text.toString();

@@ -20,12 +20,13 @@ public final class Uncertainty {
      * and segmenter entropy, which is NaN when no segmenter existed as the image was scored and then
      * counts 0. The uncertainty the selector ranks by is their sum.
      */
-    public static double[] weightedParts(SeedStreamConfig.Active weights, double mutualInformation, double mapEntropy,
-            double segmenterEntropy) {
+    public static double[] weightedParts(
+            SeedStreamConfig.Active weights, double mutualInformation, double mapEntropy, double segmenterEntropy) {
         return new double[] {
             weights.mutualInformationWeight() * mutualInformation,
             weights.mapEntropyWeight() * mapEntropy,
-            Double.isNaN(segmenterEntropy) ? 0 : weights.segmenterEntropyWeight() * segmenterEntropy};
+            Double.isNaN(segmenterEntropy) ? 0 : weights.segmenterEntropyWeight() * segmenterEntropy
+        };
     }
 
     /** @param samples [pass][class] presence probabilities (sigmoid outputs) of one image */
@@ -52,7 +53,8 @@ public final class Uncertainty {
     /** @param probabilities (classes x pixels), row-major, each pixel's column summing to 1 */
     public static double meanPixelEntropy(float[] probabilities, int classes) {
         if (classes < 1 || probabilities.length % classes != 0) {
-            throw new IllegalArgumentException(probabilities.length + " probabilities do not split into " + classes + " classes");
+            throw new IllegalArgumentException(
+                    probabilities.length + " probabilities do not split into " + classes + " classes");
         }
         int pixels = probabilities.length / classes;
         double total = 0;

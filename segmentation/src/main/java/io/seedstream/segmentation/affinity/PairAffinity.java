@@ -53,9 +53,16 @@ public final class PairAffinity {
             NDArray a = affinities.get(o);
             Shape pairs = a.getShape();
             final int offset = o;
-            NDArray bg = stacked(manager, labels.stream().map(l -> l.backgroundPairs()[offset]).toList(), pairs);
-            NDArray fg = stacked(manager, labels.stream().map(l -> l.foregroundPairs()[offset]).toList(), pairs);
-            NDArray neg = stacked(manager, labels.stream().map(l -> l.negativePairs()[offset]).toList(), pairs);
+            NDArray bg = stacked(
+                    manager,
+                    labels.stream().map(l -> l.backgroundPairs()[offset]).toList(),
+                    pairs);
+            NDArray fg = stacked(
+                    manager,
+                    labels.stream().map(l -> l.foregroundPairs()[offset]).toList(),
+                    pairs);
+            NDArray neg = stacked(
+                    manager, labels.stream().map(l -> l.negativePairs()[offset]).toList(), pairs);
             NDArray positiveLoss = a.add(EPSILON).log().neg();
             NDArray negativeLoss = a.neg().add(1 + EPSILON).log().neg();
             background = background.add(positiveLoss.mul(bg).sum());

@@ -14,7 +14,8 @@ public record PairOffsets(int radius, int[] dy, int[] dx) {
 
     public static PairOffsets within(int radius) {
         if (radius < 2) {
-            throw new IllegalArgumentException("an affinity radius must be at least 2 (1 has no neighbours), got " + radius);
+            throw new IllegalArgumentException(
+                    "an affinity radius must be at least 2 (1 has no neighbours), got " + radius);
         }
         List<int[]> offsets = new ArrayList<>();
         for (int x = 1; x < radius; x++) {
@@ -27,7 +28,10 @@ public record PairOffsets(int radius, int[] dy, int[] dx) {
                 }
             }
         }
-        return new PairOffsets(radius, offsets.stream().mapToInt(o -> o[0]).toArray(), offsets.stream().mapToInt(o -> o[1]).toArray());
+        return new PairOffsets(
+                radius,
+                offsets.stream().mapToInt(o -> o[0]).toArray(),
+                offsets.stream().mapToInt(o -> o[1]).toArray());
     }
 
     public int count() {

@@ -23,7 +23,8 @@ public final class RandomWalk {
      */
     public RandomWalk(PairOffsets offsets, double beta, int logSteps) {
         if (!(beta > 0) || logSteps < 0 || logSteps > 16) {
-            throw new IllegalArgumentException("a random walk needs beta > 0 and 0 <= t <= 16, got beta " + beta + ", t " + logSteps);
+            throw new IllegalArgumentException(
+                    "a random walk needs beta > 0 and 0 <= t <= 16, got beta " + beta + ", t " + logSteps);
         }
         this.offsets = offsets;
         this.beta = beta;
@@ -76,7 +77,8 @@ public final class RandomWalk {
                     for (int y = 0; y < rows; y++) {
                         int from = base + y * width + offsets.fromX(o);
                         int pair = y * columns;
-                        // Two plain loops over contiguous runs, which the JIT vectorizes; one loop doing both would not.
+                        // Two plain loops over contiguous runs, which the JIT vectorizes; one loop doing both would
+                        // not.
                         for (int x = 0; x < columns; x++) {
                             next[from + x] += a[pair + x] * current[from + shift + x];
                         }

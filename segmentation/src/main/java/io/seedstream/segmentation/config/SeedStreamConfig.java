@@ -39,7 +39,8 @@ public record SeedStreamConfig(
         Trainer trainer,
         Server server,
         Active active,
-        String device) implements Serializable {
+        String device)
+        implements Serializable {
 
     /** The synthetic part/body data set. */
     public record Synthetic(
@@ -51,10 +52,12 @@ public record SeedStreamConfig(
             double cooccurrenceBias,
             /** Probability that a body's colour comes from its class's hue band instead of anywhere. */
             double bodyColourCue,
-            long seed) implements Serializable {}
+            long seed)
+            implements Serializable {}
 
     /** Backbone CNN, one entry per 3x3 conv layer; its output is the k x h x w feature map. */
-    public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations) implements Serializable {}
+    public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations)
+            implements Serializable {}
 
     /**
      * FickleNet (Lee et al., CVPR 2019): s = 9 (smaller for small maps), p = 0.9, N = 200, theta = 0.35.
@@ -64,8 +67,15 @@ public record SeedStreamConfig(
      * faster) or "expanded" (FickleNet's feature-map expansion, the reference); both give the same
      * maps for the same dropout masks.
      */
-    public record FickleNet(int windowSize, double dropRate, int passes, double threshold, int passesPerBatch, String mapWeights,
-            String form) implements Serializable {}
+    public record FickleNet(
+            int windowSize,
+            double dropRate,
+            int passes,
+            double threshold,
+            int passesPerBatch,
+            String mapWeights,
+            String form)
+            implements Serializable {}
 
     /**
      * ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. Offline, ReCAM fine-tunes a trained
@@ -89,8 +99,15 @@ public record SeedStreamConfig(
      * images: 2.0, 32 pairs), and a trainer step on CamVid with all of them mined took 5 times as
      * long as one without mining.
      */
-    public record Gain(double sigma, double omega, double alpha, double extensionWeight, int startStep, double learningRate,
-            int maxErasedImages) implements Serializable {}
+    public record Gain(
+            double sigma,
+            double omega,
+            double alpha,
+            double extensionWeight,
+            int startStep,
+            double learningRate,
+            int maxErasedImages)
+            implements Serializable {}
 
     /**
      * Optimisation of the classifier. Each batch is rescaled by a factor drawn uniformly from
@@ -114,8 +131,15 @@ public record SeedStreamConfig(
      * 0.1 to 0.5 and 0.05 to 0.2) still did not beat the maps without it there, and on the training
      * images it moved mIoU by -0.001 (-0.030 at weight 0.5; see the README).
      */
-    public record ClassMemory(double initialMomentum, double power, long annealingUpdates, double minMomentum,
-            double contextWeight, double temperature, int backgroundPrototypes) implements Serializable {}
+    public record ClassMemory(
+            double initialMomentum,
+            double power,
+            long annealingUpdates,
+            double minMomentum,
+            double contextWeight,
+            double temperature,
+            int backgroundPrototypes)
+            implements Serializable {}
 
     /**
      * DSRG's region growing (Huang et al., CVPR 2018): a pixel joins a neighbouring region of class
@@ -147,9 +171,19 @@ public record SeedStreamConfig(
      * is {@code referenceSide} = 500 pixels, and scale with the long side of the image the CRF runs
      * on (sxy 50 is 9.6 pixels at 96); srgb is in 8-bit RGB units and does not scale.
      */
-    public record Seeds(double foregroundThreshold, double backgroundThreshold, boolean crf, int iterations,
-            double labelConfidence, double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
-            double bilateralCompat, int referenceSide) implements Serializable {}
+    public record Seeds(
+            double foregroundThreshold,
+            double backgroundThreshold,
+            boolean crf,
+            int iterations,
+            double labelConfidence,
+            double gaussianSxy,
+            double gaussianCompat,
+            double bilateralSxy,
+            double bilateralSrgb,
+            double bilateralCompat,
+            int referenceSide)
+            implements Serializable {}
 
     /**
      * AffinityNet's random walk (PSA; IRN's {@code misc/indexing.py}): an affinity head of 1x1
@@ -166,16 +200,35 @@ public record SeedStreamConfig(
      * window of {@code trainingCrop} cells of that grid (IRN and PSA train on random crops); 48 keeps
      * a step on the CPU near a second at batch 16.
      */
-    public record Affinity(int radius, int gridSide, int trainingCrop, List<Integer> channels, double beta, int logSteps, double backgroundScore,
-            double learningRate, int epochs, long seed) implements Serializable {}
+    public record Affinity(
+            int radius,
+            int gridSide,
+            int trainingCrop,
+            List<Integer> channels,
+            double beta,
+            int logSteps,
+            double backgroundScore,
+            double learningRate,
+            int epochs,
+            long seed)
+            implements Serializable {}
 
     /**
      * The segmentation network (DeepLab-style: dilated backbone, then a small ASPP of 3x3 branches
      * with the given dilations, summed) and its training. {@code fullLabelWeight}: alpha of the
      * cross-entropy on images that come with a pixel mask (DSRG's semi-supervised setting, 2).
      */
-    public record Segmenter(List<Integer> channels, List<Integer> strides, List<Integer> dilations,
-            List<Integer> asppDilations, int batchSize, double learningRate, int epochs, double fullLabelWeight, long seed) implements Serializable {}
+    public record Segmenter(
+            List<Integer> channels,
+            List<Integer> strides,
+            List<Integer> dilations,
+            List<Integer> asppDilations,
+            int batchSize,
+            double learningRate,
+            int epochs,
+            double fullLabelWeight,
+            long seed)
+            implements Serializable {}
 
     /**
      * DSRG's boundary (constrain) loss, with its safeguards ({@code pylayers.py}, ConstrainLossLayer,
@@ -195,8 +248,19 @@ public record SeedStreamConfig(
      * keeps its labels. In the streaming trainer both collapsed the segmenter to background (-log P
      * held for 750 steps in one run, and collapsed before step 500 in the next; see the README).
      */
-    public record Boundary(int iterations, double gaussianSxy, double gaussianCompat, double bilateralSxy, double bilateralSrgb,
-            double bilateralCompat, int referenceSide, double weight, int warmupSteps, int rampSteps, String unary) implements Serializable {
+    public record Boundary(
+            int iterations,
+            double gaussianSxy,
+            double gaussianCompat,
+            double bilateralSxy,
+            double bilateralSrgb,
+            double bilateralCompat,
+            int referenceSide,
+            double weight,
+            int warmupSteps,
+            int rampSteps,
+            String unary)
+            implements Serializable {
         /** Whether the CRF's unary energy is -log P (else DSRG's -P). */
         public boolean logProbabilityUnary() {
             return unary.equals("log-probability");
@@ -218,8 +282,16 @@ public record SeedStreamConfig(
      * and {@code microBatchMaxPixels} pixels in all (an image larger than that goes alone), waiting
      * at most {@code microBatchMaxWaitMs} for a batch to fill (size 1 = one image at a time).
      */
-    public record Stream(String topicPrefix, int maxImageSide, int duplicateIdRetentionSeconds, int localizationPasses, boolean affinityWalk,
-            int microBatchSize, long microBatchMaxPixels, int microBatchMaxWaitMs) implements Serializable {
+    public record Stream(
+            String topicPrefix,
+            int maxImageSide,
+            int duplicateIdRetentionSeconds,
+            int localizationPasses,
+            boolean affinityWalk,
+            int microBatchSize,
+            long microBatchMaxPixels,
+            int microBatchMaxWaitMs)
+            implements Serializable {
         public Duration duplicateIdRetention() {
             return Duration.ofSeconds(duplicateIdRetentionSeconds);
         }
@@ -255,10 +327,25 @@ public record SeedStreamConfig(
      * weights over the steps, with this decay per step (Mean Teacher's schedule: the plain mean over
      * the first 1 / (1 - decay) steps); 0 publishes the weights of the latest step.
      */
-    public record Trainer(int imageWidth, int imageHeight, int replayCapacity, int samplesPerStep, long idleStepIntervalMs,
-            int idleStepLimit, int publishEverySteps, int publishEverySeconds, int evalPercent, int evalImages, boolean gate,
-            int gateMinImages, double gateStandardErrors, boolean gain, boolean boundaryLoss, double averageDecay,
-            int pairingRetentionSeconds) implements Serializable {
+    public record Trainer(
+            int imageWidth,
+            int imageHeight,
+            int replayCapacity,
+            int samplesPerStep,
+            long idleStepIntervalMs,
+            int idleStepLimit,
+            int publishEverySteps,
+            int publishEverySeconds,
+            int evalPercent,
+            int evalImages,
+            boolean gate,
+            int gateMinImages,
+            double gateStandardErrors,
+            boolean gain,
+            boolean boundaryLoss,
+            double averageDecay,
+            int pairingRetentionSeconds)
+            implements Serializable {
         public Duration pairingRetention() {
             return Duration.ofSeconds(pairingRetentionSeconds);
         }
@@ -275,8 +362,17 @@ public record SeedStreamConfig(
      * asked about, and the newest not (yet) asked up to {@code unlabeledCacheBytes}: a request for an
      * image older than that cannot be shown.
      */
-    public record Server(int port, int maxBatchSize, int maxBatchWaitMs, int maxQueuedRequests, int maxUploadBytes,
-            int maxImageSide, int maxLocalizationPasses, int recentPredictions, int unlabeledCacheBytes) implements Serializable {}
+    public record Server(
+            int port,
+            int maxBatchSize,
+            int maxBatchWaitMs,
+            int maxQueuedRequests,
+            int maxUploadBytes,
+            int maxImageSide,
+            int maxLocalizationPasses,
+            int recentPredictions,
+            int unlabeledCacheBytes)
+            implements Serializable {}
 
     /**
      * Active learning. An unlabeled image's uncertainty is {@code mutualInformationWeight} x BALD over
@@ -289,9 +385,20 @@ public record SeedStreamConfig(
      * of the class)), skipping images whose thumbnail's cosine similarity to one already asked
      * exceeds {@code duplicateSimilarity}. The oracle labeler answers after {@code oracleDelayMs}.
      */
-    public record Active(int stochasticPasses, double mutualInformationWeight, double mapEntropyWeight,
-            double segmenterEntropyWeight, int windowSize, int batchSize, int budget, double rarityWeight,
-            double duplicateSimilarity, long selectEveryMs, long oracleDelayMs, long seed) implements Serializable {}
+    public record Active(
+            int stochasticPasses,
+            double mutualInformationWeight,
+            double mapEntropyWeight,
+            double segmenterEntropyWeight,
+            int windowSize,
+            int batchSize,
+            int budget,
+            double rarityWeight,
+            double duplicateSimilarity,
+            long selectEveryMs,
+            long oracleDelayMs,
+            long seed)
+            implements Serializable {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -299,10 +406,7 @@ public record SeedStreamConfig(
     public static SeedStreamConfig defaults() {
         return new SeedStreamConfig(
                 new Synthetic(96, 6, 1, 3, 0.0, 0.35, 7L),
-                new Backbone(
-                        List.of(24, 32, 48, 64, 96, 128),
-                        List.of(2, 1, 2, 1, 1, 1),
-                        List.of(1, 1, 1, 1, 2, 4)),
+                new Backbone(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 1, 2, 4)),
                 // Output stride 4 (24 x 24 maps at 96 px): the last stride-2 layer dilates instead, as
                 // the segmenter does. The paper's s = 9 is for 41 x 41 feature maps; s = 5 keeps the
                 // window near a fifth of the 24 x 24 map, as 9 of 41 is.
@@ -316,8 +420,16 @@ public record SeedStreamConfig(
                 new Seeds(0.30, 0.20, true, 10, 0.7, 3, 3, 50, 13, 10, 500),
                 new Affinity(5, 128, 48, List.of(64, 64), 10, 8, 0.25, 1e-3, 3, 19L),
                 // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
-                new Segmenter(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 2, 2, 4),
-                        List.of(1, 2, 4), 16, 1e-3, 8, 2.0, 13L),
+                new Segmenter(
+                        List.of(24, 32, 48, 64, 96, 128),
+                        List.of(2, 1, 2, 1, 1, 1),
+                        List.of(1, 1, 1, 2, 2, 4),
+                        List.of(1, 2, 4),
+                        16,
+                        1e-3,
+                        8,
+                        2.0,
+                        13L),
                 new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "probability"),
                 new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
                 new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true, 20, 2.0, true, false, 0.99, 24 * 3600),
@@ -421,7 +533,9 @@ public record SeedStreamConfig(
 
     private static JsonPrimitive parseNumber(String text) {
         try {
-            return text.matches("-?\\d+") ? new JsonPrimitive(Long.parseLong(text)) : new JsonPrimitive(Double.parseDouble(text));
+            return text.matches("-?\\d+")
+                    ? new JsonPrimitive(Long.parseLong(text))
+                    : new JsonPrimitive(Double.parseDouble(text));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a number: " + text, e);
         }
@@ -431,98 +545,190 @@ public record SeedStreamConfig(
     public void validate() {
         require(synthetic.imageSize() >= 16, "synthetic.imageSize must be at least 16");
         require(synthetic.numClasses() >= 1 && synthetic.numClasses() <= 8, "synthetic.numClasses must be 1..8");
-        require(synthetic.minObjects() >= 1 && synthetic.maxObjects() >= synthetic.minObjects(),
+        require(
+                synthetic.minObjects() >= 1 && synthetic.maxObjects() >= synthetic.minObjects(),
                 "synthetic.minObjects must be >= 1 and <= maxObjects");
         require(synthetic.maxObjects() <= synthetic.numClasses(), "synthetic.maxObjects must not exceed numClasses");
         int layers = backbone.channels().size();
-        require(layers > 0 && backbone.strides().size() == layers && backbone.dilations().size() == layers,
+        require(
+                layers > 0
+                        && backbone.strides().size() == layers
+                        && backbone.dilations().size() == layers,
                 "backbone.channels, strides and dilations must have the same, non-zero length");
-        require(ficklenet.windowSize() % 2 == 1 && ficklenet.windowSize() >= 1,
+        require(
+                ficklenet.windowSize() % 2 == 1 && ficklenet.windowSize() >= 1,
                 "ficklenet.windowSize must be odd (the window needs a center)");
         require(ficklenet.dropRate() >= 0 && ficklenet.dropRate() < 1, "ficklenet.dropRate must be in [0, 1)");
         require(ficklenet.passes() >= 1 && ficklenet.passesPerBatch() >= 1, "ficklenet.passes must be >= 1");
         require(ficklenet.threshold() > 0 && ficklenet.threshold() < 1, "ficklenet.threshold must be in (0, 1)");
-        require(ficklenet.mapWeights().equals("channel") || ficklenet.mapWeights().equals("pixel"),
+        require(
+                ficklenet.mapWeights().equals("channel")
+                        || ficklenet.mapWeights().equals("pixel"),
                 "ficklenet.mapWeights must be channel or pixel, was " + ficklenet.mapWeights());
-        require(ficklenet.form().equals("factorized") || ficklenet.form().equals("expanded"),
+        require(
+                ficklenet.form().equals("factorized") || ficklenet.form().equals("expanded"),
                 "ficklenet.form must be factorized or expanded, was " + ficklenet.form());
-        require(recam.lambda() >= 0 && recam.fineTuneScale() > 0 && recam.fineTuneScale() <= 1,
+        require(
+                recam.lambda() >= 0 && recam.fineTuneScale() > 0 && recam.fineTuneScale() <= 1,
                 "recam needs lambda >= 0 and fineTuneScale in (0, 1]");
-        require(training.batchSize() >= 1 && training.learningRate() > 0, "training needs batchSize >= 1, learningRate > 0");
-        require(gain.omega() > 0 && gain.alpha() >= 0 && gain.extensionWeight() >= 0 && gain.startStep() >= 0 && gain.learningRate() > 0
+        require(
+                training.batchSize() >= 1 && training.learningRate() > 0,
+                "training needs batchSize >= 1, learningRate > 0");
+        require(
+                gain.omega() > 0
+                        && gain.alpha() >= 0
+                        && gain.extensionWeight() >= 0
+                        && gain.startStep() >= 0
+                        && gain.learningRate() > 0
                         && gain.maxErasedImages() >= 1,
                 "gain needs omega > 0, alpha >= 0, extensionWeight >= 0, startStep >= 0, learningRate > 0 and maxErasedImages >= 1");
-        require(training.rescaleRange().size() == 2 && training.rescaleRange().get(0) > 0
-                        && training.rescaleRange().get(0) <= training.rescaleRange().get(1),
+        require(
+                training.rescaleRange().size() == 2
+                        && training.rescaleRange().get(0) > 0
+                        && training.rescaleRange().get(0)
+                                <= training.rescaleRange().get(1),
                 "training.rescaleRange must be two factors, 0 < min <= max");
-        require(!cam.scales().isEmpty() && cam.scales().stream().allMatch(scale -> scale > 0), "cam.scales must be positive, one or more");
-        require(seeds.backgroundThreshold() >= 0 && seeds.backgroundThreshold() <= seeds.foregroundThreshold() && seeds.foregroundThreshold() < 1,
+        require(
+                !cam.scales().isEmpty() && cam.scales().stream().allMatch(scale -> scale > 0),
+                "cam.scales must be positive, one or more");
+        require(
+                seeds.backgroundThreshold() >= 0
+                        && seeds.backgroundThreshold() <= seeds.foregroundThreshold()
+                        && seeds.foregroundThreshold() < 1,
                 "seeds need 0 <= backgroundThreshold <= foregroundThreshold < 1");
-        require(seeds.iterations() >= 1 && seeds.labelConfidence() > 0 && seeds.labelConfidence() < 1 && seeds.gaussianSxy() > 0
-                        && seeds.bilateralSxy() > 0 && seeds.bilateralSrgb() > 0 && seeds.gaussianCompat() >= 0
-                        && seeds.bilateralCompat() >= 0 && seeds.referenceSide() >= 1,
+        require(
+                seeds.iterations() >= 1
+                        && seeds.labelConfidence() > 0
+                        && seeds.labelConfidence() < 1
+                        && seeds.gaussianSxy() > 0
+                        && seeds.bilateralSxy() > 0
+                        && seeds.bilateralSrgb() > 0
+                        && seeds.gaussianCompat() >= 0
+                        && seeds.bilateralCompat() >= 0
+                        && seeds.referenceSide() >= 1,
                 "seeds' CRF needs iterations >= 1, labelConfidence in (0, 1), positive sxy and srgb, compat >= 0 and referenceSide >= 1");
-        require(affinity.radius() >= 2 && !affinity.channels().isEmpty() && affinity.beta() > 0 && affinity.logSteps() >= 0
-                        && affinity.logSteps() <= 16 && affinity.learningRate() > 0 && affinity.epochs() >= 0,
+        require(
+                affinity.radius() >= 2
+                        && !affinity.channels().isEmpty()
+                        && affinity.beta() > 0
+                        && affinity.logSteps() >= 0
+                        && affinity.logSteps() <= 16
+                        && affinity.learningRate() > 0
+                        && affinity.epochs() >= 0,
                 "affinity needs radius >= 2, one or more layers, beta > 0, logSteps in 0..16, learningRate > 0, epochs >= 0");
-        require(affinity.gridSide() >= 8 && affinity.trainingCrop() > 2 * affinity.radius(),
+        require(
+                affinity.gridSide() >= 8 && affinity.trainingCrop() > 2 * affinity.radius(),
                 "affinity needs gridSide >= 8 cells and a trainingCrop wider than twice its radius");
-        require(affinity.backgroundScore() >= 0 && affinity.backgroundScore() < 1, "affinity.backgroundScore must be in [0, 1)");
-        require(memory.initialMomentum() > 0 && memory.initialMomentum() <= 1 && memory.minMomentum() >= 0
+        require(
+                affinity.backgroundScore() >= 0 && affinity.backgroundScore() < 1,
+                "affinity.backgroundScore must be in [0, 1)");
+        require(
+                memory.initialMomentum() > 0
+                        && memory.initialMomentum() <= 1
+                        && memory.minMomentum() >= 0
                         && memory.minMomentum() <= memory.initialMomentum(),
                 "memory needs 0 < initialMomentum <= 1 and 0 <= minMomentum <= initialMomentum");
-        require(memory.annealingUpdates() >= 1 && memory.power() >= 0, "memory needs annealingUpdates >= 1, power >= 0");
+        require(
+                memory.annealingUpdates() >= 1 && memory.power() >= 0,
+                "memory needs annealingUpdates >= 1, power >= 0");
         require(memory.contextWeight() >= 0 && memory.contextWeight() <= 1, "memory.contextWeight must be in [0, 1]");
         require(memory.temperature() > 0, "memory.temperature must be positive");
         require(memory.backgroundPrototypes() >= 1, "memory.backgroundPrototypes must be >= 1");
-        require(dsrg.foregroundGrowThreshold() > 0 && dsrg.foregroundGrowThreshold() < 1
-                        && dsrg.backgroundGrowThreshold() > 0 && dsrg.backgroundGrowThreshold() < 1,
+        require(
+                dsrg.foregroundGrowThreshold() > 0
+                        && dsrg.foregroundGrowThreshold() < 1
+                        && dsrg.backgroundGrowThreshold() > 0
+                        && dsrg.backgroundGrowThreshold() < 1,
                 "dsrg grow thresholds must be in (0, 1)");
         int segmenterLayers = segmenter.channels().size();
-        require(segmenterLayers > 0 && segmenter.strides().size() == segmenterLayers
-                        && segmenter.dilations().size() == segmenterLayers && !segmenter.asppDilations().isEmpty(),
+        require(
+                segmenterLayers > 0
+                        && segmenter.strides().size() == segmenterLayers
+                        && segmenter.dilations().size() == segmenterLayers
+                        && !segmenter.asppDilations().isEmpty(),
                 "segmenter.channels, strides and dilations must have the same, non-zero length, and asppDilations one entry or more");
-        require(segmenter.batchSize() >= 1 && segmenter.learningRate() > 0 && segmenter.epochs() >= 1
+        require(
+                segmenter.batchSize() >= 1
+                        && segmenter.learningRate() > 0
+                        && segmenter.epochs() >= 1
                         && segmenter.fullLabelWeight() >= 0,
                 "segmenter needs batchSize >= 1, learningRate > 0, epochs >= 1, fullLabelWeight >= 0");
-        require(boundary.iterations() >= 1 && boundary.gaussianSxy() > 0 && boundary.bilateralSxy() > 0 && boundary.bilateralSrgb() > 0
-                        && boundary.gaussianCompat() >= 0 && boundary.bilateralCompat() >= 0 && boundary.referenceSide() >= 1,
+        require(
+                boundary.iterations() >= 1
+                        && boundary.gaussianSxy() > 0
+                        && boundary.bilateralSxy() > 0
+                        && boundary.bilateralSrgb() > 0
+                        && boundary.gaussianCompat() >= 0
+                        && boundary.bilateralCompat() >= 0
+                        && boundary.referenceSide() >= 1,
                 "boundary needs iterations >= 1, positive sxy and srgb, compatibilities >= 0 and referenceSide >= 1");
-        require(boundary.weight() >= 0 && boundary.warmupSteps() >= 0 && boundary.rampSteps() >= 0,
+        require(
+                boundary.weight() >= 0 && boundary.warmupSteps() >= 0 && boundary.rampSteps() >= 0,
                 "boundary needs weight >= 0, warmupSteps >= 0 and rampSteps >= 0");
-        require(boundary.unary().equals("probability") || boundary.unary().equals("log-probability"),
+        require(
+                boundary.unary().equals("probability") || boundary.unary().equals("log-probability"),
                 "boundary.unary must be probability or log-probability, was " + boundary.unary());
         require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
-        require(trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16, "trainer.imageWidth and imageHeight must be at least 16");
-        require(trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1, "trainer needs replayCapacity >= 1, samplesPerStep >= 1");
-        require(trainer.idleStepIntervalMs() >= 1 && trainer.idleStepLimit() >= 0, "trainer needs idleStepIntervalMs >= 1, idleStepLimit >= 0");
+        require(
+                trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16,
+                "trainer.imageWidth and imageHeight must be at least 16");
+        require(
+                trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1,
+                "trainer needs replayCapacity >= 1, samplesPerStep >= 1");
+        require(
+                trainer.idleStepIntervalMs() >= 1 && trainer.idleStepLimit() >= 0,
+                "trainer needs idleStepIntervalMs >= 1, idleStepLimit >= 0");
         require(trainer.averageDecay() >= 0 && trainer.averageDecay() < 1, "trainer needs averageDecay in [0, 1)");
-        require(trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1, "trainer publishes every >= 1 steps and seconds");
-        require(trainer.pairingRetentionSeconds() >= 60,
+        require(
+                trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1,
+                "trainer publishes every >= 1 steps and seconds");
+        require(
+                trainer.pairingRetentionSeconds() >= 60,
                 "trainer.pairingRetentionSeconds must be at least 60: seeds come a checkpoint or more after their image");
-        require(trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
+        require(
+                trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
                 "trainer.evalPercent must be in [0, 100), evalImages >= 0");
-        require(trainer.gateMinImages() >= 2 && trainer.gateStandardErrors() >= 0,
+        require(
+                trainer.gateMinImages() >= 2 && trainer.gateStandardErrors() >= 0,
                 "trainer.gateMinImages must be at least 2 (a standard error needs two images) and gateStandardErrors >= 0");
         require(stream.duplicateIdRetentionSeconds() >= 1, "stream.duplicateIdRetentionSeconds must be at least 1");
-        require(stream.microBatchSize() >= 1 && stream.microBatchMaxPixels() >= 1 && stream.microBatchMaxWaitMs() >= 0,
+        require(
+                stream.microBatchSize() >= 1 && stream.microBatchMaxPixels() >= 1 && stream.microBatchMaxWaitMs() >= 0,
                 "stream needs microBatchSize >= 1, microBatchMaxPixels >= 1 and microBatchMaxWaitMs >= 0");
         require(stream.localizationPasses() >= 0, "stream.localizationPasses must be >= 0 (0 = dropout off)");
         require(server.port() >= 0 && server.port() <= 65535, "server.port must be 0..65535 (0 = any free port)");
-        require(server.maxBatchSize() >= 1 && server.maxBatchWaitMs() >= 0 && server.maxQueuedRequests() >= 1,
+        require(
+                server.maxBatchSize() >= 1 && server.maxBatchWaitMs() >= 0 && server.maxQueuedRequests() >= 1,
                 "server needs maxBatchSize >= 1, maxBatchWaitMs >= 0 and maxQueuedRequests >= 1");
-        require(server.maxUploadBytes() >= 1024 && server.maxImageSide() >= 16,
+        require(
+                server.maxUploadBytes() >= 1024 && server.maxImageSide() >= 16,
                 "server needs maxUploadBytes >= 1024 and maxImageSide >= 16");
-        require(active.stochasticPasses() >= 2, "active.stochasticPasses must be >= 2 (mutual information needs passes that can disagree)");
-        require(active.mutualInformationWeight() >= 0 && active.mapEntropyWeight() >= 0 && active.segmenterEntropyWeight() >= 0
-                && active.rarityWeight() >= 0, "active weights must be >= 0");
-        require(active.windowSize() >= 1 && active.batchSize() >= 1 && active.batchSize() <= active.windowSize() && active.budget() >= 1,
+        require(
+                active.stochasticPasses() >= 2,
+                "active.stochasticPasses must be >= 2 (mutual information needs passes that can disagree)");
+        require(
+                active.mutualInformationWeight() >= 0
+                        && active.mapEntropyWeight() >= 0
+                        && active.segmenterEntropyWeight() >= 0
+                        && active.rarityWeight() >= 0,
+                "active weights must be >= 0");
+        require(
+                active.windowSize() >= 1
+                        && active.batchSize() >= 1
+                        && active.batchSize() <= active.windowSize()
+                        && active.budget() >= 1,
                 "active needs windowSize >= batchSize >= 1 and budget >= 1");
-        require(active.duplicateSimilarity() > 0 && active.duplicateSimilarity() <= 1, "active.duplicateSimilarity must be in (0, 1]");
-        require(active.selectEveryMs() >= 1 && active.oracleDelayMs() >= 0, "active needs selectEveryMs >= 1 and oracleDelayMs >= 0");
-        require(server.maxLocalizationPasses() >= 1 && server.recentPredictions() >= 1,
+        require(
+                active.duplicateSimilarity() > 0 && active.duplicateSimilarity() <= 1,
+                "active.duplicateSimilarity must be in (0, 1]");
+        require(
+                active.selectEveryMs() >= 1 && active.oracleDelayMs() >= 0,
+                "active needs selectEveryMs >= 1 and oracleDelayMs >= 0");
+        require(
+                server.maxLocalizationPasses() >= 1 && server.recentPredictions() >= 1,
                 "server needs maxLocalizationPasses >= 1 and recentPredictions >= 1");
-        require(device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
+        require(
+                device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
                 "device must be cpu, auto or gpu[:index], was " + device);
     }
 

@@ -12,7 +12,14 @@ import java.util.Set;
 public final class ImageCheck {
 
     /** Why an image was refused; the server answers each with its own HTTP status. */
-    public enum Problem { EMPTY, NOT_AN_IMAGE, UNSUPPORTED_FORMAT, WRONG_FORMAT_FIELD, UNREADABLE, TOO_LARGE }
+    public enum Problem {
+        EMPTY,
+        NOT_AN_IMAGE,
+        UNSUPPORTED_FORMAT,
+        WRONG_FORMAT_FIELD,
+        UNREADABLE,
+        TOO_LARGE
+    }
 
     /** An image refused, with the reason a person can act on. */
     public static final class RefusedImageException extends Exception {
@@ -50,18 +57,21 @@ public final class ImageCheck {
             throw new RefusedImageException(Problem.NOT_AN_IMAGE, "not an image: send PNG or JPEG");
         }
         if (!FORMATS.contains(format)) {
-            throw new RefusedImageException(Problem.UNSUPPORTED_FORMAT,
-                    "a " + format.toUpperCase(Locale.ROOT) + " image: send PNG or JPEG");
+            throw new RefusedImageException(
+                    Problem.UNSUPPORTED_FORMAT, "a " + format.toUpperCase(Locale.ROOT) + " image: send PNG or JPEG");
         }
         if (declared != null && !declared.equalsIgnoreCase(format)) {
-            throw new RefusedImageException(Problem.WRONG_FORMAT_FIELD,
+            throw new RefusedImageException(
+                    Problem.WRONG_FORMAT_FIELD,
                     "the record's format is '" + declared + "' but its bytes are " + format.toUpperCase(Locale.ROOT));
         }
         try {
             int[] size = ImageCodec.dimensions(bytes);
             if (size[0] > maxSide || size[1] > maxSide) {
-                throw new RefusedImageException(Problem.TOO_LARGE, "the image is " + size[0] + "x" + size[1]
-                        + " pixels; the limit is " + maxSide + " on a side (" + maxSideSetting + ")");
+                throw new RefusedImageException(
+                        Problem.TOO_LARGE,
+                        "the image is " + size[0] + "x" + size[1] + " pixels; the limit is " + maxSide + " on a side ("
+                                + maxSideSetting + ")");
             }
             return ImageCodec.decodeRgb(bytes); // whole, and for a PNG every chunk matching its CRC
         } catch (IOException e) {

@@ -11,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import java.util.zip.CRC32;
 import javax.imageio.stream.ImageInputStream;
 
 /** Decoding and encoding of images and masks with the JDK's codecs (PNG, JPEG, BMP, GIF). */
@@ -55,8 +55,8 @@ public final class ImageCodec {
     public static byte[] decodeMask(byte[] encoded, int expectedWidth, int expectedHeight) throws IOException {
         BufferedImage image = read(encoded);
         if (image.getWidth() != expectedWidth || image.getHeight() != expectedHeight) {
-            throw new IOException("mask is " + image.getWidth() + "x" + image.getHeight()
-                    + " but its image is " + expectedWidth + "x" + expectedHeight);
+            throw new IOException("mask is " + image.getWidth() + "x" + image.getHeight() + " but its image is "
+                    + expectedWidth + "x" + expectedHeight);
         }
         Raster raster = image.getRaster();
         if (raster.getNumBands() != 1) {
@@ -76,7 +76,8 @@ public final class ImageCodec {
     /** Width and height from the image's header alone, so oversized images are refused before decoding. */
     public static int[] dimensions(byte[] encoded) throws IOException {
         try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
-            Iterator<ImageReader> readers = input == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(input);
+            Iterator<ImageReader> readers =
+                    input == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(input);
             if (!readers.hasNext()) {
                 throw new IOException("not an image in a supported format (PNG, JPEG, BMP, GIF)");
             }
@@ -137,7 +138,13 @@ public final class ImageCodec {
     private static void requireComplete(byte[] encoded) throws IOException {
         if (isPng(encoded)) {
             checkPngChunks(encoded);
-            if (!Arrays.equals(encoded, Math.max(0, encoded.length - PNG_END.length), encoded.length, PNG_END, 0, PNG_END.length)) {
+            if (!Arrays.equals(
+                    encoded,
+                    Math.max(0, encoded.length - PNG_END.length),
+                    encoded.length,
+                    PNG_END,
+                    0,
+                    PNG_END.length)) {
                 throw new IOException("truncated PNG (it does not end with the IEND chunk)");
             }
         }

@@ -32,12 +32,16 @@ public final class ImageFolderReader {
             }
             String[] parts = line.split(",", 2);
             if (parts.length < 2 || parts[1].isBlank()) {
-                problems.add(new DatasetLoad.Problem("labels.csv:" + (n + 1), "expected 'file,class;class', got '" + line + "'"));
+                problems.add(new DatasetLoad.Problem(
+                        "labels.csv:" + (n + 1), "expected 'file,class;class', got '" + line + "'"));
                 continue;
             }
-            List<String> rowNames = java.util.Arrays.stream(parts[1].split(";")).map(String::strip).toList();
+            List<String> rowNames = java.util.Arrays.stream(parts[1].split(";"))
+                    .map(String::strip)
+                    .toList();
             if (rowNames.contains("background") || rowNames.contains("")) {
-                problems.add(new DatasetLoad.Problem("labels.csv:" + (n + 1),
+                problems.add(new DatasetLoad.Problem(
+                        "labels.csv:" + (n + 1),
                         "labels name the classes present; 'background' and empty names are not classes"));
                 continue;
             }
@@ -54,7 +58,11 @@ public final class ImageFolderReader {
             String file = row[0].strip();
             try {
                 ImageCodec.Rgb rgb = ImageCodec.readRgb(folder.resolve(file));
-                int[] labels = java.util.Arrays.stream(row[1].split(";")).map(String::strip).mapToInt(classes::idOf).distinct().toArray();
+                int[] labels = java.util.Arrays.stream(row[1].split(";"))
+                        .map(String::strip)
+                        .mapToInt(classes::idOf)
+                        .distinct()
+                        .toArray();
                 images.add(new LabeledImage(file, rgb.width(), rgb.height(), rgb.pixels(), null, labels));
             } catch (IOException | RuntimeException e) {
                 problems.add(new DatasetLoad.Problem(file, e.getMessage()));

@@ -14,10 +14,12 @@ public record LabeledImage(String id, int width, int height, byte[] rgb, byte[] 
 
     public LabeledImage {
         if (rgb.length != width * height * 3) {
-            throw new IllegalArgumentException(id + ": expected " + width * height * 3 + " RGB bytes, got " + rgb.length);
+            throw new IllegalArgumentException(
+                    id + ": expected " + width * height * 3 + " RGB bytes, got " + rgb.length);
         }
         if (mask != null && mask.length != width * height) {
-            throw new IllegalArgumentException(id + ": mask has " + mask.length + " pixels, image has " + width * height);
+            throw new IllegalArgumentException(
+                    id + ": mask has " + mask.length + " pixels, image has " + width * height);
         }
         labels = labels.clone();
         Arrays.sort(labels);

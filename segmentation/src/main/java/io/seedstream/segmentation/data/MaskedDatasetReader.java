@@ -15,13 +15,46 @@ import java.util.stream.IntStream;
 public final class MaskedDatasetReader {
 
     /** PASCAL VOC's 21 classes, background at 0; 255 marks object borders. */
-    public static final ClassList VOC_CLASSES = new ClassList(List.of("background", "aeroplane", "bicycle", "bird",
-            "boat", "bottle", "bus", "car", "cat", "chair", "cow", "diningtable", "dog", "horse", "motorbike",
-            "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"), true);
+    public static final ClassList VOC_CLASSES = new ClassList(
+            List.of(
+                    "background",
+                    "aeroplane",
+                    "bicycle",
+                    "bird",
+                    "boat",
+                    "bottle",
+                    "bus",
+                    "car",
+                    "cat",
+                    "chair",
+                    "cow",
+                    "diningtable",
+                    "dog",
+                    "horse",
+                    "motorbike",
+                    "person",
+                    "pottedplant",
+                    "sheep",
+                    "sofa",
+                    "train",
+                    "tvmonitor"),
+            true);
 
     /** CamVid's 11 classes (SegNet's version); mask value 11 is "Unlabelled". */
-    public static final ClassList CAMVID_CLASSES = new ClassList(List.of("Sky", "Building", "Pole", "Road",
-            "Pavement", "Tree", "SignSymbol", "Fence", "Car", "Pedestrian", "Bicyclist"), false);
+    public static final ClassList CAMVID_CLASSES = new ClassList(
+            List.of(
+                    "Sky",
+                    "Building",
+                    "Pole",
+                    "Road",
+                    "Pavement",
+                    "Tree",
+                    "SignSymbol",
+                    "Fence",
+                    "Car",
+                    "Pedestrian",
+                    "Bicyclist"),
+            false);
 
     private static final int CAMVID_UNLABELLED = 11;
 
@@ -38,8 +71,13 @@ public final class MaskedDatasetReader {
         for (String id : Files.readAllLines(list)) {
             id = id.strip();
             if (!id.isEmpty()) {
-                load(root.resolve("JPEGImages/" + id + ".jpg"), root.resolve("SegmentationClass/" + id + ".png"),
-                        VOC_CLASSES, 0.0, images, problems);
+                load(
+                        root.resolve("JPEGImages/" + id + ".jpg"),
+                        root.resolve("SegmentationClass/" + id + ".png"),
+                        VOC_CLASSES,
+                        0.0,
+                        images,
+                        problems);
             }
         }
         return new DatasetLoad(VOC_CLASSES, images, problems);
@@ -62,8 +100,13 @@ public final class MaskedDatasetReader {
         return new DatasetLoad(CAMVID_CLASSES, images, problems);
     }
 
-    private static void load(Path imageFile, Path maskFile, ClassList classes, double minArea,
-            List<LabeledImage> images, List<DatasetLoad.Problem> problems) {
+    private static void load(
+            Path imageFile,
+            Path maskFile,
+            ClassList classes,
+            double minArea,
+            List<LabeledImage> images,
+            List<DatasetLoad.Problem> problems) {
         String name = imageFile.getFileName().toString();
         try {
             ImageCodec.Rgb rgb = ImageCodec.readRgb(imageFile);

@@ -27,8 +27,14 @@ public final class SyntheticDataset {
 
     /** Head colours, one per class: the strong, local cue. */
     private static final int[][] HEAD_COLOURS = {
-        {230, 40, 40}, {240, 220, 30}, {220, 40, 220}, {40, 220, 230}, {250, 140, 20}, {245, 245, 245},
-        {120, 60, 240}, {40, 230, 90}
+        {230, 40, 40},
+        {240, 220, 30},
+        {220, 40, 220},
+        {40, 220, 230},
+        {250, 140, 20},
+        {245, 245, 245},
+        {120, 60, 240},
+        {40, 230, 90}
     };
 
     /** Background kinds: grass, water, sand, rock. */
@@ -99,7 +105,8 @@ public final class SyntheticDataset {
             paintBranch(canvas, random);
         }
         String id = (index >= HELD_OUT_START ? "heldout-" + (index - HELD_OUT_START) : "train-" + index);
-        LabeledImage image = new LabeledImage(id, canvas.size, canvas.size, canvas.rgb, canvas.mask, visibleClasses(canvas));
+        LabeledImage image =
+                new LabeledImage(id, canvas.size, canvas.size, canvas.rgb, canvas.mask, visibleClasses(canvas));
         int[] body = new int[objects + 1];
         int[] head = new int[objects + 1];
         for (int p = 0; p < canvas.owners.length; p++) {
@@ -172,9 +179,17 @@ public final class SyntheticDataset {
             double cy = random.nextDouble() * s;
             double r = s * (0.02 + random.nextDouble() * 0.06);
             boolean square = random.nextBoolean();
-            canvas.fill(cx - r, cy - r, cx + r, cy + r, (x, y) -> square
-                    ? Math.abs(x - cx) <= r && Math.abs(y - cy) <= r * 0.6
-                    : (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r, colour, 0, null);
+            canvas.fill(
+                    cx - r,
+                    cy - r,
+                    cx + r,
+                    cy + r,
+                    (x, y) -> square
+                            ? Math.abs(x - cx) <= r && Math.abs(y - cy) <= r * 0.6
+                            : (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r,
+                    colour,
+                    0,
+                    null);
         }
     }
 
@@ -195,11 +210,19 @@ public final class SyntheticDataset {
         int[] bodyColour = hsv(hue, 0.35 + random.nextDouble() * 0.3, 0.45 + random.nextDouble() * 0.35);
         ValueNoise mottle = new ValueNoise(random, Math.max(2, s / 24), s);
         double reach = Math.max(a, b) + 1;
-        canvas.fill(cx - reach, cy - reach, cx + reach, cy + reach, (x, y) -> {
-            double u = ((x - cx) * cos + (y - cy) * sin) / a;
-            double v = (-(x - cx) * sin + (y - cy) * cos) / b;
-            return u * u + v * v <= 1;
-        }, bodyColour, classId, (x, y) -> 30 * (mottle.at(x, y) - 0.5));
+        canvas.fill(
+                cx - reach,
+                cy - reach,
+                cx + reach,
+                cy + reach,
+                (x, y) -> {
+                    double u = ((x - cx) * cos + (y - cy) * sin) / a;
+                    double v = (-(x - cx) * sin + (y - cy) * cos) / b;
+                    return u * u + v * v <= 1;
+                },
+                bodyColour,
+                classId,
+                (x, y) -> 30 * (mottle.at(x, y) - 0.5));
 
         // Head: the strong cue, a class-coloured disc with the class's symbol, at the end of the body.
         double r = Math.max(2.5, b * (0.45 + random.nextDouble() * 0.15));
@@ -208,13 +231,28 @@ public final class SyntheticDataset {
         int[] headColour = jitter(HEAD_COLOURS[classId - 1], random, 15);
         int[] ink = classId == 6 ? new int[] {20, 20, 20} : new int[] {250, 250, 250};
         canvas.paintingHead = true;
-        canvas.fill(hx - r - 1, hy - r - 1, hx + r + 1, hy + r + 1,
-                (x, y) -> (x - hx) * (x - hx) + (y - hy) * (y - hy) <= r * r, headColour, classId, null);
-        canvas.fill(hx - r - 1, hy - r - 1, hx + r + 1, hy + r + 1, (x, y) -> {
-            double u = ((x - hx) * cos + (y - hy) * sin) / r;
-            double v = (-(x - hx) * sin + (y - hy) * cos) / r;
-            return u * u + v * v <= 1 && symbol(classId, u, v);
-        }, ink, classId, null);
+        canvas.fill(
+                hx - r - 1,
+                hy - r - 1,
+                hx + r + 1,
+                hy + r + 1,
+                (x, y) -> (x - hx) * (x - hx) + (y - hy) * (y - hy) <= r * r,
+                headColour,
+                classId,
+                null);
+        canvas.fill(
+                hx - r - 1,
+                hy - r - 1,
+                hx + r + 1,
+                hy + r + 1,
+                (x, y) -> {
+                    double u = ((x - hx) * cos + (y - hy) * sin) / r;
+                    double v = (-(x - hx) * sin + (y - hy) * cos) / r;
+                    return u * u + v * v <= 1 && symbol(classId, u, v);
+                },
+                ink,
+                classId,
+                null);
         canvas.paintingHead = false;
     }
 
@@ -271,14 +309,15 @@ public final class SyntheticDataset {
         double p = value * (1 - saturation);
         double q = value * (1 - saturation * f);
         double t = value * (1 - saturation * (1 - f));
-        double[] rgb = switch (sector) {
-            case 0 -> new double[] {value, t, p};
-            case 1 -> new double[] {q, value, p};
-            case 2 -> new double[] {p, value, t};
-            case 3 -> new double[] {p, q, value};
-            case 4 -> new double[] {t, p, value};
-            default -> new double[] {value, p, q};
-        };
+        double[] rgb =
+                switch (sector) {
+                    case 0 -> new double[] {value, t, p};
+                    case 1 -> new double[] {q, value, p};
+                    case 2 -> new double[] {p, value, t};
+                    case 3 -> new double[] {p, q, value};
+                    case 4 -> new double[] {t, p, value};
+                    default -> new double[] {value, p, q};
+                };
         return new int[] {(int) (rgb[0] * 255), (int) (rgb[1] * 255), (int) (rgb[2] * 255)};
     }
 
@@ -329,6 +368,7 @@ public final class SyntheticDataset {
         final byte[] mask;
         /** Which object (1-based, 0 = none) and whether its head shows at each pixel. */
         final int[] owners;
+
         final boolean[] heads;
         int owner;
         boolean paintingHead;
@@ -360,7 +400,8 @@ public final class SyntheticDataset {
         }
 
         /** Paints the pixel centres inside {@code region} within the bounding box. */
-        void fill(double x0, double y0, double x1, double y1, Region region, int[] colour, int classId, Shading shading) {
+        void fill(
+                double x0, double y0, double x1, double y1, Region region, int[] colour, int classId, Shading shading) {
             int xs = Math.max(0, (int) Math.floor(x0));
             int ys = Math.max(0, (int) Math.floor(y0));
             int xe = Math.min(size - 1, (int) Math.ceil(x1));

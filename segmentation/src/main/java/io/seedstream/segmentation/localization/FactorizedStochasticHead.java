@@ -70,11 +70,14 @@ public final class FactorizedStochasticHead {
                 shifted.add(perOffset.get("0, {}::{}, {}:{}, {}:{}", a * s + b, s * s, a, a + h, b, b + w));
             }
         }
-        this.windowScores = NDArrays.stack(shifted, 1).reshape(classes, (long) s * s * h * w).transpose();
+        this.windowScores = NDArrays.stack(shifted, 1)
+                .reshape(classes, (long) s * s * h * w)
+                .transpose();
         this.interior = byOffset(FeatureMapExpansion.interior(features.getManager(), h, w, s));
         this.weightByOffset = weight.reshape((long) classes * k, (long) s * s).transpose();
         this.pixelScores = pixelMaps
-                ? Ops.conv(features, offsetKernels(), null, 1, 0, 1).reshape(1, classes, (long) s * s, (long) h * w) : null;
+                ? Ops.conv(features, offsetKernels(), null, 1, 0, 1).reshape(1, classes, (long) s * s, (long) h * w)
+                : null;
     }
 
     /** The selected classes' weights as 1 x 1 kernels, output channel c*s*s + a*s + b: (m*s*s, k, 1, 1). */
@@ -96,7 +99,10 @@ public final class FactorizedStochasticHead {
     /** Each pass's Grad-CAM channel weights, the spatial mean of d score / d x: (n, m, k). */
     public NDArray channelWeights(NDArray masks) {
         long n = masks.getShape().get(0);
-        NDArray kept = byOffset(masks).mul(interior).reshape(n, (long) s * s, (long) h * w).sum(new int[] {2}); // M: (n, s*s)
+        NDArray kept = byOffset(masks)
+                .mul(interior)
+                .reshape(n, (long) s * s, (long) h * w)
+                .sum(new int[] {2}); // M: (n, s*s)
         return Ops.div(kept.matMul(weightByOffset).reshape(n, classes, k), (double) h * w * h * w);
     }
 
@@ -119,10 +125,12 @@ public final class FactorizedStochasticHead {
         for (int a = 0; a < s; a++) {
             for (int b = 0; b < s; b++) {
                 // The mask of window (y + r - a, x + r - b) at offset (a, b), which covers pixel (y, x).
-                shifted.add(padded.get(":, {}, {}:{}, {}:{}", a * s + b, 2 * r - a, 2 * r - a + h, 2 * r - b, 2 * r - b + w));
+                shifted.add(padded.get(
+                        ":, {}, {}:{}, {}:{}", a * s + b, 2 * r - a, 2 * r - a + h, 2 * r - b, 2 * r - b + w));
             }
         }
         NDArray masksAtPixels = NDArrays.stack(shifted, 1).reshape(n, 1, (long) s * s, (long) h * w);
-        return Ops.relu(Ops.div(masksAtPixels.mul(pixelScores).sum(new int[] {2}), (double) h * w)).reshape(n, classes, h, w);
+        return Ops.relu(Ops.div(masksAtPixels.mul(pixelScores).sum(new int[] {2}), (double) h * w))
+                .reshape(n, classes, h, w);
     }
 }

@@ -52,7 +52,8 @@ public final class FeatureMapExpansion {
         for (int a = 0; a < s; a++) {
             for (int b = 0; b < s; b++) {
                 // Offset (a, b) of window (i, j) copies x_p[i + a, j + b]: shift the (h, w) grid there.
-                NDArray shifted = blocks.get(new NDIndex(":, :, :, {}, :, {}", a, b)).pad(new Shape(b, 2 * r - b, a, 2 * r - a), 0);
+                NDArray shifted = blocks.get(new NDIndex(":, :, :, {}, :, {}", a, b))
+                        .pad(new Shape(b, 2 * r - b, a, 2 * r - a), 0);
                 padded = padded == null ? shifted : padded.add(shifted);
             }
         }

@@ -46,7 +46,8 @@ public final class GradCam {
         x.setRequiresGradient(true);
         try (Autograd.Recording recording = Autograd.record()) {
             NDArray logits = logitsOf.apply(x);
-            NDArray selector = x.getManager().create(classIndex).oneHot((int) logits.getShape().get(1));
+            NDArray selector = x.getManager().create(classIndex).oneHot((int)
+                    logits.getShape().get(1));
             recording.backward(logits.mul(selector).sum());
             return x.getGradient().stopGradient();
         }

@@ -33,8 +33,13 @@ public final class ImageClassMaps {
 
     /** The configured maps ({@code cam.*}), with FickleNet's N = {@code passes} stochastic passes when N > 0. */
     public static ImageClassMaps configured(SeedStreamConfig config, int passes) {
-        return new ImageClassMaps(new MultiScaleMaps(config.cam().scales(), config.cam().flip()), config.cam().reCam(),
-                passes == 0 ? null : new StochasticLocalizer(config.with("ficklenet.passes", passes).ficklenet()));
+        return new ImageClassMaps(
+                new MultiScaleMaps(config.cam().scales(), config.cam().flip()),
+                config.cam().reCam(),
+                passes == 0
+                        ? null
+                        : new StochasticLocalizer(
+                                config.with("ficklenet.passes", passes).ficklenet()));
     }
 
     /**
@@ -54,9 +59,12 @@ public final class ImageClassMaps {
                 Shape shape = features.getShape();
                 NDList perView = new NDList();
                 for (int v = 0; v < shape.get(0); v++) {
-                    float[] max = stochastic.localize(model, features.get(v).expandDims(0), index, index, (int) shape.get(2),
-                            (int) shape.get(3)).max();
-                    perView.add(features.getManager().create(max, new Shape(1, index.length, shape.get(2), shape.get(3))));
+                    float[] max = stochastic
+                            .localize(model, features.get(v).expandDims(0), index, index, (int) shape.get(2), (int)
+                                    shape.get(3))
+                            .max();
+                    perView.add(
+                            features.getManager().create(max, new Shape(1, index.length, shape.get(2), shape.get(3))));
                 }
                 return NDArrays.concat(perView);
             };

@@ -11,7 +11,8 @@ import io.seedstream.segmentation.nn.Ops;
  * single stochastic pass gives). Each map was normalized by its own maximum before resizing, so
  * values are in [0, 1] and one threshold fits all. Layout: class-major, m x height x width.
  */
-public record LocalizationMaps(int[] classIds, int height, int width, int count, float[] max, float[] mean, float[] first) {
+public record LocalizationMaps(
+        int[] classIds, int height, int width, int count, float[] max, float[] mean, float[] first) {
 
     /** Labels per pixel at threshold theta, see {@link MapAggregation}. */
     public int[] labels(double theta) {
@@ -64,8 +65,11 @@ public record LocalizationMaps(int[] classIds, int height, int width, int count,
             scope.tempAttachAll(maps); // intermediates go to this scope; maps returns to its owner
             Shape shape = maps.getShape();
             NDArray resized = Ops.resize(Ops.normalizeByMax(maps), height, width);
-            return new Summary((int) shape.get(0), resized.max(new int[] {0}).toFloatArray(),
-                    resized.sum(new int[] {0}).toFloatArray(), resized.get(0).toFloatArray());
+            return new Summary(
+                    (int) shape.get(0),
+                    resized.max(new int[] {0}).toFloatArray(),
+                    resized.sum(new int[] {0}).toFloatArray(),
+                    resized.get(0).toFloatArray());
         }
     }
 }

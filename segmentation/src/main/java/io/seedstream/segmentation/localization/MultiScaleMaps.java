@@ -43,7 +43,9 @@ public final class MultiScaleMaps {
         }
         NDArray sum = null;
         for (double scale : scales) {
-            NDArray scaled = scale == 1.0 ? image : Ops.resize(image, scaledSide(shape.get(2), scale), scaledSide(shape.get(3), scale));
+            NDArray scaled = scale == 1.0
+                    ? image
+                    : Ops.resize(image, scaledSide(shape.get(2), scale), scaledSide(shape.get(3), scale));
             NDArray batch = flip ? NDArrays.concat(new NDList(scaled, scaled.flip(3))) : scaled;
             NDArray maps = Ops.relu(classMaps.apply(batch));
             NDArray perScale = flip ? maps.get("0:1").add(maps.get("1:2").flip(3)) : maps;

@@ -48,7 +48,9 @@ public final class StochasticLocalizer {
 
     /** The configured form (factorized by default) and map weights (Grad-CAM by default). */
     public StochasticLocalizer(SeedStreamConfig.FickleNet config) {
-        this(config, Form.configured(config),
+        this(
+                config,
+                Form.configured(config),
                 GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
     }
 
@@ -61,12 +63,16 @@ public final class StochasticLocalizer {
         if (form != Form.FACTORIZED) {
             return model.stochasticLogits(features, masks); // the expansion broadcasts over the masks
         }
-        int[] all = java.util.stream.IntStream.range(0, model.architecture().numClasses()).toArray();
-        return new FactorizedStochasticHead(features, model.headWeight(), all, false).scores(masks).add(model.headBias());
+        int[] all = java.util.stream.IntStream.range(0, model.architecture().numClasses())
+                .toArray();
+        return new FactorizedStochasticHead(features, model.headWeight(), all, false)
+                .scores(masks)
+                .add(model.headBias());
     }
 
     /** The maps of the first weighting; see {@link #localizeAll}. */
-    public LocalizationMaps localize(Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width) {
+    public LocalizationMaps localize(
+            Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width) {
         return localizeAll(model, features, classIndex, classIds, height, width).get(0);
     }
 
@@ -76,8 +82,8 @@ public final class StochasticLocalizer {
      * @param classIds the ids reported for them in the result
      * @return one result per weighting
      */
-    public List<LocalizationMaps> localizeAll(Classifier model, NDArray features, int[] classIndex, int[] classIds,
-            int height, int width) {
+    public List<LocalizationMaps> localizeAll(
+            Classifier model, NDArray features, int[] classIndex, int[] classIds, int height, int width) {
         int h = (int) features.getShape().get(2);
         int w = (int) features.getShape().get(3);
         int s = model.architecture().windowSize();
@@ -103,7 +109,9 @@ public final class StochasticLocalizer {
                 }
             }
         }
-        return summaries.stream().map(summary -> summary.toMaps(classIds, height, width)).toList();
+        return summaries.stream()
+                .map(summary -> summary.toMaps(classIds, height, width))
+                .toList();
     }
 
     /** What every pass of one image shares: the features, and the expansion or the factorized head. */
@@ -115,9 +123,18 @@ public final class StochasticLocalizer {
 
     private PerImage perImage(Classifier model, NDArray features, int[] classIndex) {
         return switch (form) {
-            case FACTORIZED -> new PerImage(features, null, new FactorizedStochasticHead(features, model.headWeight(), classIndex,
-                    weightings.contains(GradCam.Weights.PIXEL)));
-            case EXPANDED -> new PerImage(features, FeatureMapExpansion.expand(features, model.architecture().windowSize()), null);
+            case FACTORIZED ->
+                new PerImage(
+                        features,
+                        null,
+                        new FactorizedStochasticHead(
+                                features, model.headWeight(), classIndex, weightings.contains(GradCam.Weights.PIXEL)));
+            case EXPANDED ->
+                new PerImage(
+                        features,
+                        FeatureMapExpansion.expand(
+                                features, model.architecture().windowSize()),
+                        null);
             case PER_WINDOW -> new PerImage(features, null, null);
         };
     }
@@ -129,8 +146,12 @@ public final class StochasticLocalizer {
 
     private List<NDArray> passMaps(Classifier model, PerImage image, NDArray masks, int[] classIndex) {
         return switch (form) {
-            case FACTORIZED -> weightings.stream().map(weights -> weights == GradCam.Weights.CHANNEL
-                    ? image.head().channelMaps(masks) : image.head().pixelMaps(masks)).toList();
+            case FACTORIZED ->
+                weightings.stream()
+                        .map(weights -> weights == GradCam.Weights.CHANNEL
+                                ? image.head().channelMaps(masks)
+                                : image.head().pixelMaps(masks))
+                        .toList();
             case EXPANDED -> expandedPassMaps(model, image.features(), image.expanded(), masks, classIndex);
             case PER_WINDOW -> perWindowPassMaps(model, image.features(), masks, classIndex);
         };
@@ -144,8 +165,10 @@ public final class StochasticLocalizer {
         for (int c : classIndex) {
             int[] target = new int[n];
             Arrays.fill(target, c);
-            NDArray gradient = GradCam.gradient(batch, x -> PerWindowReference.stochasticLogits(x, masks, model.headWeight(),
-                    model.headBias()), target);
+            NDArray gradient = GradCam.gradient(
+                    batch,
+                    x -> PerWindowReference.stochasticLogits(x, masks, model.headWeight(), model.headBias()),
+                    target);
             for (int i = 0; i < weightings.size(); i++) {
                 perWeighting.get(i).add(GradCam.fromGradient(gradient, batch, weightings.get(i)));
             }
@@ -160,14 +183,16 @@ public final class StochasticLocalizer {
      * sum of d logit / d P_k * D over the expanded positions that copy x rather than padding; per
      * pixel it is the fold (adjoint of the expansion) of d logit / d P * D.
      */
-    private List<NDArray> expandedPassMaps(Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
+    private List<NDArray> expandedPassMaps(
+            Classifier model, NDArray features, NDArray expanded, NDArray masks, int[] classIndex) {
         long n = masks.getShape().get(0);
         long k = features.getShape().get(1);
         int h = (int) features.getShape().get(2);
         int w = (int) features.getShape().get(3);
         int s = model.architecture().windowSize();
         NDArray masked = expanded.mul(masks).stopGradient();
-        NDArray keptInside = masks.mul(FeatureMapExpansion.interior(masks.getManager(), h, w, s)).reshape(n, -1, 1);
+        NDArray keptInside = masks.mul(FeatureMapExpansion.interior(masks.getManager(), h, w, s))
+                .reshape(n, -1, 1);
         NDArray perPassFeatures = features.repeat(0, n);
         List<NDList> perWeighting = perWeighting();
         for (int c : classIndex) {
@@ -180,9 +205,16 @@ public final class StochasticLocalizer {
             }
             for (int i = 0; i < weightings.size(); i++) {
                 NDArray maps = weightings.get(i) == GradCam.Weights.CHANNEL
-                        ? GradCam.weighted(Ops.div(gradient.reshape(n, k, -1).batchMatMul(keptInside).reshape(n, k), (double) h * w),
+                        ? GradCam.weighted(
+                                Ops.div(
+                                        gradient.reshape(n, k, -1)
+                                                .batchMatMul(keptInside)
+                                                .reshape(n, k),
+                                        (double) h * w),
                                 perPassFeatures)
-                        : GradCam.fromGradient(FeatureMapExpansion.fold(gradient.mul(masks), s), perPassFeatures,
+                        : GradCam.fromGradient(
+                                FeatureMapExpansion.fold(gradient.mul(masks), s),
+                                perPassFeatures,
                                 GradCam.Weights.PIXEL);
                 perWeighting.get(i).add(maps);
             }

@@ -30,7 +30,9 @@ public final class AttentionMiningLoss {
      * @return the mean over the P images of sigmoid(logit of that class)
      */
     public static NDArray loss(NDArray erasedLogits, NDArray classOneHot) {
-        return Ops.div(erasedLogits.getNDArrayInternal().sigmoid().mul(classOneHot).sum(), erasedLogits.getShape().get(0));
+        return Ops.div(
+                erasedLogits.getNDArrayInternal().sigmoid().mul(classOneHot).sum(),
+                erasedLogits.getShape().get(0));
     }
 
     /** GAINext: mean squared difference between attention maps and pixel masks, both (P, 1, H, W). */

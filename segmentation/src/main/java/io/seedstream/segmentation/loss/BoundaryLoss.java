@@ -22,6 +22,7 @@ public final class BoundaryLoss {
     static final float MIN_PROBABILITY = 1e-4f;
     /** ConstrainLossLayer's clip of Q / P. */
     static final float MIN_RATIO = 0.05f;
+
     static final float MAX_RATIO = 20f;
 
     private final SeedStreamConfig.Boundary config;
@@ -77,7 +78,8 @@ public final class BoundaryLoss {
             }
             float[] probabilitiesOfImage = Arrays.copyOfRange(p, b * classes * pixels, (b + 1) * classes * pixels);
             LabelCrf.ImageCrf imageCrf = crf.on(rgb, width, height);
-            float[] refined = config.logProbabilityUnary() ? imageCrf.refineProbabilities(probabilitiesOfImage, classes)
+            float[] refined = config.logProbabilityUnary()
+                    ? imageCrf.refineProbabilities(probabilitiesOfImage, classes)
                     : imageCrf.refineLogits(probabilitiesOfImage, classes);
             for (int u = 0; u < pixels; u++) {
                 float sum = 0;
@@ -96,8 +98,14 @@ public final class BoundaryLoss {
     LabelCrf.Settings crfSettings(int width, int height) {
         double scale = (double) Math.max(width, height) / config.referenceSide();
         // labelConfidence only shapes hard-label unaries; this CRF's unary is soft
-        return new LabelCrf.Settings(config.iterations(), 0.5, config.gaussianSxy() * scale, config.gaussianCompat(),
-                config.bilateralSxy() * scale, config.bilateralSrgb(), config.bilateralCompat());
+        return new LabelCrf.Settings(
+                config.iterations(),
+                0.5,
+                config.gaussianSxy() * scale,
+                config.gaussianCompat(),
+                config.bilateralSxy() * scale,
+                config.bilateralSrgb(),
+                config.bilateralCompat());
     }
 
     /** The loss's weight at a segmenter step (counted from 0): 0 during the warm-up, then a linear ramp to the weight. */

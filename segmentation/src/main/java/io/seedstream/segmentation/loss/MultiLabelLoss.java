@@ -13,6 +13,9 @@ public final class MultiLabelLoss {
      * as max(x, 0) - x t + log(1 + exp(-|x|)) so large logits do not overflow.
      */
     public static NDArray bce(NDArray logits, NDArray targets) {
-        return Ops.maximum(logits, 0).sub(logits.mul(targets)).add(logits.abs().neg().exp().add(1f).log()).mean();
+        return Ops.maximum(logits, 0)
+                .sub(logits.mul(targets))
+                .add(logits.abs().neg().exp().add(1f).log())
+                .mean();
     }
 }

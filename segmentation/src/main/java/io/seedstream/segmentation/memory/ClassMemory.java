@@ -63,7 +63,8 @@ public final class ClassMemory {
         int k = pixelFeatures[0].length;
         int kept = state.vector.length / Math.max(1, k);
         if (prototypes > 1 && state.updates > 0) {
-            return kept < prototypes ? appended(state, weightedSum(pixelFeatures, uniform(pixelFeatures.length)))
+            return kept < prototypes
+                    ? appended(state, weightedSum(pixelFeatures, uniform(pixelFeatures.length)))
                     : updatedPrototypes(state, pixelFeatures, kept);
         }
         float[] memory = state.vector;

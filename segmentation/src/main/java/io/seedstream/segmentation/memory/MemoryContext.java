@@ -52,7 +52,10 @@ public final class MemoryContext {
         for (int c = 0; c < memories.length; c++) {
             counts[c] = Math.max(1, memories[c].length / k);
             for (int p = 0; p < counts[c]; p++) {
-                prototypes.add(memories[c].length == 0 ? new float[k] : java.util.Arrays.copyOfRange(memories[c], p * k, (p + 1) * k));
+                prototypes.add(
+                        memories[c].length == 0
+                                ? new float[k]
+                                : java.util.Arrays.copyOfRange(memories[c], p * k, (p + 1) * k));
             }
         }
         NDArray all = affinity(features, prototypes.toArray(new float[0][]));
@@ -87,8 +90,13 @@ public final class MemoryContext {
      * ({@link #prototypeProbabilities}, from the feature map (1, k, h, w), resized to the image),
      * weighted {@code settings.contextWeight()}; a class with no memory yet keeps its map.
      */
-    public static NDArray refineWithMemory(NDArray features, NDArray maps, int[] classIds, int background,
-            java.util.Map<Integer, ClassMemory.State> states, io.seedstream.segmentation.config.SeedStreamConfig.ClassMemory settings) {
+    public static NDArray refineWithMemory(
+            NDArray features,
+            NDArray maps,
+            int[] classIds,
+            int background,
+            java.util.Map<Integer, ClassMemory.State> states,
+            io.seedstream.segmentation.config.SeedStreamConfig.ClassMemory settings) {
         int offset = background >= 0 ? 1 : 0;
         float[][] memories = new float[classIds.length + offset][];
         boolean[] known = new boolean[classIds.length];
@@ -99,9 +107,11 @@ public final class MemoryContext {
             memories[c + offset] = vectorOf(states.get(classIds[c]));
             known[c] = memories[c + offset].length > 0;
         }
-        NDArray probabilities = prototypeProbabilities(features, memories, settings.temperature()).get(":, {}:", offset);
+        NDArray probabilities = prototypeProbabilities(features, memories, settings.temperature())
+                .get(":, {}:", offset);
         Shape size = maps.getShape();
-        return refine(maps, Ops.resize(probabilities, (int) size.get(2), (int) size.get(3)), known, settings.contextWeight());
+        return refine(
+                maps, Ops.resize(probabilities, (int) size.get(2), (int) size.get(3)), known, settings.contextWeight());
     }
 
     private static float[] vectorOf(ClassMemory.State state) {
@@ -115,10 +125,13 @@ public final class MemoryContext {
      * @param features the feature map, channel-major (k x pixels)
      * @param seeds a class id or a negative value per feature-map pixel
      */
-    public static java.util.Map<Integer, float[][]> classFeatures(float[] features, int k, int[] seeds, int[] classIds, int background) {
+    public static java.util.Map<Integer, float[][]> classFeatures(
+            float[] features, int k, int[] seeds, int[] classIds, int background) {
         java.util.Map<Integer, float[][]> result = new java.util.LinkedHashMap<>();
         java.util.stream.IntStream ids = java.util.Arrays.stream(classIds);
-        int[] all = background >= 0 ? java.util.stream.IntStream.concat(java.util.stream.IntStream.of(background), ids).toArray()
+        int[] all = background >= 0
+                ? java.util.stream.IntStream.concat(java.util.stream.IntStream.of(background), ids)
+                        .toArray()
                 : ids.toArray();
         int pixels = seeds.length;
         for (int id : all) {

@@ -50,7 +50,8 @@ public final class SegmentationMetrics {
     /** Adds another set's counts (of the same classes): the metrics of both sets of images together. */
     public void add(SegmentationMetrics other) {
         if (other.classes != classes) {
-            throw new IllegalArgumentException("metrics of " + other.classes + " classes added to metrics of " + classes);
+            throw new IllegalArgumentException(
+                    "metrics of " + other.classes + " classes added to metrics of " + classes);
         }
         for (int t = 0; t < classes; t++) {
             missed[t] += other.missed[t];

@@ -97,7 +97,8 @@ public final class Backbone {
         return normalizedLayer(x, mean, variance, gammas[layer], betas[layer], training);
     }
 
-    private static NDArray normalizedLayer(NDArray x, NDArray mean, NDArray variance, NDArray gamma, NDArray beta, boolean training) {
+    private static NDArray normalizedLayer(
+            NDArray x, NDArray mean, NDArray variance, NDArray gamma, NDArray beta, boolean training) {
         return BatchNorm.batchNorm(x, mean, variance, gamma, beta, 1, BN_MOMENTUM, BN_EPSILON, training)
                 .singletonOrThrow()
                 .getNDArrayInternal()

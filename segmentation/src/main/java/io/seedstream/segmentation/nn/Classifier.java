@@ -126,10 +126,12 @@ public final class Classifier implements Network {
         NDArray padded = features.pad(new Shape(r, r, r, r), 0).reshape(shape.get(0), k, paddedPixels);
         NDArray z = masksAtPixels.matMul(padded.transpose(0, 2, 1)); // (n, a*s + b, k)
         NDArray byOffsetWeight = headWeight.transpose(0, 2, 3, 1);
-        byOffsetWeight.attach(scope); // derived from the model's weight: freed with the batch, not kept as long as the model
+        byOffsetWeight.attach(
+                scope); // derived from the model's weight: freed with the batch, not kept as long as the model
         NDArray kernels = byOffsetWeight.reshape(architecture.numClasses(), (long) s * s * k);
         kernels.attach(scope);
-        return Ops.div(z.reshape(n, (long) s * s * k).matMul(kernels.transpose()), (double) h * w).add(headBias);
+        return Ops.div(z.reshape(n, (long) s * s * k).matMul(kernels.transpose()), (double) h * w)
+                .add(headBias);
     }
 
     /**
@@ -145,9 +147,9 @@ public final class Classifier implements Network {
         long k = shape.get(1);
         long h = shape.get(2) / s;
         long w = shape.get(3) / s;
-        NDArray windowMean = Ops.div(maskedExpansion.reshape(batch, k, h, s, w, s)
-                .sum(new int[] {4})
-                .sum(new int[] {2}), h * w); // (B, k, s, s)
+        NDArray windowMean = Ops.div(
+                maskedExpansion.reshape(batch, k, h, s, w, s).sum(new int[] {4}).sum(new int[] {2}),
+                h * w); // (B, k, s, s)
         long c = architecture.numClasses();
         NDArray kernels = headWeight.reshape(c, k * s * s);
         kernels.attach(windowMean.getManager()); // a view: freed with the batch, not kept as long as the model
@@ -174,7 +176,8 @@ public final class Classifier implements Network {
         long pixels = shape.get(2) * shape.get(3);
         long c = architecture.numClasses();
         NDArray cams = Ops.normalizeByMax(Ops.relu(classMaps(features))).reshape(batch, c, pixels);
-        NDArray classFeatures = Ops.div(cams.batchMatMul(features.reshape(batch, k, pixels).transpose(0, 2, 1)), pixels);
+        NDArray classFeatures =
+                Ops.div(cams.batchMatMul(features.reshape(batch, k, pixels).transpose(0, 2, 1)), pixels);
         return classFeatures.matMul(reCamWeight.reshape(c, k).transpose());
     }
 
@@ -204,7 +207,8 @@ public final class Classifier implements Network {
      * from its window's part (plus a cell of margin) where the grid is a whole multiple of the
      * level, which gives the same bilinear values as resizing it whole; otherwise whole.
      */
-    public NDArray affinityInput(NDArray images, int gridHeight, int gridWidth, int top, int left, int height, int width) {
+    public NDArray affinityInput(
+            NDArray images, int gridHeight, int gridWidth, int top, int left, int height, int width) {
         return affinityInput(images, new Window(gridHeight, gridWidth, top, left, height, width));
     }
 
@@ -229,12 +233,14 @@ public final class Classifier implements Network {
                 return h == gridHeight && w == gridWidth ? x : Ops.resize(x, gridHeight, gridWidth);
             }
             if (gridHeight % h != 0 || gridWidth % w != 0) {
-                return Ops.resize(x, gridHeight, gridWidth).get(":, :, {}:{}, {}:{}", top, top + height, left, left + width);
+                return Ops.resize(x, gridHeight, gridWidth)
+                        .get(":, :, {}:{}, {}:{}", top, top + height, left, left + width);
             }
             int fy = gridHeight / h;
             int fx = gridWidth / w;
             // With a whole factor f, grid row y reads level rows around (y + 0.5) / f - 0.5: the window's rows,
-            // and one more on each side, are all it reads; clamping at the crop's edges happens only at the level's own.
+            // and one more on each side, are all it reads; clamping at the crop's edges happens only at the level's
+            // own.
             int r0 = Math.max(0, top / fy - 1);
             int r1 = Math.min(h, (top + height + fy - 1) / fy + 1);
             int c0 = Math.max(0, left / fx - 1);
@@ -250,7 +256,8 @@ public final class Classifier implements Network {
     /** Refuses a classifier without FickleNet's head, whose stochastic passes would all be the same. */
     public void requireFickleNet() {
         if (architecture.head() != ClassifierArchitecture.Head.FICKLENET) {
-            throw new IllegalStateException("stochastic inference needs a FickleNet head, this classifier has " + architecture.head());
+            throw new IllegalStateException(
+                    "stochastic inference needs a FickleNet head, this classifier has " + architecture.head());
         }
     }
 

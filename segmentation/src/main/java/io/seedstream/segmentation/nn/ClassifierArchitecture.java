@@ -16,7 +16,8 @@ public record ClassifierArchitecture(
         List<Integer> channels,
         List<Integer> strides,
         List<Integer> dilations,
-        int windowSize) implements Architecture {
+        int windowSize)
+        implements Architecture {
 
     public static final String KIND = "classifier";
 
@@ -44,7 +45,12 @@ public record ClassifierArchitecture(
 
     public static ClassifierArchitecture of(SeedStreamConfig config, Head head, int numClasses) {
         SeedStreamConfig.Backbone b = config.backbone();
-        return new ClassifierArchitecture(head, numClasses, b.channels(), b.strides(), b.dilations(),
+        return new ClassifierArchitecture(
+                head,
+                numClasses,
+                b.channels(),
+                b.strides(),
+                b.dilations(),
                 config.ficklenet().windowSize());
     }
 

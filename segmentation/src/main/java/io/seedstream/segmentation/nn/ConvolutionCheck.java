@@ -91,7 +91,8 @@ public final class ConvolutionCheck {
             return null;
         }
         return nonFinite + " of " + results.size() + " identical convolutions gave NaN or infinity and " + differing
-                + " gave different values (" + ISA_VARIABLE + " is " + System.getenv().getOrDefault(ISA_VARIABLE, "not set") + ")";
+                + " gave different values (" + ISA_VARIABLE + " is "
+                + System.getenv().getOrDefault(ISA_VARIABLE, "not set") + ")";
     }
 
     private static boolean allFinite(float[] values) {

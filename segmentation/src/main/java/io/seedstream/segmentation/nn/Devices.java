@@ -29,7 +29,8 @@ public final class Devices {
         int index = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : 0;
         int available = Engine.getEngine("PyTorch").getGpuCount();
         if (index >= available) {
-            throw new IllegalArgumentException("device " + name + " requested, but " + available + " GPU(s) are visible");
+            throw new IllegalArgumentException(
+                    "device " + name + " requested, but " + available + " GPU(s) are visible");
         }
         return Device.gpu(index);
     }

@@ -15,8 +15,14 @@ public final class Ops {
 
     public static NDArray conv(NDArray x, NDArray weight, NDArray bias, int stride, int padding, int dilation) {
         return x.getNDArrayInternal()
-                .convolution(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
-                        new Shape(dilation, dilation), 1)
+                .convolution(
+                        x,
+                        weight,
+                        bias,
+                        new Shape(stride, stride),
+                        new Shape(padding, padding),
+                        new Shape(dilation, dilation),
+                        1)
                 .singletonOrThrow();
     }
 

@@ -73,13 +73,14 @@ public final class Parameters implements AutoCloseable {
     /** Overwrites every array's values in place (shapes must match). */
     public void load(Map<String, float[]> values) {
         if (!values.keySet().equals(arrays.keySet())) {
-            throw new IllegalArgumentException("parameter names differ: expected " + arrays.keySet() + ", got " + values.keySet());
+            throw new IllegalArgumentException(
+                    "parameter names differ: expected " + arrays.keySet() + ", got " + values.keySet());
         }
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
             float[] v = values.get(e.getKey());
             if (v.length != e.getValue().size()) {
-                throw new IllegalArgumentException("parameter " + e.getKey() + " has " + v.length
-                        + " values, expected " + e.getValue().getShape());
+                throw new IllegalArgumentException("parameter " + e.getKey() + " has " + v.length + " values, expected "
+                        + e.getValue().getShape());
             }
             e.getValue().set(v);
         }

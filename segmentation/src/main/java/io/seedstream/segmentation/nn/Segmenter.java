@@ -31,7 +31,9 @@ public final class Segmenter implements Network {
         this.asppWeights = new NDArray[asppDilations.size()];
         for (int i = 0; i < asppWeights.length; i++) {
             // Scaled so the summed branches start at the variance of one: no branch dominates at first.
-            asppWeights[i] = params.normal("aspp." + i + ".weight", new Shape(numClasses, k, 3, 3),
+            asppWeights[i] = params.normal(
+                    "aspp." + i + ".weight",
+                    new Shape(numClasses, k, 3, 3),
                     Math.sqrt(1.0 / (9.0 * k * asppWeights.length)));
         }
         this.bias = params.constant("aspp.bias", new Shape(numClasses), 0f, true);
@@ -66,7 +68,8 @@ public final class Segmenter implements Network {
     /** Class probabilities (B, classes, H, W) at image resolution: scores resized, then softmax. */
     public NDArray probabilities(NDArray images) {
         Shape shape = images.getShape();
-        return Ops.resize(logits(images, false), (int) shape.get(2), (int) shape.get(3)).softmax(1);
+        return Ops.resize(logits(images, false), (int) shape.get(2), (int) shape.get(3))
+                .softmax(1);
     }
 
     @Override

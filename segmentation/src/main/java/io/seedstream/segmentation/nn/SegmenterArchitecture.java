@@ -4,8 +4,13 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.List;
 
 /** Everything that fixes a segmenter's parameter shapes. */
-public record SegmenterArchitecture(int numClasses, List<Integer> channels, List<Integer> strides, List<Integer> dilations,
-        List<Integer> asppDilations) implements Architecture {
+public record SegmenterArchitecture(
+        int numClasses,
+        List<Integer> channels,
+        List<Integer> strides,
+        List<Integer> dilations,
+        List<Integer> asppDilations)
+        implements Architecture {
 
     public static final String KIND = "segmenter";
 
@@ -18,7 +23,8 @@ public record SegmenterArchitecture(int numClasses, List<Integer> channels, List
 
     /** @param numClasses every class id the masks use, background included */
     public static SegmenterArchitecture of(SeedStreamConfig.Segmenter config, int numClasses) {
-        return new SegmenterArchitecture(numClasses, config.channels(), config.strides(), config.dilations(), config.asppDilations());
+        return new SegmenterArchitecture(
+                numClasses, config.channels(), config.strides(), config.dilations(), config.asppDilations());
     }
 
     @Override

@@ -39,9 +39,20 @@ public final class ConfidentSeeds {
     }
 
     /** The same CRF settings with other thresholds, the CRF on or off. */
-    public static SeedStreamConfig.Seeds with(SeedStreamConfig.Seeds s, double foreground, double background, boolean crf) {
-        return new SeedStreamConfig.Seeds(foreground, background, crf, s.iterations(), s.labelConfidence(), s.gaussianSxy(),
-                s.gaussianCompat(), s.bilateralSxy(), s.bilateralSrgb(), s.bilateralCompat(), s.referenceSide());
+    public static SeedStreamConfig.Seeds with(
+            SeedStreamConfig.Seeds s, double foreground, double background, boolean crf) {
+        return new SeedStreamConfig.Seeds(
+                foreground,
+                background,
+                crf,
+                s.iterations(),
+                s.labelConfidence(),
+                s.gaussianSxy(),
+                s.gaussianCompat(),
+                s.bilateralSxy(),
+                s.bilateralSrgb(),
+                s.bilateralCompat(),
+                s.referenceSide());
     }
 
     /**
@@ -50,8 +61,14 @@ public final class ConfidentSeeds {
      */
     public LabelCrf.Settings crfSettings(int width, int height) {
         double scale = (double) Math.max(width, height) / config.referenceSide();
-        return new LabelCrf.Settings(config.iterations(), config.labelConfidence(), config.gaussianSxy() * scale,
-                config.gaussianCompat(), config.bilateralSxy() * scale, config.bilateralSrgb(), config.bilateralCompat());
+        return new LabelCrf.Settings(
+                config.iterations(),
+                config.labelConfidence(),
+                config.gaussianSxy() * scale,
+                config.gaussianCompat(),
+                config.bilateralSxy() * scale,
+                config.bilateralSrgb(),
+                config.bilateralCompat());
     }
 
     /** The CRF on this image with its settings scaled to the image's size; its kernels are built on first use. */
@@ -77,8 +94,11 @@ public final class ConfidentSeeds {
             return all;
         }
         int m = classIds.length;
-        return combine(labelling(maps, m, config.foregroundThreshold(), image),
-                labelling(maps, m, config.backgroundThreshold(), image), classIds, background);
+        return combine(
+                labelling(maps, m, config.foregroundThreshold(), image),
+                labelling(maps, m, config.backgroundThreshold(), image),
+                classIds,
+                background);
     }
 
     /**
@@ -138,5 +158,4 @@ public final class ConfidentSeeds {
         }
         return index;
     }
-
 }

@@ -34,8 +34,14 @@ public final class LabelCrf {
      * @param bilateralSrgb the bilateral kernel's colour standard deviation, in 0..255 units per channel
      * @param bilateralCompat the bilateral kernel's Potts weight
      */
-    public record Settings(int iterations, double labelConfidence, double gaussianSxy, double gaussianCompat,
-                           double bilateralSxy, double bilateralSrgb, double bilateralCompat) {
+    public record Settings(
+            int iterations,
+            double labelConfidence,
+            double gaussianSxy,
+            double gaussianCompat,
+            double bilateralSxy,
+            double bilateralSrgb,
+            double bilateralCompat) {
 
         public Settings {
             if (iterations < 0) {
@@ -118,7 +124,8 @@ public final class LabelCrf {
             validateLabels(labels, width, height, numLabels);
             int pixels = width * height;
             if (numLabels == 1) {
-                // nothing to choose (and pydensecrf's energy for the other labels, -log(0.3 / 0), has no labels to go to)
+                // nothing to choose (and pydensecrf's energy for the other labels, -log(0.3 / 0), has no labels to go
+                // to)
                 return new int[pixels];
             }
             float ownLogit = (float) Math.log(settings.labelConfidence());
@@ -163,7 +170,8 @@ public final class LabelCrf {
                 throw new IllegalArgumentException(unaryLogits.length + " unary values given; " + numLabels
                         + " labels of a " + width + "x" + height + " image have " + (long) pixels * numLabels);
             }
-            float[] q = meanField(transposed(unaryLogits, numLabels, pixels), numLabels); // the mean field works pixel-major
+            float[] q = meanField(
+                    transposed(unaryLogits, numLabels, pixels), numLabels); // the mean field works pixel-major
             return transposed(q, pixels, numLabels);
         }
 
@@ -173,9 +181,14 @@ public final class LabelCrf {
             softmax(unaryLogits, q, numLabels);
             if (kernels == null) {
                 kernels = new PottsKernel[] {
-                    new PottsKernel(positionFeatures(width, height, settings.gaussianSxy()), 2, settings.gaussianCompat()),
-                    new PottsKernel(positionColourFeatures(rgb, width, height, settings.bilateralSxy(), settings.bilateralSrgb()), 5,
-                            settings.bilateralCompat())};
+                    new PottsKernel(
+                            positionFeatures(width, height, settings.gaussianSxy()), 2, settings.gaussianCompat()),
+                    new PottsKernel(
+                            positionColourFeatures(
+                                    rgb, width, height, settings.bilateralSxy(), settings.bilateralSrgb()),
+                            5,
+                            settings.bilateralCompat())
+                };
             }
             float[] logits = new float[q.length];
             for (int iteration = 0; iteration < settings.iterations(); iteration++) {
@@ -207,8 +220,8 @@ public final class LabelCrf {
         }
         long pixels = (long) width * height;
         if (rgb.length != pixels * 3) {
-            throw new IllegalArgumentException("rgb has " + rgb.length + " bytes, a " + width + "x" + height
-                    + " RGB image has " + pixels * 3);
+            throw new IllegalArgumentException(
+                    "rgb has " + rgb.length + " bytes, a " + width + "x" + height + " RGB image has " + pixels * 3);
         }
     }
 
@@ -339,6 +352,7 @@ public final class LabelCrf {
         private final int vertices;
         /** Per point, its d + 1 simplex vertices, numbered from 1: vertex 0 is absent and its value always 0. */
         private final int[] pointVertices;
+
         private final float[] pointWeights;
         /** Per lattice direction and vertex, its two neighbours along that direction (0 where there is none). */
         private final int[] neighbours;
@@ -346,14 +360,16 @@ public final class LabelCrf {
         /** @param features point-major, dimensions values per point */
         PermutohedralLattice(float[] features, int dimensions) {
             if (dimensions < 1 || features.length % dimensions != 0) {
-                throw new IllegalArgumentException(features.length + " feature values are not points of " + dimensions + " dimensions");
+                throw new IllegalArgumentException(
+                        features.length + " feature values are not points of " + dimensions + " dimensions");
             }
             int d = dimensions;
             this.dimensions = d;
             this.points = features.length / d;
             pointVertices = new int[points * (d + 1)];
             pointWeights = new float[points * (d + 1)];
-            // the diagonal of Adams et al.'s E, scaled so the blur has standard deviation 1 in feature units (their p. 5-6)
+            // the diagonal of Adams et al.'s E, scaled so the blur has standard deviation 1 in feature units (their p.
+            // 5-6)
             double[] scale = new double[d];
             double inverseStdDev = Math.sqrt(2.0 / 3.0) * (d + 1);
             for (int k = 0; k < d; k++) {
@@ -445,7 +461,8 @@ public final class LabelCrf {
         /** @param in point-major, channels values per point; @return ≈ Σ_j k(f_i, f_j) in_j per point and channel, up to a constant factor */
         float[] filter(float[] in, int channels) {
             if (in.length != points * channels) {
-                throw new IllegalArgumentException(in.length + " values are not " + channels + " channels of " + points + " points");
+                throw new IllegalArgumentException(
+                        in.length + " values are not " + channels + " channels of " + points + " points");
             }
             int simplex = dimensions + 1;
             float[] values = new float[(vertices + 1) * channels];
@@ -465,7 +482,8 @@ public final class LabelCrf {
                     int before = neighbours[at] * channels;
                     int after = neighbours[at + 1] * channels;
                     for (int c = 0; c < channels; c++) {
-                        blurred[v * channels + c] = values[v * channels + c] + 0.5f * (values[before + c] + values[after + c]);
+                        blurred[v * channels + c] =
+                                values[v * channels + c] + 0.5f * (values[before + c] + values[after + c]);
                     }
                 }
                 float[] swap = values;

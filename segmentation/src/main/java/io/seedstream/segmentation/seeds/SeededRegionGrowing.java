@@ -27,8 +27,10 @@ public final class SeededRegionGrowing {
 
     /** The classes a pixel of an image with these labels may grow into: its labels and the background (if any). */
     public static int[] allowedClasses(int[] labels, int background) {
-        return java.util.stream.IntStream.concat(java.util.stream.IntStream.of(background), java.util.Arrays.stream(labels))
-                .filter(id -> id >= 0).toArray();
+        return java.util.stream.IntStream.concat(
+                        java.util.stream.IntStream.of(background), java.util.Arrays.stream(labels))
+                .filter(id -> id >= 0)
+                .toArray();
     }
 
     /**

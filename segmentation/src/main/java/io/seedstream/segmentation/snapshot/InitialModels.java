@@ -19,8 +19,11 @@ public final class InitialModels {
     /** A FickleNet classifier. */
     public static ModelSnapshot classifier(SeedStreamConfig config, ClassList classes, long version, long seed) {
         try (NDManager manager = NDManager.newBaseManager();
-                Classifier model = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                        classes.numForeground()), manager, seed)) {
+                Classifier model = new Classifier(
+                        ClassifierArchitecture.of(
+                                config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
+                        manager,
+                        seed)) {
             return ModelSnapshot.of(StreamingTrainer.CLASSIFIER, version, model, classes.names());
         }
     }
@@ -28,17 +31,23 @@ public final class InitialModels {
     /** A segmenter. */
     public static ModelSnapshot segmenter(SeedStreamConfig config, ClassList classes, long version, long seed) {
         try (NDManager manager = NDManager.newBaseManager();
-                Segmenter model = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, seed)) {
+                Segmenter model =
+                        new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, seed)) {
             return ModelSnapshot.of(StreamingTrainer.SEGMENTER, version, model, classes.names());
         }
     }
 
     /** An affinity head for the classifier of {@code config}. */
     public static ModelSnapshot affinity(SeedStreamConfig config, ClassList classes, long version, long seed) {
-        int inputChannels = ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground())
+        int inputChannels = ClassifierArchitecture.of(
+                        config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground())
                 .affinityInputChannels();
         try (NDManager manager = NDManager.newBaseManager();
-                AffinityHead model = new AffinityHead(new AffinityArchitecture(inputChannels, config.affinity().channels()), manager, seed)) {
+                AffinityHead model = new AffinityHead(
+                        new AffinityArchitecture(
+                                inputChannels, config.affinity().channels()),
+                        manager,
+                        seed)) {
             return ModelSnapshot.of(StreamingTrainer.AFFINITY, version, model, classes.names());
         }
     }

@@ -38,8 +38,13 @@ import java.util.Map;
  * <p>Format: "SSNP", format version, JSON header length and header, then each parameter's floats
  * (little-endian) in header order.
  */
-public record ModelSnapshot(String name, long version, Architecture architecture, List<String> classes,
-        Map<String, float[]> parameters, String sha256) {
+public record ModelSnapshot(
+        String name,
+        long version,
+        Architecture architecture,
+        List<String> classes,
+        Map<String, float[]> parameters,
+        String sha256) {
 
     private static final int MAGIC = 0x53534E50; // "SSNP"
     private static final int FORMAT_VERSION = 2; // 2: the architecture names its kind (classifier or segmenter)
@@ -52,8 +57,15 @@ public record ModelSnapshot(String name, long version, Architecture architecture
         }
     }
 
-    private record Header(String name, long version, String kind, JsonElement architecture, List<String> classes,
-            List<String> parameterNames, List<Integer> parameterSizes, String sha256) {}
+    private record Header(
+            String name,
+            long version,
+            String kind,
+            JsonElement architecture,
+            List<String> classes,
+            List<String> parameterNames,
+            List<Integer> parameterSizes,
+            String sha256) {}
 
     public ModelSnapshot {
         classes = List.copyOf(classes);
@@ -70,16 +82,16 @@ public record ModelSnapshot(String name, long version, Architecture architecture
     }
 
     /** A snapshot of given parameter values (for example a moving average of a network's weights). */
-    public static ModelSnapshot of(String name, long version, Architecture architecture, List<String> classes,
-            Map<String, float[]> values) {
+    public static ModelSnapshot of(
+            String name, long version, Architecture architecture, List<String> classes, Map<String, float[]> values) {
         return new ModelSnapshot(name, version, architecture, classes, values, sha256(values));
     }
 
     /** Copies the parameters into {@code model}, whose architecture must be this snapshot's. */
     public void loadInto(Network model) {
         if (!model.architecture().equals(architecture)) {
-            throw new InvalidSnapshotException("snapshot '" + name + "' v" + version + " has architecture " + architecture
-                    + ", the model has " + model.architecture());
+            throw new InvalidSnapshotException("snapshot '" + name + "' v" + version + " has architecture "
+                    + architecture + ", the model has " + model.architecture());
         }
         model.parameters().load(parameters);
     }
@@ -91,11 +103,14 @@ public record ModelSnapshot(String name, long version, Architecture architecture
      */
     public ModelSnapshot requireServable(String servedAs, List<String> classes) {
         if (!this.classes.equals(classes)) {
-            throw new InvalidSnapshotException("the snapshot's classes " + this.classes + " are not the served " + classes);
+            throw new InvalidSnapshotException(
+                    "the snapshot's classes " + this.classes + " are not the served " + classes);
         }
-        String expected = servedAs.equals(StreamingTrainer.CLASSIFIER) ? ClassifierArchitecture.KIND
-                : servedAs.equals(StreamingTrainer.SEGMENTER) ? SegmenterArchitecture.KIND
-                : servedAs.equals(StreamingTrainer.AFFINITY) ? AffinityArchitecture.KIND : null;
+        String expected = servedAs.equals(StreamingTrainer.CLASSIFIER)
+                ? ClassifierArchitecture.KIND
+                : servedAs.equals(StreamingTrainer.SEGMENTER)
+                        ? SegmenterArchitecture.KIND
+                        : servedAs.equals(StreamingTrainer.AFFINITY) ? AffinityArchitecture.KIND : null;
         if (expected == null) {
             throw new InvalidSnapshotException("unknown model name '" + servedAs + "'");
         }
@@ -107,9 +122,11 @@ public record ModelSnapshot(String name, long version, Architecture architecture
 
     /** A network of this snapshot's architecture holding its parameters, owned by a sub-manager of {@code parent}. */
     public Network newNetwork(NDManager parent) {
-        Network network = architecture instanceof ClassifierArchitecture classifier ? new Classifier(classifier, parent, 0)
-                : architecture instanceof SegmenterArchitecture segmenter ? new Segmenter(segmenter, parent, 0)
-                : new AffinityHead((AffinityArchitecture) architecture, parent, 0);
+        Network network = architecture instanceof ClassifierArchitecture classifier
+                ? new Classifier(classifier, parent, 0)
+                : architecture instanceof SegmenterArchitecture segmenter
+                        ? new Segmenter(segmenter, parent, 0)
+                        : new AffinityHead((AffinityArchitecture) architecture, parent, 0);
         try {
             loadInto(network);
             return network;
@@ -132,8 +149,15 @@ public record ModelSnapshot(String name, long version, Architecture architecture
     }
 
     public byte[] toBytes() {
-        Header header = new Header(name, version, architecture.kind(), GSON.toJsonTree(architecture), classes, List.copyOf(parameters.keySet()),
-                parameters.values().stream().map(v -> v.length).toList(), sha256);
+        Header header = new Header(
+                name,
+                version,
+                architecture.kind(),
+                GSON.toJsonTree(architecture),
+                classes,
+                List.copyOf(parameters.keySet()),
+                parameters.values().stream().map(v -> v.length).toList(),
+                sha256);
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -156,22 +180,32 @@ public record ModelSnapshot(String name, long version, Architecture architecture
             }
             int format = in.readInt();
             if (format != FORMAT_VERSION) {
-                throw new InvalidSnapshotException("unsupported snapshot format " + format + ", expected " + FORMAT_VERSION);
+                throw new InvalidSnapshotException(
+                        "unsupported snapshot format " + format + ", expected " + FORMAT_VERSION);
             }
             int headerLength = in.readInt();
             if (headerLength <= 0 || headerLength > bytes.length - 12) {
                 throw new InvalidSnapshotException("truncated snapshot header");
             }
-            Header header = GSON.fromJson(new String(in.readNBytes(headerLength), StandardCharsets.UTF_8), Header.class);
-            if (header == null || header.kind() == null || header.architecture() == null || header.parameterNames() == null
-                    || header.parameterSizes() == null || header.parameterNames().size() != header.parameterSizes().size()) {
+            Header header =
+                    GSON.fromJson(new String(in.readNBytes(headerLength), StandardCharsets.UTF_8), Header.class);
+            if (header == null
+                    || header.kind() == null
+                    || header.architecture() == null
+                    || header.parameterNames() == null
+                    || header.parameterSizes() == null
+                    || header.parameterNames().size() != header.parameterSizes().size()) {
                 throw new InvalidSnapshotException("snapshot header is incomplete");
             }
             Map<String, float[]> values = new LinkedHashMap<>();
             ByteBuffer data = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
-            long expected = header.parameterSizes().stream().mapToLong(Integer::longValue).sum() * Float.BYTES;
+            long expected = header.parameterSizes().stream()
+                            .mapToLong(Integer::longValue)
+                            .sum()
+                    * Float.BYTES;
             if (data.remaining() != expected) {
-                throw new InvalidSnapshotException("snapshot holds " + data.remaining() + " parameter bytes, header says " + expected);
+                throw new InvalidSnapshotException(
+                        "snapshot holds " + data.remaining() + " parameter bytes, header says " + expected);
             }
             for (int i = 0; i < header.parameterNames().size(); i++) {
                 float[] v = new float[header.parameterSizes().get(i)];
@@ -181,22 +215,24 @@ public record ModelSnapshot(String name, long version, Architecture architecture
             }
             String actual = sha256(values);
             if (!actual.equals(header.sha256())) {
-                throw new InvalidSnapshotException("checksum mismatch for snapshot '" + header.name() + "' v" + header.version()
-                        + ": header says " + header.sha256() + ", parameters hash to " + actual);
+                throw new InvalidSnapshotException("checksum mismatch for snapshot '" + header.name() + "' v"
+                        + header.version() + ": header says " + header.sha256() + ", parameters hash to " + actual);
             }
-            return new ModelSnapshot(header.name(), header.version(), architecture(header), header.classes(), values, actual);
+            return new ModelSnapshot(
+                    header.name(), header.version(), architecture(header), header.classes(), values, actual);
         } catch (IOException | JsonParseException e) {
             throw new InvalidSnapshotException("unreadable snapshot: " + e.getMessage());
         }
     }
 
     private static Architecture architecture(Header header) {
-        Class<? extends Architecture> type = switch (header.kind()) {
-            case ClassifierArchitecture.KIND -> ClassifierArchitecture.class;
-            case SegmenterArchitecture.KIND -> SegmenterArchitecture.class;
-            case AffinityArchitecture.KIND -> AffinityArchitecture.class;
-            default -> throw new InvalidSnapshotException("unknown network kind '" + header.kind() + "'");
-        };
+        Class<? extends Architecture> type =
+                switch (header.kind()) {
+                    case ClassifierArchitecture.KIND -> ClassifierArchitecture.class;
+                    case SegmenterArchitecture.KIND -> SegmenterArchitecture.class;
+                    case AffinityArchitecture.KIND -> AffinityArchitecture.class;
+                    default -> throw new InvalidSnapshotException("unknown network kind '" + header.kind() + "'");
+                };
         return GSON.fromJson(header.architecture(), type);
     }
 

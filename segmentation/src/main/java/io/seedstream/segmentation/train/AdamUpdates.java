@@ -37,7 +37,11 @@ public final class AdamUpdates {
     }
 
     /** With a learning rate per parameter: {@code learningRate} times {@code scale} of its name. */
-    public AdamUpdates(Parameters params, double learningRate, double weightDecay, java.util.function.ToDoubleFunction<String> scale) {
+    public AdamUpdates(
+            Parameters params,
+            double learningRate,
+            double weightDecay,
+            java.util.function.ToDoubleFunction<String> scale) {
         this.params = params;
         this.learningRate = (float) learningRate;
         this.weightDecay = (float) weightDecay;
@@ -45,7 +49,8 @@ public final class AdamUpdates {
             if (params.isTrainable(e.getKey())) {
                 firstMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
                 learningRateScales.put(e.getKey(), (float) scale.applyAsDouble(e.getKey()));
-                secondMoments.put(e.getKey(), params.manager().zeros(e.getValue().getShape()));
+                secondMoments.put(
+                        e.getKey(), params.manager().zeros(e.getValue().getShape()));
             }
         }
     }
@@ -90,8 +95,8 @@ public final class AdamUpdates {
             gradients.put(name, gradient);
         }
         if (!nonFinite.isEmpty()) { // all of them: where the non-finite values start tells their cause
-            throw new TrainingDivergedException("non-finite gradient for " + String.join(", ", nonFinite) + " (" + nonFinite.size()
-                    + " of " + gradients.size() + " parameters); the step was skipped");
+            throw new TrainingDivergedException("non-finite gradient for " + String.join(", ", nonFinite) + " ("
+                    + nonFinite.size() + " of " + gradients.size() + " parameters); the step was skipped");
         }
         steps++;
         float firstCorrection = 1 - (float) Math.pow(BETA1, steps);
@@ -106,9 +111,15 @@ public final class AdamUpdates {
                     gradient = gradient.add(scoped(scope, weight.mul(weightDecay)));
                 }
                 NDArray first = e.getValue().muli(BETA1).addi(gradient.mul(1 - BETA1));
-                NDArray second = secondMoments.get(e.getKey()).muli(BETA2).addi(gradient.square().muli(1 - BETA2));
-                NDArray denominator = scoped(scope, second.div(secondCorrection)).sqrt().addi(EPSILON);
-                weight.subi(scoped(scope, first.div(firstCorrection)).divi(denominator).muli(learningRate * learningRateScales.get(e.getKey())));
+                NDArray second = secondMoments
+                        .get(e.getKey())
+                        .muli(BETA2)
+                        .addi(gradient.square().muli(1 - BETA2));
+                NDArray denominator =
+                        scoped(scope, second.div(secondCorrection)).sqrt().addi(EPSILON);
+                weight.subi(scoped(scope, first.div(firstCorrection))
+                        .divi(denominator)
+                        .muli(learningRate * learningRateScales.get(e.getKey())));
             }
         } finally {
             JniUtils.setGradMode(gradMode);
@@ -123,8 +134,8 @@ public final class AdamUpdates {
     public void restore(State state) {
         if (!state.firstMoments().keySet().equals(firstMoments.keySet())
                 || !state.secondMoments().keySet().equals(secondMoments.keySet())) {
-            throw new IllegalArgumentException("optimizer state is for parameters " + state.firstMoments().keySet()
-                    + ", these are " + firstMoments.keySet());
+            throw new IllegalArgumentException("optimizer state is for parameters "
+                    + state.firstMoments().keySet() + ", these are " + firstMoments.keySet());
         }
         firstMoments.forEach((name, array) -> array.set(state.firstMoments().get(name)));
         secondMoments.forEach((name, array) -> array.set(state.secondMoments().get(name)));

@@ -68,19 +68,34 @@ public final class AffinityTrainer {
         int left = random.nextInt(grid[1] - width + 1);
         try (NDManager scope = head.parameters().manager().newSubManager()) {
             updates.clearGradients(scope);
-            NDArray levels = classifier.affinityInput(Batches.images(scope, batch.stream().map(Example::image).toList()), grid[0], grid[1],
-                    top, left, height, width);
-            List<AffinityLabels> labels = batch.stream().map(example -> {
-                LabeledImage image = example.image();
-                int[] onGrid = AffinityLabels.downsample(example.seeds(), image.width(), image.height(), grid[1], grid[0]);
-                return AffinityLabels.of(window(onGrid, grid[1], top, left, height, width), width, height, background, walk.offsets());
-            }).toList();
+            NDArray levels = classifier.affinityInput(
+                    Batches.images(scope, batch.stream().map(Example::image).toList()),
+                    grid[0],
+                    grid[1],
+                    top,
+                    left,
+                    height,
+                    width);
+            List<AffinityLabels> labels = batch.stream()
+                    .map(example -> {
+                        LabeledImage image = example.image();
+                        int[] onGrid = AffinityLabels.downsample(
+                                example.seeds(), image.width(), image.height(), grid[1], grid[0]);
+                        return AffinityLabels.of(
+                                window(onGrid, grid[1], top, left, height, width),
+                                width,
+                                height,
+                                background,
+                                walk.offsets());
+                    })
+                    .toList();
             double loss;
             try (Autograd.Recording recording = Autograd.record()) {
                 NDArray value = PairAffinity.loss(head.embedding(levels), labels, walk.offsets());
                 loss = value.getFloat();
                 if (!Double.isFinite(loss)) {
-                    throw new TrainingDivergedException("affinity training diverged (loss " + loss + "); lower affinity.learningRate");
+                    throw new TrainingDivergedException(
+                            "affinity training diverged (loss " + loss + "); lower affinity.learningRate");
                 }
                 recording.backward(value);
             }

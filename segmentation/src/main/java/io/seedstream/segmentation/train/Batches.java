@@ -20,8 +20,8 @@ public final class Batches {
         for (int b = 0; b < batch.size(); b++) {
             LabeledImage image = batch.get(b);
             if (image.width() != first.width() || image.height() != first.height()) {
-                throw new IllegalArgumentException("batch mixes image sizes: " + image.id() + " is "
-                        + image.width() + "x" + image.height() + ", " + first.id() + " is " + first.width() + "x" + first.height());
+                throw new IllegalArgumentException("batch mixes image sizes: " + image.id() + " is " + image.width()
+                        + "x" + image.height() + ", " + first.id() + " is " + first.width() + "x" + first.height());
             }
             System.arraycopy(image.toChw(), 0, data, b * plane, plane);
         }
@@ -74,7 +74,8 @@ public final class Batches {
         for (int b = 0; b < labels.size(); b++) {
             int[] image = labels.get(b);
             if (image.length != pixels) {
-                throw new IllegalArgumentException("label map " + b + " has " + image.length + " pixels, expected " + pixels);
+                throw new IllegalArgumentException(
+                        "label map " + b + " has " + image.length + " pixels, expected " + pixels);
             }
             for (int u = 0; u < pixels; u++) {
                 int id = image[u];

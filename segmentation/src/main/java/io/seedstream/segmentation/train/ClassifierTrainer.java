@@ -54,17 +54,23 @@ public final class ClassifierTrainer {
      */
     public static ClassifierTrainer reCamFineTuning(Classifier model, SeedStreamConfig config, ClassList classes) {
         double scale = config.recam().fineTuneScale();
-        return new ClassifierTrainer(model, config, classes, Objective.RECAM, name -> name.startsWith("recam.") ? 1.0 : scale);
+        return new ClassifierTrainer(
+                model, config, classes, Objective.RECAM, name -> name.startsWith("recam.") ? 1.0 : scale);
     }
 
-    private ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective,
+    private ClassifierTrainer(
+            Classifier model,
+            SeedStreamConfig config,
+            ClassList classes,
+            Objective objective,
             java.util.function.ToDoubleFunction<String> learningRateScale) {
         this.model = model;
         this.config = config;
         this.classes = classes;
         this.objective = objective;
         this.learningRate = config.training().learningRate();
-        this.updates = new AdamUpdates(model.parameters(), learningRate, config.training().weightDecay(), learningRateScale);
+        this.updates = new AdamUpdates(
+                model.parameters(), learningRate, config.training().weightDecay(), learningRateScale);
         this.rescaling = new java.util.Random(config.training().seed());
         this.pairDraws = new java.util.Random(config.training().seed() + 1);
     }
@@ -84,7 +90,8 @@ public final class ClassifierTrainer {
         try (NDManager scope = modelManager.newSubManager()) {
             updates.clearGradients(scope); // other backward passes (Grad-CAM) may have left gradients behind
             boolean mining = isMining();
-            updates.setLearningRate(mining ? Math.min(learningRate, config.gain().learningRate()) : learningRate);
+            updates.setLearningRate(
+                    mining ? Math.min(learningRate, config.gain().learningRate()) : learningRate);
             NDArray images = rescaled(Batches.images(scope, batch));
             NDArray targets = Batches.targets(scope, batch, classes);
             StepLosses losses;
@@ -92,7 +99,8 @@ public final class ClassifierTrainer {
                 Terms terms = losses(scope, batch, images, targets, mining);
                 losses = terms.values();
                 if (!Double.isFinite(losses.total())) {
-                    throw new TrainingDivergedException("training diverged (loss " + losses + "); lower training.learningRate");
+                    throw new TrainingDivergedException(
+                            "training diverged (loss " + losses + "); lower training.learningRate");
                 }
                 recording.backward(terms.total);
             }
@@ -132,7 +140,11 @@ public final class ClassifierTrainer {
             reCam = ReCamLoss.softmaxCrossEntropy(model.reCamLogits(features), targets);
             total = total.add(Ops.mul(reCam, config.recam().lambda()));
         }
-        long[] pairs = mining ? drawn(presentPairs(batch, (int) targets.getShape().get(1)), config.gain().maxErasedImages(), pairDraws)
+        long[] pairs = mining
+                ? drawn(
+                        presentPairs(batch, (int) targets.getShape().get(1)),
+                        config.gain().maxErasedImages(),
+                        pairDraws)
                 : new long[0];
         if (pairs.length > 0) { // GAIN, for the classes present (a batch without labels has nothing to erase)
             SeedStreamConfig.Gain gain = config.gain();
@@ -142,12 +154,21 @@ public final class ClassifierTrainer {
             long width = images.getShape().get(3);
             // One erased image per present (image, class) pair, rows b * C + k of the flattened batch.
             NDArray rows = scope.create(pairs);
-            NDArray attention = Ops.resize(minMaxNormalized(Ops.relu(model.classMaps(features))), (int) height, (int) width)
+            NDArray attention = Ops.resize(
+                            minMaxNormalized(Ops.relu(model.classMaps(features))), (int) height, (int) width)
                     .reshape(b * c, 1, height, width)
                     .get(rows);
-            NDArray pairImages = images.expandDims(1).repeat(1, c).reshape(b * c, 3, height, width).get(rows);
-            NDArray pairClasses = scope.eye((int) c).expandDims(0).repeat(0, b).reshape(b * c, c).get(rows);
-            NDArray erased = AttentionMiningLoss.erase(pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
+            NDArray pairImages = images.expandDims(1)
+                    .repeat(1, c)
+                    .reshape(b * c, 3, height, width)
+                    .get(rows);
+            NDArray pairClasses = scope.eye((int) c)
+                    .expandDims(0)
+                    .repeat(0, b)
+                    .reshape(b * c, c)
+                    .get(rows);
+            NDArray erased = AttentionMiningLoss.erase(
+                    pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
             miningLoss = AttentionMiningLoss.loss(model.frozenLogits(erased), pairClasses);
             total = total.add(Ops.mul(miningLoss, gain.alpha()));
             long[] masked = java.util.stream.IntStream.range(0, pairs.length)
@@ -156,7 +177,8 @@ public final class ClassifierTrainer {
                     .toArray();
             if (masked.length > 0) { // GAINext, over the pairs whose image has a pixel mask
                 NDArray pixelMasks = Ops.resize(Batches.classMasks(scope, batch, classes), (int) height, (int) width)
-                        .reshape(b * c, 1, height, width).get(rows);
+                        .reshape(b * c, 1, height, width)
+                        .get(rows);
                 NDArray maskedRows = scope.create(masked);
                 extension = AttentionMiningLoss.extensionLoss(attention.get(maskedRows), pixelMasks.get(maskedRows));
                 total = total.add(Ops.mul(extension, gain.extensionWeight()));
@@ -168,8 +190,12 @@ public final class ClassifierTrainer {
     /** Each map (B, C, h, w) scaled to [0, 1] by its minimum and maximum, which are detached (GAIN-pytorch's Ac_min, Ac_max). */
     static NDArray minMaxNormalized(NDArray maps) {
         NDArray detached = maps.stopGradient();
-        NDArray min = detached.min(new int[] {3}, true).min(new int[] {2}, true); // PyTorch's engine reduces one axis at a time
-        NDArray range = detached.max(new int[] {3}, true).max(new int[] {2}, true).sub(min).add(1e-5f);
+        NDArray min = detached.min(new int[] {3}, true)
+                .min(new int[] {2}, true); // PyTorch's engine reduces one axis at a time
+        NDArray range = detached.max(new int[] {3}, true)
+                .max(new int[] {2}, true)
+                .sub(min)
+                .add(1e-5f);
         return maps.sub(min).div(range);
     }
 
@@ -206,7 +232,8 @@ public final class ClassifierTrainer {
     /** Flattened indices b * C + k of the classes present in each image. */
     private long[] presentPairs(List<LabeledImage> batch, int c) {
         return java.util.stream.IntStream.range(0, batch.size())
-                .flatMap(b -> java.util.Arrays.stream(batch.get(b).labels()).map(id -> b * c + classes.classifierIndex(id)))
+                .flatMap(b ->
+                        java.util.Arrays.stream(batch.get(b).labels()).map(id -> b * c + classes.classifierIndex(id)))
                 .asLongStream()
                 .toArray();
     }
@@ -216,8 +243,13 @@ public final class ClassifierTrainer {
             return model.logits(features);
         }
         long[] shape = features.getShape().getShape();
-        NDArray masks = CenterPreservingDropout.sample(scope, (int) shape[0], (int) shape[2], (int) shape[3],
-                model.architecture().windowSize(), config.ficklenet().dropRate());
+        NDArray masks = CenterPreservingDropout.sample(
+                scope,
+                (int) shape[0],
+                (int) shape[2],
+                (int) shape[3],
+                model.architecture().windowSize(),
+                config.ficklenet().dropRate());
         return model.stochasticLogits(features, masks);
     }
 }

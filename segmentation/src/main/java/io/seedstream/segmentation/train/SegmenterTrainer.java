@@ -63,7 +63,8 @@ public final class SegmenterTrainer {
             NDArray pixels = Batches.images(scope, images);
             int height = images.get(0).height();
             int width = images.get(0).width();
-            NDArray seeds = Batches.oneHot(scope, batch.stream().map(Example::labels).toList(), model.numClasses(), height, width);
+            NDArray seeds = Batches.oneHot(
+                    scope, batch.stream().map(Example::labels).toList(), model.numClasses(), height, width);
             StepLosses losses;
             try (Autograd.Recording recording = Autograd.record()) {
                 NDArray logits = model.logits(pixels, true);
@@ -74,7 +75,8 @@ public final class SegmenterTrainer {
                 NDArray total = seed;
                 NDArray boundary = null;
                 double boundaryWeight = objective.boundary() ? boundaryLoss.weightAt(updates.steps()) : 0;
-                if (boundaryWeight > 0) { // at the output resolution, against the image shrunk to it, as DSRG's CRFLayer
+                if (boundaryWeight
+                        > 0) { // at the output resolution, against the image shrunk to it, as DSRG's CRFLayer
                     long[] out = logits.getShape().getShape();
                     NDArray small = Ops.resize(pixels, (int) out[2], (int) out[3]);
                     boundary = boundaryLoss.loss(logits, small);
@@ -92,7 +94,8 @@ public final class SegmenterTrainer {
                 }
                 losses = new StepLosses(total.getFloat(), seed.getFloat(), value(boundary), value(fullMask));
                 if (!Double.isFinite(losses.total())) {
-                    throw new TrainingDivergedException("segmenter training diverged (loss " + losses + "); lower segmenter.learningRate");
+                    throw new TrainingDivergedException(
+                            "segmenter training diverged (loss " + losses + "); lower segmenter.learningRate");
                 }
                 recording.backward(total);
             }

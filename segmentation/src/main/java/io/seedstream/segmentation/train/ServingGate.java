@@ -21,7 +21,8 @@ public final class ServingGate {
     public record Decision(boolean serve, double candidateMiou, double servedMiou, double standardError, int images) {
         @Override
         public String toString() {
-            return String.format("%.3f against %.3f in service (standard error of the difference %.3f over %d images)",
+            return String.format(
+                    "%.3f against %.3f in service (standard error of the difference %.3f over %d images)",
                     candidateMiou, servedMiou, standardError, images);
         }
     }
@@ -38,13 +39,21 @@ public final class ServingGate {
      * Compares two models' per-image metrics, in the same image order; {@code seed} fixes the
      * resamples, so that a decision can be repeated.
      */
-    public Decision decide(List<SegmentationMetrics> candidate, List<SegmentationMetrics> served, int classes, int background, long seed) {
+    public Decision decide(
+            List<SegmentationMetrics> candidate,
+            List<SegmentationMetrics> served,
+            int classes,
+            int background,
+            long seed) {
         if (candidate.size() != served.size()) {
-            throw new IllegalArgumentException("candidate scored on " + candidate.size() + " images, served model on " + served.size());
+            throw new IllegalArgumentException(
+                    "candidate scored on " + candidate.size() + " images, served model on " + served.size());
         }
         int n = candidate.size();
-        double candidateMiou = SegmentationMetrics.merged(candidate, classes, background).meanIou();
-        double servedMiou = SegmentationMetrics.merged(served, classes, background).meanIou();
+        double candidateMiou =
+                SegmentationMetrics.merged(candidate, classes, background).meanIou();
+        double servedMiou =
+                SegmentationMetrics.merged(served, classes, background).meanIou();
         if (n < minImages) {
             return new Decision(true, candidateMiou, servedMiou, Double.NaN, n);
         }

@@ -4,12 +4,12 @@ import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
-import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
@@ -63,7 +63,10 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
     private static final int STATE_MAGIC = 0x53535452; // "SSTR"
-    private static final int STATE_VERSION = 5; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights. 4: how often each buffered sample was trained on. 5: the weights' moving average
+
+    private static final int STATE_VERSION =
+            5; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights.
+    // 4: how often each buffered sample was trained on. 5: the weights' moving average
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
@@ -101,35 +104,71 @@ public final class StreamingTrainer implements AutoCloseable {
         this.settings = config.trainer();
         this.classes = classes;
         this.manager = parent.newSubManager();
-        this.classifier = new Classifier(ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET,
-                classes.numForeground()), manager, config.training().seed());
-        this.segmenter = new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager,
+        this.classifier = new Classifier(
+                ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
+                manager,
+                config.training().seed());
+        this.segmenter = new Segmenter(
+                SegmenterArchitecture.of(config.segmenter(), classes.size()),
+                manager,
                 config.segmenter().seed());
-        ClassifierTrainer classifierTrainer = new ClassifierTrainer(classifier, config, classes, new ClassifierTrainer.Objective(true, settings.gain()));
-        SegmenterTrainer segmenterTrainer = new SegmenterTrainer(segmenter, config, classes,
-                new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
-        this.classifierLearner = new Learner(CLASSIFIER, classifier, config.training().batchSize(),
+        ClassifierTrainer classifierTrainer = new ClassifierTrainer(
+                classifier, config, classes, new ClassifierTrainer.Objective(true, settings.gain()));
+        SegmenterTrainer segmenterTrainer = new SegmenterTrainer(
+                segmenter, config, classes, new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
+        this.classifierLearner = new Learner(
+                CLASSIFIER,
+                classifier,
+                config.training().batchSize(),
                 batch -> {
-                    lastClassifierTerms = classifierTrainer.step(batch.stream().map(Sample::image).toList());
+                    lastClassifierTerms = classifierTrainer.step(
+                            batch.stream().map(Sample::image).toList());
                     return lastClassifierTerms.total();
                 },
-                classifierTrainer::optimizerState, classifierTrainer::restoreOptimizer, from -> classifierScores(false, from), true);
-        this.segmenterLearner = new Learner(SEGMENTER, segmenter, config.segmenter().batchSize(),
+                classifierTrainer::optimizerState,
+                classifierTrainer::restoreOptimizer,
+                from -> classifierScores(false, from),
+                true);
+        this.segmenterLearner = new Learner(
+                SEGMENTER,
+                segmenter,
+                config.segmenter().batchSize(),
                 batch -> {
                     lastSegmenterTerms = segmenterTrainer.step(batch.stream()
-                            .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel()))).toList());
+                            .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel())))
+                            .toList());
                     return lastSegmenterTerms.total();
                 },
-                segmenterTrainer::optimizerState, segmenterTrainer::restoreOptimizer,
-                from -> segmenterScores(segmenter, evalImages.subList(from, evalImages.size()), classes, config.segmenter().batchSize()), true);
-        this.affinity = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(), config.affinity().channels()),
-                manager, config.affinity().seed());
+                segmenterTrainer::optimizerState,
+                segmenterTrainer::restoreOptimizer,
+                from -> segmenterScores(
+                        segmenter,
+                        evalImages.subList(from, evalImages.size()),
+                        classes,
+                        config.segmenter().batchSize()),
+                true);
+        this.affinity = new AffinityHead(
+                new AffinityArchitecture(
+                        classifier.architecture().affinityInputChannels(),
+                        config.affinity().channels()),
+                manager,
+                config.affinity().seed());
         AffinityTrainer affinityTrainer = new AffinityTrainer(affinity, config.affinity(), classes.background());
-        this.affinityLearner = new Learner(AFFINITY, affinity, config.training().batchSize(),
-                batch -> affinityTrainer.step(classifier, batch.stream()
-                        .map(s -> new AffinityTrainer.Example(s.image(), seeds(s.pseudoLabel()))).toList()),
-                // not gated: its score depends on the classifier in training, so an older head's scores would not compare
-                affinityTrainer::optimizerState, affinityTrainer::restoreOptimizer, from -> classifierScores(true, from), false);
+        this.affinityLearner = new Learner(
+                AFFINITY,
+                affinity,
+                config.training().batchSize(),
+                batch -> affinityTrainer.step(
+                        classifier,
+                        batch.stream()
+                                .map(s -> new AffinityTrainer.Example(s.image(), seeds(s.pseudoLabel())))
+                                .toList()),
+                // not gated: its score depends on the classifier in training, so an older head's scores would not
+                // compare
+                affinityTrainer::optimizerState,
+                affinityTrainer::restoreOptimizer,
+                from -> classifierScores(true, from),
+                false);
         this.walk = new AffinityWalk(config.affinity());
         this.classMaps = ImageClassMaps.configured(config, 0);
         this.seedRule = new ConfidentSeeds(config.seeds());
@@ -202,8 +241,14 @@ public final class StreamingTrainer implements AutoCloseable {
         if (image.width() == settings.imageWidth() && image.height() == settings.imageHeight()) {
             return sample;
         }
-        byte[] label = sample.pseudoLabel() == null ? null : LabeledImage.resizedLabels(sample.pseudoLabel(),
-                image.width(), image.height(), settings.imageWidth(), settings.imageHeight());
+        byte[] label = sample.pseudoLabel() == null
+                ? null
+                : LabeledImage.resizedLabels(
+                        sample.pseudoLabel(),
+                        image.width(),
+                        image.height(),
+                        settings.imageWidth(),
+                        settings.imageHeight());
         return new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
     }
 
@@ -256,7 +301,10 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** For each sample in a model's replay buffer, how many steps it was in. */
     public List<Integer> replayCounts(String model) {
-        Learner learner = learners().stream().filter(l -> l.name.equals(model)).findFirst().orElseThrow();
+        Learner learner = learners().stream()
+                .filter(l -> l.name.equals(model))
+                .findFirst()
+                .orElseThrow();
         return learner.buffer.stream().map(learner.timesTrained::get).toList();
     }
 
@@ -267,7 +315,11 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** The serving gate's latest decision for a model ({@link #CLASSIFIER} or {@link #SEGMENTER}); null before its first. */
     public ServingGate.Decision lastGateDecision(String model) {
-        return learners().stream().filter(learner -> learner.name.equals(model)).findFirst().orElseThrow().lastDecision;
+        return learners().stream()
+                .filter(learner -> learner.name.equals(model))
+                .findFirst()
+                .orElseThrow()
+                .lastDecision;
     }
 
     /**
@@ -306,7 +358,9 @@ public final class StreamingTrainer implements AutoCloseable {
             training = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
         }
         learner.stepsAtPublication = learner.steps;
-        ModelSnapshot current = learner.averaged(learner.version + 1).filter(ModelSnapshot::isFinite).orElse(training);
+        ModelSnapshot current = learner.averaged(learner.version + 1)
+                .filter(ModelSnapshot::isFinite)
+                .orElse(training);
         current.loadInto(learner.network);
         try {
             return publish(learner, current);
@@ -320,19 +374,28 @@ public final class StreamingTrainer implements AutoCloseable {
         List<SegmentationMetrics> scores = learner.scorer.apply(0);
         // Below gateMinImages the gate serves every version: the served model need not be scored.
         if (learner.gated && settings.gate() && learner.version > 0 && scores.size() >= settings.gateMinImages()) {
-            ServingGate.Decision decision = gate.decide(scores, learner.servedScores(current), classes.size(), classes.background(),
-                    learner.steps);
+            ServingGate.Decision decision = gate.decide(
+                    scores, learner.servedScores(current), classes.size(), classes.background(), learner.steps);
             learner.lastDecision = decision;
             if (!decision.serve()) {
                 learner.refused++;
-                LOG.info("{} at step {} not published: {}; v{} stays in service", learner.name, learner.steps, decision, learner.version);
+                LOG.info(
+                        "{} at step {} not published: {}; v{} stays in service",
+                        learner.name,
+                        learner.steps,
+                        decision,
+                        learner.version);
                 return null;
             }
         }
         learner.version++;
-        long[] timestamps = learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
+        long[] timestamps =
+                learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
         learner.newlyTrained.clear();
-        Double miou = scores.isEmpty() ? null : SegmentationMetrics.merged(scores, classes.size(), classes.background()).meanIou();
+        Double miou = scores.isEmpty()
+                ? null
+                : SegmentationMetrics.merged(scores, classes.size(), classes.background())
+                        .meanIou();
         learner.served = new TrainingCheckpoint(current, learner.optimizerState.get());
         learner.servedScores = new ArrayList<>(scores);
         return new Publication(current, learner.steps, miou, timestamps);
@@ -342,24 +405,29 @@ public final class StreamingTrainer implements AutoCloseable {
      * A segmenter's mIoU on masked images of one size, {@code batchSize} at a time: per pixel, the
      * most probable class.
      */
-    public static double segmenterMiou(Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
-        return SegmentationMetrics.merged(segmenterScores(segmenter, images, classes, batchSize), classes.size(), classes.background())
+    public static double segmenterMiou(
+            Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
+        return SegmentationMetrics.merged(
+                        segmenterScores(segmenter, images, classes, batchSize), classes.size(), classes.background())
                 .meanIou();
     }
 
     /** {@link #segmenterMiou}'s counts, one per image. */
-    public static List<SegmentationMetrics> segmenterScores(Segmenter segmenter, List<LabeledImage> images, ClassList classes,
-            int batchSize) {
+    public static List<SegmentationMetrics> segmenterScores(
+            Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
         List<SegmentationMetrics> scores = new ArrayList<>();
         for (int from = 0; from < images.size(); from += batchSize) {
             List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
             try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
-                NDArray predicted = segmenter.probabilities(Batches.images(scope, batch)).argMax(1);
+                NDArray predicted =
+                        segmenter.probabilities(Batches.images(scope, batch)).argMax(1);
                 int pixels = batch.get(0).width() * batch.get(0).height();
                 int[] labels = predicted.toType(DataType.INT32, false).toIntArray();
                 for (int b = 0; b < batch.size(); b++) {
                     SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
-                    metrics.add(Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels), batch.get(b).mask());
+                    metrics.add(
+                            Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels),
+                            batch.get(b).mask());
                     scores.add(metrics);
                 }
             }
@@ -377,7 +445,8 @@ public final class StreamingTrainer implements AutoCloseable {
         List<SegmentationMetrics> scores = new ArrayList<>();
         for (LabeledImage image : evalImages.subList(from, evalImages.size())) {
             SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
-            int[] index = Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
+            int[] index =
+                    Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
             try (NDManager scope = manager.newSubManager()) {
                 float[] maps = new float[0];
                 if (index.length > 0) {
@@ -385,7 +454,9 @@ public final class StreamingTrainer implements AutoCloseable {
                     NDArray classMap = classMaps.maps(classifier, pixels, index);
                     maps = (walked ? walk.walked(affinity, classifier, pixels, classMap) : classMap).toFloatArray();
                 }
-                metrics.add(seedRule.seeds(maps, image.labels(), classes.background(), image.rgb(), image.width(), image.height()),
+                metrics.add(
+                        seedRule.seeds(
+                                maps, image.labels(), classes.background(), image.rgb(), image.width(), image.height()),
                         image.mask());
             }
             scores.add(metrics);
@@ -439,7 +510,8 @@ public final class StreamingTrainer implements AutoCloseable {
                 in.readInt();
                 version = in.readInt();
                 if (version < 2 || version > STATE_VERSION) {
-                    throw new IOException("trainer state version " + version + " is not one this release reads (1 to " + STATE_VERSION + ")");
+                    throw new IOException("trainer state version " + version + " is not one this release reads (1 to "
+                            + STATE_VERSION + ")");
                 }
             }
             if (version >= 2) {
@@ -486,11 +558,13 @@ public final class StreamingTrainer implements AutoCloseable {
         final IntFunction<List<SegmentationMetrics>> scorer;
         /** Whether its versions pass the serving gate. */
         final boolean gated;
+
         final List<Sample> buffer = new ArrayList<>();
         /** How many steps each buffered sample was in (by identity: two samples may be equal). */
         final Map<Sample, Integer> timesTrained = new IdentityHashMap<>();
         /** The weights' moving average, published instead of the latest weights; null with {@code trainer.averageDecay} 0. */
         final WeightAverage average;
+
         final List<Sample> fresh = new ArrayList<>();
         final List<Long> newlyTrained = new ArrayList<>();
         long seen;
@@ -499,6 +573,7 @@ public final class StreamingTrainer implements AutoCloseable {
         long stepsAtPublication;
         /** When its latest candidate was scored, in the caller's milliseconds (not saved: after a restore the next is due at once). */
         long candidateAtMs;
+
         double lastLoss = Double.NaN;
         long diverged;
         long refused;
@@ -508,9 +583,15 @@ public final class StreamingTrainer implements AutoCloseable {
         /** The served version's scores on the first held-out images (not saved: scored again after a restore). */
         List<SegmentationMetrics> servedScores = new ArrayList<>();
 
-        Learner(String name, Network network, int batchSize, Function<List<Sample>, Double> trainStep,
-                Supplier<AdamUpdates.State> optimizerState, Consumer<AdamUpdates.State> restoreOptimizer,
-                IntFunction<List<SegmentationMetrics>> scorer, boolean gated) {
+        Learner(
+                String name,
+                Network network,
+                int batchSize,
+                Function<List<Sample>, Double> trainStep,
+                Supplier<AdamUpdates.State> optimizerState,
+                Consumer<AdamUpdates.State> restoreOptimizer,
+                IntFunction<List<SegmentationMetrics>> scorer,
+                boolean gated) {
             this.name = name;
             this.network = network;
             this.batchSize = batchSize;
@@ -525,7 +606,9 @@ public final class StreamingTrainer implements AutoCloseable {
         /** The averaged weights as version {@code version}; empty without averaging or before the first step. */
         Optional<ModelSnapshot> averaged(long version) {
             Map<String, float[]> values = average == null ? null : average.values();
-            return values == null ? Optional.empty() : Optional.of(ModelSnapshot.of(name, version, network.architecture(), classes.names(), values));
+            return values == null
+                    ? Optional.empty()
+                    : Optional.of(ModelSnapshot.of(name, version, network.architecture(), classes.names(), values));
         }
 
         /**
@@ -594,12 +677,18 @@ public final class StreamingTrainer implements AutoCloseable {
 
         /** The weights and optimizer moments as they are now. */
         TrainingCheckpoint checkpoint() {
-            return new TrainingCheckpoint(ModelSnapshot.of(name, version, network, classes.names()), optimizerState.get());
+            return new TrainingCheckpoint(
+                    ModelSnapshot.of(name, version, network, classes.names()), optimizerState.get());
         }
 
         /** The weights broke (not seen since non-finite gradients are skipped): continue from the last published ones. */
         void rollBack(String reason) {
-            LOG.warn("{} step {} diverged ({}); continuing from the weights of v{}", name, steps, reason, served.model().version());
+            LOG.warn(
+                    "{} step {} diverged ({}); continuing from the weights of v{}",
+                    name,
+                    steps,
+                    reason,
+                    served.model().version());
             served.model().loadInto(network);
             restoreOptimizer.accept(served.optimizer());
             if (average != null) {
@@ -674,7 +763,8 @@ public final class StreamingTrainer implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 newlyTrained.add(in.readLong());
             }
-            // Before format 5, the average starts afresh; a state saved without averaging, or restored without it, likewise.
+            // Before format 5, the average starts afresh; a state saved without averaging, or restored without it,
+            // likewise.
             ModelSnapshot averaged = null;
             long updates = 0;
             if (format >= 5) {

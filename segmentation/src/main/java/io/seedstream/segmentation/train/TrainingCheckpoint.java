@@ -46,7 +46,8 @@ public record TrainingCheckpoint(ModelSnapshot model, AdamUpdates.State optimize
         out.writeInt(arrays.size());
         for (Map.Entry<String, float[]> e : arrays.entrySet()) {
             out.writeUTF(e.getKey());
-            ByteBuffer values = ByteBuffer.allocate(e.getValue().length * Float.BYTES); // big-endian, as DataInput reads
+            ByteBuffer values =
+                    ByteBuffer.allocate(e.getValue().length * Float.BYTES); // big-endian, as DataInput reads
             values.asFloatBuffer().put(e.getValue());
             out.writeInt(e.getValue().length);
             out.write(values.array());
@@ -59,7 +60,9 @@ public record TrainingCheckpoint(ModelSnapshot model, AdamUpdates.State optimize
         for (int i = 0; i < count; i++) {
             String name = in.readUTF();
             float[] values = new float[in.readInt()];
-            ByteBuffer.wrap(in.readNBytes(values.length * Float.BYTES)).asFloatBuffer().get(values);
+            ByteBuffer.wrap(in.readNBytes(values.length * Float.BYTES))
+                    .asFloatBuffer()
+                    .get(values);
             arrays.put(name, values);
         }
         return arrays;

@@ -14,7 +14,9 @@ class LabelSelectorTest {
 
     private static final ClassList CLASSES = new ClassList(List.of("background", "a", "b", "c"), true);
     private final SeedStreamConfig.Active config = SeedStreamConfig.defaults()
-            .with("active.rarityWeight", 0.5).with("active.duplicateSimilarity", 0.97).active();
+            .with("active.rarityWeight", 0.5)
+            .with("active.duplicateSimilarity", 0.97)
+            .active();
     private final LabelSelector selector = new LabelSelector(config, CLASSES);
 
     private static float[] axis(int i) {
@@ -48,18 +50,22 @@ class LabelSelectorTest {
 
     @Test
     void picksByUncertaintyPlusRarityAndSpreadsABatchOverClasses() {
-        LabelSelector.Selection selection = selector.select(List.of(frequent, frequentLow, rare, duplicate, frequentHigh), seen,
-                List.of(axis(4)), 3);
+        LabelSelector.Selection selection = selector.select(
+                List.of(frequent, frequentLow, rare, duplicate, frequentHigh), seen, List.of(axis(4)), 3);
         // e first (1.45; d ties it but is a duplicate); class 1 now has 4 labels: a = 1.0 + 0.5 / sqrt(5)
         // = 1.2236 falls below c's 1.3 although a is the more uncertain; then a; b never (count 3).
-        assertThat(selection.choices()).extracting(choice -> choice.candidate().imageId()).containsExactly("e", "c", "a");
+        assertThat(selection.choices())
+                .extracting(choice -> choice.candidate().imageId())
+                .containsExactly("e", "c", "a");
         assertThat(selection.choices().get(2).priority()).isEqualTo(1.0 + 0.5 / Math.sqrt(5), within(1e-12));
         assertThat(selection.duplicates()).extracting(Candidate::imageId).containsExactly("d");
         // c: disagreement 0.8 outweighs its rarity 0.5 x 1.0; its class b has no label yet
         assertThat(selection.choices().get(1).reason())
                 .isEqualTo("the models disagree about this image; it looks like b: few labels of b so far (0)");
-        assertThat(selection.choices().get(1).details()).startsWith("priority 1.300 = uncertainty 0.800 (mutual information 0.800")
-                .contains("rarity 1.000 x 0.50").endsWith("guessed b, 0 labels so far");
+        assertThat(selection.choices().get(1).details())
+                .startsWith("priority 1.300 = uncertainty 0.800 (mutual information 0.800")
+                .contains("rarity 1.000 x 0.50")
+                .endsWith("guessed b, 0 labels so far");
         // e: 1.2 of disagreement against 0.5 x 0.5 of rarity
         assertThat(selection.choices().get(0).reason()).startsWith("the models disagree about this image");
     }
@@ -70,10 +76,16 @@ class LabelSelectorTest {
         LabelSelector.Selection selection = selector.select(List.of(frequent, twin, rare), Map.of(), List.of(), 10);
         // Nothing labeled yet: a2 = 1.1 + 0.5 = 1.6 first; then a (1.5) beats c (0.8 + 0.5 / sqrt(2),
         // class 2 now counting a2) but is a2's near-duplicate, so c.
-        assertThat(selection.choices()).extracting(choice -> choice.candidate().imageId()).containsExactly("a2", "c");
+        assertThat(selection.choices())
+                .extracting(choice -> choice.candidate().imageId())
+                .containsExactly("a2", "c");
         assertThat(selection.duplicates()).extracting(Candidate::imageId).containsExactly("a");
-        assertThat(selector.select(List.of(frequent, frequentLow, rare), Map.of(), List.of(), 0).choices()).isEmpty();
-        assertThat(selector.select(List.of(frequent, frequentLow, rare), Map.of(), List.of(), 2).choices()).hasSize(2);
+        assertThat(selector.select(List.of(frequent, frequentLow, rare), Map.of(), List.of(), 0)
+                        .choices())
+                .isEmpty();
+        assertThat(selector.select(List.of(frequent, frequentLow, rare), Map.of(), List.of(), 2)
+                        .choices())
+                .hasSize(2);
     }
 
     @Test

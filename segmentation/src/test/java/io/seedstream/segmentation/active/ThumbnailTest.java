@@ -20,10 +20,13 @@ class ThumbnailTest {
         }
         LabeledImage copy = new LabeledImage("copy", image.width(), image.height(), brighter, null, image.labels());
         double threshold = SeedStreamConfig.defaults().active().duplicateSimilarity();
-        assertThat(Thumbnail.similarity(Thumbnail.of(image), Thumbnail.of(image))).isCloseTo(1, within(1e-5));
-        assertThat(Thumbnail.similarity(Thumbnail.of(image), Thumbnail.of(copy))).isGreaterThan(threshold);
+        assertThat(Thumbnail.similarity(Thumbnail.of(image), Thumbnail.of(image)))
+                .isCloseTo(1, within(1e-5));
+        assertThat(Thumbnail.similarity(Thumbnail.of(image), Thumbnail.of(copy)))
+                .isGreaterThan(threshold);
         for (int other = 1; other <= 20; other++) {
-            assertThat(Thumbnail.similarity(Thumbnail.of(image), Thumbnail.of(data.image(other)))).isLessThan(threshold);
+            assertThat(Thumbnail.similarity(Thumbnail.of(image), Thumbnail.of(data.image(other))))
+                    .isLessThan(threshold);
         }
     }
 

@@ -74,7 +74,8 @@ class AffinityUnitsTest {
         // column sums 2, 2, 1; x = [1, 0, 0]: x T = [0.5, 0.5, 0], a fixed point: after 2^3 steps still [0.5, 0.5, 0].
         float[][] affinities = {{1f, 0f}, {}, {}, {}}; // a one-row map has no pairs at the downward offsets
         RandomWalk walk = new RandomWalk(PairOffsets.within(2), 1, 3);
-        assertThat(walk.propagate(affinities, new float[] {1, 0, 0}, 3, 1)).containsExactly(new float[] {0.5f, 0.5f, 0f}, offset(1e-6f));
+        assertThat(walk.propagate(affinities, new float[] {1, 0, 0}, 3, 1))
+                .containsExactly(new float[] {0.5f, 0.5f, 0f}, offset(1e-6f));
     }
 
     @Test
@@ -91,7 +92,8 @@ class AffinityUnitsTest {
 
     @Test
     void theGridHasAboutGridSideCellsAlongTheLongSide() {
-        AffinityWalk walk = new AffinityWalk(io.seedstream.segmentation.config.SeedStreamConfig.defaults().affinity()); // gridSide 128
+        AffinityWalk walk = new AffinityWalk(
+                io.seedstream.segmentation.config.SeedStreamConfig.defaults().affinity()); // gridSide 128
         assertThat(walk.grid(96, 96)).containsExactly(96, 96); // 96 / 128 rounds to stride 1
         assertThat(walk.grid(360, 480)).containsExactly(90, 120); // 480 / 128 = 3.75: stride 4
         assertThat(walk.grid(375, 500)).containsExactly(94, 125); // VOC: stride 4, the last cell partial

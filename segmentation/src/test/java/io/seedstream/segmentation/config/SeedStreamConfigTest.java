@@ -47,8 +47,10 @@ class SeedStreamConfigTest {
 
     @Test
     void overridesChangeOnlyWhatTheyName() {
-        SeedStreamConfig c = SeedStreamConfig.defaults().with("ficklenet.windowSize", 7)
-                .with(java.util.Map.of("backbone.channels", "8,16", "backbone.strides", "2,2", "backbone.dilations", "1,1"));
+        SeedStreamConfig c = SeedStreamConfig.defaults()
+                .with("ficklenet.windowSize", 7)
+                .with(java.util.Map.of(
+                        "backbone.channels", "8,16", "backbone.strides", "2,2", "backbone.dilations", "1,1"));
         assertThat(c.ficklenet().windowSize()).isEqualTo(7);
         assertThat(c.ficklenet().passes()).isEqualTo(200);
         assertThat(c.backbone().channels()).isEqualTo(List.of(8, 16));
@@ -58,20 +60,30 @@ class SeedStreamConfigTest {
     void unknownKeysAndImpossibleValuesAreRejectedWithTheReason() {
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.windowsize", 5))
                 .hasMessageContaining("unknown configuration key: ficklenet.windowsize");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.windowSize", 4)).hasMessageContaining("odd");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.dropRate", 1)).hasMessageContaining("dropRate");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.windowSize", 4))
+                .hasMessageContaining("odd");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.dropRate", 1))
+                .hasMessageContaining("dropRate");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.mapWeights", "spatial"))
                 .hasMessageContaining("channel or pixel");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("gain.alpha", "lots")).hasMessageContaining("not a number");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("gain.alpha", "lots"))
+                .hasMessageContaining("not a number");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("backbone.channels", "8,16"))
                 .hasMessageContaining("same, non-zero length");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("memory.minMomentum", 0.95)).hasMessageContaining("minMomentum");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("dsrg.backgroundGrowThreshold", 1)).hasMessageContaining("grow thresholds");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("segmenter.asppDilations", "")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("seeds.backgroundThreshold", 0.5)).hasMessageContaining("backgroundThreshold");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("affinity.radius", 1)).hasMessageContaining("radius >= 2");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.scales", "1,0")).hasMessageContaining("cam.scales");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("training.rescaleRange", "1.2,0.8")).hasMessageContaining("rescaleRange");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("memory.minMomentum", 0.95))
+                .hasMessageContaining("minMomentum");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("dsrg.backgroundGrowThreshold", 1))
+                .hasMessageContaining("grow thresholds");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("segmenter.asppDilations", ""))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("seeds.backgroundThreshold", 0.5))
+                .hasMessageContaining("backgroundThreshold");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("affinity.radius", 1))
+                .hasMessageContaining("radius >= 2");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.scales", "1,0"))
+                .hasMessageContaining("cam.scales");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("training.rescaleRange", "1.2,0.8"))
+                .hasMessageContaining("rescaleRange");
     }
 
     @Test

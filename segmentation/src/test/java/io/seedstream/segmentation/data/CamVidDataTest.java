@@ -23,7 +23,8 @@ class CamVidDataTest {
         assertThat(first.width()).isEqualTo(480);
         assertThat(first.height()).isEqualTo(360);
         // Street scenes: road and sky nearly always cover at least 1% of the labeled pixels.
-        long withRoad = load.images().stream().filter(image -> image.hasLabel(3)).count();
+        long withRoad =
+                load.images().stream().filter(image -> image.hasLabel(3)).count();
         assertThat(withRoad).isGreaterThan(90);
         assertThat(load.images()).allSatisfy(image -> assertThat(image.labels()).isNotEmpty());
     }

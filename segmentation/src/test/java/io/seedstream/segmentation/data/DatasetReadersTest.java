@@ -23,7 +23,10 @@ class DatasetReadersTest {
         // 10 x 10 mask: 95 px Road (3), 4 px Car (8, 4% of labeled), 1 px Pole (2, 1.01% -> present), ...
         byte[] mask = new byte[100];
         java.util.Arrays.fill(mask, (byte) 3);
-        mask[0] = 8; mask[1] = 8; mask[2] = 8; mask[3] = 8;
+        mask[0] = 8;
+        mask[1] = 8;
+        mask[2] = 8;
+        mask[3] = 8;
         mask[4] = 2;
         mask[5] = 11; // Unlabelled: ignored, not counted
         writeRgb(dir.resolve("train/good.png"), 10, 10);
@@ -39,10 +42,16 @@ class DatasetReadersTest {
         LabeledImage good = load.images().get(0);
         assertThat(good.labels()).containsExactly(2, 3, 8); // 1/99 of the labeled pixels is >= 1%
         assertThat(good.maskAt(5, 0)).isEqualTo(ClassList.IGNORE);
-        assertThat(load.problems()).extracting(DatasetLoad.Problem::file)
+        assertThat(load.problems())
+                .extracting(DatasetLoad.Problem::file)
                 .containsExactlyInAnyOrder("small-mask.png", "broken.png", "no-mask.png");
-        assertThat(load.problems().stream().filter(p -> p.file().equals("small-mask.png")).findFirst().get().reason())
-                .contains("5x5").contains("10x10");
+        assertThat(load.problems().stream()
+                        .filter(p -> p.file().equals("small-mask.png"))
+                        .findFirst()
+                        .get()
+                        .reason())
+                .contains("5x5")
+                .contains("10x10");
     }
 
     @Test
@@ -54,27 +63,36 @@ class DatasetReadersTest {
         byte[] mask = new byte[16];
         mask[0] = 15; // one person pixel
         mask[1] = (byte) 255; // border
-        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB), "jpg", dir.resolve("JPEGImages/a.jpg").toFile());
+        ImageIO.write(
+                new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB),
+                "jpg",
+                dir.resolve("JPEGImages/a.jpg").toFile());
         writeGray(dir.resolve("SegmentationClass/a.png"), 4, 4, mask);
 
         DatasetLoad load = MaskedDatasetReader.voc(dir, "train");
 
-        assertThat(load.images()).singleElement().satisfies(image -> assertThat(image.labels()).containsExactly(15));
-        assertThat(load.problems()).singleElement().satisfies(p -> assertThat(p.file()).isEqualTo("missing.jpg"));
+        assertThat(load.images())
+                .singleElement()
+                .satisfies(image -> assertThat(image.labels()).containsExactly(15));
+        assertThat(load.problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.file()).isEqualTo("missing.jpg"));
         assertThatThrownBy(() -> MaskedDatasetReader.voc(dir, "val")).hasMessageContaining("val.txt");
     }
 
     @Test
     void imageFolderReadsLabelsCsv() throws IOException {
         writeRgb(dir.resolve("x.png"), 3, 2);
-        Files.writeString(dir.resolve("labels.csv"), "image,labels\nx.png,cat;dog\ny.png,dog\nbad line\nx.png,background\n");
+        Files.writeString(
+                dir.resolve("labels.csv"), "image,labels\nx.png,cat;dog\ny.png,dog\nbad line\nx.png,background\n");
         DatasetLoad load = ImageFolderReader.read(dir);
         assertThat(load.classes().names()).containsExactly("background", "cat", "dog");
         assertThat(load.images()).singleElement().satisfies(image -> {
             assertThat(image.labels()).containsExactly(1, 2);
             assertThat(image.hasMask()).isFalse();
         });
-        assertThat(load.problems()).extracting(DatasetLoad.Problem::file)
+        assertThat(load.problems())
+                .extracting(DatasetLoad.Problem::file)
                 .containsExactlyInAnyOrder("y.png", "labels.csv:4", "labels.csv:5");
     }
 

@@ -18,7 +18,8 @@ class ImageCodecTest {
         assertThat(decoded.pixels()).containsExactly(rgb);
 
         byte[] mask = {0, 1, 2, (byte) 255, 1, 0};
-        assertThat(ImageCodec.decodeMask(ImageCodec.encodeMask(3, 2, mask), 3, 2)).containsExactly(mask);
+        assertThat(ImageCodec.decodeMask(ImageCodec.encodeMask(3, 2, mask), 3, 2))
+                .containsExactly(mask);
         assertThatThrownBy(() -> ImageCodec.decodeMask(ImageCodec.encodeMask(3, 2, mask), 2, 3))
                 .hasMessageContaining("mask is 3x2 but its image is 2x3");
     }
@@ -26,9 +27,11 @@ class ImageCodecTest {
     @Test
     void brokenDataIsRefusedWithAReason() throws IOException {
         byte[] png = ImageCodec.encodePng(8, 8, new byte[8 * 8 * 3]);
-        assertThatThrownBy(() -> ImageCodec.decodeRgb(Arrays.copyOf(png, png.length / 2))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> ImageCodec.decodeRgb(Arrays.copyOf(png, png.length / 2)))
+                .isInstanceOf(IOException.class);
         // without its last chunk the JDK would decode it silently
-        assertThatThrownBy(() -> ImageCodec.decodeRgb(Arrays.copyOf(png, png.length - 12))).hasMessageContaining("truncated PNG");
+        assertThatThrownBy(() -> ImageCodec.decodeRgb(Arrays.copyOf(png, png.length - 12)))
+                .hasMessageContaining("truncated PNG");
         byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 16};
         assertThatThrownBy(() -> ImageCodec.decodeRgb(jpeg)).hasMessageContaining("truncated JPEG");
         assertThatThrownBy(() -> ImageCodec.dimensions("hello".getBytes())).hasMessageContaining("not an image");

@@ -10,8 +10,16 @@ class LabeledImageTest {
     void resizingAveragesColoursAndTakesTheCentralMaskValue() {
         // 4 x 2 image: left 2 x 2 block black and white pixels, right block all (10, 20, 30)
         byte[] rgb = new byte[4 * 2 * 3];
-        int[][] pixels = {{0, 0, 0}, {255, 255, 255}, {10, 20, 30}, {10, 20, 30}, {255, 255, 255}, {0, 0, 0}, {10, 20, 30},
-            {10, 20, 30}};
+        int[][] pixels = {
+            {0, 0, 0},
+            {255, 255, 255},
+            {10, 20, 30},
+            {10, 20, 30},
+            {255, 255, 255},
+            {0, 0, 0},
+            {10, 20, 30},
+            {10, 20, 30}
+        };
         for (int p = 0; p < pixels.length; p++) {
             for (int c = 0; c < 3; c++) {
                 rgb[p * 3 + c] = (byte) pixels[p][c];

@@ -12,8 +12,14 @@ class SyntheticDatasetTest {
 
     private static SeedStreamConfig.Synthetic synthetic(double cooccurrenceBias, long seed) {
         SeedStreamConfig.Synthetic d = SeedStreamConfig.defaults().synthetic();
-        return new SeedStreamConfig.Synthetic(d.imageSize(), d.numClasses(), d.minObjects(), d.maxObjects(), cooccurrenceBias,
-                d.bodyColourCue(), seed);
+        return new SeedStreamConfig.Synthetic(
+                d.imageSize(),
+                d.numClasses(),
+                d.minObjects(),
+                d.maxObjects(),
+                cooccurrenceBias,
+                d.bodyColourCue(),
+                seed);
     }
 
     @Test
@@ -39,7 +45,9 @@ class SyntheticDatasetTest {
             for (byte b : image.mask()) {
                 counts[b & 0xFF]++;
             }
-            int[] expected = java.util.stream.IntStream.rangeClosed(1, 6).filter(c -> counts[c] >= 18).toArray();
+            int[] expected = java.util.stream.IntStream.rangeClosed(1, 6)
+                    .filter(c -> counts[c] >= 18)
+                    .toArray();
             assertThat(image.labels()).containsExactly(expected);
             assertThat(image.labels().length).isBetween(0, 3);
             assertThat(counts[0]).isPositive(); // background everywhere else
@@ -81,7 +89,8 @@ class SyntheticDatasetTest {
         int onHabitat = 0;
         for (int i = 0; i < 400; i++) {
             SyntheticDataset.Scene scene = data.scene(i);
-            if (scene.backgroundKind() == SyntheticDataset.habitat(scene.objects().get(0).classId())) {
+            if (scene.backgroundKind()
+                    == SyntheticDataset.habitat(scene.objects().get(0).classId())) {
                 onHabitat++;
             }
         }

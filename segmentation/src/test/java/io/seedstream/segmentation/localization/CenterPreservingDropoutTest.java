@@ -17,7 +17,8 @@ class CenterPreservingDropoutTest {
             int h = 4;
             int w = 5;
             double p = 0.9;
-            float[] masks = CenterPreservingDropout.sample(manager, 400, h, w, s, p).toFloatArray();
+            float[] masks =
+                    CenterPreservingDropout.sample(manager, 400, h, w, s, p).toFloatArray();
             float[] centers = CenterPreservingDropout.centers(manager, h, w, s).toFloatArray();
             int plane = centers.length;
             long kept = 0;
@@ -60,7 +61,8 @@ class CenterPreservingDropoutTest {
     @Test
     void withoutDropoutTheMaskIsAllOnes() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            float[] masks = CenterPreservingDropout.sample(manager, 3, 2, 2, 5, 0.0).toFloatArray();
+            float[] masks =
+                    CenterPreservingDropout.sample(manager, 3, 2, 2, 5, 0.0).toFloatArray();
             for (float value : masks) {
                 assertThat(value).isEqualTo(1f);
             }

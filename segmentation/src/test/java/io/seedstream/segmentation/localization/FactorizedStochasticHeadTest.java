@@ -29,10 +29,13 @@ class FactorizedStochasticHeadTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.create(new float[] {2, 3}, new Shape(1, 1, 1, 2));
             NDArray weight = manager.create(new float[] {0, 0, 0, 1, 1, 1, 0, 0, 0}, new Shape(1, 1, 3, 3));
-            NDArray masks = manager.create(new float[] {
-                2, 2, 2, 2, 2, 2,
-                2, 1, 0, 2, 1, 2,
-                2, 2, 2, 2, 2, 2}, new Shape(1, 1, 3, 6));
+            NDArray masks = manager.create(
+                    new float[] {
+                        2, 2, 2, 2, 2, 2,
+                        2, 1, 0, 2, 1, 2,
+                        2, 2, 2, 2, 2, 2
+                    },
+                    new Shape(1, 1, 3, 6));
             FactorizedStochasticHead head = new FactorizedStochasticHead(x, weight, new int[] {0}, true);
             assertThat(head.scores(masks).toFloatArray()).containsExactly(4.5f);
             assertThat(head.channelWeights(masks).toFloatArray()).containsExactly(1f);
@@ -42,28 +45,41 @@ class FactorizedStochasticHeadTest {
     }
 
     @ParameterizedTest(name = "s={0}, {1}x{2}, p={3}")
-    @CsvSource({"1, 3, 3, 0.5", "3, 4, 5, 0.5", "3, 1, 6, 0.9", "5, 3, 3, 0.5", "5, 2, 7, 0.9", "9, 4, 4, 0.5", "9, 6, 3, 0.9"})
+    @CsvSource({
+        "1, 3, 3, 0.5",
+        "3, 4, 5, 0.5",
+        "3, 1, 6, 0.9",
+        "5, 3, 3, 0.5",
+        "5, 2, 7, 0.9",
+        "9, 4, 4, 0.5",
+        "9, 6, 3, 0.9"
+    })
     void sameScoresGradCamWeightsAndMapsAsTheExpandedForm(int s, int h, int w, double p) {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(s * 100 + h * 10 + w);
             int n = 6;
-            ClassifierArchitecture architecture = new ClassifierArchitecture(ClassifierArchitecture.Head.FICKLENET, 4,
-                    List.of(5), List.of(1), List.of(1), s);
+            ClassifierArchitecture architecture = new ClassifierArchitecture(
+                    ClassifierArchitecture.Head.FICKLENET, 4, List.of(5), List.of(1), List.of(1), s);
             try (Classifier model = new Classifier(architecture, manager, 7)) {
                 NDArray features = manager.randomNormal(new Shape(1, 5, h, w));
                 NDArray masks = CenterPreservingDropout.sample(manager, n, h, w, s, p);
                 int[] classes = {3, 1};
-                FactorizedStochasticHead head = new FactorizedStochasticHead(features, model.headWeight(), classes, true);
+                FactorizedStochasticHead head =
+                        new FactorizedStochasticHead(features, model.headWeight(), classes, true);
 
                 NDArray expandedScores = model.stochasticLogits(features.repeat(0, n), masks);
-                NDArray factorizedScores = head.scores(masks).add(Ops.channels(model.headBias().expandDims(0), classes));
+                NDArray factorizedScores =
+                        head.scores(masks).add(Ops.channels(model.headBias().expandDims(0), classes));
                 assertClose("scores", factorizedScores, Ops.channels(expandedScores, classes));
 
                 for (int i = 0; i < classes.length; i++) {
                     int[] target = new int[n];
                     java.util.Arrays.fill(target, classes[i]);
-                    NDArray gradient = GradCam.gradient(features.repeat(0, n), x -> model.stochasticLogits(x, masks), target);
-                    assertClose("Grad-CAM weights of class " + classes[i], head.channelWeights(masks).get(":, {}, :", i),
+                    NDArray gradient =
+                            GradCam.gradient(features.repeat(0, n), x -> model.stochasticLogits(x, masks), target);
+                    assertClose(
+                            "Grad-CAM weights of class " + classes[i],
+                            head.channelWeights(masks).get(":, {}, :", i),
                             Ops.spatialMean(gradient));
                 }
 
@@ -87,6 +103,8 @@ class FactorizedStochasticHeadTest {
         float scale = expected.abs().max().getFloat();
         float error = actual.sub(expected).abs().max().getFloat();
         assertThat(scale).as(what + " is not all zero").isGreaterThan(0f);
-        assertThat(error).as(what + ": largest difference against the largest value " + scale).isLessThanOrEqualTo(1e-4f * scale);
+        assertThat(error)
+                .as(what + ": largest difference against the largest value " + scale)
+                .isLessThanOrEqualTo(1e-4f * scale);
     }
 }

@@ -70,7 +70,9 @@ class FeatureMapExpansionTest {
                 NDArray g = manager.randomNormal(new Shape(2, 3, 4 * s, 5 * s));
                 float left = FeatureMapExpansion.expand(x, s).mul(g).sum().getFloat();
                 float right = x.mul(FeatureMapExpansion.fold(g, s)).sum().getFloat();
-                assertThat(right).as("s=" + s).isCloseTo(left, org.assertj.core.data.Offset.offset(1e-3f * Math.abs(left) + 1e-4f));
+                assertThat(right)
+                        .as("s=" + s)
+                        .isCloseTo(left, org.assertj.core.data.Offset.offset(1e-3f * Math.abs(left) + 1e-4f));
             }
             // By hand, s = 3 on a 1 x 2 map: each pixel is copied twice, as the center of its own
             // window and as a neighbour in the other pixel's window, so ones fold to 2 each.

@@ -21,10 +21,13 @@ class GradCamTest {
     @Test
     void gradCamOfAPooledLinearHeadIsItsClassActivationMap() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray features = manager.create(new float[] {1, -1, 2, 0}, new Shape(1, 2, 1, 2)).repeat(0, 2);
+            NDArray features = manager.create(new float[] {1, -1, 2, 0}, new Shape(1, 2, 1, 2))
+                    .repeat(0, 2);
             NDArray weight = manager.create(new float[] {1, 0.5f, -1, 1}, new Shape(2, 2, 1, 1));
             NDArray bias = manager.create(new float[] {0.3f, -0.2f});
-            NDArray maps = GradCam.maps(features, x -> Ops.spatialMean(Ops.conv(x, weight, null, 1, 0, 1)).add(bias),
+            NDArray maps = GradCam.maps(
+                    features,
+                    x -> Ops.spatialMean(Ops.conv(x, weight, null, 1, 0, 1)).add(bias),
                     new int[] {0, 1});
             assertThat(maps.getShape()).isEqualTo(new Shape(2, 1, 2));
             float[] values = maps.toFloatArray();

@@ -31,7 +31,9 @@ class LocalizationMapsTest {
                 assertThat(maps.labels(0.7)).containsExactly(7, 7);
                 assertThat(maps.firstOnly().labels(0.7)).containsExactly(7, MapAggregation.UNCLAIMED);
             }
-            assertThat(LocalizationMaps.none(1, 3).labels(0.1)).containsOnly(MapAggregation.UNCLAIMED).hasSize(3);
+            assertThat(LocalizationMaps.none(1, 3).labels(0.1))
+                    .containsOnly(MapAggregation.UNCLAIMED)
+                    .hasSize(3);
         }
     }
 }

@@ -26,7 +26,9 @@ class MultiScaleMapsTest {
             // The flipped image's map is [[1, 0], [0, 0]]; flipped back it is the original's, so the
             // sum is [[0, 2], [0, 0]] and divided by its maximum [[0, 1], [0, 0]]. Without the flip
             // back the top row would be [0.5, 0.5].
-            float[] maps = new MultiScaleMaps(List.of(1.0), true).maps(topRight(manager), x -> x.get(":, 0:1"), 2, 2).toFloatArray();
+            float[] maps = new MultiScaleMaps(List.of(1.0), true)
+                    .maps(topRight(manager), x -> x.get(":, 0:1"), 2, 2)
+                    .toFloatArray();
             assertThat(maps).containsExactly(new float[] {0f, 1f, 0f, 0f}, offset(1e-4f));
         }
     }
@@ -40,7 +42,9 @@ class MultiScaleMapsTest {
             // Scale 1 adds [1, 0]: sum [1.7857, 0.2143], divided by 1.7857: [1, 0.12].
             float[] chw = {1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
             NDArray image = manager.create(chw, new Shape(1, 3, 2, 2));
-            float[] maps = new MultiScaleMaps(List.of(1.0, 2.0), false).maps(image, x -> x.get(":, 0:1"), 2, 2).toFloatArray();
+            float[] maps = new MultiScaleMaps(List.of(1.0, 2.0), false)
+                    .maps(image, x -> x.get(":, 0:1"), 2, 2)
+                    .toFloatArray();
             assertThat(maps).containsExactly(new float[] {1f, 0.12f, 1f, 0.12f}, offset(1e-3f));
         }
     }
@@ -49,7 +53,8 @@ class MultiScaleMapsTest {
     void negativeEvidenceIsRectifiedBeforeSumming() {
         try (NDManager manager = NDManager.newBaseManager()) {
             // The map is -red: all evidence negative, rectified to 0, and 0 stays 0 after the division.
-            float[] maps = new MultiScaleMaps(List.of(1.0, 0.5), true).maps(topRight(manager), x -> x.get(":, 0:1").neg(), 2, 2)
+            float[] maps = new MultiScaleMaps(List.of(1.0, 0.5), true)
+                    .maps(topRight(manager), x -> x.get(":, 0:1").neg(), 2, 2)
                     .toFloatArray();
             assertThat(maps).containsOnly(0f);
         }

@@ -19,14 +19,20 @@ class PerWindowReferenceTest {
     void expandedAndPerWindowFormsAgreeOnScoresAndGradCam(int s, int h, int w) {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(s * 100 + h);
-            ClassifierArchitecture architecture = new ClassifierArchitecture(ClassifierArchitecture.Head.FICKLENET, 3,
-                    java.util.List.of(4), java.util.List.of(1), java.util.List.of(1), s);
+            ClassifierArchitecture architecture = new ClassifierArchitecture(
+                    ClassifierArchitecture.Head.FICKLENET,
+                    3,
+                    java.util.List.of(4),
+                    java.util.List.of(1),
+                    java.util.List.of(1),
+                    s);
             try (Classifier model = new Classifier(architecture, manager, 5)) {
                 NDArray features = manager.randomNormal(new Shape(1, 4, h, w)).repeat(0, 6);
                 NDArray masks = CenterPreservingDropout.sample(manager, 6, h, w, s, 0.5);
 
                 NDArray expanded = model.stochasticLogits(features, masks);
-                NDArray perWindow = PerWindowReference.stochasticLogits(features, masks, model.headWeight(), model.headBias());
+                NDArray perWindow =
+                        PerWindowReference.stochasticLogits(features, masks, model.headWeight(), model.headBias());
                 assertThat(expanded.getShape()).isEqualTo(new Shape(6, 3));
                 assertThat(expanded.allClose(perWindow, 1e-4, 1e-5, false)).isTrue();
 
@@ -40,7 +46,9 @@ class PerWindowReferenceTest {
                         .passMaps(model, one, masks, classes);
                 for (int i = 0; i < weights.length; i++) {
                     assertThat(expandedMaps.get(i).getShape()).isEqualTo(new Shape(6, 2, h, w));
-                    assertThat(expandedMaps.get(i).allClose(perWindowMaps.get(i), 1e-4, 1e-5, false)).as(weights[i].name()).isTrue();
+                    assertThat(expandedMaps.get(i).allClose(perWindowMaps.get(i), 1e-4, 1e-5, false))
+                            .as(weights[i].name())
+                            .isTrue();
                     assertThat(expandedMaps.get(i).sum().getFloat()).isGreaterThan(0f);
                 }
             }

@@ -16,10 +16,12 @@ class LossesTest {
             // logit 0, target 1: log 2 = 0.693147; logit 2, target 0: 2 + log(1 + e^-2) = 2.126928
             NDArray logits = manager.create(new float[] {0, 2}, new Shape(1, 2));
             NDArray targets = manager.create(new float[] {1, 0}, new Shape(1, 2));
-            assertThat(MultiLabelLoss.bce(logits, targets).getFloat()).isCloseTo((0.693147f + 2.126928f) / 2, within(1e-5f));
+            assertThat(MultiLabelLoss.bce(logits, targets).getFloat())
+                    .isCloseTo((0.693147f + 2.126928f) / 2, within(1e-5f));
             // a huge logit neither overflows nor loses the value: logit 100, target 0 -> 100
             NDArray big = manager.create(new float[] {100}, new Shape(1, 1));
-            assertThat(MultiLabelLoss.bce(big, manager.zeros(new Shape(1, 1))).getFloat()).isCloseTo(100f, within(1e-3f));
+            assertThat(MultiLabelLoss.bce(big, manager.zeros(new Shape(1, 1))).getFloat())
+                    .isCloseTo(100f, within(1e-3f));
         }
     }
 
@@ -30,8 +32,10 @@ class LossesTest {
             NDArray logits = manager.create(new float[] {2, 0, 1, 1}, new Shape(1, 2, 2));
             NDArray onlyFirst = manager.create(new float[] {1, 0}, new Shape(1, 2));
             NDArray both = manager.create(new float[] {1, 1}, new Shape(1, 2));
-            assertThat(ReCamLoss.softmaxCrossEntropy(logits, onlyFirst).getFloat()).isCloseTo(0.126928f, within(1e-5f));
-            assertThat(ReCamLoss.softmaxCrossEntropy(logits, both).getFloat()).isCloseTo((0.126928f + 0.693147f) / 2, within(1e-5f));
+            assertThat(ReCamLoss.softmaxCrossEntropy(logits, onlyFirst).getFloat())
+                    .isCloseTo(0.126928f, within(1e-5f));
+            assertThat(ReCamLoss.softmaxCrossEntropy(logits, both).getFloat())
+                    .isCloseTo((0.126928f + 0.693147f) / 2, within(1e-5f));
         }
     }
 
@@ -42,7 +46,8 @@ class LossesTest {
             NDArray mask = AttentionMiningLoss.softMask(manager.create(new float[] {0.5f, 0.6f, 0f}), 0.5, 10);
             assertThat(mask.toFloatArray()).containsExactly(new float[] {0.5f, 0.731059f, 0.006693f}, within(1e-5f));
             // I* = I - T(A) I: 0.8 with T = 0.25 -> 0.6
-            NDArray erased = AttentionMiningLoss.erase(manager.create(new float[] {0.8f}), manager.create(new float[] {0.25f}));
+            NDArray erased =
+                    AttentionMiningLoss.erase(manager.create(new float[] {0.8f}), manager.create(new float[] {0.25f}));
             assertThat(erased.getFloat()).isCloseTo(0.6f, within(1e-6f));
         }
     }
@@ -55,8 +60,8 @@ class LossesTest {
             NDArray classes = manager.create(new float[] {1, 0, 0, 1}, new Shape(2, 2));
             assertThat(AttentionMiningLoss.loss(logits, classes).getFloat()).isCloseTo(0.625f, within(1e-5f));
             // GAINext: attention [0.5, 1] against mask [1, 1] -> mean of [0.25, 0] = 0.125
-            NDArray extension = AttentionMiningLoss.extensionLoss(manager.create(new float[] {0.5f, 1f}),
-                    manager.create(new float[] {1f, 1f}));
+            NDArray extension = AttentionMiningLoss.extensionLoss(
+                    manager.create(new float[] {0.5f, 1f}), manager.create(new float[] {1f, 1f}));
             assertThat(extension.getFloat()).isCloseTo(0.125f, within(1e-6f));
         }
     }

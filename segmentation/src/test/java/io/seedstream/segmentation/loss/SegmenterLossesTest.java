@@ -17,16 +17,18 @@ class SegmenterLossesTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             // 2 classes (0 = background), 3 pixels: seeds bg, fg, bg; log-probabilities of the seeded
             // classes log 0.5, log 0.8, log 0.25 (the other channel's values must not matter)
-            NDArray logProbs = manager.create(new float[] {
-                (float) Math.log(0.5), -9f, (float) Math.log(0.25),
-                -9f, (float) Math.log(0.8), -9f}, new Shape(1, 2, 1, 3));
+            NDArray logProbs = manager.create(
+                    new float[] {(float) Math.log(0.5), -9f, (float) Math.log(0.25), -9f, (float) Math.log(0.8), -9f},
+                    new Shape(1, 2, 1, 3));
             NDArray seeds = manager.create(new float[] {1, 0, 1, 0, 1, 0}, new Shape(1, 2, 1, 3));
             // plain: (0.693147 + 0.223144 + 1.386294) / 3 = 0.767528
-            assertThat(BalancedSeedLoss.crossEntropy(logProbs, seeds).getFloat()).isCloseTo(0.767528f, within(1e-5f));
+            assertThat(BalancedSeedLoss.crossEntropy(logProbs, seeds).getFloat())
+                    .isCloseTo(0.767528f, within(1e-5f));
             // balanced: 0.223144 + (0.693147 + 1.386294) / 2 = 1.262865
             assertThat(BalancedSeedLoss.balanced(logProbs, seeds, 0).getFloat()).isCloseTo(1.262865f, within(1e-5f));
             // nothing seeded: no loss, no NaN
-            assertThat(BalancedSeedLoss.balanced(logProbs, seeds.zerosLike(), 0).getFloat()).isEqualTo(0f);
+            assertThat(BalancedSeedLoss.balanced(logProbs, seeds.zerosLike(), 0).getFloat())
+                    .isEqualTo(0f);
         }
     }
 
@@ -34,7 +36,8 @@ class SegmenterLossesTest {
     void theSoftmaxIsFlooredAtDsrgsMinimumAndRenormalised() {
         try (NDManager manager = NDManager.newBaseManager()) {
             // logits (0, -1000): softmax (1, 0); + 1e-4 -> (1.0001, 0.0001) / 1.0002
-            float[] p = BoundaryLoss.flooredSoftmax(manager.create(new float[] {0f, -1000f}, new Shape(1, 2, 1, 1))).toFloatArray();
+            float[] p = BoundaryLoss.flooredSoftmax(manager.create(new float[] {0f, -1000f}, new Shape(1, 2, 1, 1)))
+                    .toFloatArray();
             assertThat(p).usingComparatorWithPrecision(1e-7f).containsExactly(0.99990002f, 0.000099980f);
         }
     }
@@ -54,7 +57,8 @@ class SegmenterLossesTest {
                 recording.backward(loss);
             }
             // d/dP of Q ln(Q/P) / 2 pixels = -Q / (2P) where unclipped; 0 where the clip holds
-            assertThat(p.getGradient().toFloatArray()).usingComparatorWithPrecision(1e-5f)
+            assertThat(p.getGradient().toFloatArray())
+                    .usingComparatorWithPrecision(1e-5f)
                     .containsExactly(-0.277778f, 0f, -2.5f, 0f);
         }
     }
@@ -73,8 +77,18 @@ class SegmenterLossesTest {
 
     private static SeedStreamConfig.Boundary boundary(int warmup, int ramp) {
         SeedStreamConfig.Boundary d = SeedStreamConfig.defaults().boundary();
-        return new SeedStreamConfig.Boundary(d.iterations(), d.gaussianSxy(), d.gaussianCompat(), d.bilateralSxy(), d.bilateralSrgb(),
-                d.bilateralCompat(), d.referenceSide(), 1.0, warmup, ramp, d.unary());
+        return new SeedStreamConfig.Boundary(
+                d.iterations(),
+                d.gaussianSxy(),
+                d.gaussianCompat(),
+                d.bilateralSxy(),
+                d.bilateralSrgb(),
+                d.bilateralCompat(),
+                d.referenceSide(),
+                1.0,
+                warmup,
+                ramp,
+                d.unary());
     }
 
     @Test
@@ -89,16 +103,32 @@ class SegmenterLossesTest {
         float[] log = target("log-probability", p0);
         for (int u = 0; u < 8; u++) {
             assertThat(dsrg[u] + dsrg[8 + u]).isCloseTo(1f, within(1e-5f));
-            assertThat(Math.min(dsrg[u], dsrg[8 + u])).isGreaterThanOrEqualTo(BoundaryLoss.MIN_PROBABILITY / (1 + BoundaryLoss.MIN_PROBABILITY));
-            assertThat(dsrg[u]).as("-P: Q(class 0) at pixel %d", u).isGreaterThan(u < 4 ? 0.5f : 0f).isLessThan(u < 4 ? 1f : 0.5f);
-            assertThat(log[u]).as("-log P: Q(class 0) at pixel %d", u).isGreaterThan(u < 3 ? 0.5f : 0f).isLessThan(u < 3 ? 1f : 0.5f);
+            assertThat(Math.min(dsrg[u], dsrg[8 + u]))
+                    .isGreaterThanOrEqualTo(BoundaryLoss.MIN_PROBABILITY / (1 + BoundaryLoss.MIN_PROBABILITY));
+            assertThat(dsrg[u])
+                    .as("-P: Q(class 0) at pixel %d", u)
+                    .isGreaterThan(u < 4 ? 0.5f : 0f)
+                    .isLessThan(u < 4 ? 1f : 0.5f);
+            assertThat(log[u])
+                    .as("-log P: Q(class 0) at pixel %d", u)
+                    .isGreaterThan(u < 3 ? 0.5f : 0f)
+                    .isLessThan(u < 3 ? 1f : 0.5f);
         }
     }
 
     private static float[] target(String unary, float[] p0) {
         SeedStreamConfig.Boundary d = SeedStreamConfig.defaults().boundary();
-        SeedStreamConfig.Boundary boundary = new SeedStreamConfig.Boundary(d.iterations(), d.gaussianSxy(), d.gaussianCompat(),
-                d.bilateralSxy(), d.bilateralSrgb(), d.bilateralCompat(), d.referenceSide(), d.weight(), d.warmupSteps(), d.rampSteps(),
+        SeedStreamConfig.Boundary boundary = new SeedStreamConfig.Boundary(
+                d.iterations(),
+                d.gaussianSxy(),
+                d.gaussianCompat(),
+                d.bilateralSxy(),
+                d.bilateralSrgb(),
+                d.bilateralCompat(),
+                d.referenceSide(),
+                d.weight(),
+                d.warmupSteps(),
+                d.rampSteps(),
                 unary);
         try (NDManager manager = NDManager.newBaseManager()) {
             int pixels = p0.length;
@@ -114,7 +144,9 @@ class SegmenterLossesTest {
                 }
             }
             return new BoundaryLoss(boundary)
-                    .target(manager.create(values, new Shape(1, 2, 1, pixels)), manager.create(colours, new Shape(1, 3, 1, pixels)))
+                    .target(
+                            manager.create(values, new Shape(1, 2, 1, pixels)),
+                            manager.create(colours, new Shape(1, 3, 1, pixels)))
                     .toFloatArray();
         }
     }
@@ -123,7 +155,8 @@ class SegmenterLossesTest {
     void saturatedLogitsGiveAFiniteLossAndFiniteGradients() {
         try (NDManager manager = NDManager.newBaseManager()) {
             // a segmenter so sure that its softmax rounds to exactly 0 and 1, and wrong where the image says otherwise
-            NDArray logits = manager.create(new float[] {1e4f, -1e4f, 1e4f, -1e4f, -1e4f, 1e4f, -1e4f, 1e4f}, new Shape(1, 2, 2, 2));
+            NDArray logits = manager.create(
+                    new float[] {1e4f, -1e4f, 1e4f, -1e4f, -1e4f, 1e4f, -1e4f, 1e4f}, new Shape(1, 2, 2, 2));
             logits.setRequiresGradient(true);
             NDArray images = manager.create(new float[] {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, new Shape(1, 3, 2, 2));
             try (Autograd.Recording recording = Autograd.record()) {

@@ -29,7 +29,8 @@ class AutogradTest {
             try (Autograd.Recording recording = Autograd.record()) {
                 NDArray loss = x.square().sum();
                 // DJL's GradientCollector would refuse a second collector while this one is open.
-                float[] other = CompletableFuture.supplyAsync(() -> cubeGradient(1f, 2f)).get();
+                float[] other = CompletableFuture.supplyAsync(() -> cubeGradient(1f, 2f))
+                        .get();
                 assertThat(other).containsExactly(3f, 12f);
                 recording.backward(loss);
             }

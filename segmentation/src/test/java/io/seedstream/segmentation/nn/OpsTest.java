@@ -53,17 +53,21 @@ class OpsTest {
      */
     @Test
     void theCoreNeverUsesDjlsNumberArithmetic() throws URISyntaxException, Exception {
-        Path classes = Path.of(Ops.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(
+                Ops.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         List<String> files;
         try (Stream<Path> walk = Files.walk(classes)) {
-            files = walk.filter(p -> p.toString().endsWith(".class") && !p.getFileName().toString().startsWith("AdamUpdates"))
-                    .map(Path::toString).toList();
+            files = walk.filter(p -> p.toString().endsWith(".class")
+                            && !p.getFileName().toString().startsWith("AdamUpdates"))
+                    .map(Path::toString)
+                    .toList();
         }
         assertThat(files).hasSizeGreaterThan(50);
         StringWriter output = new StringWriter();
         List<String> arguments = new ArrayList<>(List.of("-c", "-p"));
         arguments.addAll(files);
-        int status = ToolProvider.findFirst("javap").orElseThrow()
+        int status = ToolProvider.findFirst("javap")
+                .orElseThrow()
                 .run(new PrintWriter(output), new PrintWriter(new StringWriter()), arguments.toArray(String[]::new));
         assertThat(status).isZero();
         List<String> offending = new ArrayList<>();
@@ -71,7 +75,8 @@ class OpsTest {
         for (String line : output.toString().split("\n")) {
             if (line.startsWith("Compiled from")) {
                 currentClass = line;
-            } else if (line.matches(".*ai/djl/ndarray/NDArray\\.(mul|div|maximum|minimum|pow)i?:\\(Ljava/lang/Number;\\).*")) {
+            } else if (line.matches(
+                    ".*ai/djl/ndarray/NDArray\\.(mul|div|maximum|minimum|pow)i?:\\(Ljava/lang/Number;\\).*")) {
                 offending.add(currentClass + ": " + line.trim());
             }
         }

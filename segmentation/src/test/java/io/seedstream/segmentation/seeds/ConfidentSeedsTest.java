@@ -12,8 +12,11 @@ class ConfidentSeedsTest {
     private static final byte[] RGB_1X5 = new byte[15];
 
     private static ConfidentSeeds irn() { // IRN's 0.30 / 0.05
-        return new ConfidentSeeds(SeedStreamConfig.defaults().with("seeds.crf", false).with("seeds.foregroundThreshold", 0.30)
-                .with("seeds.backgroundThreshold", 0.05).seeds());
+        return new ConfidentSeeds(SeedStreamConfig.defaults()
+                .with("seeds.crf", false)
+                .with("seeds.foregroundThreshold", 0.30)
+                .with("seeds.backgroundThreshold", 0.05)
+                .seeds());
     }
 
     @Test
@@ -47,15 +50,19 @@ class ConfidentSeedsTest {
     @Test
     void theEvaluationRuleIsADenseArgmaxAgainstTheBackgroundConstant() {
         float[] maps = {0.8f, 0.5f, 0.1f, 0.6f, 0.7f, 0.2f};
-        assertThat(ConfidentSeeds.argmaxWithBackground(maps, new int[] {1, 3}, 0, 0.15)).containsExactly(1, 3, 3);
-        assertThat(ConfidentSeeds.argmaxWithBackground(maps, new int[] {1, 3}, 0, 0.65)).containsExactly(1, 3, 0);
-        assertThat(ConfidentSeeds.argmaxWithBackground(maps, new int[] {1, 3}, -1, 0.65)).containsExactly(1, 3, U);
+        assertThat(ConfidentSeeds.argmaxWithBackground(maps, new int[] {1, 3}, 0, 0.15))
+                .containsExactly(1, 3, 3);
+        assertThat(ConfidentSeeds.argmaxWithBackground(maps, new int[] {1, 3}, 0, 0.65))
+                .containsExactly(1, 3, 0);
+        assertThat(ConfidentSeeds.argmaxWithBackground(maps, new int[] {1, 3}, -1, 0.65))
+                .containsExactly(1, 3, U);
     }
 
     @Test
     void theCrfSxyScalesWithTheImage() {
         // sxy 50 and 3 are for VOC's 500-pixel side: at 100 pixels a fifth.
-        LabelCrf.Settings settings = new ConfidentSeeds(SeedStreamConfig.defaults().seeds()).crfSettings(100, 60);
+        LabelCrf.Settings settings =
+                new ConfidentSeeds(SeedStreamConfig.defaults().seeds()).crfSettings(100, 60);
         assertThat(settings.bilateralSxy()).isEqualTo(10.0, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(settings.gaussianSxy()).isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(settings.bilateralSrgb()).isEqualTo(13.0);

@@ -12,6 +12,7 @@ class LabelCrfTest {
 
     /** IRN's settings with our srgb: 10 iterations, gt_prob 0.7, Gaussian sxy 3 compat 3, bilateral sxy 50 srgb 13 compat 10. */
     private static final LabelCrf.Settings IRN = new LabelCrf.Settings(10, 0.7, 3, 3, 50, 13, 10);
+
     private final LabelCrf crf = new LabelCrf(IRN);
 
     /** Red for x < edge, blue from edge on. */
@@ -50,7 +51,8 @@ class LabelCrfTest {
                 labels[y * width + x] = 1;
             }
         }
-        assertThat(crf.refine(redBlue(width, height, 8), width, height, labels, 2)).containsExactly(leftRight(width, height, 8));
+        assertThat(crf.refine(redBlue(width, height, 8), width, height, labels, 2))
+                .containsExactly(leftRight(width, height, 8));
     }
 
     @Test
@@ -70,7 +72,9 @@ class LabelCrfTest {
 
     @Test
     void oneLabelGivesAllZeros() {
-        assertThat(crf.refine(redBlue(5, 4, 2), 5, 4, new int[20], 1)).containsOnly(0).hasSize(20);
+        assertThat(crf.refine(redBlue(5, 4, 2), 5, 4, new int[20], 1))
+                .containsOnly(0)
+                .hasSize(20);
     }
 
     @Test
@@ -110,8 +114,10 @@ class LabelCrfTest {
         assertThat(exactMeanField(rgb, width, height, labels, 2, IRN)).containsExactly(regions);
 
         double gaussianError = kernelSumError(positionFeatures(width, height, IRN.gaussianSxy()), 2);
-        double bilateralError = kernelSumError(positionColourFeatures(rgb, width, height, IRN.bilateralSxy(), IRN.bilateralSrgb()), 5);
-        System.out.printf("lattice vs exact kernel sums (up to one factor): max relative error Gaussian %.3f, bilateral %.3f%n",
+        double bilateralError =
+                kernelSumError(positionColourFeatures(rgb, width, height, IRN.bilateralSxy(), IRN.bilateralSrgb()), 5);
+        System.out.printf(
+                "lattice vs exact kernel sums (up to one factor): max relative error Gaussian %.3f, bilateral %.3f%n",
                 gaussianError, bilateralError);
         assertThat(gaussianError).isLessThan(0.15);
         assertThat(bilateralError).isLessThan(0.25);
@@ -136,7 +142,8 @@ class LabelCrfTest {
             2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3,
             2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3,
             2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3,
-            2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3};
+            2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3
+        };
         assertThat(crf.refine(scene.rgb(), 16, 12, scene.labels(), 5)).containsExactly(densecrf);
     }
 
@@ -152,10 +159,12 @@ class LabelCrfTest {
             soft[u] = u % width < 10 ? 0.8f : 0.2f; // label 0's probability, its edge 2 px off the colour edge
             soft[width * height + u] = 1 - soft[u];
         }
-        for (int[] labels : List.of(leftRight(width, height, 10), leftRight(width, height, 6), leftRight(width, height, 10))) {
+        for (int[] labels :
+                List.of(leftRight(width, height, 10), leftRight(width, height, 6), leftRight(width, height, 10))) {
             assertThat(shared.refine(labels, 2)).containsExactly(crf.refine(rgb, width, height, labels, 2));
         }
-        assertThat(shared.refineProbabilities(soft, 2)).containsExactly(crf.on(rgb, width, height).refineProbabilities(soft, 2));
+        assertThat(shared.refineProbabilities(soft, 2))
+                .containsExactly(crf.on(rgb, width, height).refineProbabilities(soft, 2));
         assertThat(shared.refine(leftRight(width, height, 10), 2)).containsExactly(leftRight(width, height, 8));
     }
 
@@ -163,21 +172,29 @@ class LabelCrfTest {
     void rejectsInputThatDoesNotFit() {
         int[] labels = new int[6];
         assertThatThrownBy(() -> crf.refine(new byte[17], 3, 2, labels, 2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("rgb has 17 bytes, a 3x2 RGB image has 18");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("rgb has 17 bytes, a 3x2 RGB image has 18");
         assertThatThrownBy(() -> crf.refine(new byte[18], 3, 2, new int[5], 2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("labels has 5 values, a 3x2 image has 6 pixels");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("labels has 5 values, a 3x2 image has 6 pixels");
         assertThatThrownBy(() -> crf.refine(new byte[18], 3, 2, new int[] {0, 1, 0, 0, 2, 0}, 2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("label 2 at (1, 1) is outside 0..1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("label 2 at (1, 1) is outside 0..1");
         assertThatThrownBy(() -> crf.refine(new byte[18], 3, 2, new int[] {0, 0, -1, 0, 0, 0}, 2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("label -1 at (2, 0) is outside 0..1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("label -1 at (2, 0) is outside 0..1");
         assertThatThrownBy(() -> crf.refine(new byte[18], 3, 2, labels, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("numLabels must be >= 1, got 0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("numLabels must be >= 1, got 0");
         assertThatThrownBy(() -> crf.refine(new byte[0], 0, 2, new int[0], 2))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("the image must be at least 1x1, got 0x2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the image must be at least 1x1, got 0x2");
         assertThatThrownBy(() -> new LabelCrf.Settings(10, 1.0, 3, 3, 50, 13, 10))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("labelConfidence must be in (0, 1), got 1.0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("labelConfidence must be in (0, 1), got 1.0");
         assertThatThrownBy(() -> new LabelCrf.Settings(10, 0.7, 3, 3, 50, 0, 10))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("bilateralSrgb must be positive and finite, got 0.0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("bilateralSrgb must be positive and finite, got 0.0");
     }
 
     @Test
@@ -196,7 +213,8 @@ class LabelCrfTest {
                     best[k] = Math.min(best[k], System.nanoTime() - start);
                 }
             }
-            System.out.printf("LabelCrf %dx%d, 5 labels: %.1f ms for 10 iterations (lattices and unary %.1f ms, %.2f ms per iteration)%n",
+            System.out.printf(
+                    "LabelCrf %dx%d, 5 labels: %.1f ms for 10 iterations (lattices and unary %.1f ms, %.2f ms per iteration)%n",
                     size[0], size[1], best[1] / 1e6, best[0] / 1e6, (best[1] - best[0]) / 1e7);
         }
     }
@@ -231,7 +249,8 @@ class LabelCrfTest {
                 }
             }
             for (int c = 0; c < 3; c++) {
-                rgb[3 * i + c] = (byte) Math.max(0, Math.min(255, (int) Math.round(colours[3 * region + c] + 12 * random.nextGaussian())));
+                rgb[3 * i + c] = (byte) Math.max(0, Math.min(255, (int)
+                        Math.round(colours[3 * region + c] + 12 * random.nextGaussian())));
             }
             labels[i] = random.nextDouble() < 0.15 ? random.nextInt(regions) : region;
         }
@@ -243,7 +262,8 @@ class LabelCrfTest {
      * m = D^-½ G D^-½ Q, G_ij = exp(-|f_i - f_j|²/2) for j ≠ i (0 for j = i) and D = G 1: densecrf's symmetric
      * normalization with exact kernels and without the self term.
      */
-    private static int[] exactMeanField(byte[] rgb, int width, int height, int[] labels, int numLabels, LabelCrf.Settings settings) {
+    private static int[] exactMeanField(
+            byte[] rgb, int width, int height, int[] labels, int numLabels, LabelCrf.Settings settings) {
         int pixels = width * height;
         double[] unaryLogits = new double[pixels * numLabels];
         for (int i = 0; i < pixels; i++) {
@@ -255,14 +275,17 @@ class LabelCrfTest {
         }
         double[][] features = {
             positionFeatures(width, height, settings.gaussianSxy()),
-            positionColourFeatures(rgb, width, height, settings.bilateralSxy(), settings.bilateralSrgb())};
+            positionColourFeatures(rgb, width, height, settings.bilateralSxy(), settings.bilateralSrgb())
+        };
         int[] dimensions = {2, 5};
         double[] weights = {settings.gaussianCompat(), settings.bilateralCompat()};
         double[][] normalization = new double[2][];
         double[] ones = new double[pixels];
         Arrays.fill(ones, 1);
         for (int m = 0; m < 2; m++) {
-            normalization[m] = Arrays.stream(exactFilter(features[m], dimensions[m], ones, 1)).map(sum -> 1 / Math.sqrt(sum)).toArray();
+            normalization[m] = Arrays.stream(exactFilter(features[m], dimensions[m], ones, 1))
+                    .map(sum -> 1 / Math.sqrt(sum))
+                    .toArray();
         }
         double[] q = softmax(unaryLogits, numLabels);
         for (int iteration = 0; iteration < settings.iterations(); iteration++) {

@@ -60,7 +60,8 @@ class SeededRegionGrowingTest {
         set(p, n, 4, 0.16f, 0.84f); // does not: below 0.85
         set(p, n, 5, 0.1f, 0.9f); // would, but only through pixel 4
         int[] seeds = {BG, UNSEEDED, UNSEEDED, 1, UNSEEDED, UNSEEDED};
-        assertThat(growing.grow(seeds, p, new int[] {BG, 1}, BG, n, 1)).containsExactly(BG, BG, UNSEEDED, 1, UNSEEDED, UNSEEDED);
+        assertThat(growing.grow(seeds, p, new int[] {BG, 1}, BG, n, 1))
+                .containsExactly(BG, BG, UNSEEDED, 1, UNSEEDED, UNSEEDED);
     }
 
     @Test

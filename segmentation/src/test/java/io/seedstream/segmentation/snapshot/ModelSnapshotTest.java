@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class ModelSnapshotTest {
 
-    private static final ClassifierArchitecture ARCH = new ClassifierArchitecture(ClassifierArchitecture.Head.FICKLENET, 2,
-            List.of(4, 6), List.of(2, 1), List.of(1, 2), 3);
+    private static final ClassifierArchitecture ARCH = new ClassifierArchitecture(
+            ClassifierArchitecture.Head.FICKLENET, 2, List.of(4, 6), List.of(2, 1), List.of(1, 2), 3);
 
     @Test
     void roundTripRestoresEveryParameter() {
@@ -32,23 +32,34 @@ class ModelSnapshotTest {
             assertThat(fresh.parameters().all().get("head.weight").toFloatArray())
                     .isNotEqualTo(trained.parameters().all().get("head.weight").toFloatArray());
             read.loadInto(fresh);
-            trained.parameters().all().forEach((name, array) ->
-                    assertThat(fresh.parameters().all().get(name).toFloatArray()).as(name).containsExactly(array.toFloatArray()));
+            trained.parameters()
+                    .all()
+                    .forEach((name, array) -> assertThat(
+                                    fresh.parameters().all().get(name).toFloatArray())
+                            .as(name)
+                            .containsExactly(array.toFloatArray()));
         }
     }
 
     @Test
     void aSegmenterRoundTripsAndNeverLoadsIntoAClassifier() {
-        SegmenterArchitecture arch = new SegmenterArchitecture(3, List.of(4, 6), List.of(2, 1), List.of(1, 2), List.of(1, 2));
+        SegmenterArchitecture arch =
+                new SegmenterArchitecture(3, List.of(4, 6), List.of(2, 1), List.of(1, 2), List.of(1, 2));
         try (NDManager manager = NDManager.newBaseManager();
                 Segmenter trained = new Segmenter(arch, manager, 1);
                 Segmenter fresh = new Segmenter(arch, manager, 2);
                 Classifier classifier = new Classifier(ARCH, manager, 1)) {
-            ModelSnapshot read = ModelSnapshot.fromBytes(ModelSnapshot.of("segmenter", 3, trained, List.of("bg", "a", "b")).toBytes());
+            ModelSnapshot read =
+                    ModelSnapshot.fromBytes(ModelSnapshot.of("segmenter", 3, trained, List.of("bg", "a", "b"))
+                            .toBytes());
             assertThat(read.architecture()).isEqualTo(arch);
             read.loadInto(fresh);
-            trained.parameters().all().forEach((name, array) ->
-                    assertThat(fresh.parameters().all().get(name).toFloatArray()).as(name).containsExactly(array.toFloatArray()));
+            trained.parameters()
+                    .all()
+                    .forEach((name, array) -> assertThat(
+                                    fresh.parameters().all().get(name).toFloatArray())
+                            .as(name)
+                            .containsExactly(array.toFloatArray()));
             assertThatThrownBy(() -> read.loadInto(classifier))
                     .isInstanceOf(ModelSnapshot.InvalidSnapshotException.class)
                     .hasMessageContaining("architecture");
@@ -57,8 +68,10 @@ class ModelSnapshotTest {
 
     @Test
     void aCorruptedParameterByteFailsTheChecksum() {
-        try (NDManager manager = NDManager.newBaseManager(); Classifier model = new Classifier(ARCH, manager, 1)) {
-            byte[] bytes = ModelSnapshot.of("classifier", 1, model, List.of("a", "b")).toBytes();
+        try (NDManager manager = NDManager.newBaseManager();
+                Classifier model = new Classifier(ARCH, manager, 1)) {
+            byte[] bytes =
+                    ModelSnapshot.of("classifier", 1, model, List.of("a", "b")).toBytes();
             bytes[bytes.length - 3] ^= 0x10;
             assertThatThrownBy(() -> ModelSnapshot.fromBytes(bytes))
                     .isInstanceOf(ModelSnapshot.InvalidSnapshotException.class)
@@ -68,12 +81,13 @@ class ModelSnapshotTest {
 
     @Test
     void anotherArchitectureIsRefusedWithBothNamed() {
-        ClassifierArchitecture other = new ClassifierArchitecture(ClassifierArchitecture.Head.GAP, 2, List.of(4, 6),
-                List.of(2, 1), List.of(1, 2), 3);
+        ClassifierArchitecture other = new ClassifierArchitecture(
+                ClassifierArchitecture.Head.GAP, 2, List.of(4, 6), List.of(2, 1), List.of(1, 2), 3);
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier model = new Classifier(ARCH, manager, 1);
                 Classifier gap = new Classifier(other, manager, 1)) {
-            ModelSnapshot snapshot = ModelSnapshot.fromBytes(ModelSnapshot.of("classifier", 1, model, List.of("a", "b")).toBytes());
+            ModelSnapshot snapshot = ModelSnapshot.fromBytes(
+                    ModelSnapshot.of("classifier", 1, model, List.of("a", "b")).toBytes());
             assertThatThrownBy(() -> snapshot.loadInto(gap))
                     .isInstanceOf(ModelSnapshot.InvalidSnapshotException.class)
                     .hasMessageContaining("FICKLENET")
@@ -86,6 +100,7 @@ class ModelSnapshotTest {
         assertThatThrownBy(() -> ModelSnapshot.fromBytes("hello, world".getBytes()))
                 .isInstanceOf(ModelSnapshot.InvalidSnapshotException.class)
                 .hasMessageContaining("bad magic");
-        assertThatThrownBy(() -> ModelSnapshot.fromBytes(new byte[3])).isInstanceOf(ModelSnapshot.InvalidSnapshotException.class);
+        assertThatThrownBy(() -> ModelSnapshot.fromBytes(new byte[3]))
+                .isInstanceOf(ModelSnapshot.InvalidSnapshotException.class);
     }
 }

@@ -31,7 +31,8 @@ class AdamUpdatesTest {
 
     @Test
     void twoStepsMatchTheHandComputedValues() {
-        try (NDManager manager = NDManager.newBaseManager(); Parameters params = new Parameters(manager.newSubManager(), 1)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Parameters params = new Parameters(manager.newSubManager(), 1)) {
             params.constant("p", new Shape(1), 1f, true);
             AdamUpdates adam = new AdamUpdates(params, 0.1, 0);
             // Step 1: g = 2, m = 0.2, v = 0.004; bias-corrected 2 and 4, so p = 1 - 0.1 * 2 / 2 = 0.9.
@@ -65,7 +66,8 @@ class AdamUpdatesTest {
 
     @Test
     void aNonFiniteGradientSkipsOnlyItsOwnStep() {
-        try (NDManager manager = NDManager.newBaseManager(); Parameters params = new Parameters(manager.newSubManager(), 1)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                Parameters params = new Parameters(manager.newSubManager(), 1)) {
             params.constant("p", new Shape(1), 1f, true);
             AdamUpdates adam = new AdamUpdates(params, 0.1, 0);
             NDArray p = params.all().get("p");

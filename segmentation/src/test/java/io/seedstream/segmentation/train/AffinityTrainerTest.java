@@ -20,10 +20,28 @@ import org.junit.jupiter.api.Test;
 
 class AffinityTrainerTest {
 
-    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults().with(Map.of(
-            "synthetic.imageSize", "16", "backbone.channels", "8,8", "backbone.strides", "2,1", "backbone.dilations", "1,1",
-            "ficklenet.windowSize", "3", "affinity.radius", "2", "affinity.gridSide", "16", "affinity.trainingCrop", "8",
-            "affinity.channels", "8", "affinity.learningRate", "0.05"));
+    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults()
+            .with(Map.of(
+                    "synthetic.imageSize",
+                    "16",
+                    "backbone.channels",
+                    "8,8",
+                    "backbone.strides",
+                    "2,1",
+                    "backbone.dilations",
+                    "1,1",
+                    "ficklenet.windowSize",
+                    "3",
+                    "affinity.radius",
+                    "2",
+                    "affinity.gridSide",
+                    "16",
+                    "affinity.trainingCrop",
+                    "8",
+                    "affinity.channels",
+                    "8",
+                    "affinity.learningRate",
+                    "0.05"));
 
     @BeforeAll
     static void inferenceThreadDefaults() {
@@ -46,9 +64,14 @@ class AffinityTrainerTest {
         }
         LabeledImage image = new LabeledImage("edge", 16, 16, rgb, null, new int[] {1});
         try (NDManager manager = NDManager.newBaseManager();
-                Classifier classifier = new Classifier(ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 2), manager, 1);
-                AffinityHead head = new AffinityHead(new AffinityArchitecture(classifier.architecture().affinityInputChannels(),
-                        CONFIG.affinity().channels()), manager, 3)) {
+                Classifier classifier = new Classifier(
+                        ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 2), manager, 1);
+                AffinityHead head = new AffinityHead(
+                        new AffinityArchitecture(
+                                classifier.architecture().affinityInputChannels(),
+                                CONFIG.affinity().channels()),
+                        manager,
+                        3)) {
             AffinityTrainer trainer = new AffinityTrainer(head, CONFIG.affinity(), 0);
             List<AffinityTrainer.Example> batch = List.of(new AffinityTrainer.Example(image, seeds));
             double first = trainer.step(classifier, batch);
@@ -59,7 +82,9 @@ class AffinityTrainerTest {
             assertThat(last).isLessThan(0.5 * first);
             // Offset (0, 1) of radius 2: pairs (x, x + 1) for x = 0..14; x = 7 crosses the edge.
             NDArray levels = classifier.affinityInput(Batches.images(manager, List.of(image)), 16, 16);
-            float[] right = PairAffinity.affinities(head.embedding(levels), new AffinityWalk(CONFIG.affinity()).offsets()).get(0)
+            float[] right = PairAffinity.affinities(
+                            head.embedding(levels), new AffinityWalk(CONFIG.affinity()).offsets())
+                    .get(0)
                     .toFloatArray();
             float across = right[8 * 15 + 7];
             assertThat(across).isLessThan(0.3f);

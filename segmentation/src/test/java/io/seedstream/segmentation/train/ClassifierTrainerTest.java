@@ -17,10 +17,26 @@ import org.junit.jupiter.api.Test;
 
 class ClassifierTrainerTest {
 
-    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults().with(Map.of(
-            "synthetic.imageSize", "32", "synthetic.numClasses", "3", "synthetic.maxObjects", "2",
-            "backbone.channels", "8,16,16", "backbone.strides", "2,2,1", "backbone.dilations", "1,1,1",
-            "ficklenet.windowSize", "3", "training.batchSize", "12", "training.learningRate", "0.005"));
+    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults()
+            .with(Map.of(
+                    "synthetic.imageSize",
+                    "32",
+                    "synthetic.numClasses",
+                    "3",
+                    "synthetic.maxObjects",
+                    "2",
+                    "backbone.channels",
+                    "8,16,16",
+                    "backbone.strides",
+                    "2,2,1",
+                    "backbone.dilations",
+                    "1,1,1",
+                    "ficklenet.windowSize",
+                    "3",
+                    "training.batchSize",
+                    "12",
+                    "training.learningRate",
+                    "0.005"));
     private static final SyntheticDataset DATA = new SyntheticDataset(CONFIG.synthetic());
 
     @BeforeAll
@@ -40,14 +56,18 @@ class ClassifierTrainerTest {
     @Test
     void reCamAndGainAddTheirTermsAndGainExtUsesPixelMasks() {
         try (NDManager manager = NDManager.newBaseManager();
-                Classifier model = new Classifier(ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 3), manager, 1)) {
+                Classifier model = new Classifier(
+                        ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 3), manager, 1)) {
             List<LabeledImage> batch = DATA.images(0, 12);
-            var reCam = new ClassifierTrainer(model, CONFIG, DATA.classes(), ClassifierTrainer.Objective.RECAM).step(batch);
+            var reCam =
+                    new ClassifierTrainer(model, CONFIG, DATA.classes(), ClassifierTrainer.Objective.RECAM).step(batch);
             assertThat(reCam.reCam()).isPositive();
-            assertThat(reCam.total()).isCloseTo(reCam.bce() + reCam.reCam(), org.assertj.core.api.Assertions.within(1e-4));
+            assertThat(reCam.total())
+                    .isCloseTo(reCam.bce() + reCam.reCam(), org.assertj.core.api.Assertions.within(1e-4));
 
             // Mining waits for gain.startStep classifier steps (here 2) of BCE alone, then adds alpha (0.2) x mining.
-            var gainTrainer = new ClassifierTrainer(model, CONFIG.with("gain.startStep", 2), DATA.classes(), ClassifierTrainer.Objective.GAIN);
+            var gainTrainer = new ClassifierTrainer(
+                    model, CONFIG.with("gain.startStep", 2), DATA.classes(), ClassifierTrainer.Objective.GAIN);
             assertThat(gainTrainer.isMining()).isFalse();
             for (int step = 0; step < 2; step++) {
                 var pretraining = gainTrainer.step(withoutMasks(batch));
@@ -58,8 +78,10 @@ class ClassifierTrainerTest {
             var weakOnly = gainTrainer.step(withoutMasks(batch));
             assertThat(weakOnly.attentionMining()).isPositive();
             assertThat(weakOnly.gainExtension()).isZero();
-            assertThat(weakOnly.total()).isCloseTo(weakOnly.bce() + 0.2 * weakOnly.attentionMining(),
-                    org.assertj.core.api.Assertions.within(1e-4));
+            assertThat(weakOnly.total())
+                    .isCloseTo(
+                            weakOnly.bce() + 0.2 * weakOnly.attentionMining(),
+                            org.assertj.core.api.Assertions.within(1e-4));
             // A batch without any label has nothing to erase: BCE alone, no NaN.
             List<LabeledImage> unlabeled = batch.stream()
                     .map(i -> new LabeledImage(i.id(), i.width(), i.height(), i.rgb(), null, new int[0]))
@@ -69,8 +91,10 @@ class ClassifierTrainerTest {
             assertThat(nothingPresent.total()).isFinite().isEqualTo(nothingPresent.bce());
             var withMasks = gainTrainer.step(batch);
             assertThat(withMasks.gainExtension()).isPositive();
-            assertThat(withMasks.total()).isCloseTo(withMasks.bce() + 0.2 * withMasks.attentionMining() + 10 * withMasks.gainExtension(),
-                    org.assertj.core.api.Assertions.within(1e-4));
+            assertThat(withMasks.total())
+                    .isCloseTo(
+                            withMasks.bce() + 0.2 * withMasks.attentionMining() + 10 * withMasks.gainExtension(),
+                            org.assertj.core.api.Assertions.within(1e-4));
         }
     }
 
@@ -79,14 +103,20 @@ class ClassifierTrainerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             // one 1 x 3 map with values 1, 3, 5: (x - 1) / (4 + 1e-5); the gradient of the sum is 1 / range per pixel,
             // as the minimum and the range are constants
-            ai.djl.ndarray.NDArray maps = manager.create(new float[] {1, 3, 5}, new ai.djl.ndarray.types.Shape(1, 1, 1, 3));
+            ai.djl.ndarray.NDArray maps =
+                    manager.create(new float[] {1, 3, 5}, new ai.djl.ndarray.types.Shape(1, 1, 1, 3));
             maps.setRequiresGradient(true);
-            try (io.seedstream.segmentation.nn.Autograd.Recording recording = io.seedstream.segmentation.nn.Autograd.record()) {
+            try (io.seedstream.segmentation.nn.Autograd.Recording recording =
+                    io.seedstream.segmentation.nn.Autograd.record()) {
                 ai.djl.ndarray.NDArray normalized = ClassifierTrainer.minMaxNormalized(maps);
-                assertThat(normalized.toFloatArray()).usingComparatorWithPrecision(1e-5f).containsExactly(0f, 0.5f, 1f);
+                assertThat(normalized.toFloatArray())
+                        .usingComparatorWithPrecision(1e-5f)
+                        .containsExactly(0f, 0.5f, 1f);
                 recording.backward(normalized.sum());
             }
-            assertThat(maps.getGradient().toFloatArray()).usingComparatorWithPrecision(1e-5f).containsExactly(0.25f, 0.25f, 0.25f);
+            assertThat(maps.getGradient().toFloatArray())
+                    .usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(0.25f, 0.25f, 0.25f);
         }
     }
 
@@ -109,8 +139,11 @@ class ClassifierTrainerTest {
                 times.merge(pair, 1, Integer::sum);
             }
         }
-        // only the five pairs, and 2/5 of 20,000 draws = 8,000 each; the binomial's standard deviation is ~69, so 8,000 +- 350 is 5 of them
-        assertThat(times).containsOnlyKeys(1L, 4L, 6L, 9L, 13L).allSatisfy((pair, n) -> assertThat(n).isBetween(7_650, 8_350));
+        // only the five pairs, and 2/5 of 20,000 draws = 8,000 each; the binomial's standard deviation is ~69, so 8,000
+        // +- 350 is 5 of them
+        assertThat(times)
+                .containsOnlyKeys(1L, 4L, 6L, 9L, 13L)
+                .allSatisfy((pair, n) -> assertThat(n).isBetween(7_650, 8_350));
     }
 
     private static double[] train(ClassifierArchitecture.Head head, ClassifierTrainer.Objective objective, int steps) {

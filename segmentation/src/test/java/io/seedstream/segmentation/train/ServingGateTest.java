@@ -42,7 +42,8 @@ class ServingGateTest {
         assertThat(decision.candidateMiou() - decision.servedMiou()).isEqualTo(-0.25);
         assertThat(decision.standardError()).isZero();
         // With fewer images than the minimum nothing can be told: served.
-        assertThat(new ServingGate(5, 2).decide(candidate, served, 1, -1, 7).serve()).isTrue();
+        assertThat(new ServingGate(5, 2).decide(candidate, served, 1, -1, 7).serve())
+                .isTrue();
     }
 
     /**
@@ -52,7 +53,8 @@ class ServingGateTest {
      */
     @Test
     void theStandardErrorIsThePairedBootstrapsOverImages() {
-        ServingGate.Decision decision = new ServingGate(2, 2).decide(List.of(found(4), found(0)), List.of(found(0), found(4)), 1, -1, 7);
+        ServingGate.Decision decision =
+                new ServingGate(2, 2).decide(List.of(found(4), found(0)), List.of(found(0), found(4)), 1, -1, 7);
         assertThat(decision.standardError()).isCloseTo(Math.sqrt(0.5), within(0.05));
         assertThat(decision.serve()).isTrue();
     }
@@ -62,7 +64,9 @@ class ServingGateTest {
     void aSmallLossWithinTheNoiseIsServedAndRefusedWithoutTolerance() {
         List<SegmentationMetrics> candidate = List.of(found(4), found(0), found(3));
         List<SegmentationMetrics> served = List.of(found(0), found(4), found(4));
-        assertThat(new ServingGate(3, 2).decide(candidate, served, 1, -1, 7).serve()).isTrue();
-        assertThat(new ServingGate(3, 0).decide(candidate, served, 1, -1, 7).serve()).isFalse();
+        assertThat(new ServingGate(3, 2).decide(candidate, served, 1, -1, 7).serve())
+                .isTrue();
+        assertThat(new ServingGate(3, 0).decide(candidate, served, 1, -1, 7).serve())
+                .isFalse();
     }
 }

@@ -16,16 +16,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class StreamingTrainerTest {
 
-    private final SeedStreamConfig config = SeedStreamConfig.defaults().with(Map.of(
-            "synthetic.imageSize", "32",
-            "backbone.channels", "8,8,16,16,16,16",
-            "segmenter.channels", "8,8,16,16,16,16",
-            "training.batchSize", "4",
-            "segmenter.batchSize", "4",
-            "trainer.imageWidth", "32",
-            "trainer.imageHeight", "32",
-            "trainer.publishEverySteps", "2",
-            "trainer.evalPercent", "50"));
+    private final SeedStreamConfig config = SeedStreamConfig.defaults()
+            .with(Map.of(
+                    "synthetic.imageSize", "32",
+                    "backbone.channels", "8,8,16,16,16,16",
+                    "segmenter.channels", "8,8,16,16,16,16",
+                    "training.batchSize", "4",
+                    "segmenter.batchSize", "4",
+                    "trainer.imageWidth", "32",
+                    "trainer.imageHeight", "32",
+                    "trainer.publishEverySteps", "2",
+                    "trainer.evalPercent", "50"));
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
 
     /** The image's own mask as its pseudo-label: the segmenter's sample for it. */
@@ -36,7 +37,8 @@ class StreamingTrainerTest {
     @Test
     void heldOutImagesOnlyScoreAndEveryNewSampleIsTrainedOnOnceBeforeItsFirstPublication() {
         List<LabeledImage> images = data.images(0, 12);
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
             long heldOut = images.stream().filter(trainer::isHeldOut).count();
             assertThat(heldOut).isBetween(1L, 11L); // 50% by id hash
             for (int i = 0; i < images.size(); i++) {
@@ -51,12 +53,16 @@ class StreamingTrainerTest {
                 assertThat(trainer.step()).isTrue();
             }
             List<StreamingTrainer.Publication> published = trainer.publishDue(1, 0);
-            assertThat(published).extracting(p -> p.snapshot().name())
-                    .containsExactly(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
+            assertThat(published)
+                    .extracting(p -> p.snapshot().name())
+                    .containsExactly(
+                            StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
             for (StreamingTrainer.Publication p : published) {
                 assertThat(p.snapshot().version()).isEqualTo(1);
                 assertThat(p.evalMiou()).isBetween(0.0, 1.0);
-                assertThat(p.newSampleTimestampsMs()).hasSize((int) (12 - heldOut)).doesNotHaveDuplicates();
+                assertThat(p.newSampleTimestampsMs())
+                        .hasSize((int) (12 - heldOut))
+                        .doesNotHaveDuplicates();
             }
             // Replay keeps training without new samples; the next publication lists no new ones.
             trainer.step();
@@ -83,7 +89,9 @@ class StreamingTrainerTest {
 
             resumed.restore(original.save());
             assertThat(resumed.steps()).isEqualTo(original.steps()).isEqualTo(6); // two steps of three models
-            assertThat(resumed.untrainedSamples()).isEqualTo(original.untrainedSamples()).isEqualTo(1);
+            assertThat(resumed.untrainedSamples())
+                    .isEqualTo(original.untrainedSamples())
+                    .isEqualTo(1);
             assertThat(resumed.evalSetSize()).isEqualTo(original.evalSetSize());
             // Both publish now (time is up): same versions, same weights, same samples newly trained.
             List<StreamingTrainer.Publication> a = original.publishDue(60_000, 0);
@@ -97,7 +105,8 @@ class StreamingTrainerTest {
             b = resumed.publishDue(60_000, 0);
             assertThat(b).extracting(p -> p.snapshot().version()).containsExactly(2L, 2L, 2L);
             assertThat(b.get(1).newSampleTimestampsMs()).containsExactly(2L);
-            assertThat(b.get(1).snapshot().parameters().keySet()).isEqualTo(a.get(1).snapshot().parameters().keySet());
+            assertThat(b.get(1).snapshot().parameters().keySet())
+                    .isEqualTo(a.get(1).snapshot().parameters().keySet());
         }
     }
 
@@ -112,7 +121,8 @@ class StreamingTrainerTest {
             // One more step from the same weights, moments and buffer gives bit-identical weights.
             resumed.step();
             original.step();
-            ModelSnapshot fromOriginal = original.publishDue(60_000, 0).get(0).snapshot(); // the segmenter (then the affinity head)
+            ModelSnapshot fromOriginal =
+                    original.publishDue(60_000, 0).get(0).snapshot(); // the segmenter (then the affinity head)
             ModelSnapshot fromResumed = resumed.publishDue(60_000, 0).get(0).snapshot();
             assertThat(fromResumed.version()).isEqualTo(fromOriginal.version());
             assertSameWeights(fromResumed.parameters(), fromOriginal.parameters());
@@ -131,13 +141,15 @@ class StreamingTrainerTest {
         try (var in = getClass().getResourceAsStream("trainer-state-v1.bin")) {
             v1 = in.readAllBytes();
         }
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
             resumed.restore(v1);
             assertThat(resumed.steps()).isEqualTo(4); // two steps each of the classifier and the segmenter
             assertThat(resumed.untrainedSamples()).isEqualTo(1);
             resumed.step();
             List<StreamingTrainer.Publication> next = resumed.publishDue(60_000, 0);
-            assertThat(next).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
+            assertThat(next)
+                    .extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
                     .containsExactly("classifier v2", "segmenter v2", "affinity v1");
             // Saved again, it is format 2 and restores with the head.
             try (StreamingTrainer again = new StreamingTrainer(config, data.classes(), manager)) {
@@ -162,8 +174,10 @@ class StreamingTrainerTest {
         try (var in = getClass().getResourceAsStream(file)) {
             saved = in.readAllBytes();
         }
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager);
-                StreamingTrainer unaveraged = new StreamingTrainer(config.with("trainer.averageDecay", 0), data.classes(), manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager);
+                StreamingTrainer unaveraged =
+                        new StreamingTrainer(config.with("trainer.averageDecay", 0), data.classes(), manager)) {
             data.images(20, 4).forEach(i -> resumed.add(seeded(i, 1)));
             resumed.step(); // an average of its own, which the restore must drop
             resumed.restore(saved);
@@ -172,17 +186,21 @@ class StreamingTrainerTest {
             assertThat(resumed.untrainedSamples()).isEqualTo(1);
             assertThat(resumed.evalSetSize()).isPositive();
             if (file.endsWith("v4.bin")) { // two steps on the buffered samples: each was in one or both
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).isNotEmpty().allSatisfy(n -> assertThat(n).isBetween(1, 2));
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER))
+                        .isNotEmpty()
+                        .allSatisfy(n -> assertThat(n).isBetween(1, 2));
             } else {
                 assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(0);
             }
             resumed.step();
             unaveraged.step();
             List<StreamingTrainer.Publication> published = resumed.publishDue(60_000, 0);
-            assertThat(published).extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
+            assertThat(published)
+                    .extracting(p -> p.snapshot().name() + " v" + p.snapshot().version())
                     .containsExactly("classifier v2", "segmenter v2", "affinity v2");
             // The average starts afresh: after one step it is that step's weights.
-            Map<String, float[]> latest = segmenterOf(unaveraged.publishDue(60_000, 0)).snapshot().parameters();
+            Map<String, float[]> latest =
+                    segmenterOf(unaveraged.publishDue(60_000, 0)).snapshot().parameters();
             assertSameWeights(segmenterOf(published).snapshot().parameters(), latest);
         }
     }
@@ -194,26 +212,34 @@ class StreamingTrainerTest {
      */
     @Test
     void replayTakesTheSamplesTrainedOnLeast() {
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(config.with("trainer.evalPercent", 0),
-                data.classes(), manager)) {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer =
+                        new StreamingTrainer(config.with("trainer.evalPercent", 0), data.classes(), manager)) {
             List<LabeledImage> images = data.images(0, 12);
             for (int i = 0; i < 12; i++) { // three steps of 4 new samples: each trained on once
-                trainer.add(new StreamingTrainer.Sample(withoutMask(images.get(i)), images.get(i).mask(), i));
+                trainer.add(new StreamingTrainer.Sample(
+                        withoutMask(images.get(i)), images.get(i).mask(), i));
                 if (i % 4 == 3) {
                     trainer.step();
                 }
             }
-            assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER)).hasSize(12).containsOnly(1);
+            assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER))
+                    .hasSize(12)
+                    .containsOnly(1);
             for (int s = 0; s < 3; s++) {
                 trainer.step();
             }
             assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(2);
             trainer.step();
-            try (StreamingTrainer resumed = new StreamingTrainer(config.with("trainer.evalPercent", 0), data.classes(), manager)) {
+            try (StreamingTrainer resumed =
+                    new StreamingTrainer(config.with("trainer.evalPercent", 0), data.classes(), manager)) {
                 resumed.restore(trainer.save());
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsExactlyInAnyOrderElementsOf(
-                        trainer.replayCounts(StreamingTrainer.SEGMENTER));
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(2, 3).filteredOn(n -> n == 3).hasSize(4);
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER))
+                        .containsExactlyInAnyOrderElementsOf(trainer.replayCounts(StreamingTrainer.SEGMENTER));
+                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER))
+                        .containsOnly(2, 3)
+                        .filteredOn(n -> n == 3)
+                        .hasSize(4);
             }
         }
     }
@@ -225,8 +251,10 @@ class StreamingTrainerTest {
      */
     @Test
     void aVersionWorseThanTheServedOneIsNotPublished() {
-        SeedStreamConfig gated = config.with(Map.of("trainer.gateMinImages", "2", "trainer.evalPercent", "0", "segmenter.learningRate", "0.01"));
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(gated, data.classes(), manager)) {
+        SeedStreamConfig gated = config.with(
+                Map.of("trainer.gateMinImages", "2", "trainer.evalPercent", "0", "segmenter.learningRate", "0.01"));
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(gated, data.classes(), manager)) {
             data.images(100, 4).forEach(trainer::holdOut);
             data.images(0, 12).forEach(i -> trainer.add(new StreamingTrainer.Sample(withoutMask(i), i.mask(), 1)));
             for (int s = 0; s < 20; s++) {
@@ -235,7 +263,8 @@ class StreamingTrainerTest {
             StreamingTrainer.Publication served = segmenterOf(trainer.publishDue(1, 0));
             assertThat(served.snapshot().version()).isEqualTo(1);
 
-            for (LabeledImage image : data.images(12, 48)) { // four times the true ones, so that replay is mostly wrong too
+            for (LabeledImage image :
+                    data.images(12, 48)) { // four times the true ones, so that replay is mostly wrong too
                 byte[] wrong = new byte[image.mask().length];
                 java.util.Arrays.fill(wrong, (byte) 1); // the first foreground class everywhere, background included
                 trainer.add(new StreamingTrainer.Sample(withoutMask(image), wrong, 2));
@@ -250,7 +279,8 @@ class StreamingTrainerTest {
             assertThat(decision.candidateMiou()).isLessThan(served.evalMiou());
             assertThat(decision.images()).isEqualTo(4);
             assertThat(trainer.refusedVersions()).isEqualTo(1);
-            trainer.step(); // 30 s after the last publication but 1 s after the refused candidate: the next waits its turn
+            trainer.step(); // 30 s after the last publication but 1 s after the refused candidate: the next waits its
+            // turn
             assertThat(trainer.publishDue(101_000, 0)).isEmpty();
             assertThat(trainer.refusedVersions()).as("not scored again").isEqualTo(1);
 
@@ -258,7 +288,8 @@ class StreamingTrainerTest {
                 resumed.restore(trainer.save());
                 resumed.step();
                 assertThat(segmenterOf(resumed.publishDue(60_000, 0))).isNull();
-                assertThat(resumed.lastGateDecision(StreamingTrainer.SEGMENTER).servedMiou()).isEqualTo(served.evalMiou());
+                assertThat(resumed.lastGateDecision(StreamingTrainer.SEGMENTER).servedMiou())
+                        .isEqualTo(served.evalMiou());
             }
         }
     }
@@ -272,7 +303,8 @@ class StreamingTrainerTest {
     void thePublishedWeightsAreTheAverageOfTheStepsAndTrainingContinuesFromTheLatest() {
         SeedStreamConfig latest = config.with(Map.of("trainer.averageDecay", "0", "trainer.evalPercent", "0"));
         SeedStreamConfig averaged = config.with(Map.of("trainer.averageDecay", "0.99", "trainer.evalPercent", "0"));
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer plain = new StreamingTrainer(latest, data.classes(), manager);
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer plain = new StreamingTrainer(latest, data.classes(), manager);
                 StreamingTrainer averaging = new StreamingTrainer(averaged, data.classes(), manager)) {
             for (StreamingTrainer trainer : List.of(plain, averaging)) {
                 data.images(0, 8).forEach(i -> trainer.add(new StreamingTrainer.Sample(withoutMask(i), i.mask(), 1)));
@@ -280,22 +312,31 @@ class StreamingTrainerTest {
             List<Map<String, float[]>> steps = new java.util.ArrayList<>();
             for (int s = 0; s < 3; s++) {
                 plain.step();
-                steps.add(segmenterOf(plain.publishDue(60_000L * (s + 1), 0)).snapshot().parameters()); // a minute apart
+                steps.add(segmenterOf(plain.publishDue(60_000L * (s + 1), 0))
+                        .snapshot()
+                        .parameters()); // a minute apart
                 averaging.step();
                 if (s == 1) { // a publication in between leaves the training weights as they were
                     assertThat(averaging.publishDue(60_000L * (s + 1), 0)).isNotEmpty();
                 }
             }
-            Map<String, float[]> published = segmenterOf(averaging.publishDue(240_000, 0)).snapshot().parameters();
+            Map<String, float[]> published =
+                    segmenterOf(averaging.publishDue(240_000, 0)).snapshot().parameters();
             assertThat(published.keySet()).contains("backbone.0.weight", "backbone.0.runningMean");
             for (String name : published.keySet()) {
                 float[] mean = published.get(name);
                 for (int i = 0; i < mean.length; i++) {
-                    float expected = (steps.get(0).get(name)[i] + steps.get(1).get(name)[i] + steps.get(2).get(name)[i]) / 3;
-                    assertThat(mean[i]).as(name + "[" + i + "]").isCloseTo(expected, within(1e-5f + 1e-4f * Math.abs(expected)));
+                    float expected = (steps.get(0).get(name)[i]
+                                    + steps.get(1).get(name)[i]
+                                    + steps.get(2).get(name)[i])
+                            / 3;
+                    assertThat(mean[i])
+                            .as(name + "[" + i + "]")
+                            .isCloseTo(expected, within(1e-5f + 1e-4f * Math.abs(expected)));
                 }
             }
-            assertThat(published.get("backbone.0.weight")).isNotEqualTo(steps.get(2).get("backbone.0.weight"));
+            assertThat(published.get("backbone.0.weight"))
+                    .isNotEqualTo(steps.get(2).get("backbone.0.weight"));
         }
     }
 
@@ -309,7 +350,8 @@ class StreamingTrainerTest {
     void theSegmenterTrainsTheSameBesideTheOtherModelsPublicationsAndSaves() {
         SeedStreamConfig alone = config.with(Map.of("trainer.evalPercent", "0", "stream.affinityWalk", "false"));
         SeedStreamConfig busy = config.with(Map.of("trainer.evalPercent", "0", "stream.affinityWalk", "true"));
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer quiet = new StreamingTrainer(alone, data.classes(), manager);
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer quiet = new StreamingTrainer(alone, data.classes(), manager);
                 StreamingTrainer everything = new StreamingTrainer(busy, data.classes(), manager)) {
             List<LabeledImage> images = data.images(0, 12);
             for (int i = 0; i < images.size(); i++) {
@@ -326,8 +368,10 @@ class StreamingTrainerTest {
             }
             quiet.step();
             everything.step();
-            Map<String, float[]> expected = segmenterOf(quiet.publishDue(60_000, 0)).snapshot().parameters();
-            Map<String, float[]> actual = segmenterOf(everything.publishDue(60_000, 0)).snapshot().parameters();
+            Map<String, float[]> expected =
+                    segmenterOf(quiet.publishDue(60_000, 0)).snapshot().parameters();
+            Map<String, float[]> actual =
+                    segmenterOf(everything.publishDue(60_000, 0)).snapshot().parameters();
             assertSameWeights(actual, expected);
         }
     }
@@ -344,13 +388,18 @@ class StreamingTrainerTest {
     }
 
     private static StreamingTrainer.Publication segmenterOf(List<StreamingTrainer.Publication> publications) {
-        return publications.stream().filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER)).findFirst().orElse(null);
+        return publications.stream()
+                .filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
+                .findFirst()
+                .orElse(null);
     }
 
     @Test
     void aStateOfAnUnknownVersionIsRefusedWithItsVersion() {
-        byte[] future = java.nio.ByteBuffer.allocate(8).putInt(0x53535452).putInt(99).array();
-        try (NDManager manager = NDManager.newBaseManager(); StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+        byte[] future =
+                java.nio.ByteBuffer.allocate(8).putInt(0x53535452).putInt(99).array();
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> trainer.restore(future))
                     .hasMessageContaining("trainer state version 99");
         }

@@ -27,10 +27,26 @@ import org.junit.jupiter.api.Test;
  */
 class TrainingAcrossCollectionsTest {
 
-    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults().with(Map.of(
-            "synthetic.imageSize", "32", "synthetic.numClasses", "3", "synthetic.maxObjects", "2",
-            "backbone.channels", "8,16,16", "backbone.strides", "2,2,1", "backbone.dilations", "1,1,1",
-            "segmenter.channels", "8,8,16,16,16,16", "ficklenet.windowSize", "3", "training.batchSize", "6"))
+    private static final SeedStreamConfig CONFIG = SeedStreamConfig.defaults()
+            .with(Map.of(
+                    "synthetic.imageSize",
+                    "32",
+                    "synthetic.numClasses",
+                    "3",
+                    "synthetic.maxObjects",
+                    "2",
+                    "backbone.channels",
+                    "8,16,16",
+                    "backbone.strides",
+                    "2,2,1",
+                    "backbone.dilations",
+                    "1,1,1",
+                    "segmenter.channels",
+                    "8,8,16,16,16,16",
+                    "ficklenet.windowSize",
+                    "3",
+                    "training.batchSize",
+                    "6"))
             .with(Map.of("gain.startStep", "0", "boundary.warmupSteps", "0", "boundary.rampSteps", "0"));
     private static final SyntheticDataset DATA = new SyntheticDataset(CONFIG.synthetic());
     private static final int STEPS = 8;
@@ -45,11 +61,13 @@ class TrainingAcrossCollectionsTest {
         Map<String, float[]> quiet = train();
         assertSameWeights(train(), quiet); // training is deterministic
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread collector = new Thread(() -> {
-            while (running.get()) {
-                FreedMemory.collectAndReuse();
-            }
-        }, "garbage-collector-and-reuser");
+        Thread collector = new Thread(
+                () -> {
+                    while (running.get()) {
+                        FreedMemory.collectAndReuse();
+                    }
+                },
+                "garbage-collector-and-reuser");
         collector.start();
         Map<String, float[]> collected;
         try {
@@ -73,19 +91,30 @@ class TrainingAcrossCollectionsTest {
         Map<String, float[]> weights = new java.util.LinkedHashMap<>();
         List<LabeledImage> batch = DATA.images(0, 6);
         try (NDManager manager = NDManager.newBaseManager();
-                Classifier classifier = new Classifier(ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 3), manager, 1);
-                Segmenter segmenter = new Segmenter(SegmenterArchitecture.of(CONFIG.segmenter(), DATA.classes().size()), manager, 2)) {
-            ClassifierTrainer classifierTrainer = new ClassifierTrainer(classifier, CONFIG, DATA.classes(), ClassifierTrainer.Objective.GAIN);
-            SegmenterTrainer segmenterTrainer = new SegmenterTrainer(segmenter, CONFIG, DATA.classes(),
-                    new SegmenterTrainer.Objective(true, true, true));
-            List<SegmenterTrainer.Example> examples = batch.stream().map(i -> new SegmenterTrainer.Example(i, Batches.maskLabels(i.mask())))
+                Classifier classifier = new Classifier(
+                        ClassifierArchitecture.of(CONFIG, ClassifierArchitecture.Head.GAP, 3), manager, 1);
+                Segmenter segmenter = new Segmenter(
+                        SegmenterArchitecture.of(
+                                CONFIG.segmenter(), DATA.classes().size()),
+                        manager,
+                        2)) {
+            ClassifierTrainer classifierTrainer =
+                    new ClassifierTrainer(classifier, CONFIG, DATA.classes(), ClassifierTrainer.Objective.GAIN);
+            SegmenterTrainer segmenterTrainer = new SegmenterTrainer(
+                    segmenter, CONFIG, DATA.classes(), new SegmenterTrainer.Objective(true, true, true));
+            List<SegmenterTrainer.Example> examples = batch.stream()
+                    .map(i -> new SegmenterTrainer.Example(i, Batches.maskLabels(i.mask())))
                     .toList();
             for (int step = 0; step < STEPS; step++) {
                 assertThat(classifierTrainer.step(batch).attentionMining()).isPositive();
                 assertThat(segmenterTrainer.step(examples).boundary()).isPositive();
             }
-            ModelSnapshot.of("c", 0, classifier, DATA.classes().names()).parameters().forEach((k, v) -> weights.put("classifier " + k, v));
-            ModelSnapshot.of("s", 0, segmenter, DATA.classes().names()).parameters().forEach((k, v) -> weights.put("segmenter " + k, v));
+            ModelSnapshot.of("c", 0, classifier, DATA.classes().names())
+                    .parameters()
+                    .forEach((k, v) -> weights.put("classifier " + k, v));
+            ModelSnapshot.of("s", 0, segmenter, DATA.classes().names())
+                    .parameters()
+                    .forEach((k, v) -> weights.put("segmenter " + k, v));
         }
         return weights;
     }
