@@ -19,9 +19,11 @@ import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.ClassifierTrainer;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -159,19 +161,18 @@ public final class ActiveLearningBenchmark {
         }
         Run run = new Run(strategy, seed, curve, (System.nanoTime() - started) / 1e9);
         progress.note(String.format(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "%s done in %.0f s: %s",
                 label(strategy, seed),
                 run.seconds(),
                 curve.stream()
-                        .map(p -> String.format(java.util.Locale.ROOT, "%d labels %.3f", p.labels(), p.miou()))
+                        .map(p -> String.format(Locale.ROOT, "%d labels %.3f", p.labels(), p.miou()))
                         .collect(Collectors.joining(", "))));
         return run;
     }
 
     private static String label(Strategy strategy, long seed) {
-        return String.format(
-                java.util.Locale.ROOT, "seed %d, %s", seed, strategy.name().toLowerCase(java.util.Locale.ROOT));
+        return String.format(Locale.ROOT, "seed %d, %s", seed, strategy.name().toLowerCase(Locale.ROOT));
     }
 
     private void train(
@@ -213,8 +214,7 @@ public final class ActiveLearningBenchmark {
             progress.update(candidates.size(), "");
         }
         Map<Integer, Long> labelsSeen = new HashMap<>();
-        labeled.forEach(
-                image -> java.util.Arrays.stream(image.labels()).forEach(id -> labelsSeen.merge(id, 1L, Long::sum)));
+        labeled.forEach(image -> Arrays.stream(image.labels()).forEach(id -> labelsSeen.merge(id, 1L, Long::sum)));
         List<float[]> asked = labeled.stream().map(Thumbnail::of).toList();
         Map<String, LabeledImage> byId = unlabeled.stream().collect(Collectors.toMap(LabeledImage::id, image -> image));
         return selector.select(candidates, labelsSeen, asked, options.batch()).choices().stream()
@@ -248,10 +248,10 @@ public final class ActiveLearningBenchmark {
                 double[] values = runs.stream()
                         .mapToDouble(run -> run.curve().get(index).miou())
                         .toArray();
-                double mean = java.util.Arrays.stream(values).average().orElse(0);
+                double mean = Arrays.stream(values).average().orElse(0);
                 double variance = values.length < 2
                         ? 0
-                        : java.util.Arrays.stream(values)
+                        : Arrays.stream(values)
                                         .map(v -> (v - mean) * (v - mean))
                                         .sum()
                                 / (values.length - 1);

@@ -229,7 +229,7 @@ public final class BenchCommand implements Runnable, PluggedCommand {
                 try {
                     camVidData = SegmentationBenchmark.camVid(
                             camVid, Integer.parseInt(size[0]), Integer.parseInt(size[1]), System.err);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new IllegalArgumentException("cannot read CamVid at " + camVid + ": " + e.getMessage(), e);
                 }
             }

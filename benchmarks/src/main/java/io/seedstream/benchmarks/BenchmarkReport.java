@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.Map;
 
 /** Prints the localization benchmark's table and writes it as JSON and CSV. */
@@ -119,7 +121,7 @@ public final class BenchmarkReport {
             String[] forms = {"factorized", "expanded", "per-window"};
             for (int f = 0; f < forms.length; f++) {
                 csv.append(String.format(
-                        java.util.Locale.ROOT,
+                        Locale.ROOT,
                         "project model,%s,%d,%d,%d,%d,%.2f%n",
                         forms[f],
                         t.windowSize(),
@@ -133,7 +135,7 @@ public final class BenchmarkReport {
         if (p != null) {
             for (String form : new String[] {"factorized", "expanded"}) {
                 csv.append(String.format(
-                        java.util.Locale.ROOT,
+                        Locale.ROOT,
                         "paper size,%s,%d,%d,%d,%d,%.2f%n",
                         form,
                         p.windowSize(),
@@ -187,11 +189,7 @@ public final class BenchmarkReport {
         createParent(file);
         Path partial = file.resolveSibling(file.getFileName() + ".partial");
         Files.writeString(partial, GSON.toJson(json) + "\n");
-        Files.move(
-                partial,
-                file,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     public static void writeCsv(LocalizationBenchmark.Result result, Path file) throws IOException {
@@ -200,7 +198,7 @@ public final class BenchmarkReport {
                 "method,miou,precision,recall,head_recall,body_recall,best_theta,best_miou,best_precision,best_recall\n");
         result.methods()
                 .forEach((name, m) -> csv.append(String.format(
-                        java.util.Locale.ROOT,
+                        Locale.ROOT,
                         "%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f%n",
                         name,
                         m.miou(),

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * The localization benchmark: trains classifiers on synthetic part/body images on the CPU, then
@@ -122,9 +123,8 @@ public final class LocalizationBenchmark {
             double theta,
             int evalImages) {}
 
-    private static final double[] SWEEP = java.util.stream.IntStream.rangeClosed(1, 19)
-            .mapToDouble(i -> i * 0.05)
-            .toArray();
+    private static final double[] SWEEP =
+            IntStream.rangeClosed(1, 19).mapToDouble(i -> i * 0.05).toArray();
     private static final int LOSS_WINDOW = 50;
 
     private final SeedStreamConfig config;

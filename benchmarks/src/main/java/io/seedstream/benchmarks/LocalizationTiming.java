@@ -15,6 +15,7 @@ import io.seedstream.segmentation.train.Batches;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * How long N stochastic localization maps (Grad-CAM included) take per image in each form of
@@ -49,7 +50,7 @@ final class LocalizationTiming {
     }
 
     List<LocalizationBenchmark.Timing> forms(NDManager manager, List<LabeledImage> heldOut) {
-        return java.util.stream.IntStream.of(9, config.ficklenet().windowSize())
+        return IntStream.of(9, config.ficklenet().windowSize())
                 .distinct()
                 .mapToObj(s -> forms(manager, heldOut, s))
                 .toList();

@@ -8,11 +8,14 @@ import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.records.ConfigOptions;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,8 +40,7 @@ public final class PipelineBench implements Callable<Integer> {
             names = "--parts",
             split = ",",
             description = "which parts to run, of ${COMPLETION-CANDIDATES} (default all)")
-    java.util.Set<PipelineBenchmark.Part> parts =
-            PipelineBenchmark.Options.defaults().parts();
+    Set<PipelineBenchmark.Part> parts = PipelineBenchmark.Options.defaults().parts();
 
     @Option(names = "--images", description = "backlog for the throughput at N = 0 (default ${DEFAULT-VALUE})")
     int images = PipelineBenchmark.Options.defaults().throughputImages();
@@ -47,7 +49,7 @@ public final class PipelineBench implements Callable<Integer> {
             names = "--passes",
             split = ",",
             description = "values of N to time (default ${DEFAULT-VALUE}; 0 = dropout off)")
-    java.util.List<Integer> passes = PipelineBenchmark.Options.defaults().passes();
+    List<Integer> passes = PipelineBenchmark.Options.defaults().passes();
 
     @Option(names = "--stochastic-images", description = "backlog for each N > 0 (default ${DEFAULT-VALUE})")
     int stochasticImages = PipelineBenchmark.Options.defaults().stochasticImages();
@@ -255,7 +257,7 @@ public final class PipelineBench implements Callable<Integer> {
     }
 
     /** Held-out mIoU of every published segmenter against wall time and against its step, the offline reference dashed. */
-    private static void writeLearningSvg(PipelineBenchmark.Learning learning, Path file) throws java.io.IOException {
+    private static void writeLearningSvg(PipelineBenchmark.Learning learning, Path file) throws IOException {
         List<PipelineBenchmark.LearningPoint> curve = learning.curve();
         double seconds = curve.get(curve.size() - 1).seconds();
         double steps = learning.streamSteps();
@@ -273,7 +275,7 @@ public final class PipelineBench implements Callable<Integer> {
                         .map(p -> new double[] {p.trainingStep(), p.heldOutMiou()})
                         .toList(),
                 false);
-        String offlineName = String.format(java.util.Locale.ROOT, "offline, the same pseudo-labels, %.0f steps", steps);
+        String offlineName = String.format(Locale.ROOT, "offline, the same pseudo-labels, %.0f steps", steps);
         LineChart.write(
                 List.of(
                         new LineChart.Panel(

@@ -2,6 +2,7 @@ package io.seedstream.benchmarks;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * A one-line progress bar on a terminal stream: phase, bar, count, rate, time left and a status
@@ -16,7 +17,7 @@ public final class Progress {
 
     private final PrintStream out;
     private final boolean terminal;
-    private final java.util.function.LongSupplier clock;
+    private final LongSupplier clock;
     private String phase = "";
     private long total;
     private long started;
@@ -27,7 +28,7 @@ public final class Progress {
         this(out, System.console() != null, System::nanoTime);
     }
 
-    Progress(PrintStream out, boolean terminal, java.util.function.LongSupplier clock) {
+    Progress(PrintStream out, boolean terminal, LongSupplier clock) {
         this.out = out;
         this.terminal = terminal;
         this.clock = clock;

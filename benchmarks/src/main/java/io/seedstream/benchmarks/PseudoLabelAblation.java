@@ -22,13 +22,17 @@ import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import io.seedstream.segmentation.seeds.LabelCrf;
 import io.seedstream.segmentation.train.AffinityTrainer;
 import io.seedstream.segmentation.train.Batches;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.DoubleStream;
 import java.util.stream.IntStream;
 
 /**
@@ -243,7 +247,7 @@ final class PseudoLabelAblation {
     }
 
     /** Writes the sheet drawn during {@link #run} (see {@link PseudoLabelSheet}); returns its stages in order. */
-    List<String> writeSheet(java.nio.file.Path file) throws java.io.IOException {
+    List<String> writeSheet(Path file) throws IOException {
         LabeledImage first = train.get(0);
         sheet.write(file, first.width(), first.height());
         return sheet.stages();
@@ -268,7 +272,7 @@ final class PseudoLabelAblation {
         ClassMemory memory = new ClassMemory(settings);
         ConfidentSeeds seedRule = new ConfidentSeeds(withCrf(false));
         // What the memory holds after the stream does not depend on the context mixed into the maps.
-        Map<Integer, ClassMemory.State> finalStates = new java.util.HashMap<>();
+        Map<Integer, ClassMemory.State> finalStates = new HashMap<>();
         refinedByMemory(
                 classifier, maps.train, this.train, finalStates, memory, seedRule, settings, "class memory (learning)");
         SeedStreamConfig.ClassMemory best = settings;
@@ -305,7 +309,7 @@ final class PseudoLabelAblation {
         chosen.put("memory-weight", best.contextWeight());
         chosen.put("memory-temperature", best.temperature());
         List<float[]> train = refinedByMemory(
-                classifier, maps.train, this.train, new java.util.HashMap<>(), memory, seedRule, best, "class memory");
+                classifier, maps.train, this.train, new HashMap<>(), memory, seedRule, best, "class memory");
         return new Maps(bestTuning, train);
     }
 
@@ -371,8 +375,7 @@ final class PseudoLabelAblation {
     /** The confident seeds' thresholds (with the CRF) with the best mIoU on the tuning split; recorded under "seeds-fg" and "seeds-bg". */
     private SeedStreamConfig.Seeds tunedSeeds(List<float[]> tuningMaps, Map<String, Double> chosen) {
         ConfidentSeeds rule = new ConfidentSeeds(withCrf(true));
-        double[] all = java.util.stream.DoubleStream.concat(
-                        Arrays.stream(FOREGROUND_THRESHOLDS), Arrays.stream(BACKGROUND_THRESHOLDS))
+        double[] all = DoubleStream.concat(Arrays.stream(FOREGROUND_THRESHOLDS), Arrays.stream(BACKGROUND_THRESHOLDS))
                 .distinct()
                 .toArray();
         Map<Double, List<int[]>> labellings = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -97,7 +98,7 @@ final class PseudoLabelSheet {
         int sheetWidth = stages.size() * (width + GAP);
         int sheetHeight = rows * (height + GAP);
         byte[] sheet = new byte[sheetWidth * sheetHeight * 3];
-        java.util.Arrays.fill(sheet, (byte) 0xff);
+        Arrays.fill(sheet, (byte) 0xff);
         for (int s = 0; s < stages.size(); s++) {
             for (int r = 0; r < rows; r++) {
                 byte[] panel = panels.get(s).get(r);

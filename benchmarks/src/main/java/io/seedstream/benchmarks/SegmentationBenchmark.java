@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * The segmentation benchmark, DSRG's ablation on the CPU, on synthetic data (and CamVid's
@@ -343,7 +344,7 @@ public final class SegmentationBenchmark {
         Classifier model =
                 new Classifier(cam.architecture(), manager, config.training().seed());
         try (NDManager scope = manager.newSubManager()) {
-            java.util.Map<String, float[]> values = new LinkedHashMap<>();
+            Map<String, float[]> values = new LinkedHashMap<>();
             cam.parameters().all().forEach((name, array) -> values.put(name, array.toFloatArray()));
             model.parameters().load(values);
         }
@@ -420,9 +421,8 @@ public final class SegmentationBenchmark {
             int skipped = 0;
             progress.start("training " + row.name(), (long) epochs * stepsPerEpoch);
             for (int epoch = 1; epoch <= epochs; epoch++) {
-                List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, images.size())
-                        .boxed()
-                        .toList());
+                List<Integer> order = new ArrayList<>(
+                        IntStream.range(0, images.size()).boxed().toList());
                 Collections.shuffle(order, random);
                 for (int from = 0; from < order.size(); from += batchSize) {
                     List<SegmenterTrainer.Example> batch = new ArrayList<>();
@@ -479,7 +479,7 @@ public final class SegmentationBenchmark {
             float[][] probabilities = new float[batch.size()][];
             forEachProbabilities(segmenter, batch, batchSize, (b, p) -> probabilities[b] = p);
             int first = from;
-            grown.addAll(java.util.stream.IntStream.range(0, batch.size())
+            grown.addAll(IntStream.range(0, batch.size())
                     .parallel()
                     .mapToObj(b -> {
                         LabeledImage image = batch.get(b);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Prints the segmentation benchmark's ablation table and writes it as JSON and CSV. */
 public final class SegmentationReport {
@@ -69,7 +70,7 @@ public final class SegmentationReport {
                     result.affinitySkippedSteps(),
                     result.segmenters().entrySet().stream()
                             .map(e -> e.getKey() + " " + e.getValue().skippedSteps())
-                            .collect(java.util.stream.Collectors.joining(", ")));
+                            .collect(Collectors.joining(", ")));
         }
     }
 

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -287,7 +288,7 @@ public final class TrainerBenchmark {
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
         heldOut.forEach(image -> {
             int[] background = new int[image.width() * image.height()];
-            java.util.Arrays.fill(background, classes.background());
+            Arrays.fill(background, classes.background());
             metrics.add(background, image.mask());
         });
         return metrics.meanIou();

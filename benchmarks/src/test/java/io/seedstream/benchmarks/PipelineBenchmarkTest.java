@@ -3,6 +3,7 @@ package io.seedstream.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class PipelineBenchmarkTest {
@@ -18,7 +19,7 @@ class PipelineBenchmarkTest {
     @Test
     void eachImageArrivesInTheStepsOfTheVersionThatFirstTrainedOnIt() {
         List<PipelineBenchmark.LearningPoint> curve = List.of(version(10, 5), version(20, 0), version(30, 2));
-        assertThat(java.util.stream.IntStream.range(0, 8)
+        assertThat(IntStream.range(0, 8)
                         .mapToLong(n -> PipelineBenchmark.streamStep(curve, n))
                         .boxed())
                 .containsExactly(0L, 2L, 4L, 6L, 8L, 20L, 25L, Long.MAX_VALUE);

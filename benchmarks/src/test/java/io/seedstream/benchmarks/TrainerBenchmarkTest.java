@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class TrainerBenchmarkTest {
@@ -43,11 +46,10 @@ class TrainerBenchmarkTest {
     @Test
     void callingEveryPixelBackgroundScoresTheBackgroundsIouOverTheClasses() {
         // 2 x 2 mask: background, background, class 1, class 2 -> background IoU 2/4, classes 0: mIoU (0.5 + 0 + 0) / 3
-        io.seedstream.segmentation.data.ClassList classes =
-                new io.seedstream.segmentation.data.ClassList(List.of("bg", "a", "b"), true);
+        ClassList classes = new ClassList(List.of("bg", "a", "b"), true);
         LabeledImage image = new LabeledImage("x", 2, 2, new byte[12], new byte[] {0, 0, 1, 2}, new int[] {1, 2});
         assertThat(TrainerBenchmark.backgroundOnlyMiou(List.of(image), classes))
-                .isCloseTo(0.5 / 3, org.assertj.core.api.Assertions.within(1e-9));
+                .isCloseTo(0.5 / 3, Assertions.within(1e-9));
     }
 
     @Test
@@ -64,7 +66,7 @@ class TrainerBenchmarkTest {
                 .with("training.batchSize", 4)
                 .with("segmenter.batchSize", 4);
         var options = new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("base", "gain+boundary"), null);
-        List<TrainerBenchmark.Result> soFar = new java.util.ArrayList<>();
+        List<TrainerBenchmark.Result> soFar = new ArrayList<>();
         TrainerBenchmark.Result result = new TrainerBenchmark(
                         config, options, new Progress(new PrintStream(new ByteArrayOutputStream())))
                 .run(soFar::add);

@@ -9,6 +9,7 @@ import io.seedstream.segmentation.data.SyntheticDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Where the images to stream come from: the synthetic generator (default) or a data set on disk. */
@@ -80,18 +81,18 @@ public final class DatasetOptions {
      * The VOC or CamVid split held out, when there is one apart from the streamed split: a data set's
      * own validation images are the ones its results are reported on.
      */
-    java.util.Optional<DatasetLoad> loadHeldOutSplit() throws IOException {
+    Optional<DatasetLoad> loadHeldOutSplit() throws IOException {
         if ((voc == null && camvid == null) || heldOutSplit.equals(split)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
-            return java.util.Optional.of(
+            return Optional.of(
                     voc != null
                             ? MaskedDatasetReader.voc(voc, heldOutSplit)
                             : MaskedDatasetReader.camVid(camvid, heldOutSplit));
         } catch (IOException e) { // no such split here: fall back to a share of the streamed images
             System.out.println("no held-out split: " + e.getMessage());
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -17,14 +17,21 @@ import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.server.ModelServer;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.errors.InterruptException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -263,7 +270,7 @@ public final class PipelineCommands {
          * Held out first (masked images, up to --held-out: the held-out split's, or else from the
          * streamed ones), then --labeled-share of the rest labeled, then the pool.
          */
-        LocalPipeline.Images split(DatasetLoad data, java.util.Optional<DatasetLoad> heldOutSplit) {
+        LocalPipeline.Images split(DatasetLoad data, Optional<DatasetLoad> heldOutSplit) {
             if (heldOut < 0) {
                 throw new IllegalArgumentException("--held-out must be 0 or more, was " + heldOut);
             }
@@ -278,7 +285,7 @@ public final class PipelineCommands {
                                 .toList();
                         return masked.subList(0, Math.min(heldOut, masked.size() / 4));
                     });
-            java.util.Set<String> heldIds = held.stream().map(LabeledImage::id).collect(Collectors.toSet());
+            Set<String> heldIds = held.stream().map(LabeledImage::id).collect(Collectors.toSet());
             List<LabeledImage> rest = data.images().stream()
                     .filter(image -> !heldIds.contains(image.id()))
                     .toList();
@@ -312,7 +319,7 @@ public final class PipelineCommands {
                                 oracleStatus(pipeline.oracle()));
                     }
                 }
-            } catch (org.apache.kafka.common.errors.InterruptException e) {
+            } catch (InterruptException e) {
                 // Ctrl-C while polling
             }
         }
@@ -354,10 +361,9 @@ public final class PipelineCommands {
             return directory;
         }
 
-        private static String fingerprint(String text) throws java.security.NoSuchAlgorithmException {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        private static String fingerprint(String text) throws NoSuchAlgorithmException {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
         }
     }
 

@@ -8,6 +8,7 @@ import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -65,9 +66,9 @@ class DemoHeldOutTest {
         Files.createDirectories(camVid.resolve(split + "annot"));
         for (int i = 0; i < count; i++) {
             byte[] mask = new byte[64];
-            java.util.Arrays.fill(mask, 32, 64, (byte) 3);
+            Arrays.fill(mask, 32, 64, (byte) 3);
             byte[] rgb = new byte[64 * 3];
-            java.util.Arrays.fill(rgb, (byte) (20 * i));
+            Arrays.fill(rgb, (byte) (20 * i));
             Files.write(camVid.resolve(split).resolve(split + "-" + i + ".png"), ImageCodec.encodePng(8, 8, rgb));
             Files.write(
                     camVid.resolve(split + "annot").resolve(split + "-" + i + ".png"),

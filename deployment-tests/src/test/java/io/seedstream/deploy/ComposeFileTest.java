@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -29,7 +30,7 @@ class ComposeFileTest {
 
     @Test
     void buildsEveryImageOfTheDockerfileUnderItsName() {
-        Map<String, String> built = new java.util.HashMap<>();
+        Map<String, String> built = new HashMap<>();
         COMPOSE.services().forEach((name, service) -> {
             if (service.build() != null) {
                 assertThat(Repository.path("docker")

@@ -1,6 +1,7 @@
 package io.seedstream.deploy;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +109,7 @@ record Dockerfile(Map<String, String> globalArgs, List<Stage> stages) {
     Map<String, String> environment(String target) {
         Map<String, String> environment = new LinkedHashMap<>();
         List<Stage> chain = new ArrayList<>(chain(target));
-        java.util.Collections.reverse(chain);
+        Collections.reverse(chain);
         for (Stage stage : chain) {
             for (String env : stage.all("ENV")) {
                 Matcher m = Pattern.compile("(\\w+)=(\"[^\"]*\"|\\S+)").matcher(env);

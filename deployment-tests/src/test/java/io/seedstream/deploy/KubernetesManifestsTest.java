@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -27,16 +28,20 @@ import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.nodepool.ProcessRoles;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
 import org.apache.flink.kubernetes.operator.api.spec.UpgradeMode;
@@ -246,7 +251,7 @@ class KubernetesManifestsTest {
     @Test
     void topicsAreTheCodesWithTheModelsTopicSizedForModels() {
         Topics topics = Topics.withDefaultPrefix();
-        Map<String, KafkaTopic> byName = new java.util.HashMap<>();
+        Map<String, KafkaTopic> byName = new HashMap<>();
         BASE.all(KafkaTopic.class).forEach(t -> byName.put(t.getSpec().getTopicName(), t));
         assertThat(byName.keySet())
                 .containsExactlyInAnyOrderElementsOf(topics.all())
@@ -447,9 +452,8 @@ class KubernetesManifestsTest {
 
     private static int uid(String target) {
         return DOCKERFILE.stage(target).orElseThrow().all("RUN").stream()
-                .map(run -> java.util.regex.Pattern.compile("useradd [^;&]*--uid[= ](\\d+)")
-                        .matcher(run))
-                .filter(java.util.regex.Matcher::find)
+                .map(run -> Pattern.compile("useradd [^;&]*--uid[= ](\\d+)").matcher(run))
+                .filter(Matcher::find)
                 .map(m -> Integer.parseInt(m.group(1)))
                 .findFirst()
                 .orElseThrow();
@@ -467,11 +471,11 @@ class KubernetesManifestsTest {
     }
 
     private static boolean onPath(String program) {
-        return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
     }
 
-    private static List<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> resources) {
+    private static List<String> names(List<? extends HasMetadata> resources) {
         return resources.stream()
                 .map(r -> r.getKind() + "/" + r.getMetadata().getName())
                 .toList();

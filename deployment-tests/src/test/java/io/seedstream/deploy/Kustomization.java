@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.StreamSupport;
 
 /**
  * What {@code kubectl apply -k DIR} would apply, for the features k8s/ uses: resources (files and
@@ -66,8 +67,7 @@ final class Kustomization {
             // as kustomize does: the service accounts a binding names are the ones in the namespace
             documents.stream()
                     .filter(d -> d.path("kind").asText().endsWith("RoleBinding"))
-                    .flatMap(d -> java.util.stream.StreamSupport.stream(
-                            d.path("subjects").spliterator(), false))
+                    .flatMap(d -> StreamSupport.stream(d.path("subjects").spliterator(), false))
                     .filter(subject ->
                             subject.path("kind").asText().equals("ServiceAccount") && !subject.has("namespace"))
                     .forEach(subject -> ((ObjectNode) subject).put("namespace", namespace));

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +56,7 @@ final class Manifests {
     private record Kind(String apiVersion, Class<? extends HasMetadata> type) {}
 
     /** The FlinkDeployments' flinkVersion as written: the 1.10.0 API's enum stops at v1_20. */
-    final Map<String, String> flinkVersions = new java.util.LinkedHashMap<>();
+    final Map<String, String> flinkVersions = new LinkedHashMap<>();
 
     final List<HasMetadata> resources = new ArrayList<>();
 

@@ -2,6 +2,7 @@ package io.seedstream.flink;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.Optional;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
@@ -71,6 +72,6 @@ public final class RetainedCheckpoints {
         if (children == null) {
             return new FileStatus[0];
         }
-        return java.util.Arrays.stream(children).filter(FileStatus::isDir).toArray(FileStatus[]::new);
+        return Arrays.stream(children).filter(FileStatus::isDir).toArray(FileStatus[]::new);
     }
 }

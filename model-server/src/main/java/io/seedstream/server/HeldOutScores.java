@@ -5,6 +5,7 @@ import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -191,7 +192,7 @@ public final class HeldOutScores implements AutoCloseable {
                     Renderings.maskOverlay(image.rgb(), image.truth(), predicted.classes()),
                     Renderings.maskOverlay(image.rgb(), predicted.mask(), predicted.classes()));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

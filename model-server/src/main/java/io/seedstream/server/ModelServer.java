@@ -10,6 +10,8 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.nn.Devices;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -324,8 +326,7 @@ public final class ModelServer implements AutoCloseable {
             json.put("seedCoverage", item.seedCoverage());
             json.put("pseudoLabelMiou", item.pseudoLabelMiou());
             json.put("predictionMiou", item.predictionMiou());
-            String base = "/v1/recent/" + java.net.URLEncoder.encode(item.id(), java.nio.charset.StandardCharsets.UTF_8)
-                    + "/";
+            String base = "/v1/recent/" + URLEncoder.encode(item.id(), StandardCharsets.UTF_8) + "/";
             json.put(
                     "pictures",
                     Map.of(
@@ -375,8 +376,7 @@ public final class ModelServer implements AutoCloseable {
             json.put("id", tile.id());
             json.put("segmenterVersion", tile.version());
             json.put("miou", tile.miou());
-            String base = "/v1/heldout/"
-                    + java.net.URLEncoder.encode(tile.id(), java.nio.charset.StandardCharsets.UTF_8) + "/";
+            String base = "/v1/heldout/" + URLEncoder.encode(tile.id(), StandardCharsets.UTF_8) + "/";
             String version =
                     "?v=" + tile.version(); // a new prediction is a new address: the browser's copy is never stale
             json.put(

@@ -9,10 +9,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -233,12 +236,11 @@ final class Browser implements AutoCloseable {
     static void deleteRecursively(Path directory) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try (var paths = Files.walk(directory)) {
-                for (Path path :
-                        paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(path);
                 }
                 return;
-            } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException e) {
+            } catch (NoSuchFileException | DirectoryNotEmptyException e) {
                 if (attempt == 5) {
                     System.err.println("could not delete Chromium's profile " + directory + ": " + e);
                     return;

@@ -19,6 +19,8 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,9 +32,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,9 +44,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -367,7 +374,7 @@ class ModelServerIntegrationTest {
         assertThat(item.get("segmenterVersion").asLong()).isEqualTo(10); // the newest, published above
 
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Assumptions.assumeTrue(
                 Files.isExecutable(chromium),
                 "no Chromium at " + chromium
                         + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
@@ -446,7 +453,7 @@ class ModelServerIntegrationTest {
             assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
         }
 
-        Map<String, HttpResponse<String>> answers = new java.util.LinkedHashMap<>();
+        Map<String, HttpResponse<String>> answers = new LinkedHashMap<>();
         answers.put("no id", postForm(Map.of("classes", List.of("cross")), null));
         answers.put(
                 "unknown class", postForm(Map.of("id", List.of("u-1"), "classes", List.of("cross", "unicorn")), null));
@@ -513,7 +520,7 @@ class ModelServerIntegrationTest {
                 }
             }
         }
-        java.util.TreeSet<String> labels = new java.util.TreeSet<>(maskClasses);
+        TreeSet<String> labels = new TreeSet<>(maskClasses);
         labels.add("ring");
         assertThat(written.getLabels()).containsExactlyInAnyOrderElementsOf(labels);
         assertThat(ImageCodec.decodeMask(Bytes.toArray(written.getMask()), 96, 96))
@@ -531,7 +538,7 @@ class ModelServerIntegrationTest {
     @Order(8)
     void aPersonLabelsAnImageOnTheLabelingPageInARealBrowser() throws Exception {
         Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Assumptions.assumeTrue(
                 Files.isExecutable(chromium),
                 "no Chromium at " + chromium
                         + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
@@ -600,7 +607,7 @@ class ModelServerIntegrationTest {
     /** The first labeled image with this id on images.labeled (committed records, from the start). */
     private static LabeledImageRecord labeledOnTopic(String id) throws Exception {
         try (var consumer = TopicReaders.committedConsumer(kafka.bootstrapServers(), "test-reader")) {
-            List<org.apache.kafka.common.TopicPartition> partitions =
+            List<TopicPartition> partitions =
                     TopicReaders.awaitPartitions(consumer, TOPICS.labeledImages(), () -> true);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -649,7 +656,7 @@ class ModelServerIntegrationTest {
     private static HttpResponse<String> postForm(Map<String, List<String>> fields, byte[] mask, String origin)
             throws Exception {
         String boundary = "----seedstream-test-boundary";
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Map.Entry<String, List<String>> field : fields.entrySet()) {
             for (String value : field.getValue()) {
                 body.writeBytes(bytes("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.getKey()
@@ -702,9 +709,8 @@ class ModelServerIntegrationTest {
     }
 
     private static byte[] gif() throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(
-                new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB), "gif", out);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "gif", out);
         return out.toByteArray();
     }
 

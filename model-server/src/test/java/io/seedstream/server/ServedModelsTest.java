@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
 import java.util.List;
@@ -31,7 +32,7 @@ class ServedModelsTest {
         assertThat(models.offer(TestModels.unknownArchitecture(TestModels.segmenter(4))))
                 .isEqualTo(ServedModels.Outcome.REFUSED);
         // A classifier published under the segmenter's name.
-        var misnamed = io.seedstream.records.ModelSnapshotRecord.newBuilder(TestModels.classifier(5))
+        var misnamed = ModelSnapshotRecord.newBuilder(TestModels.classifier(5))
                 .setName("segmenter")
                 .build();
         assertThat(models.offer(misnamed)).isEqualTo(ServedModels.Outcome.REFUSED);

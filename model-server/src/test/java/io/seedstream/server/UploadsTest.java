@@ -7,6 +7,8 @@ import io.seedstream.segmentation.data.ImageCodec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -62,8 +64,8 @@ class UploadsTest {
     private void read(byte[] body, long declared) {
         try {
             uploads.read(new ByteArrayInputStream(body), declared);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -6,8 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificRecordBase;
 
 /**
@@ -77,10 +79,10 @@ public final class RecordCodec<T extends SpecificRecordBase> {
         }
         try {
             return decoder.decode(bytes);
-        } catch (org.apache.avro.message.BadHeaderException e) {
+        } catch (BadHeaderException e) {
             throw new InvalidRecordException(
                     "not a SeedStream record (no Avro single-object header), expected a " + kind, e);
-        } catch (org.apache.avro.message.MissingSchemaException e) {
+        } catch (MissingSchemaException e) {
             throw new InvalidRecordException(
                     "a record of another type or an unknown schema version, expected a " + kind, e);
         } catch (IOException | RuntimeException e) {

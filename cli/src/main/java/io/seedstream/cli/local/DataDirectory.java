@@ -6,9 +6,11 @@ import java.io.Writer;
 import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -54,7 +56,7 @@ public final class DataDirectory implements AutoCloseable {
         FileLock lock;
         try {
             lock = channel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) { // held by this process
+        } catch (OverlappingFileLockException e) { // held by this process
             lock = null;
         }
         if (lock == null) {
@@ -159,7 +161,7 @@ public final class DataDirectory implements AutoCloseable {
         try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
             properties.store(writer, "the run kept in this directory; seedstream demo resumes it, --fresh deletes it");
         }
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static boolean isEmpty(Path directory) throws IOException {

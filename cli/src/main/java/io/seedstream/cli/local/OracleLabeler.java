@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InterruptException;
 
 /**
  * Stands in for the people who label, for the demo and benchmarks: answers each committed label
@@ -85,7 +86,7 @@ public final class OracleLabeler implements Runnable {
                     answer(producer, due.poll().imageId());
                 }
             }
-        } catch (org.apache.kafka.common.errors.InterruptException e) {
+        } catch (InterruptException e) {
             Thread.currentThread().interrupt();
         } finally {
             KafkaClients.closeAfterInterrupt(consumer);

@@ -4,6 +4,7 @@ import io.seedstream.records.DeadLetter;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.kafka.TopicSetup;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -19,6 +20,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** The Kafka sources and sinks of the jobs, configured once: raw bytes in, exactly-once out. */
@@ -89,9 +91,8 @@ public final class KafkaWiring {
 
     /** Encoded records to a topic, in checkpointed Kafka transactions (exactly once). */
     public static KafkaSink<EncodedRecord> sink(String bootstrapServers, String topic, String transactionalIdPrefix) {
-        KafkaRecordSerializationSchema<EncodedRecord> serializer =
-                (record, context, timestamp) -> new org.apache.kafka.clients.producer.ProducerRecord<>(
-                        topic, record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), record.value());
+        KafkaRecordSerializationSchema<EncodedRecord> serializer = (record, context, timestamp) ->
+                new ProducerRecord<>(topic, record.key().getBytes(StandardCharsets.UTF_8), record.value());
         return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
     }
 
@@ -99,7 +100,7 @@ public final class KafkaWiring {
     public static KafkaSink<RejectedRecord> deadLetterSink(
             String bootstrapServers, String topic, String transactionalIdPrefix) {
         KafkaRecordSerializationSchema<RejectedRecord> serializer =
-                (rejected, context, timestamp) -> new org.apache.kafka.clients.producer.ProducerRecord<>(
+                (rejected, context, timestamp) -> new ProducerRecord<>(
                         topic,
                         rejected.key(),
                         RecordCodec.DEAD_LETTER.encode(DeadLetter.newBuilder()

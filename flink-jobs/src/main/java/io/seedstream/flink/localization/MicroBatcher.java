@@ -1,5 +1,6 @@
 package io.seedstream.flink.localization;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -29,7 +30,7 @@ public final class MicroBatcher<T> extends AbstractStreamOperator<List<T>>
 
     /** The weight of one record (a serializable lambda). */
     @FunctionalInterface
-    public interface Weigher<T> extends java.io.Serializable {
+    public interface Weigher<T> extends Serializable {
         long weigh(T record);
     }
 

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -146,7 +147,7 @@ class ActiveLearningJobIntegrationTest {
             job.cancel().get();
             // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit
             // deletes
-            miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            miniCluster.requestJobResult(job.getJobID()).get(60, TimeUnit.SECONDS);
         }
     }
 

@@ -11,6 +11,7 @@ import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -60,8 +61,7 @@ class LabeledImageValidatorTest {
                 .hasMessageContaining("0 bytes");
         assertThatThrownBy(() -> validator.validate(record(png(65, 8), "cat").build()))
                 .hasMessage("img-1: the image is 65x8 pixels; the limit is 64 on a side (stream.maxImageSide)");
-        byte[] gif = "GIF89a and the rest"
-                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // the server refuses it alike
+        byte[] gif = "GIF89a and the rest".getBytes(StandardCharsets.ISO_8859_1); // the server refuses it alike
         assertThatThrownBy(() -> validator.validate(record(gif, "cat").build()))
                 .hasMessage("img-1: a GIF image: send PNG or JPEG");
         assertThatThrownBy(() ->

@@ -8,6 +8,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** The class memory as keyed state: updates per class, and the state restored from a checkpoint. */
@@ -41,10 +42,9 @@ class ClassMemoryFunctionTest {
             restored.processElement(new ClassFeatures(1, "b", new float[][] {{0, 2}}), 5);
             MemoryUpdate update = restored.extractOutputValues().get(0);
             assertThat(update.state().updates()).isEqualTo(2);
-            assertThat(update.state().vector()[0])
-                    .isCloseTo(0.5f * 0.181421f, org.assertj.core.api.Assertions.within(1e-5f));
+            assertThat(update.state().vector()[0]).isCloseTo(0.5f * 0.181421f, Assertions.within(1e-5f));
             assertThat(update.state().vector()[1])
-                    .isCloseTo(0.5f * 0.181421f + 2 * 0.818579f, org.assertj.core.api.Assertions.within(1e-5f));
+                    .isCloseTo(0.5f * 0.181421f + 2 * 0.818579f, Assertions.within(1e-5f));
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -192,7 +193,7 @@ class LocalizationJobIntegrationTest {
             job.cancel().get();
             // cancelling returns when asked; the job may still write a checkpoint into the temporary folder JUnit
             // deletes
-            miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            miniCluster.requestJobResult(job.getJobID()).get(60, TimeUnit.SECONDS);
         }
     }
 

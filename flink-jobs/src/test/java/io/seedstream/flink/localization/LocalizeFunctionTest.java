@@ -18,6 +18,7 @@ import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.StreamingTrainer;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -87,7 +88,7 @@ class LocalizeFunctionTest {
                     .findFirst()
                     .orElseThrow();
             float[] expected = expectedMaps(101, first);
-            float[] firstClass = java.util.Arrays.copyOf(localizedFirst.maps(), expected.length);
+            float[] firstClass = Arrays.copyOf(localizedFirst.maps(), expected.length);
             assertThat(firstClass).usingComparatorWithPrecision(1e-5f).containsExactly(expected);
             assertThat(localizedFirst.maps()).hasSize(expected.length * first.labels().length);
 
@@ -103,7 +104,7 @@ class LocalizeFunctionTest {
             assertThat(out).hasSize(1);
             assertThat(out.get(0).classifierVersion()).isEqualTo(2);
             float[] expected = expectedMaps(202, third);
-            assertThat(java.util.Arrays.copyOf(out.get(0).maps(), expected.length))
+            assertThat(Arrays.copyOf(out.get(0).maps(), expected.length))
                     .usingComparatorWithPrecision(1e-5f)
                     .containsExactly(expected);
         }
@@ -231,7 +232,7 @@ class LocalizeFunctionTest {
             harness.processElement(List.of(image), 4);
             List<LocalizedImage> out = harness.extractOutputValues();
 
-            int[] index = java.util.Arrays.stream(image.labels())
+            int[] index = Arrays.stream(image.labels())
                     .map(data.classes()::classifierIndex)
                     .toArray();
             NDArray pixels = Batches.images(manager, List.of(image));

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -136,7 +137,7 @@ class PipelineIntegrationTest {
                 }
                 for (JobClient job :
                         jobs) { // cancelling returns when asked; a job may still write into the folder JUnit deletes
-                    miniCluster.requestJobResult(job.getJobID()).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    miniCluster.requestJobResult(job.getJobID()).get(60, TimeUnit.SECONDS);
                 }
             }
         }

@@ -14,6 +14,7 @@ import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Scores unlabeled images with the newest models: BALD over FickleNet's stochastic class scores
@@ -118,7 +119,7 @@ public final class ImageScorer {
     /** Class ids whose presence exceeds 1/2, or the single most likely one. */
     int[] guess(float[] presence) {
         int offset = classes.hasBackground() ? 1 : 0;
-        int[] present = java.util.stream.IntStream.range(0, presence.length)
+        int[] present = IntStream.range(0, presence.length)
                 .filter(c -> presence[c] > 0.5f)
                 .map(c -> c + offset)
                 .toArray();

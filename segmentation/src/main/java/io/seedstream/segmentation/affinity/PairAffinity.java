@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.nn.Ops;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * AffinityNet's affinity of two pixels, a = exp(-mean_k |f_i(k) - f_j(k)|) over the embedding's
@@ -86,7 +87,7 @@ public final class PairAffinity {
         return manager.create(all, shape);
     }
 
-    private static double sum(List<AffinityLabels> labels, java.util.function.Function<AffinityLabels, float[]> kind) {
+    private static double sum(List<AffinityLabels> labels, Function<AffinityLabels, float[]> kind) {
         double total = 0;
         for (AffinityLabels l : labels) {
             for (float v : kind.apply(l)) {

@@ -1,5 +1,7 @@
 package io.seedstream.segmentation.affinity;
 
+import java.util.Arrays;
+
 /**
  * AffinityNet's random walk (PSA {@code infer_aff.py}, IRN {@code misc/indexing.py}): the pair
  * affinities form a symmetric matrix A with ones on the diagonal, raised element-wise to beta
@@ -45,7 +47,7 @@ public final class RandomWalk {
         }
         float[][] powered = new float[affinities.length][];
         double[] columnSums = new double[pixels];
-        java.util.Arrays.fill(columnSums, 1.0); // the diagonal: a pixel's affinity to itself is 1
+        Arrays.fill(columnSums, 1.0); // the diagonal: a pixel's affinity to itself is 1
         for (int o = 0; o < affinities.length; o++) {
             int columns = offsets.columns(o, width);
             powered[o] = new float[affinities[o].length];

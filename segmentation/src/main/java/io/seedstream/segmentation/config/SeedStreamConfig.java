@@ -2,6 +2,7 @@ package io.seedstream.segmentation.config;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -515,7 +516,7 @@ public record SeedStreamConfig(
 
     private static JsonElement parseValue(JsonElement current, String text) {
         if (current.isJsonArray()) {
-            var array = new com.google.gson.JsonArray();
+            var array = new JsonArray();
             for (String part : text.split(",")) {
                 array.add(parseNumber(part.trim()));
             }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
@@ -77,7 +78,7 @@ public final class ImageCodec {
     public static int[] dimensions(byte[] encoded) throws IOException {
         try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
             Iterator<ImageReader> readers =
-                    input == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(input);
+                    input == null ? Collections.emptyIterator() : ImageIO.getImageReaders(input);
             if (!readers.hasNext()) {
                 throw new IOException("not an image in a supported format (PNG, JPEG, BMP, GIF)");
             }

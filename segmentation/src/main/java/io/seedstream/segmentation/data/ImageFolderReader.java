@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -36,9 +37,8 @@ public final class ImageFolderReader {
                         "labels.csv:" + (n + 1), "expected 'file,class;class', got '" + line + "'"));
                 continue;
             }
-            List<String> rowNames = java.util.Arrays.stream(parts[1].split(";"))
-                    .map(String::strip)
-                    .toList();
+            List<String> rowNames =
+                    Arrays.stream(parts[1].split(";")).map(String::strip).toList();
             if (rowNames.contains("background") || rowNames.contains("")) {
                 problems.add(new DatasetLoad.Problem(
                         "labels.csv:" + (n + 1),
@@ -58,7 +58,7 @@ public final class ImageFolderReader {
             String file = row[0].strip();
             try {
                 ImageCodec.Rgb rgb = ImageCodec.readRgb(folder.resolve(file));
-                int[] labels = java.util.Arrays.stream(row[1].split(";"))
+                int[] labels = Arrays.stream(row[1].split(";"))
                         .map(String::strip)
                         .mapToInt(classes::idOf)
                         .distinct()

@@ -4,6 +4,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * A deterministic synthetic data set with exact masks, built to carry the difficulty of weak
@@ -143,7 +144,7 @@ public final class SyntheticDataset {
             counts[b & 0xFF]++;
         }
         int minPixels = Math.max(4, canvas.size * canvas.size / 500);
-        return java.util.stream.IntStream.rangeClosed(1, config.numClasses())
+        return IntStream.rangeClosed(1, config.numClasses())
                 .filter(c -> counts[c] >= minPixels)
                 .toArray();
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.nn.Ops;
+import java.util.Arrays;
 
 /**
  * The localization maps of one image at image resolution, for the m classes it is labeled with:
@@ -18,7 +19,7 @@ public record LocalizationMaps(
     public int[] labels(double theta) {
         if (classIds.length == 0) {
             int[] unclaimed = new int[height * width];
-            java.util.Arrays.fill(unclaimed, MapAggregation.UNCLAIMED);
+            Arrays.fill(unclaimed, MapAggregation.UNCLAIMED);
             return unclaimed;
         }
         return MapAggregation.aggregate(max, mean, classIds, theta);

@@ -11,6 +11,8 @@ import io.seedstream.segmentation.nn.Ops;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
 
 /**
  * FickleNet's stochastic inference: N forward passes, each with its own center-preserving dropout
@@ -31,7 +33,7 @@ public final class StochasticLocalizer {
 
         /** The form {@code ficklenet.form} names. */
         public static Form configured(SeedStreamConfig.FickleNet config) {
-            return valueOf(config.form().toUpperCase(java.util.Locale.ROOT));
+            return valueOf(config.form().toUpperCase(Locale.ROOT));
         }
     }
 
@@ -51,7 +53,7 @@ public final class StochasticLocalizer {
         this(
                 config,
                 Form.configured(config),
-                GradCam.Weights.valueOf(config.mapWeights().toUpperCase(java.util.Locale.ROOT)));
+                GradCam.Weights.valueOf(config.mapWeights().toUpperCase(Locale.ROOT)));
     }
 
     /**
@@ -63,8 +65,7 @@ public final class StochasticLocalizer {
         if (form != Form.FACTORIZED) {
             return model.stochasticLogits(features, masks); // the expansion broadcasts over the masks
         }
-        int[] all = java.util.stream.IntStream.range(0, model.architecture().numClasses())
-                .toArray();
+        int[] all = IntStream.range(0, model.architecture().numClasses()).toArray();
         return new FactorizedStochasticHead(features, model.headWeight(), all, false)
                 .scores(masks)
                 .add(model.headBias());

@@ -1,6 +1,9 @@
 package io.seedstream.segmentation.memory;
 
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * MCIBI's dataset-level class memory, one class at a time: the state of a class is its C-vector
@@ -81,7 +84,7 @@ public final class ClassMemory {
     }
 
     private static State appended(State state, float[] prototype) {
-        float[] vector = java.util.Arrays.copyOf(state.vector, state.vector.length + prototype.length);
+        float[] vector = Arrays.copyOf(state.vector, state.vector.length + prototype.length);
         System.arraycopy(prototype, 0, vector, state.vector.length, prototype.length);
         return new State(vector, state.updates + 1);
     }
@@ -91,11 +94,11 @@ public final class ClassMemory {
         int k = pixelFeatures[0].length;
         float[][] prototypes = new float[count][];
         for (int p = 0; p < count; p++) {
-            prototypes[p] = java.util.Arrays.copyOfRange(state.vector, p * k, (p + 1) * k);
+            prototypes[p] = Arrays.copyOfRange(state.vector, p * k, (p + 1) * k);
         }
-        java.util.List<java.util.List<float[]>> assigned = new java.util.ArrayList<>();
+        List<List<float[]>> assigned = new ArrayList<>();
         for (int p = 0; p < count; p++) {
-            assigned.add(new java.util.ArrayList<>());
+            assigned.add(new ArrayList<>());
         }
         for (float[] pixel : pixelFeatures) {
             assigned.get(nearest(pixel, prototypes)).add(pixel);
@@ -163,7 +166,7 @@ public final class ClassMemory {
 
     private static double[] uniform(int n) {
         double[] weights = new double[n];
-        java.util.Arrays.fill(weights, 1.0 / n);
+        Arrays.fill(weights, 1.0 / n);
         return weights;
     }
 

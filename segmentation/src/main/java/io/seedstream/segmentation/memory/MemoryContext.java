@@ -4,7 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.nn.Ops;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * MCIBI's dataset-level context applied to localization: which of the memory's classes each pixel's
@@ -47,15 +54,13 @@ public final class MemoryContext {
      */
     public static NDArray prototypeProbabilities(NDArray features, float[][] memories, double temperature) {
         int k = (int) features.getShape().get(1);
-        java.util.List<float[]> prototypes = new java.util.ArrayList<>();
+        List<float[]> prototypes = new ArrayList<>();
         int[] counts = new int[memories.length];
         for (int c = 0; c < memories.length; c++) {
             counts[c] = Math.max(1, memories[c].length / k);
             for (int p = 0; p < counts[c]; p++) {
                 prototypes.add(
-                        memories[c].length == 0
-                                ? new float[k]
-                                : java.util.Arrays.copyOfRange(memories[c], p * k, (p + 1) * k));
+                        memories[c].length == 0 ? new float[k] : Arrays.copyOfRange(memories[c], p * k, (p + 1) * k));
             }
         }
         NDArray all = affinity(features, prototypes.toArray(new float[0][]));
@@ -95,8 +100,8 @@ public final class MemoryContext {
             NDArray maps,
             int[] classIds,
             int background,
-            java.util.Map<Integer, ClassMemory.State> states,
-            io.seedstream.segmentation.config.SeedStreamConfig.ClassMemory settings) {
+            Map<Integer, ClassMemory.State> states,
+            SeedStreamConfig.ClassMemory settings) {
         int offset = background >= 0 ? 1 : 0;
         float[][] memories = new float[classIds.length + offset][];
         boolean[] known = new boolean[classIds.length];
@@ -125,17 +130,16 @@ public final class MemoryContext {
      * @param features the feature map, channel-major (k x pixels)
      * @param seeds a class id or a negative value per feature-map pixel
      */
-    public static java.util.Map<Integer, float[][]> classFeatures(
+    public static Map<Integer, float[][]> classFeatures(
             float[] features, int k, int[] seeds, int[] classIds, int background) {
-        java.util.Map<Integer, float[][]> result = new java.util.LinkedHashMap<>();
-        java.util.stream.IntStream ids = java.util.Arrays.stream(classIds);
+        Map<Integer, float[][]> result = new LinkedHashMap<>();
+        IntStream ids = Arrays.stream(classIds);
         int[] all = background >= 0
-                ? java.util.stream.IntStream.concat(java.util.stream.IntStream.of(background), ids)
-                        .toArray()
+                ? IntStream.concat(IntStream.of(background), ids).toArray()
                 : ids.toArray();
         int pixels = seeds.length;
         for (int id : all) {
-            java.util.List<float[]> rows = new java.util.ArrayList<>();
+            List<float[]> rows = new ArrayList<>();
             for (int u = 0; u < pixels; u++) {
                 if (seeds[u] == id) {
                     float[] row = new float[k];

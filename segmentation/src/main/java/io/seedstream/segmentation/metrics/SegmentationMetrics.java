@@ -2,6 +2,7 @@ package io.seedstream.segmentation.metrics;
 
 import io.seedstream.segmentation.data.ClassList;
 import java.util.List;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Confusion-matrix metrics of label maps against ground truth: per-class IoU and its mean (mIoU),
@@ -88,7 +89,7 @@ public final class SegmentationMetrics {
         return mean(c -> rowSum(c) == 0 ? Double.NaN : (double) confusion[c][c] / rowSum(c), true);
     }
 
-    private double mean(java.util.function.IntToDoubleFunction metric, boolean foregroundOnly) {
+    private double mean(IntToDoubleFunction metric, boolean foregroundOnly) {
         double sum = 0;
         int n = 0;
         for (int c = 0; c < classes; c++) {

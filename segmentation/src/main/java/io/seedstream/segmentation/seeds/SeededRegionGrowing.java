@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.seeds;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * DSRG's seeded region growing: an unseeded pixel joins a neighbouring region of class c when c is
@@ -27,8 +28,7 @@ public final class SeededRegionGrowing {
 
     /** The classes a pixel of an image with these labels may grow into: its labels and the background (if any). */
     public static int[] allowedClasses(int[] labels, int background) {
-        return java.util.stream.IntStream.concat(
-                        java.util.stream.IntStream.of(background), java.util.Arrays.stream(labels))
+        return IntStream.concat(IntStream.of(background), Arrays.stream(labels))
                 .filter(id -> id >= 0)
                 .toArray();
     }

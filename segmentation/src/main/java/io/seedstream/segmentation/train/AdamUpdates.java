@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Adam (Kingma and Ba, 2015; beta1 0.9, beta2 0.999, epsilon 1e-8, weight decay as L2 on the
@@ -37,11 +38,7 @@ public final class AdamUpdates {
     }
 
     /** With a learning rate per parameter: {@code learningRate} times {@code scale} of its name. */
-    public AdamUpdates(
-            Parameters params,
-            double learningRate,
-            double weightDecay,
-            java.util.function.ToDoubleFunction<String> scale) {
+    public AdamUpdates(Parameters params, double learningRate, double weightDecay, ToDoubleFunction<String> scale) {
         this.params = params;
         this.learningRate = (float) learningRate;
         this.weightDecay = (float) weightDecay;

@@ -14,7 +14,11 @@ import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Ops;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
 
 /**
  * One optimisation step at a time for a classifier on image-level labels. The objective is BCE,
@@ -40,9 +44,9 @@ public final class ClassifierTrainer {
     private final Objective objective;
     private final AdamUpdates updates;
     private final double learningRate;
-    private final java.util.Random rescaling;
+    private final Random rescaling;
     /** Its own stream, so that drawing mining pairs leaves the rescaling factors as they were. */
-    private final java.util.Random pairDraws;
+    private final Random pairDraws;
 
     public ClassifierTrainer(Classifier model, SeedStreamConfig config, ClassList classes, Objective objective) {
         this(model, config, classes, objective, name -> 1.0);
@@ -63,7 +67,7 @@ public final class ClassifierTrainer {
             SeedStreamConfig config,
             ClassList classes,
             Objective objective,
-            java.util.function.ToDoubleFunction<String> learningRateScale) {
+            ToDoubleFunction<String> learningRateScale) {
         this.model = model;
         this.config = config;
         this.classes = classes;
@@ -71,8 +75,8 @@ public final class ClassifierTrainer {
         this.learningRate = config.training().learningRate();
         this.updates = new AdamUpdates(
                 model.parameters(), learningRate, config.training().weightDecay(), learningRateScale);
-        this.rescaling = new java.util.Random(config.training().seed());
-        this.pairDraws = new java.util.Random(config.training().seed() + 1);
+        this.rescaling = new Random(config.training().seed());
+        this.pairDraws = new Random(config.training().seed() + 1);
     }
 
     /** The optimizer's memory, to save with the weights (see {@link TrainingCheckpoint}). */
@@ -171,7 +175,7 @@ public final class ClassifierTrainer {
                     pairImages, AttentionMiningLoss.softMask(attention, gain.sigma(), gain.omega()));
             miningLoss = AttentionMiningLoss.loss(model.frozenLogits(erased), pairClasses);
             total = total.add(Ops.mul(miningLoss, gain.alpha()));
-            long[] masked = java.util.stream.IntStream.range(0, pairs.length)
+            long[] masked = IntStream.range(0, pairs.length)
                     .filter(i -> batch.get((int) (pairs[i] / c)).hasMask())
                     .asLongStream()
                     .toArray();
@@ -213,7 +217,7 @@ public final class ClassifierTrainer {
      * At most {@code max} of the pairs, drawn uniformly without replacement (a partial Fisher-Yates
      * shuffle) and kept in their order; all of them when there are no more than that.
      */
-    static long[] drawn(long[] pairs, int max, java.util.Random random) {
+    static long[] drawn(long[] pairs, int max, Random random) {
         if (pairs.length <= max) {
             return pairs;
         }
@@ -224,16 +228,15 @@ public final class ClassifierTrainer {
             shuffled[i] = shuffled[j];
             shuffled[j] = swap;
         }
-        long[] chosen = java.util.Arrays.copyOf(shuffled, max);
-        java.util.Arrays.sort(chosen);
+        long[] chosen = Arrays.copyOf(shuffled, max);
+        Arrays.sort(chosen);
         return chosen;
     }
 
     /** Flattened indices b * C + k of the classes present in each image. */
     private long[] presentPairs(List<LabeledImage> batch, int c) {
-        return java.util.stream.IntStream.range(0, batch.size())
-                .flatMap(b ->
-                        java.util.Arrays.stream(batch.get(b).labels()).map(id -> b * c + classes.classifierIndex(id)))
+        return IntStream.range(0, batch.size())
+                .flatMap(b -> Arrays.stream(batch.get(b).labels()).map(id -> b * c + classes.classifierIndex(id)))
                 .asLongStream()
                 .toArray();
     }

@@ -29,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -671,7 +672,7 @@ public final class StreamingTrainer implements AutoCloseable {
         private List<Sample> leastTrained(int count, Random random) {
             List<Sample> candidates = new ArrayList<>(buffer);
             Collections.shuffle(candidates, random);
-            candidates.sort(java.util.Comparator.comparingInt(timesTrained::get)); // stable: the shuffle breaks ties
+            candidates.sort(Comparator.comparingInt(timesTrained::get)); // stable: the shuffle breaks ties
             return candidates.subList(0, Math.min(count, candidates.size()));
         }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ThumbnailTest {
@@ -33,7 +34,7 @@ class ThumbnailTest {
     @Test
     void aUniformImageIsSimilarToNothing() {
         byte[] grey = new byte[4 * 4 * 3];
-        java.util.Arrays.fill(grey, (byte) 128);
+        Arrays.fill(grey, (byte) 128);
         float[] thumbnail = Thumbnail.of(new LabeledImage("grey", 4, 4, grey, null, new int[0]));
         assertThat(thumbnail).containsOnly(0f);
     }

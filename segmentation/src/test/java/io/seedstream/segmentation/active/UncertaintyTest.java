@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class UncertaintyTest {
@@ -62,7 +63,7 @@ class UncertaintyTest {
     @Test
     void theWeightedPartsCountAMissingSegmenterAsZero() {
         SeedStreamConfig.Active weights = SeedStreamConfig.defaults()
-                .with(java.util.Map.of(
+                .with(Map.of(
                         "active.mutualInformationWeight",
                         "2",
                         "active.mapEntropyWeight",

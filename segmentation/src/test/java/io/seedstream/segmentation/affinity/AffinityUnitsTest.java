@@ -7,6 +7,7 @@ import static org.assertj.core.data.Offset.offset;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.seeds.ConfidentSeeds;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -92,8 +93,7 @@ class AffinityUnitsTest {
 
     @Test
     void theGridHasAboutGridSideCellsAlongTheLongSide() {
-        AffinityWalk walk = new AffinityWalk(
-                io.seedstream.segmentation.config.SeedStreamConfig.defaults().affinity()); // gridSide 128
+        AffinityWalk walk = new AffinityWalk(SeedStreamConfig.defaults().affinity()); // gridSide 128
         assertThat(walk.grid(96, 96)).containsExactly(96, 96); // 96 / 128 rounds to stride 1
         assertThat(walk.grid(360, 480)).containsExactly(90, 120); // 480 / 128 = 3.75: stride 4
         assertThat(walk.grid(375, 500)).containsExactly(94, 125); // VOC: stride 4, the last cell partial

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,8 +50,7 @@ class SeedStreamConfigTest {
     void overridesChangeOnlyWhatTheyName() {
         SeedStreamConfig c = SeedStreamConfig.defaults()
                 .with("ficklenet.windowSize", 7)
-                .with(java.util.Map.of(
-                        "backbone.channels", "8,16", "backbone.strides", "2,2", "backbone.dilations", "1,1"));
+                .with(Map.of("backbone.channels", "8,16", "backbone.strides", "2,2", "backbone.dilations", "1,1"));
         assertThat(c.ficklenet().windowSize()).isEqualTo(7);
         assertThat(c.ficklenet().passes()).isEqualTo(200);
         assertThat(c.backbone().channels()).isEqualTo(List.of(8, 16));

@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ class DatasetReadersTest {
         Files.createDirectories(dir.resolve("trainannot"));
         // 10 x 10 mask: 95 px Road (3), 4 px Car (8, 4% of labeled), 1 px Pole (2, 1.01% -> present), ...
         byte[] mask = new byte[100];
-        java.util.Arrays.fill(mask, (byte) 3);
+        Arrays.fill(mask, (byte) 3);
         mask[0] = 8;
         mask[1] = 8;
         mask[2] = 8;

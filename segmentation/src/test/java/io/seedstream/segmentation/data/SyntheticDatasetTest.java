@@ -6,6 +6,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class SyntheticDatasetTest {
@@ -45,9 +46,8 @@ class SyntheticDatasetTest {
             for (byte b : image.mask()) {
                 counts[b & 0xFF]++;
             }
-            int[] expected = java.util.stream.IntStream.rangeClosed(1, 6)
-                    .filter(c -> counts[c] >= 18)
-                    .toArray();
+            int[] expected =
+                    IntStream.rangeClosed(1, 6).filter(c -> counts[c] >= 18).toArray();
             assertThat(image.labels()).containsExactly(expected);
             assertThat(image.labels().length).isBetween(0, 3);
             assertThat(counts[0]).isPositive(); // background everywhere else

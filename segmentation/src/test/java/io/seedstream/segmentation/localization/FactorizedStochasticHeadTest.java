@@ -9,6 +9,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.Ops;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,7 +75,7 @@ class FactorizedStochasticHeadTest {
 
                 for (int i = 0; i < classes.length; i++) {
                     int[] target = new int[n];
-                    java.util.Arrays.fill(target, classes[i]);
+                    Arrays.fill(target, classes[i]);
                     NDArray gradient =
                             GradCam.gradient(features.repeat(0, n), x -> model.stochasticLogits(x, masks), target);
                     assertClose(

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.nn.Ops;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class FeatureMapExpansionTest {
@@ -70,9 +71,7 @@ class FeatureMapExpansionTest {
                 NDArray g = manager.randomNormal(new Shape(2, 3, 4 * s, 5 * s));
                 float left = FeatureMapExpansion.expand(x, s).mul(g).sum().getFloat();
                 float right = x.mul(FeatureMapExpansion.fold(g, s)).sum().getFloat();
-                assertThat(right)
-                        .as("s=" + s)
-                        .isCloseTo(left, org.assertj.core.data.Offset.offset(1e-3f * Math.abs(left) + 1e-4f));
+                assertThat(right).as("s=" + s).isCloseTo(left, Offset.offset(1e-3f * Math.abs(left) + 1e-4f));
             }
             // By hand, s = 3 on a 1 x 2 map: each pixel is copied twice, as the center of its own
             // window and as a neighbour in the other pixel's window, so ones fold to 2 each.

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -20,12 +21,7 @@ class PerWindowReferenceTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(s * 100 + h);
             ClassifierArchitecture architecture = new ClassifierArchitecture(
-                    ClassifierArchitecture.Head.FICKLENET,
-                    3,
-                    java.util.List.of(4),
-                    java.util.List.of(1),
-                    java.util.List.of(1),
-                    s);
+                    ClassifierArchitecture.Head.FICKLENET, 3, List.of(4), List.of(1), List.of(1), s);
             try (Classifier model = new Classifier(architecture, manager, 5)) {
                 NDArray features = manager.randomNormal(new Shape(1, 4, h, w)).repeat(0, 6);
                 NDArray masks = CenterPreservingDropout.sample(manager, 6, h, w, s, 0.5);

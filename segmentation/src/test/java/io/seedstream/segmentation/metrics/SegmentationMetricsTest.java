@@ -3,6 +3,7 @@ package io.seedstream.segmentation.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SegmentationMetricsTest {
@@ -46,7 +47,7 @@ class SegmentationMetricsTest {
         first.add(new int[] {0, 1, 1}, new byte[] {0, 0, 1});
         SegmentationMetrics second = new SegmentationMetrics(3, 0);
         second.add(new int[] {1, 0, 2}, new byte[] {1, 2, (byte) 255});
-        SegmentationMetrics merged = SegmentationMetrics.merged(java.util.List.of(first, second), 3, 0);
+        SegmentationMetrics merged = SegmentationMetrics.merged(List.of(first, second), 3, 0);
         assertThat(merged.meanIou()).isCloseTo(1 / 3.0, within(1e-9));
         assertThat(merged.precision()).isCloseTo(2 / 3.0, within(1e-9));
         assertThat(first.meanIou()).isCloseTo((0.5 + 0.5) / 2, within(1e-9)); // its parts are left as they were

@@ -3,6 +3,7 @@ package io.seedstream.segmentation.seeds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** The two-threshold seed rule on maps whose labellings are worked out by hand (CRF off; the CRF has its own test). */
@@ -63,8 +64,8 @@ class ConfidentSeedsTest {
         // sxy 50 and 3 are for VOC's 500-pixel side: at 100 pixels a fifth.
         LabelCrf.Settings settings =
                 new ConfidentSeeds(SeedStreamConfig.defaults().seeds()).crfSettings(100, 60);
-        assertThat(settings.bilateralSxy()).isEqualTo(10.0, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(settings.gaussianSxy()).isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(settings.bilateralSxy()).isEqualTo(10.0, Offset.offset(1e-9));
+        assertThat(settings.gaussianSxy()).isEqualTo(0.6, Offset.offset(1e-9));
         assertThat(settings.bilateralSrgb()).isEqualTo(13.0);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Parameters;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AdamUpdatesTest {
@@ -55,7 +56,7 @@ class AdamUpdatesTest {
             step(original, adam);
             step(original, adam);
 
-            resumed.load(java.util.Map.of("p", original.all().get("p").toFloatArray()));
+            resumed.load(Map.of("p", original.all().get("p").toFloatArray()));
             AdamUpdates restored = new AdamUpdates(resumed, 0.1, 0);
             restored.restore(adam.state());
             assertThat(step(resumed, restored)).isEqualTo(step(original, adam));

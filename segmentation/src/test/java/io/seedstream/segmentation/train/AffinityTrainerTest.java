@@ -13,6 +13,7 @@ import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +60,7 @@ class AffinityTrainerTest {
         int[] seeds = new int[16 * 16];
         for (int p = 0; p < seeds.length; p++) {
             boolean right = p % 16 >= 8;
-            java.util.Arrays.fill(rgb, 3 * p, 3 * p + 3, (byte) (right ? 200 : 40));
+            Arrays.fill(rgb, 3 * p, 3 * p + 3, (byte) (right ? 200 : 40));
             seeds[p] = right ? 0 : 1;
         }
         LabeledImage image = new LabeledImage("edge", 16, 16, rgb, null, new int[] {1});

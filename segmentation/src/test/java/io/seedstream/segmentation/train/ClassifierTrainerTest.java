@@ -2,7 +2,9 @@ package io.seedstream.segmentation.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
@@ -10,8 +12,11 @@ import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,8 +67,7 @@ class ClassifierTrainerTest {
             var reCam =
                     new ClassifierTrainer(model, CONFIG, DATA.classes(), ClassifierTrainer.Objective.RECAM).step(batch);
             assertThat(reCam.reCam()).isPositive();
-            assertThat(reCam.total())
-                    .isCloseTo(reCam.bce() + reCam.reCam(), org.assertj.core.api.Assertions.within(1e-4));
+            assertThat(reCam.total()).isCloseTo(reCam.bce() + reCam.reCam(), Assertions.within(1e-4));
 
             // Mining waits for gain.startStep classifier steps (here 2) of BCE alone, then adds alpha (0.2) x mining.
             var gainTrainer = new ClassifierTrainer(
@@ -79,9 +83,7 @@ class ClassifierTrainerTest {
             assertThat(weakOnly.attentionMining()).isPositive();
             assertThat(weakOnly.gainExtension()).isZero();
             assertThat(weakOnly.total())
-                    .isCloseTo(
-                            weakOnly.bce() + 0.2 * weakOnly.attentionMining(),
-                            org.assertj.core.api.Assertions.within(1e-4));
+                    .isCloseTo(weakOnly.bce() + 0.2 * weakOnly.attentionMining(), Assertions.within(1e-4));
             // A batch without any label has nothing to erase: BCE alone, no NaN.
             List<LabeledImage> unlabeled = batch.stream()
                     .map(i -> new LabeledImage(i.id(), i.width(), i.height(), i.rgb(), null, new int[0]))
@@ -94,7 +96,7 @@ class ClassifierTrainerTest {
             assertThat(withMasks.total())
                     .isCloseTo(
                             withMasks.bce() + 0.2 * withMasks.attentionMining() + 10 * withMasks.gainExtension(),
-                            org.assertj.core.api.Assertions.within(1e-4));
+                            Assertions.within(1e-4));
         }
     }
 
@@ -103,12 +105,10 @@ class ClassifierTrainerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             // one 1 x 3 map with values 1, 3, 5: (x - 1) / (4 + 1e-5); the gradient of the sum is 1 / range per pixel,
             // as the minimum and the range are constants
-            ai.djl.ndarray.NDArray maps =
-                    manager.create(new float[] {1, 3, 5}, new ai.djl.ndarray.types.Shape(1, 1, 1, 3));
+            NDArray maps = manager.create(new float[] {1, 3, 5}, new Shape(1, 1, 1, 3));
             maps.setRequiresGradient(true);
-            try (io.seedstream.segmentation.nn.Autograd.Recording recording =
-                    io.seedstream.segmentation.nn.Autograd.record()) {
-                ai.djl.ndarray.NDArray normalized = ClassifierTrainer.minMaxNormalized(maps);
+            try (Autograd.Recording recording = Autograd.record()) {
+                NDArray normalized = ClassifierTrainer.minMaxNormalized(maps);
                 assertThat(normalized.toFloatArray())
                         .usingComparatorWithPrecision(1e-5f)
                         .containsExactly(0f, 0.5f, 1f);
@@ -127,10 +127,10 @@ class ClassifierTrainerTest {
     @Test
     void miningDrawsAtMostMaxErasedImagesPairsEachEquallyLikely() {
         long[] pairs = {1, 4, 6, 9, 13};
-        java.util.Random random = new java.util.Random(3);
+        Random random = new Random(3);
         assertThat(ClassifierTrainer.drawn(pairs, 5, random)).containsExactly(1, 4, 6, 9, 13);
         assertThat(ClassifierTrainer.drawn(pairs, 8, random)).containsExactly(1, 4, 6, 9, 13);
-        Map<Long, Integer> times = new java.util.HashMap<>();
+        Map<Long, Integer> times = new HashMap<>();
         int draws = 20_000;
         for (int i = 0; i < draws; i++) {
             long[] two = ClassifierTrainer.drawn(pairs, 2, random);

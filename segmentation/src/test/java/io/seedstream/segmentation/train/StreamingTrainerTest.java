@@ -8,8 +8,12 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -266,7 +270,7 @@ class StreamingTrainerTest {
             for (LabeledImage image :
                     data.images(12, 48)) { // four times the true ones, so that replay is mostly wrong too
                 byte[] wrong = new byte[image.mask().length];
-                java.util.Arrays.fill(wrong, (byte) 1); // the first foreground class everywhere, background included
+                Arrays.fill(wrong, (byte) 1); // the first foreground class everywhere, background included
                 trainer.add(new StreamingTrainer.Sample(withoutMask(image), wrong, 2));
             }
             for (int s = 0; s < 60; s++) {
@@ -309,7 +313,7 @@ class StreamingTrainerTest {
             for (StreamingTrainer trainer : List.of(plain, averaging)) {
                 data.images(0, 8).forEach(i -> trainer.add(new StreamingTrainer.Sample(withoutMask(i), i.mask(), 1)));
             }
-            List<Map<String, float[]>> steps = new java.util.ArrayList<>();
+            List<Map<String, float[]>> steps = new ArrayList<>();
             for (int s = 0; s < 3; s++) {
                 plain.step();
                 steps.add(segmenterOf(plain.publishDue(60_000L * (s + 1), 0))
@@ -396,11 +400,10 @@ class StreamingTrainerTest {
 
     @Test
     void aStateOfAnUnknownVersionIsRefusedWithItsVersion() {
-        byte[] future =
-                java.nio.ByteBuffer.allocate(8).putInt(0x53535452).putInt(99).array();
+        byte[] future = ByteBuffer.allocate(8).putInt(0x53535452).putInt(99).array();
         try (NDManager manager = NDManager.newBaseManager();
                 StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> trainer.restore(future))
+            Assertions.assertThatThrownBy(() -> trainer.restore(future))
                     .hasMessageContaining("trainer state version 99");
         }
     }

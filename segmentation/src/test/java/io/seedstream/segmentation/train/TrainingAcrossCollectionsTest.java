@@ -13,6 +13,7 @@ import io.seedstream.segmentation.nn.FreedMemory;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -88,7 +89,7 @@ class TrainingAcrossCollectionsTest {
 
     /** A classifier mining attention and a segmenter with the boundary loss, STEPS each; every weight afterwards. */
     private static Map<String, float[]> train() {
-        Map<String, float[]> weights = new java.util.LinkedHashMap<>();
+        Map<String, float[]> weights = new LinkedHashMap<>();
         List<LabeledImage> batch = DATA.images(0, 6);
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier classifier = new Classifier(
