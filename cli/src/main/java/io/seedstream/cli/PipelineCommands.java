@@ -155,8 +155,8 @@ public final class PipelineCommands {
                 names = "--checkpoints",
                 paramLabel = "URI",
                 description =
-                        "where the jobs checkpoint (default: checkpoints/ "
-                                + "in the data directory; with --flink required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
+                        "where the jobs checkpoint (default: checkpoints/ in the data directory; with --flink "
+                                + "required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
         URI checkpoints;
 
         @Option(

@@ -48,10 +48,10 @@ import org.slf4j.LoggerFactory;
  * head (AffinityNet's pair loss on the pseudo-labels, over the current classifier's features) on a
  * stream of samples. Each model has a replay buffer (reservoir sampling, so the whole stream stays
  * represented) and trains on its new samples first, topped up with the buffered samples it trained
- * on least. Images with a mask
- * whose id hashes into the held-out share form a fixed evaluation set that scores every published
- * snapshot; the classifier's and the segmenter's new versions are published only through the
- * {@link ServingGate}, against the version in service on the same images. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
+ * on least. Images with a mask whose id hashes into the held-out share form a fixed evaluation set
+ * that scores every published snapshot; the classifier's and the segmenter's new versions are
+ * published only through the {@link ServingGate}, against the version in service on the same
+ * images. {@link #save()} captures everything (weights, optimizer moments, buffers, versions) so a
  * restart resumes training where it stopped; see {@code trainer} in the configuration.
  */
 public final class StreamingTrainer implements AutoCloseable {
