@@ -154,9 +154,8 @@ public final class PipelineCommands {
         @Option(
                 names = "--checkpoints",
                 paramLabel = "URI",
-                description =
-                        "where the jobs checkpoint (default: checkpoints/ in the data directory; with --flink "
-                                + "required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
+                description = "where the jobs checkpoint (default: checkpoints/ in the data directory; with --flink "
+                        + "required, and every job and task manager must reach it, e.g. s3://bucket/seedstream)")
         URI checkpoints;
 
         @Option(
