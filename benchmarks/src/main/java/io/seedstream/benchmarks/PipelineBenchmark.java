@@ -23,6 +23,7 @@ import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
@@ -293,7 +294,7 @@ public final class PipelineBenchmark {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
                     long received = System.currentTimeMillis();
                     ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
-                    if (model.getName().equals(StreamingTrainer.SEGMENTER)) {
+                    if (model.getName().equals(ModelName.SEGMENTER.id())) {
                         publications++;
                         model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
                     }
@@ -386,7 +387,7 @@ public final class PipelineBenchmark {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
                     long received = System.currentTimeMillis();
                     ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
-                    if (!model.getName().equals(StreamingTrainer.SEGMENTER)) {
+                    if (!model.getName().equals(ModelName.SEGMENTER.id())) {
                         continue;
                     }
                     model.getNewSampleTimestampsMs().forEach(t -> freshness.add((received - t) / 1000.0));
@@ -546,7 +547,7 @@ public final class PipelineBenchmark {
                 progress.update(trainer.steps(), "");
             }
             return trainer.publishDue(Long.MAX_VALUE, 0).stream()
-                    .filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
+                    .filter(p -> p.snapshot().name().equals(ModelName.SEGMENTER.id()))
                     .findFirst()
                     .orElseThrow()
                     .evalMiou();
@@ -681,9 +682,9 @@ public final class PipelineBenchmark {
                     segmenter, heldOut, classes, config.segmenter().batchSize());
         }
         try (NDManager scope = segmenter.parameters().manager().newSubManager();
-                Segmenter averaged = (Segmenter) ModelSnapshot.of(
-                                StreamingTrainer.SEGMENTER, 0, segmenter.architecture(), classes.names(), values)
-                        .newNetwork(scope)) {
+                Segmenter averaged = (Segmenter)
+                        ModelSnapshot.of(ModelName.SEGMENTER.id(), 0, segmenter.architecture(), classes.names(), values)
+                                .newNetwork(scope)) {
             return StreamingTrainer.segmenterMiou(
                     averaged, heldOut, classes, config.segmenter().batchSize());
         }
@@ -753,17 +754,17 @@ public final class PipelineBenchmark {
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(servers)) {
             producer.send(new ProducerRecord<>(
                             topics.models(),
-                            key(StreamingTrainer.CLASSIFIER),
+                            key(ModelName.CLASSIFIER.id()),
                             ModelRecords.initialClassifier(effective, data.classes(), 1, 5)))
                     .get();
             producer.send(new ProducerRecord<>(
                             topics.models(),
-                            key(StreamingTrainer.SEGMENTER),
+                            key(ModelName.SEGMENTER.id()),
                             ModelRecords.initialSegmenter(effective, data.classes(), 1, 5)))
                     .get();
             producer.send(new ProducerRecord<>(
                             topics.models(),
-                            key(StreamingTrainer.AFFINITY),
+                            key(ModelName.AFFINITY.id()),
                             ModelRecords.initialAffinity(effective, data.classes(), 1, 5)))
                     .get();
         }

@@ -11,6 +11,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.server.ServeCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -165,7 +166,7 @@ public final class ServerBench implements Callable<Integer> {
         try {
             producer.send(new ProducerRecord<>(
                             topics.models(),
-                            "segmenter".getBytes(StandardCharsets.UTF_8),
+                            ModelName.SEGMENTER.id().getBytes(StandardCharsets.UTF_8),
                             ModelRecords.initialSegmenter(config, data.classes(), version, version)))
                     .get();
         } catch (Exception e) {

@@ -10,6 +10,7 @@ import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Devices;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.train.ClassifierTrainer;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.StreamingTrainer;
@@ -199,8 +200,8 @@ public final class TrainerBenchmark {
                     }
                     curve.add(new Point(
                             step,
-                            latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
-                            latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN),
+                            latest.getOrDefault(ModelName.SEGMENTER.id(), Double.NaN),
+                            latest.getOrDefault(ModelName.CLASSIFIER.id(), Double.NaN),
                             trainer.lastClassifierTerms(),
                             trainer.lastSegmenterTerms()));
                     lastScored = new Run(
@@ -220,8 +221,8 @@ public final class TrainerBenchmark {
                         step,
                         String.format(
                                 "segmenter %.3f  classifier %.3f  skipped %d",
-                                latest.getOrDefault(StreamingTrainer.SEGMENTER, Double.NaN),
-                                latest.getOrDefault(StreamingTrainer.CLASSIFIER, Double.NaN),
+                                latest.getOrDefault(ModelName.SEGMENTER.id(), Double.NaN),
+                                latest.getOrDefault(ModelName.CLASSIFIER.id(), Double.NaN),
                                 trainer.divergedSteps()));
             }
             return lastScored; // scored at the last step

@@ -12,7 +12,7 @@ import io.seedstream.records.kafka.ImageStreamer;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.SyntheticDataset;
-import io.seedstream.segmentation.train.StreamingTrainer;
+import io.seedstream.segmentation.nn.ModelName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +48,7 @@ class ExternalClusterIT {
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(servers)) {
                 producer.send(new ProducerRecord<>(
                                 topics.models(),
-                                StreamingTrainer.CLASSIFIER.getBytes(StandardCharsets.UTF_8),
+                                ModelName.CLASSIFIER.id().getBytes(StandardCharsets.UTF_8),
                                 ModelRecords.initialClassifier(config, data.classes(), 1, 5)))
                         .get();
             }

@@ -4,6 +4,7 @@ import io.seedstream.records.Bytes;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
+import io.seedstream.segmentation.nn.ModelName;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -112,7 +113,7 @@ public final class HeldOutScores implements AutoCloseable {
     /** The served segmenter, once per version (and again when more images arrived since), on every held-out image. */
     private void scoreNewVersion() {
         List<HeldOutImage> set;
-        long version = models.servingVersion(ServedModels.SEGMENTER);
+        long version = models.servingVersion(ModelName.SEGMENTER.id());
         synchronized (this) {
             if (version < 0 || images.isEmpty() || (version == scoredVersion && images.size() == scoredImages)) {
                 return;
@@ -158,7 +159,7 @@ public final class HeldOutScores implements AutoCloseable {
                 ? 0
                 : mious.stream().mapToDouble(m -> (m - mean) * (m - mean)).sum() / (mious.size() - 1);
         ServedModels.Version published = models.history().stream()
-                .filter(v -> v.name().equals(ServedModels.SEGMENTER) && v.version() == version)
+                .filter(v -> v.name().equals(ModelName.SEGMENTER.id()) && v.version() == version)
                 .findFirst()
                 .orElse(null);
         Score score = new Score(

@@ -12,6 +12,7 @@ import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Ops;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
@@ -119,7 +120,7 @@ public final class Inference implements AutoCloseable {
     }
 
     public CompletableFuture<Segmentation> segment(ImageCodec.Rgb image) {
-        requireServing(ServedModels.SEGMENTER);
+        requireServing(ModelName.SEGMENTER.id());
         CompletableFuture<Segmentation> result = new CompletableFuture<>();
         enqueue(new SegmentTask(image, result, System.nanoTime()));
         return result;
@@ -127,7 +128,7 @@ public final class Inference implements AutoCloseable {
 
     /** @param passes 0 for the classifier's expected map (dropout off), N for FickleNet's N stochastic passes */
     public CompletableFuture<Localization> localize(ImageCodec.Rgb image, String className, int passes) {
-        requireServing(ServedModels.CLASSIFIER);
+        requireServing(ModelName.CLASSIFIER.id());
         CompletableFuture<Localization> result = new CompletableFuture<>();
         enqueue(new LocalizeTask(image, className, passes, result, System.nanoTime()));
         return result;
@@ -135,12 +136,12 @@ public final class Inference implements AutoCloseable {
 
     /** The classifier's expected maps (CAM) of the named classes, as one heat-map; all zero for no classes. */
     public CompletableFuture<Heat> heat(ImageCodec.Rgb image, List<String> classNames) {
-        requireServing(ServedModels.CLASSIFIER);
+        requireServing(ModelName.CLASSIFIER.id());
         List<CompletableFuture<Localization>> maps =
                 classNames.stream().map(name -> localize(image, name, 0)).toList();
         return CompletableFuture.allOf(maps.toArray(CompletableFuture[]::new)).thenApply(done -> {
             float[] heat = new float[image.width() * image.height()];
-            long version = models.servingVersion(ServedModels.CLASSIFIER);
+            long version = models.servingVersion(ModelName.CLASSIFIER.id());
             for (CompletableFuture<Localization> map : maps) {
                 version = map.join().modelVersion();
                 Renderings.maxNormalizedInto(heat, map.join().upsampled());
@@ -227,8 +228,8 @@ public final class Inference implements AutoCloseable {
 
     private void runSegmentation(NDManager manager, List<SegmentTask> batch) {
         metrics.batchSize.observe(batch.size());
-        try (ServedModels.Lease<Segmenter> lease = models.lease(ServedModels.SEGMENTER, Segmenter.class)
-                        .orElseThrow(() -> new NotReadyException(ServedModels.SEGMENTER));
+        try (ServedModels.Lease<Segmenter> lease = models.lease(ModelName.SEGMENTER.id(), Segmenter.class)
+                        .orElseThrow(() -> new NotReadyException(ModelName.SEGMENTER.id()));
                 NDManager scope = manager.newSubManager()) {
             List<LabeledImage> inputs =
                     batch.stream().map(task -> atTrainingSize(task.image())).toList();
@@ -252,8 +253,8 @@ public final class Inference implements AutoCloseable {
     }
 
     private void runLocalization(NDManager manager, LocalizeTask task) {
-        try (ServedModels.Lease<Classifier> lease = models.lease(ServedModels.CLASSIFIER, Classifier.class)
-                        .orElseThrow(() -> new NotReadyException(ServedModels.CLASSIFIER));
+        try (ServedModels.Lease<Classifier> lease = models.lease(ModelName.CLASSIFIER.id(), Classifier.class)
+                        .orElseThrow(() -> new NotReadyException(ModelName.CLASSIFIER.id()));
                 NDManager scope = manager.newSubManager()) {
             Classifier classifier = lease.network();
             int classId = lease.classes().indexOf(task.className());
@@ -279,7 +280,7 @@ public final class Inference implements AutoCloseable {
             long affinityVersion = -1;
             if (config.stream().affinityWalk()) { // walked as the localization job walks them
                 Optional<ServedModels.Lease<AffinityHead>> affinity =
-                        models.lease(ServedModels.AFFINITY, AffinityHead.class);
+                        models.lease(ModelName.AFFINITY.id(), AffinityHead.class);
                 if (affinity.isPresent()) {
                     try (ServedModels.Lease<AffinityHead> head = affinity.get()) {
                         map = walk.walked(head.network(), classifier, pixels, map);

@@ -11,6 +11,7 @@ import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
+import io.seedstream.segmentation.nn.ModelName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -113,7 +114,7 @@ final class Labeling implements AutoCloseable {
         LabelQueue.Pending pending = pending(ctx.pathParam("id"));
         byte[] png;
         synchronized (overlays) {
-            png = overlays.get(overlayKey(pending.id(), models.servingVersion(ServedModels.CLASSIFIER)));
+            png = overlays.get(overlayKey(pending.id(), models.servingVersion(ModelName.CLASSIFIER.id())));
         }
         if (png == null) {
             ImageCodec.Rgb image =

@@ -9,6 +9,7 @@ import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.nn.Devices;
+import io.seedstream.segmentation.nn.ModelName;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -160,9 +161,9 @@ public final class ModelServer implements AutoCloseable {
     private void readiness(Context ctx) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", models.ready() ? "ready" : "not ready");
-        body.put("classifierVersion", models.servingVersion(ServedModels.CLASSIFIER));
-        body.put("segmenterVersion", models.servingVersion(ServedModels.SEGMENTER));
-        body.put("affinityVersion", models.servingVersion(ServedModels.AFFINITY));
+        body.put("classifierVersion", models.servingVersion(ModelName.CLASSIFIER.id()));
+        body.put("segmenterVersion", models.servingVersion(ModelName.SEGMENTER.id()));
+        body.put("affinityVersion", models.servingVersion(ModelName.AFFINITY.id()));
         body.put("modelsTopicRead", feed != null && feed.caughtUp());
         if (!models.ready()) {
             body.put("reason", "no segmenter on the models topic yet");
@@ -174,12 +175,12 @@ public final class ModelServer implements AutoCloseable {
         ctx.json(Map.of(
                 "serving",
                         Map.of(
-                                ServedModels.CLASSIFIER,
-                                models.servingVersion(ServedModels.CLASSIFIER),
-                                ServedModels.SEGMENTER,
-                                models.servingVersion(ServedModels.SEGMENTER),
-                                ServedModels.AFFINITY,
-                                models.servingVersion(ServedModels.AFFINITY)),
+                                ModelName.CLASSIFIER.id(),
+                                models.servingVersion(ModelName.CLASSIFIER.id()),
+                                ModelName.SEGMENTER.id(),
+                                models.servingVersion(ModelName.SEGMENTER.id()),
+                                ModelName.AFFINITY.id(),
+                                models.servingVersion(ModelName.AFFINITY.id())),
                 "versions", models.history()));
     }
 

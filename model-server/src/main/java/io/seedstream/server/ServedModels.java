@@ -6,9 +6,9 @@ import io.seedstream.records.Bytes;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
-import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -29,9 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ServedModels implements AutoCloseable {
 
-    public static final String CLASSIFIER = StreamingTrainer.CLASSIFIER;
-    public static final String SEGMENTER = StreamingTrainer.SEGMENTER;
-    public static final String AFFINITY = StreamingTrainer.AFFINITY;
     private static final int HISTORY_LIMIT = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(ServedModels.class);
 
@@ -129,7 +126,12 @@ public final class ServedModels implements AutoCloseable {
     private final Device device;
     private final ServerMetrics metrics;
     private final Map<String, AtomicReference<Live>> serving = Map.of(
-            CLASSIFIER, new AtomicReference<>(), SEGMENTER, new AtomicReference<>(), AFFINITY, new AtomicReference<>());
+            ModelName.CLASSIFIER.id(),
+            new AtomicReference<>(),
+            ModelName.SEGMENTER.id(),
+            new AtomicReference<>(),
+            ModelName.AFFINITY.id(),
+            new AtomicReference<>());
     /** Every version seen, by name and version; the oldest entries go first beyond the limit. */
     private final Map<String, Version> history = new LinkedHashMap<>() {
         @Override
@@ -220,7 +222,7 @@ public final class ServedModels implements AutoCloseable {
 
     /** The classes a label may name (the classifier's; a background, if any, first), or empty before the first classifier. */
     public Optional<ClassList> labelClasses() {
-        Optional<Lease<Classifier>> lease = lease(CLASSIFIER, Classifier.class);
+        Optional<Lease<Classifier>> lease = lease(ModelName.CLASSIFIER.id(), Classifier.class);
         if (lease.isEmpty()) {
             return Optional.empty();
         }
@@ -264,7 +266,7 @@ public final class ServedModels implements AutoCloseable {
 
     /** Ready to segment: a segmenter is in service. */
     public boolean ready() {
-        return serving.get(SEGMENTER).get() != null;
+        return serving.get(ModelName.SEGMENTER.id()).get() != null;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.seedstream.segmentation.nn.ModelName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -59,8 +60,8 @@ public final class ServerMetrics {
             .register(registry);
 
     public ServerMetrics() {
-        modelVersion.labelValues(ServedModels.CLASSIFIER).set(-1);
-        modelVersion.labelValues(ServedModels.SEGMENTER).set(-1);
+        modelVersion.labelValues(ModelName.CLASSIFIER.id()).set(-1);
+        modelVersion.labelValues(ModelName.SEGMENTER.id()).set(-1);
     }
 
     /** The Prometheus text format. */

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
 import java.util.List;
@@ -36,7 +37,7 @@ class ServedModelsTest {
                 .setName("segmenter")
                 .build();
         assertThat(models.offer(misnamed)).isEqualTo(ServedModels.Outcome.REFUSED);
-        assertThat(models.servingVersion(ServedModels.SEGMENTER)).isEqualTo(2);
+        assertThat(models.servingVersion(ModelName.SEGMENTER.id())).isEqualTo(2);
         assertThat(metrics.scrape())
                 .contains("seedstream_server_model_refusals_total 3.0")
                 .contains("seedstream_server_model_version{model=\"segmenter\"} 2.0");
@@ -50,10 +51,10 @@ class ServedModelsTest {
     void aLeasedModelStaysUsableAfterItIsReplacedAndIsFreedWithItsLastLease() {
         models.offer(TestModels.segmenter(1));
         ServedModels.Lease<Segmenter> old =
-                models.lease(ServedModels.SEGMENTER, Segmenter.class).orElseThrow();
+                models.lease(ModelName.SEGMENTER.id(), Segmenter.class).orElseThrow();
         models.offer(TestModels.segmenter(2));
         try (ServedModels.Lease<Segmenter> current =
-                models.lease(ServedModels.SEGMENTER, Segmenter.class).orElseThrow()) {
+                models.lease(ModelName.SEGMENTER.id(), Segmenter.class).orElseThrow()) {
             assertThat(current.version()).isEqualTo(2);
             assertThat(old.version()).isEqualTo(1);
             float[] before = logits(old.network());

@@ -8,10 +8,10 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
-import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.List;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -50,9 +50,9 @@ public final class LiveModels implements AutoCloseable {
     public LiveModels(NDManager manager, ClassList classes, MetricGroup metrics) {
         this.manager = manager;
         this.classes = classes;
-        this.classifier = new Live<>(StreamingTrainer.CLASSIFIER, Classifier.class);
-        this.segmenter = new Live<>(StreamingTrainer.SEGMENTER, Segmenter.class);
-        this.affinity = new Live<>(StreamingTrainer.AFFINITY, AffinityHead.class);
+        this.classifier = new Live<>(ModelName.CLASSIFIER.id(), Classifier.class);
+        this.segmenter = new Live<>(ModelName.SEGMENTER.id(), Segmenter.class);
+        this.affinity = new Live<>(ModelName.AFFINITY.id(), AffinityHead.class);
         this.refused = metrics.counter("rejectedModels");
         metrics.gauge("classifierVersion", classifier::version);
         metrics.gauge("segmenterVersion", segmenter::version);

@@ -7,6 +7,7 @@ import io.seedstream.flink.common.TaskDevice;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.Arrays;
@@ -40,7 +41,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
 
     /** The published models, in the order of the gauges' slots. */
     private static final List<String> MODELS =
-            List.of(StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
+            List.of(ModelName.CLASSIFIER.id(), ModelName.SEGMENTER.id(), ModelName.AFFINITY.id());
 
     /** The single key all samples go to. */
     public static final int KEY = 0;
@@ -178,7 +179,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             int slot = MODELS.indexOf(snapshot.name());
             publishedVersion[slot] = snapshot.version();
             publishedMiou[slot] = publication.evalMiou() == null ? Double.NaN : publication.evalMiou();
-            if (snapshot.name().equals(StreamingTrainer.SEGMENTER)) {
+            if (snapshot.name().equals(ModelName.SEGMENTER.id())) {
                 Arrays.stream(publication.newSampleTimestampsMs()).forEach(t -> freshness.update(now - t));
             }
             out.collect(new EncodedRecord(

@@ -15,9 +15,9 @@ import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
-import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -220,7 +220,7 @@ class LocalizeFunctionTest {
             harness.processBroadcastElement(
                     RecordCodec.MODEL_SNAPSHOT.encode(ModelRecords.of(
                             ModelSnapshot.of(
-                                    StreamingTrainer.AFFINITY,
+                                    ModelName.AFFINITY.id(),
                                     1,
                                     head,
                                     data.classes().names()),

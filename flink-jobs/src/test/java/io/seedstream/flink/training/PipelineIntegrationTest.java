@@ -15,7 +15,7 @@ import io.seedstream.records.kafka.ImageStreamer;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.SyntheticDataset;
-import io.seedstream.segmentation.train.StreamingTrainer;
+import io.seedstream.segmentation.nn.ModelName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,7 +106,7 @@ class PipelineIntegrationTest {
                                         .toList()
                                 + " classifiers "
                                 + models.stream()
-                                        .filter(r -> r.getName().equals(StreamingTrainer.CLASSIFIER))
+                                        .filter(r -> r.getName().equals(ModelName.CLASSIFIER.id()))
                                         .map(r -> r.getVersion() + "@" + r.getTrainingStep() + "=" + r.getEvalMiou())
                                         .toList())
                         .isGreaterThan(first.getEvalMiou());
@@ -168,7 +168,7 @@ class PipelineIntegrationTest {
 
     private static List<ModelSnapshotRecord> segmenters(List<ModelSnapshotRecord> records) {
         return records.stream()
-                .filter(r -> r.getName().equals(StreamingTrainer.SEGMENTER))
+                .filter(r -> r.getName().equals(ModelName.SEGMENTER.id()))
                 .toList();
     }
 }

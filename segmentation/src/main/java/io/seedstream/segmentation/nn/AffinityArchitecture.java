@@ -8,8 +8,6 @@ import java.util.List;
  */
 public record AffinityArchitecture(int inputChannels, List<Integer> channels) implements Architecture {
 
-    public static final String KIND = "affinity";
-
     public AffinityArchitecture {
         channels = List.copyOf(channels);
         if (inputChannels < 1 || channels.isEmpty() || channels.stream().anyMatch(c -> c < 1)) {
@@ -20,6 +18,6 @@ public record AffinityArchitecture(int inputChannels, List<Integer> channels) im
 
     @Override
     public String kind() {
-        return KIND;
+        return ModelName.AFFINITY.id();
     }
 }

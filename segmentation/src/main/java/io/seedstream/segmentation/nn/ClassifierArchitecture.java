@@ -19,8 +19,6 @@ public record ClassifierArchitecture(
         int windowSize)
         implements Architecture {
 
-    public static final String KIND = "classifier";
-
     /** The classification head on top of the backbone. */
     public enum Head {
         /** Global average pooling, then a linear layer: CAM's network. */
@@ -56,7 +54,7 @@ public record ClassifierArchitecture(
 
     @Override
     public String kind() {
-        return KIND;
+        return ModelName.CLASSIFIER.id();
     }
 
     public int featureChannels() {

@@ -12,8 +12,6 @@ public record SegmenterArchitecture(
         List<Integer> asppDilations)
         implements Architecture {
 
-    public static final String KIND = "segmenter";
-
     public SegmenterArchitecture {
         channels = List.copyOf(channels);
         strides = List.copyOf(strides);
@@ -29,6 +27,6 @@ public record SegmenterArchitecture(
 
     @Override
     public String kind() {
-        return KIND;
+        return ModelName.SEGMENTER.id();
     }
 }

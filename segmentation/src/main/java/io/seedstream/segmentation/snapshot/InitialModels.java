@@ -7,9 +7,9 @@ import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
-import io.seedstream.segmentation.train.StreamingTrainer;
 
 /** Snapshots of freshly initialised models ({@code seed} decides the weights): untrained, but real networks at full cost. */
 public final class InitialModels {
@@ -24,7 +24,7 @@ public final class InitialModels {
                                 config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
                         manager,
                         seed)) {
-            return ModelSnapshot.of(StreamingTrainer.CLASSIFIER, version, model, classes.names());
+            return ModelSnapshot.of(ModelName.CLASSIFIER.id(), version, model, classes.names());
         }
     }
 
@@ -33,7 +33,7 @@ public final class InitialModels {
         try (NDManager manager = NDManager.newBaseManager();
                 Segmenter model =
                         new Segmenter(SegmenterArchitecture.of(config.segmenter(), classes.size()), manager, seed)) {
-            return ModelSnapshot.of(StreamingTrainer.SEGMENTER, version, model, classes.names());
+            return ModelSnapshot.of(ModelName.SEGMENTER.id(), version, model, classes.names());
         }
     }
 
@@ -48,7 +48,7 @@ public final class InitialModels {
                                 inputChannels, config.affinity().channels()),
                         manager,
                         seed)) {
-            return ModelSnapshot.of(StreamingTrainer.AFFINITY, version, model, classes.names());
+            return ModelSnapshot.of(ModelName.AFFINITY.id(), version, model, classes.names());
         }
     }
 }

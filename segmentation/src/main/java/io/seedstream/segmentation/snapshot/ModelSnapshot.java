@@ -10,10 +10,10 @@ import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Architecture;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
-import io.seedstream.segmentation.train.StreamingTrainer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -107,11 +107,11 @@ public record ModelSnapshot(
             throw new InvalidSnapshotException(
                     "the snapshot's classes " + this.classes + " are not the served " + classes);
         }
-        String expected = servedAs.equals(StreamingTrainer.CLASSIFIER)
-                ? ClassifierArchitecture.KIND
-                : servedAs.equals(StreamingTrainer.SEGMENTER)
-                        ? SegmenterArchitecture.KIND
-                        : servedAs.equals(StreamingTrainer.AFFINITY) ? AffinityArchitecture.KIND : null;
+        String expected = servedAs.equals(ModelName.CLASSIFIER.id())
+                ? ModelName.CLASSIFIER.id()
+                : servedAs.equals(ModelName.SEGMENTER.id())
+                        ? ModelName.SEGMENTER.id()
+                        : servedAs.equals(ModelName.AFFINITY.id()) ? ModelName.AFFINITY.id() : null;
         if (expected == null) {
             throw new InvalidSnapshotException("unknown model name '" + servedAs + "'");
         }
@@ -227,12 +227,13 @@ public record ModelSnapshot(
     }
 
     private static Architecture architecture(Header header) {
+        ModelName kind = ModelName.of(header.kind())
+                .orElseThrow(() -> new InvalidSnapshotException("unknown network kind '" + header.kind() + "'"));
         Class<? extends Architecture> type =
-                switch (header.kind()) {
-                    case ClassifierArchitecture.KIND -> ClassifierArchitecture.class;
-                    case SegmenterArchitecture.KIND -> SegmenterArchitecture.class;
-                    case AffinityArchitecture.KIND -> AffinityArchitecture.class;
-                    default -> throw new InvalidSnapshotException("unknown network kind '" + header.kind() + "'");
+                switch (kind) {
+                    case CLASSIFIER -> ClassifierArchitecture.class;
+                    case SEGMENTER -> SegmenterArchitecture.class;
+                    case AFFINITY -> AffinityArchitecture.class;
                 };
         return GSON.fromJson(header.architecture(), type);
     }

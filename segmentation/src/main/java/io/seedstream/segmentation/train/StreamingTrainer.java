@@ -14,6 +14,7 @@ import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
@@ -57,10 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class StreamingTrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamingTrainer.class);
-
-    public static final String CLASSIFIER = "classifier";
-    public static final String SEGMENTER = "segmenter";
-    public static final String AFFINITY = "affinity";
 
     /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
     private static final int STATE_MAGIC = 0x53535452; // "SSTR"
@@ -118,7 +115,7 @@ public final class StreamingTrainer implements AutoCloseable {
         SegmenterTrainer segmenterTrainer = new SegmenterTrainer(
                 segmenter, config, classes, new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
         this.classifierLearner = new Learner(
-                CLASSIFIER,
+                ModelName.CLASSIFIER.id(),
                 classifier,
                 config.training().batchSize(),
                 batch -> {
@@ -131,7 +128,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 from -> classifierScores(false, from),
                 true);
         this.segmenterLearner = new Learner(
-                SEGMENTER,
+                ModelName.SEGMENTER.id(),
                 segmenter,
                 config.segmenter().batchSize(),
                 batch -> {
@@ -156,7 +153,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 config.affinity().seed());
         AffinityTrainer affinityTrainer = new AffinityTrainer(affinity, config.affinity(), classes.background());
         this.affinityLearner = new Learner(
-                AFFINITY,
+                ModelName.AFFINITY.id(),
                 affinity,
                 config.training().batchSize(),
                 batch -> affinityTrainer.step(
@@ -314,7 +311,7 @@ public final class StreamingTrainer implements AutoCloseable {
         return learners().stream().mapToLong(learner -> learner.refused).sum();
     }
 
-    /** The serving gate's latest decision for a model ({@link #CLASSIFIER} or {@link #SEGMENTER}); null before its first. */
+    /** The serving gate's latest decision for a model ({@link ModelName#CLASSIFIER} or {@link ModelName#SEGMENTER}); null before its first. */
     public ServingGate.Decision lastGateDecision(String model) {
         return learners().stream()
                 .filter(learner -> learner.name.equals(model))

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -59,8 +60,7 @@ class StreamingTrainerTest {
             List<StreamingTrainer.Publication> published = trainer.publishDue(1, 0);
             assertThat(published)
                     .extracting(p -> p.snapshot().name())
-                    .containsExactly(
-                            StreamingTrainer.CLASSIFIER, StreamingTrainer.SEGMENTER, StreamingTrainer.AFFINITY);
+                    .containsExactly(ModelName.CLASSIFIER.id(), ModelName.SEGMENTER.id(), ModelName.AFFINITY.id());
             for (StreamingTrainer.Publication p : published) {
                 assertThat(p.snapshot().version()).isEqualTo(1);
                 assertThat(p.evalMiou()).isBetween(0.0, 1.0);
@@ -190,11 +190,11 @@ class StreamingTrainerTest {
             assertThat(resumed.untrainedSamples()).isEqualTo(1);
             assertThat(resumed.evalSetSize()).isPositive();
             if (file.endsWith("v4.bin")) { // two steps on the buffered samples: each was in one or both
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER))
+                assertThat(resumed.replayCounts(ModelName.SEGMENTER.id()))
                         .isNotEmpty()
                         .allSatisfy(n -> assertThat(n).isBetween(1, 2));
             } else {
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(0);
+                assertThat(resumed.replayCounts(ModelName.SEGMENTER.id())).containsOnly(0);
             }
             resumed.step();
             unaveraged.step();
@@ -227,20 +227,20 @@ class StreamingTrainerTest {
                     trainer.step();
                 }
             }
-            assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER))
+            assertThat(trainer.replayCounts(ModelName.SEGMENTER.id()))
                     .hasSize(12)
                     .containsOnly(1);
             for (int s = 0; s < 3; s++) {
                 trainer.step();
             }
-            assertThat(trainer.replayCounts(StreamingTrainer.SEGMENTER)).containsOnly(2);
+            assertThat(trainer.replayCounts(ModelName.SEGMENTER.id())).containsOnly(2);
             trainer.step();
             try (StreamingTrainer resumed =
                     new StreamingTrainer(config.with("trainer.evalPercent", 0), data.classes(), manager)) {
                 resumed.restore(trainer.save());
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER))
-                        .containsExactlyInAnyOrderElementsOf(trainer.replayCounts(StreamingTrainer.SEGMENTER));
-                assertThat(resumed.replayCounts(StreamingTrainer.SEGMENTER))
+                assertThat(resumed.replayCounts(ModelName.SEGMENTER.id()))
+                        .containsExactlyInAnyOrderElementsOf(trainer.replayCounts(ModelName.SEGMENTER.id()));
+                assertThat(resumed.replayCounts(ModelName.SEGMENTER.id()))
                         .containsOnly(2, 3)
                         .filteredOn(n -> n == 3)
                         .hasSize(4);
@@ -277,7 +277,7 @@ class StreamingTrainerTest {
                 trainer.step();
             }
             assertThat(segmenterOf(trainer.publishDue(100_000, 0))).isNull();
-            ServingGate.Decision decision = trainer.lastGateDecision(StreamingTrainer.SEGMENTER);
+            ServingGate.Decision decision = trainer.lastGateDecision(ModelName.SEGMENTER.id());
             assertThat(decision.serve()).isFalse();
             assertThat(decision.servedMiou()).isEqualTo(served.evalMiou());
             assertThat(decision.candidateMiou()).isLessThan(served.evalMiou());
@@ -292,7 +292,7 @@ class StreamingTrainerTest {
                 resumed.restore(trainer.save());
                 resumed.step();
                 assertThat(segmenterOf(resumed.publishDue(60_000, 0))).isNull();
-                assertThat(resumed.lastGateDecision(StreamingTrainer.SEGMENTER).servedMiou())
+                assertThat(resumed.lastGateDecision(ModelName.SEGMENTER.id()).servedMiou())
                         .isEqualTo(served.evalMiou());
             }
         }
@@ -393,7 +393,7 @@ class StreamingTrainerTest {
 
     private static StreamingTrainer.Publication segmenterOf(List<StreamingTrainer.Publication> publications) {
         return publications.stream()
-                .filter(p -> p.snapshot().name().equals(StreamingTrainer.SEGMENTER))
+                .filter(p -> p.snapshot().name().equals(ModelName.SEGMENTER.id()))
                 .findFirst()
                 .orElse(null);
     }
