@@ -28,6 +28,7 @@ import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
+import io.seedstream.segmentation.train.HeldOutEvaluator;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.ServingGate;
 import io.seedstream.segmentation.train.StreamingTrainer;
@@ -589,7 +590,7 @@ public final class PipelineBenchmark {
         try (NDManager scope = manager.newSubManager();
                 Segmenter segmenter =
                         (Segmenter) ModelSnapshot.fromBytes(snapshot).newNetwork(scope)) {
-            return StreamingTrainer.segmenterScores(
+            return HeldOutEvaluator.segmenterScores(
                     segmenter, heldOut, classes, config.segmenter().batchSize());
         }
     }
@@ -678,14 +679,14 @@ public final class PipelineBenchmark {
             Segmenter segmenter, WeightAverage average, List<LabeledImage> heldOut, ClassList classes) {
         Map<String, float[]> values = average == null ? null : average.values();
         if (values == null) {
-            return StreamingTrainer.segmenterMiou(
+            return HeldOutEvaluator.segmenterMiou(
                     segmenter, heldOut, classes, config.segmenter().batchSize());
         }
         try (NDManager scope = segmenter.parameters().manager().newSubManager();
                 Segmenter averaged = (Segmenter)
                         ModelSnapshot.of(ModelName.SEGMENTER.id(), 0, segmenter.architecture(), classes.names(), values)
                                 .newNetwork(scope)) {
-            return StreamingTrainer.segmenterMiou(
+            return HeldOutEvaluator.segmenterMiou(
                     averaged, heldOut, classes, config.segmenter().batchSize());
         }
     }

@@ -1,14 +1,10 @@
 package io.seedstream.segmentation.train;
 
 import ai.djl.TrainingDivergedException;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
-import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
@@ -26,9 +22,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -59,13 +53,6 @@ public final class StreamingTrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamingTrainer.class);
 
-    /** Marks {@link #save()}'s format from version 2 on; version 1 (classifier and segmenter only) had no header. */
-    private static final int STATE_MAGIC = 0x53535452; // "SSTR"
-
-    private static final int STATE_VERSION =
-            5; // 2: the affinity head's learner; samples written once, learners refer to them. 3: the served weights.
-    // 4: how often each buffered sample was trained on. 5: the weights' moving average
-
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its
      * pseudo-label (class id per pixel, {@link ClassList#IGNORE} unlabeled) for the segmenter;
@@ -89,9 +76,7 @@ public final class StreamingTrainer implements AutoCloseable {
     private final Learner segmenterLearner;
     private final AffinityHead affinity;
     private final Learner affinityLearner;
-    private final AffinityWalk walk;
-    private final ImageClassMaps classMaps;
-    private final ConfidentSeeds seedRule;
+    private final HeldOutEvaluator evaluator;
     private final ServingGate gate;
     private final List<LabeledImage> evalImages = new ArrayList<>();
     private ClassifierTrainer.StepLosses lastClassifierTerms;
@@ -139,7 +124,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 },
                 segmenterTrainer::optimizerState,
                 segmenterTrainer::restoreOptimizer,
-                from -> segmenterScores(
+                from -> HeldOutEvaluator.segmenterScores(
                         segmenter,
                         evalImages.subList(from, evalImages.size()),
                         classes,
@@ -167,9 +152,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 affinityTrainer::restoreOptimizer,
                 from -> classifierScores(true, from),
                 false);
-        this.walk = new AffinityWalk(config.affinity());
-        this.classMaps = ImageClassMaps.configured(config, 0);
-        this.seedRule = new ConfidentSeeds(config.seeds());
+        this.evaluator = new HeldOutEvaluator(config, classes, manager);
         this.gate = new ServingGate(settings.gateMinImages(), settings.gateStandardErrors());
         for (Learner learner : learners()) {
             learner.served = learner.checkpoint();
@@ -400,74 +383,19 @@ public final class StreamingTrainer implements AutoCloseable {
     }
 
     /**
-     * A segmenter's mIoU on masked images of one size, {@code batchSize} at a time: per pixel, the
-     * most probable class.
-     */
-    public static double segmenterMiou(
-            Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
-        return SegmentationMetrics.merged(
-                        segmenterScores(segmenter, images, classes, batchSize), classes.size(), classes.background())
-                .meanIou();
-    }
-
-    /** {@link #segmenterMiou}'s counts, one per image. */
-    public static List<SegmentationMetrics> segmenterScores(
-            Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
-        List<SegmentationMetrics> scores = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += batchSize) {
-            List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
-            try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
-                NDArray predicted =
-                        segmenter.probabilities(Batches.images(scope, batch)).argMax(1);
-                int pixels = batch.get(0).width() * batch.get(0).height();
-                int[] labels = predicted.toType(DataType.INT32, false).toIntArray();
-                for (int b = 0; b < batch.size(); b++) {
-                    SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
-                    metrics.add(
-                            Arrays.copyOfRange(labels, b * pixels, (b + 1) * pixels),
-                            batch.get(b).mask());
-                    scores.add(metrics);
-                }
-            }
-        }
-        return scores;
-    }
-
-    /**
-     * The classifier's score on the held-out images from index {@code from}, per image: the
-     * confident seeds of its class maps, as the localization job makes them without the class
-     * memory (unseeded pixels count as misses); with {@code walked}, of the maps walked with the
-     * affinity head's affinities (the head's score).
+     * The classifier's score on the held-out images from index {@code from}, per image (with
+     * {@code walked}, of its maps walked with the affinity head: the head's score).
      */
     private List<SegmentationMetrics> classifierScores(boolean walked, int from) {
-        List<SegmentationMetrics> scores = new ArrayList<>();
-        for (LabeledImage image : evalImages.subList(from, evalImages.size())) {
-            SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
-            int[] index =
-                    Arrays.stream(image.labels()).map(classes::classifierIndex).toArray();
-            try (NDManager scope = manager.newSubManager()) {
-                float[] maps = new float[0];
-                if (index.length > 0) {
-                    NDArray pixels = Batches.images(scope, List.of(image));
-                    NDArray classMap = classMaps.maps(classifier, pixels, index);
-                    maps = (walked ? walk.walked(affinity, classifier, pixels, classMap) : classMap).toFloatArray();
-                }
-                metrics.add(
-                        seedRule.seeds(
-                                maps, image.labels(), classes.background(), image.rgb(), image.width(), image.height()),
-                        image.mask());
-            }
-            scores.add(metrics);
-        }
-        return scores;
+        return evaluator.classifierScores(
+                classifier, walked ? affinity : null, evalImages.subList(from, evalImages.size()));
     }
 
     /** Everything needed to resume: weights, optimizer moments, versions, buffers and the evaluation set. */
     public byte[] save() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(STATE_MAGIC);
-            out.writeInt(STATE_VERSION);
+            TrainerStateFormat.writeHeader(out);
             // The segmenter and the affinity head buffer the same pseudo-labeled samples: each is written once.
             Map<Sample, Integer> index = new IdentityHashMap<>();
             List<Sample> table = new ArrayList<>();
@@ -479,7 +407,7 @@ public final class StreamingTrainer implements AutoCloseable {
                     }));
                 }
             }
-            writeSamples(out, table);
+            TrainerStateFormat.writeSamples(out, table);
             for (Learner learner : learners()) {
                 learner.save(out, samples -> {
                     out.writeInt(samples.size());
@@ -488,7 +416,7 @@ public final class StreamingTrainer implements AutoCloseable {
                     }
                 });
             }
-            writeImages(out, evalImages);
+            TrainerStateFormat.writeImages(out, evalImages);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -502,19 +430,10 @@ public final class StreamingTrainer implements AutoCloseable {
      */
     public void restore(byte[] saved) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved))) {
-            boolean headed = saved.length >= 8 && ByteBuffer.wrap(saved).getInt() == STATE_MAGIC;
-            int version = 1;
-            if (headed) {
-                in.readInt();
-                version = in.readInt();
-                if (version < 2 || version > STATE_VERSION) {
-                    throw new IOException("trainer state version " + version + " is not one this release reads (1 to "
-                            + STATE_VERSION + ")");
-                }
-            }
+            int version = TrainerStateFormat.readVersion(saved, in);
             if (version >= 2) {
-                List<Sample> table = readSamples(in);
-                SampleReader byIndex = () -> {
+                List<Sample> table = TrainerStateFormat.readSamples(in);
+                TrainerStateFormat.SampleReader byIndex = () -> {
                     List<Sample> samples = new ArrayList<>();
                     for (int n = in.readInt(); n > 0; n--) {
                         samples.add(table.get(in.readInt()));
@@ -525,15 +444,15 @@ public final class StreamingTrainer implements AutoCloseable {
                     learner.restore(in, version, byIndex);
                 }
             } else { // version 1: each learner wrote its samples in full; the head starts on the segmenter's
-                classifierLearner.restore(in, version, () -> readSamples(in));
-                segmenterLearner.restore(in, version, () -> readSamples(in));
+                classifierLearner.restore(in, version, () -> TrainerStateFormat.readSamples(in));
+                segmenterLearner.restore(in, version, () -> TrainerStateFormat.readSamples(in));
                 affinityLearner.buffer.addAll(segmenterLearner.buffer);
                 affinityLearner.buffer.forEach(sample -> affinityLearner.timesTrained.put(sample, 0));
                 affinityLearner.fresh.addAll(segmenterLearner.fresh);
                 affinityLearner.seen = segmenterLearner.buffer.size();
             }
             evalImages.clear();
-            evalImages.addAll(readImages(in));
+            evalImages.addAll(TrainerStateFormat.readImages(in));
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable trainer state: " + e.getMessage(), e);
         }
@@ -709,7 +628,7 @@ public final class StreamingTrainer implements AutoCloseable {
             }
         }
 
-        void save(DataOutputStream out, SampleWriter samples) throws IOException {
+        void save(DataOutputStream out, TrainerStateFormat.SampleWriter samples) throws IOException {
             for (TrainingCheckpoint checkpoint : List.of(checkpoint(), served)) {
                 byte[] bytes = checkpoint.toBytes();
                 out.writeInt(bytes.length);
@@ -738,7 +657,7 @@ public final class StreamingTrainer implements AutoCloseable {
         }
 
         /** Reads {@link #save}'s bytes; before format 3 the served weights were the saved ones, before 5 no average was kept. */
-        void restore(DataInputStream in, int format, SampleReader samples) throws IOException {
+        void restore(DataInputStream in, int format, TrainerStateFormat.SampleReader samples) throws IOException {
             TrainingCheckpoint checkpoint = TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt()));
             checkpoint.model().loadInto(network);
             restoreOptimizer.accept(checkpoint.optimizer());
@@ -777,78 +696,5 @@ public final class StreamingTrainer implements AutoCloseable {
                 average.clear();
             }
         }
-    }
-
-    /** How a learner's buffer and new samples are written: by index into the state's table of samples. */
-    private interface SampleWriter {
-        void write(List<Sample> samples) throws IOException;
-    }
-
-    /** How a learner's samples are read back: by index into the table (version 2), or in full (version 1). */
-    private interface SampleReader {
-        List<Sample> read() throws IOException;
-    }
-
-    private static void writeSamples(DataOutputStream out, List<Sample> samples) throws IOException {
-        writeImages(out, samples.stream().map(Sample::image).toList());
-        for (Sample sample : samples) {
-            writeBytes(out, sample.pseudoLabel());
-            out.writeLong(sample.timestampMs());
-        }
-    }
-
-    private static List<Sample> readSamples(DataInputStream in) throws IOException {
-        List<LabeledImage> images = readImages(in);
-        List<Sample> samples = new ArrayList<>();
-        for (LabeledImage image : images) {
-            samples.add(new Sample(image, readBytes(in), in.readLong()));
-        }
-        return samples;
-    }
-
-    private static void writeImages(DataOutputStream out, List<LabeledImage> images) throws IOException {
-        out.writeInt(images.size());
-        for (LabeledImage image : images) {
-            out.writeUTF(image.id());
-            out.writeInt(image.width());
-            out.writeInt(image.height());
-            out.write(image.rgb());
-            writeBytes(out, image.mask());
-            out.writeInt(image.labels().length);
-            for (int label : image.labels()) {
-                out.writeInt(label);
-            }
-        }
-    }
-
-    private static List<LabeledImage> readImages(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        List<LabeledImage> images = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            String id = in.readUTF();
-            int width = in.readInt();
-            int height = in.readInt();
-            byte[] rgb = in.readNBytes(width * height * 3);
-            byte[] mask = readBytes(in);
-            int[] labels = new int[in.readInt()];
-            for (int j = 0; j < labels.length; j++) {
-                labels[j] = in.readInt();
-            }
-            images.add(new LabeledImage(id, width, height, rgb, mask, labels));
-        }
-        return images;
-    }
-
-    /** Length-prefixed bytes, -1 for null. */
-    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
-        out.writeInt(bytes == null ? -1 : bytes.length);
-        if (bytes != null) {
-            out.write(bytes);
-        }
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        return length < 0 ? null : in.readNBytes(length);
     }
 }

@@ -1,6 +1,7 @@
 package io.seedstream.segmentation.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
@@ -130,6 +131,20 @@ class StreamingTrainerTest {
             ModelSnapshot fromResumed = resumed.publishDue(60_000, 0).get(0).snapshot();
             assertThat(fromResumed.version()).isEqualTo(fromOriginal.version());
             assertSameWeights(fromResumed.parameters(), fromOriginal.parameters());
+        }
+    }
+
+    /** A state from a later release (a format this one does not know) is refused with what to do about it. */
+    @Test
+    void stateOfALaterFormatIsRefusedWithWhatToDo() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer original = new StreamingTrainer(config, data.classes(), manager);
+                StreamingTrainer resumed = new StreamingTrainer(config, data.classes(), manager)) {
+            byte[] saved = original.save();
+            ByteBuffer.wrap(saved).putInt(4, 99); // the version after the magic number
+            assertThatThrownBy(() -> resumed.restore(saved))
+                    .hasMessageContaining("trainer state version 99 is not one this release reads (1 to 5)")
+                    .hasMessageContaining("start the trainer job without that checkpoint");
         }
     }
 
