@@ -211,7 +211,8 @@ class ModelServerIntegrationTest {
             clients.add(thread);
         }
         for (int version = 2; version <= 6; version++) {
-            Thread.sleep(400);
+            int servedBefore = succeeded.get();
+            await("requests answered by the version in service", () -> succeeded.get() >= servedBefore + 5);
             publish(TestModels.scored(
                     TestModels.segmenter(version),
                     0.1 + 0.08 * (version - 1),
@@ -224,7 +225,8 @@ class ModelServerIntegrationTest {
                 "segmenter v6 in service and both bad snapshots refused",
                 () -> server.models().servingVersion("segmenter") == 6
                         && scrape().contains("seedstream_server_model_refusals_total 2.0"));
-        Thread.sleep(1000); // load continues on v6 after the refusals
+        int servedBeforeRefusals = succeeded.get();
+        await("load going on after the refusals", () -> succeeded.get() >= servedBeforeRefusals + 10);
         loading.set(false);
         for (Thread thread : clients) {
             thread.join(30_000);
