@@ -191,19 +191,7 @@ public final class PipelineCommands {
             SeedStreamConfig config = configOptions.load();
             DatasetLoad data = dataset.load(config);
             Topics topics = kafkaOptions.topics(config);
-            if (flinkAddress != null && kafkaOptions.bootstrapServers == null) {
-                throw new IllegalArgumentException(
-                        "--flink needs --kafka HOST:PORT: the cluster's task managers cannot reach "
-                                + "a broker embedded in this process");
-            }
-            if (flinkAddress != null && checkpoints == null) {
-                throw new IllegalArgumentException(
-                        "--flink needs --checkpoints URI: a directory the cluster's job and task "
-                                + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");
-            }
-            if (labeledShare <= 0 || labeledShare > 1) {
-                throw new IllegalArgumentException("--labeled-share must be in (0, 1], was " + labeledShare);
-            }
+            checkOptions();
             FlinkCluster remote = flinkAddress != null
                     ? FlinkCluster.remote(flinkAddress, jobJar)
                     : null; // checked before anything starts
@@ -211,18 +199,7 @@ public final class PipelineCommands {
             data.problems().forEach(p -> System.out.println("  skipped " + p));
             LocalPipeline.Images images = split(data, dataset.loadHeldOutSplit());
 
-            CountDownLatch stopped = new CountDownLatch(1);
-            Thread main = Thread.currentThread();
-            Runtime.getRuntime()
-                    .addShutdownHook(new Thread(
-                            () -> { // Ctrl-C: stop producing, cancel the jobs, close in order
-                                main.interrupt();
-                                try {
-                                    stopped.await();
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                }
-                            }));
+            CountDownLatch stopped = interruptedOnCtrlC();
             try (DataDirectory directory = openDataDirectory(config, data, topics)) {
                 FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
                 System.out.println("Flink dashboard: " + flink.dashboardUrl());
@@ -245,15 +222,7 @@ public final class PipelineCommands {
                                         : config.server().port())) {
                     System.out.println("Model server: " + server.url()
                             + " (live predictions and the learning curve; API at " + server.url() + "openapi.json)");
-                    System.out.printf(
-                            "active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s%n",
-                            images.labeled().size(),
-                            images.pool().size(),
-                            config.active().budget(),
-                            pipeline.oracle() != null
-                                    ? "the oracle answers each request after "
-                                            + config.active().oracleDelayMs() + " ms"
-                                    : "answer them at " + server.url() + "label.html");
+                    System.out.println(describeActiveLearning(images, config, pipeline.oracle() != null, server.url()));
                     watch(pipeline, topics);
                     System.out.println("seedstream demo: shutting down; the next start on " + directory.root()
                             + " resumes from here (--fresh starts over)");
@@ -263,6 +232,54 @@ public final class PipelineCommands {
             } finally {
                 stopped.countDown();
             }
+        }
+
+        /** Refuses option combinations no run can use, before anything starts. */
+        private void checkOptions() {
+            if (flinkAddress != null && kafkaOptions.bootstrapServers == null) {
+                throw new IllegalArgumentException(
+                        "--flink needs --kafka HOST:PORT: the cluster's task managers cannot reach "
+                                + "a broker embedded in this process");
+            }
+            if (flinkAddress != null && checkpoints == null) {
+                throw new IllegalArgumentException(
+                        "--flink needs --checkpoints URI: a directory the cluster's job and task "
+                                + "managers can all reach (e.g. s3://bucket/seedstream, or file:///shared/seedstream on one host)");
+            }
+            if (labeledShare <= 0 || labeledShare > 1) {
+                throw new IllegalArgumentException("--labeled-share must be in (0, 1], was " + labeledShare);
+            }
+        }
+
+        /**
+         * On Ctrl-C (or SIGTERM) this thread is interrupted, which stops producing and closes the
+         * pipeline in order; the JVM waits for the returned latch, counted down once it has closed.
+         */
+        private static CountDownLatch interruptedOnCtrlC() {
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                main.interrupt();
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            return stopped;
+        }
+
+        private static String describeActiveLearning(
+                LocalPipeline.Images images, SeedStreamConfig config, boolean oracle, String serverUrl) {
+            return String.format(
+                    "active learning: %d images labeled up front, %d in the unlabeled pool, budget %d requests; %s",
+                    images.labeled().size(),
+                    images.pool().size(),
+                    config.active().budget(),
+                    oracle
+                            ? "the oracle answers each request after "
+                                    + config.active().oracleDelayMs() + " ms"
+                            : "answer them at " + serverUrl + "label.html");
         }
 
         /**
