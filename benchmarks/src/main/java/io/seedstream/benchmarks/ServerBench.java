@@ -103,7 +103,7 @@ public final class ServerBench implements Callable<Integer> {
             LabeledImage image = data.image(i);
             images.add(ImageCodec.encodePng(image.width(), image.height(), image.rgb()));
         }
-        Topics topics = Topics.withDefaultPrefix();
+        Topics topics = Topics.configured(config);
         List<Run> runs = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers())) {

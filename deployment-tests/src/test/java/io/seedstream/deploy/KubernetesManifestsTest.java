@@ -22,6 +22,7 @@ import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.flink.common.TaskDevice;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.TopicSetup;
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.server.ServeCommand;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
@@ -250,7 +251,7 @@ class KubernetesManifestsTest {
 
     @Test
     void topicsAreTheCodesWithTheModelsTopicSizedForModels() {
-        Topics topics = Topics.withDefaultPrefix();
+        Topics topics = Topics.configured(SeedStreamConfig.defaults());
         Map<String, KafkaTopic> byName = new HashMap<>();
         BASE.all(KafkaTopic.class).forEach(t -> byName.put(t.getSpec().getTopicName(), t));
         assertThat(byName.keySet())

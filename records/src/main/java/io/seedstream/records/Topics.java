@@ -1,14 +1,13 @@
 package io.seedstream.records;
 
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.List;
 
 /**
- * The topic names, all under one configurable prefix (default {@code seedstream.}) so several
+ * The topic names, all under one configurable prefix ({@code stream.topicPrefix}) so several
  * deployments can share a Kafka cluster.
  */
 public record Topics(String prefix) {
-
-    public static final String DEFAULT_PREFIX = "seedstream.";
 
     public Topics {
         if (prefix == null || !prefix.matches("[a-zA-Z0-9._-]*")) {
@@ -17,8 +16,9 @@ public record Topics(String prefix) {
         }
     }
 
-    public static Topics withDefaultPrefix() {
-        return new Topics(DEFAULT_PREFIX);
+    /** Under the configuration's prefix, {@code stream.topicPrefix}. */
+    public static Topics configured(SeedStreamConfig config) {
+        return new Topics(config.stream().topicPrefix());
     }
 
     /** Images with their weak labels (and sometimes a mask): the system's input. */

@@ -3,6 +3,7 @@ package io.seedstream.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -164,7 +165,7 @@ class RecordCodecTest {
 
     @Test
     void topicNamesShareThePrefix() {
-        Topics topics = Topics.withDefaultPrefix();
+        Topics topics = Topics.configured(SeedStreamConfig.defaults());
         assertThat(topics.labeledImages()).isEqualTo("seedstream.images.labeled");
         assertThat(new Topics("test-1.").models()).isEqualTo("test-1.models");
         assertThatThrownBy(() -> new Topics("bad prefix")).hasMessageContaining("prefix");
