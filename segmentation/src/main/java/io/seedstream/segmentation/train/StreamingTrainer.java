@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -286,7 +285,9 @@ public final class StreamingTrainer implements AutoCloseable {
                 .filter(l -> l.name.equals(model))
                 .findFirst()
                 .orElseThrow();
-        return learner.buffer.stream().map(learner.timesTrained::get).toList();
+        return learner.buffer.samples().stream()
+                .map(learner.buffer::timesTrained)
+                .toList();
     }
 
     /** Versions the serving gate refused, over all models. */
@@ -400,7 +401,7 @@ public final class StreamingTrainer implements AutoCloseable {
             Map<Sample, Integer> index = new IdentityHashMap<>();
             List<Sample> table = new ArrayList<>();
             for (Learner learner : learners()) {
-                for (List<Sample> samples : List.of(learner.buffer, learner.fresh)) {
+                for (List<Sample> samples : List.of(learner.buffer.samples(), learner.fresh)) {
                     samples.forEach(sample -> index.computeIfAbsent(sample, s -> {
                         table.add(s);
                         return table.size() - 1;
@@ -446,10 +447,9 @@ public final class StreamingTrainer implements AutoCloseable {
             } else { // version 1: each learner wrote its samples in full; the head starts on the segmenter's
                 classifierLearner.restore(in, version, () -> TrainerStateFormat.readSamples(in));
                 segmenterLearner.restore(in, version, () -> TrainerStateFormat.readSamples(in));
-                affinityLearner.buffer.addAll(segmenterLearner.buffer);
-                affinityLearner.buffer.forEach(sample -> affinityLearner.timesTrained.put(sample, 0));
+                List<Sample> buffered = segmenterLearner.buffer.samples();
+                affinityLearner.buffer.restore(buffered, Collections.nCopies(buffered.size(), 0), buffered.size());
                 affinityLearner.fresh.addAll(segmenterLearner.fresh);
-                affinityLearner.seen = segmenterLearner.buffer.size();
             }
             evalImages.clear();
             evalImages.addAll(TrainerStateFormat.readImages(in));
@@ -476,15 +476,12 @@ public final class StreamingTrainer implements AutoCloseable {
         /** Whether its versions pass the serving gate. */
         final boolean gated;
 
-        final List<Sample> buffer = new ArrayList<>();
-        /** How many steps each buffered sample was in (by identity: two samples may be equal). */
-        final Map<Sample, Integer> timesTrained = new IdentityHashMap<>();
+        final ReplayBuffer<Sample> buffer;
         /** The weights' moving average, published instead of the latest weights; null with {@code trainer.averageDecay} 0. */
         final WeightAverage average;
 
         final List<Sample> fresh = new ArrayList<>();
         final List<Long> newlyTrained = new ArrayList<>();
-        long seen;
         long steps;
         long version;
         long stepsAtPublication;
@@ -518,6 +515,7 @@ public final class StreamingTrainer implements AutoCloseable {
             this.scorer = scorer;
             this.gated = gated;
             this.average = settings.averageDecay() > 0 ? new WeightAverage(settings.averageDecay()) : null;
+            this.buffer = new ReplayBuffer<>(settings.replayCapacity());
         }
 
         /** The averaged weights as version {@code version}; empty without averaging or before the first step. */
@@ -562,7 +560,7 @@ public final class StreamingTrainer implements AutoCloseable {
             List<Sample> newSamples = new ArrayList<>(fresh.subList(0, Math.min(batchSize, fresh.size())));
             fresh.subList(0, newSamples.size()).clear();
             List<Sample> batch = new ArrayList<>(newSamples);
-            batch.addAll(leastTrained(batchSize - batch.size(), random));
+            batch.addAll(buffer.leastTrained(batchSize - batch.size(), random));
             try {
                 lastLoss = trainStep.apply(batch);
                 if (average != null) {
@@ -578,18 +576,10 @@ public final class StreamingTrainer implements AutoCloseable {
             steps++;
             for (Sample sample : newSamples) {
                 newlyTrained.add(sample.timestampMs());
-                remember(sample, random);
+                buffer.remember(sample, random); // counted with the batch's step below
             }
-            batch.forEach(sample -> timesTrained.computeIfPresent(sample, (s, times) -> times + 1));
+            buffer.countTrained(batch);
             return true;
-        }
-
-        /** Up to {@code count} buffered samples, those trained on least first, ties in random order. */
-        private List<Sample> leastTrained(int count, Random random) {
-            List<Sample> candidates = new ArrayList<>(buffer);
-            Collections.shuffle(candidates, random);
-            candidates.sort(Comparator.comparingInt(timesTrained::get)); // stable: the shuffle breaks ties
-            return candidates.subList(0, Math.min(count, candidates.size()));
         }
 
         /** The weights and optimizer moments as they are now. */
@@ -613,33 +603,18 @@ public final class StreamingTrainer implements AutoCloseable {
             }
         }
 
-        /** Reservoir sampling: every sample seen so far is in the buffer with equal probability. */
-        private void remember(Sample sample, Random random) {
-            seen++;
-            if (buffer.size() < settings.replayCapacity()) {
-                buffer.add(sample);
-                timesTrained.put(sample, 0); // its first step is counted with the batch's
-            } else {
-                long slot = (long) (random.nextDouble() * seen);
-                if (slot < buffer.size()) {
-                    timesTrained.remove(buffer.set((int) slot, sample));
-                    timesTrained.put(sample, 0);
-                }
-            }
-        }
-
         void save(DataOutputStream out, TrainerStateFormat.SampleWriter samples) throws IOException {
             for (TrainingCheckpoint checkpoint : List.of(checkpoint(), served)) {
                 byte[] bytes = checkpoint.toBytes();
                 out.writeInt(bytes.length);
                 out.write(bytes);
             }
-            out.writeLong(seen);
+            out.writeLong(buffer.seen());
             out.writeLong(steps);
             out.writeLong(stepsAtPublication);
-            samples.write(buffer);
-            for (Sample sample : buffer) {
-                out.writeInt(timesTrained.get(sample));
+            samples.write(buffer.samples());
+            for (Sample sample : buffer.samples()) {
+                out.writeInt(buffer.timesTrained(sample));
             }
             samples.write(fresh);
             out.writeInt(newlyTrained.size());
@@ -664,15 +639,15 @@ public final class StreamingTrainer implements AutoCloseable {
             served = format >= 3 ? TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt())) : checkpoint;
             servedScores = new ArrayList<>();
             version = served.model().version();
-            seen = in.readLong();
+            long seen = in.readLong();
             steps = in.readLong();
             stepsAtPublication = in.readLong();
-            buffer.clear();
-            buffer.addAll(samples.read());
-            timesTrained.clear();
-            for (Sample sample : buffer) { // before format 4 every sample starts even
-                timesTrained.put(sample, format >= 4 ? in.readInt() : 0);
+            List<Sample> buffered = samples.read();
+            List<Integer> counts = new ArrayList<>();
+            for (int i = 0; i < buffered.size(); i++) { // before format 4 every sample starts even
+                counts.add(format >= 4 ? in.readInt() : 0);
             }
+            buffer.restore(buffered, counts, seen);
             fresh.clear();
             fresh.addAll(samples.read());
             newlyTrained.clear();
