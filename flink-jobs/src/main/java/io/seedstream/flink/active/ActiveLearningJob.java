@@ -47,7 +47,8 @@ public final class ActiveLearningJob {
                 KafkaWiring.read(
                         env, settings, topics.unlabeledImages(), "active", "unlabeled images", "unlabeled-images"),
                 classes,
-                config.stream());
+                config.stream(),
+                "active-learning");
         BroadcastStream<byte[]> models = KafkaWiring.read(
                         env, settings, topics.models(), "active-models", "models", "models")
                 .map(RawMessage::value, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)

@@ -20,9 +20,9 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The first stage of the localization job: raw messages from the labeled-images topic become
- * validated images, each image id once; anything else becomes a dead letter with its reason. No
- * input can fail the job.
+ * The first stage of every job that reads images: raw messages become validated images, each image
+ * id once; anything else becomes a dead letter with its reason, naming the job's stage that refused
+ * it (for example {@code localization/validate}). No input can fail the job.
  */
 public final class IngestStage {
 
@@ -34,13 +34,16 @@ public final class IngestStage {
 
     private IngestStage() {}
 
-    public static Result apply(DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings) {
-        SingleOutputStreamOperator<Validated> valid = messages.process(new Validate(classes, settings.maxImageSide()))
+    /** @param job the job's name, which the dead letters' stage names begin with */
+    public static Result apply(
+            DataStream<RawMessage> messages, ClassList classes, SeedStreamConfig.Stream settings, String job) {
+        SingleOutputStreamOperator<Validated> valid = messages.process(
+                        new Validate(classes, settings.maxImageSide(), job + "/validate"))
                 .name("validate and decode")
                 .uid("validate");
         SingleOutputStreamOperator<LabeledImage> unique = valid.keyBy(
                         v -> v.image().id(), Types.STRING)
-                .process(new FirstOfEachId(settings.duplicateIdRetention()))
+                .process(new FirstOfEachId(settings.duplicateIdRetention(), job + "/deduplicate"))
                 .name("drop duplicate ids")
                 .uid("deduplicate");
         return new Result(unique, valid.getSideOutput(REJECTED).union(unique.getSideOutput(REJECTED)));
@@ -52,12 +55,14 @@ public final class IngestStage {
     static final class Validate extends ProcessFunction<RawMessage, Validated> {
         private final ClassList classes;
         private final int maxImageSide;
+        private final String stage;
         private transient LabeledImageValidator validator;
         private transient Counter rejected;
 
-        Validate(ClassList classes, int maxImageSide) {
+        Validate(ClassList classes, int maxImageSide, String stage) {
             this.classes = classes;
             this.maxImageSide = maxImageSide;
+            this.stage = stage;
         }
 
         @Override
@@ -73,9 +78,7 @@ public final class IngestStage {
             } catch (InvalidRecordException | RuntimeException e) { // nothing a message holds may stop the job
                 rejected.inc();
                 context.output(
-                        REJECTED,
-                        RejectedRecord.of(
-                                "localization/validate", e.getMessage() + " (" + message.position() + ")", message));
+                        REJECTED, RejectedRecord.of(stage, e.getMessage() + " (" + message.position() + ")", message));
             }
         }
     }
@@ -86,11 +89,13 @@ public final class IngestStage {
      */
     static final class FirstOfEachId extends KeyedProcessFunction<String, Validated, LabeledImage> {
         private final Duration retention;
+        private final String stage;
         private transient ValueState<Boolean> seen;
         private transient Counter duplicates;
 
-        FirstOfEachId(Duration retention) {
+        FirstOfEachId(Duration retention, String stage) {
             this.retention = retention;
+            this.stage = stage;
         }
 
         @Override
@@ -108,7 +113,7 @@ public final class IngestStage {
                 context.output(
                         REJECTED,
                         RejectedRecord.of(
-                                "localization/deduplicate",
+                                stage,
                                 "duplicate id '" + validated.image().id()
                                         + "': an image with this id was already received ("
                                         + validated.message().position() + ")",

@@ -31,6 +31,11 @@ public final class WaitingImages {
 
     private final ListState<LabeledImage> images;
     private final Counter waited;
+    /**
+     * The latest time a key was told to check at: each key gets a millisecond of its own, as Flink
+     * fires all timers of one timestamp in one mailbox action.
+     */
+    private long lastCheckMs;
 
     /** The keyed list state {@code name} and its count of images that waited, {@code imagesWaitedForModel}. */
     public WaitingImages(RuntimeContext context, String name) {
@@ -42,7 +47,7 @@ public final class WaitingImages {
     public void hold(List<LabeledImage> batch, TimerService timers) throws Exception {
         waited.inc(batch.size());
         images.addAll(batch);
-        timers.registerProcessingTimeTimer(timers.currentProcessingTime() + RECHECK_MS);
+        timers.registerProcessingTimeTimer(nextCheck(timers));
         timers.registerEventTimeTimer(END_OF_INPUT);
     }
 
@@ -52,17 +57,22 @@ public final class WaitingImages {
      */
     public void onTimer(boolean classifierLive, TimerService timers, Consumer<List<LabeledImage>> process)
             throws Exception {
+        if (!classifierLive) { // only keys that hold images have timers: no need to read them back
+            timers.registerProcessingTimeTimer(nextCheck(timers));
+            return;
+        }
         List<LabeledImage> held = new ArrayList<>();
         images.get().forEach(held::add);
         if (held.isEmpty()) {
-            return;
-        }
-        if (!classifierLive) {
-            timers.registerProcessingTimeTimer(timers.currentProcessingTime() + RECHECK_MS);
-            return;
+            return; // released by its other timer
         }
         process.accept(held);
         images.clear();
         timers.deleteEventTimeTimer(END_OF_INPUT);
+    }
+
+    private long nextCheck(TimerService timers) {
+        lastCheckMs = Math.max(timers.currentProcessingTime() + RECHECK_MS, lastCheckMs + 1);
+        return lastCheckMs;
     }
 }

@@ -40,7 +40,7 @@ public final class LocalizationJob {
         Topics topics = settings.topics();
         DataStream<RawMessage> raw = KafkaWiring.read(
                 env, settings, topics.labeledImages(), "localization", "labeled images", "labeled-images");
-        IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream());
+        IngestStage.Result ingest = IngestStage.apply(raw, classes, config.stream(), "localization");
 
         BroadcastStream<byte[]> models = KafkaWiring.read(
                         env, settings, topics.models(), "localization-models", "models", "models")

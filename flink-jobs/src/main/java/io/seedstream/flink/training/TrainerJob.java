@@ -42,7 +42,8 @@ public final class TrainerJob {
                                 "labeled images",
                                 "trainer-labeled-images"),
                         classes,
-                        config.stream())
+                        config.stream(),
+                        "trainer")
                 .images();
         SingleOutputStreamOperator<PseudoLabel> seeds = KafkaWiring.read(
                         env, settings, topics.seeds(), "trainer-seeds", "seeds", "trainer-seeds")

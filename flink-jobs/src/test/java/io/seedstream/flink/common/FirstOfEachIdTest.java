@@ -19,7 +19,8 @@ class FirstOfEachIdTest {
 
     @Test
     void anIdPassesOnceWithinTheRetention() throws Exception {
-        var operator = new KeyedProcessOperator<>(new IngestStage.FirstOfEachId(Duration.ofHours(1)));
+        var operator =
+                new KeyedProcessOperator<>(new IngestStage.FirstOfEachId(Duration.ofHours(1), "test/deduplicate"));
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 operator, (IngestStage.Validated v) -> v.image().id(), Types.STRING)) {
             harness.open();

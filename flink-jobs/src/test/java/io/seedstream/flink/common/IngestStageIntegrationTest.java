@@ -172,7 +172,10 @@ class IngestStageIntegrationTest {
         env.enableCheckpointing(300);
         var source = KafkaWiring.rawSource(kafka.bootstrapServers(), TOPICS.labeledImages(), "ingest-test", true);
         IngestStage.Result result = IngestStage.apply(
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "labeled images"), classes, config.stream());
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), "labeled images"),
+                classes,
+                config.stream(),
+                "localization");
         result.deadLetters()
                 .sinkTo(KafkaWiring.deadLetterSink(kafka.bootstrapServers(), TOPICS.deadLetters(), "ingest-test"));
         List<String> passed = new ArrayList<>();
@@ -212,6 +215,9 @@ class IngestStageIntegrationTest {
                     .as("one dead letter per bad message: " + key)
                     .isNull();
             assertThat(letter.getOriginal()).isNotNull();
+            assertThat(letter.getStage())
+                    .as("the job's stage that refused it")
+                    .isIn("localization/validate", "localization/deduplicate");
         }
         return reasons;
     }

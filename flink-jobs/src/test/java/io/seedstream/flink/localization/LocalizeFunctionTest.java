@@ -143,6 +143,41 @@ class LocalizeFunctionTest {
         }
     }
 
+    /** Batches held in the same millisecond still get timers of their own: one release per mailbox action. */
+    @Test
+    void batchesHeldAtOnceAreReleasedOneAtATime() throws Exception {
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(List.of(data.image(3)), 1);
+            harness.processElement(List.of(data.image(4)), 2);
+            harness.processBroadcastElement(model(1, 7), 3);
+            harness.setProcessingTime(1_000);
+            assertThat(harness.extractOutputValues()).hasSize(1);
+            harness.setProcessingTime(1_001);
+            assertThat(harness.extractOutputValues()).hasSize(2);
+        }
+    }
+
+    /** Flink drops processing-time timers when a bounded input ends: its final watermark releases what waited. */
+    @Test
+    void theFinalWatermarkReleasesWhatWaited() throws Exception {
+        LabeledImage image = data.image(5);
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(List.of(image), 1);
+            harness.processBroadcastElement(model(1, 7), 2);
+            harness.processWatermark(Long.MAX_VALUE);
+            harness.processBroadcastWatermark(Long.MAX_VALUE);
+            assertThat(harness.extractOutputValues())
+                    .extracting(o -> o.image().id())
+                    .containsExactly(image.id());
+            harness.setProcessingTime(10_000);
+            assertThat(harness.extractOutputValues()).as("released once").hasSize(1);
+        }
+    }
+
     @Test
     void anImageInABatchGetsWhatItWouldGetAlone() throws Exception {
         LabeledImage a = data.image(3);

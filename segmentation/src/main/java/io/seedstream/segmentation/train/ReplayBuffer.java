@@ -62,8 +62,9 @@ final class ReplayBuffer<T> {
         return Collections.unmodifiableList(samples);
     }
 
+    /** Steps the sample was in while buffered; 0 for a sample not in the buffer. */
     int timesTrained(T sample) {
-        return timesTrained.get(sample);
+        return timesTrained.getOrDefault(sample, 0);
     }
 
     /** Samples offered so far, the reservoir's {@code n}. */

@@ -5,6 +5,6 @@
  * {@link io.seedstream.segmentation.train.HeldOutEvaluator}, the decision to serve a version to
  * {@link io.seedstream.segmentation.train.ServingGate}, and its saved state's byte format
  * (versioned; every earlier version is read) to {@code TrainerStateFormat}. Depends on every other
- * core package but {@code active}.
+ * core package but {@code active} and {@code memory}.
  */
 package io.seedstream.segmentation.train;

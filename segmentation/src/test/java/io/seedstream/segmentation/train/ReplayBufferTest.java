@@ -60,6 +60,10 @@ class ReplayBufferTest {
         });
         assertThat(buffer.samples()).containsExactly("new");
         assertThat(buffer.timesTrained("new")).isZero();
+        buffer.countTrained(List.of("old"));
+        assertThat(buffer.timesTrained("old"))
+                .as("gone with its counts, and no longer counted")
+                .isZero();
 
         ReplayBuffer<String> restored = new ReplayBuffer<>(1);
         restored.restore(List.of("kept"), List.of(4), 9);
