@@ -122,7 +122,7 @@ public final class ActiveLearningBenchmark {
                             ClassifierArchitecture.of(
                                     config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
                             manager,
-                            config.training().seed());
+                            config.classifier().seed());
                     Segmenter segmenter = new Segmenter(
                             SegmenterArchitecture.of(config.segmenter(), classes.size()),
                             manager,
@@ -182,7 +182,7 @@ public final class ActiveLearningBenchmark {
             Random batches) {
         int done = 0;
         for (int step = 0; step < options.classifierStepsPerRound(); step++) {
-            classifierTrainer.step(draw(labeled, config.training().batchSize(), batches));
+            classifierTrainer.step(draw(labeled, config.classifier().batchSize(), batches));
             progress.update(++done, "classifier");
         }
         for (int step = 0; step < options.segmenterStepsPerRound(); step++) {

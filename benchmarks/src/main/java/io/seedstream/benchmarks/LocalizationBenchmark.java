@@ -144,7 +144,7 @@ public final class LocalizationBenchmark {
     public Result run() {
         Autograd.disableOnThisThread(); // inference unless a trainer or Grad-CAM turns it on
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
-            manager.getEngine().setRandomSeed((int) config.training().seed());
+            manager.getEngine().setRandomSeed((int) config.classifier().seed());
             List<SyntheticDataset.Scene> heldOutScenes =
                     scenes("generating held-out set", SyntheticDataset.HELD_OUT_START, options.evalImages());
             List<LabeledImage> heldOut =
@@ -219,7 +219,7 @@ public final class LocalizationBenchmark {
         return new Classifier(
                 ClassifierArchitecture.of(config, head, classes.numForeground()),
                 manager,
-                config.training().seed());
+                config.classifier().seed());
     }
 
     private Classifier fineTune(
@@ -231,7 +231,7 @@ public final class LocalizationBenchmark {
             List<LabeledImage> heldOut,
             Map<String, Training> training) {
         Classifier copy =
-                new Classifier(base.architecture(), manager, config.training().seed());
+                new Classifier(base.architecture(), manager, config.classifier().seed());
         ModelSnapshot.of(name, 0, base, classes.names()).loadInto(copy);
         return train(manager, pool, name, copy, objective, options.fineTuneSteps(), heldOut, training);
     }
@@ -248,13 +248,13 @@ public final class LocalizationBenchmark {
         // GAIN only fine-tunes a copy already trained on BCE here: its attention mining starts at once.
         SeedStreamConfig settings = objective.gain() ? config.with("gain.startStep", 0) : config;
         ClassifierTrainer trainer = new ClassifierTrainer(model, settings, classes, objective);
-        Random random = new Random(config.training().seed() + name.hashCode());
+        Random random = new Random(config.classifier().seed() + name.hashCode());
         double[] recent = new double[LOSS_WINDOW];
         long started = System.nanoTime();
         progress.start("training " + name, steps);
         for (int step = 1; step <= steps; step++) {
             List<LabeledImage> batch = new ArrayList<>();
-            for (int b = 0; b < config.training().batchSize(); b++) {
+            for (int b = 0; b < config.classifier().batchSize(); b++) {
                 batch.add(pool.get(random.nextInt(pool.size())));
             }
             ClassifierTrainer.StepLosses losses = trainer.step(batch);

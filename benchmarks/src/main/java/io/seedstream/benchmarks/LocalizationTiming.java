@@ -63,7 +63,7 @@ final class LocalizationTiming {
         double[] millis = new double[forms.length];
         long[] featureShape = null;
         try (Classifier model =
-                new Classifier(architecture, manager, config.training().seed())) {
+                new Classifier(architecture, manager, config.classifier().seed())) {
             progress.start("timing N maps (s=" + s + ")", (long) forms.length * (timedImages + 1));
             int done = 0;
             for (int f = 0; f < forms.length; f++) {
@@ -117,7 +117,7 @@ final class LocalizationTiming {
                 List.of(1),
                 PAPER_WINDOW);
         try (Classifier model =
-                new Classifier(architecture, manager, config.training().seed())) {
+                new Classifier(architecture, manager, config.classifier().seed())) {
             StochasticLocalizer factorized = new StochasticLocalizer(
                     paper.ficklenet(), StochasticLocalizer.Form.FACTORIZED, GradCam.Weights.CHANNEL);
             double factorizedMs =

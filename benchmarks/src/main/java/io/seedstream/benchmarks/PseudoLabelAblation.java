@@ -561,7 +561,7 @@ final class PseudoLabelAblation {
                 manager,
                 settings.seed());
         AffinityTrainer trainer = new AffinityTrainer(head, settings, classes.background());
-        int batchSize = config.training().batchSize();
+        int batchSize = config.classifier().batchSize();
         List<Integer> order =
                 new ArrayList<>(IntStream.range(0, train.size()).boxed().toList());
         Random random = new Random(settings.seed());

@@ -247,7 +247,7 @@ public final class SegmentationBenchmark {
     public Result run(List<Row> rows) throws IOException {
         Autograd.disableOnThisThread(); // trainers turn gradients on inside their steps
         try (NDManager manager = NDManager.newBaseManager(Devices.of(config.device()))) {
-            manager.getEngine().setRandomSeed((int) config.training().seed());
+            manager.getEngine().setRandomSeed((int) config.classifier().seed());
             List<LabeledImage> pool = data.train();
             List<LabeledImage> heldOut = data.heldOut();
             List<LabeledImage> weak =
@@ -326,7 +326,7 @@ public final class SegmentationBenchmark {
         Classifier model = new Classifier(
                 ClassifierArchitecture.of(settings, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
                 manager,
-                settings.training().seed());
+                settings.classifier().seed());
         String stride = model.architecture().strides().stream()
                 .reduce(1, (a, b) -> a * b)
                 .toString();
@@ -342,7 +342,7 @@ public final class SegmentationBenchmark {
     /** ReCAM's second stage on a copy of the CAM classifier: BCE + lambda SCE, all but the ReCAM head at a tenth of the rate. */
     private Classifier fineTuneReCam(NDManager manager, Classifier cam, List<LabeledImage> weak, int[] skipped) {
         Classifier model =
-                new Classifier(cam.architecture(), manager, config.training().seed());
+                new Classifier(cam.architecture(), manager, config.classifier().seed());
         try (NDManager scope = manager.newSubManager()) {
             Map<String, float[]> values = new LinkedHashMap<>();
             cam.parameters().all().forEach((name, array) -> values.put(name, array.toFloatArray()));
@@ -358,13 +358,13 @@ public final class SegmentationBenchmark {
     }
 
     private void train(ClassifierTrainer trainer, List<LabeledImage> weak, int steps, String phase, int[] skipped) {
-        Random random = new Random(config.training().seed());
+        Random random = new Random(config.classifier().seed());
         progress.start(phase, steps);
         double loss = 0;
         int done = 0;
         for (int step = 1; step <= steps; step++) {
             List<LabeledImage> batch = new ArrayList<>();
-            for (int b = 0; b < config.training().batchSize(); b++) {
+            for (int b = 0; b < config.classifier().batchSize(); b++) {
                 batch.add(weak.get(random.nextInt(weak.size())));
             }
             try {

@@ -167,7 +167,7 @@ public final class TrainerBenchmark {
         long started = System.nanoTime();
         try (NDManager manager = NDManager.newBaseManager(Devices.of(settings.device()));
                 StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
-            manager.getEngine().setRandomSeed((int) settings.training().seed());
+            manager.getEngine().setRandomSeed((int) settings.classifier().seed());
             List<LabeledImage> heldOut = data.heldOut();
             heldOut.forEach(trainer::holdOut);
             Map<String, Double> latest = new LinkedHashMap<>();

@@ -19,7 +19,7 @@ class SegmentationBenchmarkTest {
                 .with("backbone.channels", "8,8,16,16,16,16")
                 .with("segmenter.channels", "8,8,16,16,16,16")
                 .with("segmenter.epochs", 2)
-                .with("training.batchSize", 8)
+                .with("classifier.batchSize", 8)
                 .with("segmenter.batchSize", 8);
         SegmentationBenchmark.Options options = new SegmentationBenchmark.Options(10, 5, 20, 8, 8, 0.1, true, 4, null);
         Progress quiet = new Progress(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

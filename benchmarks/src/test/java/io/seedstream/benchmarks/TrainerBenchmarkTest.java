@@ -63,7 +63,7 @@ class TrainerBenchmarkTest {
                 .with("backbone.channels", "8,8,8,8,8,8")
                 .with("segmenter.channels", "8,8,8,8,8,8")
                 .with("cam.scales", "1.0")
-                .with("training.batchSize", 4)
+                .with("classifier.batchSize", 4)
                 .with("segmenter.batchSize", 4);
         var options = new TrainerBenchmark.Options(4, 2, 2, 0.5, 4, List.of("base", "gain+boundary"), null);
         List<TrainerBenchmark.Result> soFar = new ArrayList<>();

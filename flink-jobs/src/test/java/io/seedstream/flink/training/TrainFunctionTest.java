@@ -37,7 +37,7 @@ class TrainFunctionTest {
             .with("trainer.samplesPerStep", 1)
             .with("trainer.publishEverySteps", 1)
             .with("trainer.evalPercent", 0)
-            .with("training.batchSize", 2);
+            .with("classifier.batchSize", 2);
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
 
     private KeyedOneInputStreamOperatorTestHarness<Integer, StreamingTrainer.Sample, EncodedRecord> harness()

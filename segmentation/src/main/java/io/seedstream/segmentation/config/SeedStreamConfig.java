@@ -28,7 +28,7 @@ public record SeedStreamConfig(
         FickleNet ficklenet,
         ReCam recam,
         Gain gain,
-        Training training,
+        ClassifierTraining classifier,
         ClassMemory memory,
         Dsrg dsrg,
         Cam cam,
@@ -115,7 +115,8 @@ public record SeedStreamConfig(
      * {@code rescaleRange} (IRN's {@code train_cam.py} resizes the long side to 320..640 for 512
      * crops: 0.625..1.25), so the classifier sees objects at the sizes multi-scale inference shows it.
      */
-    public record Training(int batchSize, double learningRate, double weightDecay, List<Double> rescaleRange, long seed)
+    public record ClassifierTraining(
+            int batchSize, double learningRate, double weightDecay, List<Double> rescaleRange, long seed)
             implements Serializable {}
 
     /**
@@ -414,7 +415,7 @@ public record SeedStreamConfig(
                 new FickleNet(5, 0.9, 200, 0.35, 50, "channel", "factorized"),
                 new ReCam(1.0, 0.1),
                 new Gain(0.5, 10.0, 0.2, 10.0, 1000, 1e-4, 32),
-                new Training(16, 1e-3, 0.0, List.of(0.625, 1.25), 11L),
+                new ClassifierTraining(16, 1e-3, 0.0, List.of(0.625, 1.25), 11L),
                 new ClassMemory(0.9, 0.9, 1000, 0.01, 0.0, 0.2, 4),
                 new Dsrg(0.85, 0.99),
                 new Cam(List.of(1.0, 0.5, 1.5, 2.0), true, false),
@@ -461,14 +462,14 @@ public record SeedStreamConfig(
             for (int i = 0; i < path.length - 1; i++) {
                 JsonElement child = node.get(path[i]);
                 if (child == null || !child.isJsonObject()) {
-                    throw new IllegalArgumentException("unknown configuration key: " + e.getKey());
+                    throw unknownKey(e.getKey());
                 }
                 node = child.getAsJsonObject();
             }
             String leaf = path[path.length - 1];
             JsonElement current = node.get(leaf);
             if (current == null || current.isJsonObject()) {
-                throw new IllegalArgumentException("unknown configuration key: " + e.getKey());
+                throw unknownKey(e.getKey());
             }
             node.add(leaf, parseValue(current, e.getValue()));
         }
@@ -498,7 +499,7 @@ public record SeedStreamConfig(
         for (Map.Entry<String, JsonElement> e : overlay.entrySet()) {
             JsonElement current = base.get(e.getKey());
             if (current == null) {
-                throw new IllegalArgumentException("unknown configuration key: " + prefix + e.getKey());
+                throw unknownKey(prefix + e.getKey());
             }
             if (current.isJsonObject() && e.getValue().isJsonObject()) {
                 deepMerge(current.getAsJsonObject(), e.getValue().getAsJsonObject(), prefix + e.getKey() + ".");
@@ -506,6 +507,18 @@ public record SeedStreamConfig(
                 base.add(e.getKey(), e.getValue());
             }
         }
+    }
+
+    /** Groups renamed since a release: their old name and the new one. */
+    private static final Map<String, String> RENAMED_GROUPS = Map.of("training", "classifier");
+
+    private static IllegalArgumentException unknownKey(String key) {
+        String group = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+        String renamed = RENAMED_GROUPS.get(group);
+        return new IllegalArgumentException(
+                renamed == null
+                        ? "unknown configuration key: " + key
+                        : "configuration key " + key + " is now " + renamed + key.substring(group.length()));
     }
 
     private static SeedStreamConfig fromJsonTree(JsonObject tree) {
@@ -573,8 +586,8 @@ public record SeedStreamConfig(
                 recam.lambda() >= 0 && recam.fineTuneScale() > 0 && recam.fineTuneScale() <= 1,
                 "recam needs lambda >= 0 and fineTuneScale in (0, 1]");
         require(
-                training.batchSize() >= 1 && training.learningRate() > 0,
-                "training needs batchSize >= 1, learningRate > 0");
+                classifier.batchSize() >= 1 && classifier.learningRate() > 0,
+                "classifier needs batchSize >= 1, learningRate > 0");
         require(
                 gain.omega() > 0
                         && gain.alpha() >= 0
@@ -584,11 +597,11 @@ public record SeedStreamConfig(
                         && gain.maxErasedImages() >= 1,
                 "gain needs omega > 0, alpha >= 0, extensionWeight >= 0, startStep >= 0, learningRate > 0 and maxErasedImages >= 1");
         require(
-                training.rescaleRange().size() == 2
-                        && training.rescaleRange().get(0) > 0
-                        && training.rescaleRange().get(0)
-                                <= training.rescaleRange().get(1),
-                "training.rescaleRange must be two factors, 0 < min <= max");
+                classifier.rescaleRange().size() == 2
+                        && classifier.rescaleRange().get(0) > 0
+                        && classifier.rescaleRange().get(0)
+                                <= classifier.rescaleRange().get(1),
+                "classifier.rescaleRange must be two factors, 0 < min <= max");
         require(
                 !cam.scales().isEmpty() && cam.scales().stream().allMatch(scale -> scale > 0),
                 "cam.scales must be positive, one or more");

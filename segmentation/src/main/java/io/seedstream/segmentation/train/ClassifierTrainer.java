@@ -72,11 +72,11 @@ public final class ClassifierTrainer {
         this.config = config;
         this.classes = classes;
         this.objective = objective;
-        this.learningRate = config.training().learningRate();
+        this.learningRate = config.classifier().learningRate();
         this.updates = new AdamUpdates(
-                model.parameters(), learningRate, config.training().weightDecay(), learningRateScale);
-        this.rescaling = new Random(config.training().seed());
-        this.pairDraws = new Random(config.training().seed() + 1);
+                model.parameters(), learningRate, config.classifier().weightDecay(), learningRateScale);
+        this.rescaling = new Random(config.classifier().seed());
+        this.pairDraws = new Random(config.classifier().seed() + 1);
     }
 
     /** The optimizer's memory, to save with the weights (see {@link TrainingCheckpoint}). */
@@ -104,7 +104,7 @@ public final class ClassifierTrainer {
                 losses = terms.values();
                 if (!Double.isFinite(losses.total())) {
                     throw new TrainingDivergedException(
-                            "training diverged (loss " + losses + "); lower training.learningRate");
+                            "training diverged (loss " + losses + "); lower classifier.learningRate");
                 }
                 recording.backward(terms.total);
             }
@@ -203,9 +203,9 @@ public final class ClassifierTrainer {
         return maps.sub(min).div(range);
     }
 
-    /** The batch resized by one factor drawn from {@code training.rescaleRange} (aspect ratio kept). */
+    /** The batch resized by one factor drawn from {@code classifier.rescaleRange} (aspect ratio kept). */
     private NDArray rescaled(NDArray images) {
-        List<Double> range = config.training().rescaleRange();
+        List<Double> range = config.classifier().rescaleRange();
         double factor = range.get(0) + rescaling.nextDouble() * (range.get(1) - range.get(0));
         long[] shape = images.getShape().getShape();
         int height = (int) Math.max(8, Math.round(shape[2] * factor));

@@ -89,7 +89,7 @@ public final class StreamingTrainer implements AutoCloseable {
         this.classifier = new Classifier(
                 ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
                 manager,
-                config.training().seed());
+                config.classifier().seed());
         this.segmenter = new Segmenter(
                 SegmenterArchitecture.of(config.segmenter(), classes.size()),
                 manager,
@@ -101,7 +101,7 @@ public final class StreamingTrainer implements AutoCloseable {
         this.classifierLearner = new Learner(
                 ModelName.CLASSIFIER.id(),
                 classifier,
-                config.training().batchSize(),
+                config.classifier().batchSize(),
                 batch -> {
                     lastClassifierTerms = classifierTrainer.step(
                             batch.stream().map(Sample::image).toList());
@@ -139,7 +139,7 @@ public final class StreamingTrainer implements AutoCloseable {
         this.affinityLearner = new Learner(
                 ModelName.AFFINITY.id(),
                 affinity,
-                config.training().batchSize(),
+                config.classifier().batchSize(),
                 batch -> affinityTrainer.step(
                         classifier,
                         batch.stream()
@@ -239,7 +239,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** One step for each model that has samples; false when none has any. */
     public boolean step() {
-        boolean classifierStepped = classifierLearner.step(config.training().seed());
+        boolean classifierStepped = classifierLearner.step(config.classifier().seed());
         boolean segmenterStepped = segmenterLearner.step(config.segmenter().seed());
         boolean affinityStepped = affinityLearner.step(config.affinity().seed());
         return classifierStepped || segmenterStepped || affinityStepped;

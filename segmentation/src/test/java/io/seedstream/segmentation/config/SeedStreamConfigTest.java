@@ -60,6 +60,9 @@ class SeedStreamConfigTest {
     void unknownKeysAndImpossibleValuesAreRejectedWithTheReason() {
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.windowsize", 5))
                 .hasMessageContaining("unknown configuration key: ficklenet.windowsize");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("training.batchSize", 8))
+                .as("a renamed group names its new key")
+                .hasMessage("configuration key training.batchSize is now classifier.batchSize");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.windowSize", 4))
                 .hasMessageContaining("odd");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.dropRate", 1))
@@ -82,7 +85,7 @@ class SeedStreamConfigTest {
                 .hasMessageContaining("radius >= 2");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.scales", "1,0"))
                 .hasMessageContaining("cam.scales");
-        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("training.rescaleRange", "1.2,0.8"))
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("classifier.rescaleRange", "1.2,0.8"))
                 .hasMessageContaining("rescaleRange");
     }
 

@@ -38,9 +38,9 @@ class ClassifierTrainerTest {
                     "1,1,1",
                     "ficklenet.windowSize",
                     "3",
-                    "training.batchSize",
+                    "classifier.batchSize",
                     "12",
-                    "training.learningRate",
+                    "classifier.learningRate",
                     "0.005"));
     private static final SyntheticDataset DATA = new SyntheticDataset(CONFIG.synthetic());
 

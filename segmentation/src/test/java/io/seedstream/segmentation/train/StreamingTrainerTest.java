@@ -27,7 +27,7 @@ class StreamingTrainerTest {
                     "synthetic.imageSize", "32",
                     "backbone.channels", "8,8,16,16,16,16",
                     "segmenter.channels", "8,8,16,16,16,16",
-                    "training.batchSize", "4",
+                    "classifier.batchSize", "4",
                     "segmenter.batchSize", "4",
                     "trainer.imageWidth", "32",
                     "trainer.imageHeight", "32",

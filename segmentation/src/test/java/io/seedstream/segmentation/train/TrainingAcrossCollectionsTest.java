@@ -46,7 +46,7 @@ class TrainingAcrossCollectionsTest {
                     "8,8,16,16,16,16",
                     "ficklenet.windowSize",
                     "3",
-                    "training.batchSize",
+                    "classifier.batchSize",
                     "6"))
             .with(Map.of("gain.startStep", "0", "boundary.warmupSteps", "0", "boundary.rampSteps", "0"));
     private static final SyntheticDataset DATA = new SyntheticDataset(CONFIG.synthetic());
