@@ -1,6 +1,5 @@
 package io.seedstream.segmentation.train;
 
-import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -11,7 +10,6 @@ import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.ModelName;
-import io.seedstream.segmentation.nn.Network;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.seeds.ConfidentSeeds;
@@ -27,12 +25,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.IntFunction;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,10 +63,10 @@ public final class StreamingTrainer implements AutoCloseable {
     private final NDManager manager;
     private final Classifier classifier;
     private final Segmenter segmenter;
-    private final Learner classifierLearner;
-    private final Learner segmenterLearner;
+    private final ModelLearner classifierLearner;
+    private final ModelLearner segmenterLearner;
     private final AffinityHead affinity;
-    private final Learner affinityLearner;
+    private final ModelLearner affinityLearner;
     private final HeldOutEvaluator evaluator;
     private final ServingGate gate;
     private final List<LabeledImage> evalImages = new ArrayList<>();
@@ -86,6 +78,7 @@ public final class StreamingTrainer implements AutoCloseable {
         this.settings = config.trainer();
         this.classes = classes;
         this.manager = parent.newSubManager();
+        this.gate = new ServingGate(settings.gateMinImages(), settings.gateStandardErrors());
         this.classifier = new Classifier(
                 ClassifierArchitecture.of(config, ClassifierArchitecture.Head.FICKLENET, classes.numForeground()),
                 manager,
@@ -98,7 +91,11 @@ public final class StreamingTrainer implements AutoCloseable {
                 classifier, config, classes, new ClassifierTrainer.Objective(true, settings.gain()));
         SegmenterTrainer segmenterTrainer = new SegmenterTrainer(
                 segmenter, config, classes, new SegmenterTrainer.Objective(true, settings.boundaryLoss(), true));
-        this.classifierLearner = new Learner(
+        this.classifierLearner = new ModelLearner(
+                settings,
+                classes,
+                gate,
+                evalImages::size,
                 ModelName.CLASSIFIER.id(),
                 classifier,
                 config.classifier().batchSize(),
@@ -111,7 +108,11 @@ public final class StreamingTrainer implements AutoCloseable {
                 classifierTrainer::restoreOptimizer,
                 from -> classifierScores(false, from),
                 true);
-        this.segmenterLearner = new Learner(
+        this.segmenterLearner = new ModelLearner(
+                settings,
+                classes,
+                gate,
+                evalImages::size,
                 ModelName.SEGMENTER.id(),
                 segmenter,
                 config.segmenter().batchSize(),
@@ -136,7 +137,11 @@ public final class StreamingTrainer implements AutoCloseable {
                 manager,
                 config.affinity().seed());
         AffinityTrainer affinityTrainer = new AffinityTrainer(affinity, config.affinity(), classes.background());
-        this.affinityLearner = new Learner(
+        this.affinityLearner = new ModelLearner(
+                settings,
+                classes,
+                gate,
+                evalImages::size,
                 ModelName.AFFINITY.id(),
                 affinity,
                 config.classifier().batchSize(),
@@ -152,13 +157,12 @@ public final class StreamingTrainer implements AutoCloseable {
                 from -> classifierScores(true, from),
                 false);
         this.evaluator = new HeldOutEvaluator(config, classes, manager);
-        this.gate = new ServingGate(settings.gateMinImages(), settings.gateStandardErrors());
-        for (Learner learner : learners()) {
+        for (ModelLearner learner : learners()) {
             learner.served = learner.checkpoint();
         }
     }
 
-    private List<Learner> learners() {
+    private List<ModelLearner> learners() {
         return List.of(classifierLearner, segmenterLearner, affinityLearner);
     }
 
@@ -281,7 +285,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** For each sample in a model's replay buffer, how many steps it was in. */
     public List<Integer> replayCounts(String model) {
-        Learner learner = learners().stream()
+        ModelLearner learner = learners().stream()
                 .filter(l -> l.name.equals(model))
                 .findFirst()
                 .orElseThrow();
@@ -314,73 +318,18 @@ public final class StreamingTrainer implements AutoCloseable {
     public List<Publication> publishDue(long nowMs, long lastPublishedMs) {
         List<Publication> due = new ArrayList<>();
         long interval = settings.publishEverySeconds() * 1000L;
-        for (Learner learner : learners()) {
+        for (ModelLearner learner : learners()) {
             long newSteps = learner.steps - learner.stepsAtPublication;
             boolean timeUp = nowMs - lastPublishedMs >= interval && nowMs - learner.candidateAtMs >= interval;
             if (newSteps > 0 && (timeUp || newSteps >= settings.publishEverySteps())) {
                 learner.candidateAtMs = nowMs;
-                Publication publication = publish(learner);
+                Publication publication = learner.publish();
                 if (publication != null) {
                     due.add(publication);
                 }
             }
         }
         return due;
-    }
-
-    /**
-     * The learner's averaged weights (or, without averaging, its latest) as its next version, or
-     * null when the gate keeps the served one. The candidate is scored in the network, whose
-     * training weights go back in afterwards.
-     */
-    private Publication publish(Learner learner) {
-        ModelSnapshot training = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
-        if (!training.isFinite()) { // never publish broken weights: back to the served ones
-            learner.rollBack("non-finite weights");
-            training = ModelSnapshot.of(learner.name, learner.version + 1, learner.network, classes.names());
-        }
-        learner.stepsAtPublication = learner.steps;
-        ModelSnapshot current = learner.averaged(learner.version + 1)
-                .filter(ModelSnapshot::isFinite)
-                .orElse(training);
-        current.loadInto(learner.network);
-        try {
-            return publish(learner, current);
-        } finally {
-            training.loadInto(learner.network);
-        }
-    }
-
-    /** {@link #publish(Learner)} with the candidate's weights in the network. */
-    private Publication publish(Learner learner, ModelSnapshot current) {
-        List<SegmentationMetrics> scores = learner.scorer.apply(0);
-        // Below gateMinImages the gate serves every version: the served model need not be scored.
-        if (learner.gated && settings.gate() && learner.version > 0 && scores.size() >= settings.gateMinImages()) {
-            ServingGate.Decision decision = gate.decide(
-                    scores, learner.servedScores(current), classes.size(), classes.background(), learner.steps);
-            learner.lastDecision = decision;
-            if (!decision.serve()) {
-                learner.refused++;
-                LOG.info(
-                        "{} at step {} not published: {}; v{} stays in service",
-                        learner.name,
-                        learner.steps,
-                        decision,
-                        learner.version);
-                return null;
-            }
-        }
-        learner.version++;
-        long[] timestamps =
-                learner.newlyTrained.stream().mapToLong(Long::longValue).toArray();
-        learner.newlyTrained.clear();
-        Double miou = scores.isEmpty()
-                ? null
-                : SegmentationMetrics.merged(scores, classes.size(), classes.background())
-                        .meanIou();
-        learner.served = new TrainingCheckpoint(current, learner.optimizerState.get());
-        learner.servedScores = new ArrayList<>(scores);
-        return new Publication(current, learner.steps, miou, timestamps);
     }
 
     /**
@@ -400,7 +349,7 @@ public final class StreamingTrainer implements AutoCloseable {
             // The segmenter and the affinity head buffer the same pseudo-labeled samples: each is written once.
             Map<Sample, Integer> index = new IdentityHashMap<>();
             List<Sample> table = new ArrayList<>();
-            for (Learner learner : learners()) {
+            for (ModelLearner learner : learners()) {
                 for (List<Sample> samples : List.of(learner.buffer.samples(), learner.fresh)) {
                     samples.forEach(sample -> index.computeIfAbsent(sample, s -> {
                         table.add(s);
@@ -409,7 +358,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 }
             }
             TrainerStateFormat.writeSamples(out, table);
-            for (Learner learner : learners()) {
+            for (ModelLearner learner : learners()) {
                 learner.save(out, samples -> {
                     out.writeInt(samples.size());
                     for (Sample sample : samples) {
@@ -441,7 +390,7 @@ public final class StreamingTrainer implements AutoCloseable {
                     }
                     return samples;
                 };
-                for (Learner learner : learners()) {
+                for (ModelLearner learner : learners()) {
                     learner.restore(in, version, byIndex);
                 }
             } else { // version 1: each learner wrote its samples in full; the head starts on the segmenter's
@@ -461,215 +410,5 @@ public final class StreamingTrainer implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
-    }
-
-    /** One model with its optimizer, buffer and publication bookkeeping. */
-    private final class Learner {
-        final String name;
-        final Network network;
-        final int batchSize;
-        final Function<List<Sample>, Double> trainStep;
-        final Supplier<AdamUpdates.State> optimizerState;
-        final Consumer<AdamUpdates.State> restoreOptimizer;
-        /** Scores the network as it is on the held-out images from an index on, one per image. */
-        final IntFunction<List<SegmentationMetrics>> scorer;
-        /** Whether its versions pass the serving gate. */
-        final boolean gated;
-
-        final ReplayBuffer<Sample> buffer;
-        /** The weights' moving average, published instead of the latest weights; null with {@code trainer.averageDecay} 0. */
-        final WeightAverage average;
-
-        final List<Sample> fresh = new ArrayList<>();
-        final List<Long> newlyTrained = new ArrayList<>();
-        long steps;
-        long version;
-        long stepsAtPublication;
-        /** When its latest candidate was scored, in the caller's milliseconds (not saved: after a restore the next is due at once). */
-        long candidateAtMs;
-
-        double lastLoss = Double.NaN;
-        long diverged;
-        long refused;
-        ServingGate.Decision lastDecision;
-        /** Weights and optimizer moments of the version in service: where a diverged step goes back to. */
-        TrainingCheckpoint served;
-        /** The served version's scores on the first held-out images (not saved: scored again after a restore). */
-        List<SegmentationMetrics> servedScores = new ArrayList<>();
-
-        Learner(
-                String name,
-                Network network,
-                int batchSize,
-                Function<List<Sample>, Double> trainStep,
-                Supplier<AdamUpdates.State> optimizerState,
-                Consumer<AdamUpdates.State> restoreOptimizer,
-                IntFunction<List<SegmentationMetrics>> scorer,
-                boolean gated) {
-            this.name = name;
-            this.network = network;
-            this.batchSize = batchSize;
-            this.trainStep = trainStep;
-            this.optimizerState = optimizerState;
-            this.restoreOptimizer = restoreOptimizer;
-            this.scorer = scorer;
-            this.gated = gated;
-            this.average = settings.averageDecay() > 0 ? new WeightAverage(settings.averageDecay()) : null;
-            this.buffer = new ReplayBuffer<>(settings.replayCapacity());
-        }
-
-        /** The averaged weights as version {@code version}; empty without averaging or before the first step. */
-        Optional<ModelSnapshot> averaged(long version) {
-            Map<String, float[]> values = average == null ? null : average.values();
-            return values == null
-                    ? Optional.empty()
-                    : Optional.of(ModelSnapshot.of(name, version, network.architecture(), classes.names(), values));
-        }
-
-        /**
-         * The served version's scores on every held-out image: the images added since it was scored
-         * are scored with its weights loaded for the moment, then {@code current} goes back in.
-         */
-        List<SegmentationMetrics> servedScores(ModelSnapshot current) {
-            if (servedScores.size() < evalImages.size()) {
-                served.model().loadInto(network);
-                try {
-                    servedScores.addAll(scorer.apply(servedScores.size()));
-                } finally {
-                    current.loadInto(network);
-                }
-            }
-            return servedScores;
-        }
-
-        void add(Sample sample) {
-            fresh.add(sample);
-        }
-
-        /**
-         * New samples first, topped up from the buffer with the samples trained on least (ties in
-         * random order), so that replay covers the buffer evenly, as the epochs of offline training
-         * do: the first samples of a stream are not replayed again and again while later ones wait.
-         * New samples join the buffer once trained on.
-         */
-        boolean step(long seed) {
-            if (fresh.isEmpty() && buffer.isEmpty()) {
-                return false;
-            }
-            Random random = new Random(seed * 31 + steps);
-            List<Sample> newSamples = new ArrayList<>(fresh.subList(0, Math.min(batchSize, fresh.size())));
-            fresh.subList(0, newSamples.size()).clear();
-            List<Sample> batch = new ArrayList<>(newSamples);
-            batch.addAll(buffer.leastTrained(batchSize - batch.size(), random));
-            try {
-                lastLoss = trainStep.apply(batch);
-                if (average != null) {
-                    average.update(network);
-                }
-            } catch (TrainingDivergedException e) {
-                diverged++;
-                LOG.warn("{} step {} skipped: {}", name, steps, e.getMessage());
-                if (!ModelSnapshot.of(name, version, network, classes.names()).isFinite()) {
-                    rollBack("non-finite weights");
-                }
-            }
-            steps++;
-            for (Sample sample : newSamples) {
-                newlyTrained.add(sample.timestampMs());
-                buffer.remember(sample, random); // counted with the batch's step below
-            }
-            buffer.countTrained(batch);
-            return true;
-        }
-
-        /** The weights and optimizer moments as they are now. */
-        TrainingCheckpoint checkpoint() {
-            return new TrainingCheckpoint(
-                    ModelSnapshot.of(name, version, network, classes.names()), optimizerState.get());
-        }
-
-        /** The weights broke (not seen since non-finite gradients are skipped): continue from the last published ones. */
-        void rollBack(String reason) {
-            LOG.warn(
-                    "{} step {} diverged ({}); continuing from the weights of v{}",
-                    name,
-                    steps,
-                    reason,
-                    served.model().version());
-            served.model().loadInto(network);
-            restoreOptimizer.accept(served.optimizer());
-            if (average != null) {
-                average.reset(served.model().parameters(), average.updates());
-            }
-        }
-
-        void save(DataOutputStream out, TrainerStateFormat.SampleWriter samples) throws IOException {
-            for (TrainingCheckpoint checkpoint : List.of(checkpoint(), served)) {
-                byte[] bytes = checkpoint.toBytes();
-                out.writeInt(bytes.length);
-                out.write(bytes);
-            }
-            out.writeLong(buffer.seen());
-            out.writeLong(steps);
-            out.writeLong(stepsAtPublication);
-            samples.write(buffer.samples());
-            for (Sample sample : buffer.samples()) {
-                out.writeInt(buffer.timesTrained(sample));
-            }
-            samples.write(fresh);
-            out.writeInt(newlyTrained.size());
-            for (long t : newlyTrained) {
-                out.writeLong(t);
-            }
-            Optional<ModelSnapshot> averaged = averaged(version);
-            out.writeLong(average == null ? 0 : average.updates());
-            out.writeBoolean(averaged.isPresent());
-            if (averaged.isPresent()) {
-                byte[] bytes = averaged.get().toBytes();
-                out.writeInt(bytes.length);
-                out.write(bytes);
-            }
-        }
-
-        /** Reads {@link #save}'s bytes; before format 3 the served weights were the saved ones, before 5 no average was kept. */
-        void restore(DataInputStream in, int format, TrainerStateFormat.SampleReader samples) throws IOException {
-            TrainingCheckpoint checkpoint = TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt()));
-            checkpoint.model().loadInto(network);
-            restoreOptimizer.accept(checkpoint.optimizer());
-            served = format >= 3 ? TrainingCheckpoint.fromBytes(in.readNBytes(in.readInt())) : checkpoint;
-            servedScores = new ArrayList<>();
-            version = served.model().version();
-            long seen = in.readLong();
-            steps = in.readLong();
-            stepsAtPublication = in.readLong();
-            List<Sample> buffered = samples.read();
-            List<Integer> counts = new ArrayList<>();
-            for (int i = 0; i < buffered.size(); i++) { // before format 4 every sample starts even
-                counts.add(format >= 4 ? in.readInt() : 0);
-            }
-            buffer.restore(buffered, counts, seen);
-            fresh.clear();
-            fresh.addAll(samples.read());
-            newlyTrained.clear();
-            int count = in.readInt();
-            for (int i = 0; i < count; i++) {
-                newlyTrained.add(in.readLong());
-            }
-            // Before format 5, the average starts afresh; a state saved without averaging, or restored without it,
-            // likewise.
-            ModelSnapshot averaged = null;
-            long updates = 0;
-            if (format >= 5) {
-                updates = in.readLong();
-                averaged = in.readBoolean() ? ModelSnapshot.fromBytes(in.readNBytes(in.readInt())) : null;
-            }
-            if (average != null && averaged != null) {
-                averaged.loadInto(network); // checks the architecture; the training weights go back in below
-                checkpoint.model().loadInto(network);
-                average.reset(averaged.parameters(), updates);
-            } else if (average != null) {
-                average.clear();
-            }
-        }
     }
 }
