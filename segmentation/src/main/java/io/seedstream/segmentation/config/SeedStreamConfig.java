@@ -111,7 +111,8 @@ public record SeedStreamConfig(
             implements Serializable {}
 
     /**
-     * Optimisation of the classifier. Each batch is rescaled by a factor drawn uniformly from
+     * Optimisation of the classifier (its batch size is also the affinity head's, which trains on the
+     * classifier's features). Each batch is rescaled by a factor drawn uniformly from
      * {@code rescaleRange} (IRN's {@code train_cam.py} resizes the long side to 320..640 for 512
      * crops: 0.625..1.25), so the classifier sees objects at the sizes multi-scale inference shows it.
      */

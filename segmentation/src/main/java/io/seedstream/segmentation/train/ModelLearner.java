@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One model of the {@link StreamingTrainer}: its network and optimizer, its replay buffer and new
  * samples, and its publication bookkeeping: the version in service (where a diverged step goes back
- * to), the moving average it publishes, and the serving gate its candidates pass.
+ * to), the moving average it publishes, and, when gated, the serving gate its candidates pass.
  */
 final class ModelLearner {
 
@@ -273,7 +273,7 @@ final class ModelLearner {
         }
     }
 
-    /** {@link #publish(Learner)} with the candidate's weights in the network. */
+    /** {@link #publish()} with the candidate's weights in the network. */
     private StreamingTrainer.Publication publish(ModelSnapshot current) {
         List<SegmentationMetrics> scores = scorer.apply(0);
         // Below gateMinImages the gate serves every version: the served model need not be scored.

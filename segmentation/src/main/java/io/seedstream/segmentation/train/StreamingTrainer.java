@@ -25,8 +25,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Continual training of the classifier (BCE + ReCAM + GAIN on image labels), the segmenter
@@ -41,8 +39,6 @@ import org.slf4j.LoggerFactory;
  * restart resumes training where it stopped; see {@code trainer} in the configuration.
  */
 public final class StreamingTrainer implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(StreamingTrainer.class);
 
     /**
      * A labeled image for the classifier ({@code pseudoLabel} null) or an image with its

@@ -99,5 +99,9 @@ class SeedStreamConfigTest {
         assertThat(c.device()).isEqualTo("gpu:1");
         Files.writeString(file, "{\"ficklenet\": {\"pases\": 50}}");
         assertThatThrownBy(() -> SeedStreamConfig.load(file)).hasMessageContaining("ficklenet.pases");
+        Files.writeString(file, "{\"training\": {\"batchSize\": 8}}");
+        assertThatThrownBy(() -> SeedStreamConfig.load(file))
+                .as("a file written for the group's old name")
+                .hasMessage("configuration key training is now classifier");
     }
 }
