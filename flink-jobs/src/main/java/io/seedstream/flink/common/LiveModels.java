@@ -80,8 +80,11 @@ public final class LiveModels implements AutoCloseable {
                 .filter(live -> live.name.equals(record.getName()))
                 .findFirst()
                 .orElse(null);
-        restoreFrom(state);
-        if (model == null || model.isLive() && model.version >= record.getVersion()) {
+        if (model == null) {
+            return;
+        }
+        restoreFrom(state); // the live version to compare with, after a restore
+        if (model.isLive() && model.version >= record.getVersion()) {
             return;
         }
         try {
