@@ -328,11 +328,7 @@ public final class BenchCommand implements Runnable, PluggedCommand {
                     runs,
                     camVid == null ? null : camVid.toString());
             long started = System.nanoTime();
-            Path plot = svg != null
-                    ? svg
-                    : out == null
-                            ? null
-                            : out.resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + ".svg");
+            Path plot = svg != null ? svg : out == null ? null : beside(out, ".svg");
             TrainerBenchmark.Result result = new TrainerBenchmark(effective, options, new Progress(System.err))
                     .run(
                             soFar -> { // a run of hours that is stopped keeps its scores so far ("complete": false)

@@ -66,7 +66,7 @@ public final class PipelineCommands {
         TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
         Topics topics(SeedStreamConfig config) {
-            return new Topics(topicPrefix.prefix(config));
+            return topicPrefix.topics(config);
         }
 
         /** The bootstrap servers, for a command that cannot start a broker of its own. */

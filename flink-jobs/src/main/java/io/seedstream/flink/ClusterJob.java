@@ -6,7 +6,6 @@ import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.flink.training.TrainerJob;
 import io.seedstream.records.ConfigOptions;
 import io.seedstream.records.TopicPrefixOption;
-import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
@@ -68,7 +67,7 @@ public final class ClusterJob implements Callable<Integer> {
         SeedStreamConfig config = configOptions.load();
         FlinkCluster.Job chosen = job(job);
         ClassList classList = classes(classes, config);
-        KafkaSettings settings = new KafkaSettings(bootstrapServers, new Topics(topicPrefix.prefix(config)), false);
+        KafkaSettings settings = new KafkaSettings(bootstrapServers, topicPrefix.topics(config), false);
         switch (chosen) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classList, settings);
             case TRAINER -> TrainerJob.build(env, config, classList, settings);

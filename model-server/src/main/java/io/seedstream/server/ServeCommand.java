@@ -42,7 +42,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
-        Topics topics = new Topics(topicPrefix.prefix(config));
+        Topics topics = topicPrefix.topics(config);
         ModelServer server = ModelServer.start(
                 config,
                 bootstrapServers,

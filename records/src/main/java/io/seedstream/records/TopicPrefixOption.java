@@ -10,7 +10,8 @@ public final class TopicPrefixOption {
             description = "prefix of every topic name (default: stream.topicPrefix of the configuration)")
     String prefix;
 
-    public String prefix(SeedStreamConfig config) {
-        return prefix != null ? prefix : config.stream().topicPrefix();
+    /** The topics under this option's prefix, or the configuration's when it is not given. */
+    public Topics topics(SeedStreamConfig config) {
+        return prefix != null ? new Topics(prefix) : Topics.configured(config);
     }
 }
