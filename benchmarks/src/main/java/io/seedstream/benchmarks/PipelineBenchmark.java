@@ -250,7 +250,9 @@ public final class PipelineBenchmark {
     }
 
     private Throughput throughput(int passes, int images) throws Exception {
-        SeedStreamConfig effective = config.with(Map.of("stream.localizationPasses", Integer.toString(passes)));
+        SeedStreamConfig effective = passes == 0
+                ? config.with("stream.stochasticMaps", false)
+                : config.with(Map.of("stream.stochasticMaps", "true", "ficklenet.passes", Integer.toString(passes)));
         Topics topics = new Topics("bench-throughput-n" + passes + ".");
         SyntheticDataset data = new SyntheticDataset(effective.synthetic());
         prepare(topics, effective, data);

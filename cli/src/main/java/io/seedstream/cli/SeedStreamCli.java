@@ -1,6 +1,5 @@
 package io.seedstream.cli;
 
-import io.seedstream.records.ConfigOptions;
 import io.seedstream.segmentation.nn.ConvolutionCheck;
 import io.seedstream.server.ServeCommand;
 import java.util.ArrayList;
@@ -17,7 +16,7 @@ import picocli.CommandLine.Command;
         version = "SeedStream 0.1.0",
         description = "Streaming active learning for weakly-supervised semantic segmentation.",
         subcommands = {
-            SeedStreamCli.ShowConfig.class,
+            ConfigCommand.class,
             SeedStreamCli.CheckEngine.class,
             PipelineCommands.Demo.class,
             PipelineCommands.Ingest.class,
@@ -29,21 +28,6 @@ public final class SeedStreamCli implements Runnable {
     @Override
     public void run() {
         CommandLine.usage(this, System.out);
-    }
-
-    @Command(
-            name = "config",
-            mixinStandardHelpOptions = true,
-            description = "Print the effective configuration as JSON.")
-    static final class ShowConfig implements Callable<Integer> {
-        @CommandLine.Mixin
-        ConfigOptions config = new ConfigOptions();
-
-        @Override
-        public Integer call() throws Exception {
-            System.out.println(config.load().toJson());
-            return 0;
-        }
     }
 
     @Command(

@@ -2,6 +2,8 @@ package io.seedstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonParser;
+import io.seedstream.segmentation.config.SettingCatalog;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,36 @@ class SeedStreamCliTest {
         assertThat(SeedStreamCli.wrapAtSpaces("a bb ccc dddd", 6)).containsExactly("a bb", "ccc", "dddd");
         assertThat(SeedStreamCli.wrapAtSpaces("see ficklenet.windowSize", 8))
                 .containsExactly("see", "ficklenet.windowSize");
+    }
+
+    @Test
+    void configListsEverySettingWithItsDocumentationAndMarksChangedOnes() {
+        assertThat(run("config")).isZero();
+        String listing = out.toString();
+        for (SettingCatalog.Entry entry : SettingCatalog.all()) {
+            assertThat(listing).contains("  " + entry.key() + " = " + entry.defaultValue() + "  [" + entry.type());
+        }
+        assertThat(listing)
+                .contains("  ficklenet.passes = 200  [int, >= 1]\n      N, the number of stochastic passes")
+                .contains("\nficklenet\n  FickleNet (Lee et al., CVPR 2019)");
+        out.getBuffer().setLength(0);
+        assertThat(run("config", "--set", "ficklenet.passes=50", "passes")).isZero();
+        assertThat(out.toString())
+                .contains("  ficklenet.passes = 50  (default 200)  [int, >= 1]")
+                .contains("server.maxLocalizationPasses = 200  [")
+                .doesNotContain("ficklenet.dropRate");
+        out.getBuffer().setLength(0);
+        assertThat(run("config", "--json", "--set", "ficklenet.passes=50")).isZero();
+        assertThat(JsonParser.parseString(out.toString())
+                        .getAsJsonObject()
+                        .getAsJsonObject("ficklenet")
+                        .get("passes")
+                        .getAsInt())
+                .isEqualTo(50);
+        assertThat(run("config", "--set", "ficklenet.passes=0")).isEqualTo(2);
+        assertThat(err.toString()).contains("seedstream: invalid configuration: ficklenet.passes must be >= 1, was 0");
+        assertThat(run("config", "nosuchsetting")).isEqualTo(2);
+        assertThat(err.toString()).contains("no setting's key contains nosuchsetting");
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class ModelFeed implements AutoCloseable {
     private final ServedModels models;
     private final RecentPredictions recent;
     private final HeldOutScores heldOut;
+    private final ServerMetrics metrics;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
@@ -46,8 +47,10 @@ public final class ModelFeed implements AutoCloseable {
             Topics topics,
             ServedModels models,
             RecentPredictions recent,
-            HeldOutScores heldOut) {
+            HeldOutScores heldOut,
+            ServerMetrics metrics) {
         this.topics = topics;
+        this.metrics = metrics;
         this.models = models;
         this.recent = recent;
         this.heldOut = heldOut;
@@ -116,6 +119,7 @@ public final class ModelFeed implements AutoCloseable {
 
     private void handle(ConsumerRecord<byte[], byte[]> record, Map<String, ModelSnapshotRecord> newest) {
         String topic = record.topic();
+        metrics.recordsRead.labelValues(topic).inc();
         try {
             if (topic.equals(topics.models())) {
                 ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());

@@ -75,7 +75,7 @@ public final class ModelServer implements AutoCloseable {
             });
         }));
         app.start(host, port);
-        this.feed = new ModelFeed(bootstrapServers, topics, models, recent, heldOut);
+        this.feed = new ModelFeed(bootstrapServers, topics, models, recent, heldOut, metrics);
     }
 
     /**

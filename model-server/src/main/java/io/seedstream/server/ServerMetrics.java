@@ -59,6 +59,13 @@ public final class ServerMetrics {
             .withoutExemplars()
             .register(registry);
 
+    final Counter recordsRead = Counter.builder()
+            .name("seedstream_server_records_read")
+            .help("Committed records the server has read, by topic (models, images, seeds, held-out images)")
+            .labelNames("topic")
+            .withoutExemplars()
+            .register(registry);
+
     public ServerMetrics() {
         modelVersion.labelValues(ModelName.CLASSIFIER.id()).set(-1);
         modelVersion.labelValues(ModelName.SEGMENTER.id()).set(-1);

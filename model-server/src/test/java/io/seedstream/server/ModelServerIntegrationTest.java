@@ -356,7 +356,10 @@ class ModelServerIntegrationTest {
                     ImageRecords.encode(image, classes, true, "test", T0 + i)));
         }
         producer.flush();
-        Thread.sleep(500); // images first, as the jobs produce them
+        await( // images first, as the jobs produce them: a seed whose image the server has not read is not shown
+                "the six images read",
+                () -> scrape().contains(
+                                "seedstream_server_records_read_total{topic=\"" + TOPICS.labeledImages() + "\"} 6.0"));
         for (int i = 0; i < 6; i++) {
             producer.send(new ProducerRecord<>(
                     TOPICS.seeds(), bytes(image(20 + i).id()), RecordCodec.SEED.encode(seeds(image(20 + i)))));

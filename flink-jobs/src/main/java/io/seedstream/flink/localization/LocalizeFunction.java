@@ -43,7 +43,7 @@ import org.apache.flink.util.Collector;
  * {@code stream.affinityWalk}, the maps are walked with the newest affinity head ({@link
  * AffinityWalk}); before the first, they go on unwalked (counted in {@code imagesNotWalked}). Maps
  * are the classifier's class maps with dropout off (FickleNet's expectation), or with {@code
- * stream.localizationPasses} = N per view the per-class maximum of N stochastic Grad-CAM maps.
+ * stream.stochasticMaps} per view the per-class maximum of {@code ficklenet.passes} stochastic Grad-CAM maps.
  */
 public final class LocalizeFunction
         extends KeyedBroadcastProcessFunction<String, List<LabeledImage>, byte[], LocalizedImage> {
@@ -62,7 +62,7 @@ public final class LocalizeFunction
     private transient Counter walked;
     private transient Counter notWalked;
     private transient AffinityWalk walk;
-    /** Multi-scale, flipped class maps; FickleNet's N stochastic passes per view with stream.localizationPasses = N > 0. */
+    /** Multi-scale, flipped class maps; FickleNet's N stochastic passes per view with stream.stochasticMaps. */
     private transient ImageClassMaps classMaps;
 
     public LocalizeFunction(SeedStreamConfig config, ClassList classes) {
@@ -85,7 +85,7 @@ public final class LocalizeFunction
         notWalked = metrics.counter("imagesNotWalked");
         walk = new AffinityWalk(config.affinity());
         metrics.meter("stochasticPassesPerSecond", new MeterView(passes));
-        classMaps = ImageClassMaps.configured(config, config.stream().localizationPasses());
+        classMaps = ImageClassMaps.configured(config, config.localizationPasses());
     }
 
     @Override
@@ -135,7 +135,7 @@ public final class LocalizeFunction
                 float[] maps = classIndex.length == 0
                         ? new float[0]
                         : maps(pixels.get(b).expandDims(0), classIndex);
-                passes.inc((long) config.stream().localizationPasses() * views()); // 0 with dropout off
+                passes.inc((long) config.localizationPasses() * views()); // 0 with dropout off
                 out.collect(new LocalizedImage(
                         image,
                         classifier.version(),

@@ -22,9 +22,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -43,10 +47,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** The active-learning job on a real broker and a MiniCluster, through the loss of its task manager. */
 class ActiveLearningJobIntegrationTest {
 
+    private static final InMemoryReporter METRICS = InMemoryReporter.create();
+
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .build());
 
     private static final Topics TOPICS = new Topics("active-test.");
@@ -87,7 +94,7 @@ class ActiveLearningJobIntegrationTest {
                         "32",
                         "trainer.imageHeight",
                         "32",
-                        "active.stochasticPasses",
+                        "ficklenet.passes",
                         "4",
                         "active.windowSize",
                         "6",
@@ -121,7 +128,12 @@ class ActiveLearningJobIntegrationTest {
             // 30 images, a budget of 12: exactly 12 committed requests, each for a different sent image.
             List<ConsumerRecord<byte[], byte[]>> records =
                     KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 12, 120);
-            Thread.sleep(2000); // anything beyond the budget would show up now
+            // The selector's state has spent the budget, and a checkpoint since has committed whatever it emitted.
+            waitFor(() -> budgetLeft(job.getJobID()) == 0, "the selector's budgetLeft gauge to reach 0");
+            long completed = completedCheckpoints(miniCluster, job.getJobID());
+            waitFor(
+                    () -> completedCheckpoints(miniCluster, job.getJobID()) > completed,
+                    "a checkpoint after the budget was spent");
             records = KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 13, 5);
             Map<String, Integer> counts = new HashMap<>();
             for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -152,6 +164,35 @@ class ActiveLearningJobIntegrationTest {
     }
 
     /** Images from..from+count as "img-i", without labels. */
+    private static int budgetLeft(JobID job) {
+        return METRICS.findMetric(job, "budgetLeft")
+                .map(gauge -> (Integer) ((Gauge<?>) gauge).getValue())
+                .orElse(-1);
+    }
+
+    private static long completedCheckpoints(MiniCluster miniCluster, JobID job) throws Exception {
+        return miniCluster
+                .getExecutionGraph(job)
+                .get()
+                .getCheckpointStatsSnapshot()
+                .getCounts()
+                .getNumberOfCompletedCheckpoints();
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitFor(Condition condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     private static void sendUnlabeled(SyntheticDataset data, int from, int count) throws Exception {
         List<LabeledImage> images = new ArrayList<>();
         for (int i = from; i < from + count; i++) {

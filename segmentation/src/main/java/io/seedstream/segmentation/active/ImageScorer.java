@@ -64,7 +64,7 @@ public final class ImageScorer {
             for (int b = 0; b < images.size(); b++) {
                 NDArray masks = CenterPreservingDropout.sample(
                         scope,
-                        active.stochasticPasses(),
+                        config.ficklenet().passes(),
                         h,
                         w,
                         s,
@@ -74,7 +74,7 @@ public final class ImageScorer {
                         .getNDArrayInternal()
                         .sigmoid()
                         .toFloatArray();
-                float[][] samples = new float[active.stochasticPasses()][];
+                float[][] samples = new float[config.ficklenet().passes()][];
                 int foreground = probabilities.length / samples.length;
                 float[] presence = new float[foreground];
                 for (int n = 0; n < samples.length; n++) {

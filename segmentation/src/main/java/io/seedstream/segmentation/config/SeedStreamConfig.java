@@ -2,12 +2,10 @@ package io.seedstream.segmentation.config;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -18,7 +16,9 @@ import java.util.Map;
 
 /**
  * The one typed configuration of SeedStream, with the papers' settings as defaults. Every job, the
- * server and the benchmarks read it; no hyperparameter lives anywhere else.
+ * server and the benchmarks read it; no hyperparameter lives anywhere else. Each setting is declared
+ * once, on its record component, with its default, documentation and allowed values ({@link
+ * Setting}); {@code ./seedstream config} lists them all.
  *
  * <p>Files and overrides are partial: whatever they leave out keeps its default.
  */
@@ -40,228 +40,484 @@ public record SeedStreamConfig(
         Trainer trainer,
         Server server,
         Active active,
+
+        @Setting(
+                value = "cpu",
+                pattern = "cpu|auto|gpu(:\\d+)?",
+                doc = "Where the models run: cpu, gpu[:index], or auto (the first GPU when there is one)."
+                        + " A Flink task manager's subtasks spread over its GPUs (see TaskDevice).")
         String device)
         implements Serializable {
 
-    /** The synthetic part/body data set. */
+    @Setting.Group("The synthetic part/body data set the tests and benchmarks generate.")
     public record Synthetic(
+            @Setting(value = "96", range = "[16, )", doc = "Side of the square images, in pixels.")
             int imageSize,
+
+            @Setting(value = "6", range = "[1, 8]", doc = "Number of object classes (besides the background).")
             int numClasses,
+
+            @Setting(value = "1", range = "[1, )", doc = "Fewest objects in an image.")
             int minObjects,
+
+            @Setting(value = "3", range = "[1, )", doc = "Most objects in an image (at most numClasses).")
             int maxObjects,
-            /** Probability that an image's background is the habitat of its first object (0 = no bias). */
+
+            @Setting(
+                    value = "0.0",
+                    range = "[0, 1]",
+                    doc = "Probability that an image's background is the habitat of its first object (0 = no bias).")
             double cooccurrenceBias,
-            /** Probability that a body's colour comes from its class's hue band instead of anywhere. */
+
+            @Setting(
+                    value = "0.35",
+                    range = "[0, 1]",
+                    doc = "Probability that a body's colour comes from its class's hue band instead of anywhere.")
             double bodyColourCue,
+
+            @Setting(value = "7", doc = "Random seed of the generator.")
             long seed)
             implements Serializable {}
 
-    /** Backbone CNN, one entry per 3x3 conv layer; its output is the k x h x w feature map. */
-    public record Backbone(List<Integer> channels, List<Integer> strides, List<Integer> dilations)
+    @Setting.Group(
+            "The classifier's backbone CNN, one entry per 3x3 conv layer; its output is the k x h x w feature map.")
+    public record Backbone(
+            @Setting(value = "24,32,48,64,96,128", range = "[1, )", minSize = 1, doc = "Output channels of each layer.")
+            List<Integer> channels,
+
+            @Setting(
+                    value = "2,1,2,1,1,1",
+                    range = "[1, )",
+                    minSize = 1,
+                    doc = "Stride of each layer. Output stride 4 (24 x 24 maps at 96 px): the last stride-2"
+                            + " layer dilates instead, as the segmenter does.")
+            List<Integer> strides,
+
+            @Setting(value = "1,1,1,1,2,4", range = "[1, )", minSize = 1, doc = "Dilation of each layer.")
+            List<Integer> dilations)
             implements Serializable {}
 
-    /**
-     * FickleNet (Lee et al., CVPR 2019): s = 9 (smaller for small maps), p = 0.9, N = 200, theta = 0.35.
-     * {@code mapWeights}: "channel" is Grad-CAM (the gradient's spatial mean per channel); "pixel"
-     * keeps the gradient per pixel, which lets the N maps differ (see the localization benchmark).
-     * {@code form}: how the stochastic passes are computed, "factorized" (the head's linearity; far
-     * faster) or "expanded" (FickleNet's feature-map expansion, the reference); both give the same
-     * maps for the same dropout masks.
-     */
+    @Setting.Group("FickleNet (Lee et al., CVPR 2019): stochastic localization maps from center-preserving dropout"
+            + " on sliding windows of the feature map.")
     public record FickleNet(
+            @Setting(
+                    value = "5",
+                    range = "[1, )",
+                    doc = "s, the window's side (odd: the window needs a center). The paper's s = 9 is for"
+                            + " 41 x 41 feature maps; s = 5 keeps the window near a fifth of the 24 x 24 map,"
+                            + " as 9 of 41 is.")
             int windowSize,
+
+            @Setting(
+                    value = "0.9",
+                    range = "[0, 1)",
+                    doc = "p, the dropout rate of the window's hidden units (paper: 0.9).")
             double dropRate,
+
+            @Setting(
+                    value = "200",
+                    range = "[1, )",
+                    doc = "N, the number of stochastic passes wherever FickleNet's dropout is sampled (paper:"
+                            + " 200): the maps of the benchmarks, of the server (up to server.maxLocalizationPasses"
+                            + " per request) and of the localization job with stream.stochasticMaps, and the"
+                            + " class-score samples of active learning's mutual information (which needs 2 or"
+                            + " more to be other than 0).")
             int passes,
+
+            @Setting(
+                    value = "0.35",
+                    range = "(0, 1)",
+                    doc = "theta: a pixel belongs to a class when any of the N maps exceeds it (paper: 0.35).")
             double threshold,
+
+            @Setting(
+                    value = "50",
+                    range = "[1, )",
+                    doc = "Passes computed together in one batch (memory against speed).")
             int passesPerBatch,
+
+            @Setting(
+                    value = "channel",
+                    oneOf = {"channel", "pixel"},
+                    doc = "How each pass's map is weighted: channel is Grad-CAM (the gradient's spatial mean"
+                            + " per channel); pixel keeps the gradient per pixel, which lets the N maps differ"
+                            + " (see the localization benchmark).")
             String mapWeights,
+
+            @Setting(
+                    value = "factorized",
+                    oneOf = {"factorized", "expanded"},
+                    doc = "How the passes are computed: factorized uses the head's linearity (far faster);"
+                            + " expanded is FickleNet's feature-map expansion, the reference. Both give the"
+                            + " same maps for the same dropout masks.")
             String form)
             implements Serializable {}
 
-    /**
-     * ReCAM (Chen et al., CVPR 2022): loss = BCE + lambda * SCE. Offline, ReCAM fine-tunes a trained
-     * CAM classifier with that loss, the backbone and classifier at {@code fineTuneScale} of the
-     * ReCAM head's learning rate ({@code step/train_recam.py}: 0.1).
-     */
-    public record ReCam(double lambda, double fineTuneScale) implements Serializable {}
+    @Setting.Group("ReCAM (Chen et al., CVPR 2022): the classifier's loss is BCE + lambda * SCE.")
+    public record ReCam(
+            @Setting(
+                    value = "1.0",
+                    range = "[0, )",
+                    doc = "lambda, the weight of the softmax cross-entropy (paper: 1).")
+            double lambda,
 
-    /**
-     * GAIN (Li et al., CVPR 2018): T(A) = sigmoid(omega (A - sigma)), L = L_cls + alpha L_am (+
-     * extensionWeight L_e with pixel masks, GAINext), on the references' schedule: attention mining
-     * starts after {@code startStep} classifier steps on BCE alone (GAIN-pytorch pretrains 5 epochs
-     * first, {@code main_GAIN_VOC.py}), and from then on the classifier learns at
-     * {@code learningRate} at most (its 1e-4 for batches of more than one); alpha = 0.2 weighs
-     * classification to mining 5 : 1. The attention is min-max normalised with detached
-     * normalisers, and the erased pass runs in eval mode with batch norm and the head frozen.
-     * {@code maxErasedImages}: the paper erases one image per (image, class present) pair; when a
-     * batch has more pairs than this, this many are drawn uniformly without replacement, which keeps
-     * the expected loss (the mean over all pairs) and bounds a step's cost. CamVid's photos hold 6.8
-     * classes each besides the background, so a batch of 16 has about 110 pairs (the synthetic
-     * images: 2.0, 32 pairs), and a trainer step on CamVid with all of them mined took 5 times as
-     * long as one without mining.
-     */
+            @Setting(
+                    value = "0.1",
+                    range = "(0, 1]",
+                    doc = "Offline, ReCAM fine-tunes a trained CAM classifier with its loss, the backbone and"
+                            + " classifier at this share of the ReCAM head's learning rate (step/train_recam.py:"
+                            + " 0.1).")
+            double fineTuneScale)
+            implements Serializable {}
+
+    @Setting.Group("GAIN (Li et al., CVPR 2018): T(A) = sigmoid(omega (A - sigma)), L = L_cls + alpha L_am"
+            + " (+ extensionWeight L_e with pixel masks, GAINext), on the references' schedule. The attention is"
+            + " min-max normalised with detached normalisers, and the erased pass runs in eval mode with batch norm"
+            + " and the head frozen. Switched on and off by trainer.gain.")
     public record Gain(
+            @Setting(value = "0.5", range = "[0, 1]", doc = "sigma, the attention threshold of the soft mask.")
             double sigma,
+
+            @Setting(value = "10.0", range = "(0, )", doc = "omega, the soft mask's steepness.")
             double omega,
+
+            @Setting(
+                    value = "0.2",
+                    range = "[0, )",
+                    doc = "alpha, the weight of attention mining: 0.2 weighs classification to mining 5 : 1.")
             double alpha,
+
+            @Setting(value = "10.0", range = "[0, )", doc = "Weight of GAINext's loss on images with a pixel mask.")
             double extensionWeight,
+
+            @Setting(
+                    value = "1000",
+                    range = "[0, )",
+                    doc = "Classifier steps on BCE alone before attention mining starts (GAIN-pytorch"
+                            + " pretrains 5 epochs first, main_GAIN_VOC.py).")
             int startStep,
+
+            @Setting(
+                    value = "1e-4",
+                    range = "(0, )",
+                    doc = "The classifier's learning rate at most once mining has started (GAIN-pytorch's"
+                            + " 1e-4 for batches of more than one).")
             double learningRate,
+
+            @Setting(
+                    value = "32",
+                    range = "[1, )",
+                    doc = "The paper erases one image per (image, class present) pair; when a batch has more"
+                            + " pairs than this, this many are drawn uniformly without replacement, which keeps"
+                            + " the expected loss and bounds a step's cost. CamVid's photos hold 6.8 classes"
+                            + " each besides the background (a batch of 16 has about 110 pairs), and a trainer"
+                            + " step on CamVid with all of them mined took 5 times as long as one without.")
             int maxErasedImages)
             implements Serializable {}
 
-    /**
-     * Optimisation of the classifier (its batch size is also the affinity head's, which trains on the
-     * classifier's features). Each batch is rescaled by a factor drawn uniformly from
-     * {@code rescaleRange} (IRN's {@code train_cam.py} resizes the long side to 320..640 for 512
-     * crops: 0.625..1.25), so the classifier sees objects at the sizes multi-scale inference shows it.
-     */
+    @Setting.Group("Optimisation of the classifier; its batch size is also the affinity head's, which trains on the"
+            + " classifier's features.")
     public record ClassifierTraining(
-            int batchSize, double learningRate, double weightDecay, List<Double> rescaleRange, long seed)
+            @Setting(value = "16", range = "[1, )", doc = "Images per classifier step.")
+            int batchSize,
+
+            @Setting(value = "1e-3", range = "(0, )", doc = "Adam's learning rate.")
+            double learningRate,
+
+            @Setting(value = "0.0", range = "[0, )", doc = "Adam's weight decay.")
+            double weightDecay,
+
+            @Setting(
+                    value = "0.625,1.25",
+                    range = "(0, )",
+                    minSize = 2,
+                    doc = "Each batch is rescaled by a factor drawn uniformly from [min, max] (IRN's"
+                            + " train_cam.py resizes the long side to 320..640 for 512 crops), so the"
+                            + " classifier sees objects at the sizes multi-scale inference shows it.")
+            List<Double> rescaleRange,
+
+            @Setting(value = "11", doc = "Random seed of the classifier's weights and batches.")
+            long seed)
             implements Serializable {}
 
-    /**
-     * MCIBI's dataset-level class memory (Jin et al., ICCV 2021): each class's vector moves toward an
-     * image's summary with momentum m = m0 (1 - t / annealingUpdates)^power after t updates of that
-     * class (m0 = 0.9, power = 0.9). A stream never ends, so m stops falling at {@code minMomentum}
-     * instead of freezing the memory. {@code contextWeight}: share of the memory's class probability
-     * (softmax over classes of cosine affinity / {@code temperature}) in a refined localization map
-     * (0 = maps as localized, 1 = memory only). The background keeps {@code backgroundPrototypes}
-     * vectors (MCIBI's num_feats_per_cls), one per kind of background it has seen; a pixel's
-     * affinity to it is that to the most similar. The context is off by default ({@code
-     * contextWeight} 0: the memory is learned and kept, the maps go on as localized): in the
-     * segmentation benchmark the best weight and temperature on the tuning split (0.1 and 0.2, of
-     * 0.1 to 0.5 and 0.05 to 0.2) still did not beat the maps without it there, and on the training
-     * images it moved mIoU by -0.001 (-0.030 at weight 0.5; see the README).
-     */
+    @Setting.Group("MCIBI's dataset-level class memory (Jin et al., ICCV 2021): each class's vector moves toward an"
+            + " image's summary with momentum m = m0 (1 - t / annealingUpdates)^power after t updates of that class.")
     public record ClassMemory(
+            @Setting(value = "0.9", range = "(0, 1]", doc = "m0, the momentum of a class's first update (paper: 0.9).")
             double initialMomentum,
+
+            @Setting(value = "0.9", range = "[0, )", doc = "The annealing's power (paper: 0.9).")
             double power,
+
+            @Setting(value = "1000", range = "[1, )", doc = "Updates of a class over which its momentum anneals.")
             long annealingUpdates,
+
+            @Setting(
+                    value = "0.01",
+                    range = "[0, 1]",
+                    doc = "A stream never ends, so m stops falling here instead of freezing the memory (at"
+                            + " most initialMomentum).")
             double minMomentum,
+
+            @Setting(
+                    value = "0.0",
+                    range = "[0, 1]",
+                    doc = "Share of the memory's class probability (softmax over classes of cosine affinity /"
+                            + " temperature) in a refined localization map: 0 = maps as localized, 1 = memory"
+                            + " only. Off by default (the memory is learned and kept, the maps go on as"
+                            + " localized): in the segmentation benchmark the best weight and temperature on"
+                            + " the tuning split (0.1 and 0.2) still did not beat the maps without it, and on"
+                            + " the training images it moved mIoU by -0.001 (-0.030 at weight 0.5).")
             double contextWeight,
+
+            @Setting(value = "0.2", range = "(0, )", doc = "Temperature of the softmax over cosine affinities.")
             double temperature,
+
+            @Setting(
+                    value = "4",
+                    range = "[1, )",
+                    doc = "Vectors the background keeps (MCIBI's num_feats_per_cls), one per kind of"
+                            + " background seen; a pixel's affinity to it is that to the most similar.")
             int backgroundPrototypes)
             implements Serializable {}
 
-    /**
-     * DSRG's region growing (Huang et al., CVPR 2018): a pixel joins a neighbouring region of class
-     * c when c is its most probable class and that probability exceeds theta_f = 0.85 (foreground)
-     * or theta_b = 0.99 (background); the seeds come from {@link Seeds}.
-     */
-    public record Dsrg(double foregroundGrowThreshold, double backgroundGrowThreshold) implements Serializable {}
+    @Setting.Group("DSRG's region growing (Huang et al., CVPR 2018): a pixel joins a neighbouring region of class c"
+            + " when c is its most probable class and that probability exceeds the threshold; the seeds come from"
+            + " seeds.*.")
+    public record Dsrg(
+            @Setting(
+                    value = "0.85",
+                    range = "(0, 1)",
+                    doc = "theta_f, the threshold for foreground classes (paper: 0.85).")
+            double foregroundGrowThreshold,
 
-    /**
-     * Class maps for pseudo-labels, as IRN's {@code step/make_cam.py} and ReCAM's {@code
-     * step/make_recam.py} make them: the image at each of {@code scales} and (with {@code flip})
-     * mirrored, the rectified maps summed at the image's size and each divided by its maximum.
-     * {@code reCam}: read ReCAM's maps (the second head's weight times the classifier's) instead
-     * of the classifier's.
-     */
-    public record Cam(List<Double> scales, boolean flip, boolean reCam) implements Serializable {}
+            @Setting(value = "0.99", range = "(0, 1)", doc = "theta_b, the threshold for the background (paper: 0.99).")
+            double backgroundGrowThreshold)
+            implements Serializable {}
 
-    /**
-     * Confident seeds and the dense CRF on labels (IRN's {@code step/cam_to_ir_label.py} and
-     * {@code misc/imutils.py}): the background constant {@code foregroundThreshold} makes the
-     * foreground labelling, {@code backgroundThreshold} the background one, and the band between
-     * them is ignored. IRN uses 0.30 and 0.05, ReCAM 0.35 and 0.10. The defaults, 0.30 and 0.20,
-     * were best on the segmentation benchmark's tuning split after 400 classifier steps (0.60 and
-     * 0.30 after 800): our maps are wider than IRN's, and a young classifier's narrower still. With
-     * 0.60 and 0.30 the stream's first segmenters did not improve on later versions (pipeline test). Each labelling goes through a CRF
-     * (with {@code crf}) of {@code iterations} mean-field steps with unary confidence
-     * {@code labelConfidence} (gt_prob 0.7), a Gaussian kernel (sxy 3, compat 3) and a bilateral
-     * one (sxy 50, srgb 13, compat 10). The sxy values are for PASCAL VOC's images, whose long side
-     * is {@code referenceSide} = 500 pixels, and scale with the long side of the image the CRF runs
-     * on (sxy 50 is 9.6 pixels at 96); srgb is in 8-bit RGB units and does not scale.
-     */
+    @Setting.Group("Class maps for pseudo-labels, as IRN's step/make_cam.py and ReCAM's step/make_recam.py make them:"
+            + " the image at each scale and mirrored, the rectified maps summed at the image's size and each divided"
+            + " by its maximum.")
+    public record Cam(
+            @Setting(
+                    value = "1.0,0.5,1.5,2.0",
+                    range = "(0, )",
+                    minSize = 1,
+                    doc = "The scales (IRN's 1, 0.5, 1.5, 2).")
+            List<Double> scales,
+
+            @Setting(value = "true", doc = "Whether each scale is also read mirrored.")
+            boolean flip,
+
+            @Setting(
+                    value = "false",
+                    doc = "Read ReCAM's maps (the second head's weight times the classifier's) instead of the"
+                            + " classifier's.")
+            boolean reCam)
+            implements Serializable {}
+
+    @Setting.Group("Confident seeds and the dense CRF on labels (IRN's step/cam_to_ir_label.py and misc/imutils.py):"
+            + " the maps compete in an argmax against a constant background score, once at each threshold; the band"
+            + " between the two labellings is ignored. The CRF's sxy values are for PASCAL VOC's images and scale with"
+            + " the long side of the image the CRF runs on; srgb is in 8-bit RGB units and does not scale.")
     public record Seeds(
+            @Setting(
+                    value = "0.30",
+                    range = "[0, 1)",
+                    doc = "The background score of the foreground labelling (IRN 0.30, ReCAM 0.35). 0.30 and"
+                            + " 0.20 were best on the segmentation benchmark's tuning split after 400 classifier"
+                            + " steps (0.60 and 0.30 after 800): our maps are wider than IRN's, and a young"
+                            + " classifier's narrower still. With 0.60 and 0.30 the stream's first segmenters"
+                            + " did not improve on later versions (pipeline test).")
             double foregroundThreshold,
+
+            @Setting(
+                    value = "0.20",
+                    range = "[0, 1)",
+                    doc = "The background score of the background labelling (IRN 0.05, ReCAM 0.10); at most"
+                            + " foregroundThreshold.")
             double backgroundThreshold,
+
+            @Setting(value = "true", doc = "Whether each labelling goes through the dense CRF.")
             boolean crf,
+
+            @Setting(value = "10", range = "[1, )", doc = "The CRF's mean-field steps.")
             int iterations,
+
+            @Setting(
+                    value = "0.7",
+                    range = "(0, 1)",
+                    doc = "The CRF's unary confidence in a label (IRN's gt_prob 0.7).")
             double labelConfidence,
+
+            @Setting(value = "3", range = "(0, )", doc = "The Gaussian kernel's sxy at referenceSide (IRN: 3).")
             double gaussianSxy,
+
+            @Setting(value = "3", range = "[0, )", doc = "The Gaussian kernel's weight (IRN: 3).")
             double gaussianCompat,
+
+            @Setting(
+                    value = "50",
+                    range = "(0, )",
+                    doc = "The bilateral kernel's sxy at referenceSide (IRN: 50; 9.6 pixels at 96).")
             double bilateralSxy,
+
+            @Setting(value = "13", range = "(0, )", doc = "The bilateral kernel's srgb (IRN: 13).")
             double bilateralSrgb,
+
+            @Setting(value = "10", range = "[0, )", doc = "The bilateral kernel's weight (IRN: 10).")
             double bilateralCompat,
+
+            @Setting(
+                    value = "500",
+                    range = "[1, )",
+                    doc = "The long side, in pixels, the sxy values are for (PASCAL VOC's 500).")
             int referenceSide)
             implements Serializable {}
 
-    /**
-     * AffinityNet's random walk (PSA; IRN's {@code misc/indexing.py}): an affinity head of 1x1
-     * layers of {@code channels} on the image's colours and the classifier's features, trained from
-     * confident seeds on the pairs within {@code radius} (5) for {@code epochs} passes at
-     * {@code learningRate} (Adam); the maps are walked with T = (A^beta, column-normalised)^(2^logSteps)
-     * (beta 10, t 8), then the background scores {@code backgroundScore} (IRN's sem_seg_bg_thres
-     * 0.25, ReCAM 0.28) against the walked maps divided by their maximum. The affinities and the walk
-     * live on a grid of about {@code gridSide} cells along the image's long side: IRN walks its
-     * stride-4 features of 512-pixel crops, 128 cells, so 2^8 steps of radius 5 reach about a third
-     * of the image. The grid's stride is the long side / gridSide, rounded, at least 1 (a 96-pixel
-     * image is walked pixel by pixel; at the backbone's stride 4 its 24 cells would be crossed many
-     * times over, and boundaries would be 4 pixels coarse). Each training step reads one random
-     * window of {@code trainingCrop} cells of that grid (IRN and PSA train on random crops); 48 keeps
-     * a step on the CPU near a second at batch 16.
-     */
+    @Setting.Group("AffinityNet's random walk (PSA; IRN's misc/indexing.py): an affinity head of 1x1 layers on the"
+            + " image's colours and the classifier's features, trained from confident seeds on the pairs within the"
+            + " radius; the maps are walked with T = (A^beta, column-normalised)^(2^logSteps). The walk lives on a"
+            + " grid of about gridSide cells along the image's long side.")
     public record Affinity(
+            @Setting(value = "5", range = "[2, )", doc = "Pairs within this radius, in grid cells (IRN: 5).")
             int radius,
+
+            @Setting(
+                    value = "128",
+                    range = "[8, )",
+                    doc = "Cells along the long side. IRN walks its stride-4 features of 512-pixel crops, 128"
+                            + " cells, so 2^8 steps of radius 5 reach about a third of the image. The grid's"
+                            + " stride is the long side / gridSide, rounded, at least 1 (a 96-pixel image is"
+                            + " walked pixel by pixel).")
             int gridSide,
+
+            @Setting(
+                    value = "48",
+                    range = "[1, )",
+                    doc = "Each training step reads one random window of this many cells (IRN and PSA train on"
+                            + " random crops; wider than twice the radius); 48 keeps a step on the CPU near a"
+                            + " second at batch 16.")
             int trainingCrop,
+
+            @Setting(value = "64,64", range = "[1, )", minSize = 1, doc = "Channels of the head's 1x1 layers.")
             List<Integer> channels,
+
+            @Setting(value = "10", range = "(0, )", doc = "beta, the affinities' power (IRN: 10).")
             double beta,
+
+            @Setting(value = "8", range = "[0, 16]", doc = "log2 of the walk's steps (IRN: t = 256, 8).")
             int logSteps,
+
+            @Setting(
+                    value = "0.25",
+                    range = "[0, 1)",
+                    doc = "The background's score against the walked maps divided by their maximum (IRN's"
+                            + " sem_seg_bg_thres 0.25, ReCAM 0.28).")
             double backgroundScore,
+
+            @Setting(value = "1e-3", range = "(0, )", doc = "Adam's learning rate of the affinity head.")
             double learningRate,
+
+            @Setting(
+                    value = "3",
+                    range = "[0, )",
+                    doc = "Passes over the seeds when a benchmark trains the head offline (the stream trains it"
+                            + " step by step).")
             int epochs,
+
+            @Setting(value = "19", doc = "Random seed of the head's weights and crops.")
             long seed)
             implements Serializable {}
 
-    /**
-     * The segmentation network (DeepLab-style: dilated backbone, then a small ASPP of 3x3 branches
-     * with the given dilations, summed) and its training. {@code fullLabelWeight}: alpha of the
-     * cross-entropy on images that come with a pixel mask (DSRG's semi-supervised setting, 2).
-     */
+    @Setting.Group("The segmentation network (DeepLab-style: dilated backbone, then a small ASPP of 3x3 branches with"
+            + " the given dilations, summed) and its training. Output stride 4: the last layers dilate instead of"
+            + " striding, as DeepLab does.")
     public record Segmenter(
+            @Setting(value = "24,32,48,64,96,128", range = "[1, )", minSize = 1, doc = "Output channels of each layer.")
             List<Integer> channels,
+
+            @Setting(value = "2,1,2,1,1,1", range = "[1, )", minSize = 1, doc = "Stride of each layer.")
             List<Integer> strides,
+
+            @Setting(value = "1,1,1,2,2,4", range = "[1, )", minSize = 1, doc = "Dilation of each layer.")
             List<Integer> dilations,
+
+            @Setting(value = "1,2,4", range = "[1, )", minSize = 1, doc = "Dilation of each ASPP branch.")
             List<Integer> asppDilations,
+
+            @Setting(value = "16", range = "[1, )", doc = "Images per segmenter step.")
             int batchSize,
+
+            @Setting(value = "1e-3", range = "(0, )", doc = "Adam's learning rate.")
             double learningRate,
+
+            @Setting(value = "8", range = "[1, )", doc = "Epochs of offline training (the benchmarks).")
             int epochs,
+
+            @Setting(
+                    value = "2.0",
+                    range = "[0, )",
+                    doc = "alpha, the weight of the cross-entropy on images that come with a pixel mask (DSRG's"
+                            + " semi-supervised setting: 2).")
             double fullLabelWeight,
+
+            @Setting(value = "13", doc = "Random seed of the segmenter's weights and batches.")
             long seed)
             implements Serializable {}
 
-    /**
-     * DSRG's boundary (constrain) loss, with its safeguards ({@code pylayers.py}, ConstrainLossLayer,
-     * SoftmaxLayer and CRFLayer): the mean over pixels of sum_c Q log(clip(Q / P, 0.05, 20)), where P
-     * is the segmenter's softmax floored at 1e-4 and renormalised, and Q, a fixed target, the dense
-     * CRF of P at the output resolution, floored and renormalised the same way. The CRF is DSRG's
-     * ({@code CRF(im, probs, scale_factor=12)}: {@code iterations} mean-field steps, bilateral weight
-     * 10 with sxy 80/12 and srgb 13, Gaussian weight 3 with sxy 3/12), its sxy in pixels of DSRG's
-     * 41-pixel output ({@code referenceSide}), scaled to this output's long side. The weight is 0
-     * for {@code warmupSteps} segmenter steps, while the seed loss shapes the segmenter, then rises
-     * linearly to {@code weight} over {@code rampSteps}.
-     * {@code unary}: the CRF's unary energy from P. "probability" is DSRG's own and the default
-     * (CRFLayer hands {@code CRF.py} the probabilities, which sets the energy to -P): the kernels,
-     * weights 10 and 3, then outweigh any opinion of the segmenter, whose values lie in [0, 1], and
-     * Q is the image's colour regions. "log-probability" is -log P (pydensecrf's {@code
-     * unary_from_softmax}, PSA's and IRN's {@code crf_inference}), under which a confident segmenter
-     * keeps its labels. In the streaming trainer both collapsed the segmenter to background (-log P
-     * held for 750 steps in one run, and collapsed before step 500 in the next; see the README).
-     */
+    @Setting.Group("DSRG's boundary (constrain) loss with its safeguards (pylayers.py: ConstrainLossLayer,"
+            + " SoftmaxLayer, CRFLayer): the mean over pixels of sum_c Q log(clip(Q / P, 0.05, 20)), where P is the"
+            + " segmenter's softmax floored at 1e-4 and renormalised, and Q, a fixed target, the dense CRF of P at the"
+            + " output resolution, floored and renormalised the same way. The CRF is DSRG's (CRF(im, probs,"
+            + " scale_factor=12)), its sxy in pixels of DSRG's 41-pixel output, scaled to this output's long side."
+            + " Switched on and off by trainer.boundaryLoss.")
     public record Boundary(
+            @Setting(value = "10", range = "[1, )", doc = "The CRF's mean-field steps (DSRG: 10).")
             int iterations,
+
+            @Setting(value = "0.25", range = "(0, )", doc = "The Gaussian kernel's sxy at referenceSide (DSRG: 3/12).")
             double gaussianSxy,
+
+            @Setting(value = "3", range = "[0, )", doc = "The Gaussian kernel's weight (DSRG: 3).")
             double gaussianCompat,
+
+            @Setting(
+                    value = "6.666666666666667",
+                    range = "(0, )",
+                    doc = "The bilateral kernel's sxy at referenceSide (DSRG: 80/12).")
             double bilateralSxy,
+
+            @Setting(value = "13", range = "(0, )", doc = "The bilateral kernel's srgb (DSRG: 13).")
             double bilateralSrgb,
+
+            @Setting(value = "10", range = "[0, )", doc = "The bilateral kernel's weight (DSRG: 10).")
             double bilateralCompat,
+
+            @Setting(value = "41", range = "[1, )", doc = "The output side the sxy values are for (DSRG's 41).")
             int referenceSide,
+
+            @Setting(value = "1.0", range = "[0, )", doc = "The loss's weight once ramped up.")
             double weight,
+
+            @Setting(
+                    value = "100",
+                    range = "[0, )",
+                    doc = "Segmenter steps at weight 0, while the seed loss shapes the segmenter.")
             int warmupSteps,
+
+            @Setting(value = "200", range = "[0, )", doc = "Segmenter steps over which the weight rises linearly.")
             int rampSteps,
+
+            @Setting(
+                    value = "probability",
+                    oneOf = {"probability", "log-probability"},
+                    doc = "The CRF's unary energy from P. probability is DSRG's own (CRFLayer hands CRF.py the"
+                            + " probabilities, which sets the energy to -P): the kernels, weights 10 and 3,"
+                            + " then outweigh any opinion of the segmenter, and Q is the image's colour regions."
+                            + " log-probability is -log P (pydensecrf's unary_from_softmax, PSA's and IRN's"
+                            + " crf_inference), under which a confident segmenter keeps its labels. In the"
+                            + " streaming trainer both collapsed the segmenter to background (see the README).")
             String unary)
             implements Serializable {
         /** Whether the CRF's unary energy is -log P (else DSRG's -P). */
@@ -270,29 +526,56 @@ public record SeedStreamConfig(
         }
     }
 
-    /**
-     * The streaming system: topic names share {@code topicPrefix}; images larger than
-     * {@code maxImageSide} pixels on a side are refused before they are decoded; an image id seen
-     * within {@code duplicateIdRetentionSeconds} is a duplicate (the ids are forgotten after that, so
-     * the job's state holds the ids of one retention window, not of every image ever seen). {@code localizationPasses}: 0 gives
-     * the localization job FickleNet's expectation (dropout off, one forward pass per image); N >= 1
-     * runs N stochastic passes with Grad-CAM, {@code ficklenet.passesPerBatch} at a time, and takes
-     * per class the maximum over the passes (FickleNet's rule: a pixel is claimed if any map claims it).
-     * With {@code affinityWalk} the maps are walked with the newest affinity head the trainer
-     * published (see {@code affinity}; until the first, they go on unwalked); the walk costs more
-     * CPU than the maps themselves, so a job short of it may turn it off.
-     * The localization job runs its models on micro-batches of up to {@code microBatchSize} images
-     * and {@code microBatchMaxPixels} pixels in all (an image larger than that goes alone), waiting
-     * at most {@code microBatchMaxWaitMs} for a batch to fill (size 1 = one image at a time).
-     */
+    @Setting.Group("The streaming system: topics, input limits and the localization job.")
     public record Stream(
+            @Setting(
+                    value = "seedstream.",
+                    pattern = "[A-Za-z0-9._-]*",
+                    doc = "The prefix every topic name shares (Kafka's legal characters only).")
             String topicPrefix,
+
+            @Setting(
+                    value = "4096",
+                    range = "[16, )",
+                    doc = "Images larger than this many pixels on a side are refused before they are decoded.")
             int maxImageSide,
+
+            @Setting(
+                    value = "604800",
+                    range = "[1, )",
+                    doc = "An image id seen within this many seconds is a duplicate (the ids are forgotten"
+                            + " after that, so the job's state holds the ids of one retention window, not of"
+                            + " every image ever seen). Default: a week.")
             int duplicateIdRetentionSeconds,
-            int localizationPasses,
+
+            @Setting(
+                    value = "false",
+                    doc = "false gives the localization job FickleNet's expectation (dropout off, one forward"
+                            + " pass per view); true runs ficklenet.passes stochastic passes per view with"
+                            + " Grad-CAM, ficklenet.passesPerBatch at a time, and takes per class the maximum"
+                            + " over the passes (FickleNet's rule: a pixel is claimed if any map claims it).")
+            boolean stochasticMaps,
+
+            @Setting(
+                    value = "true",
+                    doc = "Walk the maps with the newest affinity head the trainer published (until the first,"
+                            + " they go on unwalked); the walk costs more CPU than the maps themselves, so a job"
+                            + " short of it may turn it off.")
             boolean affinityWalk,
+
+            @Setting(
+                    value = "16",
+                    range = "[1, )",
+                    doc = "Images per micro-batch of the localization job (1 = one image at a time).")
             int microBatchSize,
+
+            @Setting(
+                    value = "1048576",
+                    range = "[1, )",
+                    doc = "Pixels per micro-batch in all (an image larger than that goes alone).")
             long microBatchMaxPixels,
+
+            @Setting(value = "50", range = "[0, )", doc = "Milliseconds a micro-batch waits at most to fill.")
             int microBatchMaxWaitMs)
             implements Serializable {
         public Duration duplicateIdRetention() {
@@ -300,53 +583,99 @@ public record SeedStreamConfig(
         }
     }
 
-    /**
-     * The streaming trainer. Images are resized to {@code imageWidth x imageHeight} for batching.
-     * Each model keeps a replay buffer of up to {@code replayCapacity} samples (reservoir sampling
-     * over the whole stream); a step trains on the samples not yet trained on, topped up with the
-     * buffered samples trained on least, and runs after every {@code samplesPerStep} new samples, and, when no new samples
-     * arrive, every {@code idleStepIntervalMs} (while samples still trickle in, no sooner than the
-     * last such step took, so that they are read in between) until {@code idleStepLimit} idle steps. Snapshots go
-     * to the models topic every {@code publishEverySteps} steps or {@code publishEverySeconds},
-     * whichever comes first. Images with a mask whose id hashes into {@code evalPercent} percent are
-     * held out (up to {@code evalImages}) to score every publication; they are never trained on.
-     * With {@code gate}, a new version is published only when it is not worse than the one in
-     * service on those images: its mIoU may fall short of the served one's by at most {@code
-     * gateStandardErrors} standard errors of the difference (a paired bootstrap over the images);
-     * below {@code gateMinImages} held-out images every version is published. A refused version is
-     * not published and training goes on from it; the next candidate is compared again.
-     * An image waits up to {@code pairingRetentionSeconds} for its seed record (and a seed record
-     * for its image); halves still alone after that are dropped.
-     * {@code gain}: whether the classifier's objective includes GAIN's attention mining (BCE and
-     * ReCAM always do). On by default: over 5,000 steps of the trainer benchmark, mining from step
-     * 1,000 raised the held-out mIoU of the classifier's seeds to 0.404 against 0.292 without it,
-     * with no skipped step (a mining step takes about 1.75 times as long as a step without).
-     * {@code boundaryLoss}: whether the segmenter's objective includes DSRG's boundary loss. Off
-     * by default: in the trainer benchmark it trains stably but ends where the segmenter ends
-     * without it on synthetic images (0.701 at 5,000 steps; 0.008 higher on average over the second
-     * half of the run) and 0.040 lower on CamVid (0.476 against 0.516), for a dense CRF per image
-     * per step (about 17% fewer trainer steps per second).
-     * {@code averageDecay}: each model's published weights are an exponential moving average of its
-     * weights over the steps, with this decay per step (Mean Teacher's schedule: the plain mean over
-     * the first 1 / (1 - decay) steps); 0 publishes the weights of the latest step.
-     */
+    @Setting.Group("The streaming trainer: replay, steps, publication with its gate, and the held-out images.")
     public record Trainer(
+            @Setting(value = "96", range = "[16, )", doc = "Width images are resized to for batching.")
             int imageWidth,
+
+            @Setting(value = "96", range = "[16, )", doc = "Height images are resized to for batching.")
             int imageHeight,
+
+            @Setting(
+                    value = "512",
+                    range = "[1, )",
+                    doc = "Samples each model's replay buffer keeps (reservoir sampling over the whole stream);"
+                            + " a step trains on the samples not yet trained on, topped up with the buffered"
+                            + " samples trained on least.")
             int replayCapacity,
+
+            @Setting(value = "4", range = "[1, )", doc = "A step runs after every this many new samples.")
             int samplesPerStep,
+
+            @Setting(
+                    value = "20",
+                    range = "[1, )",
+                    doc = "When no new samples arrive, a step runs every this many milliseconds (while samples"
+                            + " still trickle in, no sooner than the last such step took, so that they are read"
+                            + " in between).")
             long idleStepIntervalMs,
+
+            @Setting(value = "2000", range = "[0, )", doc = "Idle steps at most between new samples.")
             int idleStepLimit,
+
+            @Setting(value = "50", range = "[1, )", doc = "Snapshots go to the models topic every this many steps ...")
             int publishEverySteps,
+
+            @Setting(value = "30", range = "[1, )", doc = "... or every this many seconds, whichever comes first.")
             int publishEverySeconds,
+
+            @Setting(
+                    value = "10",
+                    range = "[0, 100)",
+                    doc = "Images with a mask whose id hashes into this percent are held out to score every"
+                            + " publication; they are never trained on.")
             int evalPercent,
+
+            @Setting(value = "64", range = "[0, )", doc = "Held-out images kept at most.")
             int evalImages,
+
+            @Setting(
+                    value = "true",
+                    doc = "Publish a new version only when it is not worse than the one in service on the"
+                            + " held-out images. A refused version is not published and training goes on from"
+                            + " it; the next candidate is compared again.")
             boolean gate,
+
+            @Setting(value = "20", range = "[2, )", doc = "Below this many held-out images every version is published.")
             int gateMinImages,
+
+            @Setting(
+                    value = "2.0",
+                    range = "[0, )",
+                    doc = "A candidate's mIoU may fall short of the served one's by at most this many standard"
+                            + " errors of the difference (a paired bootstrap over the images).")
             double gateStandardErrors,
+
+            @Setting(
+                    value = "true",
+                    doc = "Whether the classifier's objective includes GAIN's attention mining (BCE and ReCAM"
+                            + " always do). Over 5,000 steps of the trainer benchmark, mining from step 1,000"
+                            + " raised the held-out mIoU of the classifier's seeds to 0.404 against 0.292"
+                            + " without it, with no skipped step (a mining step takes about 1.75 times as long).")
             boolean gain,
+
+            @Setting(
+                    value = "false",
+                    doc = "Whether the segmenter's objective includes DSRG's boundary loss. Off: in the trainer"
+                            + " benchmark it trains stably but ends where the segmenter ends without it on"
+                            + " synthetic images (0.701 at 5,000 steps) and 0.040 lower on CamVid (0.476"
+                            + " against 0.516), for a dense CRF per image per step (about 17% fewer steps/s).")
             boolean boundaryLoss,
+
+            @Setting(
+                    value = "0.99",
+                    range = "[0, 1)",
+                    doc = "Each model's published weights are an exponential moving average of its weights over"
+                            + " the steps, with this decay per step (Mean Teacher's schedule: the plain mean over"
+                            + " the first 1 / (1 - decay) steps); 0 publishes the weights of the latest step.")
             double averageDecay,
+
+            @Setting(
+                    value = "86400",
+                    range = "[60, )",
+                    doc = "Seconds an image waits for its seed record (and a seed record for its image); halves"
+                            + " still alone after that are dropped. At least 60: seeds come a checkpoint or more"
+                            + " after their image.")
             int pairingRetentionSeconds)
             implements Serializable {
         public Duration pairingRetention() {
@@ -354,91 +683,112 @@ public record SeedStreamConfig(
         }
     }
 
-    /**
-     * The model server, listening on {@code port}. The models run on one inference thread (the
-     * device does one forward pass at a time anyway), which batches up to {@code maxBatchSize}
-     * segmentation requests, waiting at most {@code maxBatchWaitMs} for a batch to fill; at most
-     * {@code maxQueuedRequests} wait, further ones get 503. Uploads above {@code maxUploadBytes} or {@code maxImageSide} pixels on a side
-     * are refused (413) before decoding. FickleNet maps take at most {@code maxLocalizationPasses}
-     * stochastic passes per request. The pages show the {@code recentPredictions} newest streamed
-     * images with their seeds. For the labeling page the server keeps the unlabeled images that are
-     * asked about, and the newest not (yet) asked up to {@code unlabeledCacheBytes}: a request for an
-     * image older than that cannot be shown.
-     */
+    @Setting.Group("The model server. The models run on one inference thread (the device does one forward pass at a"
+            + " time anyway), which batches segmentation requests.")
     public record Server(
+            @Setting(value = "8090", range = "[0, 65535]", doc = "The HTTP port (0 = any free port).")
             int port,
+
+            @Setting(value = "16", range = "[1, )", doc = "Segmentation requests per batch at most.")
             int maxBatchSize,
+
+            @Setting(value = "5", range = "[0, )", doc = "Milliseconds a batch waits at most to fill.")
             int maxBatchWaitMs,
+
+            @Setting(value = "256", range = "[1, )", doc = "Requests waiting at most; further ones get 503.")
             int maxQueuedRequests,
+
+            @Setting(value = "16777216", range = "[1024, )", doc = "Uploads above this many bytes are refused (413).")
             int maxUploadBytes,
+
+            @Setting(
+                    value = "2048",
+                    range = "[16, )",
+                    doc = "Uploads above this many pixels on a side are refused (413) before decoding.")
             int maxImageSide,
+
+            @Setting(
+                    value = "200",
+                    range = "[1, )",
+                    doc = "The most stochastic passes one localization request may ask for (?passes=; the"
+                            + " default is ficklenet.passes, capped here): a bound on one request's cost.")
             int maxLocalizationPasses,
+
+            @Setting(
+                    value = "12",
+                    range = "[1, )",
+                    doc = "The pages show this many newest streamed images with their seeds.")
             int recentPredictions,
+
+            @Setting(
+                    value = "67108864",
+                    range = "[0, )",
+                    doc = "For the labeling page the server keeps the unlabeled images that are asked about,"
+                            + " and the newest not (yet) asked up to this many bytes: a request for an image"
+                            + " older than that cannot be shown.")
             int unlabeledCacheBytes)
             implements Serializable {}
 
-    /**
-     * Active learning. An unlabeled image's uncertainty is {@code mutualInformationWeight} x BALD over
-     * {@code stochasticPasses} FickleNet passes + {@code mapEntropyWeight} x the entropy of its
-     * localization maps + {@code segmenterEntropyWeight} x the segmenter's mean pixel entropy. Once
-     * {@code windowSize} images are scored (or {@code selectEveryMs} passed with any, for their share
-     * of a batch), the selector asks for the {@code batchSize} best of that window and passes over the
-     * rest, at most {@code budget} requests in all: priority = uncertainty +
-     * {@code rarityWeight} x the rarity of the classes the model guesses (1 / sqrt(1 + labels seen
-     * of the class)), skipping images whose thumbnail's cosine similarity to one already asked
-     * exceeds {@code duplicateSimilarity}. The oracle labeler answers after {@code oracleDelayMs}.
-     */
+    @Setting.Group("Active learning. An unlabeled image's uncertainty is mutualInformationWeight x BALD over"
+            + " ficklenet.passes class-score samples + mapEntropyWeight x the entropy of its localization maps +"
+            + " segmenterEntropyWeight x the segmenter's mean pixel entropy. The selector asks for the best of each"
+            + " window by priority = uncertainty + rarityWeight x the rarity of the classes the model guesses"
+            + " (1 / sqrt(1 + labels seen of the class)).")
     public record Active(
-            int stochasticPasses,
+            @Setting(value = "1.0", range = "[0, )", doc = "Weight of BALD, the mutual information over the passes.")
             double mutualInformationWeight,
+
+            @Setting(value = "1.0", range = "[0, )", doc = "Weight of the localization maps' entropy.")
             double mapEntropyWeight,
+
+            @Setting(value = "1.0", range = "[0, )", doc = "Weight of the segmenter's mean pixel entropy.")
             double segmenterEntropyWeight,
+
+            @Setting(
+                    value = "32",
+                    range = "[1, )",
+                    doc = "Once this many images are scored (or selectEveryMs passed with any, for their share"
+                            + " of a batch), the selector asks for the best of them and passes over the rest.")
             int windowSize,
+
+            @Setting(value = "8", range = "[1, )", doc = "Images asked per window (at most windowSize).")
             int batchSize,
+
+            @Setting(value = "200", range = "[1, )", doc = "Label requests at most, in all.")
             int budget,
+
+            @Setting(value = "0.5", range = "[0, )", doc = "Weight of the rarity of the guessed classes.")
             double rarityWeight,
+
+            @Setting(
+                    value = "0.97",
+                    range = "(0, 1]",
+                    doc = "Images whose thumbnail's cosine similarity to one already asked exceeds this are"
+                            + " skipped.")
             double duplicateSimilarity,
+
+            @Setting(value = "10000", range = "[1, )", doc = "Milliseconds after which a partial window is selected.")
             long selectEveryMs,
-            long oracleDelayMs,
-            long seed)
+
+            @Setting(value = "2000", range = "[0, )", doc = "Milliseconds the oracle labeler takes to answer.")
+            long oracleDelayMs)
             implements Serializable {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
-    /** The papers' settings, and a backbone sized for CPU training from scratch. */
+    /** Groups renamed since a release: their old name and the new one. */
+    private static final Map<String, String> RENAMED_GROUPS = Map.of("training", "classifier");
+
+    /** Keys replaced since a release, with what to set instead. */
+    private static final Map<String, String> REPLACED_KEYS = Map.of(
+            "stream.localizationPasses",
+            "stream.stochasticMaps (true runs ficklenet.passes passes per view)",
+            "active.stochasticPasses",
+            "ficklenet.passes (the one number of stochastic passes)");
+
+    /** The papers' settings, and a backbone sized for CPU training from scratch: every {@link Setting}'s default. */
     public static SeedStreamConfig defaults() {
-        return new SeedStreamConfig(
-                new Synthetic(96, 6, 1, 3, 0.0, 0.35, 7L),
-                new Backbone(List.of(24, 32, 48, 64, 96, 128), List.of(2, 1, 2, 1, 1, 1), List.of(1, 1, 1, 1, 2, 4)),
-                // Output stride 4 (24 x 24 maps at 96 px): the last stride-2 layer dilates instead, as
-                // the segmenter does. The paper's s = 9 is for 41 x 41 feature maps; s = 5 keeps the
-                // window near a fifth of the 24 x 24 map, as 9 of 41 is.
-                new FickleNet(5, 0.9, 200, 0.35, 50, "channel", "factorized"),
-                new ReCam(1.0, 0.1),
-                new Gain(0.5, 10.0, 0.2, 10.0, 1000, 1e-4, 32),
-                new ClassifierTraining(16, 1e-3, 0.0, List.of(0.625, 1.25), 11L),
-                new ClassMemory(0.9, 0.9, 1000, 0.01, 0.0, 0.2, 4),
-                new Dsrg(0.85, 0.99),
-                new Cam(List.of(1.0, 0.5, 1.5, 2.0), true, false),
-                new Seeds(0.30, 0.20, true, 10, 0.7, 3, 3, 50, 13, 10, 500),
-                new Affinity(5, 128, 48, List.of(64, 64), 10, 8, 0.25, 1e-3, 3, 19L),
-                // Output stride 4: the last layers dilate instead of striding, as DeepLab does.
-                new Segmenter(
-                        List.of(24, 32, 48, 64, 96, 128),
-                        List.of(2, 1, 2, 1, 1, 1),
-                        List.of(1, 1, 1, 2, 2, 4),
-                        List.of(1, 2, 4),
-                        16,
-                        1e-3,
-                        8,
-                        2.0,
-                        13L),
-                new Boundary(10, 3 / 12.0, 3, 80 / 12.0, 13, 10, 41, 1.0, 100, 200, "probability"),
-                new Stream("seedstream.", 4096, 7 * 24 * 3600, 0, true, 16, 1 << 20, 50),
-                new Trainer(96, 96, 512, 4, 20, 2000, 50, 30, 10, 64, true, 20, 2.0, true, false, 0.99, 24 * 3600),
-                new Server(8090, 16, 5, 256, 16 << 20, 2048, 200, 12, 64 << 20),
-                new Active(20, 1.0, 1.0, 1.0, 32, 8, 200, 0.5, 0.97, 10_000, 2_000, 17L),
-                "cpu");
+        return SettingCatalog.defaults();
     }
 
     /** Reads a JSON file over the defaults. */
@@ -458,21 +808,13 @@ public record SeedStreamConfig(
     public SeedStreamConfig with(Map<String, String> overrides) {
         JsonObject tree = toJsonTree();
         for (Map.Entry<String, String> e : overrides.entrySet()) {
-            String[] path = e.getKey().split("\\.");
-            JsonObject node = tree;
-            for (int i = 0; i < path.length - 1; i++) {
-                JsonElement child = node.get(path[i]);
-                if (child == null || !child.isJsonObject()) {
-                    throw unknownKey(e.getKey());
-                }
-                node = child.getAsJsonObject();
-            }
-            String leaf = path[path.length - 1];
-            JsonElement current = node.get(leaf);
-            if (current == null || current.isJsonObject()) {
+            SettingCatalog.Entry setting = SettingCatalog.find(e.getKey());
+            if (setting == null) {
                 throw unknownKey(e.getKey());
             }
-            node.add(leaf, parseValue(current, e.getValue()));
+            String[] path = e.getKey().split("\\.");
+            JsonObject node = path.length == 1 ? tree : tree.getAsJsonObject(path[0]);
+            node.add(path[path.length - 1], GSON.toJsonTree(setting.parse(e.getValue())));
         }
         return fromJsonTree(tree);
     }
@@ -480,6 +822,14 @@ public record SeedStreamConfig(
     /** One override, see {@link #with(Map)}. */
     public SeedStreamConfig with(String key, Object value) {
         return with(Map.of(key, String.valueOf(value)));
+    }
+
+    /**
+     * The stochastic passes the localization job takes per view: 0 for FickleNet's expectation
+     * (dropout off), else {@code ficklenet.passes}.
+     */
+    public int localizationPasses() {
+        return stream.stochasticMaps() ? ficklenet.passes() : 0;
     }
 
     public String toJson() {
@@ -510,15 +860,16 @@ public record SeedStreamConfig(
         }
     }
 
-    /** Groups renamed since a release: their old name and the new one. */
-    private static final Map<String, String> RENAMED_GROUPS = Map.of("training", "classifier");
-
     private static IllegalArgumentException unknownKey(String key) {
+        String replacement = REPLACED_KEYS.get(key);
+        if (replacement != null) {
+            return new IllegalArgumentException("configuration key " + key + " is replaced by " + replacement);
+        }
         String group = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
         String renamed = RENAMED_GROUPS.get(group);
         return new IllegalArgumentException(
                 renamed == null
-                        ? "unknown configuration key: " + key
+                        ? "unknown configuration key: " + key + " (./seedstream config lists every setting)"
                         : "configuration key " + key + " is now " + renamed + key.substring(group.length()));
     }
 
@@ -528,223 +879,40 @@ public record SeedStreamConfig(
         return config;
     }
 
-    private static JsonElement parseValue(JsonElement current, String text) {
-        if (current.isJsonArray()) {
-            var array = new JsonArray();
-            for (String part : text.split(",")) {
-                array.add(parseNumber(part.trim()));
-            }
-            return array;
-        }
-        JsonPrimitive primitive = current.getAsJsonPrimitive();
-        if (primitive.isNumber()) {
-            return parseNumber(text);
-        }
-        if (primitive.isBoolean()) {
-            return new JsonPrimitive(Boolean.parseBoolean(text));
-        }
-        return new JsonPrimitive(text);
-    }
-
-    private static JsonPrimitive parseNumber(String text) {
-        try {
-            return text.matches("-?\\d+")
-                    ? new JsonPrimitive(Long.parseLong(text))
-                    : new JsonPrimitive(Double.parseDouble(text));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a number: " + text, e);
-        }
-    }
-
-    /** Rejects settings no run can use, with the reason. */
+    /**
+     * Rejects settings no run can use, with the reason: each value against its own declaration,
+     * then the relations between settings.
+     */
     public void validate() {
-        require(synthetic.imageSize() >= 16, "synthetic.imageSize must be at least 16");
-        require(synthetic.numClasses() >= 1 && synthetic.numClasses() <= 8, "synthetic.numClasses must be 1..8");
+        SettingCatalog.check(this);
         require(
-                synthetic.minObjects() >= 1 && synthetic.maxObjects() >= synthetic.minObjects(),
-                "synthetic.minObjects must be >= 1 and <= maxObjects");
-        require(synthetic.maxObjects() <= synthetic.numClasses(), "synthetic.maxObjects must not exceed numClasses");
-        int layers = backbone.channels().size();
-        require(
-                layers > 0
-                        && backbone.strides().size() == layers
-                        && backbone.dilations().size() == layers,
-                "backbone.channels, strides and dilations must have the same, non-zero length");
-        require(
-                ficklenet.windowSize() % 2 == 1 && ficklenet.windowSize() >= 1,
-                "ficklenet.windowSize must be odd (the window needs a center)");
-        require(ficklenet.dropRate() >= 0 && ficklenet.dropRate() < 1, "ficklenet.dropRate must be in [0, 1)");
-        require(ficklenet.passes() >= 1 && ficklenet.passesPerBatch() >= 1, "ficklenet.passes must be >= 1");
-        require(ficklenet.threshold() > 0 && ficklenet.threshold() < 1, "ficklenet.threshold must be in (0, 1)");
-        require(
-                ficklenet.mapWeights().equals("channel")
-                        || ficklenet.mapWeights().equals("pixel"),
-                "ficklenet.mapWeights must be channel or pixel, was " + ficklenet.mapWeights());
-        require(
-                ficklenet.form().equals("factorized") || ficklenet.form().equals("expanded"),
-                "ficklenet.form must be factorized or expanded, was " + ficklenet.form());
-        require(
-                recam.lambda() >= 0 && recam.fineTuneScale() > 0 && recam.fineTuneScale() <= 1,
-                "recam needs lambda >= 0 and fineTuneScale in (0, 1]");
-        require(
-                classifier.batchSize() >= 1 && classifier.learningRate() > 0,
-                "classifier needs batchSize >= 1, learningRate > 0");
-        require(
-                gain.omega() > 0
-                        && gain.alpha() >= 0
-                        && gain.extensionWeight() >= 0
-                        && gain.startStep() >= 0
-                        && gain.learningRate() > 0
-                        && gain.maxErasedImages() >= 1,
-                "gain needs omega > 0, alpha >= 0, extensionWeight >= 0, startStep >= 0, learningRate > 0 and maxErasedImages >= 1");
+                synthetic.minObjects() <= synthetic.maxObjects() && synthetic.maxObjects() <= synthetic.numClasses(),
+                "synthetic needs minObjects <= maxObjects <= numClasses");
+        sameLength("backbone", backbone.channels(), backbone.strides(), backbone.dilations());
+        require(ficklenet.windowSize() % 2 == 1, "ficklenet.windowSize must be odd (the window needs a center)");
         require(
                 classifier.rescaleRange().size() == 2
-                        && classifier.rescaleRange().get(0) > 0
                         && classifier.rescaleRange().get(0)
                                 <= classifier.rescaleRange().get(1),
-                "classifier.rescaleRange must be two factors, 0 < min <= max");
+                "classifier.rescaleRange must be two factors, min <= max");
         require(
-                !cam.scales().isEmpty() && cam.scales().stream().allMatch(scale -> scale > 0),
-                "cam.scales must be positive, one or more");
+                memory.minMomentum() <= memory.initialMomentum(),
+                "memory.minMomentum must not exceed memory.initialMomentum");
         require(
-                seeds.backgroundThreshold() >= 0
-                        && seeds.backgroundThreshold() <= seeds.foregroundThreshold()
-                        && seeds.foregroundThreshold() < 1,
-                "seeds need 0 <= backgroundThreshold <= foregroundThreshold < 1");
+                seeds.backgroundThreshold() <= seeds.foregroundThreshold(),
+                "seeds.backgroundThreshold must not exceed seeds.foregroundThreshold");
         require(
-                seeds.iterations() >= 1
-                        && seeds.labelConfidence() > 0
-                        && seeds.labelConfidence() < 1
-                        && seeds.gaussianSxy() > 0
-                        && seeds.bilateralSxy() > 0
-                        && seeds.bilateralSrgb() > 0
-                        && seeds.gaussianCompat() >= 0
-                        && seeds.bilateralCompat() >= 0
-                        && seeds.referenceSide() >= 1,
-                "seeds' CRF needs iterations >= 1, labelConfidence in (0, 1), positive sxy and srgb, compat >= 0 and referenceSide >= 1");
+                affinity.trainingCrop() > 2 * affinity.radius(),
+                "affinity.trainingCrop must be wider than twice affinity.radius");
+        sameLength("segmenter", segmenter.channels(), segmenter.strides(), segmenter.dilations());
+        require(active.batchSize() <= active.windowSize(), "active.batchSize must not exceed active.windowSize");
+    }
+
+    private static void sameLength(
+            String group, List<Integer> channels, List<Integer> strides, List<Integer> dilations) {
         require(
-                affinity.radius() >= 2
-                        && !affinity.channels().isEmpty()
-                        && affinity.beta() > 0
-                        && affinity.logSteps() >= 0
-                        && affinity.logSteps() <= 16
-                        && affinity.learningRate() > 0
-                        && affinity.epochs() >= 0,
-                "affinity needs radius >= 2, one or more layers, beta > 0, logSteps in 0..16, learningRate > 0, epochs >= 0");
-        require(
-                affinity.gridSide() >= 8 && affinity.trainingCrop() > 2 * affinity.radius(),
-                "affinity needs gridSide >= 8 cells and a trainingCrop wider than twice its radius");
-        require(
-                affinity.backgroundScore() >= 0 && affinity.backgroundScore() < 1,
-                "affinity.backgroundScore must be in [0, 1)");
-        require(
-                memory.initialMomentum() > 0
-                        && memory.initialMomentum() <= 1
-                        && memory.minMomentum() >= 0
-                        && memory.minMomentum() <= memory.initialMomentum(),
-                "memory needs 0 < initialMomentum <= 1 and 0 <= minMomentum <= initialMomentum");
-        require(
-                memory.annealingUpdates() >= 1 && memory.power() >= 0,
-                "memory needs annealingUpdates >= 1, power >= 0");
-        require(memory.contextWeight() >= 0 && memory.contextWeight() <= 1, "memory.contextWeight must be in [0, 1]");
-        require(memory.temperature() > 0, "memory.temperature must be positive");
-        require(memory.backgroundPrototypes() >= 1, "memory.backgroundPrototypes must be >= 1");
-        require(
-                dsrg.foregroundGrowThreshold() > 0
-                        && dsrg.foregroundGrowThreshold() < 1
-                        && dsrg.backgroundGrowThreshold() > 0
-                        && dsrg.backgroundGrowThreshold() < 1,
-                "dsrg grow thresholds must be in (0, 1)");
-        int segmenterLayers = segmenter.channels().size();
-        require(
-                segmenterLayers > 0
-                        && segmenter.strides().size() == segmenterLayers
-                        && segmenter.dilations().size() == segmenterLayers
-                        && !segmenter.asppDilations().isEmpty(),
-                "segmenter.channels, strides and dilations must have the same, non-zero length, and asppDilations one entry or more");
-        require(
-                segmenter.batchSize() >= 1
-                        && segmenter.learningRate() > 0
-                        && segmenter.epochs() >= 1
-                        && segmenter.fullLabelWeight() >= 0,
-                "segmenter needs batchSize >= 1, learningRate > 0, epochs >= 1, fullLabelWeight >= 0");
-        require(
-                boundary.iterations() >= 1
-                        && boundary.gaussianSxy() > 0
-                        && boundary.bilateralSxy() > 0
-                        && boundary.bilateralSrgb() > 0
-                        && boundary.gaussianCompat() >= 0
-                        && boundary.bilateralCompat() >= 0
-                        && boundary.referenceSide() >= 1,
-                "boundary needs iterations >= 1, positive sxy and srgb, compatibilities >= 0 and referenceSide >= 1");
-        require(
-                boundary.weight() >= 0 && boundary.warmupSteps() >= 0 && boundary.rampSteps() >= 0,
-                "boundary needs weight >= 0, warmupSteps >= 0 and rampSteps >= 0");
-        require(
-                boundary.unary().equals("probability") || boundary.unary().equals("log-probability"),
-                "boundary.unary must be probability or log-probability, was " + boundary.unary());
-        require(stream.maxImageSide() >= 16, "stream.maxImageSide must be at least 16");
-        require(
-                trainer.imageWidth() >= 16 && trainer.imageHeight() >= 16,
-                "trainer.imageWidth and imageHeight must be at least 16");
-        require(
-                trainer.replayCapacity() >= 1 && trainer.samplesPerStep() >= 1,
-                "trainer needs replayCapacity >= 1, samplesPerStep >= 1");
-        require(
-                trainer.idleStepIntervalMs() >= 1 && trainer.idleStepLimit() >= 0,
-                "trainer needs idleStepIntervalMs >= 1, idleStepLimit >= 0");
-        require(trainer.averageDecay() >= 0 && trainer.averageDecay() < 1, "trainer needs averageDecay in [0, 1)");
-        require(
-                trainer.publishEverySteps() >= 1 && trainer.publishEverySeconds() >= 1,
-                "trainer publishes every >= 1 steps and seconds");
-        require(
-                trainer.pairingRetentionSeconds() >= 60,
-                "trainer.pairingRetentionSeconds must be at least 60: seeds come a checkpoint or more after their image");
-        require(
-                trainer.evalPercent() >= 0 && trainer.evalPercent() < 100 && trainer.evalImages() >= 0,
-                "trainer.evalPercent must be in [0, 100), evalImages >= 0");
-        require(
-                trainer.gateMinImages() >= 2 && trainer.gateStandardErrors() >= 0,
-                "trainer.gateMinImages must be at least 2 (a standard error needs two images) and gateStandardErrors >= 0");
-        require(stream.duplicateIdRetentionSeconds() >= 1, "stream.duplicateIdRetentionSeconds must be at least 1");
-        require(
-                stream.microBatchSize() >= 1 && stream.microBatchMaxPixels() >= 1 && stream.microBatchMaxWaitMs() >= 0,
-                "stream needs microBatchSize >= 1, microBatchMaxPixels >= 1 and microBatchMaxWaitMs >= 0");
-        require(stream.localizationPasses() >= 0, "stream.localizationPasses must be >= 0 (0 = dropout off)");
-        require(server.port() >= 0 && server.port() <= 65535, "server.port must be 0..65535 (0 = any free port)");
-        require(
-                server.maxBatchSize() >= 1 && server.maxBatchWaitMs() >= 0 && server.maxQueuedRequests() >= 1,
-                "server needs maxBatchSize >= 1, maxBatchWaitMs >= 0 and maxQueuedRequests >= 1");
-        require(
-                server.maxUploadBytes() >= 1024 && server.maxImageSide() >= 16,
-                "server needs maxUploadBytes >= 1024 and maxImageSide >= 16");
-        require(
-                active.stochasticPasses() >= 2,
-                "active.stochasticPasses must be >= 2 (mutual information needs passes that can disagree)");
-        require(
-                active.mutualInformationWeight() >= 0
-                        && active.mapEntropyWeight() >= 0
-                        && active.segmenterEntropyWeight() >= 0
-                        && active.rarityWeight() >= 0,
-                "active weights must be >= 0");
-        require(
-                active.windowSize() >= 1
-                        && active.batchSize() >= 1
-                        && active.batchSize() <= active.windowSize()
-                        && active.budget() >= 1,
-                "active needs windowSize >= batchSize >= 1 and budget >= 1");
-        require(
-                active.duplicateSimilarity() > 0 && active.duplicateSimilarity() <= 1,
-                "active.duplicateSimilarity must be in (0, 1]");
-        require(
-                active.selectEveryMs() >= 1 && active.oracleDelayMs() >= 0,
-                "active needs selectEveryMs >= 1 and oracleDelayMs >= 0");
-        require(
-                server.maxLocalizationPasses() >= 1 && server.recentPredictions() >= 1,
-                "server needs maxLocalizationPasses >= 1 and recentPredictions >= 1");
-        require(
-                device.equals("cpu") || device.equals("auto") || device.matches("gpu(:\\d+)?"),
-                "device must be cpu, auto or gpu[:index], was " + device);
+                strides.size() == channels.size() && dilations.size() == channels.size(),
+                group + ".channels, strides and dilations must have the same length");
     }
 
     private static void require(boolean condition, String message) {

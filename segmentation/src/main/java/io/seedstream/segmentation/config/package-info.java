@@ -1,5 +1,8 @@
 /**
- * {@link io.seedstream.segmentation.config.SeedStreamConfig}: the one typed configuration, with the
- * papers' defaults and the validation of every setting. Depends on nothing else of SeedStream.
+ * {@link io.seedstream.segmentation.config.SeedStreamConfig}: the one typed configuration. Each
+ * setting is declared once on its record component ({@link io.seedstream.segmentation.config.Setting}:
+ * default, documentation, allowed values); {@link io.seedstream.segmentation.config.SettingCatalog}
+ * reads those declarations to build the defaults, check values and list the settings. Depends on
+ * nothing else of SeedStream.
  */
 package io.seedstream.segmentation.config;

@@ -68,25 +68,46 @@ class SeedStreamConfigTest {
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.dropRate", 1))
                 .hasMessageContaining("dropRate");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("ficklenet.mapWeights", "spatial"))
-                .hasMessageContaining("channel or pixel");
+                .hasMessage("invalid configuration: ficklenet.mapWeights must be one of channel, pixel, was spatial");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("gain.alpha", "lots"))
-                .hasMessageContaining("not a number");
+                .hasMessage("gain.alpha: not double: lots");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.flip", "yes"))
+                .hasMessage("cam.flip: not true or false: yes");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("backbone.channels", "8,16"))
-                .hasMessageContaining("same, non-zero length");
+                .hasMessageContaining("backbone.channels, strides and dilations must have the same length");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("memory.minMomentum", 0.95))
                 .hasMessageContaining("minMomentum");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("dsrg.backgroundGrowThreshold", 1))
-                .hasMessageContaining("grow thresholds");
+                .hasMessage("invalid configuration: dsrg.backgroundGrowThreshold must be in (0, 1), was 1.0");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("segmenter.asppDilations", ""))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("seeds.backgroundThreshold", 0.5))
                 .hasMessageContaining("backgroundThreshold");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("affinity.radius", 1))
-                .hasMessageContaining("radius >= 2");
+                .hasMessage("invalid configuration: affinity.radius must be >= 2, was 1");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("cam.scales", "1,0"))
-                .hasMessageContaining("cam.scales");
+                .hasMessage(
+                        "invalid configuration: cam.scales must have at least 1 element, each element > 0, was [1.0, 0.0]");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("device", "tpu"))
+                .hasMessageContaining("device must match cpu|auto|gpu");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("active.batchSize", 64))
+                .hasMessage("invalid configuration: active.batchSize must not exceed active.windowSize");
         assertThatThrownBy(() -> SeedStreamConfig.defaults().with("classifier.rescaleRange", "1.2,0.8"))
                 .hasMessageContaining("rescaleRange");
+    }
+
+    @Test
+    void theReplacedPassesKeysNameWhatToSetInstead() {
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("stream.localizationPasses", 50))
+                .hasMessageContaining("is replaced by stream.stochasticMaps");
+        assertThatThrownBy(() -> SeedStreamConfig.defaults().with("active.stochasticPasses", 20))
+                .hasMessageContaining("is replaced by ficklenet.passes");
+        SeedStreamConfig stochastic =
+                SeedStreamConfig.defaults().with(Map.of("stream.stochasticMaps", "true", "ficklenet.passes", "50"));
+        assertThat(stochastic.localizationPasses()).isEqualTo(50);
+        assertThat(SeedStreamConfig.defaults().localizationPasses())
+                .as("FickleNet's expectation")
+                .isZero();
     }
 
     @Test
