@@ -49,7 +49,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -378,11 +377,7 @@ class ModelServerIntegrationTest {
         }
         assertThat(item.get("segmenterVersion").asLong()).isEqualTo(10); // the newest, published above
 
-        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        Assumptions.assumeTrue(
-                Files.isExecutable(chromium),
-                "no Chromium at " + chromium
-                        + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
+        Path chromium = PageCheck.chromium();
         PageCheck.Result page = PageCheck.run(chromium, server.url(), Path.of("target", "pages"));
         assertThat(page.renderedImages())
                 .as("pictures decoded by the browser: 6 recent x 4, 8 held-out x 3")
@@ -542,11 +537,7 @@ class ModelServerIntegrationTest {
     @Test
     @Order(8)
     void aPersonLabelsAnImageOnTheLabelingPageInARealBrowser() throws Exception {
-        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        Assumptions.assumeTrue(
-                Files.isExecutable(chromium),
-                "no Chromium at " + chromium
-                        + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser");
+        Path chromium = PageCheck.chromium();
         Path output = Files.createDirectories(Path.of("target", "pages"));
         producer.send(new ProducerRecord<>(TOPICS.unlabeledImages(), bytes("u-3"), unlabeled("u-3", image(43))));
         producer.send(new ProducerRecord<>(TOPICS.labelRequests(), bytes("u-3"), labelRequest("u-3", 0.2, "wedge")));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Loads a page in headless Chromium, lets its scripts run (virtual time), and reads back the DOM
@@ -32,7 +33,25 @@ final class PageCheck {
             "--hide-scrollbars",
             "--virtual-time-budget=10000");
 
+    /** Set by {@code .ci/run}: there, a missing browser fails the page tests instead of skipping them. */
+    static final String REQUIRED_VARIABLE = "SEEDSTREAM_REQUIRE_BROWSER";
+
     private PageCheck() {}
+
+    /**
+     * The Chromium to drive ({@code CHROMIUM}, else /usr/bin/chromium). Without one the page tests are
+     * skipped on a developer's machine and fail where {@value #REQUIRED_VARIABLE} is set, as in CI.
+     */
+    static Path chromium() {
+        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+        String missing = "no Chromium at " + chromium
+                + " (apt-get install chromium, or set CHROMIUM): the page check needs a browser";
+        if (!Files.isExecutable(chromium) && System.getenv(REQUIRED_VARIABLE) != null) {
+            throw new AssertionError(missing + ", and " + REQUIRED_VARIABLE + " says this run must have one");
+        }
+        Assumptions.assumeTrue(Files.isExecutable(chromium), missing);
+        return chromium;
+    }
 
     static Result run(Path chromium, String url, Path outputDirectory) throws IOException, InterruptedException {
         Files.createDirectories(outputDirectory);
