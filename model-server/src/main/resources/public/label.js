@@ -84,7 +84,7 @@ async function submit(card, form, send) {
   card.dataset.state = "sending";
   message(card, "Sending…", "pending");
   try {
-    const response = await fetch("/v1/labels", {method: "POST", body: new FormData(form)});
+    const response = await api("/v1/labels", {method: "POST", body: new FormData(form)});
     const body = await response.json();
     if (response.status === 201) {
       card.dataset.state = "sent";

@@ -273,8 +273,12 @@ public final class ServerBench implements Callable<Integer> {
         static ServerProcess start(String bootstrapServers, SeedStreamConfig config, int maxBatchSize)
                 throws Exception {
             Path configFile = Files.createTempFile("seedstream-server-bench", ".json");
-            Files.writeString(
-                    configFile, config.with("server.maxBatchSize", maxBatchSize).toJson());
+            // The load generator is one client: the per-client limit would measure itself, not the server.
+            SeedStreamConfig serving = config.with(Map.of(
+                    "server.maxBatchSize", String.valueOf(maxBatchSize),
+                    "server.clientRequestsPerSecond", "1e9",
+                    "server.clientBurst", "1000000000"));
+            Files.writeString(configFile, serving.toJson());
             List<String> command = new ArrayList<>(List.of(
                     Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx4g",

@@ -1,5 +1,6 @@
 package io.seedstream.cli;
 
+import com.google.gson.JsonObject;
 import io.seedstream.cli.local.DataDirectory;
 import io.seedstream.cli.local.LocalPipeline;
 import io.seedstream.cli.local.OracleLabeler;
@@ -15,9 +16,12 @@ import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.server.AccessToken;
 import io.seedstream.server.ModelServer;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -213,7 +217,7 @@ public final class PipelineCommands {
                                 labeler == Labeler.oracle,
                                 System.out);
                         ModelServer server = ModelServer.start(
-                                config,
+                                withServerToken(config, directory),
                                 pipeline.bootstrapServers(),
                                 topics,
                                 "0.0.0.0",
@@ -222,6 +226,8 @@ public final class PipelineCommands {
                                         : config.server().port())) {
                     System.out.println("Model server: " + server.url()
                             + " (live predictions and the learning curve; API at " + server.url() + "openapi.json)");
+                    System.out.println("  sign in: " + signInUrl(server, config, directory)
+                            + " (labeling and training data need the token: " + tokenSource(config, directory) + ")");
                     System.out.println(describeActiveLearning(images, config, pipeline.oracle() != null, server.url()));
                     watch(pipeline, topics);
                     System.out.println("seedstream demo: shutting down; the next start on " + directory.root()
@@ -232,6 +238,36 @@ public final class PipelineCommands {
             } finally {
                 stopped.countDown();
             }
+        }
+
+        /** The server's token: the one configured, else the data directory's (made up at its first run). */
+        private static SeedStreamConfig withServerToken(SeedStreamConfig config, DataDirectory directory)
+                throws IOException {
+            return tokenConfigured(config)
+                    ? config
+                    : config.with("server.tokenFile", directory.serverToken().toString());
+        }
+
+        private static boolean tokenConfigured(SeedStreamConfig config) {
+            return !config.server().tokenFile().isEmpty() || System.getenv(AccessToken.VARIABLE) != null;
+        }
+
+        /** A local demo's address with its token in it, to click; a configured token is not printed. */
+        private static String signInUrl(ModelServer server, SeedStreamConfig config, DataDirectory directory)
+                throws IOException {
+            return tokenConfigured(config)
+                    ? server.url()
+                    : server.url() + "?token="
+                            + Files.readAllLines(directory.serverToken()).get(0).strip();
+        }
+
+        private static String tokenSource(SeedStreamConfig config, DataDirectory directory) throws IOException {
+            if (!config.server().tokenFile().isEmpty()) {
+                return config.server().tokenFile();
+            }
+            return tokenConfigured(config)
+                    ? "$" + AccessToken.VARIABLE
+                    : directory.serverToken().toString();
         }
 
         /** Refuses option combinations no run can use, before anything starts. */
@@ -356,7 +392,9 @@ public final class PipelineCommands {
             }
             run.put("kafka", kafkaOptions.bootstrapServers != null ? kafkaOptions.bootstrapServers : "embedded");
             run.put("topicPrefix", topics.prefix());
-            run.put("configuration", fingerprint(config.toJson()));
+            JsonObject shaping = config.toJsonTree();
+            shaping.remove("server"); // how the models are served does not change what the run learns
+            run.put("configuration", fingerprint(shaping.toString()));
             if (fresh) {
                 System.out.println("--fresh: deleting what " + dataDir.toAbsolutePath() + " holds");
                 if (checkpoints != null) {

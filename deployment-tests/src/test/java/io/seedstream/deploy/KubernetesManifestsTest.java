@@ -23,6 +23,7 @@ import io.seedstream.flink.common.TaskDevice;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.server.AccessToken;
 import io.seedstream.server.ServeCommand;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.listener.GenericKafkaListener;
@@ -325,6 +326,12 @@ class KubernetesManifestsTest {
         assertThat(server.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health/live");
         assertThat(api.has("/health/ready") && api.has("/health/live") && api.has("/metrics"))
                 .isTrue();
+        var token = server.getEnv().stream()
+                .filter(variable -> variable.getName().equals(AccessToken.VARIABLE))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the replicas share one access token: " + AccessToken.VARIABLE));
+        assertThat(token.getValue()).as("never in the manifest itself").isNull();
+        assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo("seedstream-server-token");
 
         Service service = BASE.named(Service.class, "model-server");
         assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())

@@ -3,6 +3,7 @@ package io.seedstream.server;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import io.javalin.security.RouteRole;
 import io.seedstream.records.Bytes;
 import io.seedstream.records.LabelRequest;
 import io.seedstream.records.LabeledImageRecord;
@@ -64,11 +65,12 @@ final class Labeling implements AutoCloseable {
         this.producer = KafkaClients.producer(bootstrapServers);
     }
 
-    void routes(Javalin javalin) {
-        javalin.get("/v1/label-requests", this::list);
-        javalin.get("/v1/label-requests/{id}/image", this::image);
-        javalin.get("/v1/label-requests/{id}/overlay", this::overlay);
-        javalin.post("/v1/labels", this::submit);
+    /** The labeling routes, each needing {@code role}: they show unlabeled images and write labels. */
+    void routes(Javalin javalin, RouteRole role) {
+        javalin.get("/v1/label-requests", this::list, role);
+        javalin.get("/v1/label-requests/{id}/image", this::image, role);
+        javalin.get("/v1/label-requests/{id}/overlay", this::overlay, role);
+        javalin.post("/v1/labels", this::submit, role);
     }
 
     private void list(Context ctx) {

@@ -10,6 +10,7 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.ModelName;
+import io.seedstream.server.ServerAccess.Role;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,11 @@ public final class ModelServer implements AutoCloseable {
     private final HeldOutScores heldOut;
     private final ModelFeed feed;
     private final Uploads uploads;
+    private final PixelBudget pixels;
+    private final AccessToken token;
+    private final ServerAccess access;
     private final Labeling labeling;
+    private final boolean tls;
     private final Javalin app;
 
     private ModelServer(SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
@@ -60,9 +65,19 @@ public final class ModelServer implements AutoCloseable {
         this.recent = new RecentPredictions(inference, settings.recentPredictions());
         this.heldOut = new HeldOutScores(inference, models, settings.maxBatchSize());
         this.uploads = new Uploads(settings.maxUploadBytes(), settings.maxImageSide());
+        this.pixels = new PixelBudget(settings.maxPixelsInFlight());
+        metrics.pixelsInFlight(pixels::inFlight);
+        this.token = AccessToken.resolve(settings.tokenFile(), System.getenv());
+        this.tls = !settings.tlsKeystore().isEmpty();
+        this.access = new ServerAccess(token, settings, tls);
         this.labeling = new Labeling(bootstrapServers, topics, models, inference, settings.unlabeledCacheBytes());
+        String keystorePassword = tls ? ServerTls.password(settings, System.getenv()) : null;
         this.app = routes(Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
+            if (tls) {
+                javalin.jetty.addConnector(
+                        (server, http) -> ServerTls.connector(server, http, settings, keystorePassword, host, port));
+            }
             javalin.http.maxRequestSize = settings.maxUploadBytes();
             javalin.http.prefer405over404 = true; // answered below as 405 with Allow
             // Jetty answers some requests itself (a URI it refuses, before any route): in JSON too.
@@ -93,29 +108,51 @@ public final class ModelServer implements AutoCloseable {
 
     /** The address to open in a browser. */
     public String url() {
-        return "http://localhost:" + port() + "/";
+        return (tls ? "https" : "http") + "://localhost:" + port() + "/";
+    }
+
+    /**
+     * The address that signs a browser in: with the token in it when the server made the token up
+     * (its operator has no other way to learn it), else {@link #url()}.
+     */
+    public String signInUrl() {
+        return token.generated() ? url() + "?token=" + token.value() : url();
     }
 
     public ServedModels models() {
         return models;
     }
 
+    /** What uploads are admitted from; tests fill it to see the refusals. */
+    PixelBudget pixelBudget() {
+        return pixels;
+    }
+
     private Javalin routes(Javalin javalin) {
         javalin.before(ctx -> ctx.attribute("startNanos", System.nanoTime()));
+        javalin.beforeMatched(access::check);
         javalin.after(this::count);
-        javalin.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
-        javalin.get("/health/ready", this::readiness);
+        javalin.get("/health/live", ctx -> ctx.json(Map.of("status", "live")), Role.HEALTH);
+        javalin.get("/health/ready", this::readiness, Role.HEALTH);
+        javalin.post("/v1/session", access::signIn, Role.OPEN);
         javalin.get(
-                "/metrics", ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()));
-        javalin.get("/v1/models", this::listModels);
-        javalin.post("/v1/segment", this::segment);
-        javalin.post("/v1/localize", this::localize);
-        javalin.get("/v1/recent", this::listRecent);
-        javalin.get("/v1/recent/{id}/{picture}", this::recentPicture);
-        javalin.get("/v1/heldout", this::listHeldOut);
-        javalin.get("/v1/heldout/{id}/{picture}", this::heldOutPicture);
-        labeling.routes(javalin);
-        javalin.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+                "/metrics",
+                ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()),
+                Role.INFERENCE);
+        javalin.get("/v1/models", this::listModels, Role.INFERENCE);
+        javalin.post("/v1/segment", this::segment, Role.INFERENCE);
+        javalin.post("/v1/localize", this::localize, Role.INFERENCE);
+        javalin.get("/v1/recent", this::listRecent, Role.TRAINING_DATA);
+        javalin.get("/v1/recent/{id}/{picture}", this::recentPicture, Role.TRAINING_DATA);
+        javalin.get("/v1/heldout", this::listHeldOut, Role.TRAINING_DATA);
+        javalin.get("/v1/heldout/{id}/{picture}", this::heldOutPicture, Role.TRAINING_DATA);
+        labeling.routes(javalin, Role.TRAINING_DATA);
+        javalin.exception(ApiException.class, (e, ctx) -> {
+            if (e.retryAfterSeconds() > 0) {
+                ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            }
+            error(ctx, e.status(), e.getMessage());
+        });
         javalin.exception(MethodNotAllowedResponse.class, (e, ctx) -> {
             String allowed = String.join(", ", e.getDetails().values()); // Javalin's one entry: the path's methods
             ctx.header("Allow", allowed);
@@ -160,15 +197,19 @@ public final class ModelServer implements AutoCloseable {
 
     private void readiness(Context ctx) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", models.ready() ? "ready" : "not ready");
+        boolean overloaded = pixels.overloaded(System.nanoTime());
+        body.put("status", overloaded ? "overloaded" : models.ready() ? "ready" : "not ready");
+        body.put("pixelsInFlight", pixels.inFlight());
         body.put("classifierVersion", models.servingVersion(ModelName.CLASSIFIER.id()));
         body.put("segmenterVersion", models.servingVersion(ModelName.SEGMENTER.id()));
         body.put("affinityVersion", models.servingVersion(ModelName.AFFINITY.id()));
         body.put("modelsTopicRead", feed != null && feed.caughtUp());
-        if (!models.ready()) {
+        if (overloaded) {
+            body.put("reason", "uploads were turned away for load in the last few seconds (server.maxPixelsInFlight)");
+        } else if (!models.ready()) {
             body.put("reason", "no segmenter on the models topic yet");
         }
-        ctx.status(models.ready() ? 200 : 503).json(body);
+        ctx.status(models.ready() && !overloaded ? 200 : 503).json(body);
     }
 
     private void listModels(Context ctx) {
@@ -186,7 +227,12 @@ public final class ModelServer implements AutoCloseable {
 
     private void segment(Context ctx) throws IOException {
         String format = format(ctx);
-        ImageCodec.Rgb image = upload(ctx);
+        try (Upload upload = upload(ctx)) {
+            segment(ctx, format, upload.image());
+        }
+    }
+
+    private void segment(Context ctx, String format, ImageCodec.Rgb image) throws IOException {
         Inference.Segmentation result = await(inference.segment(image));
         ctx.header("X-Model-Version", String.valueOf(result.modelVersion()));
         ctx.header("X-Batch-Size", String.valueOf(result.batchSize()));
@@ -228,7 +274,13 @@ public final class ModelServer implements AutoCloseable {
                     case "ficklenet" -> passes(ctx);
                     default -> throw new ApiException(400, "method must be cam or ficklenet, was '" + method + "'");
                 };
-        ImageCodec.Rgb image = upload(ctx);
+        try (Upload upload = upload(ctx)) {
+            localize(ctx, format, method, upload.image(), className, passes);
+        }
+    }
+
+    private void localize(Context ctx, String format, String method, ImageCodec.Rgb image, String className, int passes)
+            throws IOException {
         Inference.Localization map = await(inference.localize(image, className, passes));
         ctx.header("X-Model-Version", String.valueOf(map.modelVersion()));
         ctx.header("X-Affinity-Version", String.valueOf(map.affinityVersion()));
@@ -286,8 +338,24 @@ public final class ModelServer implements AutoCloseable {
         return format;
     }
 
-    private ImageCodec.Rgb upload(Context ctx) throws IOException {
-        return uploads.decode(uploads.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong()));
+    /** A decoded upload and its share of the pixel budget, given back when the request is done. */
+    private record Upload(ImageCodec.Rgb image, PixelBudget.Ticket ticket) implements AutoCloseable {
+        @Override
+        public void close() {
+            ticket.close();
+        }
+    }
+
+    /** Reads the body, admits its pixels (from the image's header) and only then decodes it. */
+    private Upload upload(Context ctx) throws IOException {
+        byte[] bytes = uploads.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong());
+        PixelBudget.Ticket ticket = pixels.admit(uploads.pixels(bytes), System.nanoTime());
+        try {
+            return new Upload(uploads.decode(bytes), ticket);
+        } catch (RuntimeException e) {
+            ticket.close();
+            throw e;
+        }
     }
 
     static <T> T await(CompletableFuture<T> result) {

@@ -63,6 +63,10 @@ public final class ServeCommand implements Callable<Integer> {
                         }));
         System.out.println("seedstream serve: model server at " + server.url() + " (models from " + topics.models()
                 + " on " + bootstrapServers + ")");
+        if (!server.signInUrl().equals(server.url())) {
+            System.out.println("seedstream serve: no access token configured (server.tokenFile, " + AccessToken.VARIABLE
+                    + "); this run's: " + server.signInUrl());
+        }
         // The benchmark's load generator, a separate process, waits for this line.
         System.out.println("seedstream serve: port " + server.port());
         closed.await();

@@ -2,6 +2,7 @@ package io.seedstream.server;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -10,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongSupplier;
 
 /** The server's Prometheus metrics, in a registry of its own (several servers may share a JVM in tests). */
 public final class ServerMetrics {
@@ -69,6 +71,15 @@ public final class ServerMetrics {
     public ServerMetrics() {
         modelVersion.labelValues(ModelName.CLASSIFIER.id()).set(-1);
         modelVersion.labelValues(ModelName.SEGMENTER.id()).set(-1);
+    }
+
+    /** Reports the pixels admitted now (see {@link PixelBudget}). */
+    void pixelsInFlight(LongSupplier inFlight) {
+        GaugeWithCallback.builder()
+                .name("seedstream_server_pixels_in_flight")
+                .help("Uploaded pixels being decoded and inferred now (bounded by server.maxPixelsInFlight)")
+                .callback(callback -> callback.call(inFlight.getAsLong()))
+                .register(registry);
     }
 
     /** The Prometheus text format. */

@@ -33,6 +33,19 @@ public final class Uploads {
         return bytes;
     }
 
+    /**
+     * The pixels the image's header declares, read without decoding it; 0 when the header is unreadable
+     * (decoding then refuses it with the reason).
+     */
+    public long pixels(byte[] bytes) {
+        try {
+            int[] size = ImageCodec.dimensions(bytes);
+            return (long) size[0] * size[1];
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** The body's image, checked by the rules the stream's records meet too. */
     public ImageCodec.Rgb decode(byte[] bytes) {
         try {

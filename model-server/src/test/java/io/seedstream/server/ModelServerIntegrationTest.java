@@ -59,8 +59,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ModelServerIntegrationTest {
 
-    private static final SeedStreamConfig CONFIG = TestModels.CONFIG.with(
-            Map.of("server.maxUploadBytes", "262144", "server.maxImageSide", "512", "server.maxBatchWaitMs", "5"));
+    private static final String TOKEN = AccessToken.random();
+    /** Many requests come from this one client: its limit is not what these tests are about. */
+    private static final Map<String, String> SETTINGS = Map.of(
+            "server.maxUploadBytes", "262144",
+            "server.maxImageSide", "512",
+            "server.maxBatchWaitMs", "5",
+            "server.clientRequestsPerSecond", "100000",
+            "server.clientBurst", "100000");
+
     private static final Topics TOPICS = new Topics("server-test.");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long T0 = 1_700_000_000_000L;
@@ -75,7 +82,11 @@ class ModelServerIntegrationTest {
         kafka = EmbeddedKafka.start();
         TopicSetup.ensure(kafka.bootstrapServers(), TOPICS, 2);
         producer = KafkaClients.producer(kafka.bootstrapServers());
-        server = ModelServer.start(CONFIG, kafka.bootstrapServers(), TOPICS, "127.0.0.1", 0);
+        Path tokenFile = Files.createTempFile("server-token", "");
+        Files.writeString(tokenFile, TOKEN + "\n");
+        SeedStreamConfig config = TestModels.CONFIG.with(SETTINGS).with("server.tokenFile", tokenFile.toString());
+        server = ModelServer.start(config, kafka.bootstrapServers(), TOPICS, "127.0.0.1", 0);
+        Files.delete(tokenFile); // read once, at the start
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -341,8 +352,7 @@ class ModelServerIntegrationTest {
                 .as("re-predicted by the newest")
                 .isEqualTo(10);
         HttpResponse<byte[]> prediction = http.send(
-                HttpRequest.newBuilder(uri(
-                                tiles.get(0).get("pictures").get("prediction").asText()))
+                signedIn(uri(tiles.get(0).get("pictures").get("prediction").asText()))
                         .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(ImageCodec.decodeRgb(prediction.body()).width()).isEqualTo(96);
@@ -370,15 +380,14 @@ class ModelServerIntegrationTest {
         JsonNode item = json(get("/v1/recent")).get("items").get(0);
         for (String picture : List.of("image", "overlay", "heatmap", "seeds")) {
             HttpResponse<byte[]> png = http.send(
-                    HttpRequest.newBuilder(uri(item.get("pictures").get(picture).asText()))
-                            .build(),
+                    signedIn(uri(item.get("pictures").get(picture).asText())).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
         }
         assertThat(item.get("segmenterVersion").asLong()).isEqualTo(10); // the newest, published above
 
         Path chromium = PageCheck.chromium();
-        PageCheck.Result page = PageCheck.run(chromium, server.url(), Path.of("target", "pages"));
+        PageCheck.Result page = PageCheck.run(chromium, server.url() + "?token=" + TOKEN, Path.of("target", "pages"));
         assertThat(page.renderedImages())
                 .as("pictures decoded by the browser: 6 recent x 4, 8 held-out x 3")
                 .isGreaterThanOrEqualTo(48);
@@ -445,9 +454,7 @@ class ModelServerIntegrationTest {
                 .isEqualTo("priority 0.9");
         for (String picture : List.of("image", "overlay")) {
             HttpResponse<byte[]> png = http.send(
-                    HttpRequest.newBuilder(
-                                    uri(first.get("pictures").get(picture).asText()))
-                            .build(),
+                    signedIn(uri(first.get("pictures").get(picture).asText())).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(png.statusCode()).as(picture).isEqualTo(200);
             assertThat(ImageCodec.decodeRgb(png.body()).width()).as(picture).isEqualTo(96);
@@ -495,7 +502,7 @@ class ModelServerIntegrationTest {
         assertThat(json(answers.get("not requested")).get("error").asText())
                 .isEqualTo("no pending label request for image 'u-7'");
         HttpResponse<String> malformed = http.send(
-                HttpRequest.newBuilder(uri("/v1/labels"))
+                signedIn(uri("/v1/labels"))
                         .timeout(Duration.ofSeconds(60))
                         .header("Content-Type", "multipart/form-data; boundary=xyz")
                         .POST(HttpRequest.BodyPublishers.ofString(
@@ -545,7 +552,7 @@ class ModelServerIntegrationTest {
         Path maskFile = output.resolve("u-3-mask.png");
         Files.write(maskFile, ImageCodec.encodeMask(96, 96, image(43).mask()));
         try (Browser browser = Browser.start(chromium, output.resolve("chromium-label.log"))) {
-            browser.open(server.url() + "label.html");
+            browser.open(server.url() + "label.html?token=" + TOKEN);
             String card = ".request[data-id='u-0']";
             browser.waitFor(
                     "u-0's pictures",
@@ -668,7 +675,7 @@ class ModelServerIntegrationTest {
         }
         body.writeBytes(bytes("--" + boundary + "--\r\n"));
         return http.send(
-                HttpRequest.newBuilder(uri("/v1/labels"))
+                signedIn(uri("/v1/labels"))
                         .timeout(Duration.ofSeconds(60))
                         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                         .header("Origin", origin)
@@ -726,12 +733,17 @@ class ModelServerIntegrationTest {
                 .get();
     }
 
+    /** Every request of these tests carries the token; {@code ServerAccessTest} covers the refusals. */
+    private static HttpRequest.Builder signedIn(URI uri) {
+        return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + TOKEN);
+    }
+
     private static URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.port() + path);
     }
 
     private static HttpRequest request(String path, byte[] body) {
-        return HttpRequest.newBuilder(uri(path))
+        return signedIn(uri(path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
@@ -743,7 +755,7 @@ class ModelServerIntegrationTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(signedIn(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String scrape() throws Exception {

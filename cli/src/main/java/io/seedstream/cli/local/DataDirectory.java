@@ -1,5 +1,6 @@
 package io.seedstream.cli.local;
 
+import io.seedstream.server.AccessToken;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -121,6 +123,25 @@ public final class DataDirectory implements AutoCloseable {
     /** The label requests the oracle answered. */
     public Path oracleAnswered() {
         return root.resolve("oracle-answered.txt");
+    }
+
+    /**
+     * The model server's access token for this run, made up the first time and kept (readable by this
+     * user only), so that a resumed run and scripts ({@code curl -H "Authorization: Bearer $(cat ...)"})
+     * use the same one.
+     */
+    public Path serverToken() throws IOException {
+        Path file = root.resolve("server-token");
+        if (!Files.exists(file)) {
+            Path written = Files.writeString(root.resolve("server-token.tmp"), AccessToken.random() + "\n");
+            try {
+                Files.setPosixFilePermissions(written, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // a file system without POSIX permissions: the directory's own protection applies
+            }
+            Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return file;
     }
 
     @Override

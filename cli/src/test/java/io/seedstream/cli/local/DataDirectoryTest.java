@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,28 @@ class DataDirectoryTest {
         try (DataDirectory fresh = DataDirectory.open(dir, RUN, true)) {
             assertThat(fresh.resumed()).isFalse();
             assertThat(fresh.producerDelivered()).doesNotExist();
+        }
+    }
+
+    @Test
+    void theServerTokenIsMadeOnceKeptPrivateAndGoneWithFresh(@TempDir Path root) throws Exception {
+        Path dir = root.resolve("demo");
+        String token;
+        try (DataDirectory first = DataDirectory.open(dir, RUN, false)) {
+            Path file = first.serverToken();
+            token = Files.readString(file).strip();
+            assertThat(token).hasSize(32);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .isEqualTo("rw-------");
+            assertThat(first.serverToken()).as("the same file").hasContent(token);
+        }
+        try (DataDirectory resumed = DataDirectory.open(dir, RUN, false)) {
+            assertThat(Files.readString(resumed.serverToken()).strip())
+                    .as("a resumed run keeps it")
+                    .isEqualTo(token);
+        }
+        try (DataDirectory fresh = DataDirectory.open(dir, RUN, true)) {
+            assertThat(Files.readString(fresh.serverToken()).strip()).isNotEqualTo(token);
         }
     }
 

@@ -726,7 +726,63 @@ public record SeedStreamConfig(
                     doc = "For the labeling page the server keeps the unlabeled images that are asked about,"
                             + " and the newest not (yet) asked up to this many bytes: a request for an image"
                             + " older than that cannot be shown.")
-            int unlabeledCacheBytes)
+            int unlabeledCacheBytes,
+
+            @Setting(
+                    value = "",
+                    doc = "A file whose first line is the server's access token. The endpoints that write"
+                            + " labels or show training data (labeling, label requests, recent predictions,"
+                            + " held-out images) need it, as a bearer token or the session cookie the pages get"
+                            + " for it. Empty: the environment variable SEEDSTREAM_SERVER_TOKEN; with neither,"
+                            + " the server makes one up at start and prints the address that signs in with it.")
+            String tokenFile,
+
+            @Setting(
+                    value = "false",
+                    doc = "Whether inference (segment, localize), the model list and /metrics need the token"
+                            + " too. Health endpoints and the pages themselves never do.")
+            boolean protectInference,
+
+            @Setting(
+                    value = "50",
+                    range = "(0, )",
+                    doc = "Requests per second one client (its address) may make, sustained; beyond its burst"
+                            + " it gets 429 with Retry-After, so one client cannot starve the others. Health"
+                            + " endpoints are not counted.")
+            double clientRequestsPerSecond,
+
+            @Setting(
+                    value = "200",
+                    range = "[1, )",
+                    doc = "Requests one client may make at once before its rate applies (the live page asks for"
+                            + " about 60 pictures at once).")
+            int clientBurst,
+
+            @Setting(
+                    value = "false",
+                    doc = "Take a client's address from the first X-Forwarded-For entry (behind a proxy or"
+                            + " ingress that sets it; otherwise every client would share the proxy's limit).")
+            boolean trustForwardedFor,
+
+            @Setting(
+                    value = "16777216",
+                    range = "[1, )",
+                    doc = "Uploaded pixels decoded and inferred at once, over all requests (four 2048x2048"
+                            + " images): admission by work, not by request count. An upload beyond it gets 503"
+                            + " with Retry-After, and readiness reports the overload, so memory stays bounded."
+                            + " At least maxImageSide squared.")
+            long maxPixelsInFlight,
+
+            @Setting(
+                    value = "",
+                    doc = "A PKCS12 keystore with the server's certificate and key: the server speaks HTTPS"
+                            + " only. Its password is in tlsKeystorePasswordFile or the environment variable"
+                            + " SEEDSTREAM_SERVER_TLS_PASSWORD. Empty: plain HTTP (behind an ingress that ends"
+                            + " TLS).")
+            String tlsKeystore,
+
+            @Setting(value = "", doc = "A file whose first line is the keystore's password (see tlsKeystore).")
+            String tlsKeystorePasswordFile)
             implements Serializable {}
 
     @Setting.Group("Active learning. An unlabeled image's uncertainty is mutualInformationWeight x BALD over"
@@ -906,6 +962,9 @@ public record SeedStreamConfig(
                 "affinity.trainingCrop must be wider than twice affinity.radius");
         sameLength("segmenter", segmenter.channels(), segmenter.strides(), segmenter.dilations());
         require(active.batchSize() <= active.windowSize(), "active.batchSize must not exceed active.windowSize");
+        require(
+                (long) server.maxImageSide() * server.maxImageSide() <= server.maxPixelsInFlight(),
+                "server.maxPixelsInFlight must be at least server.maxImageSide squared (the largest upload must fit)");
     }
 
     private static void sameLength(

@@ -1,0 +1,123 @@
+package io.seedstream.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import io.javalin.security.RouteRole;
+import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * Who may call what, checked before every route: each client's request rate first (429), then, for
+ * the routes that need it, the access token (401 without one, 403 for a wrong one). Every route says
+ * what it needs by its {@link Role}; the static files (the pages, which sign in themselves) have none.
+ */
+final class ServerAccess {
+    /** The session cookie the pages get for the token, so that their pictures' requests carry it too. */
+    static final String COOKIE = "seedstream_token";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a route needs. */
+    enum Role implements RouteRole {
+        /** Probes: never limited, never a token. */
+        HEALTH,
+        /** Open to anyone, within the client's rate. */
+        OPEN,
+        /** Inference, the model list, metrics: the token only with server.protectInference. */
+        INFERENCE,
+        /** Writes labels or shows training images: always the token. */
+        TRAINING_DATA
+    }
+
+    private final AccessToken token;
+    private final SeedStreamConfig.Server settings;
+    private final boolean secure;
+    private final ClientLimits limits;
+
+    ServerAccess(AccessToken token, SeedStreamConfig.Server settings, boolean secure) {
+        this.token = token;
+        this.settings = settings;
+        this.secure = secure;
+        this.limits = new ClientLimits(settings.clientRequestsPerSecond(), settings.clientBurst());
+    }
+
+    /** Before a matched route: refuses the request with its reason, or lets it through. */
+    void check(Context ctx) {
+        Set<RouteRole> roles = ctx.routeRoles();
+        if (roles.contains(Role.HEALTH)) {
+            return;
+        }
+        String client = client(ctx);
+        long retryAfter = limits.retryAfterSeconds(client, System.nanoTime());
+        if (retryAfter > 0) {
+            throw new ApiException(
+                    429,
+                    "too many requests from " + client + ": at most " + settings.clientRequestsPerSecond()
+                            + " a second (server.clientRequestsPerSecond), " + settings.clientBurst()
+                            + " at once (server.clientBurst); retry in " + retryAfter + " s",
+                    retryAfter);
+        }
+        boolean needsToken =
+                roles.contains(Role.TRAINING_DATA) || (roles.contains(Role.INFERENCE) && settings.protectInference());
+        if (needsToken) {
+            requireToken(ctx, presented(ctx));
+        }
+    }
+
+    /** {@code POST /v1/session} with {@code {"token": "..."}}: the token as an HttpOnly session cookie. */
+    void signIn(Context ctx) {
+        String presented;
+        try {
+            JsonNode body = JSON.readTree(ctx.body());
+            presented =
+                    body != null && body.hasNonNull("token") ? body.get("token").asText() : null;
+        } catch (IOException e) {
+            throw new ApiException(400, "send {\"token\": \"...\"} as JSON");
+        }
+        if (presented == null || presented.isBlank()) {
+            throw new ApiException(400, "send {\"token\": \"...\"} as JSON");
+        }
+        requireToken(ctx, presented);
+        ctx.header(
+                "Set-Cookie",
+                COOKIE + "=" + URLEncoder.encode(presented, StandardCharsets.UTF_8)
+                        + "; Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
+        ctx.status(204);
+    }
+
+    private void requireToken(Context ctx, String presented) {
+        if (presented == null) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"seedstream\"");
+            throw new ApiException(
+                    401,
+                    "this endpoint needs the server's access token: send Authorization: Bearer TOKEN, or sign in on"
+                            + " the page (the token is in server.tokenFile or " + AccessToken.VARIABLE
+                            + ", or printed at the server's start)");
+        }
+        if (!token.matches(presented)) {
+            throw new ApiException(403, "the access token is not this server's");
+        }
+    }
+
+    private static String presented(Context ctx) {
+        String header = ctx.header("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).strip();
+        }
+        String cookie = ctx.cookie(COOKIE);
+        return cookie == null ? null : URLDecoder.decode(cookie, StandardCharsets.UTF_8);
+    }
+
+    private String client(Context ctx) {
+        String forwarded = settings.trustForwardedFor() ? ctx.header("X-Forwarded-For") : null;
+        if (forwarded != null && !forwarded.isBlank()) {
+            return forwarded.split(",")[0].strip();
+        }
+        return ctx.ip();
+    }
+}

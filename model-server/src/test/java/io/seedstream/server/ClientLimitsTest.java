@@ -1,0 +1,43 @@
+package io.seedstream.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ClientLimitsTest {
+    private static final long SECOND = 1_000_000_000L;
+
+    @Test
+    void aClientGetsItsBurstThenItsRateAndOthersAreUnaffected() {
+        ClientLimits limits = new ClientLimits(2, 3); // 3 at once, then one every half second
+        for (int i = 0; i < 3; i++) {
+            assertThat(limits.retryAfterSeconds("a", 0)).isZero();
+        }
+        assertThat(limits.retryAfterSeconds("a", 0))
+                .as("the bucket is empty: 1 token in 0.5 s, rounded up")
+                .isEqualTo(1);
+        assertThat(limits.retryAfterSeconds("b", 0))
+                .as("another client has its own bucket")
+                .isZero();
+        assertThat(limits.retryAfterSeconds("a", SECOND / 2))
+                .as("half a second later: one token")
+                .isZero();
+        assertThat(limits.retryAfterSeconds("a", SECOND / 2)).isEqualTo(1);
+        assertThat(limits.retryAfterSeconds("a", 100 * SECOND))
+                .as("refilled, but never beyond the burst")
+                .isZero();
+        assertThat(limits.retryAfterSeconds("a", 100 * SECOND)).isZero();
+        assertThat(limits.retryAfterSeconds("a", 100 * SECOND)).isZero();
+        assertThat(limits.retryAfterSeconds("a", 100 * SECOND)).isEqualTo(1);
+    }
+
+    @Test
+    void aSlowRateSaysHowLongToWait() {
+        ClientLimits limits = new ClientLimits(0.1, 1); // one request every 10 s
+        assertThat(limits.retryAfterSeconds("a", 0)).isZero();
+        assertThat(limits.retryAfterSeconds("a", 0)).isEqualTo(10);
+        assertThat(limits.retryAfterSeconds("a", 4 * SECOND))
+                .as("0.4 of a token: 6 s to go")
+                .isEqualTo(6);
+    }
+}
