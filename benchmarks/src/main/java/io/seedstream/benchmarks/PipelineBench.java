@@ -7,6 +7,7 @@ import com.google.gson.JsonSerializer;
 import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.records.ConfigOptions;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -141,7 +142,12 @@ public final class PipelineBench implements Callable<Integer> {
         PipelineBenchmark.Result result;
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 FlinkCluster flink = FlinkCluster.local(0, 4)) {
-            result = new PipelineBenchmark(config, options, new Progress(System.err), kafka.bootstrapServers(), flink)
+            result = new PipelineBenchmark(
+                            config,
+                            options,
+                            new Progress(System.err),
+                            KafkaConnection.plain(kafka.bootstrapServers()),
+                            flink)
                     .run();
         }
         double wallSeconds = (System.nanoTime() - started) / 1e9;

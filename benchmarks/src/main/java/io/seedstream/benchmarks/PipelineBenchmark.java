@@ -14,6 +14,7 @@ import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.ImageStreamer;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -221,17 +222,17 @@ public final class PipelineBenchmark {
     private final SeedStreamConfig config;
     private final Options options;
     private final Progress progress;
-    private final String servers;
+    private final KafkaConnection kafka;
     private final FlinkCluster flink;
     /** Which of the images sent carry their mask: every {@code learningMaskEvery}-th (every fifth: the demo's default). */
     private final IntPredicate withMask;
 
     public PipelineBenchmark(
-            SeedStreamConfig config, Options options, Progress progress, String servers, FlinkCluster flink) {
+            SeedStreamConfig config, Options options, Progress progress, KafkaConnection kafka, FlinkCluster flink) {
         this.config = config;
         this.options = options;
         this.progress = progress;
-        this.servers = servers;
+        this.kafka = kafka;
         this.flink = flink;
         this.withMask = i -> i % options.learningMaskEvery() == 0;
     }
@@ -280,13 +281,13 @@ public final class PipelineBenchmark {
     private Freshness freshness() throws Exception {
         Topics topics = new Topics("bench-freshness.");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
-        TopicSetup.ensure(servers, topics, 2); // no models: the trainer publishes from scratch
+        TopicSetup.ensure(kafka, topics, 2); // no models: the trainer publishes from scratch
         JobClient trainer = submit(FlinkCluster.Job.TRAINER, config, data.classes(), topics);
         JobClient localization = submit(FlinkCluster.Job.LOCALIZATION, config, data.classes(), topics);
         int images = (int) (options.freshnessRate() * options.freshnessSeconds());
         List<Double> freshness = new ArrayList<>();
         int publications = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
             Thread producer = sending(topics, data.classes(), data.images(0, images), options.freshnessRate());
             progress.start("freshness at " + options.freshnessRate() + " images/s", options.freshnessSeconds());
@@ -366,7 +367,7 @@ public final class PipelineBenchmark {
         ClassList classes = data.classes();
         List<LabeledImage> images = data.images();
         List<LabeledImage> heldOut = data.heldOut();
-        TopicSetup.ensure(servers, topics, 2); // no models: the jobs start from nothing, as a new deployment does
+        TopicSetup.ensure(kafka, topics, 2); // no models: the jobs start from nothing, as a new deployment does
         List<JobClient> jobs = new ArrayList<>();
         for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
             jobs.add(submit(job, config, classes, topics));
@@ -376,7 +377,7 @@ public final class PipelineBenchmark {
                 new ArrayList<>(); // per held-out image, for the final check against the best
         List<Double> freshness = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager();
-                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+                KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
             long started = System.currentTimeMillis();
             Thread producer = sending(topics, classes, images, options.learningRate());
@@ -600,7 +601,7 @@ public final class PipelineBenchmark {
     /** The pseudo-label of every committed seed record, by image id in commit order (the last record of an id wins). */
     private Map<String, byte[]> committedSeeds(Topics topics) throws InvalidRecordException {
         Map<String, byte[]> seeds = new LinkedHashMap<>(); // in the order they were read: their commit order
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
             int emptyPolls = 0;
             while (emptyPolls < 5) { // the jobs are stopped: five empty polls in a row mean the topic is read
@@ -701,7 +702,7 @@ public final class PipelineBenchmark {
         JobClient job = submit(FlinkCluster.Job.LOCALIZATION, small, data.classes(), topics);
         Thread producer = sending(topics, data.classes(), data.images(0, options.stateImages()), options.stateRate());
         List<StatePoint> points = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
             progress.start("state size over " + options.stateImages() + " images", options.stateImages());
             long started = System.nanoTime();
@@ -743,7 +744,7 @@ public final class PipelineBenchmark {
                 job,
                 effective,
                 classes,
-                new KafkaSettings(servers, topics, false),
+                new KafkaSettings(kafka, topics, false),
                 CHECKPOINTS,
                 Files.createTempDirectory("seedstream-bench-").toUri());
     }
@@ -753,8 +754,8 @@ public final class PipelineBenchmark {
      * every image takes the full path (the walk included, unless {@code stream.affinityWalk} is off).
      */
     private void prepare(Topics topics, SeedStreamConfig effective, SyntheticDataset data) throws Exception {
-        TopicSetup.ensure(servers, topics, 2);
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(servers)) {
+        TopicSetup.ensure(kafka, topics, 2);
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka)) {
             producer.send(new ProducerRecord<>(
                             topics.models(),
                             key(ModelName.CLASSIFIER.id()),
@@ -780,7 +781,7 @@ public final class PipelineBenchmark {
     /** The images, those of {@link #withMask} with their mask. */
     private void send(Topics topics, ClassList classes, List<LabeledImage> images, double rate)
             throws InterruptedException {
-        new ImageStreamer(servers, topics.labeledImages(), rate, null).stream(images, classes, withMask, "bench");
+        new ImageStreamer(kafka, topics.labeledImages(), rate, null).stream(images, classes, withMask, "bench");
     }
 
     /** Sends the images on a thread of its own (interrupt it to stop early). */
@@ -802,7 +803,7 @@ public final class PipelineBenchmark {
     private List<Long> seedTimes(Topics topics, int count, String phase) throws InvalidRecordException {
         List<Long> times = new ArrayList<>();
         progress.start(phase, count);
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(servers, "seedstream-bench-")) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.seeds()));
             while (times.size() < count) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {

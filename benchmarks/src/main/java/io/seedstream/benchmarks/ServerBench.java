@@ -6,6 +6,7 @@ import io.seedstream.flink.common.ModelRecords;
 import io.seedstream.records.ConfigOptions;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
@@ -78,6 +79,25 @@ public final class ServerBench implements Callable<Integer> {
             defaultValue = "1000")
     int swapEveryMs;
 
+    @Option(
+            names = "--large-uploads",
+            negatable = true,
+            defaultValue = "true",
+            description = "also run the large-upload load, with admission by pixels and without (default on)")
+    boolean largeUploads;
+
+    @Option(
+            names = "--large-clients",
+            description = "clients posting large images at once in that load (default ${DEFAULT-VALUE})",
+            defaultValue = "48")
+    int largeClients;
+
+    @Option(
+            names = "--large-side",
+            description = "side of the large, all-black PNGs (default ${DEFAULT-VALUE}, about 12 KB each)",
+            defaultValue = "2048")
+    int largeSide;
+
     @Option(names = "--out", description = "write the results as JSON here")
     Path out;
 
@@ -94,6 +114,27 @@ public final class ServerBench implements Callable<Integer> {
             double meanBatch,
             int swaps) {}
 
+    /**
+     * The large-upload load: {@code clients} keep posting large images while one probe posts a small
+     * one every 250 ms and another polls readiness; the server's resident memory is sampled alike.
+     */
+    record LargeRun(
+            String name,
+            long maxPixelsInFlight,
+            int clients,
+            int largeSide,
+            int largeOk,
+            int largeBusy,
+            int largeFailed,
+            int probes,
+            int probesFailed,
+            double probeP50Ms,
+            double probeP99Ms,
+            double readyShare,
+            double rssBeforeMb,
+            double rssPeakMb,
+            boolean serverSurvived) {}
+
     @Override
     public Integer call() throws Exception {
         SeedStreamConfig config = configOptions.load();
@@ -105,9 +146,11 @@ public final class ServerBench implements Callable<Integer> {
         }
         Topics topics = Topics.configured(config);
         List<Run> runs = new ArrayList<>();
+        List<LargeRun> largeRuns = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
-                KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka.bootstrapServers())) {
-            TopicSetup.ensure(kafka.bootstrapServers(), topics, 1);
+                KafkaProducer<byte[], byte[]> producer =
+                        KafkaClients.producer(KafkaConnection.plain(kafka.bootstrapServers()))) {
+            TopicSetup.ensure(KafkaConnection.plain(kafka.bootstrapServers()), topics, 1);
             AtomicInteger version = new AtomicInteger();
             Runnable publish = () -> publishSegmenter(producer, topics, config, data, version.incrementAndGet());
             publish.run();
@@ -116,6 +159,17 @@ public final class ServerBench implements Callable<Integer> {
                     runs.add(load(server, "batch " + batch, batch, images, null));
                     if (batch == 8) {
                         runs.add(load(server, "batch 8 during swaps", batch, images, publish));
+                    }
+                }
+            }
+            if (largeUploads) {
+                byte[] large = ImageCodec.encodePng(largeSide, largeSide, new byte[largeSide * largeSide * 3]);
+                long unbounded = 1L << 50;
+                for (long budget : List.of(config.server().maxPixelsInFlight(), unbounded)) {
+                    SeedStreamConfig admission = config.with("server.maxPixelsInFlight", budget);
+                    try (ServerProcess server = ServerProcess.start(kafka.bootstrapServers(), admission, 8)) {
+                        String name = budget == unbounded ? "no admission bound" : "admission by pixels";
+                        largeRuns.add(largeLoad(server, name, budget, large, images.get(0)));
                     }
                 }
             }
@@ -137,6 +191,38 @@ public final class ServerBench implements Callable<Integer> {
                     run.swaps(),
                     run.failed());
         }
+        if (!largeRuns.isEmpty()) {
+            System.out.println();
+            System.out.printf(
+                    "%-20s %7s %8s %6s %7s %6s %9s %9s %7s %10s %10s%n",
+                    "large uploads",
+                    "clients",
+                    "large ok",
+                    "503",
+                    "failed",
+                    "probes",
+                    "p50 ms",
+                    "p99 ms",
+                    "ready",
+                    "RSS MB",
+                    "peak MB");
+            for (LargeRun run : largeRuns) {
+                System.out.printf(
+                        "%-20s %7d %8d %6d %7d %6d %9.1f %9.1f %6.0f%% %10.0f %10.0f%s%n",
+                        run.name(),
+                        run.clients(),
+                        run.largeOk(),
+                        run.largeBusy(),
+                        run.largeFailed(),
+                        run.probes(),
+                        run.probeP50Ms(),
+                        run.probeP99Ms(),
+                        100 * run.readyShare(),
+                        run.rssBeforeMb(),
+                        run.rssPeakMb(),
+                        run.serverSurvived() ? "" : "  (the server died)");
+            }
+        }
         if (out != null) {
             Files.writeString(
                     out,
@@ -151,10 +237,12 @@ public final class ServerBench implements Callable<Integer> {
                                     "cores",
                                     Runtime.getRuntime().availableProcessors(),
                                     "runs",
-                                    runs)));
+                                    runs,
+                                    "large_uploads",
+                                    largeRuns)));
             System.out.println("wrote " + out);
         }
-        return runs.stream().allMatch(run -> run.failed() == 0) ? 0 : 1;
+        return runs.stream().allMatch(run -> run.failed() == 0) ? 0 : 1; // the large-upload load reports, never fails
     }
 
     private static void publishSegmenter(
@@ -253,6 +341,102 @@ public final class ServerBench implements Callable<Integer> {
                 (int) swaps);
     }
 
+    private LargeRun largeLoad(ServerProcess server, String name, long budget, byte[] large, byte[] small)
+            throws Exception {
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        double rssBefore = server.residentMb();
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger largeOk = new AtomicInteger();
+        AtomicInteger largeBusy = new AtomicInteger();
+        AtomicInteger largeFailed = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < largeClients; c++) {
+            Thread thread = new Thread(
+                    () -> {
+                        while (running.get()) {
+                            int status = post(http, server, large, Duration.ofSeconds(120));
+                            (status == 200 ? largeOk : status == 503 ? largeBusy : largeFailed).incrementAndGet();
+                            if (status == 503) {
+                                sleep(50); // Retry-After says 1 s; a greedy client retries sooner, which is the test
+                            }
+                        }
+                    },
+                    "large-" + c);
+            thread.start();
+            threads.add(thread);
+        }
+        System.err.printf(
+                "server bench: large uploads, %s: %d clients posting %dx%d PNGs for %d s%n",
+                name, largeClients, largeSide, largeSide, seconds);
+        List<Long> probeLatencies = new ArrayList<>();
+        int probesFailed = 0;
+        int readyPolls = 0;
+        int ready = 0;
+        double rssPeak = rssBefore;
+        long ends = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < ends && server.alive()) {
+            long started = System.nanoTime();
+            if (post(http, server, small, Duration.ofSeconds(60)) == 200) {
+                probeLatencies.add(System.nanoTime() - started);
+            } else {
+                probesFailed++;
+            }
+            readyPolls++;
+            ready += server.readyStatus(http) == 200 ? 1 : 0;
+            rssPeak = Math.max(rssPeak, server.residentMb());
+            sleep(Math.max(0, 250 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
+        }
+        boolean survived = server.alive();
+        running.set(false);
+        for (Thread thread : threads) {
+            thread.join(130_000);
+        }
+        long[] sorted =
+                probeLatencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        return new LargeRun(
+                name,
+                budget,
+                largeClients,
+                largeSide,
+                largeOk.get(),
+                largeBusy.get(),
+                largeFailed.get(),
+                sorted.length + probesFailed,
+                probesFailed,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                readyPolls == 0 ? Double.NaN : ready / (double) readyPolls,
+                rssBefore,
+                rssPeak,
+                survived);
+    }
+
+    /** The status of one POST /v1/segment, or -1 when it got no answer. */
+    private static int post(HttpClient http, ServerProcess server, byte[] image, Duration timeout) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(server.uri("/v1/segment"))
+                    .timeout(timeout)
+                    .header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(image))
+                    .build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static double percentile(long[] sorted, double q) {
         if (sorted.length == 0) {
             return Double.NaN;
@@ -335,6 +519,40 @@ public final class ServerBench implements Callable<Integer> {
                 Thread.sleep(200);
             }
             throw new IOException("the model server did not become ready within 120 s");
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        int readyStatus(HttpClient http) {
+            try {
+                return http.send(
+                                HttpRequest.newBuilder(uri("/health/ready"))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+            } catch (IOException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        /** The server's resident memory (Linux's VmRSS), in MB; NaN where /proc does not say. */
+        double residentMb() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // not Linux, or the process is gone
+            }
+            return Double.NaN;
         }
 
         private String metrics(HttpClient http) throws Exception {

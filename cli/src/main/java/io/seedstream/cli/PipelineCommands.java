@@ -9,9 +9,11 @@ import io.seedstream.cli.local.StatusInterval;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.RetainedCheckpoints;
 import io.seedstream.records.ConfigOptions;
+import io.seedstream.records.KafkaConfigOption;
 import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.DatasetLoad;
@@ -67,19 +69,27 @@ public final class PipelineCommands {
         String bootstrapServers;
 
         @CommandLine.Mixin
+        KafkaConfigOption kafkaConfig = new KafkaConfigOption();
+
+        @CommandLine.Mixin
         TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
         Topics topics(SeedStreamConfig config) {
             return topicPrefix.topics(config);
         }
 
-        /** The bootstrap servers, for a command that cannot start a broker of its own. */
-        String requiredBy(String command) {
+        /** The cluster given with --kafka (and --kafka-config), or null for the embedded broker. */
+        KafkaConnection given() {
+            return bootstrapServers == null ? null : kafkaConfig.connect(bootstrapServers);
+        }
+
+        /** The cluster, for a command that cannot start a broker of its own. */
+        KafkaConnection requiredBy(String command) {
             if (bootstrapServers == null) {
                 throw new IllegalArgumentException(
                         command + " needs --kafka, the bootstrap servers of the pipeline's Kafka");
             }
-            return bootstrapServers;
+            return given();
         }
     }
 
@@ -208,7 +218,7 @@ public final class PipelineCommands {
                 FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
                 System.out.println("Flink dashboard: " + flink.dashboardUrl());
                 try (LocalPipeline pipeline = LocalPipeline.start(
-                                new LocalPipeline.Place(directory, kafkaOptions.bootstrapServers, checkpoints, topics),
+                                new LocalPipeline.Place(directory, kafkaOptions.given(), checkpoints, topics),
                                 images,
                                 config,
                                 flink,
@@ -218,7 +228,7 @@ public final class PipelineCommands {
                                 System.out);
                         ModelServer server = ModelServer.start(
                                 withServerToken(config, directory),
-                                pipeline.bootstrapServers(),
+                                pipeline.kafka(),
                                 topics,
                                 "0.0.0.0",
                                 serverPort != null
@@ -358,7 +368,7 @@ public final class PipelineCommands {
 
         /** Prints the status line every few seconds until Ctrl-C. */
         private static void watch(LocalPipeline pipeline, Topics topics) {
-            try (PipelineWatcher watcher = new PipelineWatcher(pipeline.bootstrapServers(), topics)) {
+            try (PipelineWatcher watcher = new PipelineWatcher(pipeline.kafka(), topics)) {
                 StatusInterval status = new StatusInterval(System.nanoTime(), Duration.ofSeconds(5));
                 while (!Thread.currentThread().isInterrupted()) {
                     watcher.poll(status.untilDue(System.nanoTime())); // returns early when records arrive
@@ -448,10 +458,10 @@ public final class PipelineCommands {
         public Integer call() throws Exception {
             SeedStreamConfig config = configOptions.load();
             DatasetLoad data = dataset.load(config);
-            String servers = kafkaOptions.requiredBy("ingest");
+            KafkaConnection kafka = kafkaOptions.requiredBy("ingest");
             Topics topics = kafkaOptions.topics(config);
             System.out.println("ingest: " + DatasetOptions.describe(data) + " -> " + topics.labeledImages());
-            ImageStreamer.Summary summary = new ImageStreamer(servers, topics.labeledImages(), rate, System.out)
+            ImageStreamer.Summary summary = new ImageStreamer(kafka, topics.labeledImages(), rate, System.out)
                     .stream(data.images(), data.classes(), dataset::sendsMask, "ingest");
             System.out.printf(
                     "sent %d images in %.1f s (%.1f/s)%n",
@@ -494,9 +504,9 @@ public final class PipelineCommands {
 
         @Override
         public Integer call() throws Exception {
-            String servers = kafkaOptions.requiredBy("topics");
+            KafkaConnection kafka = kafkaOptions.requiredBy("topics");
             Topics topics = kafkaOptions.topics(configOptions.load());
-            List<String> created = TopicSetup.ensure(servers, topics, partitions, replicationFactor);
+            List<String> created = TopicSetup.ensure(kafka, topics, partitions, replicationFactor);
             System.out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
             return 0;
         }

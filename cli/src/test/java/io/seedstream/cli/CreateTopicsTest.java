@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -50,7 +51,8 @@ class CreateTopicsTest {
                         .isEqualTo(String.valueOf(TopicSetup.MAX_MODEL_BYTES));
             }
             // a second run finds them all and changes nothing
-            assertThat(TopicSetup.ensure(kafka.bootstrapServers(), topics, 5)).isEmpty();
+            assertThat(TopicSetup.ensure(KafkaConnection.plain(kafka.bootstrapServers()), topics, 5))
+                    .isEmpty();
         }
     }
 

@@ -8,8 +8,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -32,15 +34,23 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final int START_ATTEMPTS = 3;
 
+    /**
+     * A SASL_SSL listener beside the plaintext one, as a secured cluster offers its clients: TLS with
+     * the PKCS12 {@code keystore}, and SCRAM-SHA-512 logins of {@code users} (name to password).
+     */
+    public record SaslSsl(Path keystore, String keystorePassword, Map<String, String> users) {}
+
     private final Path dataDir;
     private final boolean temporary;
     private final int brokerPort;
+    private final int saslSslPort;
     private final KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, boolean temporary, int brokerPort, KafkaRaftServer server) {
+    private EmbeddedKafka(Path dataDir, boolean temporary, int brokerPort, int saslSslPort, KafkaRaftServer server) {
         this.dataDir = dataDir;
         this.temporary = temporary;
         this.brokerPort = brokerPort;
+        this.saslSslPort = saslSslPort;
         this.server = server;
     }
 
@@ -54,6 +64,15 @@ public final class EmbeddedKafka implements AutoCloseable {
      * it holds no broker yet. The ports are new each time: clients find the broker by {@link #bootstrapServers()}.
      */
     public static EmbeddedKafka start(Path logDirectory) throws Exception {
+        return start(logDirectory, null);
+    }
+
+    /** A broker on a temporary log directory that also listens for SASL_SSL clients ({@link #saslSslBootstrapServers()}). */
+    public static EmbeddedKafka startWithSaslSsl(SaslSsl saslSsl) throws Exception {
+        return start(null, saslSsl);
+    }
+
+    private static EmbeddedKafka start(Path logDirectory, SaslSsl saslSsl) throws Exception {
         // Kafka's fatal-fault handlers halt the JVM (e.g. when the controller port is taken),
         // which would kill the whole job or test run: make them throw instead.
         Exit.setHaltProcedure((code, message) -> {
@@ -64,7 +83,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         });
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOn(logDirectory, freePort(), freePort());
+                return startOn(logDirectory, freePort(), freePort(), saslSsl == null ? 0 : freePort(), saslSsl);
             } catch (Exception e) {
                 // A free port is check-then-use: another process may take it in between.
                 if (attempt >= START_ATTEMPTS || !(causedByBind(e) || e instanceof IllegalStateException)) {
@@ -78,7 +97,16 @@ public final class EmbeddedKafka implements AutoCloseable {
         return "localhost:" + brokerPort;
     }
 
-    private static EmbeddedKafka startOn(Path logDirectory, int brokerPort, int controllerPort) throws Exception {
+    /** The SASL_SSL listener's address; only for a broker started {@link #startWithSaslSsl with one}. */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort == 0) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener");
+        }
+        return "localhost:" + saslSslPort;
+    }
+
+    private static EmbeddedKafka startOn(
+            Path logDirectory, int brokerPort, int controllerPort, int saslSslPort, SaslSsl saslSsl) throws Exception {
         boolean temporary = logDirectory == null;
         Path dataDir =
                 temporary ? Files.createTempDirectory("seedstream-kafka-") : Files.createDirectories(logDirectory);
@@ -87,11 +115,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
         p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+        String secured = saslSsl == null ? "" : ",SASL_SSL://localhost:" + saslSslPort;
+        p.put(
+                "listeners",
+                "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort + secured);
+        p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort + secured);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put(
+                "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (saslSsl == null ? "" : ",SASL_SSL:SASL_SSL"));
+        if (saslSsl != null) {
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.put(
+                    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
+            p.put(
+                    "listener.name.sasl_ssl.ssl.keystore.location",
+                    saslSsl.keystore().toAbsolutePath().toString());
+            p.put("listener.name.sasl_ssl.ssl.keystore.password", saslSsl.keystorePassword());
+            p.put("listener.name.sasl_ssl.ssl.key.password", saslSsl.keystorePassword());
+        }
         p.put("log.dirs", logDir);
         p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "1"); // the default 50 makes the first consumer group slow
@@ -116,6 +161,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     // was committed before the stop, is refused as fenced and logs it as likely data loss
                     // (FLINK-40689); under version 1 that second commit is the no-op it is meant to be.
                     .setFeatureLevel("transaction.version", (short) 1)
+                    .setScramArguments(scramUsers(saslSsl))
                     .addDirectory(logDir)
                     .setMetadataLogDirectory(logDir)
                     .run();
@@ -130,7 +176,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             throw t;
         }
-        return new EmbeddedKafka(dataDir, temporary, brokerPort, server);
+        return new EmbeddedKafka(dataDir, temporary, brokerPort, saslSslPort, server);
+    }
+
+    /** kafka-storage's --add-scram arguments: the users' SCRAM-SHA-512 credentials, in the metadata from the start. */
+    private static List<String> scramUsers(SaslSsl saslSsl) {
+        List<String> arguments = new ArrayList<>();
+        if (saslSsl != null) {
+            saslSsl.users()
+                    .forEach((name, password) ->
+                            arguments.add("SCRAM-SHA-512=[name=" + name + ",password=" + password + "]"));
+        }
+        return arguments;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.flink.training.TrainerJob;
 import io.seedstream.records.ConfigOptions;
+import io.seedstream.records.KafkaConfigOption;
 import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -42,6 +43,9 @@ public final class ClusterJob implements Callable<Integer> {
     String bootstrapServers;
 
     @CommandLine.Mixin
+    KafkaConfigOption kafkaConfig = new KafkaConfigOption();
+
+    @CommandLine.Mixin
     TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
     @Option(
@@ -67,7 +71,8 @@ public final class ClusterJob implements Callable<Integer> {
         SeedStreamConfig config = configOptions.load();
         FlinkCluster.Job chosen = job(job);
         ClassList classList = classes(classes, config);
-        KafkaSettings settings = new KafkaSettings(bootstrapServers, topicPrefix.topics(config), false);
+        KafkaSettings settings =
+                new KafkaSettings(kafkaConfig.connect(bootstrapServers), topicPrefix.topics(config), false);
         switch (chosen) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classList, settings);
             case TRAINER -> TrainerJob.build(env, config, classList, settings);

@@ -9,6 +9,7 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.SyntheticDataset;
@@ -44,7 +45,7 @@ class ExternalClusterIT {
                 StandaloneFlink flink = StandaloneFlink.start(work);
                 FlinkCluster cluster = FlinkCluster.remote(flink.restAddress(), jobJar)) {
             String servers = kafka.bootstrapServers();
-            TopicSetup.ensure(servers, topics, 2);
+            TopicSetup.ensure(KafkaConnection.plain(servers), topics, 2);
             try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(servers)) {
                 producer.send(new ProducerRecord<>(
                                 topics.models(),
@@ -52,14 +53,14 @@ class ExternalClusterIT {
                                 ModelRecords.initialClassifier(config, data.classes(), 1, 5)))
                         .get();
             }
-            new ImageStreamer(servers, topics.labeledImages(), 0, null)
+            new ImageStreamer(KafkaConnection.plain(servers), topics.labeledImages(), 0, null)
                     .stream(data.images(0, images), data.classes(), i -> false, "test");
 
             JobClient job = cluster.submit(
                     FlinkCluster.Job.LOCALIZATION,
                     config,
                     data.classes(),
-                    new KafkaSettings(servers, topics, false),
+                    new KafkaSettings(KafkaConnection.plain(servers), topics, false),
                     Duration.ofSeconds(1),
                     work.resolve("checkpoints").toUri());
             try {

@@ -2,6 +2,7 @@ package io.seedstream.flink;
 
 import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ public final class KafkaTestClients {
     private KafkaTestClients() {}
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
-        return KafkaClients.producer(bootstrapServers);
+        return KafkaClients.producer(KafkaConnection.plain(bootstrapServers));
     }
 
     /**
@@ -24,8 +25,14 @@ public final class KafkaTestClients {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String bootstrapServers, String topic, int expected, int seconds) {
+        return readCommitted(KafkaConnection.plain(bootstrapServers), topic, expected, seconds);
+    }
+
+    /** {@link #readCommitted(String, String, int, int)} with the connection's client properties. */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            KafkaConnection kafka, String topic, int expected, int seconds) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(bootstrapServers, "reader-")) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "reader-")) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + seconds * 1000L;
             while (records.size() < expected && System.currentTimeMillis() < deadline) {

@@ -10,6 +10,7 @@ import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.nn.ModelName;
@@ -56,13 +57,13 @@ final class Labeling implements AutoCloseable {
         }
     };
 
-    Labeling(String bootstrapServers, Topics topics, ServedModels models, Inference inference, long cacheBytes) {
+    Labeling(KafkaConnection kafka, Topics topics, ServedModels models, Inference inference, long cacheBytes) {
         this.topics = topics;
         this.models = models;
         this.inference = inference;
         this.queue = new LabelQueue(cacheBytes);
-        this.feed = new LabelingFeed(bootstrapServers, topics, queue);
-        this.producer = KafkaClients.producer(bootstrapServers);
+        this.feed = new LabelingFeed(kafka, topics, queue);
+        this.producer = KafkaClients.producer(kafka);
     }
 
     /** The labeling routes, each needing {@code role}: they show unlabeled images and write labels. */

@@ -4,6 +4,7 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,10 +33,10 @@ final class LabelingFeed implements AutoCloseable {
     private volatile boolean running = true;
     private volatile String waitingFor;
 
-    LabelingFeed(String bootstrapServers, Topics topics, LabelQueue queue) {
+    LabelingFeed(KafkaConnection kafka, Topics topics, LabelQueue queue) {
         this.topics = topics;
         this.queue = queue;
-        this.consumer = TopicReaders.committedConsumer(bootstrapServers, "seedstream-labeling");
+        this.consumer = TopicReaders.committedConsumer(kafka, "seedstream-labeling");
         this.thread = new Thread(this::run, "seedstream-labeling-feed");
         thread.setDaemon(true);
         thread.start();

@@ -4,6 +4,7 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ public final class ModelFeed implements AutoCloseable {
     private volatile boolean caughtUp;
 
     public ModelFeed(
-            String bootstrapServers,
+            KafkaConnection kafka,
             Topics topics,
             ServedModels models,
             RecentPredictions recent,
@@ -54,7 +55,7 @@ public final class ModelFeed implements AutoCloseable {
         this.models = models;
         this.recent = recent;
         this.heldOut = heldOut;
-        this.consumer = TopicReaders.committedConsumer(bootstrapServers, "seedstream-model-server");
+        this.consumer = TopicReaders.committedConsumer(kafka, "seedstream-model-server");
         this.thread = new Thread(this::run, "seedstream-model-feed");
         thread.setDaemon(true);
         thread.start();

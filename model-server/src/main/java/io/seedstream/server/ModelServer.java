@@ -6,6 +6,7 @@ import io.javalin.http.Context;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.staticfiles.Location;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.nn.Devices;
@@ -56,7 +57,7 @@ public final class ModelServer implements AutoCloseable {
     private final boolean tls;
     private final Javalin app;
 
-    private ModelServer(SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
+    private ModelServer(SeedStreamConfig config, KafkaConnection kafka, Topics topics, String host, int port) {
         this.config = config;
         SeedStreamConfig.Server settings = config.server();
         Device device = Devices.of(config.device());
@@ -70,7 +71,7 @@ public final class ModelServer implements AutoCloseable {
         this.token = AccessToken.resolve(settings.tokenFile(), System.getenv());
         this.tls = !settings.tlsKeystore().isEmpty();
         this.access = new ServerAccess(token, settings, tls);
-        this.labeling = new Labeling(bootstrapServers, topics, models, inference, settings.unlabeledCacheBytes());
+        this.labeling = new Labeling(kafka, topics, models, inference, settings.unlabeledCacheBytes());
         String keystorePassword = tls ? ServerTls.password(settings, System.getenv()) : null;
         this.app = routes(Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
@@ -90,7 +91,7 @@ public final class ModelServer implements AutoCloseable {
             });
         }));
         app.start(host, port);
-        this.feed = new ModelFeed(bootstrapServers, topics, models, recent, heldOut, metrics);
+        this.feed = new ModelFeed(kafka, topics, models, recent, heldOut, metrics);
     }
 
     /**
@@ -98,8 +99,8 @@ public final class ModelServer implements AutoCloseable {
      * Until the first segmenter arrives, readiness is 503 and segmentation requests are refused with 503.
      */
     public static ModelServer start(
-            SeedStreamConfig config, String bootstrapServers, Topics topics, String host, int port) {
-        return new ModelServer(config, bootstrapServers, topics, host, port);
+            SeedStreamConfig config, KafkaConnection kafka, Topics topics, String host, int port) {
+        return new ModelServer(config, kafka, topics, host, port);
     }
 
     public int port() {

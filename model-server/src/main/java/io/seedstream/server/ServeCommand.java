@@ -1,6 +1,7 @@
 package io.seedstream.server;
 
 import io.seedstream.records.ConfigOptions;
+import io.seedstream.records.KafkaConfigOption;
 import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.Topics;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -29,6 +30,9 @@ public final class ServeCommand implements Callable<Integer> {
     String bootstrapServers;
 
     @CommandLine.Mixin
+    KafkaConfigOption kafkaConfig = new KafkaConfigOption();
+
+    @CommandLine.Mixin
     TopicPrefixOption topicPrefix = new TopicPrefixOption();
 
     @Option(names = "--host", description = "address to listen on (default ${DEFAULT-VALUE})", defaultValue = "0.0.0.0")
@@ -45,7 +49,7 @@ public final class ServeCommand implements Callable<Integer> {
         Topics topics = topicPrefix.topics(config);
         ModelServer server = ModelServer.start(
                 config,
-                bootstrapServers,
+                kafkaConfig.connect(bootstrapServers),
                 topics,
                 host,
                 port != null ? port : config.server().port());

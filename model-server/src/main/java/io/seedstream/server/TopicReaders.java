@@ -1,5 +1,6 @@
 package io.seedstream.server;
 
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import java.time.Duration;
 import java.util.List;
@@ -22,9 +23,8 @@ final class TopicReaders {
     private TopicReaders() {}
 
     /** Reads only committed records (the jobs write transactionally); fetches fit the largest model. */
-    static KafkaConsumer<byte[], byte[]> committedConsumer(String bootstrapServers, String clientId) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    static KafkaConsumer<byte[], byte[]> committedConsumer(KafkaConnection kafka, String clientId) {
+        Properties properties = kafka.properties();
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         properties.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.MAX_MODEL_BYTES);

@@ -14,6 +14,7 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -80,12 +81,12 @@ class ModelServerIntegrationTest {
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.start();
-        TopicSetup.ensure(kafka.bootstrapServers(), TOPICS, 2);
-        producer = KafkaClients.producer(kafka.bootstrapServers());
+        TopicSetup.ensure(KafkaConnection.plain(kafka.bootstrapServers()), TOPICS, 2);
+        producer = KafkaClients.producer(KafkaConnection.plain(kafka.bootstrapServers()));
         Path tokenFile = Files.createTempFile("server-token", "");
         Files.writeString(tokenFile, TOKEN + "\n");
         SeedStreamConfig config = TestModels.CONFIG.with(SETTINGS).with("server.tokenFile", tokenFile.toString());
-        server = ModelServer.start(config, kafka.bootstrapServers(), TOPICS, "127.0.0.1", 0);
+        server = ModelServer.start(config, KafkaConnection.plain(kafka.bootstrapServers()), TOPICS, "127.0.0.1", 0);
         Files.delete(tokenFile); // read once, at the start
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -609,7 +610,8 @@ class ModelServerIntegrationTest {
 
     /** The first labeled image with this id on images.labeled (committed records, from the start). */
     private static LabeledImageRecord labeledOnTopic(String id) throws Exception {
-        try (var consumer = TopicReaders.committedConsumer(kafka.bootstrapServers(), "test-reader")) {
+        try (var consumer =
+                TopicReaders.committedConsumer(KafkaConnection.plain(kafka.bootstrapServers()), "test-reader")) {
             List<TopicPartition> partitions =
                     TopicReaders.awaitPartitions(consumer, TOPICS.labeledImages(), () -> true);
             consumer.assign(partitions);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
@@ -46,7 +47,7 @@ class ServerAccessTest {
     @BeforeAll
     static void start() throws Exception {
         kafka = EmbeddedKafka.start();
-        TopicSetup.ensure(kafka.bootstrapServers(), TOPICS, 1);
+        TopicSetup.ensure(KafkaConnection.plain(kafka.bootstrapServers()), TOPICS, 1);
         tokenFile = Files.createTempFile("server-token", "");
         Files.writeString(tokenFile, TOKEN + "\n");
     }
@@ -64,7 +65,7 @@ class ServerAccessTest {
                 .with("server.tokenFile", tokenFile.toString())
                 .with(Map.of("server.maxImageSide", "64", "server.maxPixelsInFlight", "4096"))
                 .with(settings);
-        return ModelServer.start(config, kafka.bootstrapServers(), TOPICS, "127.0.0.1", 0);
+        return ModelServer.start(config, KafkaConnection.plain(kafka.bootstrapServers()), TOPICS, "127.0.0.1", 0);
     }
 
     @Test

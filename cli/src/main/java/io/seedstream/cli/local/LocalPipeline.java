@@ -7,6 +7,7 @@ import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.DeliveredIds;
 import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -55,18 +56,18 @@ public final class LocalPipeline implements AutoCloseable {
             List<LabeledImage> pool) {}
 
     /** Where it runs: {@code kafka} null starts the embedded broker, {@code checkpoints} null keeps them in the data directory. */
-    public record Place(DataDirectory data, String kafka, URI checkpoints, Topics topics) {}
+    public record Place(DataDirectory data, KafkaConnection kafka, URI checkpoints, Topics topics) {}
 
     private final List<AutoCloseable> resources = new ArrayList<>(); // closed first to last
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final List<JobClient> jobs = new ArrayList<>();
     private final DeliveredIds delivered;
     private final DeliveredIds answered;
     private OracleLabeler oracle;
     private Thread producer;
 
-    private LocalPipeline(String bootstrapServers, DeliveredIds delivered, DeliveredIds answered) {
-        this.bootstrapServers = bootstrapServers;
+    private LocalPipeline(KafkaConnection kafka, DeliveredIds delivered, DeliveredIds answered) {
+        this.kafka = kafka;
         this.delivered = delivered;
         this.answered = answered;
     }
@@ -88,21 +89,21 @@ public final class LocalPipeline implements AutoCloseable {
         List<AutoCloseable> opened = new ArrayList<>();
         opened.add(flink);
         try {
-            String servers = place.kafka();
-            if (servers == null) {
-                EmbeddedKafka kafka = EmbeddedKafka.start(place.data().kafkaLogs());
-                opened.add(kafka); // closed after Flink, whose tasks write to it
-                servers = kafka.bootstrapServers();
-                out.println("Kafka: embedded broker at " + servers + ", log in "
+            KafkaConnection kafka = place.kafka();
+            if (kafka == null) {
+                EmbeddedKafka broker = EmbeddedKafka.start(place.data().kafkaLogs());
+                opened.add(broker); // closed after Flink, whose tasks write to it
+                kafka = KafkaConnection.plain(broker.bootstrapServers());
+                out.println("Kafka: embedded broker at " + kafka + ", log in "
                         + place.data().kafkaLogs());
             }
-            List<String> created = TopicSetup.ensure(servers, place.topics(), 2);
+            List<String> created = TopicSetup.ensure(kafka, place.topics(), 2);
             out.println("topics: " + (created.isEmpty() ? "all present" : "created " + created));
             DeliveredIds delivered = DeliveredIds.kept(place.data().producerDelivered());
             opened.add(0, delivered);
             DeliveredIds answered = DeliveredIds.kept(place.data().oracleAnswered());
             opened.add(0, answered);
-            LocalPipeline pipeline = new LocalPipeline(servers, delivered, answered);
+            LocalPipeline pipeline = new LocalPipeline(kafka, delivered, answered);
             pipeline.resources.addAll(opened);
             opened.clear(); // the pipeline owns them now
             try {
@@ -125,8 +126,8 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     /** The Kafka cluster the pipeline uses. */
-    public String bootstrapServers() {
-        return bootstrapServers;
+    public KafkaConnection kafka() {
+        return kafka;
     }
 
     /** The oracle, if it answers the label requests. */
@@ -155,7 +156,7 @@ public final class LocalPipeline implements AutoCloseable {
         URI checkpoints =
                 place.checkpoints() != null ? place.checkpoints() : place.data().checkpoints();
         out.println("checkpoints: " + checkpoints + " (kept when the demo stops; the next start resumes from them)");
-        KafkaSettings settings = new KafkaSettings(bootstrapServers, place.topics(), false);
+        KafkaSettings settings = new KafkaSettings(kafka, place.topics(), false);
         for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
             URI directory = job.checkpoints(checkpoints);
             String restore = RetainedCheckpoints.latest(directory).orElse(null);
@@ -189,17 +190,14 @@ public final class LocalPipeline implements AutoCloseable {
         producer = new Thread(
                 () -> {
                     try {
-                        ImageStreamer.Summary heldOut = new ImageStreamer(
-                                        bootstrapServers, topics.heldOutImages(), 0, null)
+                        ImageStreamer.Summary heldOut = new ImageStreamer(kafka, topics.heldOutImages(), 0, null)
                                 .stream(images.heldOut(), images.classes(), i -> true, "demo", delivered);
                         if (!heldOut.failed().isEmpty()) {
                             out.println("producer: refused held-out images " + heldOut.failed());
                         }
-                        ImageStreamer.Summary labeled = new ImageStreamer(
-                                        bootstrapServers, topics.labeledImages(), rate, null)
+                        ImageStreamer.Summary labeled = new ImageStreamer(kafka, topics.labeledImages(), rate, null)
                                 .stream(images.labeled(), images.classes(), images.sendsMask(), "demo", delivered);
-                        ImageStreamer.Summary pool = new ImageStreamer(
-                                        bootstrapServers, topics.unlabeledImages(), rate, null)
+                        ImageStreamer.Summary pool = new ImageStreamer(kafka, topics.unlabeledImages(), rate, null)
                                 .stream(unlabeled, images.classes(), i -> false, "demo", delivered);
                         out.printf(
                                 "producer: sent %d labeled and %d unlabeled images in %.0f s%s%s%n",
@@ -227,7 +225,7 @@ public final class LocalPipeline implements AutoCloseable {
         Map<String, LabeledImage> truth =
                 images.pool().stream().collect(Collectors.toMap(LabeledImage::id, image -> image, (a, b) -> a));
         oracle = new OracleLabeler(
-                bootstrapServers,
+                kafka,
                 topics,
                 truth,
                 images.classes(),

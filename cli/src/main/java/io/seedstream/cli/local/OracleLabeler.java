@@ -7,6 +7,7 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.DeliveredIds;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class OracleLabeler implements Runnable {
 
     private record Due(long atMs, String imageId) {}
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final Topics topics;
     private final Map<String, LabeledImage> truth;
     private final ClassList classes;
@@ -44,14 +45,14 @@ public final class OracleLabeler implements Runnable {
     private final AtomicLong unknown = new AtomicLong();
 
     public OracleLabeler(
-            String bootstrapServers,
+            KafkaConnection kafka,
             Topics topics,
             Map<String, LabeledImage> truth,
             ClassList classes,
             Duration delay,
             boolean withMasks,
             DeliveredIds answered) {
-        this.bootstrapServers = bootstrapServers;
+        this.kafka = kafka;
         this.topics = topics;
         this.truth = truth;
         this.classes = classes;
@@ -64,8 +65,8 @@ public final class OracleLabeler implements Runnable {
     @Override
     public void run() {
         Deque<Due> due = new ArrayDeque<>();
-        KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-oracle-");
-        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrapServers);
+        KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-oracle-");
+        KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka);
         try {
             consumer.subscribe(List.of(topics.labelRequests()));
             while (!Thread.currentThread().isInterrupted()) {

@@ -7,6 +7,7 @@ import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
+import io.seedstream.records.kafka.KafkaConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +35,9 @@ public final class PipelineWatcher implements AutoCloseable {
     private final Map<String, ModelSnapshotRecord> latestModels = new TreeMap<>();
     private final Map<String, Long> deadLetters = new TreeMap<>();
 
-    public PipelineWatcher(String bootstrapServers, Topics topics) {
+    public PipelineWatcher(KafkaConnection kafka, Topics topics) {
         this.topics = topics;
-        consumer = KafkaWiring.committedReader(bootstrapServers, "seedstream-watcher-");
+        consumer = KafkaWiring.committedReader(kafka, "seedstream-watcher-");
         List<TopicPartition> partitions = Stream.of(topics.seeds(), topics.models(), topics.deadLetters())
                 .flatMap(topic -> consumer.partitionsFor(topic).stream())
                 .map(p -> new TopicPartition(p.topic(), p.partition()))

@@ -9,6 +9,7 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
@@ -49,7 +50,9 @@ class LocalPipelineRestartTest {
         if (place.startsWith("--kafka")) {
             try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
                 restartAndCount(
-                        new LocalPipeline.Place(null, kafka.bootstrapServers(), elsewhere.toUri(), TOPICS), dataDir);
+                        new LocalPipeline.Place(
+                                null, KafkaConnection.plain(kafka.bootstrapServers()), elsewhere.toUri(), TOPICS),
+                        dataDir);
             }
         } else {
             restartAndCount(new LocalPipeline.Place(null, null, null, TOPICS), dataDir);
@@ -118,7 +121,7 @@ class LocalPipelineRestartTest {
             assertThat(pipeline.oracle().answered())
                     .as("the pool's images asked and answered")
                     .isPositive();
-            assertThat(KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.deadLetters(), 0, 1))
+            assertThat(KafkaTestClients.readCommitted(pipeline.kafka(), topics.deadLetters(), 0, 1))
                     .as("no image sent twice (a second one is a duplicate-id dead letter)")
                     .isEmpty();
 
@@ -163,7 +166,7 @@ class LocalPipelineRestartTest {
     private static List<String> seeds(LocalPipeline pipeline, Topics topics) {
         List<String> ids = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
-                KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.seeds(), 0, 1)) {
+                KafkaTestClients.readCommitted(pipeline.kafka(), topics.seeds(), 0, 1)) {
             try {
                 ids.add(RecordCodec.SEED.decode(record.value()).getImageId().toString());
             } catch (InvalidRecordException e) {
@@ -176,7 +179,7 @@ class LocalPipelineRestartTest {
     private static List<ModelSnapshotRecord> models(LocalPipeline pipeline, Topics topics) {
         List<ModelSnapshotRecord> models = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record :
-                KafkaTestClients.readCommitted(pipeline.bootstrapServers(), topics.models(), 0, 1)) {
+                KafkaTestClients.readCommitted(pipeline.kafka(), topics.models(), 0, 1)) {
             try {
                 models.add(RecordCodec.MODEL_SNAPSHOT.decode(record.value()));
             } catch (InvalidRecordException e) {

@@ -9,6 +9,7 @@ import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.active.Candidate;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
@@ -41,7 +42,7 @@ public final class ActiveLearningJob {
 
     public static void build(
             StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
-        String servers = settings.bootstrapServers();
+        KafkaConnection kafka = settings.kafka();
         Topics topics = settings.topics();
         IngestStage.Result unlabeled = IngestStage.apply(
                 KafkaWiring.read(
@@ -74,13 +75,13 @@ public final class ActiveLearningJob {
                 .name("select")
                 .uid("select")
                 .setParallelism(1)
-                .sinkTo(KafkaWiring.sink(servers, topics.labelRequests(), topics.prefix() + "label-requests"))
+                .sinkTo(KafkaWiring.sink(kafka, topics.labelRequests(), topics.prefix() + "label-requests"))
                 .name("label requests topic")
                 .uid("label-requests-sink");
         unlabeled
                 .deadLetters()
                 .sinkTo(KafkaWiring.deadLetterSink(
-                        servers, topics.deadLetters(), topics.prefix() + "active-dead-letters"))
+                        kafka, topics.deadLetters(), topics.prefix() + "active-dead-letters"))
                 .name("dead letters")
                 .uid("dead-letters-sink");
     }

@@ -2,6 +2,7 @@ package io.seedstream.flink.common;
 
 import io.seedstream.records.DeadLetter;
 import io.seedstream.records.RecordCodec;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -46,11 +47,7 @@ public final class KafkaWiring {
             String name,
             String uid) {
         return env.fromSource(
-                        rawSource(
-                                settings.bootstrapServers(),
-                                topic,
-                                settings.topics().prefix() + group,
-                                settings.bounded()),
+                        rawSource(settings.kafka(), topic, settings.topics().prefix() + group, settings.bounded()),
                         WatermarkStrategy.noWatermarks(),
                         name)
                 .uid(uid);
@@ -58,9 +55,10 @@ public final class KafkaWiring {
 
     /** Every message of the topic, undecoded; bounded sources stop at the offsets current at start. */
     public static KafkaSource<RawMessage> rawSource(
-            String bootstrapServers, String topic, String groupId, boolean bounded) {
+            KafkaConnection kafka, String topic, String groupId, boolean bounded) {
         var builder = KafkaSource.<RawMessage>builder()
-                .setBootstrapServers(bootstrapServers)
+                .setProperties(kafka.properties())
+                .setBootstrapServers(kafka.bootstrapServers())
                 .setTopics(topic)
                 .setGroupId(groupId)
                 .setStartingOffsets(OffsetsInitializer.earliest())
@@ -78,9 +76,8 @@ public final class KafkaWiring {
     }
 
     /** A consumer of committed records only, from the start of its topics, as a new group (for readers outside the jobs). */
-    public static KafkaConsumer<byte[], byte[]> committedReader(String bootstrapServers, String groupPrefix) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
+    public static KafkaConsumer<byte[], byte[]> committedReader(KafkaConnection kafka, String groupPrefix) {
+        Properties p = kafka.properties();
         p.put("group.id", groupPrefix + UUID.randomUUID());
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
@@ -90,15 +87,15 @@ public final class KafkaWiring {
     }
 
     /** Encoded records to a topic, in checkpointed Kafka transactions (exactly once). */
-    public static KafkaSink<EncodedRecord> sink(String bootstrapServers, String topic, String transactionalIdPrefix) {
+    public static KafkaSink<EncodedRecord> sink(KafkaConnection kafka, String topic, String transactionalIdPrefix) {
         KafkaRecordSerializationSchema<EncodedRecord> serializer = (record, context, timestamp) ->
                 new ProducerRecord<>(topic, record.key().getBytes(StandardCharsets.UTF_8), record.value());
-        return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
+        return exactlyOnce(kafka, serializer, transactionalIdPrefix);
     }
 
     /** Dead letters, written in checkpointed Kafka transactions (exactly once). */
     public static KafkaSink<RejectedRecord> deadLetterSink(
-            String bootstrapServers, String topic, String transactionalIdPrefix) {
+            KafkaConnection kafka, String topic, String transactionalIdPrefix) {
         KafkaRecordSerializationSchema<RejectedRecord> serializer =
                 (rejected, context, timestamp) -> new ProducerRecord<>(
                         topic,
@@ -111,13 +108,14 @@ public final class KafkaWiring {
                                 .setOriginal(rejected.original() == null ? null : ByteBuffer.wrap(rejected.original()))
                                 .setTimestampMs(rejected.timestampMs())
                                 .build()));
-        return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix);
+        return exactlyOnce(kafka, serializer, transactionalIdPrefix);
     }
 
     private static <T> KafkaSink<T> exactlyOnce(
-            String bootstrapServers, KafkaRecordSerializationSchema<T> serializer, String transactionalIdPrefix) {
+            KafkaConnection kafka, KafkaRecordSerializationSchema<T> serializer, String transactionalIdPrefix) {
         return KafkaSink.<T>builder()
-                .setBootstrapServers(bootstrapServers)
+                .setKafkaProducerConfig(kafka.properties())
+                .setBootstrapServers(kafka.bootstrapServers())
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)

@@ -6,6 +6,7 @@ import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.flink.common.RawMessage;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -36,7 +37,7 @@ public final class LocalizationJob {
 
     public static void build(
             StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
-        String servers = settings.bootstrapServers();
+        KafkaConnection kafka = settings.kafka();
         Topics topics = settings.topics();
         DataStream<RawMessage> raw = KafkaWiring.read(
                 env, settings, topics.labeledImages(), "localization", "labeled images", "labeled-images");
@@ -81,12 +82,12 @@ public final class LocalizationJob {
                 .name("seeds")
                 .uid("seeds");
 
-        seeds.sinkTo(KafkaWiring.sink(servers, topics.seeds(), topics.prefix() + "seeds"))
+        seeds.sinkTo(KafkaWiring.sink(kafka, topics.seeds(), topics.prefix() + "seeds"))
                 .name("seeds topic")
                 .uid("seeds-sink");
         ingest.deadLetters()
                 .sinkTo(KafkaWiring.deadLetterSink(
-                        servers, topics.deadLetters(), topics.prefix() + "localization-dead-letters"))
+                        kafka, topics.deadLetters(), topics.prefix() + "localization-dead-letters"))
                 .name("dead letters")
                 .uid("dead-letters-sink");
     }

@@ -5,6 +5,7 @@ import io.seedstream.flink.common.IngestStage;
 import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -31,7 +32,7 @@ public final class TrainerJob {
 
     public static void build(
             StreamExecutionEnvironment env, SeedStreamConfig config, ClassList classes, KafkaSettings settings) {
-        String servers = settings.bootstrapServers();
+        KafkaConnection kafka = settings.kafka();
         Topics topics = settings.topics();
         DataStream<LabeledImage> images = IngestStage.apply(
                         KafkaWiring.read(
@@ -63,12 +64,12 @@ public final class TrainerJob {
                 .setParallelism(1)
                 .setMaxParallelism(1);
 
-        models.sinkTo(KafkaWiring.sink(servers, topics.models(), topics.prefix() + "models"))
+        models.sinkTo(KafkaWiring.sink(kafka, topics.models(), topics.prefix() + "models"))
                 .name("models topic")
                 .uid("models-sink");
         seeds.getSideOutput(DecodeSeeds.REJECTED)
                 .sinkTo(KafkaWiring.deadLetterSink(
-                        servers, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
+                        kafka, topics.deadLetters(), topics.prefix() + "trainer-dead-letters"))
                 .name("dead letters")
                 .uid("trainer-dead-letters-sink");
     }

@@ -11,6 +11,7 @@ import io.seedstream.records.LabelRequest;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
@@ -117,7 +118,10 @@ class ActiveLearningJobIntegrationTest {
         env.configure(JobEnvironment.configuration(Duration.ofMillis(200), checkpoints.toUri()));
         env.setParallelism(2);
         ActiveLearningJob.build(
-                env, config, data.classes(), new KafkaSettings(kafka.bootstrapServers(), TOPICS, false));
+                env,
+                config,
+                data.classes(),
+                new KafkaSettings(KafkaConnection.plain(kafka.bootstrapServers()), TOPICS, false));
         JobClient job = env.executeAsync("active learning with a failure");
         try {
             assertThat(KafkaTestClients.readCommitted(kafka.bootstrapServers(), TOPICS.labelRequests(), 3, 60))
@@ -199,7 +203,8 @@ class ActiveLearningJobIntegrationTest {
             LabeledImage image = data.image(i);
             images.add(new LabeledImage("img-" + i, image.width(), image.height(), image.rgb(), null, new int[0]));
         }
-        ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), TOPICS.unlabeledImages(), 0, null)
+        ImageStreamer.Summary sent = new ImageStreamer(
+                        KafkaConnection.plain(kafka.bootstrapServers()), TOPICS.unlabeledImages(), 0, null)
                 .stream(images, data.classes(), i -> false, "test");
         assertThat(sent.sent()).isEqualTo(count);
     }

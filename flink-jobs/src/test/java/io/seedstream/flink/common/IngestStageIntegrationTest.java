@@ -8,6 +8,7 @@ import io.seedstream.records.DeadLetter;
 import io.seedstream.records.LabeledImageRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.ImageCodec;
@@ -170,14 +171,16 @@ class IngestStageIntegrationTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(300);
-        var source = KafkaWiring.rawSource(kafka.bootstrapServers(), TOPICS.labeledImages(), "ingest-test", true);
+        var source = KafkaWiring.rawSource(
+                KafkaConnection.plain(kafka.bootstrapServers()), TOPICS.labeledImages(), "ingest-test", true);
         IngestStage.Result result = IngestStage.apply(
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "labeled images"),
                 classes,
                 config.stream(),
                 "localization");
         result.deadLetters()
-                .sinkTo(KafkaWiring.deadLetterSink(kafka.bootstrapServers(), TOPICS.deadLetters(), "ingest-test"));
+                .sinkTo(KafkaWiring.deadLetterSink(
+                        KafkaConnection.plain(kafka.bootstrapServers()), TOPICS.deadLetters(), "ingest-test"));
         List<String> passed = new ArrayList<>();
         try (CloseableIterator<LabeledImage> images = result.images().executeAndCollect("ingest")) {
             images.forEachRemaining(image -> passed.add(image.id()));

@@ -11,6 +11,7 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -95,7 +96,8 @@ class LocalizationJobIntegrationTest {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         env.enableCheckpointing(300);
-        LocalizationJob.build(env, config, classes, new KafkaSettings(kafka.bootstrapServers(), TOPICS, true));
+        LocalizationJob.build(
+                env, config, classes, new KafkaSettings(KafkaConnection.plain(kafka.bootstrapServers()), TOPICS, true));
         env.execute("localization");
 
         Map<String, SeedRecord> seeds = new HashMap<>();
@@ -150,7 +152,11 @@ class LocalizationJobIntegrationTest {
         // RocksDB as in production; with checkpointing on, Flink restarts failed jobs from the last checkpoint
         env.configure(JobEnvironment.configuration(Duration.ofMillis(200), checkpoints.toUri()));
         env.setParallelism(2);
-        LocalizationJob.build(env, config, classes, new KafkaSettings(kafka.bootstrapServers(), topics, false));
+        LocalizationJob.build(
+                env,
+                config,
+                classes,
+                new KafkaSettings(KafkaConnection.plain(kafka.bootstrapServers()), topics, false));
         JobClient job = env.executeAsync("localization with a failure");
         try {
             // All of the first 20 committed: a checkpoint holds the memory's updates from (nearly) all of them.
@@ -205,7 +211,8 @@ class LocalizationJobIntegrationTest {
             images.add(new LabeledImage(
                     "img-" + i, image.width(), image.height(), image.rgb(), image.mask(), image.labels()));
         }
-        ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), topics.labeledImages(), 0, null)
+        ImageStreamer.Summary sent = new ImageStreamer(
+                        KafkaConnection.plain(kafka.bootstrapServers()), topics.labeledImages(), 0, null)
                 .stream(images, data.classes(), i -> (from + i) % 3 == 0, "test");
         assertThat(sent.sent()).isEqualTo(count);
     }

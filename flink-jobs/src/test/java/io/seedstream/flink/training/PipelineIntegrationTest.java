@@ -12,6 +12,7 @@ import io.seedstream.records.RecordCodec;
 import io.seedstream.records.SeedRecord;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.ImageStreamer;
+import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.SyntheticDataset;
@@ -64,9 +65,9 @@ class PipelineIntegrationTest {
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         Topics topics = new Topics("pipeline-test.");
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            TopicSetup.ensure(kafka.bootstrapServers(), topics, 2);
+            TopicSetup.ensure(KafkaConnection.plain(kafka.bootstrapServers()), topics, 2);
             send(kafka, topics, data, 0, 64);
-            KafkaSettings settings = new KafkaSettings(kafka.bootstrapServers(), topics, false);
+            KafkaSettings settings = new KafkaSettings(KafkaConnection.plain(kafka.bootstrapServers()), topics, false);
             List<JobClient> jobs = new ArrayList<>();
             try {
                 for (boolean trainer : new boolean[] {true, false}) {
@@ -145,7 +146,8 @@ class PipelineIntegrationTest {
 
     private static void send(EmbeddedKafka kafka, Topics topics, SyntheticDataset data, int from, int count)
             throws Exception {
-        ImageStreamer.Summary sent = new ImageStreamer(kafka.bootstrapServers(), topics.labeledImages(), 0, null)
+        ImageStreamer.Summary sent = new ImageStreamer(
+                        KafkaConnection.plain(kafka.bootstrapServers()), topics.labeledImages(), 0, null)
                 .stream(data.images(from, count), data.classes(), i -> true, "test");
         assertThat(sent.sent()).isEqualTo(count);
     }

@@ -28,14 +28,14 @@ public final class ImageStreamer {
     /** What was sent, what an earlier run had delivered already, and per reason how many the broker (or the encoder) refused. */
     public record Summary(long sent, long deliveredBefore, Map<String, Long> failed, double seconds) {}
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final String topic;
     private final double imagesPerSecond;
     private final PrintStream progress;
 
     /** @param imagesPerSecond at most this many per second; 0 or less: as fast as the broker takes them */
-    public ImageStreamer(String bootstrapServers, String topic, double imagesPerSecond, PrintStream progress) {
-        this.bootstrapServers = bootstrapServers;
+    public ImageStreamer(KafkaConnection kafka, String topic, double imagesPerSecond, PrintStream progress) {
+        this.kafka = kafka;
         this.topic = topic;
         this.imagesPerSecond = imagesPerSecond;
         this.progress = progress;
@@ -50,8 +50,7 @@ public final class ImageStreamer {
     public Summary stream(
             List<LabeledImage> images, ClassList classes, IntPredicate withMask, String source, DeliveredIds delivered)
             throws InterruptedException {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = kafka.properties();
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"); // a retried send is not a second image

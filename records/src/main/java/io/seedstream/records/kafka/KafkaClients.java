@@ -10,9 +10,8 @@ public final class KafkaClients {
     private KafkaClients() {}
 
     /** A producer of bytes whose requests fit the largest model snapshot. */
-    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
+    public static KafkaProducer<byte[], byte[]> producer(KafkaConnection kafka) {
+        Properties p = kafka.properties();
         p.put("max.request.size", TopicSetup.MAX_MODEL_BYTES);
         p.put("key.serializer", ByteArraySerializer.class.getName());
         p.put("value.serializer", ByteArraySerializer.class.getName());

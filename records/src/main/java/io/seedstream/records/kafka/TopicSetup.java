@@ -4,11 +4,9 @@ import io.seedstream.records.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -25,17 +23,15 @@ public final class TopicSetup {
     private TopicSetup() {}
 
     /** On one broker: every topic with one replica. */
-    public static List<String> ensure(String bootstrapServers, Topics topics, int partitions)
+    public static List<String> ensure(KafkaConnection kafka, Topics topics, int partitions)
             throws ExecutionException, InterruptedException {
-        return ensure(bootstrapServers, topics, partitions, (short) 1);
+        return ensure(kafka, topics, partitions, (short) 1);
     }
 
     /** @return the topics that were created (existing ones are left as they are) */
-    public static List<String> ensure(String bootstrapServers, Topics topics, int partitions, short replicationFactor)
+    public static List<String> ensure(KafkaConnection kafka, Topics topics, int partitions, short replicationFactor)
             throws ExecutionException, InterruptedException {
-        Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(properties)) {
+        try (Admin admin = Admin.create(kafka.properties())) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String name : topics.all()) {
