@@ -448,14 +448,12 @@ class KubernetesManifestsTest {
                 .orElse(-1);
     }
 
-    /** host:port of the Strimzi cluster's plain internal listener. */
-    private static String bootstrap(Manifests manifests) {
+    /** host:port of the Strimzi cluster's internal listener (TLS and SCRAM: see {@link KafkaAccessManifestsTest}). */
+    static String bootstrap(Manifests manifests) {
         Kafka kafka = manifests.all(Kafka.class).get(0);
-        GenericKafkaListener plain = kafka.getSpec().getKafka().getListeners().stream()
-                .filter(l -> !l.isTls())
-                .findFirst()
-                .orElseThrow();
-        return kafka.getMetadata().getName() + "-kafka-bootstrap:" + plain.getPort();
+        GenericKafkaListener listener =
+                kafka.getSpec().getKafka().getListeners().stream().findFirst().orElseThrow();
+        return kafka.getMetadata().getName() + "-kafka-bootstrap:" + listener.getPort();
     }
 
     private static int uid(String target) {

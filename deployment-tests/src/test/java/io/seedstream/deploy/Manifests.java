@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
 import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.strimzi.api.kafka.model.user.KafkaUser;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
@@ -50,6 +51,7 @@ final class Manifests {
             Map.entry("Kafka", new Kind("kafka.strimzi.io/v1", Kafka.class)),
             Map.entry("KafkaNodePool", new Kind("kafka.strimzi.io/v1", KafkaNodePool.class)),
             Map.entry("KafkaTopic", new Kind("kafka.strimzi.io/v1", KafkaTopic.class)),
+            Map.entry("KafkaUser", new Kind("kafka.strimzi.io/v1", KafkaUser.class)),
             // No Prometheus-operator model on Maven Central for fabric8 7: the generic resource.
             Map.entry("PodMonitor", new Kind("monitoring.coreos.com/v1", GenericKubernetesResource.class)));
 

@@ -91,6 +91,15 @@ class SecuredKafkaPipelineTest {
                 truststore.toString(),
                 "-storepass",
                 storePassword);
+        // As Kubernetes mounts the Secrets Strimzi makes: a directory per Secret, a file per key. The
+        // properties file names them through Kafka's DirectoryConfigProvider and holds no secret itself.
+        Path user = Files.createDirectories(dir.resolve("kafka-user"));
+        Files.writeString(
+                user.resolve("sasl.jaas.config"),
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"seedstream\" password=\""
+                        + userPassword + "\";");
+        Path ca = Files.createDirectories(dir.resolve("kafka-ca"));
+        Files.writeString(ca.resolve("ca.password"), storePassword);
         Path clientProperties = dir.resolve("client.properties");
         Files.writeString(
                 clientProperties,
@@ -98,12 +107,14 @@ class SecuredKafkaPipelineTest {
                         "\n",
                         "security.protocol=SASL_SSL",
                         "sasl.mechanism=SCRAM-SHA-512",
-                        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required"
-                                + " username=\"seedstream\" password=\"" + userPassword + "\";",
+                        "config.providers=secrets",
+                        "config.providers.secrets.class=org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+                        "sasl.jaas.config=${secrets:" + user + ":sasl.jaas.config}",
                         "ssl.truststore.type=PKCS12",
                         "ssl.truststore.location=" + truststore,
-                        "ssl.truststore.password=" + storePassword,
+                        "ssl.truststore.password=${secrets:" + ca + ":ca.password}",
                         ""));
+        assertThat(Files.readString(clientProperties)).doesNotContain(userPassword, storePassword);
 
         try (EmbeddedKafka broker = EmbeddedKafka.startWithSaslSsl(
                 new EmbeddedKafka.SaslSsl(keystore, storePassword, Map.of("seedstream", userPassword)))) {
@@ -111,7 +122,7 @@ class SecuredKafkaPipelineTest {
             assertThat(secured.toString())
                     .as("what a log line shows of the connection")
                     .contains("sasl.jaas.config", "ssl.truststore.password")
-                    .doesNotContain(userPassword, storePassword);
+                    .doesNotContain("${secrets:");
 
             KafkaConnection plaintext = KafkaConnection.plain(broker.saslSslBootstrapServers());
             assertThatThrownBy(() -> TopicSetup.ensure(withTimeout(plaintext), TOPICS, 1))
