@@ -62,7 +62,10 @@ public final class Segmenter implements Network {
             NDArray branch = Ops.conv(features, asppWeights[i], null, 1, d, d);
             sum = sum == null ? branch : sum.add(branch);
         }
-        return sum.add(bias.reshape(1, numClasses, 1, 1));
+        NDArray channelBias = bias.reshape(1, numClasses, 1, 1);
+        channelBias.attach(
+                sum.getManager()); // a view of a parameter: freed with the images' scope, not kept with the model
+        return sum.add(channelBias);
     }
 
     /** Class probabilities (B, classes, H, W) at image resolution: scores resized, then softmax. */
