@@ -109,8 +109,8 @@ public final class ServerBench implements Callable<Integer> {
             int requests,
             int failed,
             double requestsPerSecond,
-            double p50Ms,
-            double p99Ms,
+            Double p50Ms,
+            Double p99Ms,
             double meanBatch,
             int swaps) {}
 
@@ -128,11 +128,11 @@ public final class ServerBench implements Callable<Integer> {
             int largeFailed,
             int probes,
             int probesFailed,
-            double probeP50Ms,
-            double probeP99Ms,
-            double readyShare,
-            double rssBeforeMb,
-            double rssPeakMb,
+            Double probeP50Ms,
+            Double probeP99Ms,
+            Double readyShare,
+            Double rssBeforeMb,
+            Double rssPeakMb,
             boolean serverSurvived) {}
 
     @Override
@@ -180,13 +180,13 @@ public final class ServerBench implements Callable<Integer> {
                 "run", "clients", "requests", "requests/s", "p50 ms", "p99 ms", "mean batch", "swaps", "failed");
         for (Run run : runs) {
             System.out.printf(
-                    "%-22s %8d %8d %10.1f %9.1f %9.1f %10.2f %6d %6d%n",
+                    "%-22s %8d %8d %10.1f %9s %9s %10.2f %6d %6d%n",
                     run.name(),
                     run.clients(),
                     run.requests(),
                     run.requestsPerSecond(),
-                    run.p50Ms(),
-                    run.p99Ms(),
+                    number(run.p50Ms(), "%.1f"),
+                    number(run.p99Ms(), "%.1f"),
                     run.meanBatch(),
                     run.swaps(),
                     run.failed());
@@ -208,18 +208,18 @@ public final class ServerBench implements Callable<Integer> {
                     "peak MB");
             for (LargeRun run : largeRuns) {
                 System.out.printf(
-                        "%-20s %7d %8d %6d %7d %6d %9.1f %9.1f %6.0f%% %10.0f %10.0f%s%n",
+                        "%-20s %7d %8d %6d %7d %6d %9s %9s %7s %10s %10s%s%n",
                         run.name(),
                         run.clients(),
                         run.largeOk(),
                         run.largeBusy(),
                         run.largeFailed(),
                         run.probes(),
-                        run.probeP50Ms(),
-                        run.probeP99Ms(),
-                        100 * run.readyShare(),
-                        run.rssBeforeMb(),
-                        run.rssPeakMb(),
+                        number(run.probeP50Ms(), "%.1f"),
+                        number(run.probeP99Ms(), "%.1f"),
+                        run.readyShare() == null ? "-" : String.format("%.0f%%", 100 * run.readyShare()),
+                        number(run.rssBeforeMb(), "%.0f"),
+                        number(run.rssPeakMb(), "%.0f"),
                         run.serverSurvived() ? "" : "  (the server died)");
             }
         }
@@ -358,7 +358,7 @@ public final class ServerBench implements Callable<Integer> {
                             int status = post(http, server, large, Duration.ofSeconds(120));
                             (status == 200 ? largeOk : status == 503 ? largeBusy : largeFailed).incrementAndGet();
                             if (status == 503) {
-                                sleep(50); // Retry-After says 1 s; a greedy client retries sooner, which is the test
+                                sleep(1000); // as Retry-After says
                             }
                         }
                     },
@@ -406,10 +406,14 @@ public final class ServerBench implements Callable<Integer> {
                 probesFailed,
                 percentile(sorted, 0.50),
                 percentile(sorted, 0.99),
-                readyPolls == 0 ? Double.NaN : ready / (double) readyPolls,
-                rssBefore,
-                rssPeak,
+                readyPolls == 0 ? null : ready / (double) readyPolls,
+                Double.isNaN(rssBefore) ? null : rssBefore,
+                Double.isNaN(rssPeak) ? null : rssPeak,
                 survived);
+    }
+
+    private static String number(Double value, String format) {
+        return value == null ? "-" : String.format(format, value);
     }
 
     /** The status of one POST /v1/segment, or -1 when it got no answer. */
@@ -437,9 +441,10 @@ public final class ServerBench implements Callable<Integer> {
         }
     }
 
-    private static double percentile(long[] sorted, double q) {
+    /** Null when there is no sample: JSON has no NaN, and a run with nothing measured is still reported. */
+    private static Double percentile(long[] sorted, double q) {
         if (sorted.length == 0) {
-            return Double.NaN;
+            return null;
         }
         return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1e6;
     }

@@ -767,10 +767,11 @@ public record SeedStreamConfig(
             @Setting(
                     value = "16777216",
                     range = "[1, )",
-                    doc = "Uploaded pixels decoded and inferred at once, over all requests (four 2048x2048"
-                            + " images): admission by work, not by request count. An upload beyond it gets 503"
+                    doc = "Uploaded pixels decoded and inferred at once, over all requests (three 2048x2048"
+                            + " images and room for small ones): admission by work, not by request count. An upload beyond it gets 503"
                             + " with Retry-After, and readiness reports the overload, so memory stays bounded."
-                            + " At least maxImageSide squared.")
+                            + " Uploads over a sixteenth of it may fill only seven eighths, so that small ones"
+                            + " still get in beside large ones. At least 8/7 of maxImageSide squared.")
             long maxPixelsInFlight,
 
             @Setting(
@@ -963,8 +964,9 @@ public record SeedStreamConfig(
         sameLength("segmenter", segmenter.channels(), segmenter.strides(), segmenter.dilations());
         require(active.batchSize() <= active.windowSize(), "active.batchSize must not exceed active.windowSize");
         require(
-                (long) server.maxImageSide() * server.maxImageSide() <= server.maxPixelsInFlight(),
-                "server.maxPixelsInFlight must be at least server.maxImageSide squared (the largest upload must fit)");
+                (long) server.maxImageSide() * server.maxImageSide() * 8 <= server.maxPixelsInFlight() * 7,
+                "server.maxPixelsInFlight must be at least 8/7 of server.maxImageSide squared (the largest upload must"
+                        + " fit in the seven eighths of the budget that large uploads may use)");
     }
 
     private static void sameLength(
