@@ -20,8 +20,13 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Run a benchmark and print its table.",
         subcommands = {
-            BenchCommand.Localization.class, BenchCommand.Segmentation.class, BenchCommand.Trainer.class,
-            BenchCommand.ActiveLearning.class, PipelineBench.class, ServerBench.class
+            BenchCommand.Localization.class,
+            BenchCommand.Segmentation.class,
+            BenchCommand.Trainer.class,
+            BenchCommand.ActiveLearning.class,
+            PipelineBench.class,
+            ServerBench.class,
+            SoakBench.class
         })
 public final class BenchCommand implements Runnable, PluggedCommand {
 
@@ -437,7 +442,7 @@ public final class BenchCommand implements Runnable, PluggedCommand {
         return beside(json, ".csv");
     }
 
-    private static Path beside(Path json, String extension) {
+    static Path beside(Path json, String extension) {
         return json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + extension);
     }
 }

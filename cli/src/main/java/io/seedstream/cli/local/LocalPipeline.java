@@ -130,6 +130,11 @@ public final class LocalPipeline implements AutoCloseable {
         return kafka;
     }
 
+    /** The three jobs, in the order of {@link FlinkCluster.Job}. */
+    public List<JobClient> jobs() {
+        return List.copyOf(jobs);
+    }
+
     /** The oracle, if it answers the label requests. */
     public OracleLabeler oracle() {
         return oracle;
