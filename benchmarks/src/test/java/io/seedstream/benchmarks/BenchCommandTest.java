@@ -30,7 +30,7 @@ class BenchCommandTest {
                         .getSubcommands()
                         .keySet())
                 .containsExactlyInAnyOrder(
-                        "localization", "segmentation", "trainer", "active-learning", "pipeline", "server");
+                        "localization", "segmentation", "trainer", "active-learning", "pipeline", "server", "soak");
         assertThat(run("bench", "--help")).isZero();
         assertThat(out.toString()).contains("Usage: seedstream bench").contains("trainer");
         assertThat(err.toString()).isEmpty();
