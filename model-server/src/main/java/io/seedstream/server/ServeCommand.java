@@ -1,9 +1,9 @@
 package io.seedstream.server;
 
 import io.seedstream.records.ConfigOptions;
-import io.seedstream.records.KafkaConfigOption;
 import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.Topics;
+import io.seedstream.records.kafka.KafkaConfigOption;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -1,6 +1,5 @@
-package io.seedstream.records;
+package io.seedstream.records.kafka;
 
-import io.seedstream.records.kafka.KafkaConnection;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
