@@ -42,7 +42,8 @@ function askForToken() { // one prompt for all the requests refused at the same 
 async function api(path, options = {}) {
   await signedIn;
   const response = await fetch(path, {cache: "no-store", ...options});
-  if (response.status === 401 && await askForToken()) {
+  // 403: a cookie for another token (rotated, or the demo started afresh): ask again as for none.
+  if ((response.status === 401 || response.status === 403) && await askForToken()) {
     return fetch(path, {cache: "no-store", ...options});
   }
   return response;

@@ -126,7 +126,7 @@ public final class SoakBench implements Callable<Integer> {
             try {
                 while (System.nanoTime() < ends) {
                     Thread.sleep(everySeconds * 1000L);
-                    committed += seeds.poll(Duration.ofSeconds(1)).count();
+                    committed += drain(seeds);
                     Map<String, Long> checkpointBytes = new LinkedHashMap<>();
                     List<JobClient> jobs = pipeline.jobs();
                     for (int j = 0; j < jobs.size(); j++) {
@@ -163,6 +163,16 @@ public final class SoakBench implements Callable<Integer> {
         }
         SoakReport.write(samples, minutes, rate, out);
         return 0;
+    }
+
+    /** Every committed seed record there is now: one poll returns at most a fetch's worth of these large records. */
+    private static long drain(KafkaConsumer<byte[], byte[]> seeds) {
+        long count = 0;
+        for (int read = -1; read != 0; ) {
+            read = seeds.poll(Duration.ofSeconds(1)).count();
+            count += read;
+        }
+        return count;
     }
 
     /** New images, unique ids, at the steady rate: three labeled (every fifth with its mask) to one unlabeled. */

@@ -259,7 +259,8 @@ public final class PipelineCommands {
         }
 
         private static boolean tokenConfigured(SeedStreamConfig config) {
-            return !config.server().tokenFile().isEmpty() || System.getenv(AccessToken.VARIABLE) != null;
+            String variable = System.getenv(AccessToken.VARIABLE);
+            return !config.server().tokenFile().isEmpty() || (variable != null && !variable.isBlank());
         }
 
         /** A local demo's address with its token in it, to click; a configured token is not printed. */

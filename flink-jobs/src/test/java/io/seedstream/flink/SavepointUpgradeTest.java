@@ -22,13 +22,11 @@ import io.seedstream.segmentation.nn.ModelName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -62,21 +60,12 @@ class SavepointUpgradeTest {
     void stoppedWithASavepointAndStartedFromItTheJobsLoseAndRepeatNothing(
             @InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints, @TempDir Path savepoints)
             throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults()
-                .with(Map.ofEntries(
-                        Map.entry("synthetic.imageSize", "32"),
-                        Map.entry("synthetic.numClasses", "2"),
-                        Map.entry("synthetic.maxObjects", "2"),
-                        Map.entry("backbone.channels", "8,8,16,16,16,16"),
-                        Map.entry("segmenter.channels", "8,8,16,16,16,16"),
-                        Map.entry("trainer.imageWidth", "32"),
-                        Map.entry("trainer.imageHeight", "32"),
-                        Map.entry("trainer.publishEverySteps", "15"),
-                        Map.entry("ficklenet.passes", "4"),
-                        Map.entry("active.windowSize", "4"),
-                        Map.entry("active.batchSize", "1"),
-                        Map.entry("active.budget", String.valueOf(BUDGET)),
-                        Map.entry("active.selectEveryMs", "500")));
+        SeedStreamConfig config = SmallPipeline.config(Map.of(
+                "ficklenet.passes", "4",
+                "active.windowSize", "4",
+                "active.batchSize", "1",
+                "active.budget", String.valueOf(BUDGET),
+                "active.selectEveryMs", "500"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         Topics topics = new Topics("upgrade-test.");
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
@@ -121,23 +110,7 @@ class SavepointUpgradeTest {
                         .doesNotHaveDuplicates()
                         .containsAll(seedsBefore)
                         .hasSize(48);
-                Map<String, List<ModelSnapshotRecord>> byName = models(kafka, topics).stream()
-                        .collect(Collectors.groupingBy(r -> r.getName().toString()));
-                for (Map.Entry<String, List<ModelSnapshotRecord>> versions : byName.entrySet()) {
-                    List<ModelSnapshotRecord> sorted = versions.getValue().stream()
-                            .sorted(Comparator.comparingLong(ModelSnapshotRecord::getVersion))
-                            .toList();
-                    for (int i = 0; i < sorted.size(); i++) {
-                        assertThat(sorted.get(i).getVersion())
-                                .as(versions.getKey() + ": one record per version, none lost or repeated")
-                                .isEqualTo(i + 1);
-                        if (i > 0) {
-                            assertThat(sorted.get(i).getTrainingStep())
-                                    .as(versions.getKey() + ": training steps go on from the savepoint")
-                                    .isGreaterThan(sorted.get(i - 1).getTrainingStep());
-                        }
-                    }
-                }
+                SmallPipeline.assertVersionsGoOn(models(kafka, topics));
                 List<String> asked = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> record :
                         KafkaTestClients.readCommitted(kafka, topics.labelRequests(), BUDGET, 10)) {

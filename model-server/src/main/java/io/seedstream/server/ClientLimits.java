@@ -2,12 +2,14 @@ package io.seedstream.server;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A token bucket per client: {@code burst} requests at once, refilled at {@code ratePerSecond}. A
  * client that has emptied its bucket waits for the next token, so one client cannot take the
- * server from the others. Full buckets are forgotten, which keeps the map as large as the clients
- * that are busy now.
+ * server from the others. Full buckets are forgotten (at most once a second, beyond 10,000 clients),
+ * which keeps the map as large as the clients that are busy now. Each bucket changes only inside
+ * the map's atomic compute for its key.
  */
 final class ClientLimits {
     private static final int FORGET_ABOVE = 10_000;
@@ -15,6 +17,7 @@ final class ClientLimits {
     private final double ratePerSecond;
     private final int burst;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final AtomicLong lastSweepNanos = new AtomicLong(Long.MIN_VALUE / 2);
 
     private static final class Bucket {
         double tokens;
@@ -33,19 +36,27 @@ final class ClientLimits {
 
     /** 0 when the client may go ahead (its token taken), else the seconds until it may. */
     long retryAfterSeconds(String client, long nowNanos) {
-        if (buckets.size() > FORGET_ABOVE) {
-            buckets.values().removeIf(b -> refilled(b, nowNanos) >= burst);
+        long last = lastSweepNanos.get();
+        if (buckets.size() > FORGET_ABOVE
+                && nowNanos - last > 1_000_000_000L
+                && lastSweepNanos.compareAndSet(last, nowNanos)) {
+            // a full bucket is what a new client gets anyway; removed under the map's lock for its key
+            buckets.keySet()
+                    .forEach(key -> buckets.computeIfPresent(key, (k, b) -> refilled(b, nowNanos) >= burst ? null : b));
         }
-        Bucket bucket = buckets.computeIfAbsent(client, c -> new Bucket(burst, nowNanos));
-        synchronized (bucket) {
-            bucket.tokens = refilled(bucket, nowNanos);
-            bucket.refilledNanos = nowNanos;
-            if (bucket.tokens >= 1) {
-                bucket.tokens -= 1;
-                return 0;
+        long[] wait = new long[1];
+        buckets.compute(client, (key, bucket) -> {
+            Bucket b = bucket == null ? new Bucket(burst, nowNanos) : bucket;
+            b.tokens = refilled(b, nowNanos);
+            b.refilledNanos = nowNanos;
+            if (b.tokens >= 1) {
+                b.tokens -= 1;
+            } else {
+                wait[0] = Math.max(1, (long) Math.ceil((1 - b.tokens) / ratePerSecond));
             }
-            return Math.max(1, (long) Math.ceil((1 - bucket.tokens) / ratePerSecond));
-        }
+            return b;
+        });
+        return wait[0];
     }
 
     private double refilled(Bucket bucket, long nowNanos) {

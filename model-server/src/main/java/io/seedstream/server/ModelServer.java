@@ -60,6 +60,10 @@ public final class ModelServer implements AutoCloseable {
     private ModelServer(SeedStreamConfig config, KafkaConnection kafka, Topics topics, String host, int port) {
         this.config = config;
         SeedStreamConfig.Server settings = config.server();
+        // Secrets first: a missing token file or keystore password is refused before anything starts.
+        this.token = AccessToken.resolve(settings.tokenFile(), System.getenv());
+        this.tls = !settings.tlsKeystore().isEmpty();
+        String keystorePassword = tls ? ServerTls.password(settings, System.getenv()) : null;
         Device device = Devices.of(config.device());
         this.models = new ServedModels(device, metrics);
         this.inference = new Inference(config, models, metrics, device);
@@ -68,11 +72,8 @@ public final class ModelServer implements AutoCloseable {
         this.uploads = new Uploads(settings.maxUploadBytes(), settings.maxImageSide());
         this.pixels = new PixelBudget(settings.maxPixelsInFlight());
         metrics.pixelsInFlight(pixels::inFlight);
-        this.token = AccessToken.resolve(settings.tokenFile(), System.getenv());
-        this.tls = !settings.tlsKeystore().isEmpty();
         this.access = new ServerAccess(token, settings, tls);
         this.labeling = new Labeling(kafka, topics, models, inference, settings.unlabeledCacheBytes());
-        String keystorePassword = tls ? ServerTls.password(settings, System.getenv()) : null;
         this.app = routes(Javalin.create(javalin -> {
             javalin.showJavalinBanner = false;
             if (tls) {
@@ -229,12 +230,12 @@ public final class ModelServer implements AutoCloseable {
     private void segment(Context ctx) throws IOException {
         String format = format(ctx);
         try (Upload upload = upload(ctx)) {
-            segment(ctx, format, upload.image());
+            segment(ctx, format, upload);
         }
     }
 
-    private void segment(Context ctx, String format, ImageCodec.Rgb image) throws IOException {
-        Inference.Segmentation result = await(inference.segment(image));
+    private void segment(Context ctx, String format, Upload upload) throws IOException {
+        Inference.Segmentation result = await(upload.heldUntil(inference.segment(upload.image())));
         ctx.header("X-Model-Version", String.valueOf(result.modelVersion()));
         ctx.header("X-Batch-Size", String.valueOf(result.batchSize()));
         if (format.equals("png")) {
@@ -276,13 +277,14 @@ public final class ModelServer implements AutoCloseable {
                     default -> throw new ApiException(400, "method must be cam or ficklenet, was '" + method + "'");
                 };
         try (Upload upload = upload(ctx)) {
-            localize(ctx, format, method, upload.image(), className, passes);
+            localize(ctx, format, method, upload, className, passes);
         }
     }
 
-    private void localize(Context ctx, String format, String method, ImageCodec.Rgb image, String className, int passes)
+    private void localize(Context ctx, String format, String method, Upload upload, String className, int passes)
             throws IOException {
-        Inference.Localization map = await(inference.localize(image, className, passes));
+        ImageCodec.Rgb image = upload.image();
+        Inference.Localization map = await(upload.heldUntil(inference.localize(image, className, passes)));
         ctx.header("X-Model-Version", String.valueOf(map.modelVersion()));
         ctx.header("X-Affinity-Version", String.valueOf(map.affinityVersion()));
         if (format.equals("png")) {
@@ -339,21 +341,47 @@ public final class ModelServer implements AutoCloseable {
         return format;
     }
 
-    /** A decoded upload and its share of the pixel budget, given back when the request is done. */
-    private record Upload(ImageCodec.Rgb image, PixelBudget.Ticket ticket) implements AutoCloseable {
+    /**
+     * A decoded upload and its share of the pixel budget: given back when the request is done, or, if
+     * the request stopped waiting for its inference (a timeout), when the inference is.
+     */
+    private static final class Upload implements AutoCloseable {
+        private final ImageCodec.Rgb image;
+        private final PixelBudget.Ticket ticket;
+        private CompletableFuture<?> work;
+
+        Upload(ImageCodec.Rgb image, PixelBudget.Ticket ticket) {
+            this.image = image;
+            this.ticket = ticket;
+        }
+
+        ImageCodec.Rgb image() {
+            return image;
+        }
+
+        /** The inference working on this image: the pixels stay counted until it is done. */
+        <T> CompletableFuture<T> heldUntil(CompletableFuture<T> inference) {
+            this.work = inference;
+            return inference;
+        }
+
         @Override
         public void close() {
-            ticket.close();
+            if (work == null || work.isDone()) {
+                ticket.close();
+            } else {
+                work.whenComplete((result, failure) -> ticket.close());
+            }
         }
     }
 
-    /** Reads the body, admits its pixels (from the image's header) and only then decodes it. */
+    /** Reads the body, admits its pixels (from the image's header, its sides checked first) and only then decodes it. */
     private Upload upload(Context ctx) throws IOException {
         byte[] bytes = uploads.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong());
         PixelBudget.Ticket ticket = pixels.admit(uploads.pixels(bytes), System.nanoTime());
         try {
             return new Upload(uploads.decode(bytes), ticket);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an OutOfMemoryError too: the pixels must not stay counted
             ticket.close();
             throw e;
         }
@@ -430,9 +458,13 @@ public final class ModelServer implements AutoCloseable {
         png(ctx, item.picture(ctx.pathParam("picture")), "image, overlay, heatmap and seeds");
     }
 
-    /** A picture of the live page, cached by the browser (its address changes when it does); else 404 naming the ones there are. */
+    /**
+     * A picture of the live page, cached by the browser only (its address changes when it does; a
+     * shared cache must not keep what the token guards); else 404 naming the ones there are.
+     */
     private static void png(Context ctx, Optional<byte[]> picture, String pictures) {
-        ctx.header("Cache-Control", "max-age=3600")
+        ctx.header("Cache-Control", "private, max-age=3600")
+                .header("Vary", "Cookie, Authorization")
                 .contentType("image/png")
                 .result(picture.orElseThrow(() ->
                         new ApiException(404, "no picture '" + ctx.pathParam("picture") + "'; there are " + pictures)));

@@ -110,13 +110,19 @@ final class ServerAccess {
             return header.substring(7).strip();
         }
         String cookie = ctx.cookie(COOKIE);
-        return cookie == null ? null : URLDecoder.decode(cookie, StandardCharsets.UTF_8);
+        try {
+            return cookie == null ? null : URLDecoder.decode(cookie, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException malformed) {
+            return null; // not a cookie this server set: as if there were none
+        }
     }
 
     private String client(Context ctx) {
         String forwarded = settings.trustForwardedFor() ? ctx.header("X-Forwarded-For") : null;
         if (forwarded != null && !forwarded.isBlank()) {
-            return forwarded.split(",")[0].strip();
+            // The proxy appends the address it saw; entries to its left come from the client and prove nothing.
+            String[] hops = forwarded.split(",");
+            return hops[hops.length - 1].strip();
         }
         return ctx.ip();
     }

@@ -35,15 +35,22 @@ public final class Uploads {
 
     /**
      * The pixels the image's header declares, read without decoding it; 0 when the header is unreadable
-     * (decoding then refuses it with the reason).
+     * (decoding then refuses it with the reason). Sides above the limit are refused here (413), before
+     * they count against the pixel budget as load.
      */
     public long pixels(byte[] bytes) {
+        int[] size;
         try {
-            int[] size = ImageCodec.dimensions(bytes);
-            return (long) size[0] * size[1];
+            size = ImageCodec.dimensions(bytes);
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+        try {
+            check.checkSides(size[0], size[1]);
+        } catch (ImageCheck.RefusedImageException e) {
+            throw new ApiException(413, e.getMessage());
+        }
+        return (long) size[0] * size[1];
     }
 
     /** The body's image, checked by the rules the stream's records meet too. */

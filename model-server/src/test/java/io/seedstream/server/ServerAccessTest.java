@@ -107,6 +107,10 @@ class ServerAccessTest {
             assertThat(get(server, "/v1/recent", Map.of("Cookie", cookie.substring(0, cookie.indexOf(';'))))
                             .statusCode())
                     .isEqualTo(200);
+            assertThat(get(server, "/v1/recent", Map.of("Cookie", ServerAccess.COOKIE + "=%zz"))
+                            .statusCode())
+                    .as("a cookie the server did not set counts as none")
+                    .isEqualTo(401);
 
             // Open by default: inference, the model list, metrics, health and the pages.
             for (String path : List.of("/v1/models", "/metrics", "/health/live", "/", "/label.html", "/common.js")) {
@@ -168,12 +172,21 @@ class ServerAccessTest {
             assertThat(get(proxied, "/v1/models", Map.of("X-Forwarded-For", "10.0.0.1"))
                             .statusCode())
                     .isEqualTo(429);
+            assertThat(get(proxied, "/v1/models", Map.of("X-Forwarded-For", "192.0.2.7, 10.0.0.1"))
+                            .statusCode())
+                    .as("an address the client wrote in front of the proxy's entry does not make it another client")
+                    .isEqualTo(429);
         }
     }
 
     @Test
     void uploadsBeyondThePixelBudgetGet503WithRetryAfterAndReadinessSaysOverloaded() throws Exception {
         try (ModelServer server = server(Map.of())) { // 8192 pixels; uploads over 512 may fill 7168
+            HttpResponse<String> oversized = post(server, "/v1/segment", png(100, 100), Map.of());
+            assertThat(oversized.statusCode())
+                    .as("refused by its sides, not as load")
+                    .isEqualTo(413);
+            assertThat(get(server, "/health/ready", Map.of()).body()).doesNotContain("overloaded");
             byte[] large = png(64, 64);
             assertThat(error(post(server, "/v1/segment", large, Map.of())))
                     .as("admitted, then refused for want of a model")

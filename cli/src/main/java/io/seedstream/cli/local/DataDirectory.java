@@ -133,12 +133,16 @@ public final class DataDirectory implements AutoCloseable {
     public Path serverToken() throws IOException {
         Path file = root.resolve("server-token");
         if (!Files.exists(file)) {
-            Path written = Files.writeString(root.resolve("server-token.tmp"), AccessToken.random() + "\n");
-            try {
-                Files.setPosixFilePermissions(written, PosixFilePermissions.fromString("rw-------"));
+            Path written = root.resolve("server-token.tmp");
+            Files.deleteIfExists(written);
+            try { // readable by this user only from the start, not after a moment of the umask's permissions
+                Files.createFile(
+                        written, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
-                // a file system without POSIX permissions: the directory's own protection applies
+                Files.createFile(
+                        written); // a file system without POSIX permissions: the directory's protection applies
             }
+            Files.writeString(written, AccessToken.random() + "\n");
             Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
         }
         return file;

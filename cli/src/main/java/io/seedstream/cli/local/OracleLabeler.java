@@ -65,7 +65,8 @@ public final class OracleLabeler implements Runnable {
     @Override
     public void run() {
         Deque<Due> due = new ArrayDeque<>();
-        KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-oracle-");
+        KafkaConsumer<byte[], byte[]> consumer =
+                KafkaWiring.committedReader(kafka, topics.prefix() + "oracle-"); // within the ACLs of the jobs' groups
         KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(kafka);
         try {
             consumer.subscribe(List.of(topics.labelRequests()));

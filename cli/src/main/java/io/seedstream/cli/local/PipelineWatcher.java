@@ -37,7 +37,7 @@ public final class PipelineWatcher implements AutoCloseable {
 
     public PipelineWatcher(KafkaConnection kafka, Topics topics) {
         this.topics = topics;
-        consumer = KafkaWiring.committedReader(kafka, "seedstream-watcher-");
+        consumer = KafkaWiring.committedReader(kafka, topics.prefix() + "watcher-");
         List<TopicPartition> partitions = Stream.of(topics.seeds(), topics.models(), topics.deadLetters())
                 .flatMap(topic -> consumer.partitionsFor(topic).stream())
                 .map(p -> new TopicPartition(p.topic(), p.partition()))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaTestClients;
+import io.seedstream.flink.SmallPipeline;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
@@ -18,11 +19,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,21 +59,12 @@ class LocalPipelineRestartTest {
     }
 
     private void restartAndCount(LocalPipeline.Place where, Path dataDir) throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults()
-                .with(Map.ofEntries(
-                        Map.entry("synthetic.imageSize", "32"),
-                        Map.entry("synthetic.numClasses", "2"),
-                        Map.entry("synthetic.maxObjects", "2"),
-                        Map.entry("backbone.channels", "8,8,16,16,16,16"),
-                        Map.entry("segmenter.channels", "8,8,16,16,16,16"),
-                        Map.entry("trainer.imageWidth", "32"),
-                        Map.entry("trainer.imageHeight", "32"),
-                        Map.entry("trainer.publishEverySteps", "15"),
-                        Map.entry("active.windowSize", "8"),
-                        Map.entry("active.batchSize", "4"),
-                        Map.entry("active.budget", "8"),
-                        Map.entry("active.selectEveryMs", "2000"),
-                        Map.entry("active.oracleDelayMs", "200")));
+        SeedStreamConfig config = SmallPipeline.config(Map.of(
+                "active.windowSize", "8",
+                "active.batchSize", "4",
+                "active.budget", "8",
+                "active.selectEveryMs", "2000",
+                "active.oracleDelayMs", "200"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         List<LabeledImage> all = data.images(0, LABELED + POOL);
         LocalPipeline.Images images = new LocalPipeline.Images(
@@ -125,23 +115,7 @@ class LocalPipelineRestartTest {
                     .as("no image sent twice (a second one is a duplicate-id dead letter)")
                     .isEmpty();
 
-            for (Map.Entry<String, List<ModelSnapshotRecord>> byName : models.stream()
-                    .collect(Collectors.groupingBy(m -> m.getName().toString()))
-                    .entrySet()) {
-                List<ModelSnapshotRecord> versions = byName.getValue().stream()
-                        .sorted(Comparator.comparingLong(ModelSnapshotRecord::getVersion))
-                        .toList();
-                for (int i = 0; i < versions.size(); i++) {
-                    assertThat(versions.get(i).getVersion())
-                            .as(byName.getKey() + " versions, one each")
-                            .isEqualTo(i + 1);
-                    if (i > 0) {
-                        assertThat(versions.get(i).getTrainingStep())
-                                .as(byName.getKey() + " steps go on")
-                                .isGreaterThan(versions.get(i - 1).getTrainingStep());
-                    }
-                }
-            }
+            SmallPipeline.assertVersionsGoOn(models);
         }
     }
 

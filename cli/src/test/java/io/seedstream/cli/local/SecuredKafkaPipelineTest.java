@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.KafkaTestClients;
+import io.seedstream.flink.SmallPipeline;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
@@ -154,21 +155,12 @@ class SecuredKafkaPipelineTest {
     }
 
     private static void runPipeline(KafkaConnection secured, Path dir) throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults()
-                .with(Map.ofEntries(
-                        Map.entry("synthetic.imageSize", "32"),
-                        Map.entry("synthetic.numClasses", "2"),
-                        Map.entry("synthetic.maxObjects", "2"),
-                        Map.entry("backbone.channels", "8,8,16,16,16,16"),
-                        Map.entry("segmenter.channels", "8,8,16,16,16,16"),
-                        Map.entry("trainer.imageWidth", "32"),
-                        Map.entry("trainer.imageHeight", "32"),
-                        Map.entry("trainer.publishEverySteps", "15"),
-                        Map.entry("active.windowSize", "4"),
-                        Map.entry("active.batchSize", "2"),
-                        Map.entry("active.budget", "2"),
-                        Map.entry("active.selectEveryMs", "1000"),
-                        Map.entry("active.oracleDelayMs", "100")));
+        SeedStreamConfig config = SmallPipeline.config(Map.of(
+                "active.windowSize", "4",
+                "active.batchSize", "2",
+                "active.budget", "2",
+                "active.selectEveryMs", "1000",
+                "active.oracleDelayMs", "100"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         List<LabeledImage> all = data.images(0, LABELED + 4);
         LocalPipeline.Images images = new LocalPipeline.Images(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedstream.embedded.EmbeddedKafka;
 import io.seedstream.flink.JobEnvironment;
 import io.seedstream.flink.KafkaTestClients;
+import io.seedstream.flink.SmallPipeline;
 import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -51,17 +52,7 @@ class PipelineIntegrationTest {
     @Test
     void modelsImproveAndTrainingResumesAfterALostTaskManager(
             @InjectMiniCluster MiniCluster miniCluster, @TempDir Path checkpoints) throws Exception {
-        SeedStreamConfig config = SeedStreamConfig.defaults()
-                .with(Map.of(
-                        "synthetic.imageSize", "32",
-                        "synthetic.numClasses", "2", // small enough to learn in the seconds a test has
-                        "synthetic.maxObjects", "2",
-                        "backbone.channels", "8,8,16,16,16,16",
-                        "segmenter.channels", "8,8,16,16,16,16",
-                        "trainer.imageWidth", "32",
-                        "trainer.imageHeight", "32",
-                        "trainer.publishEverySteps", "15",
-                        "trainer.evalPercent", "25"));
+        SeedStreamConfig config = SmallPipeline.config(Map.of("trainer.evalPercent", "25"));
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         Topics topics = new Topics("pipeline-test.");
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {

@@ -760,8 +760,9 @@ public record SeedStreamConfig(
 
             @Setting(
                     value = "false",
-                    doc = "Take a client's address from the first X-Forwarded-For entry (behind a proxy or"
-                            + " ingress that sets it; otherwise every client would share the proxy's limit).")
+                    doc =
+                            "Take a client's address from the last X-Forwarded-For entry, the one the proxy added (behind a proxy or"
+                                    + " ingress that sets it; otherwise every client would share the proxy's limit).")
             boolean trustForwardedFor,
 
             @Setting(

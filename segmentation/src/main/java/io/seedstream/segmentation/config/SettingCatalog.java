@@ -209,6 +209,9 @@ public final class SettingCatalog {
         }
 
         void check(Object value) {
+            if (value == null) {
+                throw new IllegalArgumentException("invalid configuration: " + key + " must be set (was null)");
+            }
             if (value instanceof List<?> list) {
                 require(list.size() >= setting.minSize(), "have " + allowed(), value);
                 for (Object element : list) {

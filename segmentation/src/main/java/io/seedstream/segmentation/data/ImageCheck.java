@@ -67,15 +67,20 @@ public final class ImageCheck {
         }
         try {
             int[] size = ImageCodec.dimensions(bytes);
-            if (size[0] > maxSide || size[1] > maxSide) {
-                throw new RefusedImageException(
-                        Problem.TOO_LARGE,
-                        "the image is " + size[0] + "x" + size[1] + " pixels; the limit is " + maxSide + " on a side ("
-                                + maxSideSetting + ")");
-            }
+            checkSides(size[0], size[1]);
             return ImageCodec.decodeRgb(bytes); // whole, and for a PNG every chunk matching its CRC
         } catch (IOException e) {
             throw new RefusedImageException(Problem.UNREADABLE, "unreadable image: " + e.getMessage());
+        }
+    }
+
+    /** Refuses sides above the limit, as read from an image's header before it is decoded. */
+    public void checkSides(int width, int height) throws RefusedImageException {
+        if (width > maxSide || height > maxSide) {
+            throw new RefusedImageException(
+                    Problem.TOO_LARGE,
+                    "the image is " + width + "x" + height + " pixels; the limit is " + maxSide + " on a side ("
+                            + maxSideSetting + ")");
         }
     }
 

@@ -118,6 +118,9 @@ class SeedStreamConfigTest {
         assertThat(c.ficklenet().passes()).isEqualTo(50);
         assertThat(c.ficklenet().dropRate()).isEqualTo(0.9);
         assertThat(c.device()).isEqualTo("gpu:1");
+        Files.writeString(file, "{\"server\": {\"tokenFile\": null}}");
+        assertThatThrownBy(() -> SeedStreamConfig.load(file))
+                .hasMessage("invalid configuration: server.tokenFile must be set (was null)");
         Files.writeString(file, "{\"ficklenet\": {\"pases\": 50}}");
         assertThatThrownBy(() -> SeedStreamConfig.load(file)).hasMessageContaining("ficklenet.pases");
         Files.writeString(file, "{\"training\": {\"batchSize\": 8}}");
