@@ -15,6 +15,7 @@ import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.snapshot.InitialModels;
 import io.seedstream.segmentation.train.Batches;
+import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -87,6 +88,40 @@ class PerImageMemoryTest {
                         .as(path.getKey() + ": arrays on the models' manager after 37 more images")
                         .isEqualTo(before);
             }
+        }
+    }
+
+    /**
+     * The trainer's steps (classifier with ReCAM and GAIN's mining from its first step, segmenter,
+     * affinity head) and publications: after ten, six more leave the arrays under the trainer's
+     * manager as they were (the replay buffers hold images as Java arrays, not on the device). It
+     * found ReCAM's head leaving two arrays per step on the model.
+     */
+    @Test
+    void trainingStepsAndPublicationsKeepTheTrainersManagerAsItWas() {
+        SeedStreamConfig training = CONFIG.with(Map.of(
+                "classifier.batchSize", "4",
+                "segmenter.batchSize", "4",
+                "gain.startStep", "0",
+                "trainer.publishEverySteps", "2",
+                "trainer.evalPercent", "25"));
+        try (NDManager root = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(training, DATA.classes(), root)) {
+            List<LabeledImage> images = DATA.images(0, 16);
+            int before = -1;
+            for (int i = 0; i < images.size(); i++) {
+                LabeledImage image = images.get(i);
+                trainer.add(new StreamingTrainer.Sample(image, null, i));
+                trainer.add(new StreamingTrainer.Sample(image, image.mask(), i));
+                trainer.step();
+                trainer.publishDue(1000L * i, 0);
+                if (i == 9) { // warm-up: optimiser state, averaged weights and the first publications exist
+                    before = root.getManagedArrays().size();
+                }
+            }
+            assertThat(root.getManagedArrays().size())
+                    .as("arrays under the trainer's manager after 6 more steps")
+                    .isEqualTo(before);
         }
     }
 

@@ -178,7 +178,9 @@ public final class Classifier implements Network {
         NDArray cams = Ops.normalizeByMax(Ops.relu(classMaps(features))).reshape(batch, c, pixels);
         NDArray classFeatures =
                 Ops.div(cams.batchMatMul(features.reshape(batch, k, pixels).transpose(0, 2, 1)), pixels);
-        return classFeatures.matMul(reCamWeight.reshape(c, k).transpose());
+        NDArray weight = reCamWeight.reshape(c, k);
+        weight.attach(features.getManager()); // a view of the model's weight: freed with the batch, not kept with it
+        return classFeatures.matMul(weight.transpose());
     }
 
     /**
@@ -188,7 +190,9 @@ public final class Classifier implements Network {
      */
     public NDArray reCamMaps(NDArray features) {
         int s = architecture.windowSize();
-        return Ops.conv(features, headWeight.mul(reCamWeight), null, 1, (s - 1) / 2, 1);
+        NDArray kernel = headWeight.mul(reCamWeight);
+        kernel.attach(features.getManager()); // computed from the model's weights: freed with the batch
+        return Ops.conv(features, kernel, null, 1, (s - 1) / 2, 1);
     }
 
     /**
