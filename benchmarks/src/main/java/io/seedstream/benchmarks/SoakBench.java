@@ -50,8 +50,8 @@ import picocli.CommandLine.Option;
  * jobs, the model server) under a steady stream of new images for {@code --minutes}, sampled every
  * {@code --every-seconds}: the JVM's heap after collection and its resident memory (libtorch's
  * native memory is in it), each job's checkpoint size, the images not yet seeded, and the ERROR
- * lines logged. It reports each one's growth per hour (a least-squares line over the samples after
- * the first fifth) and plots them.
+ * lines logged. It reports each one's growth per hour (a least-squares line over the second half of
+ * the samples) and plots them.
  */
 @Command(
         name = "soak",

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class SoakReportTest {
 
-    /** Ten samples 6 minutes apart; after the first fifth (two samples) the RSS grows 10 MB an hour. */
+    /** Ten samples 6 minutes apart; in the second half the RSS grows 10 MB an hour. */
     @Test
     void growthIsTheSlopePerHourAfterTheWarmUp() {
         List<SoakBench.Sample> samples = new ArrayList<>();
