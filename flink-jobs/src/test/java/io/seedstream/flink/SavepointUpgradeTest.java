@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -75,7 +74,7 @@ class SavepointUpgradeTest {
             send(kafka, topics, data, 0, 24);
 
             Map<FlinkCluster.Job, JobClient> running = start(config, data, settings, checkpoints, Map.of());
-            waitFor(
+            SmallPipeline.waitFor(
                     () -> seeds(kafka, topics).size() >= 10
                             && segmenters(models(kafka, topics)).size() >= 2,
                     "seeds and two segmenters before the stop");
@@ -99,7 +98,7 @@ class SavepointUpgradeTest {
             send(kafka, topics, data, 24, 24); // while the jobs are down
             running = start(config, data, settings, checkpoints, savepointOf);
             try {
-                waitFor(
+                SmallPipeline.waitFor(
                         () -> seeds(kafka, topics).size() >= 48
                                 && segmenters(models(kafka, topics)).size()
                                         > segmenters(modelsBefore).size() + 1,
@@ -204,15 +203,5 @@ class SavepointUpgradeTest {
         return records.stream()
                 .filter(r -> r.getName().toString().equals(ModelName.SEGMENTER.id()))
                 .toList();
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("gave up waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
     }
 }

@@ -4,15 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
- * What the whole-pipeline tests share: models small enough to train in the seconds a test has, and
- * the check that each model's versions go on once each across whatever the test did to the jobs.
+ * What the whole-pipeline tests share: models small enough to train in the seconds a test has, a
+ * wait for the pipeline's output, and the check that each model's versions go on once each across
+ * whatever the test did to the jobs.
  */
 public final class SmallPipeline {
 
@@ -31,6 +34,17 @@ public final class SmallPipeline {
                 "trainer.publishEverySteps", "15"));
         settings.putAll(more);
         return SeedStreamConfig.defaults().with(settings);
+    }
+
+    /** Waits up to four minutes for {@code condition}, checking twice a second, else fails naming {@code what}. */
+    public static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("gave up waiting for " + what);
+            }
+            Thread.sleep(500);
+        }
     }
 
     /** Each model's committed versions are 1, 2, 3, ... once each, with training steps growing. */

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,7 +76,7 @@ class LocalPipelineRestartTest {
         try (DataDirectory directory = DataDirectory.open(dataDir, RUN, false);
                 LocalPipeline pipeline = start(where, directory, images, config, 1.0)) {
             assertThat(directory.resumed()).isFalse();
-            waitFor(
+            SmallPipeline.waitFor(
                     () -> seeds(pipeline, topics).size() >= 5
                             && !models(pipeline, topics).isEmpty(),
                     "the first seeds and model");
@@ -90,7 +89,7 @@ class LocalPipelineRestartTest {
         try (DataDirectory directory = DataDirectory.open(dataDir, RUN, false);
                 LocalPipeline pipeline = start(where, directory, images, config, 0)) {
             assertThat(directory.resumed()).isTrue();
-            waitFor(
+            SmallPipeline.waitFor(
                     () -> {
                         List<String> seeds = seeds(pipeline, topics);
                         return pipeline.producerDone()
@@ -161,15 +160,5 @@ class LocalPipelineRestartTest {
             }
         }
         return models;
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("gave up waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
     }
 }

@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -176,7 +175,7 @@ class SecuredKafkaPipelineTest {
                         true,
                         QUIET);
                 ModelServer server = ModelServer.start(config, secured, TOPICS, "127.0.0.1", 0)) {
-            waitFor(
+            SmallPipeline.waitFor(
                     () -> KafkaTestClients.readCommitted(secured, TOPICS.seeds(), LABELED, 1)
                                             .size()
                                     >= LABELED + pipeline.oracle().answered()
@@ -206,15 +205,5 @@ class SecuredKafkaPipelineTest {
         String output = new String(process.getInputStream().readAllBytes());
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("gave up waiting for " + what);
-            }
-            Thread.sleep(500);
-        }
     }
 }
