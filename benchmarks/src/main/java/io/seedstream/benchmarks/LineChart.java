@@ -40,30 +40,43 @@ public final class LineChart {
         Files.writeString(file, svg.toString());
     }
 
+    /**
+     * The spacing of the y axis's grid: 0.1 up to 1 (scores), else 1, 2 or 5 times a power of ten, for
+     * five or so lines (megabytes, counts).
+     */
+    static double tickStep(double highest) {
+        if (highest <= 1) {
+            return 0.1;
+        }
+        double rough = highest / 5;
+        double power = Math.pow(10, Math.floor(Math.log10(rough)));
+        double mantissa = rough / power;
+        return (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * power;
+    }
+
     private static void panel(StringBuilder svg, Panel panel, int x0) {
         int left = x0 + 55;
         int right = x0 + PANEL_WIDTH - 15;
         int top = 40;
         int bottom = HEIGHT - 45;
-        double maxY = Math.max(
-                0.1,
-                Math.ceil(panel.lines().stream()
-                                        .flatMap(line -> line.points().stream())
-                                        .mapToDouble(p -> p[1])
-                                        .filter(Double::isFinite)
-                                        .max()
-                                        .orElse(0.1)
-                                * 10)
-                        / 10);
+        double highest = panel.lines().stream()
+                .flatMap(line -> line.points().stream())
+                .mapToDouble(p -> p[1])
+                .filter(Double::isFinite)
+                .max()
+                .orElse(0.1);
+        double step = tickStep(highest);
+        double maxY = Math.max(step, Math.ceil(highest / step - 1e-9) * step);
         double maxX = panel.maxX();
         svg.append(String.format(
                 Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>%n", left, panel.title()));
-        for (double tick = 0; tick <= maxY + 1e-9; tick += 0.1) {
+        String label = step >= 1 ? "%.0f" : "%.1f";
+        for (double tick = 0; tick <= maxY + step * 1e-6; tick += step) {
             double y = bottom - tick / maxY * (bottom - top);
             svg.append(String.format(
                     Locale.ROOT,
                     "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>%n",
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">" + label + "</text>%n",
                     left,
                     right,
                     y,

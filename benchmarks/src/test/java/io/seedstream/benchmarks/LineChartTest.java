@@ -10,29 +10,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LineChartTest {
 
-    @TempDir
-    Path folder;
-
     @Test
-    void pointsMapOntoThePanelsAxesAndNonFiniteValuesAreLeftOut() throws Exception {
-        // Panel 2 of 2 starts at x = 460; its plot spans x 515..905 (55 in, 15 from the right) and y 335..40.
-        // The largest y, 0.1, is the top; x = 10 of maxX 20 is halfway: 515 + 195 = 710.
-        LineChart.Line line = new LineChart.Line(
-                "run",
-                "#123456",
-                List.of(new double[] {0, 0}, new double[] {10, 0.1}, new double[] {15, Double.NaN}),
-                true);
-        LineChart.Panel empty = new LineChart.Panel("first", "s", 1, List.of());
-        Path file = folder.resolve("sub/chart.svg");
-        LineChart.write(List.of(empty, new LineChart.Panel("second", "steps", 20, List.of(line))), file);
+    void theGridIsTenthsForScoresAndAFewRoundStepsForLargerValues(@TempDir Path dir) throws Exception {
+        assertThat(LineChart.tickStep(0.7)).isEqualTo(0.1);
+        assertThat(LineChart.tickStep(9500)).isEqualTo(2000); // 1900 a line rounds up to 2000
+        assertThat(LineChart.tickStep(36)).isEqualTo(10); // 7.2 rounds up to 10
+        assertThat(LineChart.tickStep(3)).isEqualTo(1);
+
+        Path file = dir.resolve("memory.svg");
+        LineChart.write(
+                List.of(new LineChart.Panel(
+                        "memory (MB)",
+                        "minutes",
+                        60,
+                        List.of(new LineChart.Line(
+                                "resident",
+                                "#1f77b4",
+                                List.of(new double[] {0, 2263}, new double[] {60, 9485}),
+                                false)))),
+                file);
         String svg = Files.readString(file);
-        assertThat(svg)
-                .startsWith("<svg")
-                .contains("width=\"920\"")
-                .contains(
-                        "<polyline points=\"515.0,335.0 710.0,40.0\" fill=\"none\" stroke=\"#123456\" stroke-width=\"2\" stroke-dasharray=\"6,4\"/>")
-                .contains(">20 steps</text>")
-                .contains(">second</text>")
-                .endsWith("</svg>\n");
+        assertThat(svg.split("stroke=\"#ddd\"", -1).length - 1)
+                .as("grid lines 0, 2000, ..., 10000 (the soak's plot once had 95,000)")
+                .isEqualTo(6);
+        assertThat(svg).contains(">10000</text>").doesNotContain(">0.1</text>");
     }
 }
