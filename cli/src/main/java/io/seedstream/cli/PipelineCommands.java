@@ -217,6 +217,12 @@ public final class PipelineCommands {
             try (DataDirectory directory = openDataDirectory(config, data, topics)) {
                 FlinkCluster flink = remote != null ? remote : FlinkCluster.local(dashboardPort, 4);
                 System.out.println("Flink dashboard: " + flink.dashboardUrl());
+                // The server's token: the one configured, else the data directory's (made up at its first run).
+                Path demoToken = AccessToken.configured(config.server().tokenFile(), System.getenv())
+                        ? null
+                        : directory.serverToken();
+                SeedStreamConfig serving =
+                        demoToken == null ? config : config.with("server.tokenFile", demoToken.toString());
                 try (LocalPipeline pipeline = LocalPipeline.start(
                                 new LocalPipeline.Place(directory, kafkaOptions.given(), checkpoints, topics),
                                 images,
@@ -227,7 +233,7 @@ public final class PipelineCommands {
                                 labeler == Labeler.oracle,
                                 System.out);
                         ModelServer server = ModelServer.start(
-                                withServerToken(config, directory),
+                                serving,
                                 pipeline.kafka(),
                                 topics,
                                 "0.0.0.0",
@@ -236,8 +242,7 @@ public final class PipelineCommands {
                                         : config.server().port())) {
                     System.out.println("Model server: " + server.url()
                             + " (live predictions and the learning curve; API at " + server.url() + "openapi.json)");
-                    System.out.println("  sign in: " + signInUrl(server, config, directory)
-                            + " (labeling and training data need the token: " + tokenSource(config, directory) + ")");
+                    System.out.println("  sign in: " + signIn(server, serving, demoToken));
                     System.out.println(describeActiveLearning(images, config, pipeline.oracle() != null, server.url()));
                     watch(pipeline, topics);
                     System.out.println("seedstream demo: shutting down; the next start on " + directory.root()
@@ -250,35 +255,18 @@ public final class PipelineCommands {
             }
         }
 
-        /** The server's token: the one configured, else the data directory's (made up at its first run). */
-        private static SeedStreamConfig withServerToken(SeedStreamConfig config, DataDirectory directory)
-                throws IOException {
-            return tokenConfigured(config)
-                    ? config
-                    : config.with("server.tokenFile", directory.serverToken().toString());
-        }
-
-        private static boolean tokenConfigured(SeedStreamConfig config) {
-            String variable = System.getenv(AccessToken.VARIABLE);
-            return !config.server().tokenFile().isEmpty() || (variable != null && !variable.isBlank());
-        }
-
-        /** A local demo's address with its token in it, to click; a configured token is not printed. */
-        private static String signInUrl(ModelServer server, SeedStreamConfig config, DataDirectory directory)
-                throws IOException {
-            return tokenConfigured(config)
+        /**
+         * The address to sign in with and where the token comes from: with the demo's own token in it,
+         * to click; a token configured elsewhere is not printed.
+         */
+        private static String signIn(ModelServer server, SeedStreamConfig serving, Path demoToken) throws IOException {
+            String url = demoToken == null
                     ? server.url()
-                    : server.url() + "?token="
-                            + Files.readAllLines(directory.serverToken()).get(0).strip();
-        }
-
-        private static String tokenSource(SeedStreamConfig config, DataDirectory directory) throws IOException {
-            if (!config.server().tokenFile().isEmpty()) {
-                return config.server().tokenFile();
-            }
-            return tokenConfigured(config)
+                    : server.url() + "?token=" + Files.readString(demoToken).strip();
+            String source = serving.server().tokenFile().isEmpty()
                     ? "$" + AccessToken.VARIABLE
-                    : directory.serverToken().toString();
+                    : serving.server().tokenFile();
+            return url + " (labeling and training data need the token: " + source + ")";
         }
 
         /** Refuses option combinations no run can use, before anything starts. */

@@ -30,11 +30,16 @@ public final class AccessToken {
         if (!tokenFile.isEmpty()) {
             return new AccessToken(firstLine(Path.of(tokenFile), "server.tokenFile"), false);
         }
-        String fromEnvironment = environment.get(VARIABLE);
-        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-            return new AccessToken(fromEnvironment.strip(), false);
+        if (configured(tokenFile, environment)) {
+            return new AccessToken(environment.get(VARIABLE).strip(), false);
         }
         return new AccessToken(random(), true);
+    }
+
+    /** Whether a token is configured (a file, or a variable that is not blank): else {@link #resolve} makes one up. */
+    public static boolean configured(String tokenFile, Map<String, String> environment) {
+        String fromEnvironment = environment.get(VARIABLE);
+        return !tokenFile.isEmpty() || (fromEnvironment != null && !fromEnvironment.isBlank());
     }
 
     /** A new random token: 24 bytes, URL-safe. */
