@@ -71,13 +71,14 @@ final class ServerAccess {
 
     /** {@code POST /v1/session} with {@code {"token": "..."}}: the token as an HttpOnly session cookie. */
     void signIn(Context ctx) {
-        String presented;
+        String presented = null;
         try {
             JsonNode body = JSON.readTree(ctx.body());
-            presented =
-                    body != null && body.hasNonNull("token") ? body.get("token").asText() : null;
-        } catch (IOException e) {
-            throw new ApiException(400, "send {\"token\": \"...\"} as JSON");
+            if (body != null && body.hasNonNull("token")) {
+                presented = body.get("token").asText();
+            }
+        } catch (IOException notJson) {
+            // refused below, as a body without a token is
         }
         if (presented == null || presented.isBlank()) {
             throw new ApiException(400, "send {\"token\": \"...\"} as JSON");

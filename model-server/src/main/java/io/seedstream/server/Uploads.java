@@ -48,7 +48,7 @@ public final class Uploads {
         try {
             check.checkSides(size[0], size[1]);
         } catch (ImageCheck.RefusedImageException e) {
-            throw new ApiException(413, e.getMessage());
+            throw refused(e);
         }
         return (long) size[0] * size[1];
     }
@@ -58,14 +58,18 @@ public final class Uploads {
         try {
             return check.decode(bytes, null);
         } catch (ImageCheck.RefusedImageException e) {
-            int status =
-                    switch (e.problem()) {
-                        case NOT_AN_IMAGE, UNSUPPORTED_FORMAT -> 415;
-                        case TOO_LARGE -> 413;
-                        case EMPTY, WRONG_FORMAT_FIELD, UNREADABLE -> 400;
-                    };
-            throw new ApiException(status, e.getMessage());
+            throw refused(e);
         }
+    }
+
+    private static ApiException refused(ImageCheck.RefusedImageException e) {
+        int status =
+                switch (e.problem()) {
+                    case NOT_AN_IMAGE, UNSUPPORTED_FORMAT -> 415;
+                    case TOO_LARGE -> 413;
+                    case EMPTY, WRONG_FORMAT_FIELD, UNREADABLE -> 400;
+                };
+        return new ApiException(status, e.getMessage());
     }
 
     private ApiException tooLarge(long length) {
