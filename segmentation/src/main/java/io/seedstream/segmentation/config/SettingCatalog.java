@@ -51,8 +51,7 @@ public final class SettingCatalog {
             types[i] = c.getType();
             values[i] = c.getType().isRecord()
                     ? build(c.getType(), prefix + c.getName() + ".")
-                    : ENTRIES.get(prefix + c.getName())
-                            .parse(c.getAnnotation(Setting.class).value());
+                    : ENTRIES.get(prefix + c.getName()).parsedDefault;
         }
         try {
             return record.getDeclaredConstructor(types).newInstance(values);
@@ -95,6 +94,7 @@ public final class SettingCatalog {
         private final Setting setting;
         private final String group;
         private final AllowedRange range;
+        private final Object parsedDefault;
 
         private Entry(String key, List<RecordComponent> path, Setting setting, String group) {
             this.key = key;
@@ -102,6 +102,7 @@ public final class SettingCatalog {
             this.setting = setting;
             this.group = group;
             this.range = setting.range().isEmpty() ? null : AllowedRange.parse(setting.range());
+            this.parsedDefault = parse(setting.value());
         }
 
         public String key() {
@@ -151,7 +152,7 @@ public final class SettingCatalog {
         /** The value in this configuration, written as on the command line. */
         public String valueIn(SeedStreamConfig config) {
             Object value = read(config);
-            if (value.equals(parse(setting.value()))) {
+            if (value.equals(parsedDefault)) {
                 return setting.value();
             }
             return value instanceof List<?> list
