@@ -279,19 +279,8 @@ public final class ServerBench implements Callable<Integer> {
                     () -> {
                         for (int i = client; running.get(); i += clients) {
                             long started = System.nanoTime();
-                            boolean ok;
-                            try {
-                                HttpRequest request = HttpRequest.newBuilder(server.uri("/v1/segment"))
-                                        .timeout(Duration.ofSeconds(60))
-                                        .header("Content-Type", "image/png")
-                                        .POST(HttpRequest.BodyPublishers.ofByteArray(images.get(i % images.size())))
-                                        .build();
-                                ok = http.send(request, HttpResponse.BodyHandlers.ofByteArray())
-                                                .statusCode()
-                                        == 200;
-                            } catch (IOException | InterruptedException e) {
-                                ok = false;
-                            }
+                            boolean ok =
+                                    post(http, server, images.get(i % images.size()), Duration.ofSeconds(60)) == 200;
                             long finished = System.nanoTime();
                             if (started >= warmUpEnds && finished <= ends) {
                                 if (ok) {
@@ -546,18 +535,9 @@ public final class ServerBench implements Callable<Integer> {
             }
         }
 
-        /** The server's resident memory (Linux's VmRSS), in MB; NaN where /proc does not say. */
+        /** The server's resident memory, in MB; NaN where /proc does not say. */
         double residentMb() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-                    if (line.startsWith("VmRSS:")) {
-                        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                // not Linux, or the process is gone
-            }
-            return Double.NaN;
+            return ResidentMemory.megabytes(process.pid());
         }
 
         private String metrics(HttpClient http) throws Exception {

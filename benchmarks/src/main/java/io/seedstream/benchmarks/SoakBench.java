@@ -137,7 +137,7 @@ public final class SoakBench implements Callable<Integer> {
                     Sample sample = new Sample(
                             (System.nanoTime() - started) / 60e9,
                             heapAfterCollectionMb(),
-                            residentMb(),
+                            ResidentMemory.megabytes(ProcessHandle.current().pid()),
                             checkpointBytes,
                             sent.get(),
                             committed,
@@ -238,19 +238,6 @@ public final class SoakBench implements Callable<Integer> {
             }
         }
         return used / 1048576.0;
-    }
-
-    private static double residentMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
-        }
-        return Double.NaN;
     }
 
     /** Counts the ERROR (and FATAL) events of every logger while installed. */
