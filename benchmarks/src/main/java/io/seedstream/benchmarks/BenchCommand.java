@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
             BenchCommand.ActiveLearning.class,
             PipelineBench.class,
             ServerBench.class,
-            SoakBench.class
+            SoakBench.class,
+            FaultBench.class
         })
 public final class BenchCommand implements Runnable, PluggedCommand {
 

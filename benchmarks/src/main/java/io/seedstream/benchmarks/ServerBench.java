@@ -13,21 +13,15 @@ import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.ModelName;
-import io.seedstream.server.ServeCommand;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,8 +29,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine;
@@ -155,7 +147,7 @@ public final class ServerBench implements Callable<Integer> {
             Runnable publish = () -> publishSegmenter(producer, topics, config, data, version.incrementAndGet());
             publish.run();
             for (int batch : batchSizes) {
-                try (ServerProcess server = ServerProcess.start(kafka.bootstrapServers(), config, batch)) {
+                try (ServerProcess server = serverProcess(kafka, config, batch)) {
                     runs.add(load(server, "batch " + batch, batch, images, null));
                     if (batch == 8) {
                         runs.add(load(server, "batch 8 during swaps", batch, images, publish));
@@ -167,7 +159,7 @@ public final class ServerBench implements Callable<Integer> {
                 long unbounded = 1L << 50;
                 for (long budget : List.of(config.server().maxPixelsInFlight(), unbounded)) {
                     SeedStreamConfig admission = config.with("server.maxPixelsInFlight", budget);
-                    try (ServerProcess server = ServerProcess.start(kafka.bootstrapServers(), admission, 8)) {
+                    try (ServerProcess server = serverProcess(kafka, admission, 8)) {
                         String name = budget == unbounded ? "no admission bound" : "admission by pixels";
                         largeRuns.add(largeLoad(server, name, budget, large, images.get(0)));
                     }
@@ -243,6 +235,16 @@ public final class ServerBench implements Callable<Integer> {
             System.out.println("wrote " + out);
         }
         return runs.stream().allMatch(run -> run.failed() == 0) ? 0 : 1; // the large-upload load reports, never fails
+    }
+
+    /** The load generator is one client: the per-client limit would measure itself, not the server. */
+    private static ServerProcess serverProcess(EmbeddedKafka kafka, SeedStreamConfig config, int maxBatchSize)
+            throws Exception {
+        SeedStreamConfig serving = config.with(Map.of(
+                "server.maxBatchSize", String.valueOf(maxBatchSize),
+                "server.clientRequestsPerSecond", "1e9",
+                "server.clientBurst", "1000000000"));
+        return ServerProcess.start(kafka.bootstrapServers(), serving, 0, ProcessBuilder.Redirect.INHERIT);
     }
 
     private static void publishSegmenter(
@@ -436,142 +438,5 @@ public final class ServerBench implements Callable<Integer> {
             return null;
         }
         return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1e6;
-    }
-
-    /** The model server as a child JVM on this classpath; ready once it serves a segmenter. */
-    private static final class ServerProcess implements AutoCloseable {
-        private final Process process;
-        private final int port;
-
-        private ServerProcess(Process process, int port) {
-            this.process = process;
-            this.port = port;
-        }
-
-        static ServerProcess start(String bootstrapServers, SeedStreamConfig config, int maxBatchSize)
-                throws Exception {
-            Path configFile = Files.createTempFile("seedstream-server-bench", ".json");
-            // The load generator is one client: the per-client limit would measure itself, not the server.
-            SeedStreamConfig serving = config.with(Map.of(
-                    "server.maxBatchSize", String.valueOf(maxBatchSize),
-                    "server.clientRequestsPerSecond", "1e9",
-                    "server.clientBurst", "1000000000"));
-            Files.writeString(configFile, serving.toJson());
-            List<String> command = new ArrayList<>(List.of(
-                    Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx4g",
-                    "-Dai.djl.offline=true",
-                    "-Dai.djl.pytorch.num_interop_threads=1",
-                    "-Dlog4j2.level=warn",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    ServeCommand.class.getName(),
-                    "--kafka",
-                    bootstrapServers,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--config",
-                    configFile.toString()));
-            Process process = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
-            BufferedReader lines =
-                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            Pattern portLine = Pattern.compile("seedstream serve: port (\\d+)");
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                Matcher m = portLine.matcher(line);
-                if (m.find()) {
-                    ServerProcess server = new ServerProcess(process, Integer.parseInt(m.group(1)));
-                    Thread drain = new Thread(() -> lines.lines().forEach(l -> {}), "server-stdout");
-                    drain.setDaemon(true);
-                    drain.start();
-                    server.awaitReady();
-                    return server;
-                }
-            }
-            throw new IOException("the model server exited (" + process.waitFor() + ") before listening");
-        }
-
-        URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        private void awaitReady() throws Exception {
-            HttpClient http = HttpClient.newHttpClient();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline) {
-                if (http.send(
-                                        HttpRequest.newBuilder(uri("/health/ready"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == 200) {
-                    return;
-                }
-                Thread.sleep(200);
-            }
-            throw new IOException("the model server did not become ready within 120 s");
-        }
-
-        boolean alive() {
-            return process.isAlive();
-        }
-
-        int readyStatus(HttpClient http) {
-            try {
-                return http.send(
-                                HttpRequest.newBuilder(uri("/health/ready"))
-                                        .timeout(Duration.ofSeconds(5))
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding())
-                        .statusCode();
-            } catch (IOException e) {
-                return -1;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
-            }
-        }
-
-        /** The server's resident memory, in MB; NaN where /proc does not say. */
-        double residentMb() {
-            return ResidentMemory.megabytes(process.pid());
-        }
-
-        private String metrics(HttpClient http) throws Exception {
-            return http.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
-                    .body();
-        }
-
-        /** Sum and count of the batch-size histogram. */
-        double[] batchHistogram(HttpClient http) throws Exception {
-            String text = metrics(http);
-            return new double[] {
-                metric(text, "seedstream_server_batch_size_sum"), metric(text, "seedstream_server_batch_size_count")
-            };
-        }
-
-        long swaps(HttpClient http) throws Exception {
-            return (long) metric(metrics(http), "seedstream_server_model_swaps_total{model=\"segmenter\"}");
-        }
-
-        private static double metric(String text, String name) {
-            return Arrays.stream(text.split("\n"))
-                    .filter(line -> line.startsWith(name + " "))
-                    .findFirst()
-                    .map(line ->
-                            Double.parseDouble(line.substring(name.length() + 1).trim()))
-                    .orElse(0.0);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
     }
 }

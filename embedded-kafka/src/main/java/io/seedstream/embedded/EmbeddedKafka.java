@@ -67,20 +67,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         return start(logDirectory, null);
     }
 
+    /**
+     * Starts a broker on {@code logDirectory} (kept, formatted first when new) listening on the given
+     * ports, so that a broker started again after a crash is where its clients left it.
+     */
+    public static EmbeddedKafka start(Path logDirectory, int brokerPort, int controllerPort) throws Exception {
+        preventHalt();
+        return startOn(logDirectory, brokerPort, controllerPort, 0, null);
+    }
+
     /** A broker on a temporary log directory that also listens for SASL_SSL clients ({@link #saslSslBootstrapServers()}). */
     public static EmbeddedKafka startWithSaslSsl(SaslSsl saslSsl) throws Exception {
         return start(null, saslSsl);
     }
 
     private static EmbeddedKafka start(Path logDirectory, SaslSsl saslSsl) throws Exception {
-        // Kafka's fatal-fault handlers halt the JVM (e.g. when the controller port is taken),
-        // which would kill the whole job or test run: make them throw instead.
-        Exit.setHaltProcedure((code, message) -> {
-            throw new IllegalStateException("Kafka requested Runtime.halt(" + code + "): " + message);
-        });
-        Exit.setExitProcedure((code, message) -> {
-            throw new IllegalStateException("Kafka requested System.exit(" + code + "): " + message);
-        });
+        preventHalt();
         for (int attempt = 1; ; attempt++) {
             try {
                 return startOn(logDirectory, freePort(), freePort(), saslSsl == null ? 0 : freePort(), saslSsl);
@@ -91,6 +93,19 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Kafka's fatal-fault handlers halt the JVM (e.g. when the controller port is taken), which would
+     * kill the whole job or test run: make them throw instead.
+     */
+    private static void preventHalt() {
+        Exit.setHaltProcedure((code, message) -> {
+            throw new IllegalStateException("Kafka requested Runtime.halt(" + code + "): " + message);
+        });
+        Exit.setExitProcedure((code, message) -> {
+            throw new IllegalStateException("Kafka requested System.exit(" + code + "): " + message);
+        });
     }
 
     public String bootstrapServers() {

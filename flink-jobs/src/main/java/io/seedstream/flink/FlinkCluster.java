@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -156,6 +157,28 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** The full state size of the job's latest completed checkpoint, from the REST API; empty before the first. */
     public OptionalLong latestCheckpointStateBytes(JobClient job) throws IOException, InterruptedException {
+        JsonObject completed = latestCheckpoints(job, "completed");
+        return completed == null
+                ? OptionalLong.empty()
+                : OptionalLong.of(completed.get("state_size").getAsLong());
+    }
+
+    /** The checkpoint or savepoint a job last restored its state from, when, from the REST API. */
+    public record Restore(long checkpointId, long restoredAtMs, boolean savepoint) {}
+
+    /** The job's latest restore; empty when it has run from its start without one. */
+    public Optional<Restore> latestRestore(JobClient job) throws IOException, InterruptedException {
+        JsonObject restored = latestCheckpoints(job, "restored");
+        return restored == null
+                ? Optional.empty()
+                : Optional.of(new Restore(
+                        restored.get("id").getAsLong(),
+                        restored.get("restore_timestamp").getAsLong(),
+                        restored.get("is_savepoint").getAsBoolean()));
+    }
+
+    /** One entry ("completed", "restored", ...) of the job's latest checkpoints; null when there is none yet. */
+    private JsonObject latestCheckpoints(JobClient job, String entry) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create(dashboardUrl() + "/jobs/" + job.getJobID() + "/checkpoints"))
                 .timeout(Duration.ofSeconds(10))
@@ -164,13 +187,10 @@ public final class FlinkCluster implements AutoCloseable {
                         http.send(request, HttpResponse.BodyHandlers.ofString()).body())
                 .getAsJsonObject();
         JsonObject latest = body.getAsJsonObject("latest");
-        if (latest == null
-                || latest.get("completed") == null
-                || latest.get("completed").isJsonNull()) {
-            return OptionalLong.empty();
+        if (latest == null || latest.get(entry) == null || latest.get(entry).isJsonNull()) {
+            return null;
         }
-        return OptionalLong.of(
-                latest.getAsJsonObject("completed").get("state_size").getAsLong());
+        return latest.getAsJsonObject(entry);
     }
 
     @Override
