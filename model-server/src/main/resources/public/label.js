@@ -141,6 +141,7 @@ function draw(body) {
       + "truth); start the demo with --labeler people to answer them here");
   }
   if (body.waitingForTopic) summary.push(`waiting for topic ${body.waitingForTopic}`);
+  if (body.feedProblem) summary.push(`cannot read Kafka: ${body.feedProblem}`);
   if (body.classes.length === 0) summary.push("no classifier in service yet: answers can be sent once one is");
   document.getElementById("queue-summary").textContent = summary.join(" · ");
   document.getElementById("queue-empty").hidden = cards.size > 0;

@@ -96,6 +96,7 @@ final class Labeling implements AutoCloseable {
         body.put("withoutImage", queue.withoutImage());
         body.put("answeredByOracle", queue.answeredByOracle());
         body.put("waitingForTopic", feed.waitingFor());
+        body.put("feedProblem", feed.problem());
         ctx.json(body);
     }
 

@@ -32,6 +32,8 @@ final class LabelingFeed implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile String waitingFor;
+    private final TopicReaders.FeedProblem problem =
+            new TopicReaders.FeedProblem("the labeling feed", Duration.ofSeconds(5));
 
     LabelingFeed(KafkaConnection kafka, Topics topics, LabelQueue queue) {
         this.topics = topics;
@@ -40,6 +42,11 @@ final class LabelingFeed implements AutoCloseable {
         this.thread = new Thread(this::run, "seedstream-labeling-feed");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** What keeps the feed from reading now (a topic not granted, ...); null while it reads. */
+    String problem() {
+        return problem.current();
     }
 
     /** The topic the feed waits to exist, or null once it reads them all. */
@@ -52,11 +59,11 @@ final class LabelingFeed implements AutoCloseable {
             List<TopicPartition> answersAndRequests = new ArrayList<>();
             for (String topic : List.of(topics.labelRequests(), topics.labeledImages())) {
                 waitingFor = topic;
-                answersAndRequests.addAll(TopicReaders.awaitPartitions(consumer, topic, () -> running));
+                answersAndRequests.addAll(TopicReaders.awaitPartitions(consumer, topic, () -> running, problem));
             }
             waitingFor = topics.unlabeledImages();
             List<TopicPartition> images =
-                    TopicReaders.awaitPartitions(consumer, topics.unlabeledImages(), () -> running);
+                    TopicReaders.awaitPartitions(consumer, topics.unlabeledImages(), () -> running, problem);
             if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -71,7 +78,7 @@ final class LabelingFeed implements AutoCloseable {
             Map<TopicPartition, Long> ends = consumer.endOffsets(answersAndRequests);
             boolean readingImages = false;
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                for (ConsumerRecord<byte[], byte[]> record : TopicReaders.poll(consumer, POLL, problem)) {
                     handle(record);
                 }
                 if (!readingImages

@@ -42,6 +42,8 @@ public final class ModelFeed implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean caughtUp;
+    private final TopicReaders.FeedProblem problem =
+            new TopicReaders.FeedProblem("the model feed", Duration.ofSeconds(5));
 
     public ModelFeed(
             KafkaConnection kafka,
@@ -61,6 +63,11 @@ public final class ModelFeed implements AutoCloseable {
         thread.start();
     }
 
+    /** What keeps the feed from reading now (a topic missing or not granted, ...); null while it reads. */
+    public String problem() {
+        return problem.current();
+    }
+
     /** Whether the models topic has been read up to where it ended when the server started. */
     public boolean caughtUp() {
         return caughtUp;
@@ -69,12 +76,13 @@ public final class ModelFeed implements AutoCloseable {
     private void run() {
         try {
             List<TopicPartition> modelPartitions =
-                    TopicReaders.awaitPartitions(consumer, topics.models(), () -> running);
+                    TopicReaders.awaitPartitions(consumer, topics.models(), () -> running, problem);
             List<TopicPartition> imagePartitions =
-                    TopicReaders.awaitPartitions(consumer, topics.labeledImages(), () -> running);
-            List<TopicPartition> seedPartitions = TopicReaders.awaitPartitions(consumer, topics.seeds(), () -> running);
+                    TopicReaders.awaitPartitions(consumer, topics.labeledImages(), () -> running, problem);
+            List<TopicPartition> seedPartitions =
+                    TopicReaders.awaitPartitions(consumer, topics.seeds(), () -> running, problem);
             List<TopicPartition> heldOutPartitions =
-                    TopicReaders.awaitPartitions(consumer, topics.heldOutImages(), () -> running);
+                    TopicReaders.awaitPartitions(consumer, topics.heldOutImages(), () -> running, problem);
             if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
@@ -98,7 +106,7 @@ public final class ModelFeed implements AutoCloseable {
                     modelPartitions.stream().collect(Collectors.toMap(p -> p, ends::get));
             Map<String, ModelSnapshotRecord> newest = new LinkedHashMap<>();
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                for (ConsumerRecord<byte[], byte[]> record : TopicReaders.poll(consumer, POLL, problem)) {
                     handle(record, newest);
                 }
                 if (!caughtUp

@@ -206,10 +206,18 @@ public final class ModelServer implements AutoCloseable {
         body.put("segmenterVersion", models.servingVersion(ModelName.SEGMENTER.id()));
         body.put("affinityVersion", models.servingVersion(ModelName.AFFINITY.id()));
         body.put("modelsTopicRead", feed != null && feed.caughtUp());
+        String feedProblem = feed == null ? null : feed.problem();
+        if (feedProblem != null) {
+            body.put("modelFeedProblem", feedProblem);
+        }
         if (overloaded) {
             body.put("reason", "uploads were turned away for load in the last few seconds (server.maxPixelsInFlight)");
         } else if (!models.ready()) {
-            body.put("reason", "no segmenter on the models topic yet");
+            body.put(
+                    "reason",
+                    feedProblem != null
+                            ? "the models topic cannot be read: " + feedProblem
+                            : "no segmenter on the models topic yet");
         }
         ctx.status(models.ready() && !overloaded ? 200 : 503).json(body);
     }

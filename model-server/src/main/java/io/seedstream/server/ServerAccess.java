@@ -87,8 +87,13 @@ final class ServerAccess {
         ctx.header(
                 "Set-Cookie",
                 COOKIE + "=" + URLEncoder.encode(presented, StandardCharsets.UTF_8)
-                        + "; Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
+                        + "; Path=/; HttpOnly; SameSite=Strict" + (overHttps(ctx) ? "; Secure" : ""));
         ctx.status(204);
+    }
+
+    /** This server speaks TLS, or the trusted proxy in front of it took the request over HTTPS. */
+    private boolean overHttps(Context ctx) {
+        return secure || (settings.trustForwardedFor() && "https".equalsIgnoreCase(ctx.header("X-Forwarded-Proto")));
     }
 
     private void requireToken(Context ctx, String presented) {

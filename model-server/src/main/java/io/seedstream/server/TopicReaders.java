@@ -6,11 +6,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,26 +38,103 @@ final class TopicReaders {
         return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** Waits until the topic exists (the jobs may create it after the server starts); empty once not running. */
-    static List<TopicPartition> awaitPartitions(KafkaConsumer<?, ?> consumer, String topic, BooleanSupplier running) {
+    /**
+     * Waits until the topic exists (the jobs may create it after the server starts) and may be read
+     * (an ACL may grant it later); empty once not running. Why it waits is kept in {@code problem}.
+     */
+    static List<TopicPartition> awaitPartitions(
+            Consumer<?, ?> consumer, String topic, BooleanSupplier running, FeedProblem problem) {
         while (running.getAsBoolean()) {
             try {
                 List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
                 if (partitions != null && !partitions.isEmpty()) {
+                    problem.clear();
                     return partitions.stream()
                             .map(p -> new TopicPartition(topic, p.partition()))
                             .toList();
                 }
             } catch (TimeoutException e) {
-                LOG.warn("waiting for Kafka to list topic {}: {}", topic, e.getMessage());
+                problem.report("waiting for Kafka to list topic " + topic + ": " + e.getMessage());
+            } catch (WakeupException | InterruptException e) {
+                throw e;
+            } catch (KafkaException e) { // e.g. an ACL that does not let this client describe the topic
+                problem.report(describe(e));
             }
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!pause(problem.retryAfter())) {
                 return List.of();
             }
         }
         return List.of();
+    }
+
+    /**
+     * One poll that outlives a refusal: a Kafka error (an ACL that does not grant a topic, a revoked
+     * credential) is kept in {@code problem} and the feed polls again after a pause, so that the
+     * operator's fix brings it back without a restart. Records come back only from a poll that worked.
+     */
+    static ConsumerRecords<byte[], byte[]> poll(
+            Consumer<byte[], byte[]> consumer, Duration timeout, FeedProblem problem) {
+        try {
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
+            problem.clear();
+            return records;
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            problem.report(describe(e));
+            pause(problem.retryAfter());
+            return ConsumerRecords.empty();
+        }
+    }
+
+    private static String describe(KafkaException e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** False when interrupted (the feed is closing). */
+    private static boolean pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** What keeps a feed from reading now, for the status endpoints; logged once per distinct problem. */
+    static final class FeedProblem {
+        private final String feed;
+        private final Duration retryAfter;
+        private volatile String current;
+
+        /** For {@code feed} (its name in the log), which tries again {@code retryAfter} after an error. */
+        FeedProblem(String feed, Duration retryAfter) {
+            this.feed = feed;
+            this.retryAfter = retryAfter;
+        }
+
+        Duration retryAfter() {
+            return retryAfter;
+        }
+
+        /** Null while the feed reads. */
+        String current() {
+            return current;
+        }
+
+        void report(String problem) {
+            if (!problem.equals(current)) {
+                LOG.warn("{}: {}; trying again every {} ms", feed, problem, retryAfter.toMillis());
+            }
+            current = problem;
+        }
+
+        void clear() {
+            if (current != null) {
+                LOG.info("{} reads again", feed);
+            }
+            current = null;
+        }
     }
 }

@@ -612,8 +612,11 @@ class ModelServerIntegrationTest {
     private static LabeledImageRecord labeledOnTopic(String id) throws Exception {
         try (var consumer =
                 TopicReaders.committedConsumer(KafkaConnection.plain(kafka.bootstrapServers()), "test-reader")) {
-            List<TopicPartition> partitions =
-                    TopicReaders.awaitPartitions(consumer, TOPICS.labeledImages(), () -> true);
+            List<TopicPartition> partitions = TopicReaders.awaitPartitions(
+                    consumer,
+                    TOPICS.labeledImages(),
+                    () -> true,
+                    new TopicReaders.FeedProblem("the test reader", Duration.ofSeconds(1)));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -180,6 +180,29 @@ class ServerAccessTest {
     }
 
     @Test
+    void behindATrustedProxyThatTookHttpsTheSessionCookieIsSecure() throws Exception {
+        try (ModelServer proxied = server(Map.of("server.trustForwardedFor", "true"));
+                ModelServer direct = server(Map.of())) {
+            assertThat(signIn(proxied, TOKEN, Map.of("X-Forwarded-Proto", "https"))
+                            .headers()
+                            .firstValue("Set-Cookie")
+                            .orElseThrow())
+                    .endsWith("; Secure");
+            assertThat(signIn(proxied, TOKEN, Map.of("X-Forwarded-Proto", "http"))
+                            .headers()
+                            .firstValue("Set-Cookie")
+                            .orElseThrow())
+                    .doesNotContain("Secure");
+            assertThat(signIn(direct, TOKEN, Map.of("X-Forwarded-Proto", "https"))
+                            .headers()
+                            .firstValue("Set-Cookie")
+                            .orElseThrow())
+                    .as("a proxy's header is not believed unless server.trustForwardedFor says so")
+                    .doesNotContain("Secure");
+        }
+    }
+
+    @Test
     void uploadsBeyondThePixelBudgetGet503WithRetryAfterAndReadinessSaysOverloaded() throws Exception {
         try (ModelServer server = server(Map.of())) { // 8192 pixels; uploads over 512 may fill 7168
             HttpResponse<String> oversized = post(server, "/v1/segment", png(100, 100), Map.of());
@@ -314,11 +337,16 @@ class ServerAccessTest {
     }
 
     private static HttpResponse<String> signIn(ModelServer server, String token) throws Exception {
-        return send(
-                server,
-                HttpRequest.newBuilder(uri(server, "/v1/session"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"token\": \"" + token + "\"}")));
+        return signIn(server, token, Map.of());
+    }
+
+    private static HttpResponse<String> signIn(ModelServer server, String token, Map<String, String> headers)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(server, "/v1/session"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"token\": \"" + token + "\"}"));
+        headers.forEach(request::header);
+        return send(server, request);
     }
 
     private static HttpResponse<String> send(ModelServer server, HttpRequest.Builder request) throws Exception {

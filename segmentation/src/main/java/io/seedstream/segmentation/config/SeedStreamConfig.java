@@ -544,8 +544,9 @@ public record SeedStreamConfig(
                     value = "604800",
                     range = "[1, )",
                     doc = "An image id seen within this many seconds is a duplicate (the ids are forgotten"
-                            + " after that, so the job's state holds the ids of one retention window, not of"
-                            + " every image ever seen). Default: a week.")
+                            + " after that, so the jobs' state holds the ids of one retention window, not of"
+                            + " every image ever seen; the active-learning job forgets the images labeled as"
+                            + " long ago, and would ask about one of them that came back). Default: a week.")
             int duplicateIdRetentionSeconds,
 
             @Setting(
@@ -762,7 +763,8 @@ public record SeedStreamConfig(
                     value = "false",
                     doc =
                             "Take a client's address from the last X-Forwarded-For entry, the one the proxy added (behind a proxy or"
-                                    + " ingress that sets it; otherwise every client would share the proxy's limit).")
+                                    + " ingress that sets it; otherwise every client would share the proxy's limit), and"
+                                    + " mark the session cookie Secure when X-Forwarded-Proto says the client used HTTPS.")
             boolean trustForwardedFor,
 
             @Setting(
