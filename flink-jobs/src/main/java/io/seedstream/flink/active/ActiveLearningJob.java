@@ -71,7 +71,8 @@ public final class ActiveLearningJob {
                 .uid("answers");
         scored.keyBy(candidate -> SELECTOR_KEY, Types.STRING)
                 .connect(answers.keyBy(answer -> SELECTOR_KEY, Types.STRING))
-                .process(new SelectFunction(config.active(), classes))
+                .process(new SelectFunction(
+                        config.active(), classes, config.stream().duplicateIdRetention()))
                 .name("select")
                 .uid("select")
                 .setParallelism(1)

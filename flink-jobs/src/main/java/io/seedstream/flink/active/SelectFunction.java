@@ -7,6 +7,7 @@ import io.seedstream.segmentation.active.Candidate;
 import io.seedstream.segmentation.active.LabelSelector;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -34,8 +36,10 @@ import org.apache.flink.util.Collector;
  * Everything that decides what is asked is keyed state: the window, the asked images (with their
  * thumbnails, for near-duplicates), the labels seen per class (from images.labeled) and the images
  * already labeled. With the exactly-once sink a restart neither loses a request (state and
- * transactions roll back together) nor repeats one (an image asked, labeled or set aside as a
- * duplicate never enters the window again).
+ * transactions roll back together) nor repeats one (an image asked never enters the window again;
+ * one labeled or set aside as a duplicate not within {@code stream.duplicateIdRetentionSeconds},
+ * after which its id is forgotten, as the ingest forgets ids, so that this state does not grow with
+ * every image ever labeled).
  */
 public final class SelectFunction extends KeyedCoProcessFunction<String, Candidate, LabelFeedback, EncodedRecord> {
 
@@ -44,6 +48,7 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
 
     private final SeedStreamConfig.Active config;
     private final ClassList classes;
+    private final Duration settledRetention;
     private transient LabelSelector selector;
     private transient MapState<String, Candidate> pool;
     private transient MapState<String, Asked> asked;
@@ -64,9 +69,11 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
     private transient volatile double meanUncertainty;
     private transient volatile int budgetLeft;
 
-    public SelectFunction(SeedStreamConfig.Active config, ClassList classes) {
+    /** @param settledRetention how long a labeled or duplicate image's id is remembered */
+    public SelectFunction(SeedStreamConfig.Active config, ClassList classes, Duration settledRetention) {
         this.config = config;
         this.classes = classes;
+        this.settledRetention = settledRetention;
     }
 
     @Override
@@ -75,7 +82,12 @@ public final class SelectFunction extends KeyedCoProcessFunction<String, Candida
         var state = getRuntimeContext();
         pool = state.getMapState(new MapStateDescriptor<>("pool", Types.STRING, TypeInformation.of(Candidate.class)));
         asked = state.getMapState(new MapStateDescriptor<>("asked", Types.STRING, TypeInformation.of(Asked.class)));
-        settled = state.getMapState(new MapStateDescriptor<>("settled", Types.STRING, Types.BOOLEAN));
+        // Flink 2.2 restores the state of the release before, which had no time-to-live, into this one.
+        MapStateDescriptor<String, Boolean> settledDescriptor =
+                new MapStateDescriptor<>("settled", Types.STRING, Types.BOOLEAN);
+        settledDescriptor.enableTimeToLive(
+                StateTtlConfig.newBuilder(settledRetention).build());
+        settled = state.getMapState(settledDescriptor);
         labelsSeen = state.getMapState(new MapStateDescriptor<>("labelsSeen", Types.INT, Types.LONG));
         timer = state.getState(new ValueStateDescriptor<>("selectionTimer", Types.LONG));
         owedShare = state.getState(new ValueStateDescriptor<>("owedShare", Types.DOUBLE));

@@ -9,6 +9,7 @@ import io.seedstream.segmentation.active.Candidate;
 import io.seedstream.segmentation.active.Thumbnail;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ class SelectFunctionTest {
     private KeyedTwoInputStreamOperatorTestHarness<String, Candidate, LabelFeedback, EncodedRecord> harness()
             throws Exception {
         return new KeyedTwoInputStreamOperatorTestHarness<>(
-                new KeyedCoProcessOperator<>(new SelectFunction(config, CLASSES)),
+                new KeyedCoProcessOperator<>(new SelectFunction(config, CLASSES, Duration.ofDays(7))),
                 c -> ActiveLearningJob.SELECTOR_KEY,
                 f -> ActiveLearningJob.SELECTOR_KEY,
                 Types.STRING);
