@@ -280,7 +280,7 @@ public final class FaultBench implements Callable<Integer> {
             }
         } finally {
             if (!keep) {
-                deleteRecursively(work);
+                Directories.deleteRecursively(work);
             }
         }
         JsonObject json = report(chosen, injected, baseline, end, pause);
@@ -822,11 +822,5 @@ public final class FaultBench implements Callable<Integer> {
 
     private static long now() {
         return System.nanoTime();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
     }
 }

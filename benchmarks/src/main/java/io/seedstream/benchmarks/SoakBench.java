@@ -160,6 +160,7 @@ public final class SoakBench implements Callable<Integer> {
             }
         } finally {
             errors.remove();
+            Directories.deleteRecursively(dir);
         }
         SoakReport.write(samples, minutes, rate, out);
         return 0;
