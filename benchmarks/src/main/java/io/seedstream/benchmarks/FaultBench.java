@@ -191,7 +191,8 @@ public final class FaultBench implements Callable<Integer> {
             boolean recovered,
             Map<String, String> jobs,
             Long trainerStepBefore,
-            Long trainerStepAfter) {}
+            Long trainerStepAfter,
+            int taskManagerCrashes) {}
 
     private final FaultLedger ledger = new FaultLedger();
     private final List<Published> published = new CopyOnWriteArrayList<>();
@@ -214,6 +215,9 @@ public final class FaultBench implements Callable<Integer> {
         // The clients here ride out the faults; their reconnection warnings would bury the report.
         Configurator.setLevel(Map.of("org.apache.kafka", Level.OFF, "org.apache.flink", Level.ERROR));
         say("working in " + work + (keep ? "" : " (deleted at the end; --keep keeps it)"));
+        // Stopped early (Ctrl-C), the processes this run started go with it.
+        Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly));
+        Runtime.getRuntime().addShutdownHook(reaper);
         List<Injected> injected = new ArrayList<>();
         FaultLedger.Phase baseline;
         long end;
@@ -221,6 +225,8 @@ public final class FaultBench implements Callable<Integer> {
                 StandaloneFlink flink =
                         StandaloneFlink.start(Files.createDirectories(work.resolve("flink")), 2, taskHeap);
                 FlinkCluster cluster = FlinkCluster.remote(flink.restAddress(), jobJar)) {
+            // A task manager that exits by itself is started again after 10 s, as Kubernetes restarts a pod.
+            flink.superviseTaskManagers(Duration.ofSeconds(10));
             KafkaConnection kafka = KafkaConnection.plain(broker.bootstrapServers());
             TopicSetup.ensure(kafka, topics, 2);
             say("broker at " + kafka.bootstrapServers() + ", Flink at " + cluster.dashboardUrl()
@@ -331,6 +337,7 @@ public final class FaultBench implements Callable<Integer> {
             say(fault.option + ": " + steadySeconds + " s of steady streaming first");
             Thread.sleep(TimeUnit.SECONDS.toMillis(steadySeconds));
             Long stepBefore = latest(ModelName.CLASSIFIER).map(Published::step).orElse(null);
+            int crashesBefore = flink.taskManagerCrashes();
             long injectedAt = now();
             long injectedAtMs = System.currentTimeMillis();
             String what =
@@ -384,7 +391,8 @@ public final class FaultBench implements Callable<Integer> {
                     recovered,
                     resumed,
                     stepBefore,
-                    stepAfter);
+                    stepAfter,
+                    flink.taskManagerCrashes() - crashesBefore);
         }
 
         /** Kills the task manager that runs the localization job (the one that makes seeds). */
@@ -683,6 +691,7 @@ public final class FaultBench implements Callable<Integer> {
         entry.addProperty("duplicated", charge.duplicated());
         entry.add("recovery_s", number(charge.recoverySeconds()));
         entry.addProperty("recovered", fault.recovered());
+        entry.addProperty("taskmanager_crashes", fault.taskManagerCrashes());
         JsonObject jobs = new JsonObject();
         fault.jobs().forEach(jobs::addProperty);
         entry.add("jobs", jobs);
@@ -724,8 +733,17 @@ public final class FaultBench implements Callable<Integer> {
     private static void printTable(JsonObject json, PrintStream out) {
         out.println();
         out.printf(
-                "%-18s %7s %6s %6s %6s %8s %11s %14s  %s%n",
-                "fault", "held s", "sent", "lost", "dup", "unacked", "recovery s", "server failed", "jobs");
+                "%-18s %7s %6s %6s %6s %8s %11s %14s %10s  %s%n",
+                "fault",
+                "held s",
+                "sent",
+                "lost",
+                "dup",
+                "unacked",
+                "recovery s",
+                "server failed",
+                "TM crashes",
+                "jobs");
         List<Map.Entry<String, JsonObject>> rows = new ArrayList<>();
         json.getAsJsonObject("faults")
                 .entrySet()
@@ -736,7 +754,7 @@ public final class FaultBench implements Callable<Integer> {
         for (Map.Entry<String, JsonObject> row : rows) {
             JsonObject e = row.getValue();
             out.printf(
-                    "%-18s %7.0f %6d %6d %6d %8d %11s %8d/%-5d  %s%n",
+                    "%-18s %7.0f %6d %6d %6d %8d %11s %8d/%-5d %10d  %s%n",
                     row.getKey(),
                     e.get("held_s").getAsDouble(),
                     e.get("sent").getAsInt(),
@@ -748,6 +766,7 @@ public final class FaultBench implements Callable<Integer> {
                             : String.format("%.1f", e.get("recovery_s").getAsDouble()),
                     e.get("server_failed").getAsInt(),
                     e.get("server_requests").getAsInt(),
+                    e.get("taskmanager_crashes").getAsInt(),
                     e.get("jobs"));
         }
         JsonObject base = json.getAsJsonObject("baseline");

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +20,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -27,7 +31,8 @@ import java.util.stream.Collectors;
  * managers, started from Flink's own entry points as Flink's scripts start them. Their class path
  * plays the part of the distribution's {@code lib/} with DJL added (this JVM's jars less this
  * project's and less what a Flink distribution lacks), so a job only runs if its jar brings the
- * rest. A task manager can be killed ({@code kill -9}) and started again, as a crashed pod would be.
+ * rest. A task manager can be killed ({@code kill -9}) and started again, as a crashed pod would be;
+ * {@link #superviseTaskManagers} restarts one that exits by itself, as Kubernetes restarts a pod.
  */
 public final class StandaloneFlink implements AutoCloseable {
 
@@ -46,7 +51,12 @@ public final class StandaloneFlink implements AutoCloseable {
     private final String taskHeap;
     private final HttpClient http = HttpClient.newHttpClient();
     private Process jobManager;
-    private final List<Process> taskManagers = new ArrayList<>();
+    private final List<Process> taskManagers = new CopyOnWriteArrayList<>();
+    /** Task managers killed on purpose, not to be restarted by the supervisor. */
+    private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
+
+    private final AtomicInteger crashes = new AtomicInteger();
+    private volatile Thread supervisor;
 
     private StandaloneFlink(Path workDirectory, Path conf, String classpath, int restPort, String taskHeap) {
         this.workDirectory = workDirectory;
@@ -144,13 +154,15 @@ public final class StandaloneFlink implements AutoCloseable {
 
     /** Kills task manager {@code i} with SIGKILL, as the kernel's OOM killer or a lost node would. */
     public void killTaskManager(int i) throws InterruptedException {
+        killed.add(i);
         Process process = taskManagers.get(i);
         process.destroyForcibly();
         process.waitFor();
     }
 
     /** Starts task manager {@code i} again (after {@link #killTaskManager}), under the same resource id. */
-    public void startTaskManager(int i) throws IOException {
+    public synchronized void startTaskManager(int i) throws IOException {
+        killed.remove(i);
         taskManagers.set(
                 i,
                 launch(
@@ -159,6 +171,43 @@ public final class StandaloneFlink implements AutoCloseable {
                         heapWithFramework(),
                         "-D",
                         "taskmanager.resource-id=" + taskManagerId(i)));
+    }
+
+    /**
+     * From now on, a task manager that exits by itself (Flink stops one on a fatal error, for
+     * instance when a Kafka transaction cannot be aborted while the broker does not answer) is
+     * started again after {@code delay}, as Kubernetes restarts a failed pod; counted in
+     * {@link #taskManagerCrashes}. Its log goes on in the same file.
+     */
+    public void superviseTaskManagers(Duration delay) {
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            for (int i = 0; i < taskManagers.size(); i++) {
+                                if (!taskManagers.get(i).isAlive() && !killed.contains(i)) {
+                                    crashes.incrementAndGet();
+                                    Thread.sleep(delay.toMillis());
+                                    startTaskManager(i);
+                                }
+                            }
+                            Thread.sleep(1000);
+                        }
+                    } catch (InterruptedException e) {
+                        // closing
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("could not start a task manager again", e);
+                    }
+                },
+                "task-manager-supervisor");
+        thread.setDaemon(true);
+        thread.start();
+        supervisor = thread;
+    }
+
+    /** Task managers that exited by themselves since {@link #superviseTaskManagers}. */
+    public int taskManagerCrashes() {
+        return crashes.get();
     }
 
     /** The process ids: the job manager's first, then the task managers'. */
@@ -264,6 +313,11 @@ public final class StandaloneFlink implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        Thread watching = supervisor;
+        if (watching != null) {
+            watching.interrupt();
+            watching.join(10_000);
+        }
         List<Process> all = processes();
         for (Process process : all) {
             process.destroy();
