@@ -96,6 +96,22 @@ class ComposeFileTest {
         assertThat(COMPOSE.services().get("producer").dependsOn()).containsKey("submit");
     }
 
+    /**
+     * A service either runs once or comes back when it exits: Flink stops a task manager on a fatal
+     * error (bench faults saw one go when the broker stopped answering), and a broker or server that
+     * crashed should not wait for a person.
+     */
+    @Test
+    void everyServiceRunsOnceOrIsStartedAgain() {
+        COMPOSE.services().forEach((name, service) -> assertThat(service.restart())
+                .as(name + ": restart")
+                .isIn("no", "unless-stopped"));
+        assertThat(COMPOSE.services().get("taskmanager").restart()).isEqualTo("unless-stopped");
+        assertThat(COMPOSE.services().get("kafka").restart()).isEqualTo("unless-stopped");
+        assertThat(COMPOSE.services().get("model-server").restart()).isEqualTo("unless-stopped");
+        assertThat(COMPOSE.services().get("submit").restart()).isEqualTo("no");
+    }
+
     @Test
     void commandsAreOnesTheProgramsAccept() {
         String bootstrap = "kafka:9092";
