@@ -232,19 +232,8 @@ public final class FaultBench implements Callable<Integer> {
             say("broker at " + kafka.bootstrapServers() + ", Flink at " + cluster.dashboardUrl()
                     + " (job manager and two task managers: pids " + flink.pids() + ")");
             KafkaSettings settings = new KafkaSettings(kafka, topics, false);
-            URI checkpoints = work.resolve("checkpoints").toUri();
             Map<FlinkCluster.Job, JobClient> jobs = new EnumMap<>(FlinkCluster.Job.class);
-            for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
-                jobs.put(
-                        job,
-                        cluster.submit(
-                                job,
-                                config,
-                                data.classes(),
-                                settings,
-                                CHECKPOINT_INTERVAL,
-                                job.checkpoints(checkpoints)));
-            }
+            submit(cluster, config, data, settings, work, Map.of(), jobs);
             List<Thread> threads = new ArrayList<>(List.of(
                     daemon("faults-producer", () -> produce(kafka, topics, data)),
                     daemon("faults-seeds", () -> readSeeds(kafka, topics)),
@@ -429,19 +418,7 @@ public final class FaultBench implements Callable<Integer> {
                                 .get(5, TimeUnit.MINUTES));
             }
             sleepDown();
-            URI checkpoints = work.resolve("checkpoints").toUri();
-            for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
-                jobs.put(
-                        job,
-                        cluster.submit(
-                                job,
-                                config,
-                                data.classes(),
-                                settings,
-                                CHECKPOINT_INTERVAL,
-                                job.checkpoints(checkpoints),
-                                savepoints.get(job)));
-            }
+            submit(cluster, config, data, settings, work, savepoints, jobs);
             return "stopped the three jobs with savepoints and started them from those";
         }
 
@@ -463,6 +440,31 @@ public final class FaultBench implements Callable<Integer> {
 
         private void sleepDown() throws InterruptedException {
             Thread.sleep(TimeUnit.SECONDS.toMillis(downSeconds));
+        }
+    }
+
+    /** Submits the three jobs into {@code jobs}, each from its savepoint in {@code savepoints} if it has one. */
+    private static void submit(
+            FlinkCluster cluster,
+            SeedStreamConfig config,
+            SyntheticDataset data,
+            KafkaSettings settings,
+            Path work,
+            Map<FlinkCluster.Job, String> savepoints,
+            Map<FlinkCluster.Job, JobClient> jobs)
+            throws Exception {
+        URI checkpoints = work.resolve("checkpoints").toUri();
+        for (FlinkCluster.Job job : FlinkCluster.Job.values()) {
+            jobs.put(
+                    job,
+                    cluster.submit(
+                            job,
+                            config,
+                            data.classes(),
+                            settings,
+                            CHECKPOINT_INTERVAL,
+                            job.checkpoints(checkpoints),
+                            savepoints.get(job)));
         }
     }
 

@@ -243,7 +243,8 @@ public final class ServerBench implements Callable<Integer> {
         SeedStreamConfig serving = config.with(Map.of(
                 "server.maxBatchSize", String.valueOf(maxBatchSize),
                 "server.clientRequestsPerSecond", "1e9",
-                "server.clientBurst", "1000000000"));
+                "server.clientBurst", "1000000000",
+                "server.clientMaxInFlight", "1000000"));
         return ServerProcess.start(kafka.bootstrapServers(), serving, 0, ProcessBuilder.Redirect.INHERIT);
     }
 

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * client that has emptied its bucket waits for the next token, so one client cannot take the
  * server from the others. Full buckets are forgotten (at most once a second, beyond 10,000 clients),
  * which keeps the map as large as the clients that are busy now. Each bucket changes only inside
- * the map's atomic compute for its key.
+ * the map's atomic compute for its key. Apart from its rate, a client may have at most
+ * {@code maxInFlight} requests in progress: uploads are read whole before their pixels are
+ * admitted, so this bounds the request bodies one client makes the server hold.
  */
 final class ClientLimits {
     private static final int FORGET_ABOVE = 10_000;
@@ -18,6 +20,8 @@ final class ClientLimits {
     private final int burst;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepNanos = new AtomicLong(Long.MIN_VALUE / 2);
+    private final int maxInFlight;
+    private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
 
     private static final class Bucket {
         double tokens;
@@ -29,9 +33,26 @@ final class ClientLimits {
         }
     }
 
-    ClientLimits(double ratePerSecond, int burst) {
+    ClientLimits(double ratePerSecond, int burst, int maxInFlight) {
         this.ratePerSecond = ratePerSecond;
         this.burst = burst;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /** Counts a request of the client as in progress; false (nothing counted) when it has its maximum already. */
+    boolean enter(String client) {
+        boolean[] entered = new boolean[1];
+        inFlight.compute(client, (key, count) -> {
+            int now = count == null ? 0 : count;
+            entered[0] = now < maxInFlight;
+            return entered[0] ? now + 1 : count;
+        });
+        return entered[0];
+    }
+
+    /** The end of a request {@link #enter} counted; a client with none left is forgotten. */
+    void leave(String client) {
+        inFlight.computeIfPresent(client, (key, count) -> count > 1 ? count - 1 : null);
     }
 
     /** 0 when the client may go ahead (its token taken), else the seconds until it may. */

@@ -133,7 +133,10 @@ public final class ModelServer implements AutoCloseable {
     private Javalin routes(Javalin javalin) {
         javalin.before(ctx -> ctx.attribute("startNanos", System.nanoTime()));
         javalin.beforeMatched(access::check);
-        javalin.after(this::count);
+        javalin.after(ctx -> {
+            access.finished(ctx);
+            count(ctx);
+        });
         javalin.get("/health/live", ctx -> ctx.json(Map.of("status", "live")), Role.HEALTH);
         javalin.get("/health/ready", this::readiness, Role.HEALTH);
         javalin.post("/v1/session", access::signIn, Role.OPEN);

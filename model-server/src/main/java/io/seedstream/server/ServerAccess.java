@@ -21,6 +21,8 @@ final class ServerAccess {
     static final String COOKIE = "seedstream_token";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The request attribute naming the client whose request is in progress. */
+    private static final String IN_PROGRESS = "seedstream.client";
 
     /** What a route needs. */
     enum Role implements RouteRole {
@@ -43,7 +45,8 @@ final class ServerAccess {
         this.token = token;
         this.settings = settings;
         this.secure = secure;
-        this.limits = new ClientLimits(settings.clientRequestsPerSecond(), settings.clientBurst());
+        this.limits = new ClientLimits(
+                settings.clientRequestsPerSecond(), settings.clientBurst(), settings.clientMaxInFlight());
     }
 
     /** Before a matched route: refuses the request with its reason, or lets it through. */
@@ -66,6 +69,22 @@ final class ServerAccess {
                 roles.contains(Role.TRAINING_DATA) || (roles.contains(Role.INFERENCE) && settings.protectInference());
         if (needsToken) {
             requireToken(ctx, presented(ctx));
+        }
+        if (!limits.enter(client)) {
+            throw new ApiException(
+                    429,
+                    client + " has " + settings.clientMaxInFlight()
+                            + " requests in progress already (server.clientMaxInFlight); retry when one has ended",
+                    1);
+        }
+        ctx.attribute(IN_PROGRESS, client);
+    }
+
+    /** After every request: the end of one {@link #check} let through. */
+    void finished(Context ctx) {
+        String client = ctx.attribute(IN_PROGRESS);
+        if (client != null) {
+            limits.leave(client);
         }
     }
 

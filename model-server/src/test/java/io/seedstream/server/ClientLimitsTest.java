@@ -9,7 +9,7 @@ class ClientLimitsTest {
 
     @Test
     void aClientGetsItsBurstThenItsRateAndOthersAreUnaffected() {
-        ClientLimits limits = new ClientLimits(2, 3); // 3 at once, then one every half second
+        ClientLimits limits = new ClientLimits(2, 3, 10); // 3 at once, then one every half second
         for (int i = 0; i < 3; i++) {
             assertThat(limits.retryAfterSeconds("a", 0)).isZero();
         }
@@ -33,11 +33,23 @@ class ClientLimitsTest {
 
     @Test
     void aSlowRateSaysHowLongToWait() {
-        ClientLimits limits = new ClientLimits(0.1, 1); // one request every 10 s
+        ClientLimits limits = new ClientLimits(0.1, 1, 10); // one request every 10 s
         assertThat(limits.retryAfterSeconds("a", 0)).isZero();
         assertThat(limits.retryAfterSeconds("a", 0)).isEqualTo(10);
         assertThat(limits.retryAfterSeconds("a", 4 * SECOND))
                 .as("0.4 of a token: 6 s to go")
                 .isEqualTo(6);
+    }
+
+    @Test
+    void aClientHasAtMostItsMaximumInProgress() {
+        ClientLimits limits = new ClientLimits(100, 100, 2);
+        assertThat(limits.enter("a")).isTrue();
+        assertThat(limits.enter("a")).isTrue();
+        assertThat(limits.enter("a")).as("a third at once").isFalse();
+        assertThat(limits.enter("b")).as("another client counts apart").isTrue();
+        limits.leave("a");
+        assertThat(limits.enter("a")).as("one of a's two ended").isTrue();
+        assertThat(limits.enter("a")).isFalse();
     }
 }

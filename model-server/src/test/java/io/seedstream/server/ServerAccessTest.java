@@ -14,10 +14,13 @@ import io.seedstream.segmentation.data.ImageCodec;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -177,6 +180,40 @@ class ServerAccessTest {
                     .as("an address the client wrote in front of the proxy's entry does not make it another client")
                     .isEqualTo(429);
         }
+    }
+
+    @Test
+    void aClientWithItsMaximumOfRequestsInProgressGets429UntilOneEnds() throws Exception {
+        try (ModelServer server = server(Map.of("server.clientMaxInFlight", "1"))) {
+            URI segment = uri(server, "/v1/segment");
+            try (Socket slowUpload = new Socket(segment.getHost(), segment.getPort())) {
+                OutputStream out = slowUpload.getOutputStream();
+                out.write(("POST /v1/segment HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
+                                + "Content-Length: 100000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(new byte[100]); // and the rest never comes
+                out.flush();
+                HttpResponse<String> refused = awaitStatus(server, 429);
+                assertThat(error(refused))
+                        .isEqualTo("127.0.0.1 has 1 requests in progress already (server.clientMaxInFlight); retry"
+                                + " when one has ended");
+                assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            }
+            assertThat(awaitStatus(server, 200).statusCode())
+                    .as("the upload cut off has ended, and with it its count")
+                    .isEqualTo(200);
+        }
+    }
+
+    /** GET /v1/models until it answers {@code status} (10 s at most). */
+    private static HttpResponse<String> awaitStatus(ModelServer server, int status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        HttpResponse<String> response = get(server, "/v1/models", Map.of());
+        while (response.statusCode() != status && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            response = get(server, "/v1/models", Map.of());
+        }
+        return response;
     }
 
     @Test

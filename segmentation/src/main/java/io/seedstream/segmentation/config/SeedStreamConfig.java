@@ -760,6 +760,14 @@ public record SeedStreamConfig(
             int clientBurst,
 
             @Setting(
+                    value = "16",
+                    range = "[1, )",
+                    doc = "Requests one client may have in progress at once; beyond it, 429. Uploads are read whole"
+                            + " before their pixels are admitted, so this bounds the request bodies one client makes"
+                            + " the server hold.")
+            int clientMaxInFlight,
+
+            @Setting(
                     value = "false",
                     doc =
                             "Take a client's address from the last X-Forwarded-For entry, the one the proxy added (behind a proxy or"
