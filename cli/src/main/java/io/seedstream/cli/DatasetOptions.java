@@ -2,6 +2,7 @@ package io.seedstream.cli;
 
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
+import io.seedstream.segmentation.data.CocoReader;
 import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.ImageFolderReader;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
@@ -31,15 +32,21 @@ public final class DatasetOptions {
     Path camvid;
 
     @Option(
+            names = "--coco",
+            description = "a COCO root (annotations/instances_<split>.json, images in <split>/): labels and masks"
+                    + " from the instance annotations, crowd regions ignored")
+    Path coco;
+
+    @Option(
             names = "--split",
-            description = "the VOC or CamVid split (default ${DEFAULT-VALUE})",
+            description = "the VOC, CamVid or COCO split, e.g. train2017 for COCO (default ${DEFAULT-VALUE})",
             defaultValue = "train")
     String split;
 
     @Option(
             names = "--held-out-split",
             defaultValue = "val",
-            description = "the VOC or CamVid split whose images (with their "
+            description = "the VOC, CamVid or COCO split whose images (with their "
                     + "masks) are held out, when it is not --split (default ${DEFAULT-VALUE}); without it, or for other sources, a share of "
                     + "the streamed images is held out")
     String heldOutSplit;
@@ -54,9 +61,10 @@ public final class DatasetOptions {
 
     /** Reads the chosen source; files that cannot be read are listed in the result, not fatal. */
     DatasetLoad load(SeedStreamConfig config) throws IOException {
-        int chosen = (folder != null ? 1 : 0) + (voc != null ? 1 : 0) + (camvid != null ? 1 : 0);
+        int chosen =
+                (folder != null ? 1 : 0) + (voc != null ? 1 : 0) + (camvid != null ? 1 : 0) + (coco != null ? 1 : 0);
         if (chosen > 1) {
-            throw new IllegalArgumentException("choose one of --folder, --voc and --camvid");
+            throw new IllegalArgumentException("choose one of --folder, --voc, --camvid and --coco");
         }
         if (maskFraction < 0 || maskFraction > 1) {
             throw new IllegalArgumentException("--mask-fraction must be in [0, 1]");
@@ -70,6 +78,9 @@ public final class DatasetOptions {
         if (camvid != null) {
             return MaskedDatasetReader.camVid(camvid, split);
         }
+        if (coco != null) {
+            return CocoReader.read(coco, split);
+        }
         if (synthetic < 1) {
             throw new IllegalArgumentException("--synthetic must be at least 1");
         }
@@ -78,22 +89,29 @@ public final class DatasetOptions {
     }
 
     /**
-     * The VOC or CamVid split held out, when there is one apart from the streamed split: a data set's
+     * The VOC, CamVid or COCO split held out, when there is one apart from the streamed split: a data set's
      * own validation images are the ones its results are reported on.
      */
     Optional<DatasetLoad> loadHeldOutSplit() throws IOException {
-        if ((voc == null && camvid == null) || heldOutSplit.equals(split)) {
+        if (!hasSplits() || heldOutSplit.equals(split)) {
             return Optional.empty();
         }
         try {
             return Optional.of(
                     voc != null
                             ? MaskedDatasetReader.voc(voc, heldOutSplit)
-                            : MaskedDatasetReader.camVid(camvid, heldOutSplit));
+                            : camvid != null
+                                    ? MaskedDatasetReader.camVid(camvid, heldOutSplit)
+                                    : CocoReader.read(coco, heldOutSplit));
         } catch (IOException e) { // no such split here: fall back to a share of the streamed images
             System.out.println("no held-out split: " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** Whether the source is a data set with splits (VOC, CamVid, COCO), one of which may be held out. */
+    boolean hasSplits() {
+        return voc != null || camvid != null || coco != null;
     }
 
     /** Whether the i-th image goes with its mask: spread evenly, so every prefix of the stream has its share. */

@@ -386,7 +386,7 @@ public final class PipelineCommands {
             run.put("labeledShare", String.valueOf(labeledShare));
             run.put("maskFraction", String.valueOf(dataset.maskFraction));
             run.put("heldOut", String.valueOf(heldOut));
-            if (dataset.voc != null || dataset.camvid != null) {
+            if (dataset.hasSplits()) {
                 run.put("heldOutSplit", dataset.heldOutSplit);
             }
             run.put("kafka", kafkaOptions.bootstrapServers != null ? kafkaOptions.bootstrapServers : "embedded");

@@ -54,6 +54,45 @@ class DemoHeldOutTest {
         }
     }
 
+    @Test
+    void aCocoDemoTakesItsClassesFromTheCategoriesAndHoldsOutTheValidationSplit(@TempDir Path coco) throws Exception {
+        for (String split : new String[] {"train", "val"}) {
+            Files.createDirectories(coco.resolve(split));
+            Files.createDirectories(coco.resolve("annotations"));
+            StringBuilder images = new StringBuilder();
+            StringBuilder annotations = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                String name = split + "-" + i + ".png";
+                Files.write(coco.resolve(split).resolve(name), ImageCodec.encodePng(8, 8, new byte[64 * 3]));
+                images.append(i == 0 ? "" : ",")
+                        .append("{\"id\": ")
+                        .append(i)
+                        .append(", \"file_name\": \"")
+                        .append(name)
+                        .append("\"}");
+                annotations
+                        .append(i == 0 ? "" : ",")
+                        .append("{\"id\": ")
+                        .append(i)
+                        .append(", \"image_id\": ")
+                        .append(i)
+                        .append(", \"category_id\": 18, \"segmentation\": [[0, 0, 4, 0, 4, 4]]}");
+            }
+            Files.writeString(
+                    coco.resolve("annotations/instances_" + split + ".json"),
+                    "{\"categories\": [{\"id\": 18, \"name\": \"dog\"}], \"images\": [" + images
+                            + "], \"annotations\": [" + annotations + "]}");
+        }
+        PipelineCommands.Demo demo = new PipelineCommands.Demo();
+        new CommandLine(demo).parseArgs("--coco", coco.toString(), "--held-out", "2", "--labeled-share", "1");
+        var load = demo.dataset.load(SeedStreamConfig.defaults());
+        assertThat(load.classes().names()).containsExactly("background", "dog");
+        LocalPipeline.Images images = demo.split(load, demo.dataset.loadHeldOutSplit());
+        assertThat(images.heldOut()).extracting(LabeledImage::id).containsExactly("val-0.png", "val-1.png");
+        assertThat(images.labeled()).extracting(LabeledImage::id).containsExactly("train-0.png", "train-1.png");
+        assertThat(images.labeled().get(0).labels()).containsExactly(1);
+    }
+
     private static LocalPipeline.Images split(String... args) throws Exception {
         PipelineCommands.Demo demo = new PipelineCommands.Demo();
         new CommandLine(demo).parseArgs(args);
