@@ -4,17 +4,29 @@ import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.CocoReader;
 import io.seedstream.segmentation.data.DatasetLoad;
-import io.seedstream.segmentation.data.ImageFolderReader;
+import io.seedstream.segmentation.data.ImageListReader;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Where the images to stream come from: the synthetic generator (default) or a data set on disk. */
 public final class DatasetOptions {
+
+    private static final int MAX_DOWNLOAD_BYTES = 64 << 20;
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
 
     @Option(
             names = "--synthetic",
@@ -24,6 +36,13 @@ public final class DatasetOptions {
 
     @Option(names = "--folder", description = "a folder of images with a labels.csv (file,class;class;...)")
     Path folder;
+
+    @Option(
+            names = "--list",
+            description = "a list of images with the classes present: CSV lines 'image,class;class' or JSON lines"
+                    + " {\"image\": ..., \"labels\": [...]} (.jsonl); an image is a path relative to the list, a file:,"
+                    + " http: or https: URL")
+    Path list;
 
     @Option(names = "--voc", description = "a PASCAL VOC root (JPEGImages, SegmentationClass, ImageSets)")
     Path voc;
@@ -70,7 +89,15 @@ public final class DatasetOptions {
             throw new IllegalArgumentException("--mask-fraction must be in [0, 1]");
         }
         if (folder != null) {
-            return ImageFolderReader.read(folder);
+            return ImageListReader.folder(folder);
+        }
+        if (list != null) {
+            Path base = list.toAbsolutePath().getParent();
+            return ImageListReader.read(
+                    list,
+                    location -> location.startsWith("http://") || location.startsWith("https://")
+                            ? download(URI.create(location))
+                            : ImageListReader.files(base).fetch(location));
         }
         if (voc != null) {
             return MaskedDatasetReader.voc(voc, split);
@@ -106,6 +133,28 @@ public final class DatasetOptions {
         } catch (IOException e) { // no such split here: fall back to a share of the streamed images
             System.out.println("no held-out split: " + e.getMessage());
             return Optional.empty();
+        }
+    }
+
+    /** An image from the web: 30 s at most, refused beyond 64 MB or with a status other than 200. */
+    private static byte[] download(URI uri) throws IOException {
+        HttpRequest request =
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build();
+        try {
+            HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream body = response.body()) {
+                if (response.statusCode() != 200) {
+                    throw new IOException("GET " + uri + " answered " + response.statusCode());
+                }
+                byte[] bytes = body.readNBytes(MAX_DOWNLOAD_BYTES + 1);
+                if (bytes.length > MAX_DOWNLOAD_BYTES) {
+                    throw new IOException("GET " + uri + " is larger than " + (MAX_DOWNLOAD_BYTES >> 20) + " MB");
+                }
+                return bytes;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching " + uri, e);
         }
     }
 

@@ -86,7 +86,7 @@ class DatasetReadersTest {
         writeRgb(dir.resolve("x.png"), 3, 2);
         Files.writeString(
                 dir.resolve("labels.csv"), "image,labels\nx.png,cat;dog\ny.png,dog\nbad line\nx.png,background\n");
-        DatasetLoad load = ImageFolderReader.read(dir);
+        DatasetLoad load = ImageListReader.folder(dir);
         assertThat(load.classes().names()).containsExactly("background", "cat", "dog");
         assertThat(load.images()).singleElement().satisfies(image -> {
             assertThat(image.labels()).containsExactly(1, 2);
@@ -95,6 +95,39 @@ class DatasetReadersTest {
         assertThat(load.problems())
                 .extracting(DatasetLoad.Problem::file)
                 .containsExactlyInAnyOrder("y.png", "labels.csv:4", "labels.csv:5");
+    }
+
+    @Test
+    void aListNamesImagesByRelativePathOrFileUriAsCsvOrJsonLines() throws IOException {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        writeRgb(images.resolve("x.png"), 3, 2);
+        writeRgb(images.resolve("y.png"), 2, 2);
+        Files.writeString(
+                dir.resolve("list.csv"),
+                "images/x.png,cat\n" + images.resolve("y.png").toUri() + ",dog;cat\nhttps://example.org/z.png,cat\n");
+        DatasetLoad csv = ImageListReader.read(dir.resolve("list.csv"), ImageListReader.files(dir));
+        assertThat(csv.classes().names()).containsExactly("background", "cat", "dog");
+        assertThat(csv.images()).extracting(LabeledImage::width).containsExactly(3, 2);
+        assertThat(csv.images().get(1).labels()).containsExactly(1, 2);
+        assertThat(csv.problems())
+                .extracting(Object::toString)
+                .containsExactly("https://example.org/z.png: cannot fetch https: URLs here");
+
+        Files.writeString(dir.resolve("list.jsonl"), """
+                {"image": "images/x.png", "labels": ["cat", "dog"]}
+                {"image": "images/y.png", "labels": []}
+                {"image": "images/y.png"}
+                not json
+                """);
+        DatasetLoad jsonLines = ImageListReader.read(dir.resolve("list.jsonl"), ImageListReader.files(dir));
+        assertThat(jsonLines.images()).singleElement().satisfies(image -> {
+            assertThat(image.id()).isEqualTo("images/x.png");
+            assertThat(image.labels()).containsExactly(1, 2);
+        });
+        assertThat(jsonLines.problems())
+                .extracting(DatasetLoad.Problem::file)
+                .containsExactly("list.jsonl:2", "list.jsonl:3", "list.jsonl:4");
+        assertThat(jsonLines.problems().get(0).reason()).isEqualTo("no labels: name at least one class present");
     }
 
     private static void writeRgb(Path file, int w, int h) throws IOException {
