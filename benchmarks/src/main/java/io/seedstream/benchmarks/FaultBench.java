@@ -10,12 +10,10 @@ import io.seedstream.flink.StandaloneFlink;
 import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.records.ConfigOptions;
-import io.seedstream.records.ImageRecords;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
-import io.seedstream.records.kafka.KafkaClients;
 import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.records.kafka.TopicSetup;
 import io.seedstream.segmentation.config.SeedStreamConfig;
@@ -29,7 +27,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,8 +52,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.logging.log4j.Level;
@@ -235,7 +230,24 @@ public final class FaultBench implements Callable<Integer> {
             Map<FlinkCluster.Job, JobClient> jobs = new EnumMap<>(FlinkCluster.Job.class);
             submit(cluster, config, data, settings, work, Map.of(), jobs);
             List<Thread> threads = new ArrayList<>(List.of(
-                    daemon("faults-producer", () -> produce(kafka, topics, data)),
+                    daemon(
+                            "faults-producer",
+                            () -> new SteadyImageStream(kafka, topics, data, rate, "faults")
+                                    .run(producing::get, new SteadyImageStream.Listener() {
+                                        @Override
+                                        public void sent(String id, boolean labeled) {
+                                            if (labeled) {
+                                                ledger.sent(id, now());
+                                            }
+                                        }
+
+                                        @Override
+                                        public void acknowledged(String id, boolean labeled) {
+                                            if (labeled) {
+                                                ledger.acknowledged(id);
+                                            }
+                                        }
+                                    })),
                     daemon("faults-seeds", () -> readSeeds(kafka, topics)),
                     daemon("faults-models", () -> readModels(kafka, topics))));
             say("jobs submitted; streaming " + rate + " images/s; waiting for the first segmenter");
@@ -465,54 +477,6 @@ public final class FaultBench implements Callable<Integer> {
                             CHECKPOINT_INTERVAL,
                             job.checkpoints(checkpoints),
                             savepoints.get(job)));
-        }
-    }
-
-    /** New images with unique ids at the steady rate, three labeled (every fifth with its mask) to one unlabeled. */
-    private void produce(KafkaConnection kafka, Topics topics, SyntheticDataset data) {
-        KafkaProducer<byte[], byte[]> producer = null;
-        long next = System.nanoTime();
-        try {
-            for (int i = 0; producing.get(); i++) {
-                Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime())));
-                next = Math.max(next, System.nanoTime()) + (long) (1e9 / rate); // no burst after an outage
-                LabeledImage image = data.image(i);
-                boolean labeled = i % 4 != 3;
-                LabeledImage sent = labeled
-                        ? image
-                        : new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, new int[0]);
-                byte[] value =
-                        ImageRecords.encode(sent, data.classes(), i % 5 == 0, "faults", System.currentTimeMillis());
-                if (producer == null) {
-                    producer = KafkaClients.producer(kafka);
-                }
-                if (labeled) {
-                    ledger.sent(image.id(), now());
-                }
-                try {
-                    producer.send(
-                            new ProducerRecord<>(
-                                    labeled ? topics.labeledImages() : topics.unlabeledImages(),
-                                    image.id().getBytes(StandardCharsets.UTF_8),
-                                    value),
-                            (metadata, e) -> {
-                                if (e == null && labeled) {
-                                    ledger.acknowledged(image.id());
-                                }
-                            });
-                } catch (KafkaException e) { // a producer in a fatal state: a new one takes over
-                    producer.close(Duration.ZERO);
-                    producer = null;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            throw new IllegalStateException("could not encode a synthetic image", e);
-        } finally {
-            if (producer != null) {
-                producer.close(Duration.ofSeconds(30));
-            }
         }
     }
 

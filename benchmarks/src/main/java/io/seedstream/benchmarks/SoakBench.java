@@ -6,7 +6,6 @@ import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.records.ConfigOptions;
 import io.seedstream.records.Topics;
-import io.seedstream.records.kafka.ImageStreamer;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
@@ -113,7 +112,20 @@ public final class SoakBench implements Callable<Integer> {
             seeds.subscribe(List.of(topics.seeds()));
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicLong sent = new AtomicLong();
-            Thread producer = new Thread(() -> produce(pipeline, topics, data, running, sent), "soak-producer");
+            Thread producer = new Thread(
+                    () -> new SteadyImageStream(pipeline.kafka(), topics, data, rate, "soak")
+                            .run(running::get, new SteadyImageStream.Listener() {
+                                @Override
+                                public void sent(String id, boolean labeled) {}
+
+                                @Override
+                                public void acknowledged(String id, boolean labeled) {
+                                    if (labeled) {
+                                        sent.incrementAndGet();
+                                    }
+                                }
+                            }),
+                    "soak-producer");
             Thread client = new Thread(() -> segmentEverySecond(server, data, running), "soak-client");
             producer.start();
             client.start();
@@ -174,35 +186,6 @@ public final class SoakBench implements Callable<Integer> {
             count += read;
         }
         return count;
-    }
-
-    /** New images, unique ids, at the steady rate: three labeled (every fifth with its mask) to one unlabeled. */
-    private void produce(
-            LocalPipeline pipeline, Topics topics, SyntheticDataset data, AtomicBoolean running, AtomicLong sent) {
-        ImageStreamer labeled = new ImageStreamer(pipeline.kafka(), topics.labeledImages(), rate, null);
-        ImageStreamer unlabeled = new ImageStreamer(pipeline.kafka(), topics.unlabeledImages(), rate, null);
-        int chunk = Math.max(1, (int) Math.round(rate * 4));
-        for (int from = 0; running.get(); from += chunk) {
-            List<LabeledImage> images = data.images(from, chunk);
-            try {
-                List<LabeledImage> pool = new ArrayList<>();
-                List<LabeledImage> withLabels = new ArrayList<>();
-                for (LabeledImage image : images) {
-                    if (Math.floorMod(image.id().hashCode(), 4) == 0) {
-                        pool.add(new LabeledImage(
-                                image.id(), image.width(), image.height(), image.rgb(), null, new int[0]));
-                    } else {
-                        withLabels.add(image);
-                    }
-                }
-                sent.addAndGet(labeled.stream(withLabels, data.classes(), i -> i % 5 == 0, "soak")
-                        .sent());
-                unlabeled.stream(pool, data.classes(), i -> false, "soak");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
     }
 
     /** A client of the server the whole run: one segmentation a second. */
