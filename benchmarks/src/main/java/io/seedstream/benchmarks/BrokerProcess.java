@@ -137,7 +137,11 @@ final class BrokerProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (process.isAlive()) {
-            resume(); // a paused broker does not act on SIGTERM
+            try {
+                resume(); // a paused broker does not act on SIGTERM
+            } catch (IOException exitedMeanwhile) {
+                // nothing to resume
+            }
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -91,6 +91,7 @@ final class FaultLedger {
             Sending sending = sendings.get(seeding.id());
             if (recovery == null
                     && seeding.at() >= phase.injected()
+                    && seeding.at() < phase.end()
                     && sending != null
                     && sending.at() >= phase.injected()) {
                 recovery = (seeding.at() - phase.injected()) / 1e9;

@@ -56,6 +56,9 @@ final class SteadyImageStream {
         try {
             for (int i = 0; running.getAsBoolean(); i++) {
                 Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime())));
+                if (!running.getAsBoolean()) {
+                    break;
+                }
                 next = Math.max(next, System.nanoTime()) + (long) (1e9 / rate);
                 LabeledImage image = data.image(i);
                 boolean labeled = i % 4 != 3;

@@ -9,6 +9,7 @@ import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,13 +17,20 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 
 /** Where the images to stream come from: the synthetic generator (default) or a data set on disk. */
 public final class DatasetOptions {
 
     private static final int MAX_DOWNLOAD_BYTES = 64 << 20;
+    private static final Duration DOWNLOAD_TIME = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL)
@@ -80,10 +88,11 @@ public final class DatasetOptions {
 
     /** Reads the chosen source; files that cannot be read are listed in the result, not fatal. */
     DatasetLoad load(SeedStreamConfig config) throws IOException {
-        int chosen =
-                (folder != null ? 1 : 0) + (voc != null ? 1 : 0) + (camvid != null ? 1 : 0) + (coco != null ? 1 : 0);
+        long chosen = Stream.of(folder, list, voc, camvid, coco)
+                .filter(Objects::nonNull)
+                .count();
         if (chosen > 1) {
-            throw new IllegalArgumentException("choose one of --folder, --voc, --camvid and --coco");
+            throw new IllegalArgumentException("choose one of --folder, --list, --voc, --camvid and --coco");
         }
         if (maskFraction < 0 || maskFraction > 1) {
             throw new IllegalArgumentException("--mask-fraction must be in [0, 1]");
@@ -136,17 +145,32 @@ public final class DatasetOptions {
         }
     }
 
-    /** An image from the web: 30 s at most, refused beyond 64 MB or with a status other than 200. */
+    /** An image from the web: 30 s at most in all, refused beyond 64 MB or with a status other than 200. */
     private static byte[] download(URI uri) throws IOException {
-        HttpRequest request =
-                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build();
+        long deadline = System.nanoTime() + DOWNLOAD_TIME.toNanos();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(DOWNLOAD_TIME).build();
         try {
             HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
                     throw new IOException("GET " + uri + " answered " + response.statusCode());
                 }
-                byte[] bytes = body.readNBytes(MAX_DOWNLOAD_BYTES + 1);
+                // The request's timeout ends with the headers: a body that trickles is cut off here.
+                CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return body.readNBytes(MAX_DOWNLOAD_BYTES + 1);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                byte[] bytes;
+                try {
+                    bytes = read.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    throw new IOException("GET " + uri + " took longer than " + DOWNLOAD_TIME.toSeconds() + " s");
+                } catch (ExecutionException e) {
+                    throw new IOException("GET " + uri + ": " + e.getCause().getMessage(), e.getCause());
+                }
                 if (bytes.length > MAX_DOWNLOAD_BYTES) {
                     throw new IOException("GET " + uri + " is larger than " + (MAX_DOWNLOAD_BYTES >> 20) + " MB");
                 }

@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -154,15 +153,17 @@ public final class StandaloneFlink implements AutoCloseable {
 
     /** Kills task manager {@code i} with SIGKILL, as the kernel's OOM killer or a lost node would. */
     public void killTaskManager(int i) throws InterruptedException {
-        killed.add(i);
-        Process process = taskManagers.get(i);
+        Process process;
+        synchronized (this) {
+            killed.add(i);
+            process = taskManagers.get(i);
+        }
         process.destroyForcibly();
         process.waitFor();
     }
 
     /** Starts task manager {@code i} again (after {@link #killTaskManager}), under the same resource id. */
     public synchronized void startTaskManager(int i) throws IOException {
-        killed.remove(i);
         taskManagers.set(
                 i,
                 launch(
@@ -171,6 +172,7 @@ public final class StandaloneFlink implements AutoCloseable {
                         heapWithFramework(),
                         "-D",
                         "taskmanager.resource-id=" + taskManagerId(i)));
+        killed.remove(i); // only now: until the new process is in place, the old dead one was killed on purpose
     }
 
     /**
@@ -185,24 +187,35 @@ public final class StandaloneFlink implements AutoCloseable {
                     try {
                         while (!Thread.currentThread().isInterrupted()) {
                             for (int i = 0; i < taskManagers.size(); i++) {
-                                if (!taskManagers.get(i).isAlive() && !killed.contains(i)) {
+                                Process seen = taskManagers.get(i);
+                                if (!seen.isAlive() && !killed.contains(i)) {
                                     crashes.incrementAndGet();
                                     Thread.sleep(delay.toMillis());
-                                    startTaskManager(i);
+                                    restartIfStillDead(i, seen);
                                 }
                             }
                             Thread.sleep(1000);
                         }
                     } catch (InterruptedException e) {
                         // closing
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("could not start a task manager again", e);
                     }
                 },
                 "task-manager-supervisor");
         thread.setDaemon(true);
         thread.start();
         supervisor = thread;
+    }
+
+    /** Unless someone killed or started it meanwhile, starts the task manager whose dead process was {@code seen}. */
+    private synchronized void restartIfStillDead(int i, Process seen) {
+        if (taskManagers.get(i) != seen || killed.contains(i)) {
+            return;
+        }
+        try {
+            startTaskManager(i);
+        } catch (IOException e) { // tried again at the next round
+            System.err.println("could not start " + taskManagerId(i) + " again: " + e.getMessage());
+        }
     }
 
     /** Task managers that exited by themselves since {@link #superviseTaskManagers}. */

@@ -75,14 +75,22 @@ final class LabelingFeed implements AutoCloseable {
             // Requests and answers up to now first: then every image read is known to be asked about or not, and
             // the cache of images not asked about cannot push out one that is.
             consumer.pause(images);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(answersAndRequests);
+            Map<TopicPartition, Long> ends =
+                    TopicReaders.retrying(() -> consumer.endOffsets(answersAndRequests), () -> running, problem);
+            if (ends == null) {
+                return; // closing
+            }
             boolean readingImages = false;
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : TopicReaders.poll(consumer, POLL, problem)) {
                     handle(record);
                 }
                 if (!readingImages
-                        && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                        && Boolean.TRUE.equals(TopicReaders.retrying(
+                                () -> ends.entrySet().stream()
+                                        .allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
+                                () -> running,
+                                problem))) {
                     consumer.resume(images);
                     readingImages = true;
                 }

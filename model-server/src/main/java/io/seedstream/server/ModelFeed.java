@@ -93,8 +93,13 @@ public final class ModelFeed implements AutoCloseable {
             consumer.assign(all);
             consumer.seekToBeginning(modelPartitions);
             consumer.seekToBeginning(heldOutPartitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(all);
-            Map<TopicPartition, Long> begins = consumer.beginningOffsets(all);
+            Map<TopicPartition, Long> ends =
+                    TopicReaders.retrying(() -> consumer.endOffsets(all), () -> running, problem);
+            Map<TopicPartition, Long> begins =
+                    TopicReaders.retrying(() -> consumer.beginningOffsets(all), () -> running, problem);
+            if (ends == null || begins == null) {
+                return; // closing
+            }
             for (TopicPartition partition : imagePartitions) {
                 // The images a little further back than the seeds, so the first seeds find their images.
                 consumer.seek(partition, Math.max(begins.get(partition), ends.get(partition) - 2L * RECENT_BACKLOG));
@@ -110,8 +115,11 @@ public final class ModelFeed implements AutoCloseable {
                     handle(record, newest);
                 }
                 if (!caughtUp
-                        && historyEnds.entrySet().stream()
-                                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                        && Boolean.TRUE.equals(TopicReaders.retrying(
+                                () -> historyEnds.entrySet().stream()
+                                        .allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
+                                () -> running,
+                                problem))) {
                     newest.values().forEach(models::offer);
                     newest.clear();
                     caughtUp = true;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -85,6 +86,28 @@ final class TopicReaders {
             pause(problem.retryAfter());
             return ConsumerRecords.empty();
         }
+    }
+
+    /**
+     * {@code call} (an offsets lookup, a position) until it works: a Kafka error is kept in
+     * {@code problem} and the call made again after a pause; null once not running.
+     */
+    static <T> T retrying(Supplier<T> call, BooleanSupplier running, FeedProblem problem) {
+        while (running.getAsBoolean()) {
+            try {
+                T result = call.get();
+                problem.clear();
+                return result;
+            } catch (WakeupException | InterruptException e) {
+                throw e;
+            } catch (KafkaException e) {
+                problem.report(describe(e));
+                if (!pause(problem.retryAfter())) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     private static String describe(KafkaException e) {

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,7 +21,7 @@ import java.util.TreeSet;
 /**
  * COCO instance annotations ({@code instances_<split>.json}) as labeled images. The classes are the
  * file's categories in the order of their ids, after a background class. An image's labels are the
- * categories of its annotations; its mask paints each annotation (polygons or RLE, compressed or
+ * categories of its annotations, crowds included; its mask paints each annotation (polygons or RLE, compressed or
  * not) with its class, larger objects first so that smaller ones in front stay visible, and the
  * crowd regions ({@code iscrowd}) last with {@link ClassList#IGNORE}: they hold objects no
  * annotation outlines. An image that cannot be read (missing file, broken polygon, unknown
@@ -34,6 +33,17 @@ import java.util.TreeSet;
  * decoded as {@code rleFrString} there decodes it.
  */
 public final class CocoReader {
+
+    /** An annotation's class and the pixels it covers. */
+    private record Painted(int classId, boolean[] covered, int area) {
+        static Painted of(int classId, boolean[] covered) {
+            int area = 0;
+            for (boolean pixel : covered) {
+                area += pixel ? 1 : 0;
+            }
+            return new Painted(classId, covered, area);
+        }
+    }
 
     private CocoReader() {}
 
@@ -115,31 +125,27 @@ public final class CocoReader {
             throw new IOException("the file is " + width + "x" + height + ", the annotations say " + image.get("width")
                     + "x" + image.get("height"));
         }
-        List<JsonObject> objects = new ArrayList<>();
-        List<JsonObject> crowds = new ArrayList<>();
+        List<Painted> objects = new ArrayList<>();
+        List<Painted> crowds = new ArrayList<>();
         for (JsonObject a : annotations) {
             long category = a.get("category_id").getAsLong();
             if (!classOf.containsKey(category)) {
                 throw new IOException("annotation " + a.get("id") + ": category id " + category
                         + " is not among the file's categories");
             }
-            (a.has("iscrowd") && a.get("iscrowd").getAsInt() == 1 ? crowds : objects).add(a);
-        }
-        Map<JsonObject, boolean[]> regions = new LinkedHashMap<>();
-        for (JsonObject a : objects) {
-            regions.put(a, region(a, width, height));
+            Painted painted = Painted.of(classOf.get(category), region(a, width, height));
+            (a.has("iscrowd") && a.get("iscrowd").getAsInt() == 1 ? crowds : objects).add(painted);
         }
         byte[] mask = new byte[width * height]; // background, 0
-        objects.sort(
-                Comparator.comparingInt((JsonObject a) -> count(regions.get(a))).reversed());
+        objects.sort(Comparator.comparingInt(Painted::area).reversed());
         TreeSet<Integer> labels = new TreeSet<>();
-        for (JsonObject a : objects) {
-            int classId = classOf.get(a.get("category_id").getAsLong());
-            paint(mask, regions.get(a), classId);
-            labels.add(classId);
+        for (Painted object : objects) {
+            paint(mask, object.covered(), object.classId());
+            labels.add(object.classId());
         }
-        for (JsonObject crowd : crowds) {
-            paint(mask, region(crowd, width, height), ClassList.IGNORE);
+        for (Painted crowd : crowds) {
+            paint(mask, crowd.covered(), ClassList.IGNORE);
+            labels.add(crowd.classId()); // a crowd of the class is in the image, outlined or not
         }
         return new LabeledImage(
                 name,
@@ -195,9 +201,24 @@ public final class CocoReader {
     /** Even-odd rule at pixel centres: (x + 0.5, y + 0.5) in the polygon of points x0, y0, x1, y1, ... */
     static void fillPolygon(double[] xy, int width, int height, boolean[] covered) {
         int n = xy.length / 2;
-        for (int y = 0; y < height; y++) {
+        double minX = Double.MAX_VALUE;
+        double maxX = -Double.MAX_VALUE;
+        double minY = Double.MAX_VALUE;
+        double maxY = -Double.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            minX = Math.min(minX, xy[2 * i]);
+            maxX = Math.max(maxX, xy[2 * i]);
+            minY = Math.min(minY, xy[2 * i + 1]);
+            maxY = Math.max(maxY, xy[2 * i + 1]);
+        }
+        // Only the centres inside the bounding box can be inside the polygon.
+        int fromY = Math.max(0, (int) Math.floor(minY - 0.5));
+        int toY = Math.min(height - 1, (int) Math.ceil(maxY - 0.5));
+        int fromX = Math.max(0, (int) Math.floor(minX - 0.5));
+        int toX = Math.min(width - 1, (int) Math.ceil(maxX - 0.5));
+        for (int y = fromY; y <= toY; y++) {
             double cy = y + 0.5;
-            for (int x = 0; x < width; x++) {
+            for (int x = fromX; x <= toX; x++) {
                 double cx = x + 0.5;
                 boolean inside = false;
                 for (int i = 0, j = n - 1; i < n; j = i++) {
@@ -270,13 +291,5 @@ public final class CocoReader {
                 mask[p] = (byte) value;
             }
         }
-    }
-
-    private static int count(boolean[] region) {
-        int count = 0;
-        for (boolean covered : region) {
-            count += covered ? 1 : 0;
-        }
-        return count;
     }
 }

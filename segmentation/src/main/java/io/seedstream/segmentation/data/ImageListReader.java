@@ -55,9 +55,9 @@ public final class ImageListReader {
         TreeSet<String> names = new TreeSet<>();
         List<String> lines = Files.readAllLines(list);
         for (int n = 0; n < lines.size(); n++) {
-            String line = lines.get(n).strip();
+            String line = (n == 0 ? lines.get(n).replace("\uFEFF", "") : lines.get(n)).strip();
             String where = name + ":" + (n + 1);
-            if (line.isEmpty() || (!jsonLines && n == 0 && line.equalsIgnoreCase("image,labels"))) {
+            if (line.isEmpty() || (!jsonLines && n == 0 && line.replace(" ", "").equalsIgnoreCase("image,labels"))) {
                 continue;
             }
             try {

@@ -23,7 +23,8 @@ class CocoReaderTest {
                {"id": 2, "file_name": "b.png", "width": 6, "height": 4},
                {"id": 3, "file_name": "missing.png", "width": 6, "height": 4},
                {"id": 4, "file_name": "c.png", "width": 6, "height": 4},
-               {"id": 5, "file_name": "d.png", "width": 6, "height": 4}],
+               {"id": 5, "file_name": "d.png", "width": 6, "height": 4},
+               {"id": 6, "file_name": "e.png", "width": 6, "height": 4}],
              "annotations": [
                {"id": 10, "image_id": 1, "category_id": 3, "iscrowd": 0,
                 "segmentation": [[0, 0, 4, 0, 4, 4, 0, 4]]},
@@ -36,13 +37,15 @@ class CocoReaderTest {
                {"id": 40, "image_id": 4, "category_id": 99, "iscrowd": 0,
                 "segmentation": [[0, 0, 1, 0, 1, 1]]},
                {"id": 50, "image_id": 5, "category_id": 3, "iscrowd": 0,
-                "segmentation": [[1, 1, 2, 2]]}]}
+                "segmentation": [[1, 1, 2, 2]]},
+               {"id": 60, "image_id": 6, "category_id": 3, "iscrowd": 1,
+                "segmentation": {"counts": [0, 4, 20], "size": [4, 6]}}]}
             """;
 
     @Test
     void readsLabelsAndMasksFromPolygonsAndRleAndIgnoresCrowds(@TempDir Path root) throws Exception {
         Path images = Files.createDirectories(root.resolve("val"));
-        for (String name : List.of("a.png", "b.png", "c.png", "d.png")) {
+        for (String name : List.of("a.png", "b.png", "c.png", "d.png", "e.png")) {
             Files.write(images.resolve(name), ImageCodec.encodePng(W, H, new byte[W * H * 3]));
         }
         Files.createDirectories(root.resolve("annotations"));
@@ -53,7 +56,7 @@ class CocoReaderTest {
         assertThat(load.classes().names())
                 .as("background, then the categories by id")
                 .containsExactly("background", "cat", "dog");
-        assertThat(load.images()).extracting(LabeledImage::id).containsExactly("a.png", "b.png");
+        assertThat(load.images()).extracting(LabeledImage::id).containsExactly("a.png", "b.png", "e.png");
         LabeledImage a = load.images().get(0);
         // The cat's square covers the centres of x 0..3, y 0..3; the dog's smaller rectangle x 3..4,
         // y 1..2 is painted over it; the crowd's RLE runs down column 5 (pixels 20..23 in column
@@ -64,7 +67,7 @@ class CocoReaderTest {
                         "1 1 1 2 2 X", //
                         "1 1 1 2 2 X", //
                         "1 1 1 1 0 X"));
-        assertThat(a.labels()).as("cat and dog; a crowd is no label").containsExactly(1, 2);
+        assertThat(a.labels()).as("cat and dog").containsExactly(1, 2);
         LabeledImage b = load.images().get(1);
         // "125>" decodes to the counts 1, 2, 5, 16 (the last one a delta, 14, from the count two
         // back): column 0 rows 1-2, then columns 2 to 5 whole.
@@ -75,6 +78,15 @@ class CocoReaderTest {
                         "2 0 2 2 2 2", //
                         "0 0 2 2 2 2"));
         assertThat(b.labels()).containsExactly(2);
+        LabeledImage e = load.images().get(2);
+        assertThat(e.mask())
+                .as("a crowd of cats down column 0, outlined by no annotation")
+                .containsExactly(rows(
+                        "X 0 0 0 0 0", //
+                        "X 0 0 0 0 0", //
+                        "X 0 0 0 0 0", //
+                        "X 0 0 0 0 0"));
+        assertThat(e.labels()).as("the cats are in the image").containsExactly(1);
         assertThat(load.problems())
                 .extracting(Object::toString)
                 .containsExactly(
