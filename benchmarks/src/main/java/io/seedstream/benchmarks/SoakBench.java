@@ -47,8 +47,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code seedstream bench soak}: the demo's pipeline (embedded broker, local Flink with the three
  * jobs, the model server) under a steady stream of new images for {@code --minutes}, sampled every
- * {@code --every-seconds}: the JVM's heap after collection and its resident memory (libtorch's
- * native memory is in it), each job's checkpoint size, the images not yet seeded, and the ERROR
+ * {@code --every-seconds}: the JVM's heap after collection, the heap it holds (committed) and its
+ * resident memory (libtorch's native memory and malloc's arenas are in it, beside the committed heap), each job's checkpoint size, the images not yet seeded, and the ERROR
  * lines logged. It reports each one's growth per hour (a least-squares line over the second half of
  * the samples) and plots them.
  */
@@ -81,6 +81,7 @@ public final class SoakBench implements Callable<Integer> {
     record Sample(
             double minutes,
             double heapAfterCollectionMb,
+            double heapCommittedMb,
             double residentMb,
             Map<String, Long> checkpointBytes,
             long imagesSent,
@@ -149,6 +150,10 @@ public final class SoakBench implements Callable<Integer> {
                     Sample sample = new Sample(
                             (System.nanoTime() - started) / 60e9,
                             heapAfterCollectionMb(),
+                            ManagementFactory.getMemoryMXBean()
+                                            .getHeapMemoryUsage()
+                                            .getCommitted()
+                                    / 1048576.0,
                             ResidentMemory.megabytes(ProcessHandle.current().pid()),
                             checkpointBytes,
                             sent.get(),

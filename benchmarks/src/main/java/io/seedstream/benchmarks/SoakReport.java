@@ -51,6 +51,11 @@ final class SoakReport {
         soak.put("rss_mb_at_end", last == null ? null : finite(last.residentMb()));
         soak.put("rss_growth_share_per_hour", last == null ? null : finite(rssGrowth / last.residentMb()));
         soak.put("heap_growth_mb_per_hour", finite(heapGrowth));
+        // What the process holds beyond the Java heap: libtorch, RocksDB, malloc's arenas, thread stacks.
+        soak.put(
+                "outside_heap_growth_mb_per_hour",
+                finite(growthPerHour(samples, s -> s.residentMb() - s.heapCommittedMb())));
+        soak.put("heap_committed_mb_at_end", last == null ? null : finite(last.heapCommittedMb()));
         Map<String, Object> checkpoints = new LinkedHashMap<>();
         if (last != null) {
             for (String job : last.checkpointBytes().keySet()) {
@@ -85,6 +90,7 @@ final class SoakReport {
                                 samples,
                                 Map.of(
                                         "resident", SoakBench.Sample::residentMb,
+                                        "heap committed", SoakBench.Sample::heapCommittedMb,
                                         "heap after collection", SoakBench.Sample::heapAfterCollectionMb)),
                         panel("checkpoint size (MB)", samples, checkpointLines(last)),
                         panel("images not yet seeded", samples, Map.of("sent - seeded", s ->

@@ -18,12 +18,15 @@ class SoakReportTest {
             double minutes = 6 * i;
             double rss = i < 2 ? 500 + 100 * i : 1000 + 10 * minutes / 60; // a warm-up jump, then 10 MB/h
             double heap = i == 5 ? Double.NaN : 200; // a missing reading is left out
-            samples.add(new SoakBench.Sample(minutes, heap, rss, Map.of(), 2L * i, i, 0));
+            samples.add(new SoakBench.Sample(minutes, heap, 400, rss, Map.of(), 2L * i, i, 0));
         }
         assertThat(SoakReport.growthPerHour(samples, SoakBench.Sample::residentMb))
                 .isCloseTo(10, within(1e-9));
         assertThat(SoakReport.growthPerHour(samples, SoakBench.Sample::heapAfterCollectionMb))
                 .isCloseTo(0, within(1e-9));
+        assertThat(SoakReport.growthPerHour(samples, s -> s.residentMb() - s.heapCommittedMb()))
+                .as("outside the committed heap, all of the RSS's growth")
+                .isCloseTo(10, within(1e-9));
         assertThat(SoakReport.growthPerHour(samples, s -> s.imagesSent() - s.seedsCommitted()))
                 .as("one more unseeded image every 6 minutes")
                 .isCloseTo(10, within(1e-9));
