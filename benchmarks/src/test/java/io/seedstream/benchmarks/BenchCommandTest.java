@@ -30,7 +30,14 @@ class BenchCommandTest {
                         .getSubcommands()
                         .keySet())
                 .containsExactlyInAnyOrder(
-                        "localization", "segmentation", "trainer", "active-learning", "pipeline", "server", "soak");
+                        "localization",
+                        "segmentation",
+                        "trainer",
+                        "active-learning",
+                        "pipeline",
+                        "server",
+                        "soak",
+                        "faults");
         assertThat(run("bench", "--help")).isZero();
         assertThat(out.toString()).contains("Usage: seedstream bench").contains("trainer");
         assertThat(err.toString()).isEmpty();
