@@ -48,9 +48,10 @@ import picocli.CommandLine.Option;
  * {@code seedstream bench soak}: the demo's pipeline (embedded broker, local Flink with the three
  * jobs, the model server) under a steady stream of new images for {@code --minutes}, sampled every
  * {@code --every-seconds}: the JVM's heap after collection, the heap it holds (committed) and its
- * resident memory (libtorch's native memory and malloc's arenas are in it, beside the committed heap), each job's checkpoint size, the images not yet seeded, and the ERROR
- * lines logged. It reports each one's growth per hour (a least-squares line over the second half of
- * the samples) and plots them.
+ * resident memory (libtorch's native memory and malloc's arenas are in it, beside the committed
+ * heap), each job's checkpoint size, the images not yet seeded, and the ERROR lines logged. It
+ * reports each one's growth per hour (a least-squares line over the second half of the samples)
+ * and plots them.
  */
 @Command(
         name = "soak",
