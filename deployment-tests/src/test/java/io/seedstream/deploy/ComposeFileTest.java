@@ -103,9 +103,9 @@ class ComposeFileTest {
      */
     @Test
     void everyServiceRunsOnceOrIsStartedAgain() {
-        COMPOSE.services().forEach((name, service) -> assertThat(service.restart())
-                .as(name + ": restart")
-                .isIn("no", "unless-stopped"));
+        COMPOSE.services()
+                .forEach((name, service) ->
+                        assertThat(service.restart()).as(name + ": restart").isIn("no", "unless-stopped"));
         assertThat(COMPOSE.services().get("taskmanager").restart()).isEqualTo("unless-stopped");
         assertThat(COMPOSE.services().get("kafka").restart()).isEqualTo("unless-stopped");
         assertThat(COMPOSE.services().get("model-server").restart()).isEqualTo("unless-stopped");
