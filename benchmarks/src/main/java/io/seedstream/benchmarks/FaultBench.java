@@ -25,8 +25,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -542,22 +540,7 @@ public final class FaultBench implements Callable<Integer> {
         }
         while (reading.get()) {
             long at = now();
-            boolean ok;
-            try {
-                ok = http.send(
-                                        HttpRequest.newBuilder(server.uri("/v1/segment"))
-                                                .timeout(Duration.ofSeconds(10))
-                                                .header("Content-Type", "image/png")
-                                                .POST(HttpRequest.BodyPublishers.ofByteArray(png))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == 200;
-            } catch (IOException e) {
-                ok = false;
-            } catch (InterruptedException e) {
-                return;
-            }
+            boolean ok = server.segment(http, png, Duration.ofSeconds(10)) == 200;
             calls.add(new Call(at, ok));
             try {
                 Thread.sleep(Math.max(0, SERVER_CALL_EVERY.toMillis() - (now() - at) / 1_000_000));

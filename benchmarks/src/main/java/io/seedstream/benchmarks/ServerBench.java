@@ -13,10 +13,7 @@ import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.ModelName;
-import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -283,7 +280,7 @@ public final class ServerBench implements Callable<Integer> {
                         for (int i = client; running.get(); i += clients) {
                             long started = System.nanoTime();
                             boolean ok =
-                                    post(http, server, images.get(i % images.size()), Duration.ofSeconds(60)) == 200;
+                                    server.segment(http, images.get(i % images.size()), Duration.ofSeconds(60)) == 200;
                             long finished = System.nanoTime();
                             if (started >= warmUpEnds && finished <= ends) {
                                 if (ok) {
@@ -347,7 +344,7 @@ public final class ServerBench implements Callable<Integer> {
             Thread thread = new Thread(
                     () -> {
                         while (running.get()) {
-                            int status = post(http, server, large, Duration.ofSeconds(120));
+                            int status = server.segment(http, large, Duration.ofSeconds(120));
                             (status == 200 ? largeOk : status == 503 ? largeBusy : largeFailed).incrementAndGet();
                             if (status == 503) {
                                 sleep(1000); // as Retry-After says
@@ -369,7 +366,7 @@ public final class ServerBench implements Callable<Integer> {
         long ends = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < ends && server.alive()) {
             long started = System.nanoTime();
-            if (post(http, server, small, Duration.ofSeconds(60)) == 200) {
+            if (server.segment(http, small, Duration.ofSeconds(60)) == 200) {
                 probeLatencies.add(System.nanoTime() - started);
             } else {
                 probesFailed++;
@@ -406,23 +403,6 @@ public final class ServerBench implements Callable<Integer> {
 
     private static String number(Double value, String format) {
         return value == null ? "-" : String.format(format, value);
-    }
-
-    /** The status of one POST /v1/segment, or -1 when it got no answer. */
-    private static int post(HttpClient http, ServerProcess server, byte[] image, Duration timeout) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(server.uri("/v1/segment"))
-                    .timeout(timeout)
-                    .header("Content-Type", "image/png")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(image))
-                    .build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 
     private static void sleep(long millis) {

@@ -126,6 +126,23 @@ final class ServerProcess implements AutoCloseable {
         throw new IOException("the model server did not become ready within 120 s");
     }
 
+    /** The status of one POST /v1/segment of {@code png}, or -1 when it got no answer. */
+    int segment(HttpClient http, byte[] png, Duration timeout) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(uri("/v1/segment"))
+                    .timeout(timeout)
+                    .header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+                    .build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     boolean alive() {
         return process.isAlive();
     }
