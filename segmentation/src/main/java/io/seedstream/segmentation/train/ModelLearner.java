@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -156,10 +157,21 @@ final class ModelLearner {
         steps++;
         for (StreamingTrainer.Sample sample : newSamples) {
             newlyTrained.add(sample.timestampMs());
-            buffer.remember(sample, random); // counted with the batch's step below
+            buffer.remember(sample, reservoirDraw(sample)); // counted with the batch's step below
         }
         buffer.countTrained(batch);
         return true;
+    }
+
+    /**
+     * The sample's own uniform draw for the reservoir, from its id and time, not from this learner's
+     * steps: the segmenter and the affinity head buffer the same pseudo-labeled samples, and with
+     * draws of their own their buffers drift apart, so the trainer's state (which writes a sample
+     * once) would grow towards twice the buffer for as long as the stream runs.
+     */
+    static double reservoirDraw(StreamingTrainer.Sample sample) {
+        return new SplittableRandom(sample.image().id().hashCode() * 0x9E3779B97F4A7C15L ^ sample.timestampMs())
+                .nextDouble();
     }
 
     /** The weights and optimizer moments as they are now. */

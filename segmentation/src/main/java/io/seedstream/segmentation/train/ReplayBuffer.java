@@ -25,14 +25,18 @@ final class ReplayBuffer<T> {
         this.capacity = capacity;
     }
 
-    /** Reservoir sampling: the {@code n}-th sample offered replaces a random one with probability capacity / n. */
-    void remember(T sample, Random random) {
+    /**
+     * Reservoir sampling: the {@code n}-th sample offered replaces a random one with probability
+     * capacity / n. The draw, uniform in [0, 1), belongs to the sample, not to the buffer: two
+     * buffers of one capacity offered the same samples with the same draws keep the same samples.
+     */
+    void remember(T sample, double draw) {
         seen++;
         if (samples.size() < capacity) {
             samples.add(sample);
             timesTrained.put(sample, 0);
         } else {
-            long slot = (long) (random.nextDouble() * seen);
+            long slot = (long) (draw * seen);
             if (slot < samples.size()) {
                 timesTrained.remove(samples.set((int) slot, sample));
                 timesTrained.put(sample, 0);

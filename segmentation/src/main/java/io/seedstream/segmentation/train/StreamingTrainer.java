@@ -393,7 +393,8 @@ public final class StreamingTrainer implements AutoCloseable {
                 classifierLearner.restore(in, version, () -> TrainerStateFormat.readSamples(in));
                 segmenterLearner.restore(in, version, () -> TrainerStateFormat.readSamples(in));
                 List<Sample> buffered = segmenterLearner.buffer.samples();
-                affinityLearner.buffer.restore(buffered, Collections.nCopies(buffered.size(), 0), buffered.size());
+                affinityLearner.buffer.restore(
+                        buffered, Collections.nCopies(buffered.size(), 0), segmenterLearner.buffer.seen());
                 affinityLearner.fresh.addAll(segmenterLearner.fresh);
             }
             evalImages.clear();

@@ -14,7 +14,7 @@ class ReplayBufferTest {
         ReplayBuffer<String> buffer = new ReplayBuffer<>(3);
         Random random = new Random(1);
         for (String sample : List.of("a", "b", "c")) {
-            buffer.remember(sample, random);
+            buffer.remember(sample, random.nextDouble());
         }
         buffer.countTrained(List.of("a", "b", "x")); // a 1, b 1, c 0; x is not buffered
         buffer.countTrained(List.of("a")); // a 2
@@ -36,7 +36,7 @@ class ReplayBufferTest {
         for (int run = 0; run < 20_000; run++) {
             ReplayBuffer<Integer> buffer = new ReplayBuffer<>(2);
             for (int sample = 0; sample < 4; sample++) {
-                buffer.remember(sample, random);
+                buffer.remember(sample, random.nextDouble());
             }
             buffer.samples().forEach(sample -> kept[sample]++);
             assertThat(buffer.samples()).hasSize(2);
@@ -50,14 +50,9 @@ class ReplayBufferTest {
     @Test
     void aReplacedSampleStartsAfreshAndARestoreKeepsTheCounts() {
         ReplayBuffer<String> buffer = new ReplayBuffer<>(1);
-        buffer.remember("old", new Random(0));
+        buffer.remember("old", 0.9);
         buffer.countTrained(List.of("old", "old"));
-        buffer.remember("new", new Random(0) {
-            @Override
-            public double nextDouble() {
-                return 0.0; // slot 0 of 2 seen: replace
-            }
-        });
+        buffer.remember("new", 0.4); // slot 0.4 * 2 seen = 0: replace
         assertThat(buffer.samples()).containsExactly("new");
         assertThat(buffer.timesTrained("new")).isZero();
         buffer.countTrained(List.of("old"));
@@ -69,5 +64,15 @@ class ReplayBufferTest {
         restored.restore(List.of("kept"), List.of(4), 9);
         assertThat(restored.timesTrained("kept")).isEqualTo(4);
         assertThat(restored.seen()).isEqualTo(9);
+    }
+
+    /** A draw that lands beyond the buffer's slots keeps the buffer as it is: slot 0.6 * 2 seen = 1, of 1 slot. */
+    @Test
+    void aDrawBeyondTheSlotsIsNotKept() {
+        ReplayBuffer<String> buffer = new ReplayBuffer<>(1);
+        buffer.remember("old", 0.0);
+        buffer.remember("new", 0.6);
+        assertThat(buffer.samples()).containsExactly("old");
+        assertThat(buffer.seen()).isEqualTo(2);
     }
 }

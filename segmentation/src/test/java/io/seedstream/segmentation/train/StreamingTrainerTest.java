@@ -10,6 +10,8 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -396,6 +398,34 @@ class StreamingTrainerTest {
     }
 
     /** The image as a sample without its mask, which the trainer would otherwise learn from as well. */
+    /**
+     * The segmenter and the affinity head buffer the same pseudo-labeled samples, and the state
+     * writes each sample once: however long the stream, it holds one buffer's worth of them (4 here,
+     * after 32), not two buffers drifting apart.
+     */
+    @Test
+    void theSavedStateHoldsOneBufferOfPseudoLabeledSamplesHoweverLongTheStream() throws Exception {
+        SeedStreamConfig small = config.with(
+                Map.of("trainer.evalPercent", "0", "stream.affinityWalk", "true", "trainer.replayCapacity", "4"));
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(small, data.classes(), manager)) {
+            List<LabeledImage> images = data.images(0, 32);
+            for (int i = 0; i < images.size(); i++) {
+                trainer.add(new StreamingTrainer.Sample(
+                        withoutMask(images.get(i)), images.get(i).mask(), i));
+                if (i % 4 == 3) {
+                    trainer.step();
+                }
+            }
+            assertThat(trainer.untrainedSamples()).isZero();
+            byte[] saved = trainer.save();
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(saved))) {
+                TrainerStateFormat.readVersion(saved, in);
+                assertThat(TrainerStateFormat.readSamples(in)).hasSize(4);
+            }
+        }
+    }
+
     private static LabeledImage withoutMask(LabeledImage image) {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
     }
