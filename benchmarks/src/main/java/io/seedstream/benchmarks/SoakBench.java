@@ -66,7 +66,10 @@ public final class SoakBench implements Callable<Integer> {
     @Option(names = "--minutes", description = "how long to run (default ${DEFAULT-VALUE})", defaultValue = "60")
     double minutes;
 
-    @Option(names = "--rate", description = "images per second streamed (default ${DEFAULT-VALUE})", defaultValue = "2")
+    @Option(
+            names = "--rate",
+            description = "images per second streamed (default ${DEFAULT-VALUE}, what two cores keep up with)",
+            defaultValue = "0.5")
     double rate;
 
     @Option(
