@@ -3,7 +3,6 @@ package io.seedstream.server;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
@@ -14,6 +13,7 @@ import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Ops;
+import io.seedstream.segmentation.nn.SegmentationMasks;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
@@ -236,11 +236,7 @@ public final class Inference implements AutoCloseable {
             NDArray logits = lease.network().logits(Batches.images(scope, inputs), false);
             for (int b = 0; b < batch.size(); b++) {
                 ImageCodec.Rgb image = batch.get(b).image();
-                // Scores are upsampled before the argmax, so class borders fall between output pixels.
-                byte[] mask = Ops.resize(logits.get(b).expandDims(0), image.height(), image.width())
-                        .argMax(1)
-                        .toType(DataType.UINT8, false)
-                        .toByteArray();
+                byte[] mask = SegmentationMasks.mask(logits.get(b), image.width(), image.height());
                 batch.get(b)
                         .result()
                         .complete(new Segmentation(
@@ -309,8 +305,8 @@ public final class Inference implements AutoCloseable {
 
     private LabeledImage atTrainingSize(ImageCodec.Rgb image) {
         SeedStreamConfig.Trainer size = config.trainer();
-        return new LabeledImage("request", image.width(), image.height(), image.pixels(), null, new int[0])
-                .resized(size.imageWidth(), size.imageHeight());
+        return SegmentationMasks.input(
+                image.width(), image.height(), image.pixels(), size.imageWidth(), size.imageHeight());
     }
 
     private void failWaiting() {

@@ -24,18 +24,23 @@ public final class Autograd {
 
     /** Records operations on this thread for backward passes until closed; then the previous mode is back. */
     public static Recording record() {
-        Engine.getEngine("PyTorch");
-        return new Recording(JniUtils.isGradMode());
+        return new Recording(true);
     }
 
-    /** A span of graph recording on the calling thread. */
+    /** Records nothing on this thread until closed (inference on a caller's thread); then the previous mode is back. */
+    public static Recording pause() {
+        return new Recording(false);
+    }
+
+    /** A span of the calling thread with recording on or off. */
     public static final class Recording implements AutoCloseable {
 
         private final boolean previousMode;
 
-        private Recording(boolean previousMode) {
-            this.previousMode = previousMode;
-            JniUtils.setGradMode(true);
+        private Recording(boolean mode) {
+            Engine.getEngine("PyTorch"); // loads the native library before the first JNI call
+            this.previousMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(mode);
         }
 
         /** Adds d scalar / d leaf into the gradient of every leaf that requires one. */

@@ -1,0 +1,56 @@
+package io.seedstream.model;
+
+import ai.djl.Model;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.output.CategoryMask;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes the {@link SegmentationTranslator} of an exported segmenter for DJL's model loader, which
+ * names this class from the model directory's {@code serving.properties}: the input size from its
+ * {@code width} and {@code height}, the class names from its {@code synset.txt}.
+ */
+public final class SegmentationTranslatorFactory implements TranslatorFactory {
+
+    @Override
+    public Set<Pair<Type, Type>> getSupportedTypes() {
+        return Set.of(new Pair<>(Image.class, CategoryMask.class));
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // isSupported checked the types: I is Image, O is CategoryMask
+    public <I, O> Translator<I, O> newInstance(Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
+            throws TranslateException {
+        if (!isSupported(input, output)) {
+            throw new IllegalArgumentException("an exported SeedStream segmenter takes " + Image.class.getName()
+                    + " and gives " + CategoryMask.class.getName() + ", not " + input.getName() + " to "
+                    + output.getName());
+        }
+        try {
+            return (Translator<I, O>) new SegmentationTranslator(
+                    Files.readAllLines(model.getModelPath().resolve(ExportedModel.CLASSES_FILE)),
+                    size(arguments, "width"),
+                    size(arguments, "height"));
+        } catch (IOException e) {
+            throw new TranslateException("the exported model's class list is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static int size(Map<String, ?> arguments, String key) throws TranslateException {
+        Object value = arguments.get(key);
+        try {
+            return Integer.parseInt(String.valueOf(value));
+        } catch (NumberFormatException e) {
+            throw new TranslateException(
+                    "serving.properties needs " + key + " (the segmenter's input size), not " + value);
+        }
+    }
+}
