@@ -5,13 +5,17 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.staticfiles.Location;
+import io.seedstream.model.ExportedModel;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.nn.Devices;
 import io.seedstream.segmentation.nn.ModelName;
+import io.seedstream.segmentation.nn.Segmenter;
+import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.server.ServerAccess.Role;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -145,6 +149,7 @@ public final class ModelServer implements AutoCloseable {
                 ctx -> ctx.contentType(ServerMetrics.CONTENT_TYPE).result(metrics.scrape()),
                 Role.INFERENCE);
         javalin.get("/v1/models", this::listModels, Role.INFERENCE);
+        javalin.get("/v1/models/{name}/export", this::exportModel, Role.TRAINING_DATA);
         javalin.post("/v1/segment", this::segment, Role.INFERENCE);
         javalin.post("/v1/localize", this::localize, Role.INFERENCE);
         javalin.get("/v1/recent", this::listRecent, Role.TRAINING_DATA);
@@ -236,6 +241,34 @@ public final class ModelServer implements AutoCloseable {
                                 ModelName.AFFINITY.id(),
                                 models.servingVersion(ModelName.AFFINITY.id())),
                 "versions", models.history()));
+    }
+
+    /** The segmenter in service as a DJL model directory, zipped ({@link ExportedModel}). */
+    private void exportModel(Context ctx) throws IOException {
+        String name = ctx.pathParam("name");
+        if (!name.equals(ModelName.SEGMENTER.id())) {
+            throw new ApiException(
+                    ModelName.CLASSIFIER.id().equals(name)
+                                    || ModelName.AFFINITY.id().equals(name)
+                            ? 400
+                            : 404,
+                    "only the " + ModelName.SEGMENTER.id() + " can be exported, not " + name);
+        }
+        Map<String, byte[]> files;
+        long version;
+        try (ServedModels.Lease<Segmenter> lease =
+                models.lease(name, Segmenter.class).orElseThrow(() -> new Inference.NotReadyException(name))) {
+            version = lease.version();
+            ModelSnapshot snapshot = ModelSnapshot.of(name, version, lease.network(), lease.classes());
+            files = ExportedModel.files(
+                    snapshot, config.trainer().imageWidth(), config.trainer().imageHeight());
+        }
+        String folder = name + "-v" + version;
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        ExportedModel.zip(files, folder, zip);
+        ctx.contentType("application/zip")
+                .header("Content-Disposition", "attachment; filename=\"" + folder + ".zip\"")
+                .result(zip.toByteArray());
     }
 
     private void segment(Context ctx) throws IOException {

@@ -55,6 +55,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The server against a real Kafka broker, over real HTTP; the pages in a real headless Chromium. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -283,6 +284,48 @@ class ModelServerIntegrationTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(heat.statusCode()).isEqualTo(200);
         assertThat(ImageCodec.decodeRgb(heat.body()).width()).isEqualTo(80);
+    }
+
+    /**
+     * The served segmenter, exported over HTTP, segments a 80 x 64 photo in a JVM with DJL, the core
+     * and seedstream-model alone (no Flink, Kafka or server) into the mask the server gives it.
+     */
+    @Test
+    @Order(5)
+    void theExportedSegmenterSegmentsWithPlainDjlAsTheServerDoes(@TempDir Path work) throws Exception {
+        HttpResponse<byte[]> export = http.send(
+                signedIn(uri("/v1/models/segmenter/export")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(export.statusCode()).isEqualTo(200);
+        assertThat(export.headers().firstValue("Content-Type")).hasValue("application/zip");
+        assertThat(export.headers().firstValue("Content-Disposition"))
+                .hasValue("attachment; filename=\"segmenter-v6.zip\"");
+        Path modelDir = ExportedModelCheck.unzip(export.body(), work.resolve("export"));
+        assertThat(modelDir.getFileName()).hasToString("segmenter-v6");
+
+        LabeledImage image = image(4).resized(80, 64);
+        Path png = work.resolve("photo.png");
+        Files.write(png, png(image));
+        byte[] served = ImageCodec.decodeMask(
+                http.send(request("/v1/segment", png(image)), HttpResponse.BodyHandlers.ofByteArray())
+                        .body(),
+                80,
+                64);
+        Set<Byte> classesServed = new TreeSet<>();
+        for (byte id : served) {
+            classesServed.add(id);
+        }
+        assertThat(classesServed).as("a mask of one class would compare little").hasSizeGreaterThan(1);
+        assertThat(ExportedModelCheck.segment(modelDir, png, work)).isEqualTo(served);
+
+        HttpResponse<String> classifier = get("/v1/models/classifier/export");
+        assertThat(classifier.statusCode()).isEqualTo(400);
+        assertThat(json(classifier).get("error").asText())
+                .isEqualTo("only the segmenter can be exported, not classifier");
+        assertThat(get("/v1/models/teacher/export").statusCode()).isEqualTo(404);
+        HttpResponse<String> anonymous = http.send(
+                HttpRequest.newBuilder(uri("/v1/models/segmenter/export")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).as("the weights are training data's").isEqualTo(401);
     }
 
     @Test
