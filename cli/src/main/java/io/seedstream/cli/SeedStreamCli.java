@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             PipelineCommands.Demo.class,
             PipelineCommands.Ingest.class,
             PipelineCommands.CreateTopics.class,
+            ExportCommand.class,
             ServeCommand.class
         })
 public final class SeedStreamCli implements Runnable {
