@@ -31,7 +31,7 @@ class JobEnvironmentTest {
         var settings = (RocksDbSettings)
                 Class.forName(factory).getDeclaredConstructor().newInstance();
         try (DBOptions options = settings.createDBOptions(new DBOptions(), new ArrayList<>())) {
-            assertThat(options.maxManifestFileSize()).isEqualTo(1L << 20);
+            assertThat(options.maxManifestFileSize()).isEqualTo(64 << 10);
         }
     }
 }
