@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The module graph of the README, class by class (each module's pom also bans the artifacts above it,
  * see the enforcer rules): segmentation <- records <- flink-jobs / model-server <- cli <- benchmarks,
- * with embedded-kafka beside them; the three jobs share only flink-jobs' common package; and no
+ * with embedded-kafka beside them and seedstream-model (segmentation <- model <- model-server, cli); the three jobs share only flink-jobs' common package; and no
  * package cycles.
  */
 class ArchitectureTest {
@@ -38,11 +38,24 @@ class ArchitectureTest {
                         "picocli..",
                         "io.javalin..",
                         "io.seedstream.records..",
+                        "io.seedstream.model..",
                         "io.seedstream.embedded..",
                         "io.seedstream.flink..",
                         "io.seedstream.server..",
                         "io.seedstream.cli..",
                         "io.seedstream.benchmarks..")
+                .check(MAIN);
+    }
+
+    /** An allow-list: what a model exported from SeedStream needs outside it, the core and DJL. */
+    @Test
+    void theExportedModelsArtifactUsesOnlyTheCoreAndDjl() {
+        classes()
+                .that()
+                .resideInAPackage("io.seedstream.model..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("io.seedstream.model..", "io.seedstream.segmentation..", "ai.djl..", "java..")
                 .check(MAIN);
     }
 
