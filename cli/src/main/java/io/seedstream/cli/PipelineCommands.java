@@ -8,6 +8,7 @@ import io.seedstream.cli.local.PipelineWatcher;
 import io.seedstream.cli.local.StatusInterval;
 import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.RetainedCheckpoints;
+import io.seedstream.flink.training.WarmStart;
 import io.seedstream.records.ConfigOptions;
 import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.Topics;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -200,12 +202,30 @@ public final class PipelineCommands {
                 description = "delete what the data directory (and --checkpoints) holds, and start over")
         boolean fresh;
 
+        @Option(
+                names = "--init-from",
+                paramLabel = "FILE",
+                description =
+                        "a warm start: the trainer's model of the snapshot's name starts from it instead of random"
+                                + " weights (repeatable; the segmenter.snapshot of ./seedstream export, or another run's snapshot"
+                                + " with these classes and architecture settings); sets trainer.initFrom. A run resumed from"
+                                + " its checkpoint keeps its own weights")
+        List<String> initFrom = new ArrayList<>();
+
+        @Option(
+                names = "--init-backbone-from",
+                paramLabel = "FILE",
+                description = "a warm start of the classifier's and the segmenter's backbones from this snapshot of"
+                        + " another run's model; sets trainer.initBackboneFrom")
+        String initBackboneFrom;
+
         @Override
         public Integer call() throws Exception {
-            SeedStreamConfig config = configOptions.load();
+            SeedStreamConfig config = warmStart(configOptions.load());
             DatasetLoad data = dataset.load(config);
             Topics topics = kafkaOptions.topics(config);
             checkOptions();
+            WarmStart.check(config, data.classes()); // a snapshot that does not fit is refused before anything starts
             FlinkCluster remote = flinkAddress != null
                     ? FlinkCluster.remote(flinkAddress, jobJar)
                     : null; // checked before anything starts
@@ -267,6 +287,13 @@ public final class PipelineCommands {
                     ? "$" + AccessToken.VARIABLE
                     : serving.server().tokenFile();
             return url + " (labeling and training data need the token: " + source + ")";
+        }
+
+        /** The configuration with --init-from and --init-backbone-from, which override their settings. */
+        private SeedStreamConfig warmStart(SeedStreamConfig config) {
+            SeedStreamConfig warm =
+                    initFrom.isEmpty() ? config : config.with("trainer.initFrom", String.join(",", initFrom));
+            return initBackboneFrom == null ? warm : warm.with("trainer.initBackboneFrom", initBackboneFrom);
         }
 
         /** Refuses option combinations no run can use, before anything starts. */

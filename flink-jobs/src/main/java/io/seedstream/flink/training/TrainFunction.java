@@ -88,6 +88,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         if (restored != null) {
             trainer.restore(restored);
             restored = null;
+        } else {
+            WarmStart.apply(config.trainer(), trainer);
         }
         lastPublishedMs = System.currentTimeMillis();
         publishedVersion = new long[] {-1, -1, -1};

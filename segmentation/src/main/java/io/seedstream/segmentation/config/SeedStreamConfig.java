@@ -677,7 +677,24 @@ public record SeedStreamConfig(
                     doc = "Seconds an image waits for its seed record (and a seed record for its image); halves"
                             + " still alone after that are dropped. At least 60: seeds come a checkpoint or more"
                             + " after their image.")
-            int pairingRetentionSeconds)
+            int pairingRetentionSeconds,
+
+            @Setting(
+                    value = "",
+                    doc = "Snapshot files the trainer's models start from instead of random weights (a warm"
+                            + " start), each replacing the model of its name: the segmenter.snapshot that"
+                            + " ./seedstream export writes, or another run's snapshot of any model with these classes"
+                            + " and architecture settings. Paths or URIs the trainer's task manager reads (file:,"
+                            + " s3:, hdfs:, ...) when its job starts without a checkpoint; after that its"
+                            + " checkpoints hold the weights.")
+            List<String> initFrom,
+
+            @Setting(
+                    value = "",
+                    doc = "A snapshot file of another run's model whose backbone the classifier and the"
+                            + " segmenter start from (their heads, and the classes, may differ from that run's);"
+                            + " read as trainer.initFrom's files are, before them.")
+            String initBackboneFrom)
             implements Serializable {
         public Duration pairingRetention() {
             return Duration.ofSeconds(pairingRetentionSeconds);

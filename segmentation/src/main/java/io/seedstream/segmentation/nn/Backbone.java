@@ -12,6 +12,9 @@ import java.util.List;
  */
 public final class Backbone {
 
+    /** Every backbone parameter's name starts with it, in the classifier and the segmenter alike. */
+    public static final String PARAMETER_PREFIX = "backbone.";
+
     private static final float BN_MOMENTUM = 0.9f;
     private static final float BN_EPSILON = 1e-5f;
 
@@ -36,11 +39,11 @@ public final class Backbone {
         int in = 3;
         for (int i = 0; i < layers; i++) {
             int out = channels.get(i);
-            weights[i] = params.he("backbone." + i + ".weight", new Shape(out, in, 3, 3));
-            gammas[i] = params.constant("backbone." + i + ".gamma", new Shape(out), 1f, true);
-            betas[i] = params.constant("backbone." + i + ".beta", new Shape(out), 0f, true);
-            runningMeans[i] = params.constant("backbone." + i + ".runningMean", new Shape(out), 0f, false);
-            runningVars[i] = params.constant("backbone." + i + ".runningVar", new Shape(out), 1f, false);
+            weights[i] = params.he(PARAMETER_PREFIX + i + ".weight", new Shape(out, in, 3, 3));
+            gammas[i] = params.constant(PARAMETER_PREFIX + i + ".gamma", new Shape(out), 1f, true);
+            betas[i] = params.constant(PARAMETER_PREFIX + i + ".beta", new Shape(out), 0f, true);
+            runningMeans[i] = params.constant(PARAMETER_PREFIX + i + ".runningMean", new Shape(out), 0f, false);
+            runningVars[i] = params.constant(PARAMETER_PREFIX + i + ".runningVar", new Shape(out), 1f, false);
             in = out;
         }
     }

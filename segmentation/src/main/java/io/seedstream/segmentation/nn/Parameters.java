@@ -86,6 +86,19 @@ public final class Parameters implements AutoCloseable {
         }
     }
 
+    /** Overwrites the named arrays' values in place; each name must be one of these arrays, with as many values. */
+    public void loadSome(Map<String, float[]> values) {
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            NDArray array = arrays.get(e.getKey());
+            if (array == null || array.size() != e.getValue().length) {
+                throw new IllegalArgumentException("parameter " + e.getKey() + " with " + e.getValue().length
+                        + " values is not one of this network's (" + (array == null ? "no such name" : array.getShape())
+                        + ")");
+            }
+        }
+        values.forEach((name, v) -> arrays.get(name).set(v));
+    }
+
     @Override
     public void close() {
         manager.close();

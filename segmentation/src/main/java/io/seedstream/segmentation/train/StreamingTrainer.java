@@ -7,6 +7,8 @@ import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
+import io.seedstream.segmentation.nn.Architecture;
+import io.seedstream.segmentation.nn.Backbone;
 import io.seedstream.segmentation.nn.Classifier;
 import io.seedstream.segmentation.nn.ClassifierArchitecture;
 import io.seedstream.segmentation.nn.ModelName;
@@ -23,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -156,6 +159,98 @@ public final class StreamingTrainer implements AutoCloseable {
         for (ModelLearner learner : learners()) {
             learner.served = learner.checkpoint();
         }
+    }
+
+    /**
+     * A warm start ({@code trainer.initFrom}): the model of the snapshot's name (classifier, segmenter
+     * or affinity head) starts from its weights instead of random ones, and they are what a diverged
+     * step goes back to. Before the model's first step only; a snapshot of other classes or of another
+     * architecture is refused with what differs.
+     */
+    public void startFrom(ModelSnapshot snapshot) {
+        ModelLearner learner = untrained(snapshot.name());
+        if (!snapshot.classes().equals(classes.names())) {
+            throw new IllegalArgumentException(describe(snapshot) + " knows the classes " + snapshot.classes()
+                    + ", this deployment " + classes.names());
+        }
+        if (!snapshot.architecture().equals(learner.network.architecture())) {
+            throw new IllegalArgumentException(describe(snapshot) + " is a " + snapshot.architecture() + "; this"
+                    + " deployment's " + learner.name + " is a " + learner.network.architecture()
+                    + " (the architecture settings must match the run that trained it)");
+        }
+        snapshot.loadInto(learner.network);
+        learner.served = learner.checkpoint();
+    }
+
+    /**
+     * A warm start of the backbones ({@code trainer.initBackboneFrom}): the classifier's and the
+     * segmenter's backbone layers start from those of the snapshot (any model of another run whose
+     * backbone has the same channels); their heads stay as initialised, and so do the classes they
+     * tell apart, which may differ from the snapshot's. Before the first step only.
+     */
+    public void startBackbonesFrom(ModelSnapshot snapshot) {
+        Map<String, float[]> backbone = new LinkedHashMap<>();
+        snapshot.parameters().forEach((name, values) -> {
+            if (name.startsWith(Backbone.PARAMETER_PREFIX)) {
+                backbone.put(name, values);
+            }
+        });
+        if (backbone.isEmpty()) {
+            throw new IllegalArgumentException(describe(snapshot) + " has no backbone");
+        }
+        for (ModelLearner learner :
+                List.of(untrained(ModelName.CLASSIFIER.id()), untrained(ModelName.SEGMENTER.id()))) {
+            if (!backboneChannels(snapshot.architecture()).equals(backboneChannels(learner.network.architecture()))) {
+                throw new IllegalArgumentException(describe(snapshot) + " has the backbone channels "
+                        + backboneChannels(snapshot.architecture()) + "; this deployment's " + learner.name + " has "
+                        + backboneChannels(learner.network.architecture()));
+            }
+        }
+        for (ModelLearner learner : List.of(classifierLearner, segmenterLearner)) {
+            learner.network.parameters().loadSome(backbone);
+            learner.served = learner.checkpoint();
+        }
+    }
+
+    /** A model's weights as they are now. */
+    ModelSnapshot weights(String name) {
+        return learner(name).checkpoint().model();
+    }
+
+    private ModelLearner learner(String name) {
+        return learners().stream()
+                .filter(l -> l.name.equals(name))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("a snapshot named " + name
+                        + " is none of the trainer's models (classifier, segmenter, affinity)"));
+    }
+
+    private ModelLearner untrained(String name) {
+        ModelLearner learner = learner(name);
+        if (learner.steps > 0) {
+            throw new IllegalStateException(
+                    "a warm start comes before training; the " + name + " has trained " + learner.steps + " steps");
+        }
+        return learner;
+    }
+
+    private static String describe(ModelSnapshot snapshot) {
+        return "the snapshot of " + snapshot.name() + " v" + snapshot.version();
+    }
+
+    /**
+     * What fixes a backbone's parameter shapes: its layers' channels. Strides and dilations do not,
+     * and may differ (the classifier's and the segmenter's do), as DeepLab dilates a backbone
+     * trained without.
+     */
+    private static List<Integer> backboneChannels(Architecture architecture) {
+        if (architecture instanceof ClassifierArchitecture classifier) {
+            return classifier.channels();
+        }
+        if (architecture instanceof SegmenterArchitecture segmenter) {
+            return segmenter.channels();
+        }
+        return List.of();
     }
 
     private List<ModelLearner> learners() {

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
+import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.nn.ModelName;
+import io.seedstream.segmentation.snapshot.InitialModels;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -423,6 +425,68 @@ class StreamingTrainerTest {
                 TrainerStateFormat.readVersion(saved, in);
                 assertThat(TrainerStateFormat.readSamples(in)).hasSize(4);
             }
+        }
+    }
+
+    /**
+     * A warm start replaces the random weights with the snapshot's, which a diverged step would go
+     * back to; a snapshot of other classes or of another architecture is refused with what
+     * differs, and so is a warm start after training began.
+     */
+    @Test
+    void aWarmStartTakesTheSnapshotsWeightsAndRefusesWhatDoesNotFit() {
+        ModelSnapshot trained = InitialModels.segmenter(config, data.classes(), 12, 99);
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+            assertThat(trainer.weights(ModelName.SEGMENTER.id()).sha256()).isNotEqualTo(trained.sha256());
+            trainer.startFrom(trained);
+            assertThat(trainer.weights(ModelName.SEGMENTER.id()).sha256()).isEqualTo(trained.sha256());
+
+            ClassList fewer = new ClassList(data.classes().names().subList(0, 3), true);
+            assertThatThrownBy(() -> trainer.startFrom(InitialModels.segmenter(config, fewer, 1, 1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("the snapshot of segmenter v1 knows the classes " + fewer.names());
+            SeedStreamConfig wider = config.with("segmenter.channels", "8,8,16,16,16,32");
+            assertThatThrownBy(() -> trainer.startFrom(InitialModels.segmenter(wider, data.classes(), 1, 1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("the architecture settings must match the run that trained it");
+
+            data.images(0, 4).forEach(image -> trainer.add(seeded(image, 1)));
+            trainer.step();
+            assertThatThrownBy(() -> trainer.startFrom(trained))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("a warm start comes before training; the segmenter has trained 1 steps");
+        }
+    }
+
+    /**
+     * A backbone warm start takes every backbone parameter of another run's model into the
+     * classifier and the segmenter (whose dilations differ from each other's), and leaves their
+     * heads as initialised; a backbone of other channels is refused.
+     */
+    @Test
+    void aBackboneWarmStartTakesOnlyTheBackbone() {
+        ModelSnapshot other = InitialModels.segmenter(config, data.classes(), 5, 77);
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+            Map<String, float[]> before =
+                    trainer.weights(ModelName.CLASSIFIER.id()).parameters();
+            trainer.startBackbonesFrom(other);
+            for (String model : List.of(ModelName.CLASSIFIER.id(), ModelName.SEGMENTER.id())) {
+                trainer.weights(model).parameters().forEach((name, values) -> {
+                    if (name.startsWith("backbone.")) {
+                        assertThat(values)
+                                .as(model + " " + name)
+                                .containsExactly(other.parameters().get(name));
+                    } else if (model.equals(ModelName.CLASSIFIER.id())) {
+                        assertThat(values).as(model + " " + name).containsExactly(before.get(name));
+                    }
+                });
+            }
+            SeedStreamConfig deeper = config.with("segmenter.channels", "8,8,16,16,16,32");
+            assertThatThrownBy(() -> trainer.startBackbonesFrom(InitialModels.segmenter(deeper, data.classes(), 1, 1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("has the backbone channels [8, 8, 16, 16, 16, 32]");
         }
     }
 
