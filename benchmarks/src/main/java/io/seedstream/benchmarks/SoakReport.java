@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /** The soak's numbers: growth per hour of each sampled quantity, the JSON, and the plot beside it. */
@@ -15,39 +16,93 @@ final class SoakReport {
 
     private SoakReport() {}
 
+    /** Minutes of each window whose peak {@link #peakGrowthPerHour} takes. */
+    static final double PEAK_WINDOW_MINUTES = 5;
+
+    /** A least-squares line's slope per hour and its standard error (NaN below two points, or three for the error). */
+    record Growth(double perHour, double standardError) {}
+
     /**
      * The least-squares slope of y over x, per hour, on the second half of the samples: the first is
      * warm-up (the one-hour run's resident memory settled after about half an hour).
      */
     static double growthPerHour(List<SoakBench.Sample> samples, ToDoubleFunction<SoakBench.Sample> value) {
-        List<SoakBench.Sample> settled = samples.subList(samples.size() / 2, samples.size());
-        double n = 0;
-        double sx = 0;
-        double sy = 0;
+        return growth(settled(samples), value).perHour();
+    }
+
+    /**
+     * {@link #growthPerHour} with its standard error: the resident memory swings by hundreds of MB
+     * from one sample to the next (the allocator gives freed pages back within seconds, and a training
+     * step takes them again), so a slope of a half hour's samples has an error of that order.
+     */
+    static Growth growth(List<SoakBench.Sample> samples, ToDoubleFunction<SoakBench.Sample> value) {
+        List<double[]> points = new ArrayList<>();
+        for (SoakBench.Sample sample : samples) {
+            double y = value.applyAsDouble(sample);
+            if (Double.isFinite(y)) {
+                points.add(new double[] {sample.minutes() / 60, y});
+            }
+        }
+        return fit(points);
+    }
+
+    /**
+     * The slope per hour of the highest value in each {@link #PEAK_WINDOW_MINUTES}-minute window of the
+     * second half: how the memory the process needs at its busiest moves, without the swings between.
+     */
+    static Growth peakGrowthPerHour(List<SoakBench.Sample> samples, ToDoubleFunction<SoakBench.Sample> value) {
+        Map<Long, double[]> peaks = new TreeMap<>();
+        for (SoakBench.Sample sample : settled(samples)) {
+            double y = value.applyAsDouble(sample);
+            if (Double.isFinite(y)) {
+                long window = (long) Math.floor(sample.minutes() / PEAK_WINDOW_MINUTES);
+                double middle = (window + 0.5) * PEAK_WINDOW_MINUTES / 60;
+                peaks.merge(window, new double[] {middle, y}, (a, b) -> a[1] >= b[1] ? a : b);
+            }
+        }
+        return fit(new ArrayList<>(peaks.values()));
+    }
+
+    private static List<SoakBench.Sample> settled(List<SoakBench.Sample> samples) {
+        return samples.subList(samples.size() / 2, samples.size());
+    }
+
+    private static Growth fit(List<double[]> points) {
+        int n = points.size();
+        if (n < 2) {
+            return new Growth(Double.NaN, Double.NaN);
+        }
+        double mx = points.stream().mapToDouble(p -> p[0]).average().orElseThrow();
+        double my = points.stream().mapToDouble(p -> p[1]).average().orElseThrow();
         double sxx = 0;
         double sxy = 0;
-        for (SoakBench.Sample sample : settled) {
-            double y = value.applyAsDouble(sample);
-            if (!Double.isFinite(y)) {
-                continue;
-            }
-            double x = sample.minutes() / 60;
-            n++;
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
+        for (double[] p : points) {
+            sxx += (p[0] - mx) * (p[0] - mx);
+            sxy += (p[0] - mx) * (p[1] - my);
         }
-        double denominator = n * sxx - sx * sx;
-        return n < 2 || denominator == 0 ? Double.NaN : (n * sxy - sx * sy) / denominator;
+        if (sxx == 0) {
+            return new Growth(Double.NaN, Double.NaN);
+        }
+        double slope = sxy / sxx;
+        double residuals = 0;
+        for (double[] p : points) {
+            double r = p[1] - (my + slope * (p[0] - mx));
+            residuals += r * r;
+        }
+        return new Growth(slope, n < 3 ? Double.NaN : Math.sqrt(residuals / (n - 2) / sxx));
     }
 
     static void write(List<SoakBench.Sample> samples, double minutes, double rate, Path out) throws IOException {
         Map<String, Object> soak = new LinkedHashMap<>();
         SoakBench.Sample last = samples.isEmpty() ? null : samples.get(samples.size() - 1);
-        double rssGrowth = growthPerHour(samples, SoakBench.Sample::residentMb);
+        Growth rss = growth(settled(samples), SoakBench.Sample::residentMb);
+        double rssGrowth = rss.perHour();
         double heapGrowth = growthPerHour(samples, SoakBench.Sample::heapAfterCollectionMb);
         soak.put("rss_growth_mb_per_hour", finite(rssGrowth));
+        soak.put("rss_growth_standard_error_mb_per_hour", finite(rss.standardError()));
+        Growth peaks = peakGrowthPerHour(samples, SoakBench.Sample::residentMb);
+        soak.put("rss_peak_growth_mb_per_hour", finite(peaks.perHour()));
+        soak.put("rss_peak_growth_standard_error_mb_per_hour", finite(peaks.standardError()));
         soak.put("rss_mb_at_end", last == null ? null : finite(last.residentMb()));
         soak.put("rss_growth_share_per_hour", last == null ? null : finite(rssGrowth / last.residentMb()));
         soak.put("heap_growth_mb_per_hour", finite(heapGrowth));

@@ -33,4 +33,28 @@ class SoakReportTest {
         assertThat(SoakReport.growthPerHour(samples.subList(0, 1), SoakBench.Sample::residentMb))
                 .isNaN();
     }
+
+    /**
+     * Twelve samples 5 minutes apart, a sawtooth in the second half: 100, 200, 100, 200, ... at 30
+     * to 55 minutes, then the peaks of 200 at every 5-minute window but a low trough before each
+     * peak; the raw slope follows the troughs' rise, the peaks' slope is 0, and a perfect line has
+     * no standard error.
+     */
+    @Test
+    void thePeaksOfEachWindowTellTheSwingsFromGrowth() {
+        List<SoakBench.Sample> samples = new ArrayList<>();
+        double[] second = {100, 200, 120, 200, 140, 200}; // minutes 30, 32.5, 35, 37.5, 40, 42.5
+        for (int i = 0; i < 6; i++) {
+            samples.add(new SoakBench.Sample(2.5 * i, 0, 0, 50, Map.of(), 0, 0, 0));
+        }
+        for (int i = 0; i < 6; i++) {
+            samples.add(new SoakBench.Sample(30 + 2.5 * i, 0, 0, second[i], Map.of(), 0, 0, 0));
+        }
+        SoakReport.Growth peaks = SoakReport.peakGrowthPerHour(samples, SoakBench.Sample::residentMb);
+        assertThat(peaks.perHour()).isCloseTo(0, within(1e-9)); // 200 in windows 30-35, 35-40, 40-45
+        assertThat(peaks.standardError()).isCloseTo(0, within(1e-9));
+        // Raw: x = 0.5 + i / 24 h; the least squares of 100, 200, 120, 200, 140, 200 rise 1920 / 7 MB/h.
+        assertThat(SoakReport.growthPerHour(samples, SoakBench.Sample::residentMb))
+                .isCloseTo(1920.0 / 7, within(1e-6));
+    }
 }
