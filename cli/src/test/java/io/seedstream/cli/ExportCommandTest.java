@@ -3,7 +3,7 @@ package io.seedstream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedstream.embedded.EmbeddedKafka;
-import io.seedstream.records.ModelSnapshotRecord;
+import io.seedstream.flink.common.ModelRecords;
 import io.seedstream.records.RecordCodec;
 import io.seedstream.records.Topics;
 import io.seedstream.records.kafka.KafkaClients;
@@ -16,7 +16,6 @@ import io.seedstream.segmentation.snapshot.InitialModels;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +55,8 @@ class ExportCommandTest {
                     producer.send(new ProducerRecord<>(
                                     topics.models(),
                                     snapshot.name().getBytes(StandardCharsets.UTF_8),
-                                    RecordCodec.MODEL_SNAPSHOT.encode(record(snapshot))))
+                                    RecordCodec.MODEL_SNAPSHOT.encode(
+                                            ModelRecords.of(snapshot, 10, null, 0, new long[0]))))
                             .get();
                 }
             }
@@ -90,20 +90,5 @@ class ExportCommandTest {
                 new String[] {"export", "--kafka", kafka.bootstrapServers(), "--topic-prefix", "e."}, 0, args, 0, 5);
         System.arraycopy(options, 0, args, 5, options.length);
         return commandLine.execute(args);
-    }
-
-    private static ModelSnapshotRecord record(ModelSnapshot snapshot) {
-        return ModelSnapshotRecord.newBuilder()
-                .setName(snapshot.name())
-                .setVersion(snapshot.version())
-                .setArchitecture(snapshot.architecture().toString())
-                .setClasses(snapshot.classes())
-                .setParameters(ByteBuffer.wrap(snapshot.toBytes()))
-                .setSha256(snapshot.sha256())
-                .setTrainingStep(10)
-                .setEvalMiou(null)
-                .setTimestampMs(0)
-                .setNewSampleTimestampsMs(List.of())
-                .build();
     }
 }
