@@ -31,7 +31,8 @@ final class SoakReport {
     }
 
     /**
-     * {@link #growthPerHour} with its standard error: the resident memory swings by hundreds of MB
+     * The least-squares slope per hour of all the given samples, with its standard error (the
+     * report passes the second half): the resident memory swings by hundreds of MB
      * from one sample to the next (the allocator gives freed pages back within seconds, and a training
      * step takes them again), so a slope of a half hour's samples has an error of that order.
      */

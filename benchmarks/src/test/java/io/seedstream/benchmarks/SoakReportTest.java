@@ -35,10 +35,9 @@ class SoakReportTest {
     }
 
     /**
-     * Twelve samples 5 minutes apart, a sawtooth in the second half: 100, 200, 100, 200, ... at 30
-     * to 55 minutes, then the peaks of 200 at every 5-minute window but a low trough before each
-     * peak; the raw slope follows the troughs' rise, the peaks' slope is 0, and a perfect line has
-     * no standard error.
+     * Twelve samples, the second half 2.5 minutes apart at 30 to 42.5 minutes: 100, 200, 120, 200,
+     * 140, 200, a trough rising under a peak of 200 in each 5-minute window. The samples' slope
+     * follows the troughs' rise; the peaks' slope is 0, and a perfect line has no standard error.
      */
     @Test
     void thePeaksOfEachWindowTellTheSwingsFromGrowth() {

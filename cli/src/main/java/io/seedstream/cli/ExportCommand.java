@@ -52,7 +52,11 @@ final class ExportCommand implements Callable<Integer> {
             description = "the model to export; only the segmenter can be (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--out", required = true, description = "the model directory to write: new, or empty")
+    @Option(
+            names = "--out",
+            required = true,
+            description = "the model directory to write: new, or empty. Its input size is trainer.imageWidth x"
+                    + " imageHeight of this configuration: give the pipeline's own (--config, --set)")
     Path out;
 
     @Option(
@@ -79,7 +83,14 @@ final class ExportCommand implements Callable<Integer> {
                             + " after trainer.publishEverySteps steps)");
             return 1;
         }
-        ModelSnapshot snapshot = ModelSnapshot.fromBytes(Bytes.toArray(newest.getParameters()));
+        ModelSnapshot snapshot;
+        try {
+            snapshot = ModelSnapshot.fromBytes(Bytes.toArray(newest.getParameters()));
+        } catch (ModelSnapshot.InvalidSnapshotException e) {
+            throw new IllegalArgumentException(
+                    model + " v" + newest.getVersion() + " on " + topics.models() + " is unreadable: " + e.getMessage(),
+                    e);
+        }
         ExportedModel.write(
                 ExportedModel.files(
                         snapshot,
@@ -111,8 +122,8 @@ final class ExportCommand implements Callable<Integer> {
             ModelSnapshotRecord newest = null;
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the models topic " + topics.models() + " was not read to its end"
-                            + " within " + timeoutSeconds + " s (--timeout-seconds)");
+                    throw new IllegalArgumentException("the models topic " + topics.models() + " was not read to its"
+                            + " end within " + timeoutSeconds + " s (--timeout-seconds)");
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     try {

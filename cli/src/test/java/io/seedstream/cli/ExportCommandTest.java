@@ -48,9 +48,9 @@ class ExportCommandTest {
 
             ModelSnapshot newest = InitialModels.segmenter(CONFIG, CLASSES, 2, 7);
             try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(connection)) {
-                for (ModelSnapshot snapshot : List.of(
-                        InitialModels.segmenter(CONFIG, CLASSES, 1, 5),
+                for (ModelSnapshot snapshot : List.of( // the newest version first: the highest wins, not the last
                         newest,
+                        InitialModels.segmenter(CONFIG, CLASSES, 1, 5),
                         InitialModels.classifier(CONFIG, CLASSES, 3, 9))) {
                     producer.send(new ProducerRecord<>(
                                     topics.models(),

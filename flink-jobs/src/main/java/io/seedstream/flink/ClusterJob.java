@@ -4,6 +4,7 @@ import io.seedstream.flink.active.ActiveLearningJob;
 import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.localization.LocalizationJob;
 import io.seedstream.flink.training.TrainerJob;
+import io.seedstream.flink.training.WarmStart;
 import io.seedstream.records.ConfigOptions;
 import io.seedstream.records.TopicPrefixOption;
 import io.seedstream.records.kafka.KafkaConfigOption;
@@ -75,7 +76,10 @@ public final class ClusterJob implements Callable<Integer> {
                 new KafkaSettings(kafkaConfig.connect(bootstrapServers), topicPrefix.topics(config), false);
         switch (chosen) {
             case LOCALIZATION -> LocalizationJob.build(env, config, classList, settings);
-            case TRAINER -> TrainerJob.build(env, config, classList, settings);
+            case TRAINER -> {
+                WarmStart.check(config, classList); // a snapshot that does not fit is refused before submission
+                TrainerJob.build(env, config, classList, settings);
+            }
             case ACTIVE_LEARNING -> ActiveLearningJob.build(env, config, classList, settings);
         }
         return chosen.title;

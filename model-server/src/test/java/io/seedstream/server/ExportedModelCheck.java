@@ -68,11 +68,16 @@ final class ExportedModelCheck {
                 modelDir.toString(),
                 image.toString(),
                 mask.toString()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start(); // DJL_CACHE_DIR inherited
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        Path log = work.resolve("plain-djl.log");
+        Process process = new ProcessBuilder(command) // DJL_CACHE_DIR inherited
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        boolean exited = process.waitFor(120, TimeUnit.SECONDS);
+        if (!exited || process.exitValue() != 0) {
             process.destroyForcibly();
-            throw new AssertionError("plain DJL could not segment with the export:\n" + output);
+            throw new AssertionError("plain DJL could not segment with the export" + (exited ? "" : " within 120 s")
+                    + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
         }
         return Files.readAllBytes(mask);
     }

@@ -14,9 +14,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Makes the {@link SegmentationTranslator} of an exported segmenter for DJL's model loader, which
- * names this class from the model directory's {@code serving.properties}: the input size from its
- * {@code width} and {@code height}, the class names from its {@code synset.txt}.
+ * Makes the {@link SegmentationTranslator} of an exported segmenter: the input size from the model
+ * directory's {@code serving.properties} ({@code width}, {@code height}), the class names from its
+ * {@code synset.txt}. Give it to {@code Criteria} ({@code optTranslatorFactory}): DJL 0.35.1's model
+ * loader picks the translator before it reads {@code serving.properties}, which names this class
+ * for DJL Serving.
  */
 public final class SegmentationTranslatorFactory implements TranslatorFactory {
 

@@ -19,6 +19,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
@@ -89,7 +90,11 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             trainer.restore(restored);
             restored = null;
         } else {
-            WarmStart.apply(config.trainer(), trainer);
+            try {
+                WarmStart.apply(config.trainer(), trainer);
+            } catch (IllegalArgumentException e) { // a restart would read the same file again
+                throw new SuppressRestartsException(e);
+            }
         }
         lastPublishedMs = System.currentTimeMillis();
         publishedVersion = new long[] {-1, -1, -1};

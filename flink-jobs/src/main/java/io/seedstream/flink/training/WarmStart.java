@@ -6,6 +6,8 @@ import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.Path;
 import org.slf4j.Logger;
@@ -33,8 +35,14 @@ public final class WarmStart {
                     snapshot.version(),
                     settings.initBackboneFrom());
         }
+        Map<String, String> started = new HashMap<>();
         for (String file : settings.initFrom()) {
             ModelSnapshot snapshot = read(file);
+            String earlier = started.put(snapshot.name(), file);
+            if (earlier != null) {
+                throw new IllegalArgumentException("warm start: " + earlier + " and " + file
+                        + " are both snapshots of the " + snapshot.name() + "; give one file a model");
+            }
             trainer.startFrom(snapshot);
             LOG.info("warm start: {} from v{} ({})", snapshot.name(), snapshot.version(), file);
         }

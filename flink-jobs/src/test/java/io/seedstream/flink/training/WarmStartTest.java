@@ -38,6 +38,11 @@ class WarmStartTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("knows the classes " + others.names());
 
+        SeedStreamConfig twice = CONFIG.with(Map.of("trainer.initFrom", segmenter + "," + segmenter));
+        assertThatThrownBy(() -> WarmStart.check(twice, CLASSES))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("are both snapshots of the segmenter; give one file a model");
+
         Path missing = dir.resolve("missing.snapshot");
         assertThatThrownBy(() -> WarmStart.check(warm("trainer.initFrom", missing), CLASSES))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -399,7 +399,6 @@ class StreamingTrainerTest {
         }
     }
 
-    /** The image as a sample without its mask, which the trainer would otherwise learn from as well. */
     /**
      * The segmenter and the affinity head buffer the same pseudo-labeled samples, and the state
      * writes each sample once: however long the stream, it holds one buffer's worth of them (4 here,
@@ -490,6 +489,7 @@ class StreamingTrainerTest {
         }
     }
 
+    /** The image as a sample without its mask, which the trainer would otherwise learn from as well. */
     private static LabeledImage withoutMask(LabeledImage image) {
         return new LabeledImage(image.id(), image.width(), image.height(), image.rgb(), null, image.labels());
     }
