@@ -82,7 +82,7 @@ class SeedStreamCliTest {
         assertThat(run("frobnicate")).isEqualTo(2);
         assertThat(err.toString())
                 .startsWith("seedstream: unknown command 'frobnicate'\n")
-                .contains("commands: config, check-engine, demo, ingest, topics, serve")
+                .contains("commands: config, check-engine, demo, ingest, topics, export, serve")
                 .doesNotContain("Did you mean");
     }
 
