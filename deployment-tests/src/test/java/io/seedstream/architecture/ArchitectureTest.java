@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The module graph of the README, class by class (each module's pom also bans the artifacts above it,
  * see the enforcer rules): segmentation <- records <- flink-jobs / model-server <- cli <- benchmarks,
- * with embedded-kafka beside them and seedstream-model (segmentation <- model <- model-server, cli); the three jobs share only flink-jobs' common package; and no
+ * with embedded-kafka beside them and seedstream-model (segmentation <- model <- model-server,
+ * cli); the three jobs share only flink-jobs' common package; and no
  * package cycles.
  */
 class ArchitectureTest {
