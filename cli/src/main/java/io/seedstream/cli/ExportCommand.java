@@ -98,13 +98,12 @@ final class ExportCommand implements Callable<Integer> {
                         config.trainer().imageHeight()),
                 out);
         System.out.printf(
-                "exported %s v%d (training step %d, eval mIoU %s) to %s; %s there says how to load it%n",
+                "exported %s v%d (training step %d, eval mIoU %s) to %s; README.txt there says how to load it%n",
                 model,
                 snapshot.version(),
                 newest.getTrainingStep(),
                 newest.getEvalMiou() == null ? "not scored" : String.format("%.3f", newest.getEvalMiou()),
-                out,
-                "README.txt");
+                out);
         return 0;
     }
 

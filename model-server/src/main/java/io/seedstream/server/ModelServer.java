@@ -248,10 +248,7 @@ public final class ModelServer implements AutoCloseable {
         String name = ctx.pathParam("name");
         if (!name.equals(ModelName.SEGMENTER.id())) {
             throw new ApiException(
-                    ModelName.CLASSIFIER.id().equals(name)
-                                    || ModelName.AFFINITY.id().equals(name)
-                            ? 400
-                            : 404,
+                    ModelName.of(name).isPresent() ? 400 : 404,
                     "only the " + ModelName.SEGMENTER.id() + " can be exported, not " + name);
         }
         Map<String, byte[]> files;

@@ -221,8 +221,8 @@ public final class StreamingTrainer implements AutoCloseable {
         return learners().stream()
                 .filter(l -> l.name.equals(name))
                 .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("a snapshot named " + name
-                        + " is none of the trainer's models (classifier, segmenter, affinity)"));
+                .orElseThrow(() -> new IllegalArgumentException(
+                        name + " is none of the trainer's models (classifier, segmenter, affinity)"));
     }
 
     private ModelLearner untrained(String name) {
@@ -376,10 +376,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** For each sample in a model's replay buffer, how many steps it was in. */
     public List<Integer> replayCounts(String model) {
-        ModelLearner learner = learners().stream()
-                .filter(l -> l.name.equals(model))
-                .findFirst()
-                .orElseThrow();
+        ModelLearner learner = learner(model);
         return learner.buffer.samples().stream()
                 .map(learner.buffer::timesTrained)
                 .toList();
@@ -392,11 +389,7 @@ public final class StreamingTrainer implements AutoCloseable {
 
     /** The serving gate's latest decision for a model ({@link ModelName#CLASSIFIER} or {@link ModelName#SEGMENTER}); null before its first. */
     public ServingGate.Decision lastGateDecision(String model) {
-        return learners().stream()
-                .filter(learner -> learner.name.equals(model))
-                .findFirst()
-                .orElseThrow()
-                .lastDecision;
+        return learner(model).lastDecision;
     }
 
     /**
