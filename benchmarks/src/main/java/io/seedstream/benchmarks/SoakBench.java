@@ -90,7 +90,19 @@ public final class SoakBench implements Callable<Integer> {
             Map<String, Long> checkpointBytes,
             long imagesSent,
             long seedsCommitted,
-            long errorsLogged) {}
+            long errorsLogged,
+            Trainer trainer) {}
+
+    /** The trainer's counters from its metrics (-1 before it reports them): samples taken in, steps, steps of replay alone, the last step's time. */
+    record Trainer(long samples, long steps, long replaySteps, long stepMs) {
+        static Trainer of(FlinkCluster flink, JobClient job) throws IOException, InterruptedException {
+            return new Trainer(
+                    (long) flink.operatorMetric(job, "train", "trainerSamples").orElse(-1),
+                    (long) flink.operatorMetric(job, "train", "trainerSteps").orElse(-1),
+                    (long) flink.operatorMetric(job, "train", "replaySteps").orElse(-1),
+                    (long) flink.operatorMetric(job, "train", "stepMs").orElse(-1));
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -162,16 +174,22 @@ public final class SoakBench implements Callable<Integer> {
                             checkpointBytes,
                             sent.get(),
                             committed,
-                            errors.count());
+                            errors.count(),
+                            Trainer.of(flink, jobs.get(FlinkCluster.Job.TRAINER.ordinal())));
                     samples.add(sample);
                     progress.update(
                             ++sampled,
                             String.format(
-                                    "RSS %.0f MB, heap %.0f MB, sent %d, seeded %d, errors %d",
+                                    "RSS %.0f MB, heap %.0f MB, sent %d, seeded %d, trained on %d (%d steps, %d replay, %d ms),"
+                                            + " errors %d",
                                     sample.residentMb(),
                                     sample.heapAfterCollectionMb(),
                                     sample.imagesSent(),
                                     sample.seedsCommitted(),
+                                    sample.trainer().samples(),
+                                    sample.trainer().steps(),
+                                    sample.trainer().replaySteps(),
+                                    sample.trainer().stepMs(),
                                     sample.errorsLogged()));
                 }
             } finally {

@@ -128,6 +128,8 @@ final class SoakReport {
         soak.put(
                 "unseeded_images_growth_per_hour",
                 finite(growthPerHour(samples, s -> s.imagesSent() - s.seedsCommitted())));
+        soak.put("trainer_backlog_growth_per_hour", finite(growthPerHour(samples, SoakReport::trainerBacklog)));
+        soak.put("trainer_backlog_at_end", last == null ? null : finite(trainerBacklog(last)));
         soak.put("errors_logged", last == null ? 0 : last.errorsLogged());
         soak.put("jvms", "one: the local pipeline runs broker, Flink and server in this process");
         Map<String, Object> json = new LinkedHashMap<>();
@@ -149,8 +151,14 @@ final class SoakReport {
                                         "heap committed", SoakBench.Sample::heapCommittedMb,
                                         "heap after collection", SoakBench.Sample::heapAfterCollectionMb)),
                         panel("checkpoint size (MB)", samples, checkpointLines(last)),
-                        panel("images not yet seeded", samples, Map.of("sent - seeded", s ->
-                                (double) (s.imagesSent() - s.seedsCommitted())))),
+                        panel(
+                                "waiting",
+                                samples,
+                                Map.of(
+                                        "images not yet seeded",
+                                        s -> (double) (s.imagesSent() - s.seedsCommitted()),
+                                        "samples not yet trained on",
+                                        SoakReport::trainerBacklog))),
                 plot);
         System.out.printf(
                 "soak: %.0f min at %.1f images/s: RSS %+.1f MB/h (%s at the end), heap %+.1f MB/h, checkpoints %s MB/h,"
@@ -164,6 +172,16 @@ final class SoakReport {
                 soak.get("errors_logged"),
                 out,
                 plot);
+    }
+
+    /**
+     * The samples the trainer has not taken in yet: each labeled image makes two, the image alone
+     * (for the classifier) and, once its seeds are committed, the image with them (for the segmenter).
+     * NaN while the trainer has not reported its count.
+     */
+    static double trainerBacklog(SoakBench.Sample sample) {
+        long taken = sample.trainer().samples();
+        return taken < 0 ? Double.NaN : sample.imagesSent() + sample.seedsCommitted() - taken;
     }
 
     private static Map<String, ToDoubleFunction<SoakBench.Sample>> checkpointLines(SoakBench.Sample last) {

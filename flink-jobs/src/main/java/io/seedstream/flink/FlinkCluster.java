@@ -1,5 +1,7 @@
 package io.seedstream.flink;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.seedstream.flink.active.ActiveLearningJob;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -163,6 +166,26 @@ public final class FlinkCluster implements AutoCloseable {
                 : OptionalLong.of(completed.get("state_size").getAsLong());
     }
 
+    /**
+     * A metric of one of the job's operators (its first subtask), such as the trainer's
+     * {@code trainerSamples}, from the REST API; empty while the operator has not reported it.
+     */
+    public OptionalDouble operatorMetric(JobClient job, String operator, String metric)
+            throws IOException, InterruptedException {
+        String path = "/jobs/" + job.getJobID();
+        for (JsonElement vertex : get(path).getAsJsonArray("vertices")) {
+            String id = vertex.getAsJsonObject().get("id").getAsString();
+            JsonElement values = JsonParser.parseString(
+                    getString(path + "/vertices/" + id + "/metrics?get=0." + operator + "." + metric));
+            JsonArray found = values.isJsonArray() ? values.getAsJsonArray() : new JsonArray();
+            if (!found.isEmpty()) {
+                return OptionalDouble.of(
+                        found.get(0).getAsJsonObject().get("value").getAsDouble());
+            }
+        }
+        return OptionalDouble.empty();
+    }
+
     /** The checkpoint or savepoint a job last restored its state from, when, from the REST API. */
     public record Restore(long checkpointId, long restoredAtMs, boolean savepoint) {}
 
@@ -179,18 +202,23 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** One entry ("completed", "restored", ...) of the job's latest checkpoints; null when there is none yet. */
     private JsonObject latestCheckpoints(JobClient job, String entry) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(
-                        URI.create(dashboardUrl() + "/jobs/" + job.getJobID() + "/checkpoints"))
-                .timeout(Duration.ofSeconds(10))
-                .build();
-        JsonObject body = JsonParser.parseString(
-                        http.send(request, HttpResponse.BodyHandlers.ofString()).body())
-                .getAsJsonObject();
+        JsonObject body = get("/jobs/" + job.getJobID() + "/checkpoints");
         JsonObject latest = body.getAsJsonObject("latest");
         if (latest == null || latest.get(entry) == null || latest.get(entry).isJsonNull()) {
             return null;
         }
         return latest.getAsJsonObject(entry);
+    }
+
+    private JsonObject get(String path) throws IOException, InterruptedException {
+        return JsonParser.parseString(getString(path)).getAsJsonObject();
+    }
+
+    private String getString(String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(dashboardUrl() + path))
+                .timeout(Duration.ofSeconds(10))
+                .build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Override

@@ -61,6 +61,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
 
     private transient boolean inputSinceTimerStep;
     private transient Counter steps;
+    private transient Counter samplesIn;
+    private transient Counter replaySteps;
     private transient Histogram freshness;
     private transient long[] publishedVersion;
     private transient double[] publishedMiou;
@@ -101,6 +103,9 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         publishedMiou = new double[] {Double.NaN, Double.NaN, Double.NaN};
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         steps = metrics.counter("trainerSteps");
+        samplesIn = metrics.counter("trainerSamples");
+        replaySteps = metrics.counter("replaySteps");
+        metrics.gauge("stepMs", () -> lastStepMs);
         freshness = metrics.histogram("segmenterFreshnessMs", new DescriptiveStatisticsHistogram(1000));
         metrics.gauge("classifierLoss", trainer::lastClassifierLoss);
         metrics.gauge("segmenterLoss", trainer::lastSegmenterLoss);
@@ -118,6 +123,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
     @Override
     public void processElement(StreamingTrainer.Sample sample, Context context, Collector<EncodedRecord> out) {
         trainer.add(sample);
+        samplesIn.inc();
         idleSteps = 0;
         inputSinceTimerStep = true;
         while (trainer.untrainedSamples() >= config.trainer().samplesPerStep()) {
@@ -135,6 +141,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         if (hasNew || idleSteps < config.trainer().idleStepLimit()) {
             if (!hasNew) {
                 idleSteps++;
+                replaySteps.inc();
             }
             step(out);
             TimerService timers = context.timerService();
