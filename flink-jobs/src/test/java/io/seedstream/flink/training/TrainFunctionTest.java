@@ -20,11 +20,18 @@ import org.junit.jupiter.api.Test;
 /** The trainer operator: its pacing rule, and in a test harness its steps, timers and restore. */
 class TrainFunctionTest {
 
-    /** While samples arrive, replay on the timer pauses as long as its step took; with none, it runs back to back. */
+    /** With 4 samples a step: a step's worth trains at once; fewer wait while more come; replay only when none come. */
     @Test
     void replayYieldsToArrivingSamples() {
-        assertThat(TrainFunction.pauseAfterTimerStepMs(1200, true)).isEqualTo(1200);
-        assertThat(TrainFunction.pauseAfterTimerStepMs(1200, false)).isZero();
+        assertThat(TrainFunction.next(4, 4, false, 0, 10)).isEqualTo(TrainFunction.TimerStep.TRAIN);
+        assertThat(TrainFunction.next(9, 4, true, 0, 10)).isEqualTo(TrainFunction.TimerStep.TRAIN);
+        assertThat(TrainFunction.next(3, 4, false, 0, 10)).isEqualTo(TrainFunction.TimerStep.WAIT);
+        assertThat(TrainFunction.next(0, 4, false, 0, 10)).isEqualTo(TrainFunction.TimerStep.WAIT);
+        assertThat(TrainFunction.next(3, 4, true, 0, 10))
+                .as("the stream paused: the few new samples train")
+                .isEqualTo(TrainFunction.TimerStep.TRAIN);
+        assertThat(TrainFunction.next(0, 4, true, 9, 10)).isEqualTo(TrainFunction.TimerStep.REPLAY);
+        assertThat(TrainFunction.next(0, 4, true, 10, 10)).isEqualTo(TrainFunction.TimerStep.STOP);
     }
 
     private final SeedStreamConfig config = SeedStreamConfig.defaults()
@@ -69,29 +76,48 @@ class TrainFunctionTest {
         return published;
     }
 
+    /** The new samples' entry times in each classifier version published since the last call. */
+    private static List<List<Long>> classifierSamples(
+            KeyedOneInputStreamOperatorTestHarness<Integer, StreamingTrainer.Sample, EncodedRecord> harness)
+            throws Exception {
+        List<List<Long>> samples = new ArrayList<>();
+        for (EncodedRecord record : harness.extractOutputValues()) {
+            ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
+            if (model.getName().equals(ModelName.CLASSIFIER.id())) {
+                samples.add(model.getNewSampleTimestampsMs());
+            }
+        }
+        harness.getOutput().clear();
+        return samples;
+    }
+
     /**
-     * A sample is trained on at once and its version published; with no new samples the timer takes
+     * A sample trains on the next timer, one grid interval on; with no new samples the timer takes
      * replay steps; a restore resumes the trainer (steps and versions go on from the checkpoint).
      */
     @Test
     void trainsOnSamplesAndOnItsTimerAndResumesFromACheckpoint() throws Exception {
+        long interval = config.trainer().idleStepIntervalMs();
         OperatorSubtaskState checkpoint;
         try (var harness = harness()) {
             harness.open();
             harness.setProcessingTime(0);
             harness.processElement(sample(0), 0);
+            assertThat(publishedClassifiers(harness)).isEmpty();
+            harness.setProcessingTime(interval);
             assertThat(publishedClassifiers(harness)).containsExactly("v1 step 1");
             assertThat(harness.numProcessingTimeTimers())
                     .as("a replay step is due while none come")
                     .isEqualTo(1);
 
-            harness.setProcessingTime(config.trainer().idleStepIntervalMs());
+            harness.setProcessingTime(2 * interval);
             assertThat(publishedClassifiers(harness))
                     .as("a replay step on the timer")
                     .containsExactly("v2 step 2");
             checkpoint = harness.snapshot(1, 1);
 
             harness.processElement(sample(1), 1);
+            harness.setProcessingTime(3 * interval);
             assertThat(publishedClassifiers(harness))
                     .as("after the checkpoint: lost on a restore")
                     .containsExactly("v3 step 3");
@@ -99,11 +125,37 @@ class TrainFunctionTest {
         try (var restored = harness()) {
             restored.initializeState(checkpoint);
             restored.open();
-            restored.setProcessingTime(0);
+            restored.setProcessingTime(2 * interval);
             restored.processElement(sample(1), 1);
+            restored.setProcessingTime(3 * interval);
             assertThat(publishedClassifiers(restored))
-                    .as("the trainer came back at step 2, version 2: it publishes version 3 again")
+                    .as("the trainer came back at step 2, version 2: it publishes version 3 again, once")
                     .containsExactly("v3 step 3");
+            assertThat(restored.numProcessingTimeTimers())
+                    .as("one timer: the restored one and this run's coincided")
+                    .isEqualTo(1);
+        }
+    }
+
+    /**
+     * Samples that queue while a step runs train together in the next step, up to a batch (2 here),
+     * not one step each with replay between: a trainer that fell behind catches up.
+     */
+    @Test
+    void samplesThatQueuedTrainTogetherUpToABatch() throws Exception {
+        long interval = config.trainer().idleStepIntervalMs();
+        try (var harness = harness()) {
+            harness.open();
+            harness.setProcessingTime(0);
+            for (int i = 0; i < 3; i++) {
+                harness.processElement(sample(i), i);
+            }
+            harness.setProcessingTime(interval);
+            assertThat(classifierSamples(harness)).containsExactly(List.of(0L, 1L));
+            harness.setProcessingTime(2 * interval);
+            assertThat(classifierSamples(harness))
+                    .as("the third, topped up with replay")
+                    .containsExactly(List.of(2L));
         }
     }
 }
