@@ -2,6 +2,8 @@ package io.seedstream.benchmarks;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.JsonSerializer;
 import io.seedstream.embedded.EmbeddedKafka;
@@ -10,7 +12,9 @@ import io.seedstream.records.ConfigOptions;
 import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,6 +105,24 @@ public final class PipelineBench implements Callable<Integer> {
     Path camvid;
 
     @Option(
+            names = "--camvid-split",
+            description =
+                    "the CamVid split the learning run streams, train or test (default ${DEFAULT-VALUE}; val is held out)")
+    String camvidSplit = PipelineBenchmark.Options.defaults().learningCamVidSplit();
+
+    @Option(
+            names = "--save-models",
+            description = "write each model's last published snapshot of the learning run into this directory"
+                    + " (<model>.snapshot, what trainer.initFrom reads for a warm start)")
+    Path saveModels;
+
+    @Option(
+            names = "--compare-with",
+            description = "the JSON of an earlier learning run (--out) whose curve the SVG draws beside this run's,"
+                    + " against images sent (a warm start against a cold one, say)")
+    Path compareWith;
+
+    @Option(
             names = "--mask-every",
             description = "in the learning run, every this many images is sent with its mask "
                     + "(default ${DEFAULT-VALUE}: the demo's mask fraction 0.2)")
@@ -134,10 +156,13 @@ public final class PipelineBench implements Callable<Integer> {
                 learningTailSeconds,
                 heldOutImages,
                 camvid,
-                maskEvery);
+                camvidSplit,
+                maskEvery,
+                saveModels);
         if (maskEvery < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--mask-every must be at least 1");
         }
+        Comparison comparison = compareWith == null ? null : Comparison.read(compareWith);
         long started = System.nanoTime();
         PipelineBenchmark.Result result;
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
@@ -219,7 +244,7 @@ public final class PipelineBench implements Callable<Integer> {
             Path chart = svg != null
                     ? svg
                     : Path.of("docs", "bench", camvid == null ? "learning-synthetic.svg" : "learning-camvid.svg");
-            writeLearningSvg(learning, chart);
+            writeLearningSvg(learning, out == null ? "this run" : stem(out), comparison, chart);
             System.out.println("Wrote " + chart);
         }
         System.out.printf("Total %.0f s%n", wallSeconds);
@@ -262,8 +287,43 @@ public final class PipelineBench implements Callable<Integer> {
         return 0;
     }
 
-    /** Held-out mIoU of every published segmenter against wall time and against its step, the offline reference dashed. */
-    private static void writeLearningSvg(PipelineBenchmark.Learning learning, Path file) throws IOException {
+    /** An earlier learning run's curve, named after its file. */
+    record Comparison(String name, List<PipelineBenchmark.LearningPoint> curve) {
+        static Comparison read(Path json) {
+            try {
+                JsonObject learning = JsonParser.parseString(Files.readString(json))
+                        .getAsJsonObject()
+                        .getAsJsonObject("result")
+                        .getAsJsonObject("learning");
+                if (learning == null) {
+                    throw new IllegalArgumentException("--compare-with " + json + " has no learning run");
+                }
+                PipelineBenchmark.LearningPoint[] curve =
+                        new Gson().fromJson(learning.get("curve"), PipelineBenchmark.LearningPoint[].class);
+                return new Comparison(stem(json), List.of(curve));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException(
+                        "--compare-with " + json + ": not the JSON of a learning run (" + e.getMessage() + ")", e);
+            }
+        }
+    }
+
+    private static String stem(Path file) {
+        return file.getFileName().toString().replaceFirst("\\.json$", "");
+    }
+
+    private static List<double[]> byImagesSent(List<PipelineBenchmark.LearningPoint> curve) {
+        return curve.stream()
+                .map(p -> new double[] {p.imagesSent(), p.heldOutMiou()})
+                .toList();
+    }
+
+    /**
+     * Held-out mIoU of every published segmenter against wall time and against its step, the offline
+     * reference dashed, and against images sent, beside an earlier run's when there is one.
+     */
+    private static void writeLearningSvg(
+            PipelineBenchmark.Learning learning, String name, Comparison comparison, Path file) throws IOException {
         List<PipelineBenchmark.LearningPoint> curve = learning.curve();
         double seconds = curve.get(curve.size() - 1).seconds();
         double steps = learning.streamSteps();
@@ -307,7 +367,20 @@ public final class PipelineBench implements Callable<Integer> {
                                                 "offline, the same pseudo-labels",
                                                 LineChart.COLOURS.get(1),
                                                 learning.offlineCurve(),
-                                                true)))),
+                                                true))),
+                        imagesSentPanel(learning, name, comparison)),
                 file);
+    }
+
+    private static LineChart.Panel imagesSentPanel(
+            PipelineBenchmark.Learning learning, String name, Comparison comparison) {
+        List<LineChart.Line> lines = new ArrayList<>();
+        lines.add(new LineChart.Line(name, LineChart.COLOURS.get(0), byImagesSent(learning.curve()), false));
+        if (comparison != null) {
+            lines.add(new LineChart.Line(
+                    comparison.name(), LineChart.COLOURS.get(2), byImagesSent(comparison.curve()), false));
+        }
+        return new LineChart.Panel(
+                "segmenter held-out mIoU against images sent", "images", Math.max(1, learning.images()), lines);
     }
 }

@@ -6,6 +6,7 @@ import io.seedstream.flink.FlinkCluster;
 import io.seedstream.flink.common.KafkaSettings;
 import io.seedstream.flink.common.KafkaWiring;
 import io.seedstream.flink.common.ModelRecords;
+import io.seedstream.flink.training.WarmStart;
 import io.seedstream.records.Bytes;
 import io.seedstream.records.InvalidRecordException;
 import io.seedstream.records.ModelSnapshotRecord;
@@ -24,6 +25,7 @@ import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
+import io.seedstream.segmentation.nn.Backbone;
 import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
@@ -50,6 +52,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 import org.apache.flink.core.execution.JobClient;
@@ -90,6 +93,9 @@ public final class PipelineBenchmark {
     /**
      * @param learningTailSeconds how long the learning run goes on after the last image is sent, so
      *     that the trainer also trains on the last ones (idle steps replay the buffer)
+     * @param learningCamVidSplit the CamVid split the learning run streams (val is held out)
+     * @param saveModelsTo where the learning run writes each model's last published snapshot, as
+     *     {@code <model>.snapshot} (what {@code trainer.initFrom} reads); null: nowhere
      */
     public record Options(
             Set<Part> parts,
@@ -106,7 +112,9 @@ public final class PipelineBenchmark {
             int learningTailSeconds,
             int heldOutImages,
             Path learningCamVid,
-            int learningMaskEvery) {
+            String learningCamVidSplit,
+            int learningMaskEvery,
+            Path saveModelsTo) {
         public static Options defaults() {
             return new Options(
                     EnumSet.allOf(Part.class),
@@ -123,7 +131,9 @@ public final class PipelineBenchmark {
                     120,
                     64,
                     null,
-                    5);
+                    "train",
+                    5,
+                    null);
         }
 
         /**
@@ -328,8 +338,9 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * The learning run's images: synthetic ones, or CamVid's train split streamed (up to {@code
-     * learningImages}) and its val split held out (up to {@code heldOutImages}).
+     * The learning run's images: synthetic ones, or a CamVid split streamed (train, or {@code
+     * learningCamVidSplit}; up to {@code learningImages}) and its val split held out (up to {@code
+     * heldOutImages}).
      */
     private LearningData learningData() throws IOException {
         if (options.learningCamVid() == null) {
@@ -339,7 +350,10 @@ public final class PipelineBenchmark {
                     data.images(0, options.learningImages()),
                     data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages()));
         }
-        DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), "train");
+        if (options.learningCamVidSplit().equals("val")) {
+            throw new IllegalArgumentException("the learning run holds CamVid's val split out: stream train or test");
+        }
+        DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), options.learningCamVidSplit());
         DatasetLoad val = MaskedDatasetReader.camVid(options.learningCamVid(), "val");
         for (DatasetLoad load : List.of(train, val)) {
             if (!load.problems().isEmpty()) {
@@ -376,6 +390,7 @@ public final class PipelineBenchmark {
         List<List<SegmentationMetrics>> versionScores =
                 new ArrayList<>(); // per held-out image, for the final check against the best
         List<Double> freshness = new ArrayList<>();
+        Map<String, byte[]> lastPublished = new TreeMap<>();
         try (NDManager manager = NDManager.newBaseManager();
                 KafkaConsumer<byte[], byte[]> consumer = KafkaWiring.committedReader(kafka, "seedstream-bench-")) {
             consumer.subscribe(List.of(topics.models()));
@@ -391,6 +406,7 @@ public final class PipelineBenchmark {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofSeconds(1))) {
                     long received = System.currentTimeMillis();
                     ModelSnapshotRecord model = RecordCodec.MODEL_SNAPSHOT.decode(record.value());
+                    lastPublished.put(model.getName(), Bytes.toArray(model.getParameters()));
                     if (!model.getName().equals(ModelName.SEGMENTER.id())) {
                         continue;
                     }
@@ -430,6 +446,13 @@ public final class PipelineBenchmark {
         if (curve.isEmpty()) {
             throw new IllegalStateException(
                     "no segmenter was published in the learning run: is the trainer job running?");
+        }
+        if (options.saveModelsTo() != null) {
+            Files.createDirectories(options.saveModelsTo());
+            for (Map.Entry<String, byte[]> model : lastPublished.entrySet()) {
+                Files.write(options.saveModelsTo().resolve(model.getKey() + ".snapshot"), model.getValue());
+            }
+            progress.note("wrote the last published " + lastPublished.keySet() + " to " + options.saveModelsTo());
         }
         LearningPoint last = curve.get(curve.size() - 1);
         List<LabeledImage> sent = IntStream.range(0, images.size()) // as send() streams them
@@ -511,6 +534,25 @@ public final class PipelineBenchmark {
         return Long.MAX_VALUE;
     }
 
+    /** The offline segmenter starts where the stream's does: from trainer.initBackboneFrom's backbone, then trainer.initFrom's segmenter. */
+    private void startAsTheTrainerDoes(Segmenter segmenter) {
+        if (!config.trainer().initBackboneFrom().isBlank()) {
+            Map<String, float[]> backbone = new LinkedHashMap<>();
+            WarmStart.read(config.trainer().initBackboneFrom()).parameters().forEach((name, values) -> {
+                if (name.startsWith(Backbone.PARAMETER_PREFIX)) {
+                    backbone.put(name, values);
+                }
+            });
+            segmenter.parameters().loadSome(backbone);
+        }
+        for (String file : config.trainer().initFrom()) {
+            ModelSnapshot snapshot = WarmStart.read(file);
+            if (snapshot.name().equals(ModelName.SEGMENTER.id())) {
+                snapshot.loadInto(segmenter);
+            }
+        }
+    }
+
     /**
      * The streaming trainer without the pipeline: in this process, each pseudo-labeled image given to
      * it before its step in {@code arrivalStep} (in the order their seeds were committed), then replay steps
@@ -533,6 +575,7 @@ public final class PipelineBenchmark {
         Autograd.disableOnThisThread();
         try (NDManager manager = NDManager.newBaseManager();
                 StreamingTrainer trainer = new StreamingTrainer(settings, classes, manager)) {
+            WarmStart.apply(settings.trainer(), trainer);
             heldOut.forEach(trainer::holdOut);
             progress.start("in-process stream, " + pace + ": " + steps + " steps on the same pseudo-labels", steps);
             List<Map.Entry<String, byte[]>> waiting = new ArrayList<>(seeds.entrySet());
@@ -636,6 +679,7 @@ public final class PipelineBenchmark {
                         SegmenterArchitecture.of(config.segmenter(), classes.size()),
                         manager,
                         config.segmenter().seed())) {
+            startAsTheTrainerDoes(segmenter);
             SegmenterTrainer trainer = new SegmenterTrainer(
                     segmenter,
                     config,

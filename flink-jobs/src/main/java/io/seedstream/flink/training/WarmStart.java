@@ -25,7 +25,7 @@ public final class WarmStart {
     private WarmStart() {}
 
     /** Starts the trainer's models from the configured snapshots; nothing when none is configured. */
-    static void apply(SeedStreamConfig.Trainer settings, StreamingTrainer trainer) {
+    public static void apply(SeedStreamConfig.Trainer settings, StreamingTrainer trainer) {
         if (!settings.initBackboneFrom().isBlank()) {
             ModelSnapshot snapshot = read(settings.initBackboneFrom());
             trainer.startBackbonesFrom(snapshot);
@@ -64,7 +64,8 @@ public final class WarmStart {
         }
     }
 
-    private static ModelSnapshot read(String file) {
+    /** A snapshot file, read as the trainer reads trainer.initFrom's; throws {@link IllegalArgumentException} with the reason. */
+    public static ModelSnapshot read(String file) {
         Path path = new Path(file);
         byte[] bytes;
         try (FSDataInputStream in = path.getFileSystem().open(path)) {
