@@ -111,6 +111,12 @@ public final class PipelineBench implements Callable<Integer> {
     String camvidSplit = PipelineBenchmark.Options.defaults().learningCamVidSplit();
 
     @Option(
+            names = "--no-references",
+            negatable = true,
+            description = "train the learning run's references (offline, in-process) after the stream (default: yes)")
+    boolean references = PipelineBenchmark.Options.defaults().learningReferences();
+
+    @Option(
             names = "--save-models",
             description = "write each model's last published snapshot of the learning run into this directory"
                     + " (<model>.snapshot, what trainer.initFrom reads for a warm start)")
@@ -158,6 +164,7 @@ public final class PipelineBench implements Callable<Integer> {
                 camvid,
                 camvidSplit,
                 maskEvery,
+                references,
                 saveModels);
         if (maskEvery < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--mask-every must be at least 1");
@@ -341,33 +348,22 @@ public final class PipelineBench implements Callable<Integer> {
                         .map(p -> new double[] {p.trainingStep(), p.heldOutMiou()})
                         .toList(),
                 false);
-        String offlineName = String.format(Locale.ROOT, "offline, the same pseudo-labels, %.0f steps", steps);
+        List<LineChart.Line> byTime = new ArrayList<>(List.of(stream));
+        List<LineChart.Line> bySteps = new ArrayList<>(List.of(byStep));
+        if (!learning.offlineCurve().isEmpty()) { // left out with --no-references
+            byTime.add(new LineChart.Line(
+                    String.format(Locale.ROOT, "offline, the same pseudo-labels, %.0f steps", steps),
+                    LineChart.COLOURS.get(1),
+                    List.of(new double[] {0, learning.offlineMiou()}, new double[] {seconds, learning.offlineMiou()}),
+                    true));
+            bySteps.add(new LineChart.Line(
+                    "offline, the same pseudo-labels", LineChart.COLOURS.get(1), learning.offlineCurve(), true));
+        }
         LineChart.write(
                 List.of(
+                        new LineChart.Panel("segmenter held-out mIoU against wall time", "s", seconds, byTime),
                         new LineChart.Panel(
-                                "segmenter held-out mIoU against wall time",
-                                "s",
-                                seconds,
-                                List.of(
-                                        stream,
-                                        new LineChart.Line(
-                                                offlineName,
-                                                LineChart.COLOURS.get(1),
-                                                List.of(
-                                                        new double[] {0, learning.offlineMiou()},
-                                                        new double[] {seconds, learning.offlineMiou()}),
-                                                true))),
-                        new LineChart.Panel(
-                                "segmenter held-out mIoU against steps",
-                                "steps",
-                                Math.max(1, steps),
-                                List.of(
-                                        byStep,
-                                        new LineChart.Line(
-                                                "offline, the same pseudo-labels",
-                                                LineChart.COLOURS.get(1),
-                                                learning.offlineCurve(),
-                                                true))),
+                                "segmenter held-out mIoU against steps", "steps", Math.max(1, steps), bySteps),
                         imagesSentPanel(learning, name, comparison)),
                 file);
     }

@@ -94,6 +94,8 @@ public final class PipelineBenchmark {
      * @param learningTailSeconds how long the learning run goes on after the last image is sent, so
      *     that the trainer also trains on the last ones (idle steps replay the buffer)
      * @param learningCamVidSplit the CamVid split the learning run streams (val is held out)
+     * @param learningReferences whether the learning run also trains its references (offline, and
+     *     the streaming trainer in-process) on the run's pseudo-labels: minutes after the stream
      * @param saveModelsTo where the learning run writes each model's last published snapshot, as
      *     {@code <model>.snapshot} (what {@code trainer.initFrom} reads); null: nowhere
      */
@@ -114,6 +116,7 @@ public final class PipelineBenchmark {
             Path learningCamVid,
             String learningCamVidSplit,
             int learningMaskEvery,
+            boolean learningReferences,
             Path saveModelsTo) {
         public static Options defaults() {
             return new Options(
@@ -133,6 +136,7 @@ public final class PipelineBenchmark {
                     null,
                     "train",
                     5,
+                    true,
                     null);
         }
 
@@ -479,8 +483,17 @@ public final class PipelineBenchmark {
                 examples.add(new SegmenterTrainer.Example(atTrainingSize(image), Batches.maskLabels(sized)));
             }
         }
-        List<double[]> offline = offlineCurve(
-                examples, curve.stream().mapToLong(LearningPoint::trainingStep).toArray(), heldOut, classes, skipped);
+        if (!options.learningReferences()) {
+            progress.note("the references (offline, in-process) are not run (--no-references)");
+        }
+        List<double[]> offline = options.learningReferences()
+                ? offlineCurve(
+                        examples,
+                        curve.stream().mapToLong(LearningPoint::trainingStep).toArray(),
+                        heldOut,
+                        classes,
+                        skipped)
+                : List.of();
         Map<String, Long> stepAfterEach = new HashMap<>();
         Map<String, Long> streamPace = new HashMap<>();
         int trainable = 0; // the versions count only the images the trainer trains on: held-out ones are not
@@ -489,10 +502,21 @@ public final class PipelineBenchmark {
             streamPace.put(id, heldOutByTrainer ? 0 : streamStep(curve, trainable++));
             stepAfterEach.put(id, (long) stepAfterEach.size());
         }
-        double inProcess = inProcessStreamMiou(
-                "a step after each seed", sent, index, seeds, stepAfterEach, last.trainingStep(), heldOut, classes);
-        double paced = inProcessStreamMiou(
-                "at the stream's pace", sent, index, seeds, streamPace, last.trainingStep(), heldOut, classes);
+        double inProcess = options.learningReferences()
+                ? inProcessStreamMiou(
+                        "a step after each seed",
+                        sent,
+                        index,
+                        seeds,
+                        stepAfterEach,
+                        last.trainingStep(),
+                        heldOut,
+                        classes)
+                : Double.NaN;
+        double paced = options.learningReferences()
+                ? inProcessStreamMiou(
+                        "at the stream's pace", sent, index, seeds, streamPace, last.trainingStep(), heldOut, classes)
+                : Double.NaN;
         double[] sorted =
                 freshness.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return new Learning(
@@ -503,7 +527,7 @@ public final class PipelineBenchmark {
                 last.heldOutMiou(),
                 curve.stream().mapToDouble(LearningPoint::heldOutMiou).max().orElse(Double.NaN),
                 last.trainingStep(),
-                offline.get(offline.size() - 1)[1],
+                offline.isEmpty() ? Double.NaN : offline.get(offline.size() - 1)[1],
                 offline,
                 inProcess,
                 paced,
