@@ -105,10 +105,10 @@ public final class PipelineBench implements Callable<Integer> {
     Path camvid;
 
     @Option(
-            names = "--camvid-split",
-            description =
-                    "the CamVid split the learning run streams, train or test (default ${DEFAULT-VALUE}; val is held out)")
-    String camvidSplit = PipelineBenchmark.Options.defaults().learningCamVidSplit();
+            names = "--learning-from",
+            description = "the index of the first image the learning run streams (default ${DEFAULT-VALUE}): the images"
+                    + " before it are left for another run, a warm start's donor, say")
+    int learningFrom = PipelineBenchmark.Options.defaults().learningFirstImage();
 
     @Option(
             names = "--no-references",
@@ -162,12 +162,18 @@ public final class PipelineBench implements Callable<Integer> {
                 learningTailSeconds,
                 heldOutImages,
                 camvid,
-                camvidSplit,
+                learningFrom,
                 maskEvery,
                 references,
                 saveModels);
         if (maskEvery < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--mask-every must be at least 1");
+        }
+        if (learningFrom < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--learning-from must be at least 0");
+        }
+        if (learningFrom < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--learning-from must be at least 0");
         }
         Comparison comparison = compareWith == null ? null : Comparison.read(compareWith);
         long started = System.nanoTime();

@@ -93,7 +93,8 @@ public final class PipelineBenchmark {
     /**
      * @param learningTailSeconds how long the learning run goes on after the last image is sent, so
      *     that the trainer also trains on the last ones (idle steps replay the buffer)
-     * @param learningCamVidSplit the CamVid split the learning run streams (val is held out)
+     * @param learningFirstImage the index of the first image the learning run streams: a run from
+     *     image N on never sees the ones before, which another run can stream (a warm start's donor)
      * @param learningReferences whether the learning run also trains its references (offline, and
      *     the streaming trainer in-process) on the run's pseudo-labels: minutes after the stream
      * @param saveModelsTo where the learning run writes each model's last published snapshot, as
@@ -114,7 +115,7 @@ public final class PipelineBenchmark {
             int learningTailSeconds,
             int heldOutImages,
             Path learningCamVid,
-            String learningCamVidSplit,
+            int learningFirstImage,
             int learningMaskEvery,
             boolean learningReferences,
             Path saveModelsTo) {
@@ -134,7 +135,7 @@ public final class PipelineBenchmark {
                     120,
                     64,
                     null,
-                    "train",
+                    0,
                     5,
                     true,
                     null);
@@ -342,8 +343,8 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * The learning run's images: synthetic ones, or a CamVid split streamed (train, or {@code
-     * learningCamVidSplit}; up to {@code learningImages}) and its val split held out (up to {@code
+     * The learning run's images: synthetic ones, or CamVid's train split streamed (up to {@code
+     * learningImages} from {@code learningFirstImage} on) and its val split held out (up to {@code
      * heldOutImages}).
      */
     private LearningData learningData() throws IOException {
@@ -351,13 +352,10 @@ public final class PipelineBenchmark {
             SyntheticDataset data = new SyntheticDataset(config.synthetic());
             return new LearningData(
                     data.classes(),
-                    data.images(0, options.learningImages()),
+                    data.images(options.learningFirstImage(), options.learningImages()),
                     data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages()));
         }
-        if (options.learningCamVidSplit().equals("val")) {
-            throw new IllegalArgumentException("the learning run holds CamVid's val split out: stream train or test");
-        }
-        DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), options.learningCamVidSplit());
+        DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), "train");
         DatasetLoad val = MaskedDatasetReader.camVid(options.learningCamVid(), "val");
         for (DatasetLoad load : List.of(train, val)) {
             if (!load.problems().isEmpty()) {
@@ -369,9 +367,16 @@ public final class PipelineBenchmark {
                 .limit(options.heldOutImages())
                 .map(this::atTrainingSize)
                 .toList();
+        if (options.learningFirstImage() >= train.images().size()) {
+            throw new IllegalArgumentException("--learning-from " + options.learningFirstImage()
+                    + ": CamVid's train split" + " has " + train.images().size() + " images");
+        }
         return new LearningData(
                 train.classes(),
-                train.images().stream().limit(options.learningImages()).toList(),
+                train.images().stream()
+                        .skip(options.learningFirstImage())
+                        .limit(options.learningImages())
+                        .toList(),
                 heldOut);
     }
 
