@@ -58,10 +58,10 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
     private transient long idleSteps;
     /** The timer this run set, or {@link #NO_TIMER}. */
     private transient long pendingTimerMs;
-    /** How long the latest step took, and whether a sample came since the latest timer. */
+    /** How long the latest step took, and when the latest sample to train on came (processing time). */
     private transient long lastStepMs;
 
-    private transient boolean inputSinceTimer;
+    private transient long lastInputMs;
     private transient Counter steps;
     private transient Counter samplesIn;
     private transient Counter replaySteps;
@@ -102,6 +102,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         }
         lastPublishedMs = System.currentTimeMillis();
         pendingTimerMs = NO_TIMER;
+        lastInputMs = Long.MIN_VALUE / 2; // none yet: quiet
         publishedVersion = new long[] {-1, -1, -1};
         publishedMiou = new double[] {Double.NaN, Double.NaN, Double.NaN};
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
@@ -125,12 +126,16 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
 
     @Override
     public void processElement(StreamingTrainer.Sample sample, Context context, Collector<EncodedRecord> out) {
+        int untrained = trainer.untrainedSamples();
         trainer.add(sample);
         samplesIn.inc();
-        idleSteps = 0;
-        inputSinceTimer = true;
+        if (trainer.untrainedSamples() == untrained) {
+            return; // held out to score the models: nothing to train
+        }
         TimerService timers = context.timerService();
         long now = timers.currentProcessingTime();
+        idleSteps = 0;
+        lastInputMs = now;
         if (trainer.untrainedSamples() >= config.trainer().samplesPerStep()) {
             scheduleNoLaterThan(onGrid(now), timers);
         } else if (pendingTimerMs == NO_TIMER) {
@@ -144,9 +149,9 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             return; // a timer restored from the checkpoint, beside the one this run set
         }
         pendingTimerMs = NO_TIMER;
-        boolean quiet = !inputSinceTimer;
-        inputSinceTimer = false;
         TimerService timers = context.timerService();
+        long now = timers.currentProcessingTime();
+        boolean quiet = now - lastInputMs >= waitForMoreMs();
         TimerStep next = next(
                 trainer.untrainedSamples(),
                 config.trainer().samplesPerStep(),
@@ -157,14 +162,22 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
             case REPLAY, TRAIN -> {
                 if (next == TimerStep.REPLAY) {
                     idleSteps++;
+                }
+                if (step(out) && next == TimerStep.REPLAY) {
                     replaySteps.inc();
                 }
-                step(out);
-                scheduleNoLaterThan(onGrid(timers.currentProcessingTime()), timers);
+                // An interval on, so that the samples that queued during the step are read first.
+                scheduleNoLaterThan(
+                        onGrid(timers.currentProcessingTime() + config.trainer().idleStepIntervalMs()), timers);
             }
-            case WAIT -> scheduleNoLaterThan(onGrid(timers.currentProcessingTime() + waitForMoreMs()), timers);
-            case STOP ->
-                publish(out); // whatever the last replay steps left unpublished; a sample starts the timer again
+            case WAIT -> scheduleNoLaterThan(onGrid(lastInputMs + waitForMoreMs()), timers);
+            case STOP -> {
+                publish(out);
+                if (trainer.hasUnpublishedSteps()) { // not yet due: once it is, the timer publishes them
+                    scheduleNoLaterThan(now + config.trainer().publishEverySeconds() * 1000L, timers);
+                }
+                // otherwise no timer: the next sample starts one
+            }
         }
     }
 
@@ -182,8 +195,8 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
 
     /**
      * The trainer steps when {@code samplesPerStep} new samples are in, or when fewer are and none
-     * came since the last timer; it replays only while no sample comes. Steps run on the timer, not
-     * on the sample that completes a step, and the timer after a step is due a grid interval later,
+     * came for as long as a step takes ({@code quiet}); it replays only while none come. Steps run on
+     * the timer, not on the sample that completes a step, and the timer after a step is due an interval later,
      * so that the samples that queued during the step are read first: a step trains on all of them,
      * up to a batch, and a trainer that fell behind catches up. (Stepping on the sample that completed
      * a step, with a replay step on the timer between, capped the intake at {@code samplesPerStep}
@@ -221,13 +234,16 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         pendingTimerMs = time;
     }
 
-    private void step(Collector<EncodedRecord> out) {
+    /** One step of each model that has samples, and the due publications; false when no model had any. */
+    private boolean step(Collector<EncodedRecord> out) {
         long started = System.nanoTime();
-        if (trainer.step()) {
+        boolean stepped = trainer.step();
+        if (stepped) {
             steps.inc();
         }
         lastStepMs = (System.nanoTime() - started) / 1_000_000;
         publish(out);
+        return stepped;
     }
 
     private void publish(Collector<EncodedRecord> out) {

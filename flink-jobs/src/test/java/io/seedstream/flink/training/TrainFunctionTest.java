@@ -11,6 +11,7 @@ import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.train.StreamingTrainer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -49,6 +50,11 @@ class TrainFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<Integer, StreamingTrainer.Sample, EncodedRecord> harness()
             throws Exception {
+        return harness(config);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<Integer, StreamingTrainer.Sample, EncodedRecord> harness(
+            SeedStreamConfig config) throws Exception {
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(
                 new KeyedProcessOperator<>(new TrainFunction(config, data.classes())),
                 sample -> TrainFunction.KEY,
@@ -92,8 +98,11 @@ class TrainFunctionTest {
     }
 
     /**
-     * A sample trains on the next timer, one grid interval on; with no new samples the timer takes
-     * replay steps; a restore resumes the trainer (steps and versions go on from the checkpoint).
+     * A sample trains on the next timer; with no new samples the timer takes replay steps, one per
+     * timer; a restore resumes the trainer (steps and versions go on from the checkpoint), and the
+     * timer restored with it does not start a second chain of steps beside the restored run's own.
+     * Processing time jumps by a minute where a step must find the stream quiet: the harness's clock
+     * is set by hand, a step's duration (how long quiet takes) is the wall clock's.
      */
     @Test
     void trainsOnSamplesAndOnItsTimerAndResumesFromACheckpoint() throws Exception {
@@ -110,30 +119,65 @@ class TrainFunctionTest {
                     .as("a replay step is due while none come")
                     .isEqualTo(1);
 
-            harness.setProcessingTime(2 * interval);
+            harness.setProcessingTime(60_000);
             assertThat(publishedClassifiers(harness))
-                    .as("a replay step on the timer")
+                    .as("one replay step on the timer")
                     .containsExactly("v2 step 2");
-            checkpoint = harness.snapshot(1, 1);
+            checkpoint = harness.snapshot(1, 1); // with the next replay timer, at 60,040
 
             harness.processElement(sample(1), 1);
-            harness.setProcessingTime(3 * interval);
+            harness.setProcessingTime(60_000 + interval);
             assertThat(publishedClassifiers(harness))
                     .as("after the checkpoint: lost on a restore")
                     .containsExactly("v3 step 3");
         }
         try (var restored = harness()) {
             restored.initializeState(checkpoint);
+            restored.setProcessingTime(0);
             restored.open();
-            restored.setProcessingTime(2 * interval);
             restored.processElement(sample(1), 1);
-            restored.setProcessingTime(3 * interval);
+            restored.setProcessingTime(interval);
             assertThat(publishedClassifiers(restored))
-                    .as("the trainer came back at step 2, version 2: it publishes version 3 again, once")
+                    .as("the trainer came back at step 2, version 2: it publishes version 3 again")
                     .containsExactly("v3 step 3");
-            assertThat(restored.numProcessingTimeTimers())
-                    .as("one timer: the restored one and this run's coincided")
-                    .isEqualTo(1);
+            restored.setProcessingTime(120_000); // this run's replay timer fires, and the restored one
+            assertThat(publishedClassifiers(restored))
+                    .as("one replay step: the restored timer is not a second chain")
+                    .containsExactly("v4 step 4");
+        }
+    }
+
+    /** With 3 samples a step: fewer wait while more come, and train once none came for as long as a step takes. */
+    @Test
+    void fewerSamplesThanAStepsTrainOnceTheStreamPauses() throws Exception {
+        SeedStreamConfig threePerStep = config.with("trainer.samplesPerStep", 3);
+        try (var harness = harness(threePerStep)) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(sample(0), 0);
+            harness.setProcessingTime(30);
+            harness.processElement(sample(1), 1);
+            harness.setProcessingTime(40); // the first timer: a sample came 10 ms ago
+            assertThat(classifierSamples(harness)).isEmpty();
+            harness.setProcessingTime(60_000);
+            assertThat(classifierSamples(harness)).containsExactly(List.of(0L, 1L));
+        }
+    }
+
+    /** A sample held out to score the models is taken in but starts no step. */
+    @Test
+    void aHeldOutSampleStartsNoStep() throws Exception {
+        SeedStreamConfig allHeldOut = config.with("trainer.evalPercent", 99);
+        StreamingTrainer.Sample masked = IntStream.range(0, 64)
+                .mapToObj(this::sample)
+                .filter(s -> StreamingTrainer.isHeldOut(s.image(), allHeldOut.trainer()))
+                .findFirst()
+                .orElseThrow();
+        try (var harness = harness(allHeldOut)) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(masked, 0);
+            assertThat(harness.numProcessingTimeTimers()).isZero();
         }
     }
 
@@ -152,7 +196,7 @@ class TrainFunctionTest {
             }
             harness.setProcessingTime(interval);
             assertThat(classifierSamples(harness)).containsExactly(List.of(0L, 1L));
-            harness.setProcessingTime(2 * interval);
+            harness.setProcessingTime(3 * interval); // a step's timer is an interval on, on the grid
             assertThat(classifierSamples(harness))
                     .as("the third, topped up with replay")
                     .containsExactly(List.of(2L));

@@ -327,9 +327,17 @@ public final class StreamingTrainer implements AutoCloseable {
         return new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
     }
 
-    /** Samples received (not held out) that no step has trained on yet: the classifier's and the segmenter's. */
+    /**
+     * Samples received (not held out) that some model has not trained on yet: the classifier's, and
+     * the pseudo-labeled ones the segmenter or the affinity head (which take the same) has not.
+     */
     public int untrainedSamples() {
-        return classifierLearner.fresh.size() + segmenterLearner.fresh.size();
+        return classifierLearner.fresh.size() + Math.max(segmenterLearner.fresh.size(), affinityLearner.fresh.size());
+    }
+
+    /** Whether some model has stepped since its last candidate for publication. */
+    public boolean hasUnpublishedSteps() {
+        return learners().stream().anyMatch(learner -> learner.steps > learner.stepsAtPublication);
     }
 
     /** One step for each model that has samples; false when none has any. */
