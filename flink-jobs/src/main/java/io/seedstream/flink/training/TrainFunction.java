@@ -102,7 +102,7 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         }
         lastPublishedMs = System.currentTimeMillis();
         pendingTimerMs = NO_TIMER;
-        lastInputMs = Long.MIN_VALUE / 2; // none yet: quiet
+        lastInputMs = Long.MIN_VALUE / 2; // none yet
         publishedVersion = new long[] {-1, -1, -1};
         publishedMiou = new double[] {Double.NaN, Double.NaN, Double.NaN};
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
@@ -136,10 +136,9 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         long now = timers.currentProcessingTime();
         idleSteps = 0;
         lastInputMs = now;
-        if (trainer.untrainedSamples() >= config.trainer().samplesPerStep()) {
-            scheduleNoLaterThan(onGrid(now), timers);
-        } else if (pendingTimerMs == NO_TIMER) {
-            scheduleNoLaterThan(onGrid(now + waitForMoreMs()), timers);
+        if (pendingTimerMs == NO_TIMER
+                || trainer.untrainedSamples() >= config.trainer().samplesPerStep()) {
+            scheduleNoLaterThan(onGrid(now), timers); // a step's worth trains soon, not after a replay pause
         }
     }
 
@@ -151,69 +150,68 @@ public final class TrainFunction extends KeyedProcessFunction<Integer, Streaming
         pendingTimerMs = NO_TIMER;
         TimerService timers = context.timerService();
         long now = timers.currentProcessingTime();
-        boolean quiet = now - lastInputMs >= waitForMoreMs();
+        int untrained = trainer.untrainedSamples();
         TimerStep next = next(
-                trainer.untrainedSamples(),
+                untrained,
                 config.trainer().samplesPerStep(),
-                quiet,
                 idleSteps,
                 config.trainer().idleStepLimit());
-        switch (next) {
-            case REPLAY, TRAIN -> {
-                if (next == TimerStep.REPLAY) {
-                    idleSteps++;
-                }
-                if (step(out) && next == TimerStep.REPLAY) {
-                    replaySteps.inc();
-                }
-                // An interval on, so that the samples that queued during the step are read first.
-                scheduleNoLaterThan(
-                        onGrid(timers.currentProcessingTime() + config.trainer().idleStepIntervalMs()), timers);
+        if (next == TimerStep.STOP) {
+            publish(out);
+            if (trainer.hasUnpublishedSteps()) { // not yet due: once it is, the timer publishes them
+                scheduleNoLaterThan(now + config.trainer().publishEverySeconds() * 1000L, timers);
             }
-            case WAIT -> scheduleNoLaterThan(onGrid(lastInputMs + waitForMoreMs()), timers);
-            case STOP -> {
-                publish(out);
-                if (trainer.hasUnpublishedSteps()) { // not yet due: once it is, the timer publishes them
-                    scheduleNoLaterThan(now + config.trainer().publishEverySeconds() * 1000L, timers);
-                }
-                // otherwise no timer: the next sample starts one
-            }
+            return; // otherwise no timer: the next sample starts one
         }
+        if (untrained == 0) {
+            idleSteps++;
+        }
+        if (step(out) && untrained == 0) {
+            replaySteps.inc();
+        }
+        boolean arriving = timers.currentProcessingTime() - lastInputMs < arrivingWindowMs();
+        long pause = pauseAfterMs(next, arriving, lastStepMs, config.trainer().idleStepIntervalMs());
+        scheduleNoLaterThan(onGrid(timers.currentProcessingTime() + pause), timers);
     }
 
     /** What a timer does. */
     enum TimerStep {
-        /** Train on the new samples (up to a batch of each model's), topped up with replay. */
+        /** A step's worth of new samples or more: train on them (up to a batch of each model's), topped up with replay. */
         TRAIN,
-        /** Replay alone: no new sample, and none came in a while. */
+        /** Fewer new samples (or none): a step of replay, which trains the few new ones first. */
         REPLAY,
-        /** Samples are coming, fewer than a step's: read more before stepping. */
-        WAIT,
         /** Replayed as long as allowed with nothing new: stop until a sample comes. */
         STOP
     }
 
     /**
-     * The trainer steps when {@code samplesPerStep} new samples are in, or when fewer are and none
-     * came for as long as a step takes ({@code quiet}); it replays only while none come. Steps run on
-     * the timer, not on the sample that completes a step, and the timer after a step is due an interval later,
-     * so that the samples that queued during the step are read first: a step trains on all of them,
-     * up to a batch, and a trainer that fell behind catches up. (Stepping on the sample that completed
-     * a step, with a replay step on the timer between, capped the intake at {@code samplesPerStep}
-     * samples per two steps: about 1.1 samples/s with the soak's 1.5-2 s steps on 2 cores.)
+     * The trainer steps on its timer only, never on the sample that completes a step: once {@code
+     * samplesPerStep} new samples are in, it trains on all that are in, up to a batch (see {@link
+     * #pauseAfterMs}); with fewer, it replays (training the few new ones first), at most {@code
+     * idleStepLimit} steps with none at all. (Stepping on the sample that completed a step, with a
+     * replay step on the timer between, capped the intake at {@code samplesPerStep} samples per
+     * two steps: about 1.1 samples/s with the soak's 1.5-2 s steps on 2 cores.)
      */
-    static TimerStep next(int untrained, int samplesPerStep, boolean quiet, long idleSteps, int idleStepLimit) {
-        if (untrained >= samplesPerStep || (quiet && untrained > 0)) {
+    static TimerStep next(int untrained, int samplesPerStep, long idleSteps, int idleStepLimit) {
+        if (untrained >= samplesPerStep) {
             return TimerStep.TRAIN;
         }
-        if (!quiet) {
-            return TimerStep.WAIT;
-        }
-        return idleSteps < idleStepLimit ? TimerStep.REPLAY : TimerStep.STOP;
+        return untrained > 0 || idleSteps < idleStepLimit ? TimerStep.REPLAY : TimerStep.STOP;
     }
 
-    /** How long to wait for more samples: as long as a step takes, so that replay yields to a stream that keeps coming. */
-    private long waitForMoreMs() {
+    /**
+     * The timer after a step is due an interval later, so that the samples that queued during the
+     * step are read first (Flink serves a due timer before the next input record): a trainer that
+     * fell behind trains on a batch of new samples a step and catches up. A replay step while
+     * samples keep arriving is followed by a pause as long as it took, so that replay takes about
+     * half the trainer's time and leaves the rest to the other jobs on its cores.
+     */
+    static long pauseAfterMs(TimerStep step, boolean arriving, long stepMs, long intervalMs) {
+        return step == TimerStep.REPLAY && arriving ? Math.max(stepMs, intervalMs) : intervalMs;
+    }
+
+    /** How long after the latest sample samples still count as arriving: as long as a step takes. */
+    private long arrivingWindowMs() {
         return Math.max(lastStepMs, config.trainer().idleStepIntervalMs());
     }
 

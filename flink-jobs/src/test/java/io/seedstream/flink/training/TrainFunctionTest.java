@@ -21,18 +21,31 @@ import org.junit.jupiter.api.Test;
 /** The trainer operator: its pacing rule, and in a test harness its steps, timers and restore. */
 class TrainFunctionTest {
 
-    /** With 4 samples a step: a step's worth trains at once; fewer wait while more come; replay only when none come. */
+    /** With 4 samples a step: a step's worth or more trains; fewer train within a replay step; replay stops at the limit. */
+    @Test
+    void aStepsWorthTrainsAndFewerTrainWithReplay() {
+        assertThat(TrainFunction.next(4, 4, 0, 10)).isEqualTo(TrainFunction.TimerStep.TRAIN);
+        assertThat(TrainFunction.next(9, 4, 10, 10)).isEqualTo(TrainFunction.TimerStep.TRAIN);
+        assertThat(TrainFunction.next(3, 4, 10, 10))
+                .as("new samples train even past the replay limit")
+                .isEqualTo(TrainFunction.TimerStep.REPLAY);
+        assertThat(TrainFunction.next(0, 4, 9, 10)).isEqualTo(TrainFunction.TimerStep.REPLAY);
+        assertThat(TrainFunction.next(0, 4, 10, 10)).isEqualTo(TrainFunction.TimerStep.STOP);
+    }
+
+    /** After a step the next timer is an interval on; a replay step while samples arrive pauses as long as it took. */
     @Test
     void replayYieldsToArrivingSamples() {
-        assertThat(TrainFunction.next(4, 4, false, 0, 10)).isEqualTo(TrainFunction.TimerStep.TRAIN);
-        assertThat(TrainFunction.next(9, 4, true, 0, 10)).isEqualTo(TrainFunction.TimerStep.TRAIN);
-        assertThat(TrainFunction.next(3, 4, false, 0, 10)).isEqualTo(TrainFunction.TimerStep.WAIT);
-        assertThat(TrainFunction.next(0, 4, false, 0, 10)).isEqualTo(TrainFunction.TimerStep.WAIT);
-        assertThat(TrainFunction.next(3, 4, true, 0, 10))
-                .as("the stream paused: the few new samples train")
-                .isEqualTo(TrainFunction.TimerStep.TRAIN);
-        assertThat(TrainFunction.next(0, 4, true, 9, 10)).isEqualTo(TrainFunction.TimerStep.REPLAY);
-        assertThat(TrainFunction.next(0, 4, true, 10, 10)).isEqualTo(TrainFunction.TimerStep.STOP);
+        assertThat(TrainFunction.pauseAfterMs(TrainFunction.TimerStep.TRAIN, true, 1200, 20))
+                .as("a trainer behind its input trains on at once")
+                .isEqualTo(20);
+        assertThat(TrainFunction.pauseAfterMs(TrainFunction.TimerStep.REPLAY, true, 1200, 20))
+                .isEqualTo(1200);
+        assertThat(TrainFunction.pauseAfterMs(TrainFunction.TimerStep.REPLAY, false, 1200, 20))
+                .as("no input: replay back to back")
+                .isEqualTo(20);
+        assertThat(TrainFunction.pauseAfterMs(TrainFunction.TimerStep.REPLAY, true, 5, 20))
+                .isEqualTo(20);
     }
 
     private final SeedStreamConfig config = SeedStreamConfig.defaults()
@@ -147,20 +160,16 @@ class TrainFunctionTest {
         }
     }
 
-    /** With 3 samples a step: fewer wait while more come, and train once none came for as long as a step takes. */
+    /** With 3 samples a step, a lone sample does not wait for two more: the next timer's replay step trains it. */
     @Test
-    void fewerSamplesThanAStepsTrainOnceTheStreamPauses() throws Exception {
+    void fewerSamplesThanAStepsTrainInTheNextReplayStep() throws Exception {
         SeedStreamConfig threePerStep = config.with("trainer.samplesPerStep", 3);
         try (var harness = harness(threePerStep)) {
             harness.open();
             harness.setProcessingTime(0);
             harness.processElement(sample(0), 0);
-            harness.setProcessingTime(30);
-            harness.processElement(sample(1), 1);
-            harness.setProcessingTime(40); // the first timer: a sample came 10 ms ago
-            assertThat(classifierSamples(harness)).isEmpty();
-            harness.setProcessingTime(60_000);
-            assertThat(classifierSamples(harness)).containsExactly(List.of(0L, 1L));
+            harness.setProcessingTime(threePerStep.trainer().idleStepIntervalMs());
+            assertThat(classifierSamples(harness)).containsExactly(List.of(0L));
         }
     }
 
