@@ -172,9 +172,6 @@ public final class PipelineBench implements Callable<Integer> {
         if (learningFrom < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--learning-from must be at least 0");
         }
-        if (learningFrom < 0) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--learning-from must be at least 0");
-        }
         Comparison comparison = compareWith == null ? null : Comparison.read(compareWith);
         long started = System.nanoTime();
         PipelineBenchmark.Result result;

@@ -25,7 +25,6 @@ import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
-import io.seedstream.segmentation.nn.Backbone;
 import io.seedstream.segmentation.nn.ModelName;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.nn.SegmenterArchitecture;
@@ -563,22 +562,19 @@ public final class PipelineBenchmark {
         return Long.MAX_VALUE;
     }
 
-    /** The offline segmenter starts where the stream's does: from trainer.initBackboneFrom's backbone, then trainer.initFrom's segmenter. */
-    private void startAsTheTrainerDoes(Segmenter segmenter) {
-        if (!config.trainer().initBackboneFrom().isBlank()) {
-            Map<String, float[]> backbone = new LinkedHashMap<>();
-            WarmStart.read(config.trainer().initBackboneFrom()).parameters().forEach((name, values) -> {
-                if (name.startsWith(Backbone.PARAMETER_PREFIX)) {
-                    backbone.put(name, values);
-                }
-            });
-            segmenter.parameters().loadSome(backbone);
+    /**
+     * The offline segmenter starts where the stream's does: from the weights of a streaming trainer
+     * warm-started as the trainer job's is ({@code trainer.initBackboneFrom}, then {@code trainer.initFrom}).
+     */
+    private void startAsTheTrainerDoes(Segmenter segmenter, ClassList classes) {
+        if (config.trainer().initFrom().isEmpty()
+                && config.trainer().initBackboneFrom().isBlank()) {
+            return;
         }
-        for (String file : config.trainer().initFrom()) {
-            ModelSnapshot snapshot = WarmStart.read(file);
-            if (snapshot.name().equals(ModelName.SEGMENTER.id())) {
-                snapshot.loadInto(segmenter);
-            }
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(config, classes, manager)) {
+            WarmStart.apply(config.trainer(), trainer);
+            trainer.weights(ModelName.SEGMENTER.id()).loadInto(segmenter);
         }
     }
 
@@ -708,7 +704,7 @@ public final class PipelineBenchmark {
                         SegmenterArchitecture.of(config.segmenter(), classes.size()),
                         manager,
                         config.segmenter().seed())) {
-            startAsTheTrainerDoes(segmenter);
+            startAsTheTrainerDoes(segmenter, classes);
             SegmenterTrainer trainer = new SegmenterTrainer(
                     segmenter,
                     config,

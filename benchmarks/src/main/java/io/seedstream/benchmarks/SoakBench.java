@@ -96,11 +96,13 @@ public final class SoakBench implements Callable<Integer> {
     /** The trainer's counters from its metrics (-1 before it reports them): samples taken in, steps, steps of replay alone, the last step's time. */
     record Trainer(long samples, long steps, long replaySteps, long stepMs) {
         static Trainer of(FlinkCluster flink, JobClient job) throws IOException, InterruptedException {
+            Map<String, Double> metrics = flink.operatorMetrics(
+                    job, "train", List.of("trainerSamples", "trainerSteps", "replaySteps", "stepMs"));
             return new Trainer(
-                    (long) flink.operatorMetric(job, "train", "trainerSamples").orElse(-1),
-                    (long) flink.operatorMetric(job, "train", "trainerSteps").orElse(-1),
-                    (long) flink.operatorMetric(job, "train", "replaySteps").orElse(-1),
-                    (long) flink.operatorMetric(job, "train", "stepMs").orElse(-1));
+                    metrics.getOrDefault("trainerSamples", -1.0).longValue(),
+                    metrics.getOrDefault("trainerSteps", -1.0).longValue(),
+                    metrics.getOrDefault("replaySteps", -1.0).longValue(),
+                    metrics.getOrDefault("stepMs", -1.0).longValue());
         }
     }
 

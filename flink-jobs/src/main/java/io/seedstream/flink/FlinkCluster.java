@@ -1,6 +1,5 @@
 package io.seedstream.flink;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -18,9 +17,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.stream.Collectors;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -167,23 +169,28 @@ public final class FlinkCluster implements AutoCloseable {
     }
 
     /**
-     * A metric of one of the job's operators (its first subtask), such as the trainer's
-     * {@code trainerSamples}, from the REST API; empty while the operator has not reported it.
+     * Metrics of one of the job's operators (its first subtask), such as the trainer's {@code
+     * trainerSamples}, from the REST API, by name; a metric the operator has not reported yet is absent.
      */
-    public OptionalDouble operatorMetric(JobClient job, String operator, String metric)
+    public Map<String, Double> operatorMetrics(JobClient job, String operator, List<String> metrics)
             throws IOException, InterruptedException {
         String path = "/jobs/" + job.getJobID();
+        String wanted = metrics.stream().map(m -> "0." + operator + "." + m).collect(Collectors.joining(","));
         for (JsonElement vertex : get(path).getAsJsonArray("vertices")) {
             String id = vertex.getAsJsonObject().get("id").getAsString();
-            JsonElement values = JsonParser.parseString(
-                    getString(path + "/vertices/" + id + "/metrics?get=0." + operator + "." + metric));
-            JsonArray found = values.isJsonArray() ? values.getAsJsonArray() : new JsonArray();
-            if (!found.isEmpty()) {
-                return OptionalDouble.of(
-                        found.get(0).getAsJsonObject().get("value").getAsDouble());
+            JsonElement values = JsonParser.parseString(getString(path + "/vertices/" + id + "/metrics?get=" + wanted));
+            if (values.isJsonArray() && !values.getAsJsonArray().isEmpty()) {
+                Map<String, Double> found = new HashMap<>();
+                for (JsonElement value : values.getAsJsonArray()) {
+                    String name = value.getAsJsonObject().get("id").getAsString();
+                    found.put(
+                            name.substring(name.lastIndexOf('.') + 1),
+                            value.getAsJsonObject().get("value").getAsDouble());
+                }
+                return found;
             }
         }
-        return OptionalDouble.empty();
+        return Map.of();
     }
 
     /** The checkpoint or savepoint a job last restored its state from, when, from the REST API. */

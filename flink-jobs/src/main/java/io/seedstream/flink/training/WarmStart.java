@@ -64,8 +64,7 @@ public final class WarmStart {
         }
     }
 
-    /** A snapshot file, read as the trainer reads trainer.initFrom's; throws {@link IllegalArgumentException} with the reason. */
-    public static ModelSnapshot read(String file) {
+    private static ModelSnapshot read(String file) {
         Path path = new Path(file);
         byte[] bytes;
         try (FSDataInputStream in = path.getFileSystem().open(path)) {

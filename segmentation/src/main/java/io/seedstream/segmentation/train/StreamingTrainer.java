@@ -212,8 +212,8 @@ public final class StreamingTrainer implements AutoCloseable {
         }
     }
 
-    /** A model's weights as they are now. */
-    ModelSnapshot weights(String name) {
+    /** A model's weights as they are now (after a warm start, the snapshot's). */
+    public ModelSnapshot weights(String name) {
         return learner(name).checkpoint().model();
     }
 
