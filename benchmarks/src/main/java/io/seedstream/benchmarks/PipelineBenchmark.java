@@ -23,6 +23,7 @@ import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.ModelName;
@@ -364,7 +365,7 @@ public final class PipelineBenchmark {
         }
         List<LabeledImage> heldOut = val.images().stream()
                 .limit(options.heldOutImages())
-                .map(this::atTrainingSize)
+                .map(this::atWorkingSize)
                 .toList();
         if (options.learningFirstImage() >= train.images().size()) {
             throw new IllegalArgumentException("--learning-from " + options.learningFirstImage()
@@ -379,8 +380,9 @@ public final class PipelineBenchmark {
                 heldOut);
     }
 
-    private LabeledImage atTrainingSize(LabeledImage image) {
-        return image.resized(config.trainer().imageWidth(), config.trainer().imageHeight());
+    /** The image at the trainer's working size ({@code trainer.shortSide}), as it keeps its samples. */
+    private LabeledImage atWorkingSize(LabeledImage image) {
+        return WorkingSize.scale(image, config.trainer().shortSide());
     }
 
     private Learning learning() throws Exception {
@@ -477,14 +479,11 @@ public final class PipelineBenchmark {
         for (LabeledImage image : sent) {
             byte[] label = seeds.get(image.id());
             if (label != null
-                    && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's size, as it trains
+                    && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's working size
+                LabeledImage working = atWorkingSize(image);
                 byte[] sized = LabeledImage.resizedLabels(
-                        label,
-                        image.width(),
-                        image.height(),
-                        config.trainer().imageWidth(),
-                        config.trainer().imageHeight());
-                examples.add(new SegmenterTrainer.Example(atTrainingSize(image), Batches.maskLabels(sized)));
+                        label, image.width(), image.height(), working.width(), working.height());
+                examples.add(new SegmenterTrainer.Example(working, Batches.maskLabels(sized)));
             }
         }
         if (!options.learningReferences()) {

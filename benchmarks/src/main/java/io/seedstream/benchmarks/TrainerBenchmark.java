@@ -7,6 +7,7 @@ import io.seedstream.segmentation.data.DatasetLoad;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.MaskedDatasetReader;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Devices;
@@ -241,10 +242,9 @@ public final class TrainerBenchmark {
         try {
             DatasetLoad train = MaskedDatasetReader.camVid(Path.of(options.camVid()), "train");
             DatasetLoad val = MaskedDatasetReader.camVid(Path.of(options.camVid()), "val");
-            int width = settings.trainer().imageWidth();
-            int height = settings.trainer().imageHeight();
+            int shortSide = settings.trainer().shortSide();
             List<LabeledImage> images = train.images().stream()
-                    .map(image -> image.resized(width, height))
+                    .map(image -> WorkingSize.scale(image, shortSide))
                     .toList();
             if (images.isEmpty()) {
                 throw new IllegalArgumentException(
@@ -255,7 +255,7 @@ public final class TrainerBenchmark {
                     i -> images.get(i % images.size()),
                     val.images().stream()
                             .limit(options.evalImages())
-                            .map(image -> image.resized(width, height))
+                            .map(image -> WorkingSize.scale(image, shortSide))
                             .toList());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read CamVid at " + options.camVid() + ": " + e.getMessage(), e);

@@ -56,8 +56,8 @@ class TrainerBenchmarkTest {
     void runsTheStreamingTrainerWithEachTermAndScoresItAlongTheWay() {
         SeedStreamConfig config = SeedStreamConfig.defaults()
                 .with("synthetic.imageSize", 32)
-                .with("trainer.imageWidth", 32)
-                .with("trainer.imageHeight", 32)
+                .with("trainer.shortSide", 32)
+                .with("trainer.cropSize", 32)
                 .with("gain.startStep", 1)
                 .with("boundary.warmupSteps", 0)
                 .with("backbone.channels", "8,8,8,8,8,8")

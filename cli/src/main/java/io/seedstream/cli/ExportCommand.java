@@ -55,8 +55,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(
             names = "--out",
             required = true,
-            description = "the model directory to write: new, or empty. Its input size is trainer.imageWidth x"
-                    + " imageHeight of this configuration: give the pipeline's own (--config, --set)")
+            description = "the model directory to write: new, or empty. Its input size is trainer.shortSide of this"
+                    + " configuration (the working resolution): give the pipeline's own (--config, --set)")
     Path out;
 
     @Option(
@@ -91,12 +91,7 @@ final class ExportCommand implements Callable<Integer> {
                     model + " v" + newest.getVersion() + " on " + topics.models() + " is unreadable: " + e.getMessage(),
                     e);
         }
-        ExportedModel.write(
-                ExportedModel.files(
-                        snapshot,
-                        config.trainer().imageWidth(),
-                        config.trainer().imageHeight()),
-                out);
+        ExportedModel.write(ExportedModel.files(snapshot, config.trainer().shortSide()), out);
         System.out.printf(
                 "exported %s v%d (training step %d, eval mIoU %s) to %s; README.txt there says how to load it%n",
                 model,

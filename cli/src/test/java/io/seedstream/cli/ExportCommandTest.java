@@ -63,8 +63,7 @@ class ExportCommandTest {
             Path out = dir.resolve("segmenter");
             assertThat(run(kafka, new StringWriter(), "--out", out.toString())).isZero();
             assertThat(Files.readAllBytes(out.resolve("segmenter.snapshot"))).isEqualTo(newest.toBytes());
-            assertThat(Files.readString(out.resolve("serving.properties")))
-                    .contains("version=2", "width=96", "height=96");
+            assertThat(Files.readString(out.resolve("serving.properties"))).contains("version=2", "shortSide=96");
             assertThat(Files.readAllLines(out.resolve("synset.txt"))).isEqualTo(CLASSES.names());
 
             StringWriter refused = new StringWriter();

@@ -37,6 +37,7 @@ class ExternalClusterIT {
         Path jobJar = Path.of("target", "seedstream-jobs.jar");
         SeedStreamConfig config = SeedStreamConfig.defaults()
                 .with("synthetic.imageSize", 32)
+                .with("trainer.shortSide", 32)
                 .with("backbone.channels", "8,8,16,16,16,16");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         Topics topics = new Topics("external-test.");

@@ -29,8 +29,8 @@ public final class SmallPipeline {
                 "synthetic.maxObjects", "2",
                 "backbone.channels", "8,8,16,16,16,16",
                 "segmenter.channels", "8,8,16,16,16,16",
-                "trainer.imageWidth", "32",
-                "trainer.imageHeight", "32",
+                "trainer.shortSide", "32",
+                "trainer.cropSize", "32",
                 "trainer.publishEverySteps", "15"));
         settings.putAll(more);
         return SeedStreamConfig.defaults().with(settings);

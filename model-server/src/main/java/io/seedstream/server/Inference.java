@@ -7,6 +7,7 @@ import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Autograd;
@@ -17,7 +18,9 @@ import io.seedstream.segmentation.nn.SegmentationMasks;
 import io.seedstream.segmentation.nn.Segmenter;
 import io.seedstream.segmentation.train.Batches;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -226,13 +229,29 @@ public final class Inference implements AutoCloseable {
         }
     }
 
+    /** The batch's images of one working size share a forward pass. */
     private void runSegmentation(NDManager manager, List<SegmentTask> batch) {
+        Map<WorkingSize, List<SegmentTask>> bySize = new LinkedHashMap<>();
+        for (SegmentTask task : batch) {
+            ImageCodec.Rgb image = task.image();
+            bySize.computeIfAbsent(
+                            WorkingSize.of(
+                                    image.width(),
+                                    image.height(),
+                                    config.trainer().shortSide()),
+                            size -> new ArrayList<>())
+                    .add(task);
+        }
+        bySize.values().forEach(sameSize -> segment(manager, sameSize));
+    }
+
+    private void segment(NDManager manager, List<SegmentTask> batch) {
         metrics.batchSize.observe(batch.size());
         try (ServedModels.Lease<Segmenter> lease = models.lease(ModelName.SEGMENTER.id(), Segmenter.class)
                         .orElseThrow(() -> new NotReadyException(ModelName.SEGMENTER.id()));
                 NDManager scope = manager.newSubManager()) {
             List<LabeledImage> inputs =
-                    batch.stream().map(task -> atTrainingSize(task.image())).toList();
+                    batch.stream().map(task -> atWorkingSize(task.image())).toList();
             NDArray logits = lease.network().logits(Batches.images(scope, inputs), false);
             for (int b = 0; b < batch.size(); b++) {
                 ImageCodec.Rgb image = batch.get(b).image();
@@ -267,8 +286,8 @@ public final class Inference implements AutoCloseable {
                                         lease.classes().size()));
             }
             // The localization job's maps (multi-scale and flipped, FickleNet's passes per view if asked), at the
-            // training size.
-            LabeledImage input = atTrainingSize(task.image());
+            // working size.
+            LabeledImage input = atWorkingSize(task.image());
             int h = input.height();
             int w = input.width();
             NDArray pixels = Batches.images(scope, List.of(input));
@@ -303,10 +322,13 @@ public final class Inference implements AutoCloseable {
         }
     }
 
-    private LabeledImage atTrainingSize(ImageCodec.Rgb image) {
-        SeedStreamConfig.Trainer size = config.trainer();
+    /** The image at its working size ({@code trainer.shortSide}), as the jobs see it. */
+    private LabeledImage atWorkingSize(ImageCodec.Rgb image) {
         return SegmentationMasks.input(
-                image.width(), image.height(), image.pixels(), size.imageWidth(), size.imageHeight());
+                image.width(),
+                image.height(),
+                image.pixels(),
+                WorkingSize.of(image.width(), image.height(), config.trainer().shortSide()));
     }
 
     private void failWaiting() {

@@ -257,8 +257,7 @@ public final class ModelServer implements AutoCloseable {
                 models.lease(name, Segmenter.class).orElseThrow(() -> new Inference.NotReadyException(name))) {
             version = lease.version();
             ModelSnapshot snapshot = ModelSnapshot.of(name, version, lease.network(), lease.classes());
-            files = ExportedModel.files(
-                    snapshot, config.trainer().imageWidth(), config.trainer().imageHeight());
+            files = ExportedModel.files(snapshot, config.trainer().shortSide());
         }
         String folder = name + "-v" + version;
         ByteArrayOutputStream zip = new ByteArrayOutputStream();

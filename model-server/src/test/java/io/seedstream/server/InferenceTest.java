@@ -13,6 +13,7 @@ import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ImageCodec;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.AffinityHead;
 import io.seedstream.segmentation.nn.Classifier;
@@ -127,11 +128,11 @@ class InferenceTest {
         assertThat(walked.affinityVersion()).isEqualTo(5);
         assertThat(walked.map()).hasSize(unwalked.map().length);
 
-        // The same maps, computed as LocalizeFunction computes them for an image of the training size.
+        // The same maps, computed as LocalizeFunction computes them, at the image's working size.
         SeedStreamConfig config = TestModels.CONFIG;
-        LabeledImage input = new LabeledImage(
-                        "request", image.width(), image.height(), image.pixels(), null, new int[0])
-                .resized(config.trainer().imageWidth(), config.trainer().imageHeight());
+        LabeledImage input = WorkingSize.scale(
+                new LabeledImage("request", image.width(), image.height(), image.pixels(), null, new int[0]),
+                config.trainer().shortSide());
         int cross = TestModels.CLASSES.classifierIndex(TestModels.CLASSES.idOf("cross"));
         try (NDManager manager = NDManager.newBaseManager();
                 Classifier classifier = (Classifier) snapshot(classifierRecord).newNetwork(manager);

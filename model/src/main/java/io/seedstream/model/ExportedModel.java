@@ -36,10 +36,10 @@ public final class ExportedModel {
     private ExportedModel() {}
 
     /**
-     * The directory's files by name, for a segmenter that takes images at {@code inputWidth x
-     * inputHeight}; any other model is refused with the reason.
+     * The directory's files by name, for a segmenter that takes images at their working size, the
+     * shorter side {@code shortSide} pixels; any other model is refused with the reason.
      */
-    public static Map<String, byte[]> files(ModelSnapshot segmenter, int inputWidth, int inputHeight) {
+    public static Map<String, byte[]> files(ModelSnapshot segmenter, int shortSide) {
         if (!(segmenter.architecture() instanceof SegmenterArchitecture)) {
             throw new IllegalArgumentException("only a segmenter can be exported; " + segmenter.name() + " v"
                     + segmenter.version() + " is a " + segmenter.architecture().kind());
@@ -50,8 +50,7 @@ public final class ExportedModel {
                 + "translatorFactory=" + SegmentationTranslatorFactory.class.getName() + "\n"
                 + "# The weights are in " + SNAPSHOT_FILE + ", not in DJL's parameter file.\n"
                 + "option.hasParameter=false\n"
-                + "width=" + inputWidth + "\n"
-                + "height=" + inputHeight + "\n"
+                + "shortSide=" + shortSide + "\n"
                 + "version=" + segmenter.version() + "\n";
         String readme = "SeedStream " + segmenter.name() + " v" + segmenter.version() + ": semantic segmentation into "
                 + segmenter.classes().size() + " classes (" + CLASSES_FILE + ").\n\n"
@@ -65,8 +64,8 @@ public final class ExportedModel {
                 + "          Predictor<Image, CategoryMask> predictor = model.newPredictor()) {\n"
                 + "      CategoryMask mask = predictor.predict(ImageFactory.getInstance().fromFile(photo));\n"
                 + "  }\n\n"
-                + "The mask has the image's own size; images are resized to " + inputWidth + " x " + inputHeight
-                + " for the network, as the SeedStream model server does.\n";
+                + "The mask has the image's own size; images are resized, aspect ratio kept, to a shorter side of "
+                + shortSide + " pixels for the network, as the SeedStream model server does.\n";
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(PROPERTIES_FILE, properties.getBytes(StandardCharsets.UTF_8));
         files.put(CLASSES_FILE, (String.join("\n", segmenter.classes()) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.nn.SegmentationMasks;
 import io.seedstream.segmentation.train.Batches;
 import java.util.List;
@@ -18,15 +19,23 @@ import java.util.List;
  */
 public final class SegmentationTranslator implements NoBatchifyTranslator<Image, CategoryMask> {
 
-    private final List<String> classes;
-    private final int inputWidth;
-    private final int inputHeight;
+    /** The segmenter's input size for an image of a given width and height. */
+    @FunctionalInterface
+    public interface InputSize {
+        WorkingSize of(int width, int height);
+    }
 
-    /** @param classes the segmenter's class names by id, background first */
-    public SegmentationTranslator(List<String> classes, int inputWidth, int inputHeight) {
+    private final List<String> classes;
+    private final InputSize inputSize;
+
+    /**
+     * @param classes the segmenter's class names by id, background first
+     * @param inputSize the network's input size per image: its working size ({@code WorkingSize.of(w,
+     *     h, shortSide)}), or a fixed size for models exported before the working resolution
+     */
+    public SegmentationTranslator(List<String> classes, InputSize inputSize) {
         this.classes = List.copyOf(classes);
-        this.inputWidth = inputWidth;
-        this.inputHeight = inputHeight;
+        this.inputSize = inputSize;
     }
 
     @Override
@@ -39,7 +48,7 @@ public final class SegmentationTranslator implements NoBatchifyTranslator<Image,
         }
         ctx.setAttachment("size", new int[] {width, height});
         return new NDList(Batches.images(
-                ctx.getNDManager(), List.of(SegmentationMasks.input(width, height, rgb, inputWidth, inputHeight))));
+                ctx.getNDManager(), List.of(SegmentationMasks.input(width, height, rgb, inputSize.of(width, height)))));
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
+import io.seedstream.segmentation.data.WorkingSize;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import java.util.Set;
 
 /**
  * Makes the {@link SegmentationTranslator} of an exported segmenter: the input size from the model
- * directory's {@code serving.properties} ({@code width}, {@code height}), the class names from its
+ * directory's {@code serving.properties} ({@code shortSide}, the working resolution; a directory
+ * exported before it has a fixed {@code width} and {@code height} instead), the class names from its
  * {@code synset.txt}. Give it to {@code Criteria} ({@code optTranslatorFactory}): DJL 0.35.1's model
  * loader picks the translator before it reads {@code serving.properties}, which names this class
  * for DJL Serving.
@@ -37,10 +39,16 @@ public final class SegmentationTranslatorFactory implements TranslatorFactory {
                     + output.getName());
         }
         try {
+            SegmentationTranslator.InputSize inputSize;
+            if (arguments.containsKey("shortSide")) {
+                int shortSide = size(arguments, "shortSide");
+                inputSize = (width, height) -> WorkingSize.of(width, height, shortSide);
+            } else {
+                WorkingSize fixed = new WorkingSize(size(arguments, "width"), size(arguments, "height"));
+                inputSize = (width, height) -> fixed;
+            }
             return (Translator<I, O>) new SegmentationTranslator(
-                    Files.readAllLines(model.getModelPath().resolve(ExportedModel.CLASSES_FILE)),
-                    size(arguments, "width"),
-                    size(arguments, "height"));
+                    Files.readAllLines(model.getModelPath().resolve(ExportedModel.CLASSES_FILE)), inputSize);
         } catch (IOException e) {
             throw new TranslateException("the exported model's class list is unreadable: " + e.getMessage(), e);
         }
@@ -48,11 +56,16 @@ public final class SegmentationTranslatorFactory implements TranslatorFactory {
 
     private static int size(Map<String, ?> arguments, String key) throws TranslateException {
         Object value = arguments.get(key);
+        int size;
         try {
-            return Integer.parseInt(String.valueOf(value));
+            size = Integer.parseInt(String.valueOf(value));
         } catch (NumberFormatException e) {
-            throw new TranslateException(
-                    "serving.properties needs " + key + " (the segmenter's input size), not " + value);
+            size = 0;
         }
+        if (size < 1) {
+            throw new TranslateException("serving.properties needs " + key
+                    + " (the segmenter's input size) as a positive whole number, not " + value);
+        }
+        return size;
     }
 }

@@ -13,6 +13,7 @@ import ai.djl.repository.zoo.ZooModel;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.LabeledImage;
 import io.seedstream.segmentation.data.SyntheticDataset;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.SegmentationMasks;
 import io.seedstream.segmentation.nn.Segmenter;
@@ -38,14 +39,34 @@ class ExportedModelTest {
 
     /**
      * Exported, then loaded by DJL's model loader from the directory alone: a 70 x 50 photo gets a
-     * 70 x 50 mask, pixel for pixel the one the core computes as the server does.
+     * 70 x 50 mask, pixel for pixel the one the core computes as the server does (at its working
+     * size, 134 x 96).
      */
     @Test
     void djlLoadsTheExportedSegmenterAndSegmentsAsTheServerDoes() throws Exception {
         ModelSnapshot segmenter = InitialModels.segmenter(CONFIG, DATA.classes(), 3, 42);
-        ExportedModel.write(ExportedModel.files(segmenter, 96, 96), dir);
+        ExportedModel.write(ExportedModel.files(segmenter, 96), dir);
         LabeledImage photo = DATA.image(5).resized(70, 50);
+        assertSegmentsAsTheServer(segmenter, photo, WorkingSize.of(70, 50, 96));
+    }
 
+    /**
+     * A directory exported before the working resolution names a fixed input size (width, height):
+     * it still loads, and images go in at that size as they did then.
+     */
+    @Test
+    void aDirectoryExportedWithAFixedInputSizeStillSegments() throws Exception {
+        ModelSnapshot segmenter = InitialModels.segmenter(CONFIG, DATA.classes(), 3, 42);
+        ExportedModel.write(ExportedModel.files(segmenter, 96), dir);
+        Path properties = dir.resolve(ExportedModel.PROPERTIES_FILE);
+        String current = Files.readString(properties);
+        assertThat(current).contains("shortSide=96\n");
+        Files.writeString(properties, current.replace("shortSide=96\n", "width=96\nheight=96\n"));
+        assertSegmentsAsTheServer(segmenter, DATA.image(5).resized(70, 50), new WorkingSize(96, 96));
+    }
+
+    private void assertSegmentsAsTheServer(ModelSnapshot segmenter, LabeledImage photo, WorkingSize input)
+            throws Exception {
         Criteria<Image, CategoryMask> criteria = Criteria.builder()
                 .setTypes(Image.class, CategoryMask.class)
                 .optModelPath(dir)
@@ -60,7 +81,7 @@ class ExportedModelTest {
         assertThat(mask.getClasses()).isEqualTo(segmenter.classes());
         assertThat(mask.getMask()).hasNumberOfRows(50);
         assertThat(mask.getMask()[0]).hasSize(70);
-        byte[] expected = serversMask(segmenter, photo);
+        byte[] expected = serversMask(segmenter, photo, input);
         Set<Integer> classesSeen = new HashSet<>();
         for (int i = 0; i < expected.length; i++) {
             assertThat(mask.getMask()[i / 70][i % 70]).as("pixel %d", i).isEqualTo(expected[i] & 0xFF);
@@ -72,11 +93,11 @@ class ExportedModelTest {
     @Test
     void onlyASegmenterIsExportedAndADirectoryWithoutItsWeightsIsRefusedWithTheReason() throws Exception {
         ModelSnapshot classifier = InitialModels.classifier(CONFIG, DATA.classes(), 2, 1);
-        assertThatThrownBy(() -> ExportedModel.files(classifier, 96, 96))
+        assertThatThrownBy(() -> ExportedModel.files(classifier, 96))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("only a segmenter can be exported; classifier v2 is a classifier");
 
-        ExportedModel.write(ExportedModel.files(InitialModels.segmenter(CONFIG, DATA.classes(), 1, 1), 96, 96), dir);
+        ExportedModel.write(ExportedModel.files(InitialModels.segmenter(CONFIG, DATA.classes(), 1, 1), 96), dir);
         Files.delete(dir.resolve(ExportedModel.SNAPSHOT_FILE));
         Criteria<Image, CategoryMask> criteria = Criteria.builder()
                 .setTypes(Image.class, CategoryMask.class)
@@ -89,11 +110,11 @@ class ExportedModelTest {
     }
 
     /** The model server's computation (Inference): resize, logits, upsample, argmax. */
-    private static byte[] serversMask(ModelSnapshot snapshot, LabeledImage photo) {
+    private static byte[] serversMask(ModelSnapshot snapshot, LabeledImage photo, WorkingSize size) {
         try (NDManager manager = NDManager.newBaseManager();
                 Segmenter segmenter = (Segmenter) snapshot.newNetwork(manager);
                 Autograd.Recording off = Autograd.pause()) {
-            LabeledImage input = SegmentationMasks.input(photo.width(), photo.height(), photo.rgb(), 96, 96);
+            LabeledImage input = SegmentationMasks.input(photo.width(), photo.height(), photo.rgb(), size);
             return SegmentationMasks.mask(
                     segmenter
                             .logits(Batches.images(manager, List.of(input)), false)

@@ -35,8 +35,8 @@ class PerImageMemoryTest {
                     "synthetic.imageSize", "32",
                     "backbone.channels", "8,8,16,16,16,16",
                     "segmenter.channels", "8,8,16,16,16,16",
-                    "trainer.imageWidth", "32",
-                    "trainer.imageHeight", "32",
+                    "trainer.shortSide", "32",
+                    "trainer.cropSize", "32",
                     "ficklenet.passes", "8",
                     "ficklenet.passesPerBatch", "4"));
     private static final SyntheticDataset DATA = new SyntheticDataset(CONFIG.synthetic());

@@ -9,6 +9,7 @@ import io.seedstream.segmentation.active.ImageScorer;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.nn.Autograd;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -71,10 +72,9 @@ public final class ScoreFunction extends KeyedBroadcastProcessFunction<String, L
     }
 
     private void score(List<LabeledImage> images, long now, Collector<Candidate> out) {
-        SeedStreamConfig.Trainer size = config.trainer();
         for (LabeledImage image : images) {
             long started = System.nanoTime();
-            LabeledImage resized = image.resized(size.imageWidth(), size.imageHeight());
+            LabeledImage resized = WorkingSize.scale(image, config.trainer().shortSide());
             scorer.score(
                             models.classifier.model(),
                             models.segmenter.model(),

@@ -9,6 +9,7 @@ import io.seedstream.segmentation.affinity.AffinityWalk;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.localization.ImageClassMaps;
 import io.seedstream.segmentation.nn.Autograd;
 import io.seedstream.segmentation.nn.Classifier;
@@ -35,8 +36,9 @@ import org.apache.flink.util.Collector;
  * the newest segmenter's class probabilities for region growing, in the style of Flink ML's online models: models arrive as a broadcast stream and
  * are kept in broadcast state (so a restored job has its models back); each subtask holds one live
  * classifier and one live segmenter, built when they arrive (or on the first record after a
- * restore) and closed in {@code close()}. Images come in micro-batches ({@link MicroBatcher}); the
- * images of one size in a batch share one forward pass of each model. Batches that arrive before
+ * restore) and closed in {@code close()}. Images come in micro-batches ({@link MicroBatcher}) and are
+ * worked on at the working resolution ({@code trainer.shortSide}, see {@link WorkingSize}); the
+ * images of one working size in a batch share one forward pass of each model. Batches that arrive before
  * any classifier wait in keyed state (keyed by their first image's id, see {@link WaitingImages}) and
  * are localized one batch at a time once the first one arrives.
  * Before the first segmenter, images go on without probabilities (seeds are then not grown). With
@@ -52,6 +54,7 @@ public final class LocalizeFunction
 
     private final SeedStreamConfig config;
     private final ClassList classes;
+    private final int workingSide;
     private transient WaitingImages waiting;
     private transient NDManager manager;
     private transient LiveModels models;
@@ -68,6 +71,7 @@ public final class LocalizeFunction
     public LocalizeFunction(SeedStreamConfig config, ClassList classes) {
         this.config = config;
         this.classes = classes;
+        this.workingSide = config.trainer().shortSide();
     }
 
     @Override
@@ -112,22 +116,31 @@ public final class LocalizeFunction
                 images -> localize(images, out));
     }
 
+    /** At the working resolution ({@code trainer.shortSide}): the images of one working size go through together. */
     private void localize(List<LabeledImage> images, Collector<LocalizedImage> out) {
         Map<List<Integer>, List<LabeledImage>> bySize = images.stream()
                 .collect(Collectors.groupingBy(
-                        image -> List.of(image.width(), image.height()), LinkedHashMap::new, Collectors.toList()));
+                        image -> {
+                            WorkingSize size = WorkingSize.of(image.width(), image.height(), workingSide);
+                            return List.of(size.width(), size.height());
+                        },
+                        LinkedHashMap::new,
+                        Collectors.toList()));
         bySize.values().forEach(sameSize -> localizeSameSize(sameSize, out));
     }
 
     private void localizeSameSize(List<LabeledImage> images, Collector<LocalizedImage> out) {
         long started = System.nanoTime();
+        List<LabeledImage> working = images.stream()
+                .map(image -> WorkingSize.scale(image, workingSide))
+                .toList();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray pixels = Batches.images(scope, images);
+            NDArray pixels = Batches.images(scope, working);
             NDArray features = classifier.model().features(pixels, false);
             long[] shape = features.getShape().getShape();
-            float[][] probabilities = segmenter.isLive() ? segmenterProbabilities(scope, images) : null;
+            float[][] probabilities = segmenter.isLive() ? segmenterProbabilities(pixels) : null;
             for (int b = 0; b < images.size(); b++) {
-                LabeledImage image = images.get(b);
+                LabeledImage image = working.get(b);
                 NDArray own = features.get(b).expandDims(0);
                 int[] classIndex = Arrays.stream(image.labels())
                         .map(classes::classifierIndex)
@@ -138,6 +151,8 @@ public final class LocalizeFunction
                 passes.inc((long) config.localizationPasses() * views()); // 0 with dropout off
                 out.collect(new LocalizedImage(
                         image,
+                        images.get(b).width(),
+                        images.get(b).height(),
                         classifier.version(),
                         segmenter.version(),
                         (int) shape[1],
@@ -172,18 +187,13 @@ public final class LocalizeFunction
         return config.cam().scales().size() * (config.cam().flip() ? 2 : 1);
     }
 
-    /** At the size the segmenter trains on, then scaled back to the images' size: per image (classes x H x W) probabilities. */
-    private float[][] segmenterProbabilities(NDManager scope, List<LabeledImage> images) {
-        SeedStreamConfig.Trainer input = config.trainer();
-        List<LabeledImage> resized = images.stream()
-                .map(image -> image.resized(input.imageWidth(), input.imageHeight()))
-                .toList();
-        NDArray logits = segmenter.model().logits(Batches.images(scope, resized), false);
-        LabeledImage first = images.get(0);
-        NDArray probabilities =
-                Ops.resize(logits, first.height(), first.width()).softmax(1);
-        float[][] perImage = new float[images.size()][];
-        for (int b = 0; b < images.size(); b++) {
+    /** Per image of a batch at one working size, its (classes x H x W) probabilities at that size. */
+    private float[][] segmenterProbabilities(NDArray pixels) {
+        long[] shape = pixels.getShape().getShape();
+        NDArray probabilities = Ops.resize(segmenter.model().logits(pixels, false), (int) shape[2], (int) shape[3])
+                .softmax(1);
+        float[][] perImage = new float[(int) shape[0]][];
+        for (int b = 0; b < perImage.length; b++) {
             perImage[b] = probabilities.get(b).toFloatArray();
         }
         return perImage;

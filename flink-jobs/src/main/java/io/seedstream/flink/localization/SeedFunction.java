@@ -123,10 +123,10 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
         }
         SeedRecord record = SeedRecord.newBuilder()
                 .setImageId(image.id())
-                .setWidth(image.width())
-                .setHeight(image.height())
-                .setSeeds(ByteBuffer.wrap(asBytes(seeds)))
-                .setPseudoLabel(ByteBuffer.wrap(asBytes(pseudoLabel)))
+                .setWidth(localized.width())
+                .setHeight(localized.height())
+                .setSeeds(ByteBuffer.wrap(atOwnSize(asBytes(seeds), image, localized)))
+                .setPseudoLabel(ByteBuffer.wrap(atOwnSize(asBytes(pseudoLabel), image, localized)))
                 .setClassifierVersion(localized.classifierVersion())
                 .setSegmenterVersion(localized.segmenterVersion())
                 .setSeedCoverage((float) lastCoverage)
@@ -142,6 +142,14 @@ public final class SeedFunction extends BroadcastProcessFunction<LocalizedImage,
         SegmentationMetrics metrics = new SegmentationMetrics(classes.size(), classes.background());
         metrics.add(labels, mask); // UNSEEDED is SegmentationMetrics.NO_PREDICTION: a miss
         return metrics.meanIou();
+    }
+
+    /** Labels at the working resolution scaled to the image's own size, pixel for pixel with the image. */
+    private static byte[] atOwnSize(byte[] labels, LabeledImage working, LocalizedImage localized) {
+        return working.width() == localized.width() && working.height() == localized.height()
+                ? labels
+                : LabeledImage.resizedLabels(
+                        labels, working.width(), working.height(), localized.width(), localized.height());
     }
 
     /** Class ids as unsigned bytes, {@link io.seedstream.segmentation.data.ClassList#IGNORE} for unseeded. */

@@ -21,8 +21,8 @@ class ScoreFunctionTest {
     private final SeedStreamConfig config = SeedStreamConfig.defaults()
             .with("synthetic.imageSize", 32)
             .with("backbone.channels", "8,8,16,16,16,16")
-            .with("trainer.imageWidth", 32)
-            .with("trainer.imageHeight", 32);
+            .with("trainer.shortSide", 32)
+            .with("trainer.cropSize", 32);
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
 
     private KeyedBroadcastOperatorTestHarness<String, LabeledImage, byte[], Candidate> harness() throws Exception {

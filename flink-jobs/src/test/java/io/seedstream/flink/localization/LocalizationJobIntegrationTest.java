@@ -79,6 +79,7 @@ class LocalizationJobIntegrationTest {
     void everyGoodImageGetsExactlyOneSeedRecord() throws Exception {
         SeedStreamConfig config = SeedStreamConfig.defaults()
                 .with("synthetic.imageSize", 32)
+                .with("trainer.shortSide", 32)
                 .with("backbone.channels", "8,8,16,16,16,16");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();
@@ -137,6 +138,7 @@ class LocalizationJobIntegrationTest {
         }
         SeedStreamConfig config = SeedStreamConfig.defaults()
                 .with("synthetic.imageSize", 32)
+                .with("trainer.shortSide", 32)
                 .with("backbone.channels", "8,8,16,16,16,16");
         SyntheticDataset data = new SyntheticDataset(config.synthetic());
         ClassList classes = data.classes();

@@ -29,8 +29,12 @@ import org.junit.jupiter.api.Test;
 /** The operator in a test harness: waiting for the first model, a backlog's release, model updates, restore from a checkpoint, micro-batches. */
 class LocalizeFunctionTest {
 
-    private final SeedStreamConfig config =
-            SeedStreamConfig.defaults().with("synthetic.imageSize", 32).with("backbone.channels", "8,8,16,16,16,16");
+    /** The synthetic images (32 x 32) are at their working size. */
+    private final SeedStreamConfig config = SeedStreamConfig.defaults()
+            .with("synthetic.imageSize", 32)
+            .with("trainer.shortSide", 32)
+            .with("backbone.channels", "8,8,16,16,16,16");
+
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
 
     private KeyedBroadcastOperatorTestHarness<String, List<LabeledImage>, byte[], LocalizedImage> harness()
@@ -203,10 +207,39 @@ class LocalizeFunctionTest {
         }
     }
 
+    /**
+     * An image larger than its working size is localized at that size (its shorter side
+     * trainer.shortSide, aspect ratio kept) and goes on with its own size, which its seeds get.
+     */
+    @Test
+    void aLargerImageIsLocalizedAtItsWorkingSize() throws Exception {
+        LabeledImage own = data.image(6).resized(96, 72); // 4:3, as CamVid's 480 x 360
+        LabeledImage working = own.resized(43, 32); // 96 * 32 / 72 = 42.7
+        try (var harness = harness()) {
+            harness.open();
+            harness.processBroadcastElement(model(1, 7), 1);
+            harness.processBroadcastElement(ModelRecords.initialSegmenter(config, data.classes(), 1, 8), 2);
+            harness.processElement(List.of(own), 3);
+            LocalizedImage out = harness.extractOutputValues().get(0);
+            assertThat(out.width()).isEqualTo(96);
+            assertThat(out.height()).isEqualTo(72);
+            assertThat(out.image().width()).isEqualTo(43);
+            assertThat(out.image().height()).isEqualTo(32);
+            assertThat(out.image().rgb()).isEqualTo(working.rgb());
+            assertThat(out.image().mask()).isEqualTo(working.mask());
+            float[] expected = expectedMaps(7, working);
+            assertThat(Arrays.copyOf(out.maps(), expected.length))
+                    .usingComparatorWithPrecision(1e-5f)
+                    .containsExactly(expected);
+            assertThat(out.maps()).hasSize(expected.length * own.labels().length);
+            assertThat(out.segmenterProbabilities()).hasSize(data.classes().size() * 43 * 32);
+        }
+    }
+
     @Test
     void aBatchOfMixedSizesRunsEachSizeOnItsOwn() throws Exception {
         LabeledImage small = data.image(5);
-        LabeledImage wide = data.image(6).resized(48, 24);
+        LabeledImage wide = data.image(6).resized(64, 32); // its working size, not the small one's
         try (var harness = harness()) {
             harness.open();
             harness.processBroadcastElement(model(1, 7), 1);
@@ -216,7 +249,7 @@ class LocalizeFunctionTest {
             List<LocalizedImage> out = harness.extractOutputValues();
             assertThat(out).extracting(o -> o.image().id()).containsExactly(wide.id(), small.id(), wide.id());
             assertThat(out.get(0).segmenterProbabilities())
-                    .hasSize(data.classes().size() * 48 * 24)
+                    .hasSize(data.classes().size() * 64 * 32)
                     .usingComparatorWithPrecision(1e-5f)
                     .containsExactly(out.get(2).segmenterProbabilities());
             assertThat(out.get(0).maps())

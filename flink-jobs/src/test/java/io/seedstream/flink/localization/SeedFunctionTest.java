@@ -79,7 +79,18 @@ class SeedFunctionTest {
     }
 
     private static LocalizedImage localized(LabeledImage image, float[] maps, float[] probabilities) {
-        return new LocalizedImage(image, 4, probabilities == null ? -1 : 2, 1, 1, 1, new float[1], maps, probabilities);
+        return new LocalizedImage(
+                image,
+                image.width(),
+                image.height(),
+                4,
+                probabilities == null ? -1 : 2,
+                1,
+                1,
+                1,
+                new float[1],
+                maps,
+                probabilities);
     }
 
     private static SeedRecord decoded(EncodedRecord record) throws Exception {
@@ -126,6 +137,51 @@ class SeedFunctionTest {
                     .as("scored against its mask")
                     .isNotNull()
                     .isGreaterThan(0.5);
+        }
+    }
+
+    /**
+     * Seeds computed at the working resolution go out at the image's own size: each working pixel
+     * becomes the 2 x 2 block it covers in an image twice as large.
+     */
+    @Test
+    void seedsComeBackAtTheImagesOwnSize() throws Exception {
+        LabeledImage image = data.image(0);
+        float[] maps = perfectMaps(image);
+        LocalizedImage working = localized(image, maps, null);
+        LocalizedImage twiceAsLarge = new LocalizedImage(
+                image,
+                2 * image.width(),
+                2 * image.height(),
+                working.classifierVersion(),
+                working.segmenterVersion(),
+                1,
+                1,
+                1,
+                working.features(),
+                maps,
+                null);
+        try (var harness = harness()) {
+            harness.open();
+            harness.processElement(working, 1);
+            harness.processElement(twiceAsLarge, 2);
+            List<EncodedRecord> out = harness.extractOutputValues();
+            SeedRecord atWorking = decoded(out.get(0));
+            SeedRecord atOwn = decoded(out.get(1));
+            assertThat(atOwn.getWidth()).isEqualTo(2 * image.width());
+            assertThat(atOwn.getHeight()).isEqualTo(2 * image.height());
+            byte[] small = new byte[image.width() * image.height()];
+            atWorking.getSeeds().duplicate().get(small);
+            byte[] large = new byte[4 * small.length];
+            atOwn.getSeeds().duplicate().get(large);
+            assertThat(atOwn.getPseudoLabel().remaining()).isEqualTo(large.length);
+            for (int y = 0; y < 2 * image.height(); y++) {
+                for (int x = 0; x < 2 * image.width(); x++) {
+                    assertThat(large[y * 2 * image.width() + x])
+                            .as("pixel (%d, %d)", x, y)
+                            .isEqualTo(small[(y / 2) * image.width() + x / 2]);
+                }
+            }
         }
     }
 

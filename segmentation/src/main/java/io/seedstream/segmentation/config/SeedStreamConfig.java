@@ -452,6 +452,14 @@ public record SeedStreamConfig(
             @Setting(value = "1e-3", range = "(0, )", doc = "Adam's learning rate.")
             double learningRate,
 
+            @Setting(
+                    value = "1.0,1.0",
+                    range = "(0, )",
+                    minSize = 2,
+                    doc = "Each training image is rescaled by a factor drawn uniformly from [min, max] before"
+                            + " its crop (DeepLab v2 draws from 0.5..1.5).")
+            List<Double> rescaleRange,
+
             @Setting(value = "8", range = "[1, )", doc = "Epochs of offline training (the benchmarks).")
             int epochs,
 
@@ -586,11 +594,24 @@ public record SeedStreamConfig(
 
     @Setting.Group("The streaming trainer: replay, steps, publication with its gate, and the held-out images.")
     public record Trainer(
-            @Setting(value = "96", range = "[16, )", doc = "Width images are resized to for batching.")
-            int imageWidth,
+            @Setting(
+                    value = "96",
+                    range = "[16, )",
+                    doc = "The working resolution: images are scaled, aspect ratio kept, so that their shorter"
+                            + " side has this many pixels. The trainer crops them; the jobs and the server compute"
+                            + " maps, seeds and predictions at it and scale them back to each image's own size."
+                            + " About the training crops' scale (DSRG and DeepLab: 321 on a GPU); 96 fits 2 CPU"
+                            + " cores.")
+            int shortSide,
 
-            @Setting(value = "96", range = "[16, )", doc = "Height images are resized to for batching.")
-            int imageHeight,
+            @Setting(
+                    value = "96",
+                    range = "[16, )",
+                    doc = "Side of the square crops every model trains on, taken at a random place from each"
+                            + " image at the working resolution after its model's random rescaling, so images of"
+                            + " any size and shape batch together; a smaller image is padded with grey whose"
+                            + " labels are ignored (IRN's imutils.random_crop; DSRG and DeepLab crop 321 px).")
+            int cropSize,
 
             @Setting(
                     value = "512",
@@ -866,6 +887,10 @@ public record SeedStreamConfig(
 
     /** Keys replaced since a release, with what to set instead. */
     private static final Map<String, String> REPLACED_KEYS = Map.of(
+            "trainer.imageWidth",
+            "trainer.shortSide (images keep their aspect ratio; the models train on trainer.cropSize crops)",
+            "trainer.imageHeight",
+            "trainer.shortSide (images keep their aspect ratio; the models train on trainer.cropSize crops)",
             "stream.localizationPasses",
             "stream.stochasticMaps (true runs ficklenet.passes passes per view)",
             "active.stochasticPasses",
@@ -980,6 +1005,11 @@ public record SeedStreamConfig(
                         && classifier.rescaleRange().get(0)
                                 <= classifier.rescaleRange().get(1),
                 "classifier.rescaleRange must be two factors, min <= max");
+        require(
+                segmenter.rescaleRange().size() == 2
+                        && segmenter.rescaleRange().get(0)
+                                <= segmenter.rescaleRange().get(1),
+                "segmenter.rescaleRange must be two factors, min <= max");
         require(
                 memory.minMomentum() <= memory.initialMomentum(),
                 "memory.minMomentum must not exceed memory.initialMomentum");

@@ -3,18 +3,21 @@ package io.seedstream.segmentation.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 
 /**
- * How an image of any size becomes the segmenter's input, and the segmenter's scores a mask at the
- * image's own size: the model server's way, and a model exported from SeedStream does the same.
+ * How an image of any size becomes the segmenter's input (the image at its working size, {@link
+ * WorkingSize}), and the segmenter's scores a mask at the image's own size: the model server's way,
+ * and a model exported from SeedStream does the same.
  */
 public final class SegmentationMasks {
 
     private SegmentationMasks() {}
 
     /** The image (interleaved RGB bytes) resized to the segmenter's input size. */
-    public static LabeledImage input(int width, int height, byte[] rgb, int inputWidth, int inputHeight) {
-        return new LabeledImage("request", width, height, rgb, null, new int[0]).resized(inputWidth, inputHeight);
+    public static LabeledImage input(int width, int height, byte[] rgb, WorkingSize size) {
+        LabeledImage image = new LabeledImage("request", width, height, rgb, null, new int[0]);
+        return size.width() == width && size.height() == height ? image : image.resized(size.width(), size.height());
     }
 
     /**

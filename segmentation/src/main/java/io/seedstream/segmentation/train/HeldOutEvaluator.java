@@ -41,8 +41,8 @@ public final class HeldOutEvaluator {
     }
 
     /**
-     * A segmenter's mIoU on masked images of one size, {@code batchSize} at a time: per pixel, the
-     * most probable class.
+     * A segmenter's mIoU on masked images, up to {@code batchSize} consecutive images of one size at a
+     * time: per pixel, the most probable class.
      */
     public static double segmenterMiou(
             Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
@@ -55,8 +55,16 @@ public final class HeldOutEvaluator {
     public static List<SegmentationMetrics> segmenterScores(
             Segmenter segmenter, List<LabeledImage> images, ClassList classes, int batchSize) {
         List<SegmentationMetrics> scores = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += batchSize) {
-            List<LabeledImage> batch = images.subList(from, Math.min(images.size(), from + batchSize));
+        for (int from = 0, to; from < images.size(); from = to) {
+            LabeledImage first = images.get(from);
+            to = from + 1;
+            while (to < images.size()
+                    && to - from < batchSize
+                    && images.get(to).width() == first.width()
+                    && images.get(to).height() == first.height()) {
+                to++;
+            }
+            List<LabeledImage> batch = images.subList(from, to);
             try (NDManager scope = segmenter.parameters().manager().newSubManager()) {
                 NDArray predicted =
                         segmenter.probabilities(Batches.images(scope, batch)).argMax(1);

@@ -41,6 +41,9 @@ final class ModelLearner {
     final String name;
     final Network network;
     final int batchSize;
+    /** Each sample of a batch is trained on as one such crop. */
+    final RandomScaleCrop crop;
+
     final Function<List<StreamingTrainer.Sample>, Double> trainStep;
     final Supplier<AdamUpdates.State> optimizerState;
     final Consumer<AdamUpdates.State> restoreOptimizer;
@@ -78,6 +81,7 @@ final class ModelLearner {
             String name,
             Network network,
             int batchSize,
+            RandomScaleCrop crop,
             Function<List<StreamingTrainer.Sample>, Double> trainStep,
             Supplier<AdamUpdates.State> optimizerState,
             Consumer<AdamUpdates.State> restoreOptimizer,
@@ -90,6 +94,7 @@ final class ModelLearner {
         this.name = name;
         this.network = network;
         this.batchSize = batchSize;
+        this.crop = crop;
         this.trainStep = trainStep;
         this.optimizerState = optimizerState;
         this.restoreOptimizer = restoreOptimizer;
@@ -143,7 +148,8 @@ final class ModelLearner {
         List<StreamingTrainer.Sample> batch = new ArrayList<>(newSamples);
         batch.addAll(buffer.leastTrained(batchSize - batch.size(), random));
         try {
-            lastLoss = trainStep.apply(batch);
+            lastLoss = trainStep.apply(
+                    batch.stream().map(sample -> crop.apply(sample, random)).toList());
             if (average != null) {
                 average.update(network);
             }

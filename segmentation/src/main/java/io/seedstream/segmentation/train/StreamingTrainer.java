@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 import io.seedstream.segmentation.metrics.SegmentationMetrics;
 import io.seedstream.segmentation.nn.AffinityArchitecture;
 import io.seedstream.segmentation.nn.AffinityHead;
@@ -56,6 +57,9 @@ public final class StreamingTrainer implements AutoCloseable {
      */
     public record Publication(ModelSnapshot snapshot, long step, Double evalMiou, long[] newSampleTimestampsMs) {}
 
+    /** The crop's factor for the classifier, which rescales each batch ({@code classifier.rescaleRange}), and the affinity head. */
+    private static final List<Double> NO_RESCALING = List.of(1.0, 1.0);
+
     private final SeedStreamConfig config;
     private final SeedStreamConfig.Trainer settings;
     private final ClassList classes;
@@ -98,6 +102,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 ModelName.CLASSIFIER.id(),
                 classifier,
                 config.classifier().batchSize(),
+                new RandomScaleCrop(settings.cropSize(), NO_RESCALING), // it rescales its batches itself
                 batch -> {
                     lastClassifierTerms = classifierTrainer.step(
                             batch.stream().map(Sample::image).toList());
@@ -115,6 +120,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 ModelName.SEGMENTER.id(),
                 segmenter,
                 config.segmenter().batchSize(),
+                new RandomScaleCrop(settings.cropSize(), config.segmenter().rescaleRange()),
                 batch -> {
                     lastSegmenterTerms = segmenterTrainer.step(batch.stream()
                             .map(s -> new SegmenterTrainer.Example(s.image(), Batches.maskLabels(s.pseudoLabel())))
@@ -144,6 +150,7 @@ public final class StreamingTrainer implements AutoCloseable {
                 ModelName.AFFINITY.id(),
                 affinity,
                 config.classifier().batchSize(),
+                new RandomScaleCrop(settings.cropSize(), NO_RESCALING),
                 batch -> affinityTrainer.step(
                         classifier,
                         batch.stream()
@@ -273,7 +280,7 @@ public final class StreamingTrainer implements AutoCloseable {
             throw new IllegalArgumentException("held-out image " + image.id() + " has no mask to score against");
         }
         if (evalImages.size() < settings.evalImages()) {
-            evalImages.add(atTrainingSize(new Sample(image, null, 0)).image());
+            evalImages.add(WorkingSize.scale(image, settings.shortSide()));
         }
     }
 
@@ -295,11 +302,11 @@ public final class StreamingTrainer implements AutoCloseable {
     public void add(Sample sample) {
         if (isHeldOut(sample.image())) {
             if (sample.pseudoLabel() == null && evalImages.size() < settings.evalImages()) {
-                evalImages.add(atTrainingSize(sample).image());
+                evalImages.add(WorkingSize.scale(sample.image(), settings.shortSide()));
             }
             return;
         }
-        Sample sized = atTrainingSize(sample);
+        Sample sized = atWorkingSize(sample);
         if (sample.pseudoLabel() == null) {
             classifierLearner.add(sized);
         } else {
@@ -310,21 +317,21 @@ public final class StreamingTrainer implements AutoCloseable {
         }
     }
 
-    /** The sample scaled to {@code trainer.imageWidth x imageHeight}, pseudo-label included, so that samples batch. */
-    private Sample atTrainingSize(Sample sample) {
+    /**
+     * The sample at its working size ({@code trainer.shortSide}, aspect ratio kept), pseudo-label
+     * included: what the buffers keep and the crops are cut from.
+     */
+    private Sample atWorkingSize(Sample sample) {
         LabeledImage image = sample.image();
-        if (image.width() == settings.imageWidth() && image.height() == settings.imageHeight()) {
+        LabeledImage scaled = WorkingSize.scale(image, settings.shortSide());
+        if (scaled == image) {
             return sample;
         }
         byte[] label = sample.pseudoLabel() == null
                 ? null
                 : LabeledImage.resizedLabels(
-                        sample.pseudoLabel(),
-                        image.width(),
-                        image.height(),
-                        settings.imageWidth(),
-                        settings.imageHeight());
-        return new Sample(image.resized(settings.imageWidth(), settings.imageHeight()), label, sample.timestampMs());
+                        sample.pseudoLabel(), image.width(), image.height(), scaled.width(), scaled.height());
+        return new Sample(scaled, label, sample.timestampMs());
     }
 
     /**

@@ -33,8 +33,8 @@ class StreamingTrainerTest {
                     "segmenter.channels", "8,8,16,16,16,16",
                     "classifier.batchSize", "4",
                     "segmenter.batchSize", "4",
-                    "trainer.imageWidth", "32",
-                    "trainer.imageHeight", "32",
+                    "trainer.shortSide", "32",
+                    "trainer.cropSize", "32",
                     "trainer.publishEverySteps", "2",
                     "trainer.evalPercent", "50"));
     private final SyntheticDataset data = new SyntheticDataset(config.synthetic());
@@ -80,6 +80,40 @@ class StreamingTrainerTest {
                 assertThat(p.snapshot().version()).isEqualTo(2);
                 assertThat(p.newSampleTimestampsMs()).isEmpty();
             });
+        }
+    }
+
+    /**
+     * Images of other sizes and shapes (a wide one larger than the working size, a tall one smaller)
+     * are kept at their working size, pseudo-labels with them, and train together on crops; the
+     * held-out ones are scored whole at their working size.
+     */
+    @Test
+    void imagesOfAnyShapeTrainTogetherOnCropsAndScoreWhole() {
+        List<LabeledImage> images = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            LabeledImage image = data.image(i);
+            images.add(i % 2 == 0 ? image.resized(96, 64) : image.resized(16, 24)); // working 48 x 32, 32 x 48
+        }
+        try (NDManager manager = NDManager.newBaseManager();
+                StreamingTrainer trainer = new StreamingTrainer(config, data.classes(), manager)) {
+            for (int i = 0; i < images.size(); i++) {
+                trainer.add(new StreamingTrainer.Sample(images.get(i), null, 1000 + i));
+                trainer.add(seeded(images.get(i), 1000 + i));
+            }
+            while (trainer.untrainedSamples() > 0) {
+                assertThat(trainer.step()).isTrue();
+            }
+            assertThat(trainer.divergedSteps()).isZero();
+            assertThat(trainer.evalSetSize()).isPositive();
+            List<StreamingTrainer.Publication> published = trainer.publishDue(1, 0);
+            assertThat(published).hasSize(3);
+            assertThat(published).allSatisfy(p -> assertThat(p.evalMiou()).isBetween(0.0, 1.0));
+            StreamingTrainer restored = new StreamingTrainer(config, data.classes(), manager);
+            restored.restore(trainer.save());
+            assertThat(restored.replayCounts(ModelName.SEGMENTER.id()))
+                    .isEqualTo(trainer.replayCounts(ModelName.SEGMENTER.id()));
+            restored.close();
         }
     }
 
