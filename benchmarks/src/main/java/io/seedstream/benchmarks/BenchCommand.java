@@ -313,7 +313,7 @@ public final class BenchCommand implements Runnable, PluggedCommand {
                 paramLabel = "DIR",
                 description =
                         "stream CamVid's train photos (over and over, at the "
-                                + "trainer's size, their seeds from the masks) and hold out its val photos, instead of synthetic images")
+                                + "trainer's working size, their seeds from the masks) and hold out its val photos, instead of synthetic images")
         Path camVid;
 
         @Option(names = "--out", description = "write the results as JSON here")

@@ -32,6 +32,7 @@ import io.seedstream.segmentation.nn.SegmenterArchitecture;
 import io.seedstream.segmentation.snapshot.ModelSnapshot;
 import io.seedstream.segmentation.train.Batches;
 import io.seedstream.segmentation.train.HeldOutEvaluator;
+import io.seedstream.segmentation.train.RandomScaleCrop;
 import io.seedstream.segmentation.train.SegmenterTrainer;
 import io.seedstream.segmentation.train.ServingGate;
 import io.seedstream.segmentation.train.StreamingTrainer;
@@ -353,7 +354,9 @@ public final class PipelineBenchmark {
             return new LearningData(
                     data.classes(),
                     data.images(options.learningFirstImage(), options.learningImages()),
-                    data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages()));
+                    data.images(SyntheticDataset.HELD_OUT_START, options.heldOutImages()).stream()
+                            .map(this::atWorkingSize)
+                            .toList());
         }
         DatasetLoad train = MaskedDatasetReader.camVid(options.learningCamVid(), "train");
         DatasetLoad val = MaskedDatasetReader.camVid(options.learningCamVid(), "val");
@@ -475,7 +478,7 @@ public final class PipelineBenchmark {
         ServingGate.Decision lastAgainstBest = lastAgainstBestEarlier(curve, versionScores, classes);
         Map<String, byte[]> seeds = committedSeeds(topics);
         int[] skipped = new int[1];
-        List<SegmenterTrainer.Example> examples = new ArrayList<>();
+        List<StreamingTrainer.Sample> examples = new ArrayList<>();
         for (LabeledImage image : sent) {
             byte[] label = seeds.get(image.id());
             if (label != null
@@ -483,7 +486,7 @@ public final class PipelineBenchmark {
                 LabeledImage working = atWorkingSize(image);
                 byte[] sized = LabeledImage.resizedLabels(
                         label, image.width(), image.height(), working.width(), working.height());
-                examples.add(new SegmenterTrainer.Example(working, Batches.maskLabels(sized)));
+                examples.add(new StreamingTrainer.Sample(working, sized, 0));
             }
         }
         if (!options.learningReferences()) {
@@ -685,11 +688,12 @@ public final class PipelineBenchmark {
 
     /**
      * The offline reference: the trainer's segmenter, from the same initial weights, trained with the
-     * same objective and batch size in shuffled epochs over the examples, scored at each of {@code
-     * scoredSteps} (ascending; the last is where it stops).
+     * same objective, batch size and crops in shuffled epochs over the examples (images with their
+     * pseudo-labels, at their working size), scored at each of {@code scoredSteps} (ascending; the
+     * last is where it stops).
      */
     private List<double[]> offlineCurve(
-            List<SegmenterTrainer.Example> examples,
+            List<StreamingTrainer.Sample> examples,
             long[] scoredSteps,
             List<LabeledImage> heldOut,
             ClassList classes,
@@ -715,7 +719,9 @@ public final class PipelineBenchmark {
             WeightAverage average = config.trainer().averageDecay() > 0
                     ? new WeightAverage(config.trainer().averageDecay())
                     : null;
-            List<SegmenterTrainer.Example> epoch = new ArrayList<>();
+            RandomScaleCrop crop = new RandomScaleCrop(
+                    config.trainer().cropSize(), config.segmenter().rescaleRange());
+            List<StreamingTrainer.Sample> epoch = new ArrayList<>();
             progress.start(
                     "offline reference: " + steps + " steps on " + examples.size() + " pseudo-labeled images", steps);
             for (long step = 1; step <= steps; step++) {
@@ -725,7 +731,8 @@ public final class PipelineBenchmark {
                         epoch.addAll(examples);
                         Collections.shuffle(epoch, random);
                     }
-                    batch.add(epoch.remove(epoch.size() - 1));
+                    StreamingTrainer.Sample cropped = crop.apply(epoch.remove(epoch.size() - 1), random);
+                    batch.add(new SegmenterTrainer.Example(cropped.image(), Batches.maskLabels(cropped.pseudoLabel())));
                 }
                 try {
                     trainer.step(batch);

@@ -46,7 +46,7 @@ public final class TrainerBenchmark {
 
     /**
      * @param imagesPerStep new images entering the stream before each step
-     * @param camVid a CamVid root whose train split is streamed (over and over, at the trainer's size)
+     * @param camVid a CamVid root whose train split is streamed (over and over, at the trainer's working size)
      *     and whose val split is held out; null for synthetic images
      */
     public record Options(
@@ -230,7 +230,7 @@ public final class TrainerBenchmark {
         }
     }
 
-    /** Synthetic images, or CamVid's train split streamed in a loop and its val split held out, at the trainer's size. */
+    /** Synthetic images, or CamVid's train split streamed in a loop and its val split held out, at the trainer's working size. */
     private Data data(SeedStreamConfig settings) {
         if (options.camVid() == null) {
             SyntheticDataset synthetic = new SyntheticDataset(settings.synthetic());

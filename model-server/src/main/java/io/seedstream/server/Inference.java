@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * Runs the served models on one inference thread. Segmentation requests are batched dynamically:
  * the thread takes the oldest request and adds whatever else arrives until {@code
  * server.maxBatchSize} images or until that request has waited {@code server.maxBatchWaitMs} (a busy
- * thread therefore batches without waiting), then runs one forward pass at the size the segmenter
- * was trained on. Localization maps run one at a time between batches. Callers get futures.
+ * thread therefore batches without waiting), then runs one forward pass for each working size among
+ * them ({@code trainer.shortSide}, see {@link WorkingSize}). Localization maps run one at a time
+ * between batches. Callers get futures.
  */
 public final class Inference implements AutoCloseable {
 
@@ -57,7 +58,7 @@ public final class Inference implements AutoCloseable {
             long modelVersion, List<String> classes, int width, int height, byte[] mask, int batchSize) {}
 
     /**
-     * A class's localization map, the localization job's: {@code map} at the training size (the
+     * A class's localization map, the localization job's: {@code map} at the working size (the
      * multi-scale, flipped map, for FickleNet the per-pixel maximum over the passes of each view,
      * divided by its maximum; walked with the affinity head of version {@code
      * affinityVersion} when the job walks and one is in service, else {@code affinityVersion} is -1),
@@ -229,7 +230,7 @@ public final class Inference implements AutoCloseable {
         }
     }
 
-    /** The batch's images of one working size share a forward pass. */
+    /** The batch's images of one working size share a forward pass, all of one segmenter version. */
     private void runSegmentation(NDManager manager, List<SegmentTask> batch) {
         Map<WorkingSize, List<SegmentTask>> bySize = new LinkedHashMap<>();
         for (SegmentTask task : batch) {
@@ -242,14 +243,18 @@ public final class Inference implements AutoCloseable {
                             size -> new ArrayList<>())
                     .add(task);
         }
-        bySize.values().forEach(sameSize -> segment(manager, sameSize));
+        try (ServedModels.Lease<Segmenter> lease = models.lease(ModelName.SEGMENTER.id(), Segmenter.class)
+                .orElseThrow(() -> new NotReadyException(ModelName.SEGMENTER.id()))) {
+            bySize.values().forEach(sameSize -> segment(manager, lease, sameSize));
+        } catch (RuntimeException e) {
+            LOG.error("segmentation of a batch of {} failed", batch.size(), e);
+            batch.forEach(task -> task.result().completeExceptionally(e));
+        }
     }
 
-    private void segment(NDManager manager, List<SegmentTask> batch) {
+    private void segment(NDManager manager, ServedModels.Lease<Segmenter> lease, List<SegmentTask> batch) {
         metrics.batchSize.observe(batch.size());
-        try (ServedModels.Lease<Segmenter> lease = models.lease(ModelName.SEGMENTER.id(), Segmenter.class)
-                        .orElseThrow(() -> new NotReadyException(ModelName.SEGMENTER.id()));
-                NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = manager.newSubManager()) {
             List<LabeledImage> inputs =
                     batch.stream().map(task -> atWorkingSize(task.image())).toList();
             NDArray logits = lease.network().logits(Batches.images(scope, inputs), false);

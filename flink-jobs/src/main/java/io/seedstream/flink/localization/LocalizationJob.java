@@ -10,6 +10,7 @@ import io.seedstream.records.kafka.KafkaConnection;
 import io.seedstream.segmentation.config.SeedStreamConfig;
 import io.seedstream.segmentation.data.ClassList;
 import io.seedstream.segmentation.data.LabeledImage;
+import io.seedstream.segmentation.data.WorkingSize;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -50,6 +51,7 @@ public final class LocalizationJob {
                 .uid("model-bytes")
                 .broadcast(LocalizeFunction.MODELS);
         SeedStreamConfig.Stream stream = config.stream();
+        int shortSide = config.trainer().shortSide();
         DataStream<List<LabeledImage>> batches = ingest.images()
                 .transform(
                         "micro-batches",
@@ -57,7 +59,10 @@ public final class LocalizationJob {
                         new MicroBatcher<LabeledImage>(
                                 stream.microBatchSize(),
                                 stream.microBatchMaxPixels(),
-                                image -> (long) image.width() * image.height(),
+                                image -> { // its pixels in the forward passes, at its working size
+                                    WorkingSize working = WorkingSize.of(image.width(), image.height(), shortSide);
+                                    return (long) working.width() * working.height();
+                                },
                                 stream.microBatchMaxWaitMs()))
                 .uid("micro-batches");
         DataStream<LocalizedImage> localized = batches.keyBy(

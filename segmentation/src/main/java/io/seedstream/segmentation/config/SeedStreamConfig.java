@@ -581,7 +581,8 @@ public record SeedStreamConfig(
             @Setting(
                     value = "1048576",
                     range = "[1, )",
-                    doc = "Pixels per micro-batch in all (an image larger than that goes alone).")
+                    doc = "Pixels per micro-batch in all, at the images' working size (an image larger than"
+                            + " that goes alone).")
             long microBatchMaxPixels,
 
             @Setting(value = "50", range = "[0, )", doc = "Milliseconds a micro-batch waits at most to fill.")

@@ -12,8 +12,9 @@ import java.util.Random;
  * it lies at a random place in it, and the rest is grey (0 after the backbone's centring, as IRN pads
  * its normalised images with 0) with every label ignored (IRN's {@code imutils.random_crop}: image
  * 0, label 255). So images of any size and shape batch together, and a batch is cropSize x cropSize.
+ * The streaming trainer's models train on such crops, and so do the benchmarks' offline references.
  */
-final class RandomScaleCrop {
+public final class RandomScaleCrop {
 
     /** The padding's grey: 128 / 255 is about the 0.5 the backbone subtracts. */
     static final byte PAD_GREY = (byte) 128;
@@ -23,14 +24,14 @@ final class RandomScaleCrop {
     private final double maxScale;
 
     /** @param scaleRange the rescaling factor's [min, max] */
-    RandomScaleCrop(int cropSize, List<Double> scaleRange) {
+    public RandomScaleCrop(int cropSize, List<Double> scaleRange) {
         this.cropSize = cropSize;
         this.minScale = scaleRange.get(0);
         this.maxScale = scaleRange.get(1);
     }
 
     /** The sample's crop: image, mask and pseudo-label cut from the same window. */
-    StreamingTrainer.Sample apply(StreamingTrainer.Sample sample, Random random) {
+    public StreamingTrainer.Sample apply(StreamingTrainer.Sample sample, Random random) {
         LabeledImage image = sample.image();
         byte[] label = sample.pseudoLabel();
         double scale = minScale == maxScale ? minScale : minScale + random.nextDouble() * (maxScale - minScale);

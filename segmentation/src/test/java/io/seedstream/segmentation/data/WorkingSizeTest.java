@@ -18,6 +18,13 @@ class WorkingSizeTest {
     }
 
     @Test
+    void anImageLongerThanFourToOneIsBoundedByItsLongerSide() {
+        assertThat(WorkingSize.of(384, 96, 96)).isEqualTo(new WorkingSize(384, 96)); // 4:1 exactly
+        assertThat(WorkingSize.of(480, 100, 96)).isEqualTo(new WorkingSize(384, 80)); // 480 * 384 / 480, 100 * 0.8
+        assertThat(WorkingSize.of(1, 2048, 96)).isEqualTo(new WorkingSize(1, 384)); // not 96 x 196,608
+    }
+
+    @Test
     void anImageAtItsWorkingSizeIsKeptAsItIs() {
         LabeledImage square = new LabeledImage("a", 4, 4, new byte[48], new byte[16], new int[0]);
         assertThat(WorkingSize.scale(square, 4)).isSameAs(square);
