@@ -483,10 +483,8 @@ public final class PipelineBenchmark {
             byte[] label = seeds.get(image.id());
             if (label != null
                     && !StreamingTrainer.isHeldOut(image, config.trainer())) { // at the trainer's working size
-                LabeledImage working = atWorkingSize(image);
-                byte[] sized = LabeledImage.resizedLabels(
-                        label, image.width(), image.height(), working.width(), working.height());
-                examples.add(new StreamingTrainer.Sample(working, sized, 0));
+                examples.add(new StreamingTrainer.Sample(image, label, 0)
+                        .atWorkingSize(config.trainer().shortSide()));
             }
         }
         if (!options.learningReferences()) {

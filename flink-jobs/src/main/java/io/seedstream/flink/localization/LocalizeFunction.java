@@ -118,12 +118,9 @@ public final class LocalizeFunction
 
     /** At the working resolution ({@code trainer.shortSide}): the images of one working size go through together. */
     private void localize(List<LabeledImage> images, Collector<LocalizedImage> out) {
-        Map<List<Integer>, List<LabeledImage>> bySize = images.stream()
+        Map<WorkingSize, List<LabeledImage>> bySize = images.stream()
                 .collect(Collectors.groupingBy(
-                        image -> {
-                            WorkingSize size = WorkingSize.of(image.width(), image.height(), workingSide);
-                            return List.of(size.width(), size.height());
-                        },
+                        image -> WorkingSize.of(image.width(), image.height(), workingSide),
                         LinkedHashMap::new,
                         Collectors.toList()));
         bySize.values().forEach(sameSize -> localizeSameSize(sameSize, out));

@@ -1001,16 +1001,8 @@ public record SeedStreamConfig(
                 "synthetic needs minObjects <= maxObjects <= numClasses");
         sameLength("backbone", backbone.channels(), backbone.strides(), backbone.dilations());
         require(ficklenet.windowSize() % 2 == 1, "ficklenet.windowSize must be odd (the window needs a center)");
-        require(
-                classifier.rescaleRange().size() == 2
-                        && classifier.rescaleRange().get(0)
-                                <= classifier.rescaleRange().get(1),
-                "classifier.rescaleRange must be two factors, min <= max");
-        require(
-                segmenter.rescaleRange().size() == 2
-                        && segmenter.rescaleRange().get(0)
-                                <= segmenter.rescaleRange().get(1),
-                "segmenter.rescaleRange must be two factors, min <= max");
+        factorRange("classifier.rescaleRange", classifier.rescaleRange());
+        factorRange("segmenter.rescaleRange", segmenter.rescaleRange());
         require(
                 memory.minMomentum() <= memory.initialMomentum(),
                 "memory.minMomentum must not exceed memory.initialMomentum");
@@ -1026,6 +1018,10 @@ public record SeedStreamConfig(
                 (long) server.maxImageSide() * server.maxImageSide() * 8 <= server.maxPixelsInFlight() * 7,
                 "server.maxPixelsInFlight must be at least 8/7 of server.maxImageSide squared (the largest upload must"
                         + " fit in the seven eighths of the budget that large uploads may use)");
+    }
+
+    private static void factorRange(String key, List<Double> range) {
+        require(range.size() == 2 && range.get(0) <= range.get(1), key + " must be two factors, min <= max");
     }
 
     private static void sameLength(

@@ -49,7 +49,24 @@ public final class StreamingTrainer implements AutoCloseable {
      * pseudo-label (class id per pixel, {@link ClassList#IGNORE} unlabeled) for the segmenter;
      * {@code timestampMs} is when the image entered the system.
      */
-    public record Sample(LabeledImage image, byte[] pseudoLabel, long timestampMs) {}
+    public record Sample(LabeledImage image, byte[] pseudoLabel, long timestampMs) {
+
+        /**
+         * The sample at its working size ({@code trainer.shortSide}, aspect ratio kept, see {@link
+         * WorkingSize}), pseudo-label included: what the buffers keep and the crops are cut from.
+         */
+        public Sample atWorkingSize(int shortSide) {
+            LabeledImage scaled = WorkingSize.scale(image, shortSide);
+            if (scaled == image) {
+                return this;
+            }
+            byte[] label = pseudoLabel == null
+                    ? null
+                    : LabeledImage.resizedLabels(
+                            pseudoLabel, image.width(), image.height(), scaled.width(), scaled.height());
+            return new Sample(scaled, label, timestampMs);
+        }
+    }
 
     /**
      * A snapshot to publish, with its score on the held-out set (null while that set is empty) and
@@ -306,7 +323,7 @@ public final class StreamingTrainer implements AutoCloseable {
             }
             return;
         }
-        Sample sized = atWorkingSize(sample);
+        Sample sized = sample.atWorkingSize(settings.shortSide());
         if (sample.pseudoLabel() == null) {
             classifierLearner.add(sized);
         } else {
@@ -315,23 +332,6 @@ public final class StreamingTrainer implements AutoCloseable {
                 affinityLearner.add(sized);
             }
         }
-    }
-
-    /**
-     * The sample at its working size ({@code trainer.shortSide}, aspect ratio kept), pseudo-label
-     * included: what the buffers keep and the crops are cut from.
-     */
-    private Sample atWorkingSize(Sample sample) {
-        LabeledImage image = sample.image();
-        LabeledImage scaled = WorkingSize.scale(image, settings.shortSide());
-        if (scaled == image) {
-            return sample;
-        }
-        byte[] label = sample.pseudoLabel() == null
-                ? null
-                : LabeledImage.resizedLabels(
-                        sample.pseudoLabel(), image.width(), image.height(), scaled.width(), scaled.height());
-        return new Sample(scaled, label, sample.timestampMs());
     }
 
     /**
